@@ -1,0 +1,50 @@
+"""The engine contract and the choice of an engine by name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import narwhals as nw
+import pyarrow as pa
+
+from corridor.errors import UnsupportedError
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What the statistics need from a data engine.
+
+    ``open`` turns a path or a frame into a lazy Narwhals frame whose
+    expressions the engine evaluates; ``aggregate`` runs one grouped scan and
+    returns its (small) result as Arrow; ``collect`` materialises a (small)
+    lazy frame. ``scans`` counts the scans run, for benchmarks and tests.
+    """
+
+    name: str
+    scans: int
+
+    def open(self, data: Any) -> nw.LazyFrame: ...
+
+    def aggregate(self, frame: nw.LazyFrame, keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table: ...
+
+    def collect(self, frame: nw.LazyFrame) -> pa.Table: ...
+
+    def iter_batches(self, frame: nw.LazyFrame, batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]: ...
+
+
+def get_engine(engine: str | Engine | None = None, **options: Any) -> Engine:
+    """Return an engine: an instance as is, or a new one by name (``duckdb``, ``spark``)."""
+    if engine is None or engine == "duckdb":
+        from corridor.engine.duckdb import DuckDBEngine
+
+        return DuckDBEngine(**options)
+    if engine == "spark":
+        try:
+            from corridor.engine.spark import SparkEngine
+        except ImportError as exc:  # the module itself imports pyspark lazily
+            raise UnsupportedError("the Spark engine is not available in this installation") from exc
+        return SparkEngine(**options)
+    if isinstance(engine, str):
+        raise UnsupportedError(f"unknown engine {engine!r}", hint="use 'duckdb' (default) or 'spark'")
+    return engine

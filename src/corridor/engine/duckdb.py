@@ -1,0 +1,107 @@
+"""DuckDB, the embedded default engine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import narwhals as nw
+import pyarrow as pa
+
+from corridor.errors import InputError, SourceError
+
+_CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".csv.zst")
+_FULL_SNIFF_BYTES = 512 * 1024**2
+
+
+class DuckDBEngine:
+    """Runs scans in DuckDB, in process.
+
+    Args:
+        connection: an existing DuckDB connection (a new in-memory one by default).
+        threads: DuckDB worker threads (DuckDB's default when omitted).
+    """
+
+    name = "duckdb"
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection | None = None, threads: int | None = None) -> None:
+        self.connection = connection or duckdb.connect()
+        if threads:
+            self.connection.execute(f"SET threads TO {int(threads)}")
+        self.scans = 0
+
+    def open(self, data: Any) -> nw.LazyFrame:
+        """A lazy frame over a CSV/Parquet path, a DuckDB relation or any Narwhals-supported frame."""
+        if isinstance(data, nw.LazyFrame):
+            return data
+        if isinstance(data, nw.DataFrame):
+            return data.lazy()
+        if isinstance(data, str | os.PathLike):
+            return nw.from_native(self._read_path(Path(data)))
+        if isinstance(data, duckdb.DuckDBPyRelation):
+            return nw.from_native(data)
+        if isinstance(data, pa.Table | pa.RecordBatchReader):
+            return nw.from_native(self.connection.from_arrow(data))
+        module = type(data).__module__.split(".")[0]
+        if module in ("pandas", "polars"):
+            # DuckDB scans pandas and polars frames in place (through Arrow for polars).
+            native = data.to_arrow() if module == "polars" else data
+            rel = self.connection.from_arrow(native) if module == "polars" else self.connection.from_df(native)
+            return nw.from_native(rel)
+        if module == "pyspark":
+            raise InputError(
+                "a Spark DataFrame was given to the DuckDB engine", hint="pass engine='spark' to estimate on Spark"
+            )
+        raise InputError(
+            f"cannot read data of type {type(data).__name__}",
+            hint="give a CSV or Parquet path, a pandas/polars/PyArrow frame or a DuckDB relation",
+        )
+
+    def _read_path(self, path: Path) -> duckdb.DuckDBPyRelation:
+        if not path.exists():
+            raise SourceError(f"file not found: {path}", hint="check the path, relative to the current directory")
+        name = path.name.lower()
+        try:
+            if name.endswith((".parquet", ".pq")) or path.is_dir():
+                return self.connection.read_parquet(str(path))
+            if name.endswith(_CSV_SUFFIXES):
+                if path.stat().st_size == 0:
+                    raise SourceError(f"{path} is empty", hint="the file has no header and no rows")
+                # Sniff every row of ordinary files: survey CSVs write some numbers
+                # as 6e+05 far down a column that starts with integers.
+                sample = -1 if path.stat().st_size <= _FULL_SNIFF_BYTES else 100_000
+                # Yes/No and T/F columns stay text: they are survey answers, not booleans.
+                return self.connection.read_csv(
+                    str(path), sample_size=sample, auto_type_candidates=["BIGINT", "DOUBLE", "VARCHAR"]
+                )
+        except duckdb.Error as exc:
+            raise SourceError(f"cannot read {path}: {exc}") from exc
+        raise SourceError(
+            f"do not know how to read {path}",
+            hint="give a .csv, .csv.gz or .parquet file, or read other formats with corridor.sources",
+        )
+
+    def aggregate(self, frame: nw.LazyFrame, keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table:
+        """One grouped scan: ``GROUP BY keys`` computing ``aggs``; a single row when ``keys`` is empty."""
+        query = frame.group_by(*keys).agg(*aggs) if keys else frame.select(*aggs)
+        return self.collect(query)
+
+    def iter_batches(self, frame: nw.LazyFrame, batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
+        """Stream a (possibly large) lazy frame as Arrow record batches."""
+        self.scans += 1
+        native = frame.to_native()
+        yield from native.to_arrow_reader(batch_size)
+
+    def collect(self, frame: nw.LazyFrame) -> pa.Table:
+        """Run a lazy query and return Arrow."""
+        self.scans += 1
+        try:
+            native = frame.to_native()
+            return native.to_arrow_table() if isinstance(native, duckdb.DuckDBPyRelation) else frame.collect().to_arrow()
+        except duckdb.ConversionException as exc:
+            raise InputError(f"a column has values of the wrong type: {exc}") from exc
+        except duckdb.Error as exc:
+            raise InputError(f"the data engine could not run the query: {exc}") from exc

@@ -1,0 +1,682 @@
+"""``estimate()``: design-based estimates with one grouped scan of the data.
+
+The flow: check the request against the data's schema; plan the row values
+to sum; run one grouped scan (by domain, subpopulation flag, strata and
+clusters, or by domain with replicate weights); finish on that small table:
+estimates, influence totals, variances, degrees of freedom and intervals.
+Quantiles read their variable's column once more (a quantile needs the sorted
+values).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import narwhals as nw
+import numpy as np
+import pyarrow as pa
+
+from corridor.design import AnyDesign, Design, ReplicateDesign, Replicated
+from corridor.engine import Engine, get_engine
+from corridor.errors import (
+    ColumnNotFoundError,
+    EstimationError,
+    InputError,
+    MissingValueError,
+    UnsupportedError,
+)
+from corridor.estimands import Estimand, Mean, Proportion, Quantile, Ratio, Total
+from corridor.estimation import intervals, replicates, taylor
+from corridor.estimation.plan import Output, SumPlan, build_plan
+from corridor.estimation.result import Estimates
+from corridor.estimation.structure import Structure, build_structure, codes, combine
+from corridor.estimation.where import parse_where
+
+NA = Literal["fail", "drop"]
+DFRule = Literal["design", "domain", "normal"]
+_IN = "__in"
+
+
+@dataclass
+class _Request:
+    lf: nw.LazyFrame
+    engine: Engine
+    design: AnyDesign
+    estimands: list[Estimand]
+    by: list[str]
+    where: str | None
+    na: str
+    level: float
+    df_rule: Any
+    deff: bool
+    covariance: bool
+    repcols: list[str]
+    source: str
+
+
+def estimate(
+    data: Any,
+    design: AnyDesign,
+    estimands: Estimand | Sequence[Estimand],
+    *,
+    by: str | Sequence[str] = (),
+    where: str | None = None,
+    na: NA = "fail",
+    level: float = 0.95,
+    df: DFRule | float | None = None,
+    deff: bool = False,
+    covariance: bool = False,
+    engine: str | Engine | None = None,
+) -> Estimates:
+    """Estimate totals, means, proportions, ratios and quantiles under a sample design.
+
+    Args:
+        data: a CSV or Parquet path, a pandas/polars/PyArrow frame, a DuckDB
+            relation, or (with ``engine="spark"``) a Spark DataFrame.
+        design: a :class:`~corridor.Design`, :class:`~corridor.ReplicateDesign`
+            or converted design (``Design(...).replicates("JKn")``).
+        estimands: one or more of :class:`~corridor.Total`, ``Mean``,
+            ``Proportion``, ``Ratio``, ``Quantile``.
+        by: domain variables; every domain of the design gets a row, also a
+            combination with no sampled unit (flagged ``empty_domain``).
+        where: a subpopulation condition (``"edad >= 15"``), computed on the
+            full design as R's ``subset()`` of a design.
+        na: ``"fail"`` (an error naming the column and count) or ``"drop"``
+            (rows with a missing value leave that estimate, as ``na.rm=TRUE``).
+        level: confidence level.
+        df: degrees of freedom of intervals: ``"design"`` (PSUs minus strata of
+            the whole design), ``"domain"`` (of each domain), ``"normal"``, or
+            a number. By default totals, means and ratios use the design's and
+            proportions and quantiles their domain's, as R does.
+        deff: add design effects (Kish, without-replacement SRS baseline, as
+            R's ``deff=TRUE``).
+        covariance: keep the covariance of all rows, for :meth:`Estimates.compare`.
+        engine: ``"duckdb"`` (default), ``"spark"``, or an engine instance.
+
+    Returns:
+        :class:`Estimates`, whose ``table`` is a tidy Arrow table.
+
+    Example:
+        >>> from corridor import Design, Proportion, estimate
+        >>> res = estimate("casen_2020.csv.gz", Design(weights="expr", strata="estrato", ids="cod_upm"),
+        ...                Proportion("pobreza"), by="region")  # doctest: +SKIP
+    """
+    ests = [estimands] if not isinstance(estimands, Sequence) else list(estimands)
+    if not ests:
+        raise EstimationError("nothing to estimate", hint="give at least one estimand, e.g. Mean('income')")
+    if na not in ("fail", "drop"):
+        raise EstimationError(f"na={na!r} is not a rule for missing values", hint="use 'fail' or 'drop'")
+    if not 0 < level < 1:
+        raise EstimationError(f"confidence level {level} is not between 0 and 1")
+    eng = get_engine(engine)
+    by_list = [by] if isinstance(by, str) else list(by)
+    req = _Request(
+        lf=eng.open(data), engine=eng, design=design, estimands=ests, by=by_list, where=where, na=na,
+        level=level, df_rule=df, deff=deff, covariance=covariance, repcols=[], source=_describe(data),
+    )
+    return _Estimator(req).run()
+
+
+def _describe(data: Any) -> str:
+    if isinstance(data, str):
+        return f"file {data!r}"
+    if hasattr(data, "__fspath__"):
+        return f"file {str(data)!r}"
+    return "the data"
+
+
+class _Estimator:
+    def __init__(self, req: _Request) -> None:
+        self.req = req
+        self.schema = dict(req.lf.collect_schema())
+        self.names = list(self.schema)
+        self.taylor: Design | None = None
+        self.conv: Replicated | None = None
+        d = req.design
+        if isinstance(d, Replicated):
+            self.taylor, self.conv = d.design, d
+        elif isinstance(d, Design):
+            self.taylor = d
+        elif isinstance(d, ReplicateDesign):
+            req.repcols = self._replicate_columns(d)
+        else:
+            raise EstimationError(f"not a design: {d!r}", hint="use Design(...) or ReplicateDesign(...)")
+        self.where_expr: nw.Expr | None = None
+        where_cols: set[str] = set()
+        if req.where:
+            self.where_expr, where_cols = parse_where(req.where)
+        self._check_columns(where_cols)
+        self.categorical = self._categorical()
+        self.levels = self._levels()
+
+    # ---- validation -------------------------------------------------------------------------
+    def _replicate_columns(self, d: ReplicateDesign) -> list[str]:
+        if isinstance(d.repweights, str):
+            pattern = re.compile(d.repweights)
+            cols = [c for c in self.names if pattern.search(c)]
+            if not cols:
+                raise ColumnNotFoundError(
+                    f"no column matches the replicate-weight pattern {d.repweights!r} in {self.req.source}",
+                    hint=f"the columns are: {', '.join(self.names[:40])}",
+                )
+            return cols
+        return list(d.repweights)
+
+    def _check_columns(self, where_cols: set[str]) -> None:
+        req = self.req
+        design_cols = list(req.design.columns) if not isinstance(req.design, ReplicateDesign) else (
+            ([req.design.weights] if req.design.weights else []) + req.repcols
+        )
+        wanted: list[str] = [*design_cols, *req.by, *sorted(where_cols)]
+        for e in req.estimands:
+            wanted += [e.numerator, e.denominator] if isinstance(e, Ratio) else [e.variable]
+        missing = [c for c in dict.fromkeys(wanted) if c not in self.schema]
+        if missing:
+            raise ColumnNotFoundError.from_names(missing, self.names, where=req.source)
+        weights = self.taylor.weights if self.taylor else req.design.weights  # type: ignore[union-attr]
+        numeric_needed = ([weights] if weights else []) + (list(self.taylor.fpc) if self.taylor else []) + req.repcols
+        for e in req.estimands:
+            if isinstance(e, Ratio):
+                numeric_needed += [e.numerator, e.denominator]
+            elif isinstance(e, Quantile):
+                numeric_needed.append(e.variable)
+        for col in dict.fromkeys(numeric_needed):
+            if not self.schema[col].is_numeric():
+                role = "weight" if col == weights else "replicate weight" if col in req.repcols else "numeric"
+                raise InputError(
+                    f"the {role} column {col!r} in {req.source} is not numeric (type {self.schema[col]})",
+                    hint="check the column holds numbers only (a stray text value such as 'NA' or '1.234,5' makes "
+                    "the whole column text); fix the file or harmonize it with a spec",
+                )
+
+    def _categorical(self) -> dict[str, bool]:
+        out: dict[str, bool] = {}
+        for e in self.req.estimands:
+            if isinstance(e, Proportion):
+                out[e.variable] = True
+            elif isinstance(e, Total | Mean):
+                dtype = self.schema[e.variable]
+                cat = e.categorical if e.categorical is not None else not dtype.is_numeric()
+                out[e.variable] = bool(cat) or out.get(e.variable, False) and False or bool(cat)
+        return out
+
+    def _levels(self) -> dict[str, list[Any]]:
+        levels: dict[str, list[Any]] = {}
+        for e in self.req.estimands:
+            if not isinstance(e, Total | Mean | Proportion) or not self.categorical.get(e.variable):
+                continue
+            if e.levels is not None:
+                levels.setdefault(e.variable, list(e.levels))
+                continue
+            if isinstance(e, Proportion) and e.level is not None:
+                levels.setdefault(e.variable, [e.level])
+                continue
+            if e.variable in levels and not (isinstance(e, Proportion) and e.level is not None):
+                continue
+            tbl = self.req.engine.aggregate(self.req.lf, [e.variable], [nw.len().alias("__n")])
+            vals = [v for v in tbl[e.variable].to_pylist() if v is not None]
+            levels[e.variable] = sorted(vals, key=lambda v: (str(type(v)), v))
+        return levels
+
+    # ---- main ---------------------------------------------------------------------------------
+    def run(self) -> Estimates:
+        req = self.req
+        lin = [e for e in req.estimands if not isinstance(e, Quantile)]
+        quant = [e for e in req.estimands if isinstance(e, Quantile)]
+        plan = build_plan(lin, self.levels, self.categorical, deff=req.deff)
+        parts: list[dict[str, np.ndarray | list[Any]]] = []
+        cov_blocks: list[np.ndarray] = []
+        self.design_df: float = float("nan")
+        self.n_rows = 0
+        if lin:
+            part, cov = self._linear(plan)
+            parts.append(part)
+            if cov is not None:
+                cov_blocks.append(cov)
+        for q in quant:
+            parts.append(self._quantiles(q))
+        table = _assemble(parts, req.by)
+        vcov = None
+        if req.covariance:
+            if quant:
+                raise UnsupportedError("covariances of quantiles are not available", hint="estimate quantiles separately")
+            vcov = cov_blocks[0] if cov_blocks else None
+        return Estimates(
+            table=table, vcov=vcov, design=req.design, design_df=self.design_df, level=req.level,
+            by=tuple(req.by), n_rows=self.n_rows, engine=req.engine.name,
+        )
+
+    def _weight_expr(self) -> nw.Expr:
+        d = self.req.design
+        w = self.taylor.weights if self.taylor else d.weights  # type: ignore[union-attr]
+        return nw.col(w).cast(nw.Float64) if w else nw.col("__one")
+
+    def _frame(self) -> nw.LazyFrame:
+        lf = self.req.lf
+        # __one: a per-row constant the engines can aggregate (a bare literal is scalar-like)
+        inside = self.where_expr.fill_null(False) if self.where_expr is not None else nw.lit(True)
+        return lf.with_columns(inside.alias(_IN), nw.lit(1.0).alias("__one"))
+
+    def _check_weight_stats(self, tbl: pa.Table, wcol: str | None) -> None:
+        if wcol is None:
+            return
+        nulls = int(np.asarray(tbl["__w_null"].to_numpy(zero_copy_only=False)).sum())
+        if nulls:
+            raise InputError(
+                f"the weight column {wcol!r} in {self.req.source} has {nulls} missing values",
+                hint="every row needs a weight; drop rows outside the sample before estimating",
+            )
+        wmin = float(np.nanmin(np.asarray(tbl["__w_min"].to_numpy(zero_copy_only=False), dtype=float)))
+        if wmin <= 0:
+            raise InputError(
+                f"the weight column {wcol!r} in {self.req.source} has non-positive values (minimum {wmin:g})",
+                hint="sampling weights must be positive; rows with weight 0 are not part of the sample",
+            )
+
+    def _check_missing(self, plan: SumPlan, counts: np.ndarray, rows: np.ndarray, in_group: np.ndarray) -> None:
+        if self.req.na != "fail":
+            return
+        total_in = rows[in_group].sum()
+        for out in plan.outputs:
+            nonnull = counts[in_group, out.count].sum()
+            if nonnull < total_in:
+                col = out.variable if out.kind != "ratio" else f"{out.numerator} or {out.denominator}"
+                raise MissingValueError(
+                    f"column {col!r} in {self.req.source} has {int(total_in - nonnull)} missing values "
+                    f"among the {int(total_in)} rows estimated",
+                    hint="use na='drop' (--na drop) to leave rows with missing values out of that estimate, "
+                    "as R's na.rm=TRUE",
+                )
+
+    # ---- linear estimands (total, mean, proportion, ratio) -------------------------------------
+    def _linear(self, plan: SumPlan) -> tuple[dict[str, Any], np.ndarray | None]:
+        req = self.req
+        w = self._weight_expr()
+        wname = self.taylor.weights if self.taylor else req.design.weights  # type: ignore[union-attr]
+        one = plan.value(("one",), nw.col("__one"))
+        lf = self._frame()
+        aggs: list[nw.Expr] = [nw.len().alias("__rows")]
+        if wname:
+            aggs += [nw.col(wname).min().alias("__w_min"), nw.col(wname).is_null().sum().alias("__w_null")]
+        replicate = isinstance(req.design, ReplicateDesign)
+        element = self.taylor is not None and not self.taylor.ids
+        keys = [*req.by, _IN]
+        if self.taylor is not None:
+            keys += [*self.taylor.strata, *self.taylor.ids]
+            for s, col in enumerate(self.taylor.fpc):
+                aggs += [nw.col(col).min().alias(f"__fpc_min_{s}"), nw.col(col).max().alias(f"__fpc_max_{s}")]
+        keys = list(dict.fromkeys(keys))
+        for j, v in enumerate(plan.values):
+            aggs.append((w * v).sum().alias(f"__s{j}"))
+        for c, cexpr in enumerate(plan.counts):
+            aggs.append(cexpr.alias(f"__c{c}"))
+        products: dict[tuple[int, int], int] = {}
+        if element:
+            pairs_needed = {(o.num, o.num) for o in plan.outputs} | {(o.den, o.den) for o in plan.outputs if o.den >= 0}
+            pairs_needed |= {(min(o.num, o.den), max(o.num, o.den)) for o in plan.outputs if o.den >= 0}
+            if req.covariance:
+                used = sorted({o.num for o in plan.outputs} | {o.den for o in plan.outputs if o.den >= 0})
+                if len(used) > 60:
+                    raise UnsupportedError("covariances of more than 60 sums at once", hint="estimate fewer variables per call")
+                pairs_needed |= set(itertools.combinations_with_replacement(used, 2))
+            for i, (a, b) in enumerate(sorted(pairs_needed)):
+                products[(a, b)] = i
+                aggs.append((w * w * plan.values[a] * plan.values[b]).sum().alias(f"__p{i}"))
+        if replicate:
+            rd: ReplicateDesign = req.design  # type: ignore[assignment]
+            for r, col in enumerate(req.repcols):
+                rw = nw.col(col).cast(nw.Float64)
+                rw = rw if rd.combined_weights else rw * w
+                for j, v in enumerate(plan.values):
+                    aggs.append((rw * v).sum().alias(f"__r{r}_{j}"))
+        tbl = req.engine.aggregate(lf, keys, aggs)
+        self._check_weight_stats(tbl, wname)
+        ng = tbl.num_rows
+        nv, nc = len(plan.values), len(plan.counts)
+        sums = np.column_stack([_f64(tbl[f"__s{j}"]) for j in range(nv)]) if ng else np.zeros((0, nv))
+        counts = np.column_stack([_f64(tbl[f"__c{c}"]) for c in range(nc)]) if ng else np.zeros((0, nc))
+        rows = _f64(tbl["__rows"])
+        self.n_rows = int(rows.sum())
+        in_group = np.asarray(tbl[_IN].to_pylist(), dtype=bool)
+        self._check_missing(plan, counts, rows, in_group)
+        dom_codes, dom_values = _domains(tbl, req.by)
+        group_domain = np.where(in_group, dom_codes, -1)
+
+        structure: Structure | None = None
+        if self.taylor is not None:
+            structure = build_structure(tbl, self.taylor, element_psu=element)
+            self.design_df = float(structure.degf)
+            if structure.weight_factor is not None:
+                sums = sums * structure.weight_factor[:, None]
+        outs = plan.outputs
+        n_out_per = len(outs)
+        n_dom = len(dom_values)
+        dom_of = np.repeat(np.arange(n_dom), n_out_per)
+        out_idx = np.tile(np.arange(n_out_per), n_dom)
+        K = len(dom_of)
+        num = np.array([outs[i].num for i in out_idx], dtype=np.int64)
+        den = np.array([outs[i].den for i in out_idx], dtype=np.int64)
+        cnt = np.array([outs[i].count for i in out_idx], dtype=np.int64)
+        pk, pg = taylor.make_pairs(dom_of, group_domain)
+        S_num = np.bincount(pk, weights=sums[pg, num[pk]], minlength=K)
+        has_den = den >= 0
+        S_den = np.full(K, np.nan)
+        if has_den.any():
+            sel = has_den[pk]
+            S_den = np.bincount(pk[sel], weights=sums[pg[sel], den[pk[sel]]], minlength=K)
+            S_den[~has_den] = np.nan
+        n_obs = np.bincount(pk, weights=counts[pg, cnt[pk]], minlength=K)
+        sum_w = np.bincount(pk, weights=sums[pg, one] * (counts[pg, cnt[pk]] > 0), minlength=K)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            theta = np.where(has_den, S_num / S_den, S_num)
+            a_num = np.where(has_den, 1.0 / S_den, 1.0)
+            a_den = np.where(has_den, -theta / S_den, 0.0)
+        empty = n_obs == 0
+        theta = np.where(empty, np.nan, theta)
+
+        cov = None
+        dom_df = np.full(K, np.nan)
+        if structure is not None:
+            z = a_num[pk] * sums[pg, num[pk]]
+            dsel = has_den[pk]
+            z[dsel] += a_den[pk][dsel] * sums[pg[dsel], den[pk][dsel]]
+            present_rows = counts[pg, cnt[pk]]
+            pairs = taylor.Pairs(out=pk, group=pg, z=np.nan_to_num(z), present=present_rows > 0, rows=present_rows)
+            if element:
+                prod = np.column_stack([_f64(tbl[f"__p{i}"]) for i in range(len(products))])
+                if structure.weight_factor is not None:
+                    prod = prod * (structure.weight_factor**2)[:, None]
+                sumsq = _quad(prod, products, pg, pk, num, den, a_num, a_den)
+                var = taylor.variance_elements(pairs, structure, self.taylor, K, sumsq)
+            else:
+                var = taylor.variance_clustered(pairs, structure, self.taylor, K)
+            dom_df = _domain_df(pairs, structure, element, K)
+            if self.conv is not None:
+                var, rep_cov = self._converted(structure, sums, pk, pg, num, den, has_den, theta, K, element)
+                cov = rep_cov if req.covariance else None
+                dom_df = np.full(K, self.design_df)
+            elif req.covariance:
+                if element:
+                    cov = _element_cov(prod, products, structure, self.taylor, pk, pg, num, den, a_num, a_den, z, K)
+                else:
+                    if len(self.taylor.fpc) > 1 and not self.taylor.ultimate_cluster:
+                        raise UnsupportedError(
+                            "covariances for contrasts use first-stage PSUs only",
+                            hint="set ultimate_cluster=True to compare domains in a design with later-stage fpc",
+                        )
+                    zmat, ust = taylor.unit_totals_matrix(pairs, structure, K)
+                    cov = taylor.covariance_clustered(zmat, ust, structure, self.taylor)
+        else:
+            var, cov, dom_df = self._user_replicates(tbl, plan, pk, pg, num, den, has_den, theta, K)
+        var = np.where(empty, np.nan, var)
+        se = np.sqrt(np.maximum(var, 0.0))
+        kinds = [outs[i].kind for i in out_idx]
+        methods = [outs[i].method for i in out_idx]
+        df_used = self._df_for(kinds, dom_df)
+        lo, hi = intervals.wald(theta, se, req.level, df_used)
+        for kind_i, method in {(k, m) for k, m in zip(kinds, methods, strict=True) if k == "proportion"}:
+            sel = np.array([k == kind_i and m == method for k, m in zip(kinds, methods, strict=True)])
+            plo, phi = intervals.proportion_ci(method, theta[sel], se[sel], req.level, df_used[sel], n_obs[sel])
+            lo[sel], hi[sel] = plo, phi
+        deffs = np.full(K, np.nan)
+        if req.deff and structure is not None:
+            deffs = self._deff(plan, sums, pk, pg, num, den, has_den, theta, var, n_obs, sum_w, K, [outs[i] for i in out_idx])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cv = se / np.abs(theta)
+        flags = np.where(empty, "empty_domain", None)
+        part = {
+            "domain": [dom_values[d] for d in dom_of],
+            "estimand": kinds,
+            "variable": [outs[i].variable for i in out_idx],
+            "level": [None if outs[i].level is None else str(outs[i].level) for i in out_idx],
+            "prob": [None] * K,
+            "estimate": theta, "se": se, "ci_low": lo, "ci_high": hi,
+            "ci_level": np.full(K, req.level), "df": df_used, "cv": cv, "deff": deffs,
+            "n": n_obs.astype(np.int64), "sum_w": sum_w, "flag": list(flags),
+        }
+        return part, cov
+
+    def _df_for(self, kinds: list[str], dom_df: np.ndarray) -> np.ndarray:
+        rule = self.req.df_rule
+        K = len(kinds)
+        if isinstance(rule, int | float) and not isinstance(rule, bool):
+            return np.full(K, float(rule))
+        if rule == "normal":
+            return np.full(K, np.inf)
+        if rule == "design":
+            return np.full(K, self.design_df)
+        if rule == "domain":
+            return dom_df
+        if rule is not None:
+            raise EstimationError(f"df={rule!r} is not a degrees-of-freedom rule", hint="use design, domain, normal or a number")
+        per_kind = np.array([k in ("proportion", "quantile") for k in kinds])
+        return np.where(per_kind, dom_df, self.design_df)
+
+    def _converted(self, structure, sums, pk, pg, num, den, has_den, theta, K, element):  # noqa: ANN001, ANN202
+        if element:
+            raise UnsupportedError(
+                "replicates can only be made from designs with cluster ids",
+                hint="give ids= (the PSU column; use a row id column for element sampling)",
+            )
+        factors, scale, rscales = replicates.conversion_factors(self.conv, structure)
+        stage = structure.stages[0]
+        n_units = len(stage.unit_stratum)
+        R = factors.shape[1]
+        unit = stage.unit[pg]
+
+        def rep_sums(col_of_pair: np.ndarray, sel: np.ndarray) -> np.ndarray:
+            mat = np.zeros((K, n_units))
+            np.add.at(mat, (pk[sel], unit[sel]), sums[pg[sel], col_of_pair[sel]])
+            return mat @ factors
+
+        all_sel = np.ones(len(pk), dtype=bool)
+        rnum = rep_sums(num[pk], all_sel)
+        rden = np.ones_like(rnum)
+        dsel = has_den[pk]
+        if dsel.any():
+            rden = rep_sums(np.where(dsel, den[pk], 0), dsel)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reps = np.where(has_den[:, None], rnum / rden, rnum)
+        var = replicates.replicate_variance(theta, reps, scale, rscales, self.conv.mse)
+        cov = replicates.replicate_covariance(theta, reps, scale, rscales, self.conv.mse) if self.req.covariance else None
+        return var, cov
+
+    def _user_replicates(self, tbl, plan, pk, pg, num, den, has_den, theta, K):  # noqa: ANN001, ANN202
+        rd: ReplicateDesign = self.req.design  # type: ignore[assignment]
+        R = len(self.req.repcols)
+        reps = np.empty((K, R))
+        for r in range(R):
+            rs = np.column_stack([_f64(tbl[f"__r{r}_{j}"]) for j in range(len(plan.values))])
+            rnum = np.bincount(pk, weights=rs[pg, num[pk]], minlength=K)
+            rden = np.ones(K)
+            sel = has_den[pk]
+            if sel.any():
+                rden = np.bincount(pk[sel], weights=rs[pg[sel], den[pk[sel]]], minlength=K)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                reps[:, r] = np.where(has_den, rnum / np.where(has_den, rden, 1.0), rnum)
+        scale = rd.default_scale(R)
+        rscales = np.asarray(rd.rscales, float) if rd.rscales is not None else np.ones(R)
+        if len(rscales) == 1:
+            rscales = np.full(R, rscales[0])
+        if len(rscales) != R:
+            raise InputError(
+                f"{len(rscales)} rscales given for {R} replicate weight columns",
+                hint="give one rscale per replicate column",
+            )
+        var = replicates.replicate_variance(theta, reps, scale, rscales, rd.mse)
+        cov = replicates.replicate_covariance(theta, reps, scale, rscales, rd.mse) if self.req.covariance else None
+        self.design_df = float(rd.df) if rd.df is not None else float(self._replicate_rank_df())
+        return var, cov, np.full(K, self.design_df)
+
+    def _replicate_rank_df(self) -> int:
+        rd: ReplicateDesign = self.req.design  # type: ignore[assignment]
+        cols = [nw.col(c).cast(nw.Float64) for c in self.req.repcols]
+        if not rd.combined_weights:
+            w = self._weight_expr()
+            cols = [c * w for c in cols]
+        R = len(cols)
+        gram = np.zeros((R, R))
+        frame = self._frame().select(*[c.alias(f"__rw{i}") for i, c in enumerate(cols)])
+        for batch in self.req.engine.iter_batches(frame):
+            x = np.column_stack([np.asarray(batch.column(i).to_numpy(zero_copy_only=False), float) for i in range(R)])
+            gram += x.T @ x
+        return replicates.rank_df(gram)
+
+    def _deff(self, plan, sums, pk, pg, num, den, has_den, theta, var, n_obs, sum_w, K, outs):  # noqa: ANN001, ANN202
+        """Design effect against simple random sampling without replacement (R ``deff=TRUE``)."""
+        out = np.full(K, np.nan)
+        for k_kind in ("total", "mean", "proportion"):
+            sel = np.array([o.kind == k_kind for o in outs])
+            if not sel.any():
+                continue
+            sq_col = np.array([plan.squares.get(o.num, -1) for o in outs])
+            ok = sel & (sq_col >= 0)
+            pmask = ok[pk]
+            s2 = np.bincount(pk[pmask], weights=sums[pg[pmask], sq_col[pk[pmask]]], minlength=K)
+            s1 = np.bincount(pk[pmask], weights=sums[pg[pmask], num[pk[pmask]]], minlength=K)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean_y = s1 / sum_w
+                svyvar = (s2 / sum_w - mean_y**2) * n_obs / (n_obs - 1)
+                if k_kind == "total":
+                    vsrs = svyvar * sum_w**2 * (sum_w - n_obs) / (sum_w * n_obs)
+                else:
+                    vsrs = svyvar * (sum_w - n_obs) / (sum_w * n_obs)
+                out[ok] = (var / vsrs)[ok]
+        return out
+
+    # ---- quantiles ----------------------------------------------------------------------------
+    def _quantiles(self, q: Quantile) -> dict[str, Any]:
+        from corridor.estimation.quantiles import estimate_quantiles
+
+        return estimate_quantiles(self, q)
+
+
+def _f64(col: pa.ChunkedArray) -> np.ndarray:
+    return np.nan_to_num(np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64))
+
+
+def _domains(tbl: pa.Table, by: list[str]) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
+    """Domain code of each group, and the domain key tuples: the full product of the by levels."""
+    if not by:
+        return np.zeros(tbl.num_rows, dtype=np.int64), [()]
+    per_var: list[list[Any]] = []
+    code_cols: list[np.ndarray] = []
+    for col in by:
+        c, values = codes(tbl[col])
+        vals = values.to_pylist()
+        order = sorted(range(len(vals)), key=lambda i: (vals[i] is None, str(type(vals[i])), vals[i] if vals[i] is not None else 0))
+        rank = np.empty(len(vals), dtype=np.int64)
+        rank[order] = np.arange(len(vals))
+        per_var.append([vals[i] for i in order])
+        code_cols.append(rank[c])
+    sizes = [len(v) for v in per_var]
+    flat = np.ravel_multi_index(code_cols, sizes) if code_cols else np.zeros(tbl.num_rows, dtype=np.int64)
+    domains = list(itertools.product(*per_var))
+    return flat.astype(np.int64), domains
+
+
+def _quad(prod, products, pg, pk, num, den, a_num, a_den):  # noqa: ANN001, ANN202
+    """Sum over a group's rows of the squared influence value, from the product sums."""
+    nk = num[pk]
+    out = a_num[pk] ** 2 * _pick(prod, products, pg, nk, nk)
+    dk = den[pk]
+    has = dk >= 0
+    if has.any():
+        pk_h, pg_h = pk[has], pg[has]
+        pn = _pick(prod, products, pg_h, nk[has], dk[has])
+        pd = _pick(prod, products, pg_h, dk[has], dk[has])
+        out[has] += 2 * a_num[pk_h] * a_den[pk_h] * pn + a_den[pk_h] ** 2 * pd
+    return out
+
+
+def _pick(prod, products, pg, a, b):  # noqa: ANN001, ANN202
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    keys = lo * 1_000_003 + hi
+    uniq, inv = np.unique(keys, return_inverse=True)
+    cols = np.array([products[(int(k // 1_000_003), int(k % 1_000_003))] for k in uniq], dtype=np.int64)
+    return prod[pg, cols[inv]]
+
+
+def _domain_df(pairs: taylor.Pairs, structure: Structure, element: bool, K: int) -> np.ndarray:
+    """PSUs with members in the domain minus strata with members (R ``degf`` of a subset)."""
+    stage = structure.stages[0]
+    sel = pairs.present
+    out, grp = pairs.out[sel], pairs.group[sel]
+    h = stage.stratum[grp]
+    strata = np.unique(out * (len(stage.n) + 1) + h)
+    n_strata = np.bincount(strata // (len(stage.n) + 1), minlength=K)
+    if element:
+        n_psu = np.bincount(out, weights=pairs.rows[sel], minlength=K)
+    else:
+        u = stage.unit[grp]
+        units = np.unique(out * (len(stage.unit_stratum) + 1) + u)
+        n_psu = np.bincount(units // (len(stage.unit_stratum) + 1), minlength=K)
+    return (n_psu - n_strata).astype(float)
+
+
+def _element_cov(prod, products, structure, design, pk, pg, num, den, a_num, a_den, z, K):  # noqa: ANN001, ANN202
+    """Covariance of outputs when rows are PSUs: within a stratum sum_i z_ki z_li - T_k T_l / n_h."""
+    stage = structure.stages[0]
+    n_h, f = stage.n, stage.f
+    H = len(n_h)
+    h = stage.stratum[pg]
+    T = np.zeros((H, K))
+    np.add.at(T, (h, pk), z)
+    coef = {}
+    for k in range(K):
+        coef[k] = [(num[k], a_num[k])] + ([(den[k], a_den[k])] if den[k] >= 0 else [])
+    by_group: dict[int, list[int]] = {}
+    for k_, g_ in zip(pk.tolist(), pg.tolist(), strict=True):
+        by_group.setdefault(g_, []).append(k_)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(n_h > 1, f * n_h / (n_h - 1), 0.0)
+    if (n_h == 1).any() and design.lonely_psu == "fail":
+        raise taylor._lonely_error(1, stage, np.flatnonzero(n_h == 1))
+    scale = np.where(f < 1e-7, 0.0, scale)
+    # sum over strata of scale_h * (cross_h - T_h T_h' / n_h); cross is split by stratum below
+    cov = np.zeros((K, K))
+    cross_h = np.zeros((H, K, K)) if H * K * K <= 5e7 else None
+    if cross_h is None:
+        raise UnsupportedError("too many strata x estimates for a covariance", hint="estimate fewer domains per call")
+    for g_, ks in by_group.items():
+        hh = stage.stratum[g_]
+        for k1 in ks:
+            for k2 in ks:
+                val = 0.0
+                for j1, c1 in coef[k1]:
+                    for j2, c2 in coef[k2]:
+                        val += c1 * c2 * prod[g_, products[(min(j1, j2), max(j1, j2))]]
+                cross_h[hh, k1, k2] += val
+    for hh in range(H):
+        cov += scale[hh] * (cross_h[hh] - np.outer(T[hh], T[hh]) / n_h[hh])
+    return cov
+
+
+def _assemble(parts: list[dict[str, Any]], by: list[str]) -> pa.Table:
+    cols: dict[str, list[Any]] = {b: [] for b in by}
+    names = ["estimand", "variable", "level", "prob", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv",
+             "deff", "n", "sum_w", "flag"]
+    for n in names:
+        cols[n] = []
+    for part in parts:
+        for i, b in enumerate(by):
+            cols[b] += [d[i] for d in part["domain"]]
+        for n in names:
+            v = part[n]
+            cols[n] += v.tolist() if isinstance(v, np.ndarray) else list(v)
+    def clean(values: list[Any]) -> list[Any]:
+        return [None if isinstance(v, float) and np.isnan(v) else v for v in values]
+    arrays = {b: pa.array(cols[b]) for b in by}
+    arrays["estimand"] = pa.array(cols["estimand"], pa.string())
+    arrays["variable"] = pa.array(cols["variable"], pa.string())
+    arrays["level"] = pa.array(cols["level"], pa.string())
+    arrays["prob"] = pa.array(clean(cols["prob"]), pa.float64())
+    for n in ("estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "sum_w"):
+        arrays[n] = pa.array(clean([float(v) if v is not None else None for v in cols[n]]), pa.float64())
+    arrays["n"] = pa.array([int(v) for v in cols["n"]], pa.int64())
+    arrays["flag"] = pa.array(cols["flag"], pa.string())
+    return pa.table(arrays)

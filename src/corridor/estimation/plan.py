@@ -1,0 +1,113 @@
+"""From estimands to the columns of one grouped scan.
+
+Every linear or ratio-type estimate is a function of weighted sums
+``sum(w * v_j)`` of row values ``v_j`` (the variable, an indicator of a level,
+an indicator of non-missingness). The plan collects those values once
+(shared between estimands), with the row counts that give sample sizes and
+degrees of freedom, and lists the output rows with the sums each one reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import narwhals as nw
+
+from corridor.estimands import Estimand, Mean, Proportion, Ratio, Total
+
+
+@dataclass(frozen=True)
+class Output:
+    """One row of results before it is estimated (one domain is attached later)."""
+
+    estimand: Estimand
+    kind: str
+    variable: str
+    level: Any
+    num: int
+    den: int  # -1: a total (no denominator)
+    count: int
+    method: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+
+
+@dataclass
+class SumPlan:
+    """The row values to sum and the rows to count, deduplicated."""
+
+    values: list[nw.Expr] = field(default_factory=list)
+    counts: list[nw.Expr] = field(default_factory=list)
+    squares: dict[int, int] = field(default_factory=dict)  # value j -> value index of v_j^2 (deff)
+    _vindex: dict[Hashable, int] = field(default_factory=dict)
+    _cindex: dict[Hashable, int] = field(default_factory=dict)
+    outputs: list[Output] = field(default_factory=list)
+
+    def value(self, key: Hashable, expr: nw.Expr) -> int:
+        if key not in self._vindex:
+            self._vindex[key] = len(self.values)
+            self.values.append(expr)
+        return self._vindex[key]
+
+    def count(self, key: Hashable, expr: nw.Expr) -> int:
+        if key not in self._cindex:
+            self._cindex[key] = len(self.counts)
+            self.counts.append(expr)
+        return self._cindex[key]
+
+
+def _num(col: str) -> nw.Expr:
+    return nw.col(col).cast(nw.Float64)
+
+
+def _notnull(col: str) -> nw.Expr:
+    return nw.when(~nw.col(col).is_null()).then(nw.lit(1.0))
+
+
+def build_plan(
+    estimands: Sequence[Estimand], levels: dict[str, list[Any]], categorical: dict[str, bool], *, deff: bool = False
+) -> SumPlan:
+    """Plan the sums for ``estimands`` (quantiles are planned elsewhere).
+
+    ``levels`` gives the levels of each categorical variable, ``categorical``
+    whether a variable is treated as categorical for totals and means.
+    """
+    plan = SumPlan()
+    for est in estimands:
+        if isinstance(est, Ratio):
+            both = ~nw.col(est.numerator).is_null() & ~nw.col(est.denominator).is_null()
+            key = ("both", est.numerator, est.denominator)
+            num = plan.value(("ratio_num", *key[1:]), nw.when(both).then(_num(est.numerator)))
+            den = plan.value(("ratio_den", *key[1:]), nw.when(both).then(_num(est.denominator)))
+            cnt = plan.count(key, nw.when(both).then(nw.lit(1)).count())
+            plan.outputs.append(
+                Output(est, "ratio", est.variable, None, num, den, cnt, numerator=est.numerator, denominator=est.denominator)
+            )
+            continue
+        var = est.variable
+        cnt = plan.count(("nn", var), nw.col(var).count())
+        if isinstance(est, Proportion) or categorical.get(var, False):
+            wanted = levels[var] if not isinstance(est, Proportion) or est.level is None else [est.level]
+            nn = plan.value(("nn", var), _notnull(var))
+            for level in wanted:
+                ind = plan.value(("lev", var, level), nw.when(nw.col(var) == level).then(nw.lit(1.0)).otherwise(nw.lit(0.0)))
+                if deff:
+                    plan.squares[ind] = ind  # an indicator is its own square
+                if isinstance(est, Total):
+                    plan.outputs.append(Output(est, "total", var, level, ind, -1, cnt))
+                else:
+                    kind = "proportion" if isinstance(est, Proportion) else "mean"
+                    method = est.method if isinstance(est, Proportion) else None
+                    plan.outputs.append(Output(est, kind, var, level, ind, nn, cnt, method=method))
+            continue
+        y = plan.value(("y", var), _num(var))
+        if deff:
+            plan.squares[y] = plan.value(("y2", var), _num(var) * _num(var))
+        if isinstance(est, Total):
+            plan.outputs.append(Output(est, "total", var, None, y, -1, cnt))
+        elif isinstance(est, Mean):
+            nn = plan.value(("nn", var), _notnull(var))
+            plan.outputs.append(Output(est, "mean", var, None, y, nn, cnt))
+    return plan

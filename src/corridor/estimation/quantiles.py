@@ -1,0 +1,170 @@
+"""Quantiles and their Woodruff intervals (R ``svyquantile``, survey >= 4.0).
+
+A quantile needs the sorted values of its domain, so this path reads the
+variable, the weight, the domain and design columns of the rows once, and
+computes everything else (the domain's distribution-function variance and
+degrees of freedom) with the same variance code as every other estimate.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import narwhals as nw
+import numpy as np
+import pyarrow as pa
+
+from corridor.design import ReplicateDesign
+from corridor.errors import MissingValueError
+from corridor.estimands import Quantile
+from corridor.estimation import intervals, replicates, taylor
+from corridor.estimation.structure import build_structure
+
+if TYPE_CHECKING:
+    from corridor.estimation.estimate import _Estimator
+
+
+def estimate_quantiles(est: _Estimator, q: Quantile) -> dict[str, Any]:
+    from corridor.estimation.estimate import _IN, _domains, _f64
+
+    req = est.req
+    lf = est._frame()
+    design = est.taylor
+    cols: list[nw.Expr] = [nw.col(c) for c in dict.fromkeys([*req.by, _IN])]
+    names = list(dict.fromkeys([*req.by, _IN]))
+    wcol = design.weights if design else req.design.weights  # type: ignore[union-attr]
+    cols.append((nw.col(wcol).cast(nw.Float64) if wcol else nw.col("__one")).alias("__w"))
+    cols.append(nw.col(q.variable).cast(nw.Float64).alias("__x"))
+    if design is not None:
+        for c in dict.fromkeys([*design.strata, *design.ids]):
+            if c not in names:
+                cols.append(nw.col(c))
+                names.append(c)
+        for s, c in enumerate(design.fpc):
+            cols += [nw.col(c).alias(f"__fpc_min_{s}"), nw.col(c).alias(f"__fpc_max_{s}")]
+    repcols = req.repcols
+    if repcols:
+        rd: ReplicateDesign = req.design  # type: ignore[assignment]
+        for i, c in enumerate(repcols):
+            e = nw.col(c).cast(nw.Float64)
+            if not rd.combined_weights:
+                e = e * (nw.col(wcol).cast(nw.Float64) if wcol else nw.col("__one"))
+            cols.append(e.alias(f"__rw{i}"))
+    rows = req.engine.collect(lf.select(*cols).with_columns(nw.lit(1).alias("__rows")))
+    est.n_rows = rows.num_rows
+    x = _f64_nan(rows["__x"])
+    w = _f64(rows["__w"])
+    in_sub = np.asarray(rows[_IN].to_pylist(), dtype=bool)
+    if req.na == "fail" and np.isnan(x[in_sub]).any():
+        raise MissingValueError(
+            f"column {q.variable!r} in {req.source} has {int(np.isnan(x[in_sub]).sum())} missing values",
+            hint="use na='drop' (--na drop) to leave them out of the quantile, as R's na.rm=TRUE",
+        )
+    dom_codes, dom_values = _domains(rows, req.by)
+    valid = in_sub & ~np.isnan(x)
+    structure = None
+    element = design is not None and not design.ids
+    if design is not None:
+        structure = build_structure(rows, design, element_psu=element)
+        est.design_df = float(structure.degf)
+        if structure.weight_factor is not None:
+            w = w * structure.weight_factor
+    out: dict[str, list[Any]] = {k: [] for k in ("domain", "estimand", "variable", "level", "prob", "estimate", "se",
+                                                  "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "n", "sum_w", "flag")}
+    rep_w = np.column_stack([_f64(rows[f"__rw{i}"]) for i in range(len(repcols))]) if repcols else None
+    for d, dom in enumerate(dom_values):
+        sel = valid & (dom_codes == d)
+        idx = np.flatnonzero(sel)
+        order = idx[np.argsort(x[idx], kind="stable")]
+        xs, ws = x[order], w[order]
+        n = len(idx)
+        for p in q.probs:
+            qhat = intervals.quantile_rule(q.qrule, xs, ws, p) if n else float("nan")
+            if n == 0:
+                res = (np.nan, np.nan, np.nan, np.nan, np.nan)
+            else:
+                res = _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, ws, n)
+            lo, hi, se, df, _ = res
+            out["domain"].append(dom)
+            out["estimand"].append("quantile")
+            out["variable"].append(q.variable)
+            out["level"].append(None)
+            out["prob"].append(p)
+            out["estimate"].append(qhat)
+            out["se"].append(se)
+            out["ci_low"].append(lo)
+            out["ci_high"].append(hi)
+            out["ci_level"].append(req.level)
+            out["df"].append(df)
+            out["cv"].append(se / abs(qhat) if n and qhat else np.nan)
+            out["deff"].append(np.nan)
+            out["n"].append(n)
+            out["sum_w"].append(float(ws.sum()))
+            out["flag"].append("empty_domain" if n == 0 else None)
+    return out
+
+
+def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, ws, n):  # noqa: ANN001, ANN202
+    req = est.req
+    below = (x <= qhat) & sel
+    if structure is not None:
+        ng = len(x)
+        sums = np.column_stack([w * below, w * sel])
+        counts = sel.astype(float)[:, None]
+        S1, S0 = sums[:, 0].sum(), sums[:, 1].sum()
+        m = S1 / S0
+        z = (sums[:, 0] - m * sums[:, 1]) / S0
+        group = np.flatnonzero(sel) if element else np.arange(ng)
+        pairs = taylor.Pairs(
+            out=np.zeros(len(group), dtype=np.int64), group=group, z=z[group],
+            present=counts[group, 0] > 0, rows=counts[group, 0],
+        )
+        if element:
+            var = taylor.variance_elements(pairs, structure, est.taylor, 1, z[group] ** 2)[0]
+        elif est.conv is not None:
+            factors, scale, rscales = replicates.conversion_factors(est.conv, structure)
+            unit = structure.stages[0].unit
+            u1 = np.bincount(unit, weights=sums[:, 0], minlength=factors.shape[0])
+            u0 = np.bincount(unit, weights=sums[:, 1], minlength=factors.shape[0])
+            reps = (u1 @ factors) / (u0 @ factors)
+            var = replicates.replicate_variance(np.array([m]), reps[None, :], scale, rscales, est.conv.mse)[0]
+        else:
+            var = taylor.variance_clustered(pairs, structure, est.taylor, 1)[0]
+        from corridor.estimation.estimate import _domain_df
+
+        dom_df = _domain_df(pairs, structure, element, 1)[0]
+    else:
+        rd = req.design
+        rw = rep_w[sel]
+        reps = (rw * (x[sel] <= qhat)[:, None]).sum(axis=0) / rw.sum(axis=0)
+        m = float((w[sel] * (x[sel] <= qhat)).sum() / w[sel].sum())
+        R = rep_w.shape[1]
+        rscales = np.asarray(rd.rscales, float) if rd.rscales is not None else np.ones(R)
+        rscales = np.full(R, rscales[0]) if len(rscales) == 1 else rscales
+        var = replicates.replicate_variance(np.array([m]), reps[None, :], rd.default_scale(R), rscales, rd.mse)[0]
+        dom_df = float(rd.df) if rd.df is not None else float(est._replicate_rank_df())
+        est.design_df = dom_df
+    df = est._df_for(["quantile"], np.array([dom_df]))[0]
+    se_m = float(np.sqrt(max(var, 0.0)))
+    level = req.level
+    if q.interval == "mean":
+        lo_p, hi_p = intervals.wald(np.array([m]), np.array([se_m]), level, np.array([df]))
+    elif q.interval in ("xlogit",):
+        lo_p, hi_p = intervals.proportion_ci("xlogit", np.array([m]), np.array([se_m]), level, np.array([df]), np.array([n]))
+    elif q.interval == "beta":
+        lo_p, hi_p = intervals.proportion_ci("beta", np.array([m]), np.array([se_m]), level, np.array([df]), np.array([n]))
+    else:  # asin
+        tq = intervals.t_quantile(level, df)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = np.arcsin(np.sqrt(m))
+            se_a = se_m / (2 * np.sqrt(m * (1 - m)))
+            lo_p, hi_p = np.sin(np.array([a - tq * se_a])) ** 2, np.sin(np.array([a + tq * se_a])) ** 2
+    lo_p, hi_p = float(lo_p[0]), float(hi_p[0])
+    lo = float("nan") if (np.isnan(lo_p) or lo_p < 0) else intervals.quantile_rule(q.qrule, xs, ws, lo_p)
+    hi = float("nan") if (np.isnan(hi_p) or hi_p > 1) else intervals.quantile_rule(q.qrule, xs, ws, hi_p)
+    se = (hi - lo) / (2 * float(intervals.t_quantile(level, df)))
+    return lo, hi, se, df, m
+
+
+def _f64_nan(col: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)

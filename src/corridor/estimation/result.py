@@ -1,0 +1,157 @@
+"""The result of an estimation: a tidy Arrow table, and contrasts between its rows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from corridor._deps import import_optional
+from corridor.errors import EstimationError
+from corridor.estimation import intervals
+
+COLUMNS = ("estimand", "variable", "level", "prob", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv",
+           "deff", "n", "sum_w", "flag")
+
+
+@dataclass
+class Estimates:
+    """Estimates with their uncertainty, one row per domain x estimand x variable x level.
+
+    ``table`` columns: the domain columns, then ``estimand``, ``variable``,
+    ``level`` (of a categorical variable), ``prob`` (of a quantile),
+    ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``ci_level``, ``df`` (of the
+    interval), ``cv``, ``deff`` (on request), ``n`` (unweighted rows used),
+    ``sum_w`` (sum of weights of those rows) and ``flag`` (``empty_domain``
+    when a domain has no sampled unit).
+    """
+
+    table: pa.Table
+    vcov: np.ndarray | None = None
+    design: Any = None
+    design_df: float = float("nan")
+    level: float = 0.95
+    by: tuple[str, ...] = ()
+    n_rows: int = 0
+    engine: str = "duckdb"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def to_arrow(self) -> pa.Table:
+        return self.table
+
+    def to_pandas(self) -> Any:
+        import_optional("pandas", feature="to_pandas()")
+        return self.table.to_pandas()
+
+    def to_polars(self) -> Any:
+        pl = import_optional("polars", feature="to_polars()")
+        return pl.from_arrow(self.table)
+
+    def to_pylist(self) -> list[dict[str, Any]]:
+        return self.table.to_pylist()
+
+    def write(self, path: str | Path) -> Path:
+        """Write the table as CSV, Parquet or JSON (by the file's suffix)."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            pq.write_table(self.table, path)
+        elif suffix == ".json":
+            path.write_text(json.dumps(self.to_pylist(), indent=1, default=str), encoding="utf-8")
+        else:
+            import pyarrow.csv as pacsv
+
+            pacsv.write_csv(self.table, path)
+        return path
+
+    def __repr__(self) -> str:
+        return format_table(self.table, max_rows=30)
+
+    def compare(self, by: str, a: Any, b: Any, *, kind: str = "difference") -> Estimates:
+        """Differences (``a - b``) or ratios (``a / b``) between two levels of a domain variable.
+
+        Matches every row of domain ``by == a`` with the row of ``by == b`` that
+        has the same estimand, variable, level and other domain values (e.g. the
+        migrant-minus-native gap of each indicator, by sex). Standard errors
+        carry the covariance of the two estimates (as ``svycontrast`` on
+        ``svyby(..., covmat=TRUE)``); ratios use the delta method. Needs
+        ``estimate(..., covariance=True)``.
+        """
+        if self.vcov is None:
+            raise EstimationError(
+                "comparisons need the covariance of the estimates", hint="call estimate(..., covariance=True)"
+            )
+        if by not in self.by:
+            raise EstimationError(f"{by!r} is not a domain variable of these estimates", hint=f"domains: {self.by}")
+        if kind not in ("difference", "ratio"):
+            raise EstimationError(f"unknown comparison {kind!r}", hint="use 'difference' or 'ratio'")
+        rows = self.table.to_pylist()
+        others = [c for c in self.by if c != by]
+        key_cols = [*others, "estimand", "variable", "level", "prob"]
+        index_b = {tuple(r[c] for c in key_cols): i for i, r in enumerate(rows) if r[by] == b}
+        out_rows: list[dict[str, Any]] = []
+        for i, r in enumerate(rows):
+            if r[by] != a:
+                continue
+            j = index_b.get(tuple(r[c] for c in key_cols))
+            if j is None:
+                continue
+            ea, eb = r["estimate"], rows[j]["estimate"]
+            va, vb, cab = self.vcov[i, i], self.vcov[j, j], self.vcov[i, j]
+            if ea is None or eb is None:
+                est, var = float("nan"), float("nan")
+            elif kind == "difference":
+                est, var = ea - eb, va + vb - 2 * cab
+            else:
+                est = ea / eb
+                var = (va / eb**2) + (ea**2 * vb / eb**4) - 2 * ea * cab / eb**3
+            se = float(np.sqrt(max(var, 0.0))) if np.isfinite(var) else float("nan")
+            df = float(self.design_df)
+            lo, hi = intervals.wald(np.array([est]), np.array([se]), self.level, np.array([df]))
+            out = {c: r[c] for c in others}
+            out.update(
+                estimand=f"{kind}:{r['estimand']}", variable=r["variable"], level=r["level"], prob=r["prob"],
+                estimate=est, se=se, ci_low=float(lo[0]), ci_high=float(hi[0]), ci_level=self.level, df=df,
+                cv=se / abs(est) if est else float("nan"), deff=None, n=int(r["n"] + rows[j]["n"]),
+                sum_w=None, flag=r["flag"] or rows[j]["flag"],
+            )
+            out[f"{by}_a"], out[f"{by}_b"] = str(a), str(b)
+            out_rows.append(out)
+        if not out_rows:
+            raise EstimationError(f"no rows with {by} == {a!r} match rows with {by} == {b!r}")
+        table = pa.Table.from_pylist(out_rows)
+        return Estimates(table=table, design=self.design, design_df=self.design_df, level=self.level,
+                         by=tuple(others), n_rows=self.n_rows, engine=self.engine)
+
+
+def format_table(table: pa.Table, *, max_rows: int = 50, digits: int = 6) -> str:
+    """A plain-text rendering of a result table for terminals."""
+    cols = [c for c in table.column_names if not (table[c].null_count == table.num_rows and c in ("level", "prob", "deff", "flag"))]
+    rows = table.select(cols).slice(0, max_rows).to_pylist()
+
+    def fmt(v: Any) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, float):
+            if not np.isfinite(v):
+                return "NaN" if np.isnan(v) else str(v)
+            return f"{v:.{digits}g}"
+        return str(v)
+
+    cells = [[fmt(r[c]) for c in cols] for r in rows]
+    widths = [max([len(c)] + [len(x[i]) for x in cells]) for i, c in enumerate(cols)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True))]
+    lines += ["  ".join(x.rjust(w) for x, w in zip(r, widths, strict=True)) for r in cells]
+    if table.num_rows > max_rows:
+        lines.append(f"... {table.num_rows - max_rows} more rows")
+    return "\n".join(lines)

@@ -1,0 +1,224 @@
+"""The design as seen in the grouped scan: codes for strata and units at every stage.
+
+The scan groups rows by domain and by every stratum and cluster column, so
+each group lies in exactly one unit of every stage. From the group keys this
+module derives, without touching the data again, what R's ``svydesign``
+derives from the rows: nested unit ids, later-stage strata, the number of
+units per stratum, population sizes and weights implied by ``fpc``, and the
+design degrees of freedom.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from corridor.design import Design
+from corridor.errors import DesignError, InputError
+
+
+def codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Dense integer codes of a key column (nulls get a code too) and the distinct values."""
+    enc = pc.dictionary_encode(column, null_encoding="encode")
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks() if enc.num_chunks != 1 else enc.chunk(0)
+        if isinstance(enc, pa.ChunkedArray):  # pragma: no cover - pyarrow versions differ
+            enc = enc.chunk(0)
+    return np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64), enc.dictionary
+
+
+def combine(*parts: np.ndarray) -> np.ndarray:
+    """Dense codes of the combination of several code arrays."""
+    if not parts:
+        raise ValueError("nothing to combine")
+    if len(parts) == 1:
+        return np.unique(parts[0], return_inverse=True)[1].astype(np.int64)
+    stacked = np.stack(parts, axis=1)
+    return np.unique(stacked, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+@dataclass
+class Stage:
+    """One sampling stage: unit and stratum code of every group, and per-stratum sizes."""
+
+    unit: np.ndarray  # group -> unit code (unique over the whole design)
+    stratum: np.ndarray  # group -> stratum code
+    unit_stratum: np.ndarray  # unit -> stratum
+    unit_parent: np.ndarray  # unit -> unit of the previous stage (0 at stage 1)
+    n: np.ndarray  # stratum -> number of units sampled
+    popsize: np.ndarray  # stratum -> population size (inf: no fpc)
+    mult: np.ndarray  # stratum -> product of n/N over the ancestors (1 at stage 1)
+    stratum_labels: list[str]
+
+    @property
+    def f(self) -> np.ndarray:
+        """Finite-population factor (N - n) / N per stratum (1 without fpc)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(np.isinf(self.popsize), 1.0, (self.popsize - self.n) / self.popsize)
+
+
+@dataclass
+class Structure:
+    stages: list[Stage]
+    degf: int
+    weight_factor: np.ndarray | None  # group -> weight implied by fpc (no weight column given)
+
+
+def _label(values: pa.Array, code: int) -> str:
+    return str(values[code].as_py())
+
+
+def build_structure(table: pa.Table, design: Design, *, element_psu: bool) -> Structure:
+    """Derive the design structure from the group keys of a scan.
+
+    ``table`` has the strata columns, the ids columns and, for each stage with
+    an fpc, columns ``__fpc_min_s``/``__fpc_max_s``. With ``element_psu`` the
+    groups are (domain x stratum) and units are rows: ``__rows`` counts them.
+    """
+    ng = table.num_rows
+    stages: list[Stage] = []
+    n_stages = 1 if element_psu else design.stages
+    strata_codes: list[np.ndarray] = []
+    labels_of: list[pa.Array] = []
+    for col in design.strata:
+        c, values = codes(table[col])
+        if values.null_count:
+            raise InputError(f"the strata column {col!r} has missing values", hint="every row needs a stratum")
+        strata_codes.append(c)
+        labels_of.append(values)
+    id_codes: list[np.ndarray] = []
+    for col in design.ids:
+        c, values = codes(table[col])
+        if values.null_count:
+            raise InputError(f"the cluster id column {col!r} has missing values", hint="every row needs a cluster id")
+        id_codes.append(c)
+
+    prev_unit = np.zeros(ng, dtype=np.int64)
+    prev_stratum = np.zeros(ng, dtype=np.int64)
+    mult_prev: np.ndarray | None = None
+    prev_stage: Stage | None = None
+    for s in range(n_stages):
+        st_given = strata_codes[s] if s < len(strata_codes) else None
+        if s == 0:
+            stratum = st_given if st_given is not None else np.zeros(ng, dtype=np.int64)
+            if element_psu:
+                unit = None
+            else:
+                raw_unit = id_codes[0]
+                if design.nest:
+                    unit = combine(stratum, raw_unit)
+                else:
+                    unit = combine(raw_unit)
+                    _check_nested(unit, stratum, table, design)
+        else:
+            # Later-stage strata are nested in the previous stage's units (as svydesign does).
+            stratum = combine(st_given, prev_unit) if st_given is not None else combine(prev_unit)
+            unit = combine(prev_unit, id_codes[s])
+        stratum = combine(stratum)
+        n_strata = int(stratum.max()) + 1 if ng else 0
+        if unit is None:
+            rows = np.asarray(table["__rows"].to_numpy(zero_copy_only=False), dtype=np.float64)
+            n = np.bincount(stratum, weights=rows, minlength=n_strata)
+            unit_stratum = np.zeros(0, dtype=np.int64)
+            unit_parent = np.zeros(0, dtype=np.int64)
+        else:
+            n_units = int(unit.max()) + 1
+            unit_stratum = np.zeros(n_units, dtype=np.int64)
+            unit_stratum[unit] = stratum
+            unit_parent = np.zeros(n_units, dtype=np.int64)
+            unit_parent[unit] = prev_unit
+            n = np.bincount(unit_stratum, minlength=n_strata).astype(np.float64)
+        popsize = _popsize(table, design, s, stratum, n, n_strata)
+        if s == 0:
+            mult = np.ones(n_strata)
+        else:
+            assert prev_stage is not None and mult_prev is not None
+            # stratum -> its parent unit's stratum at the previous stage
+            parent_stratum = np.zeros(n_strata, dtype=np.int64)
+            parent_stratum[stratum] = prev_stratum
+            with np.errstate(divide="ignore"):
+                ratio = np.where(np.isinf(prev_stage.popsize), 0.0, prev_stage.n / prev_stage.popsize)
+            mult = mult_prev[parent_stratum] * ratio[parent_stratum]
+        if s == 0 and st_given is not None:
+            first = np.zeros(n_strata, dtype=np.int64)
+            first[stratum] = st_given
+            stratum_labels = [_label(labels_of[0], int(c)) for c in first]
+        else:
+            stratum_labels = [str(i) for i in range(n_strata)]
+        stage = Stage(
+            unit=unit if unit is not None else np.zeros(0, dtype=np.int64),
+            stratum=stratum,
+            unit_stratum=unit_stratum,
+            unit_parent=unit_parent,
+            n=n,
+            popsize=popsize,
+            mult=mult,
+            stratum_labels=stratum_labels,
+        )
+        stages.append(stage)
+        prev_stage, mult_prev = stage, mult
+        prev_unit = unit if unit is not None else prev_unit
+        prev_stratum = stratum
+    first = stages[0]
+    degf = int(first.n.sum() - len(first.n))
+    weight_factor = None
+    if design.weights is None and design.fpc:
+        weight_factor = np.ones(ng)
+        for s, stage in enumerate(stages):
+            if s < len(design.fpc):
+                weight_factor *= (stage.popsize / stage.n)[stage.stratum]
+    return Structure(stages=stages, degf=degf, weight_factor=weight_factor)
+
+
+def _check_nested(unit: np.ndarray, stratum: np.ndarray, table: pa.Table, design: Design) -> None:
+    pairs = np.unique(np.stack([unit, stratum], axis=1), axis=0)
+    per_unit = np.bincount(pairs[:, 0])
+    if (per_unit > 1).any():
+        bad = int(np.flatnonzero(per_unit > 1)[0])
+        g = int(np.flatnonzero(unit == bad)[0])
+        psu = table[design.ids[0]][g].as_py()
+        raise DesignError(
+            f"PSU {psu!r} of column {design.ids[0]!r} appears in {int(per_unit[bad])} strata of {design.strata[0]!r}",
+            hint="PSU ids repeat across strata: set nest=True (--nest) if PSUs are numbered within strata",
+        )
+
+
+def _popsize(table: pa.Table, design: Design, s: int, stratum: np.ndarray, n: np.ndarray, n_strata: int) -> np.ndarray:
+    if s >= len(design.fpc):
+        return np.full(n_strata, np.inf)
+    col = design.fpc[s]
+    lo = np.asarray(table[f"__fpc_min_{s}"].to_numpy(zero_copy_only=False), dtype=np.float64)
+    hi = np.asarray(table[f"__fpc_max_{s}"].to_numpy(zero_copy_only=False), dtype=np.float64)
+    if np.isnan(lo).any():
+        raise InputError(f"the fpc column {col!r} has missing values", hint="every row needs its stratum's fpc")
+    smin = np.full(n_strata, np.inf)
+    smax = np.full(n_strata, -np.inf)
+    np.minimum.at(smin, stratum, lo)
+    np.maximum.at(smax, stratum, hi)
+    varies = ~np.isclose(smin, smax, rtol=1e-12, atol=0)
+    if varies.any():
+        raise DesignError(
+            f"the fpc column {col!r} varies within a stratum at stage {s + 1} (from {smin[varies][0]} to {smax[varies][0]})",
+            hint="fpc must be constant within each stratum: the stratum's population size or sampling fraction",
+        )
+    if (smin <= 0).any():
+        raise DesignError(f"the fpc column {col!r} has values <= 0", hint="give population sizes or fractions in (0, 1]")
+    all_vals = np.concatenate([lo, hi])
+    is_size = (all_vals > 1).any()
+    if is_size and not (all_vals >= 1).all():
+        raise DesignError(
+            f"the fpc column {col!r} mixes population sizes (> 1) and sampling fractions (< 1)",
+            hint="give all fpc values as population sizes or all as fractions",
+        )
+    popsize = smin if is_size else n / smin
+    if (popsize < n - 1e-9).any():
+        bad = int(np.flatnonzero(popsize < n - 1e-9)[0])
+        raise DesignError(
+            f"fpc column {col!r} implies more than 100% sampling at stage {s + 1}: "
+            f"population {popsize[bad]:g} but {int(n[bad])} units sampled in a stratum",
+            hint="the fpc must be the population count of units at that stage (or the sampling fraction)",
+        )
+    return popsize

@@ -1,0 +1,101 @@
+"""Subpopulation conditions written as text, turned into engine-neutral expressions.
+
+The language is a safe subset of Python expressions: comparisons
+(``== != < <= > >=``), ``and``/``or``/``not``, ``in [...]``/``not in [...]``,
+``isnull(col)``/``notnull(col)``, numbers, strings and column names (quote a
+name with backticks when it is not an identifier: ```api.stu` > 0``).
+Nothing is evaluated by Python itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+import narwhals as nw
+
+from corridor.errors import InputError
+
+_OPS = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+}
+_BACKTICK = re.compile(r"`([^`]+)`")
+
+
+def parse_where(text: str) -> tuple[nw.Expr, set[str]]:
+    """Parse a condition; return the expression and the columns it reads."""
+    names: dict[str, str] = {}
+
+    def protect(match: re.Match[str]) -> str:
+        key = f"__col{len(names)}"
+        names[key] = match.group(1)
+        return key
+
+    source = _BACKTICK.sub(protect, text)
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        raise InputError(
+            f"cannot read the condition {text!r}",
+            hint="write e.g. \"edad >= 15 and sexo == 2\" or \"region in [2, 13]\"",
+        ) from exc
+    columns: set[str] = set()
+
+    def column(name: str) -> nw.Expr:
+        real = names.get(name, name)
+        columns.add(real)
+        return nw.col(real)
+
+    def value(node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+            return -node.operand.value
+        raise InputError(f"in {text!r}: expected a number or a quoted string, got {ast.unparse(node)!r}")
+
+    def build(node: ast.AST) -> Any:
+        if isinstance(node, ast.BoolOp):
+            parts = [build(v) for v in node.values]
+            out = parts[0]
+            for p in parts[1:]:
+                out = (out & p) if isinstance(node.op, ast.And) else (out | p)
+            return out
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return ~build(node.operand)
+        if isinstance(node, ast.Compare):
+            left = build(node.left)
+            out = None
+            for op, right_node in zip(node.ops, node.comparators, strict=True):
+                if isinstance(op, ast.In | ast.NotIn):
+                    if not isinstance(right_node, ast.List | ast.Tuple | ast.Set):
+                        raise InputError(f"in {text!r}: 'in' needs a list, e.g. region in [2, 13]")
+                    expr = left.is_in([value(v) for v in right_node.elts])
+                    expr = ~expr if isinstance(op, ast.NotIn) else expr
+                elif type(op) in _OPS:
+                    expr = _OPS[type(op)](left, build(right_node))
+                else:
+                    raise InputError(f"in {text!r}: unsupported comparison {type(op).__name__}")
+                out = expr if out is None else out & expr
+                left = build(right_node)
+            return out
+        if isinstance(node, ast.Name):
+            return column(node.id)
+        if isinstance(node, ast.Constant) or (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)):
+            return nw.lit(value(node))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1:
+            arg = node.args[0]
+            if isinstance(arg, ast.Name) and node.func.id in ("isnull", "notnull"):
+                col = column(arg.id)
+                return col.is_null() if node.func.id == "isnull" else ~col.is_null()
+        raise InputError(
+            f"in {text!r}: cannot use {ast.unparse(node)!r}",
+            hint="conditions compare columns with values and combine them with and/or/not",
+        )
+
+    return build(tree.body), columns
