@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from corridor.design import Design, ReplicateDesign, Replicated, design_from_dict
 from corridor.estimands import Mean, Proportion, Quantile, Ratio, Total
+from corridor import errors
+from corridor import estimands
 from corridor.estimation import Estimates, estimate
 
 __version__ = "0.1.0"
@@ -25,5 +27,6 @@ __all__ = [
     "Total",
     "__version__",
     "design_from_dict",
+    "errors",
     "estimate",
 ]

@@ -323,9 +323,15 @@ class _Estimator:
                 if len(used) > 60:
                     raise UnsupportedError("covariances of more than 60 sums at once", hint="estimate fewer variables per call")
                 pairs_needed |= set(itertools.combinations_with_replacement(used, 2))
+            # Second moments as population variances per group (DuckDB's var_pop is numerically
+            # stable); cross moments from var(x + y). Sums of squares would cancel catastrophically.
             for i, (a, b) in enumerate(sorted(pairs_needed)):
                 products[(a, b)] = i
-                aggs.append((w * w * plan.values[a] * plan.values[b]).sum().alias(f"__p{i}"))
+                xa = w * plan.values[a]
+                expr = xa if a == b else xa + w * plan.values[b]
+                aggs.append(expr.var(ddof=0).alias(f"__p{i}"))
+            for j, v in enumerate(plan.values):
+                aggs.append((w * v).count().alias(f"__m{j}"))
         if replicate:
             rd: ReplicateDesign = req.design  # type: ignore[assignment]
             for r, col in enumerate(req.repcols):
@@ -387,11 +393,9 @@ class _Estimator:
             present_rows = counts[pg, cnt[pk]]
             pairs = taylor.Pairs(out=pk, group=pg, z=np.nan_to_num(z), present=present_rows > 0, rows=present_rows)
             if element:
-                prod = np.column_stack([_f64(tbl[f"__p{i}"]) for i in range(len(products))])
-                if structure.weight_factor is not None:
-                    prod = prod * (structure.weight_factor**2)[:, None]
-                sumsq = _quad(prod, products, pg, pk, num, den, a_num, a_den)
-                var = taylor.variance_elements(pairs, structure, self.taylor, K, sumsq)
+                prod = _cross_moments(tbl, products, sums, structure.weight_factor)
+                within = _quad(prod, products, pg, pk, num, den, a_num, a_den)
+                var = taylor.variance_elements(pairs, structure, self.taylor, K, within)
             else:
                 var = taylor.variance_clustered(pairs, structure, self.taylor, K)
             dom_df = _domain_df(pairs, structure, element, K)
@@ -401,7 +405,9 @@ class _Estimator:
                 dom_df = np.full(K, self.design_df)
             elif req.covariance:
                 if element:
-                    cov = _element_cov(prod, products, structure, self.taylor, pk, pg, num, den, a_num, a_den, z, K)
+                    mcount = np.column_stack([_f64(tbl[f"__m{j}"]) for j in range(nv)])
+                    cov = _element_cov(prod, products, structure, self.taylor, pk, pg, num, den, a_num, a_den, z, K,
+                                       sums=sums, m=mcount)
                 else:
                     if len(self.taylor.fpc) > 1 and not self.taylor.ultimate_cluster:
                         raise UnsupportedError(
@@ -579,8 +585,19 @@ def _domains(tbl: pa.Table, by: list[str]) -> tuple[np.ndarray, list[tuple[Any, 
     return flat.astype(np.int64), domains
 
 
+def _cross_moments(tbl, products, sums, weight_factor):  # noqa: ANN001, ANN202
+    """Within-group (co)variances of the weighted row values, per group and product pair."""
+    var = {key: _f64(tbl[f"__p{i}"]) for key, i in products.items()}
+    out = np.zeros((tbl.num_rows, len(products)))
+    for (a, b), i in products.items():
+        out[:, i] = var[(a, b)] if a == b else (var[(a, b)] - var[(a, a)] - var[(b, b)]) / 2
+    if weight_factor is not None:
+        out *= (weight_factor**2)[:, None]
+    return out
+
+
 def _quad(prod, products, pg, pk, num, den, a_num, a_den):  # noqa: ANN001, ANN202
-    """Sum over a group's rows of the squared influence value, from the product sums."""
+    """Within-group variance of each pair's influence values, from the (co)variances."""
     nk = num[pk]
     out = a_num[pk] ** 2 * _pick(prod, products, pg, nk, nk)
     dk = den[pk]
@@ -618,8 +635,15 @@ def _domain_df(pairs: taylor.Pairs, structure: Structure, element: bool, K: int)
     return (n_psu - n_strata).astype(float)
 
 
-def _element_cov(prod, products, structure, design, pk, pg, num, den, a_num, a_den, z, K):  # noqa: ANN001, ANN202
+def _element_cov(prod, products, structure, design, pk, pg, num, den, a_num, a_den, z, K, sums=None, m=None):  # noqa: ANN001, ANN202
     """Covariance of outputs when rows are PSUs: within a stratum sum_i z_ki z_li - T_k T_l / n_h."""
+    if sums is not None and m is not None:
+        raw = prod.copy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for (a, b), i in products.items():
+                ma = np.where(m[:, a] > 0, m[:, a], 1.0)
+                raw[:, i] = m[:, a] * prod[:, i] + sums[:, a] * sums[:, b] / ma
+        prod = raw
     stage = structure.stages[0]
     n_h, f = stage.n, stage.f
     H = len(n_h)

@@ -92,7 +92,11 @@ def build_plan(
             wanted = levels[var] if not isinstance(est, Proportion) or est.level is None else [est.level]
             nn = plan.value(("nn", var), _notnull(var))
             for level in wanted:
-                ind = plan.value(("lev", var, level), nw.when(nw.col(var) == level).then(nw.lit(1.0)).otherwise(nw.lit(0.0)))
+                # null (not 0) for missing values, so that every value of an output covers the same rows
+                ind = plan.value(
+                    ("lev", var, level),
+                    nw.when(nw.col(var) == level).then(nw.lit(1.0)).otherwise(nw.when(~nw.col(var).is_null()).then(nw.lit(0.0))),
+                )
                 if deff:
                     plan.squares[ind] = ind  # an indicator is its own square
                 if isinstance(est, Total):

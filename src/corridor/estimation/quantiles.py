@@ -120,7 +120,7 @@ def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, w
             present=counts[group, 0] > 0, rows=counts[group, 0],
         )
         if element:
-            var = taylor.variance_elements(pairs, structure, est.taylor, 1, z[group] ** 2)[0]
+            var = taylor.variance_elements(pairs, structure, est.taylor, 1, np.zeros(len(group)))[0]
         elif est.conv is not None:
             factors, scale, rscales = replicates.conversion_factors(est.conv, structure)
             unit = structure.stages[0].unit

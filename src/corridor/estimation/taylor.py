@@ -149,12 +149,14 @@ def variance_clustered(pairs: Pairs, structure: Structure, design: Design, n_out
 
 
 def variance_elements(
-    pairs: Pairs, structure: Structure, design: Design, n_out: int, sumsq: np.ndarray
+    pairs: Pairs, structure: Structure, design: Design, n_out: int, within: np.ndarray
 ) -> np.ndarray:
-    """Variance when every row is its own PSU: groups are (domain, stratum) with sums of squares.
+    """Variance when every row is its own PSU: groups are (domain, stratum).
 
-    ``sumsq[p]`` is the sum over the group's rows of the squared influence
-    value of pair ``p``'s output.
+    ``within[p]`` is the population variance of pair ``p``'s influence values
+    over the group's counted rows, so that the centred sum of squares of a
+    stratum is the within-group part plus the between-group part, with the
+    stratum's rows outside the domain counted as zeros.
     """
     stage = structure.stages[0]
     h = stage.stratum[pairs.group]
@@ -163,15 +165,17 @@ def variance_elements(
     key = pairs.out * n_strata + h
     keys, inv = np.unique(key, return_inverse=True)
     total = np.bincount(inv, weights=pairs.z, minlength=len(keys))
-    sq = np.bincount(inv, weights=sumsq, minlength=len(keys))
     m = np.bincount(inv, weights=m_rows, minlength=len(keys))
-    keep = m > 0
-    keys, total, sq, m = keys[keep], total[keep], sq[keep], m[keep]
     h_of = keys % n_strata
-    out_of = keys // n_strata
     mean = total / stage.n[h_of]
-    dev2_present = sq - 2 * mean * total + m * mean**2
-    contrib, na = _stratum_contrib(out_of, h_of, total, dev2_present, sq, m, stage, design, 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gmean = np.where(m_rows > 0, pairs.z / np.where(m_rows > 0, m_rows, 1.0), 0.0)
+    dev2 = np.bincount(inv, weights=m_rows * (within + (gmean - mean[inv]) ** 2), minlength=len(keys))
+    sq = np.bincount(inv, weights=m_rows * (within + gmean**2), minlength=len(keys))
+    keep = m > 0
+    keys, total, sq, m, dev2, h_of = keys[keep], total[keep], sq[keep], m[keep], dev2[keep], h_of[keep]
+    out_of = keys // n_strata
+    contrib, na = _stratum_contrib(out_of, h_of, total, dev2, sq, m, stage, design, 1)
     return _scaled_sum(out_of, np.zeros(len(h_of), dtype=np.int64), contrib, na, n_out)
 
 

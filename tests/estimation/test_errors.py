@@ -1,0 +1,101 @@
+"""Bad input gets a typed error that says what, where and how to fix it."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+import corridor as cr
+from corridor import errors
+
+DESIGN = cr.Design(weights="w", strata="h", ids="psu")
+
+
+def table(**over: list) -> pa.Table:
+    cols = {"h": [1, 1, 2, 2], "psu": [1, 2, 3, 4], "w": [1.0, 2.0, 3.0, 4.0], "y": [1.0, 2.0, 3.0, 4.0],
+            "g": ["a", "a", "b", "b"]}
+    cols.update(over)
+    return pa.table(cols)
+
+
+def test_missing_column_is_named_with_a_suggestion() -> None:
+    with pytest.raises(errors.ColumnNotFoundError, match=r"'yy' not found.*\n.*did you mean 'y'"):
+        cr.estimate(table(), DESIGN, cr.Mean("yy"))
+
+
+def test_text_weights_are_refused() -> None:
+    with pytest.raises(errors.InputError, match=r"weight column 'w'.*not numeric"):
+        cr.estimate(table(w=["1", "2", "x", "4"]), DESIGN, cr.Mean("y"))
+
+
+def test_missing_and_non_positive_weights() -> None:
+    with pytest.raises(errors.InputError, match="1 missing values"):
+        cr.estimate(table(w=[1.0, None, 3.0, 4.0]), DESIGN, cr.Mean("y"))
+    with pytest.raises(errors.InputError, match=r"non-positive values \(minimum -1\)"):
+        cr.estimate(table(w=[1.0, -1.0, 3.0, 4.0]), DESIGN, cr.Mean("y"))
+
+
+def test_missing_values_fail_by_default_and_drop_on_request() -> None:
+    with pytest.raises(errors.MissingValueError, match=r"column 'y'.*1 missing values.*\n.*na='drop'"):
+        cr.estimate(table(y=[1.0, None, 3.0, 4.0]), DESIGN, cr.Mean("y"))
+    row = cr.estimate(table(y=[1.0, None, 3.0, 4.0]), DESIGN, cr.Mean("y"), na="drop").to_pylist()[0]
+    assert row["n"] == 3
+    assert row["estimate"] == pytest.approx((1 + 9 + 16) / 8)
+
+
+def test_psus_reused_across_strata_need_nest() -> None:
+    tbl = table(psu=[1, 2, 1, 2])
+    with pytest.raises(errors.DesignError, match=r"PSU 1 .*appears in 2 strata.*\n.*nest=True"):
+        cr.estimate(tbl, DESIGN, cr.Mean("y"))
+    nested = cr.Design(weights="w", strata="h", ids="psu", nest=True)
+    assert cr.estimate(tbl, nested, cr.Mean("y")).to_pylist()[0]["se"] > 0
+
+
+def test_single_psu_strata_fail_under_the_default_rule() -> None:
+    tbl = table(h=[1, 1, 1, 2])
+    with pytest.raises(errors.LonelyPSUError, match=r"stratum 2 has only one PSU.*\n.*lonely_psu="):
+        cr.estimate(tbl, DESIGN, cr.Mean("y"))
+    ok = cr.Design(weights="w", strata="h", ids="psu", lonely_psu="remove")
+    assert cr.estimate(tbl, ok, cr.Mean("y")).to_pylist()[0]["se"] > 0
+
+
+def test_empty_domains_are_reported_and_flagged() -> None:
+    tbl = table(g=["a", "b", "a", "a"], k=["x", "x", "y", "y"])
+    rows = cr.estimate(tbl, DESIGN, cr.Mean("y"), by=["g", "k"]).to_pylist()
+    cells = {(r["g"], r["k"]): r for r in rows}
+    assert set(cells) == {("a", "x"), ("a", "y"), ("b", "x"), ("b", "y")}
+    assert cells[("b", "y")]["flag"] == "empty_domain"
+    assert cells[("b", "y")]["n"] == 0
+    assert cells[("b", "y")]["estimate"] is None
+    assert cells[("a", "x")]["flag"] is None
+
+
+def test_replicate_columns_of_the_wrong_count_or_type() -> None:
+    tbl = table(r1=[1.0, 2.0, 3.0, 4.0], r2=["a", "b", "c", "d"])
+    with pytest.raises(errors.InputError, match="replicate weight column 'r2'"):
+        cr.estimate(tbl, cr.ReplicateDesign(["r1", "r2"], weights="w", type="JK1"), cr.Mean("y"))
+    with pytest.raises(errors.InputError, match="2 rscales given for 1 replicate"):
+        cr.estimate(tbl, cr.ReplicateDesign(["r1"], weights="w", type="other", rscales=(1, 1), scale=1), cr.Mean("y"))
+    with pytest.raises(errors.ColumnNotFoundError, match="no column matches"):
+        cr.estimate(tbl, cr.ReplicateDesign("^zz", weights="w", type="JK1"), cr.Mean("y"))
+
+
+def test_design_options_are_validated() -> None:
+    with pytest.raises(errors.DesignError, match="lonely_psu='never'"):
+        cr.Design(lonely_psu="never")  # type: ignore[arg-type]
+    with pytest.raises(errors.DesignError, match="Fay design needs rho"):
+        cr.ReplicateDesign(["r1"], type="Fay")
+
+
+def test_bad_where_and_estimand_text() -> None:
+    with pytest.raises(errors.InputError, match="cannot read the condition"):
+        cr.estimate(table(), DESIGN, cr.Mean("y"), where="y >>> 2")
+    with pytest.raises(errors.EstimationError, match="unknown estimand 'median'"):
+        cr.estimands.parse_estimand("median:y")
+
+
+def test_fpc_must_be_constant_within_strata_and_not_exceed_the_population() -> None:
+    with pytest.raises(errors.DesignError, match="varies within a stratum"):
+        cr.estimate(table(N=[10.0, 11.0, 10.0, 10.0]), cr.Design(weights="w", strata="h", ids="psu", fpc="N"), cr.Mean("y"))
+    with pytest.raises(errors.DesignError, match="more than 100% sampling"):
+        cr.estimate(table(N=[1.5, 1.5, 1.5, 1.5]), cr.Design(weights="w", strata="h", ids="psu", fpc="N"), cr.Mean("y"))
