@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 
 def t_quantile(level: float, df: np.ndarray | float) -> np.ndarray:
@@ -23,7 +23,7 @@ def t_quantile(level: float, df: np.ndarray | float) -> np.ndarray:
     df = np.asarray(df, dtype=float)
     q = 1 - (1 - level) / 2
     with np.errstate(invalid="ignore"):
-        out = np.where(np.isinf(df), stats.norm.ppf(q), stats.t.ppf(q, np.where(df > 0, df, np.nan)))
+        out = np.where(np.isinf(df), special.ndtri(q), special.stdtrit(np.where(df > 0, df, np.nan), q))
     return out
 
 
@@ -51,10 +51,10 @@ def proportion_ci(
         n_eff = p * (1 - p) / se**2
         if method == "beta":
             nm1 = np.where(n > 1, n - 1, np.nan)
-            rat = (stats.t.ppf(alpha / 2, nm1) / np.where(np.isinf(df), stats.norm.ppf(alpha / 2), stats.t.ppf(alpha / 2, np.where(df > 0, df, np.nan)))) ** 2
+            rat = (special.stdtrit(nm1, alpha / 2) / np.where(np.isinf(df), special.ndtri(alpha / 2), special.stdtrit(np.where(df > 0, df, np.nan), alpha / 2))) ** 2
             n_eff = n_eff * rat
-            lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
-            hi = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+            lo = special.betaincinv(n_eff * p, n_eff * (1 - p) + 1, alpha / 2)
+            hi = special.betaincinv(n_eff * p + 1, n_eff * (1 - p), 1 - alpha / 2)
             lo = np.where(p == 0, 0.0, lo)
             hi = np.where(p == 1, 1.0, hi)
             return lo, hi
