@@ -136,6 +136,7 @@ class _Estimator:
         self.names = list(self.schema)
         self.taylor: Design | None = None
         self.conv: Replicated | None = None
+        self._reps: tuple[np.ndarray, float, np.ndarray, bool] | None = None
         d = req.design
         if isinstance(d, Replicated):
             self.taylor, self.conv = d.design, d
@@ -426,7 +427,16 @@ class _Estimator:
         lo, hi = intervals.wald(theta, se, req.level, df_used)
         for kind_i, method in {(k, m) for k, m in zip(kinds, methods, strict=True) if k == "proportion"}:
             sel = np.array([k == kind_i and m == method for k, m in zip(kinds, methods, strict=True)])
-            plo, phi = intervals.proportion_ci(method, theta[sel], se[sel], req.level, df_used[sel], n_obs[sel])
+            se_logit = None
+            if method == "logit" and self._reps is not None:
+                # as svyglm on a replicate design: the log-odds' variance from replicate log-odds
+                reps, scale, rscales, mse = self._reps
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    logit_reps = np.log(reps[sel] / (1 - reps[sel]))
+                    eta = np.log(theta[sel] / (1 - theta[sel]))
+                se_logit = np.sqrt(replicates.replicate_variance(eta, logit_reps, scale, rscales, mse))
+            plo, phi = intervals.proportion_ci(method, theta[sel], se[sel], req.level, df_used[sel], n_obs[sel],
+                                               se_logit=se_logit)
             lo[sel], hi[sel] = plo, phi
         deffs = np.full(K, np.nan)
         if req.deff and structure is not None:
@@ -489,6 +499,7 @@ class _Estimator:
             reps = np.where(has_den[:, None], rnum / rden, rnum)
         var = replicates.replicate_variance(theta, reps, scale, rscales, self.conv.mse)
         cov = replicates.replicate_covariance(theta, reps, scale, rscales, self.conv.mse) if self.req.covariance else None
+        self._reps = (reps, scale, rscales, self.conv.mse)
         return var, cov
 
     def _user_replicates(self, tbl, plan, pk, pg, num, den, has_den, theta, K):  # noqa: ANN001, ANN202
@@ -515,6 +526,7 @@ class _Estimator:
             )
         var = replicates.replicate_variance(theta, reps, scale, rscales, rd.mse)
         cov = replicates.replicate_covariance(theta, reps, scale, rscales, rd.mse) if self.req.covariance else None
+        self._reps = (reps, scale, rscales, rd.mse)
         self.design_df = float(rd.df) if rd.df is not None else float(self._replicate_rank_df())
         return var, cov, np.full(K, self.design_df)
 

@@ -33,16 +33,21 @@ def wald(est: np.ndarray, se: np.ndarray, level: float, df: np.ndarray) -> tuple
 
 
 def proportion_ci(
-    method: str, p: np.ndarray, se: np.ndarray, level: float, df: np.ndarray, n: np.ndarray
+    method: str, p: np.ndarray, se: np.ndarray, level: float, df: np.ndarray, n: np.ndarray,
+    se_logit: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Interval for proportions ``p`` with standard errors ``se`` (see module docstring)."""
+    """Interval for proportions ``p`` with standard errors ``se`` (see module docstring).
+
+    ``se_logit`` replaces the delta-method standard error of the log-odds (replicate designs
+    estimate it from the replicates' log-odds, as ``svyglm`` does).
+    """
     p = np.asarray(p, float)
     se = np.asarray(se, float)
     tq = t_quantile(level, df)
     with np.errstate(invalid="ignore", divide="ignore"):
         if method in ("logit", "xlogit"):
             eta = np.log(p / (1 - p))
-            se_eta = se / (p * (1 - p))
+            se_eta = se / (p * (1 - p)) if se_logit is None or method != "logit" else se_logit
             lo, hi = eta - tq * se_eta, eta + tq * se_eta
             return 1 / (1 + np.exp(-lo)), 1 / (1 + np.exp(-hi))
         if method == "wald":
