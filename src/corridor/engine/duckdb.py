@@ -14,7 +14,6 @@ import pyarrow as pa
 from corridor.errors import InputError, SourceError
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".csv.zst")
-_FULL_SNIFF_BYTES = 512 * 1024**2
 
 
 class DuckDBEngine:
@@ -70,13 +69,10 @@ class DuckDBEngine:
             if name.endswith(_CSV_SUFFIXES):
                 if path.stat().st_size == 0:
                     raise SourceError(f"{path} is empty", hint="the file has no header and no rows")
-                # Sniff every row of ordinary files: survey CSVs write some numbers
-                # as 6e+05 far down a column that starts with integers.
-                sample = -1 if path.stat().st_size <= _FULL_SNIFF_BYTES else 100_000
-                # Yes/No and T/F columns stay text: they are survey answers, not booleans.
-                return self.connection.read_csv(
-                    str(path), sample_size=sample, auto_type_candidates=["BIGINT", "DOUBLE", "VARCHAR"]
-                )
+                # Numbers are read as DOUBLE: survey CSVs write some values as 6e+05 far down
+                # columns that start with integers, which a sampled sniff would type as BIGINT
+                # (a full sniff costs several scans). Yes/No and T/F columns stay text.
+                return self.connection.read_csv(str(path), auto_type_candidates=["DOUBLE", "VARCHAR"])
         except duckdb.Error as exc:
             raise SourceError(f"cannot read {path}: {exc}") from exc
         raise SourceError(

@@ -56,6 +56,7 @@ class _Request:
     covariance: bool
     repcols: list[str]
     source: str
+    groupings: list[tuple[str, ...]]
 
 
 def estimate(
@@ -82,7 +83,10 @@ def estimate(
         estimands: one or more of :class:`~corridor.Total`, ``Mean``,
             ``Proportion``, ``Ratio``, ``Quantile``.
         by: domain variables; every domain of the design gets a row, also a
-            combination with no sampled unit (flagged ``empty_domain``).
+            combination with no sampled unit (flagged ``empty_domain``). A list
+            of groupings (``[[], ["region"], ["sex", "age_group"]]``) estimates
+            them all from the same scan; the table then has a ``grouping``
+            column naming the variables of each row's grouping.
         where: a subpopulation condition (``"edad >= 15"``), computed on the
             full design as R's ``subset()`` of a design.
         na: ``"fail"`` (an error naming the column and count) or ``"drop"``
@@ -113,12 +117,40 @@ def estimate(
     if not 0 < level < 1:
         raise EstimationError(f"confidence level {level} is not between 0 and 1")
     eng = get_engine(engine)
-    by_list = [by] if isinstance(by, str) else list(by)
+    groupings = _groupings(by)
+    by_list = list(dict.fromkeys(v for g in groupings for v in g))
     req = _Request(
         lf=eng.open(data), engine=eng, design=design, estimands=ests, by=by_list, where=where, na=na,
         level=level, df_rule=df, deff=deff, covariance=covariance, repcols=[], source=_describe(data),
+        groupings=groupings,
     )
     return _Estimator(req).run()
+
+
+def _groupings(by: str | Sequence[Any]) -> list[tuple[str, ...]]:
+    """``"region"`` or ``["region", "sex"]`` is one grouping; ``[[], ["region"], ["sex"]]`` several."""
+    if isinstance(by, str):
+        return [(by,)]
+    items = list(by)
+    if items and all(isinstance(i, list | tuple) for i in items):
+        return [tuple(i) for i in items]
+    if any(isinstance(i, list | tuple) for i in items):
+        raise EstimationError(
+            f"by={by!r} mixes names and groups", hint="give one grouping (['region', 'sex']) or a list of groupings"
+        )
+    return [tuple(items)]
+
+
+def _block_diag(blocks: list[np.ndarray]) -> np.ndarray | None:
+    if not blocks:
+        return None
+    n = sum(b.shape[0] for b in blocks)
+    out = np.full((n, n), np.nan)
+    i = 0
+    for b in blocks:
+        out[i : i + b.shape[0], i : i + b.shape[0]] = b
+        i += b.shape[0]
+    return out
 
 
 def _describe(data: Any) -> str:
@@ -234,18 +266,20 @@ class _Estimator:
         self.design_df: float = float("nan")
         self.n_rows = 0
         if lin:
-            part, cov = self._linear(plan)
-            parts.append(part)
-            if cov is not None:
-                cov_blocks.append(cov)
+            lin_parts, covs = self._linear(plan)
+            parts += lin_parts
+            cov_blocks += [c for c in covs if c is not None]
         for q in quant:
-            parts.append(self._quantiles(q))
-        table = _assemble(parts, req.by)
+            for grouping in req.groupings:
+                part = self._quantiles(q, grouping)
+                part["grouping"] = [grouping] * len(part["estimand"])
+                parts.append(part)
+        table = _assemble(parts, req.by, multiple=len(req.groupings) > 1)
         vcov = None
         if req.covariance:
             if quant:
                 raise UnsupportedError("covariances of quantiles are not available", hint="estimate quantiles separately")
-            vcov = cov_blocks[0] if cov_blocks else None
+            vcov = _block_diag(cov_blocks)
         return Estimates(
             table=table, vcov=vcov, design=req.design, design_df=self.design_df, level=req.level,
             by=tuple(req.by), n_rows=self.n_rows, engine=req.engine.name,
@@ -294,7 +328,7 @@ class _Estimator:
                 )
 
     # ---- linear estimands (total, mean, proportion, ratio) -------------------------------------
-    def _linear(self, plan: SumPlan) -> tuple[dict[str, Any], np.ndarray | None]:
+    def _linear(self, plan: SumPlan) -> tuple[list[dict[str, Any]], list[np.ndarray | None]]:
         req = self.req
         w = self._weight_expr()
         wname = self.taylor.weights if self.taylor else req.design.weights  # type: ignore[union-attr]
@@ -350,15 +384,27 @@ class _Estimator:
         self.n_rows = int(rows.sum())
         in_group = np.asarray(tbl[_IN].to_pylist(), dtype=bool)
         self._check_missing(plan, counts, rows, in_group)
-        dom_codes, dom_values = _domains(tbl, req.by)
-        group_domain = np.where(in_group, dom_codes, -1)
-
         structure: Structure | None = None
         if self.taylor is not None:
             structure = build_structure(tbl, self.taylor, element_psu=element)
             self.design_df = float(structure.degf)
             if structure.weight_factor is not None:
                 sums = sums * structure.weight_factor[:, None]
+        parts, covs = [], []
+        for grouping in req.groupings:
+            dom_codes, dom_values = _domains(tbl, list(grouping))
+            part, cov = self._finish(plan, tbl, sums, counts, in_group, structure, element, products, one,
+                                     dom_codes, dom_values)
+            part["grouping"] = [grouping] * len(part["estimand"])
+            parts.append(part)
+            covs.append(cov)
+        return parts, covs
+
+    def _finish(self, plan, tbl, sums, counts, in_group, structure, element, products, one, dom_codes, dom_values):  # noqa: ANN001, ANN202, PLR0913
+        """Estimates, variances and intervals of every output in every domain of one grouping."""
+        req = self.req
+        nv = len(plan.values)
+        group_domain = np.where(in_group, dom_codes, -1)
         outs = plan.outputs
         n_out_per = len(outs)
         n_dom = len(dom_values)
@@ -448,7 +494,7 @@ class _Estimator:
             "domain": [dom_values[d] for d in dom_of],
             "estimand": kinds,
             "variable": [outs[i].variable for i in out_idx],
-            "level": [None if outs[i].level is None else str(outs[i].level) for i in out_idx],
+            "level": [outs[i].level for i in out_idx],
             "prob": [None] * K,
             "estimate": theta, "se": se, "ci_low": lo, "ci_high": hi,
             "ci_level": np.full(K, req.level), "df": df_used, "cv": cv, "deff": deffs,
@@ -567,10 +613,10 @@ class _Estimator:
         return out
 
     # ---- quantiles ----------------------------------------------------------------------------
-    def _quantiles(self, q: Quantile) -> dict[str, Any]:
+    def _quantiles(self, q: Quantile, grouping: tuple[str, ...]) -> dict[str, Any]:
         from corridor.estimation.quantiles import estimate_quantiles
 
-        return estimate_quantiles(self, q)
+        return estimate_quantiles(self, q, grouping)
 
 
 def _f64(col: pa.ChunkedArray) -> np.ndarray:
@@ -692,27 +738,51 @@ def _element_cov(prod, products, structure, design, pk, pg, num, den, a_num, a_d
     return cov
 
 
-def _assemble(parts: list[dict[str, Any]], by: list[str]) -> pa.Table:
+def _assemble(parts: list[dict[str, Any]], by: list[str], *, multiple: bool = False) -> pa.Table:
     cols: dict[str, list[Any]] = {b: [] for b in by}
     names = ["estimand", "variable", "level", "prob", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv",
              "deff", "n", "sum_w", "flag"]
     for n in names:
         cols[n] = []
+    groupings: list[str] = []
     for part in parts:
-        for i, b in enumerate(by):
-            cols[b] += [d[i] for d in part["domain"]]
+        grouping = part["grouping"][0] if part.get("grouping") else tuple(by)
+        for b in by:
+            if b in grouping:
+                i = grouping.index(b)
+                cols[b] += [d[i] for d in part["domain"]]
+            else:
+                cols[b] += [None] * len(part["domain"])
+        groupings += [",".join(grouping)] * len(part["domain"])
         for n in names:
             v = part[n]
             cols[n] += v.tolist() if isinstance(v, np.ndarray) else list(v)
+
     def clean(values: list[Any]) -> list[Any]:
         return [None if isinstance(v, float) and np.isnan(v) else v for v in values]
-    arrays = {b: pa.array(cols[b]) for b in by}
+
+    arrays: dict[str, pa.Array] = {}
+    if multiple:
+        arrays["grouping"] = pa.array(groupings, pa.string())
+    for b in by:
+        arrays[b] = pa.array(cols[b])
     arrays["estimand"] = pa.array(cols["estimand"], pa.string())
     arrays["variable"] = pa.array(cols["variable"], pa.string())
-    arrays["level"] = pa.array(cols["level"], pa.string())
+    arrays["level"] = pa.array([_level_text(v) for v in cols["level"]], pa.string())
     arrays["prob"] = pa.array(clean(cols["prob"]), pa.float64())
     for n in ("estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "sum_w"):
         arrays[n] = pa.array(clean([float(v) if v is not None else None for v in cols[n]]), pa.float64())
     arrays["n"] = pa.array([int(v) for v in cols["n"]], pa.int64())
     arrays["flag"] = pa.array(cols["flag"], pa.string())
     return pa.table(arrays)
+
+
+def _level_text(value: Any) -> str | None:
+    """Levels as text; integral numbers without a decimal point (a CSV reader may type codes as floats)."""
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return str(int(f)) if f.is_integer() and str(value).replace(".0", "").lstrip("-").isdigit() else str(value)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from corridor.estimation.estimate import _Estimator
 
 
-def estimate_quantiles(est: _Estimator, q: Quantile) -> dict[str, Any]:
+def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) -> dict[str, Any]:
     from corridor.estimation.estimate import _IN, _domains, _f64
 
     req = est.req
@@ -60,7 +60,7 @@ def estimate_quantiles(est: _Estimator, q: Quantile) -> dict[str, Any]:
             f"column {q.variable!r} in {req.source} has {int(np.isnan(x[in_sub]).sum())} missing values",
             hint="use na='drop' (--na drop) to leave them out of the quantile, as R's na.rm=TRUE",
         )
-    dom_codes, dom_values = _domains(rows, req.by)
+    dom_codes, dom_values = _domains(rows, list(grouping))
     valid = in_sub & ~np.isnan(x)
     structure = None
     element = design is not None and not design.ids

@@ -1,0 +1,67 @@
+"""What assess and suppress say when the table does not fit."""
+
+from __future__ import annotations
+
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from corridor.errors import ColumnNotFoundError, InputError, SpecError
+from corridor.quality import assess, suppress
+
+from .tables import table
+
+
+def test_missing_column_names_it_and_suggests():
+    t = table({"estimate": 1.0, "se": 0.1, "n": 100}).rename_columns(
+        ["estimand", "variable", "level", "estimate", "se", "cv", "n_obs"]
+    )
+    with pytest.raises(ColumnNotFoundError, match="'n'"):
+        assess(t)
+
+
+def test_eclac_needs_deff_or_ess():
+    t = table({"estimate": 1.0, "se": 0.1}, n=100, df=10)
+    with pytest.raises(ColumnNotFoundError, match="deff"):
+        assess(t, "eclac_2023")
+
+
+def test_eclac_proportions_need_the_unweighted_count():
+    t = table({"estimand": "proportion", "estimate": 0.2, "se": 0.01}, n=100, df=10, deff=1.2)
+    t = t.drop_columns(["unweighted"]) if "unweighted" in t.column_names else t
+    with pytest.raises(InputError, match="unweighted count") as err:
+        assess(t, "eclac_2023")
+    assert "unweighted='n'" in err.value.hint
+    out = assess(t, "eclac_2023", unweighted="n").to_pylist()[0]
+    assert out["quality"] == "reliable"
+
+
+def test_unknown_scheme_parameter_and_estimand_are_reported():
+    t = table({"estimate": 1.0, "se": 0.1}, n=100, df=10)
+    with pytest.raises(SpecError, match="unknown quality scheme 'ine'"):
+        assess(t, "ine")
+    with pytest.raises(SpecError, match="no parameter 'cv_upper'") as err:
+        assess(t, "chile", cv_upper=0.2)
+    assert "cv_upper_ine" in err.value.hint
+    bad = table({"estimand": "median", "estimate": 1.0, "se": 0.1}, n=100, df=10)
+    with pytest.raises(InputError, match="unknown estimand 'median' in column 'estimand', row 0"):
+        assess(bad)
+
+
+def test_non_numeric_column_is_reported():
+    t = table({"estimate": 1.0, "se": 0.1}, df=10).append_column("n", pa.array(["many"]))
+    with pytest.raises(InputError, match="column 'n' must be numeric"):
+        assess(t)
+
+
+def test_polars_in_polars_out():
+    t = pl.from_arrow(table({"estimate": 100.0, "se": 10.0}, n=100, df=20))
+    out = assess(t)
+    assert isinstance(out, pl.DataFrame)
+    assert out["quality"].to_list() == ["reliable"]
+    assert isinstance(suppress(out, by=[]), pl.DataFrame)
+
+
+def test_not_a_table():
+    with pytest.raises(InputError, match="pyarrow Table or a pandas/polars DataFrame"):
+        assess([{"estimate": 1.0}])
