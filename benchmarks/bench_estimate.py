@@ -1,122 +1,125 @@
 """Benchmark: a total plus domain means with Taylor SEs on a census-size synthetic sample.
 
-Whole processes are timed, reading the Parquet file included, each in a fresh interpreter:
-corridor (DuckDB engine) and, as the floor, one hand-written DuckDB grouped scan of the same
-columns. R `survey` and the Python `svy` are timed too when installed (`Rscript` with the survey
-package; `pip install svy`). Prints time, peak memory (max RSS of the process) and ratios.
+Each job is a whole process, reading the same CSV file included, run one after the other in this
+same run: corridor (DuckDB engine); one hand-written DuckDB grouped scan of the same columns (the
+floor); R `survey` (with data.table's fread); the Python peer `svy`; and `samplics` (archived;
+only up to 1M rows). Peers that are not installed are reported as such. Prints time, peak memory
+(max RSS) and ratios.
 
-    python benchmarks/bench_estimate.py --rows 1000000 --domains 50
+    python benchmarks/bench_estimate.py --rows 1000000 10000000 --domains 50 1000
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 import duckdb
 
-HERE = Path(__file__).resolve().parent
-
-
-def make_data(path: Path, rows: int, strata: int, psus: int, domains: int) -> None:
-    con = duckdb.connect()
-    con.execute(f"""
-        COPY (
-          SELECT (i % {psus}) AS psu, ((i % {psus}) % {strata}) AS stratum,
-                 (i * 7919) % {domains} AS domain,
-                 1.0 + ((i * 104729) % 1000) / 100.0 AS w,
-                 ((i * 15485863) % 100000) / 100.0 AS y
-          FROM range({rows}) t(i)
-        ) TO '{path}' (FORMAT parquet)""")
-
-
 CORRIDOR = """
 import corridor as cr
 d = cr.Design(weights="w", strata="stratum", ids="psu")
-cr.estimate(PATH, d, cr.Total("y"))
-cr.estimate(PATH, d, cr.Mean("y"), by="domain")
+# the total and the domain means from one grouped scan
+cr.estimate(PATH, d, [cr.Total("y"), cr.Mean("y")], by=[[], ["domain"]])
 """
-
 FLOOR = """
 import duckdb
-duckdb.sql("SELECT domain, stratum, psu, sum(w*y), sum(w), count(*) FROM read_parquet(PATH) GROUP BY ALL").fetchall()
+duckdb.sql("SELECT domain, stratum, psu, sum(w*y), sum(w), count(*) FROM read_csv(PATH) GROUP BY ALL").fetchall()
 """
-
-R_SCRIPT = """
-suppressMessages(library(survey)); library(arrow, warn.conflicts=FALSE)
-df <- as.data.frame(read_parquet(PATH))
+SVY = """
+import polars as pl, svy
+s = svy.Sample(pl.read_csv(PATH), svy.Design(stratum="stratum", psu="psu", wgt="w"))
+s.estimation.total("y"); s.estimation.mean("y", by="domain")
+"""
+SAMPLICS = """
+import pandas as pd
+from samplics.estimation import TaylorEstimator
+df = pd.read_csv(PATH)
+TaylorEstimator("total").estimate(df["y"], df["w"], df["stratum"], df["psu"])
+TaylorEstimator("mean").estimate(df["y"], df["w"], df["stratum"], df["psu"], domain=df["domain"])
+"""
+R = """
+suppressMessages({library(survey); library(data.table)})
+df <- as.data.frame(fread(PATH))
 d <- svydesign(ids=~psu, strata=~stratum, weights=~w, data=df)
 invisible(svytotal(~y, d)); invisible(svyby(~y, ~domain, d, svymean))
 """
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
-    t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise RuntimeError(proc.stderr[-2000:])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2  # GiB of the largest child so far
-    return elapsed, peak
+def make_data(path: Path, rows: int, strata: int, psus: int, domains: int) -> None:
+    duckdb.sql(f"""
+        COPY (SELECT (i % {psus}) AS psu, ((i % {psus}) % {strata}) AS stratum,
+                     (i * 7919) % {domains} AS domain, 1.0 + ((i * 104729) % 1000) / 100.0 AS w,
+                     ((i * 15485863) % 100000) / 100.0 AS y
+              FROM range({rows}) t(i)) TO '{path}' (FORMAT csv)""")
 
 
-def python_job(code: str, path: Path) -> list[str]:
-    return [sys.executable, "-c", textwrap.dedent(code).replace("PATH", repr(str(path)))]
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--strata", type=int, default=500)
-    ap.add_argument("--psus", type=int, default=4000)
-    ap.add_argument("--domains", type=int, default=50)
-    ap.add_argument("--with-r", action="store_true", help="also time R survey (slow)")
-    args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="corridor-bench-"))
-    path = work / "sample.parquet"
-    make_data(path, args.rows, args.strata, args.psus, args.domains)
-    print(f"rows={args.rows:,} strata={args.strata} psus={args.psus} domains={args.domains}")
-    results: dict[str, tuple[float, float]] = {}
-    # max RSS of children is cumulative-max; measure each job in its own wrapper process
-    for name, cmd in [("duckdb floor", python_job(FLOOR, path)), ("corridor", python_job(CORRIDOR, path))]:
-        results[name] = _isolated(cmd)
-    if args.with_r and shutil.which("Rscript"):
-        script = work / "bench.R"
-        script.write_text(R_SCRIPT.replace("PATH", repr(str(path)).replace("'", '"')))
-        try:
-            results["R survey"] = _isolated(["Rscript", str(script)])
-        except RuntimeError as exc:
-            print(f"R survey not timed: {exc.args[0][-300:]}")
-    floor = results["duckdb floor"][0]
-    for name, (sec, gib) in results.items():
-        print(f"{name:14s} {sec:8.2f} s  peak {gib:5.2f} GiB  x{sec / floor:6.2f} of floor")
-    if "R survey" in results:
-        print(f"corridor is {results['R survey'][0] / results['corridor'][0]:.1f}x faster than R survey")
-    shutil.rmtree(work)
-
-
-def _isolated(cmd: list[str]) -> tuple[float, float]:
+def timed(cmd: list[str]) -> tuple[float, float] | str:
+    """Run cmd in a wrapper process; (seconds, peak GiB) or the reason it could not run."""
     wrapper = [sys.executable, "-c", textwrap.dedent(f"""
         import resource, subprocess, sys, time
         t = time.perf_counter()
         p = subprocess.run({cmd!r}, capture_output=True, text=True)
         dt = time.perf_counter() - t
-        if p.returncode: print(p.stderr[-2000:], file=sys.stderr); sys.exit(1)
+        if p.returncode: print(p.stderr[-600:], file=sys.stderr); sys.exit(1)
         print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2)
     """)]
     proc = subprocess.run(wrapper, capture_output=True, text=True)
     if proc.returncode:
-        raise RuntimeError(proc.stderr)
+        return proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"
     sec, gib = proc.stdout.split()
     return float(sec), float(gib)
+
+
+def py(code: str, path: Path) -> list[str]:
+    return [sys.executable, "-c", textwrap.dedent(code).replace("PATH", repr(str(path)))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
+    ap.add_argument("--domains", type=int, nargs="+", default=[50])
+    ap.add_argument("--strata", type=int, default=500)
+    ap.add_argument("--psus", type=int, default=4000)
+    ap.add_argument("--peers", nargs="*", default=["R", "svy", "samplics"], help="peers to time (R, svy, samplics)")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="corridor-bench-"))
+    try:
+        for rows in args.rows:
+            for domains in args.domains:
+                path = work / f"s_{rows}_{domains}.csv"
+                make_data(path, rows, args.strata, args.psus, domains)
+                print(f"\nrows={rows:,} strata={args.strata} psus={args.psus} domains={domains} (CSV input)")
+                jobs = {"duckdb floor": py(FLOOR, path), "corridor": py(CORRIDOR, path)}
+                if "svy" in args.peers:
+                    jobs["svy"] = py(SVY, path)
+                if "samplics" in args.peers and rows <= 1_000_000:
+                    jobs["samplics"] = py(SAMPLICS, path)
+                if "R" in args.peers and shutil.which("Rscript"):
+                    script = work / "bench.R"
+                    script.write_text(R.replace("PATH", '"' + str(path) + '"'))
+                    jobs["R survey"] = ["Rscript", str(script)]
+                res = {name: timed(cmd) for name, cmd in jobs.items()}
+                floor = res["duckdb floor"]
+                mine = res["corridor"]
+                for name, r in res.items():
+                    if isinstance(r, str):
+                        print(f"  {name:13s} did not run: {r}")
+                        continue
+                    line = f"  {name:13s} {r[0]:8.2f} s  peak {r[1]:5.2f} GiB"
+                    if isinstance(floor, tuple):
+                        line += f"  {r[0] / floor[0]:6.2f}x floor"
+                    if isinstance(mine, tuple) and name not in ("corridor", "duckdb floor"):
+                        line += f"  corridor {r[0] / mine[0]:6.1f}x faster"
+                    print(line, flush=True)
+                path.unlink()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

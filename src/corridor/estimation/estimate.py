@@ -20,6 +20,7 @@ import narwhals as nw
 import numpy as np
 import pyarrow as pa
 
+from corridor.estimation.structure import column_numpy
 from corridor.design import AnyDesign, Design, ReplicateDesign, Replicated
 from corridor.engine import Engine, get_engine
 from corridor.errors import (
@@ -299,13 +300,13 @@ class _Estimator:
     def _check_weight_stats(self, tbl: pa.Table, wcol: str | None) -> None:
         if wcol is None:
             return
-        nulls = int(np.asarray(tbl["__w_null"].to_numpy(zero_copy_only=False)).sum())
+        nulls = int(np.asarray(column_numpy(tbl["__w_null"])).sum())
         if nulls:
             raise InputError(
                 f"the weight column {wcol!r} in {self.req.source} has {nulls} missing values",
                 hint="every row needs a weight; drop rows outside the sample before estimating",
             )
-        wmin = float(np.nanmin(np.asarray(tbl["__w_min"].to_numpy(zero_copy_only=False), dtype=float)))
+        wmin = float(np.nanmin(np.asarray(column_numpy(tbl["__w_min"]), dtype=float)))
         if wmin <= 0:
             raise InputError(
                 f"the weight column {wcol!r} in {self.req.source} has non-positive values (minimum {wmin:g})",
@@ -620,7 +621,7 @@ class _Estimator:
 
 
 def _f64(col: pa.ChunkedArray) -> np.ndarray:
-    return np.nan_to_num(np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64))
+    return np.nan_to_num(np.asarray(column_numpy(col), dtype=np.float64))
 
 
 def _domains(tbl: pa.Table, by: list[str]) -> tuple[np.ndarray, list[tuple[Any, ...]]]:

@@ -14,6 +14,7 @@ import narwhals as nw
 import numpy as np
 import pyarrow as pa
 
+from corridor.estimation.structure import column_numpy
 from corridor.design import ReplicateDesign
 from corridor.errors import MissingValueError
 from corridor.estimands import Quantile
@@ -167,4 +168,4 @@ def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, w
 
 
 def _f64_nan(col: pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return np.asarray(column_numpy(col), dtype=np.float64)

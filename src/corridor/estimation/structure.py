@@ -20,6 +20,13 @@ from corridor.design import Design
 from corridor.errors import DesignError, InputError
 
 
+def column_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A column as numpy without going through pandas (``ChunkedArray.to_numpy`` imports it)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return column.to_numpy(zero_copy_only=False)
+
+
 def codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Dense integer codes of a key column (nulls get a code too) and the distinct values."""
     enc = pc.dictionary_encode(column, null_encoding="encode")
@@ -27,7 +34,7 @@ def codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
         enc = enc.combine_chunks() if enc.num_chunks != 1 else enc.chunk(0)
         if isinstance(enc, pa.ChunkedArray):  # pragma: no cover - pyarrow versions differ
             enc = enc.chunk(0)
-    return np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64), enc.dictionary
+    return np.asarray(column_numpy(enc.indices), dtype=np.int64), enc.dictionary
 
 
 def combine(*parts: np.ndarray) -> np.ndarray:
@@ -120,7 +127,7 @@ def build_structure(table: pa.Table, design: Design, *, element_psu: bool) -> St
         stratum = combine(stratum)
         n_strata = int(stratum.max()) + 1 if ng else 0
         if unit is None:
-            rows = np.asarray(table["__rows"].to_numpy(zero_copy_only=False), dtype=np.float64)
+            rows = np.asarray(column_numpy(table["__rows"]), dtype=np.float64)
             n = np.bincount(stratum, weights=rows, minlength=n_strata)
             unit_stratum = np.zeros(0, dtype=np.int64)
             unit_parent = np.zeros(0, dtype=np.int64)
@@ -190,8 +197,8 @@ def _popsize(table: pa.Table, design: Design, s: int, stratum: np.ndarray, n: np
     if s >= len(design.fpc):
         return np.full(n_strata, np.inf)
     col = design.fpc[s]
-    lo = np.asarray(table[f"__fpc_min_{s}"].to_numpy(zero_copy_only=False), dtype=np.float64)
-    hi = np.asarray(table[f"__fpc_max_{s}"].to_numpy(zero_copy_only=False), dtype=np.float64)
+    lo = np.asarray(column_numpy(table[f"__fpc_min_{s}"]), dtype=np.float64)
+    hi = np.asarray(column_numpy(table[f"__fpc_max_{s}"]), dtype=np.float64)
     if np.isnan(lo).any():
         raise InputError(f"the fpc column {col!r} has missing values", hint="every row needs its stratum's fpc")
     smin = np.full(n_strata, np.inf)
