@@ -99,3 +99,10 @@ def test_fpc_must_be_constant_within_strata_and_not_exceed_the_population() -> N
         cr.estimate(table(N=[10.0, 11.0, 10.0, 10.0]), cr.Design(weights="w", strata="h", ids="psu", fpc="N"), cr.Mean("y"))
     with pytest.raises(errors.DesignError, match="more than 100% sampling"):
         cr.estimate(table(N=[1.5, 1.5, 1.5, 1.5]), cr.Design(weights="w", strata="h", ids="psu", fpc="N"), cr.Mean("y"))
+
+
+def test_categorical_rows_count_their_cases() -> None:
+    rows = cr.estimate(table(), DESIGN, cr.Proportion("g")).to_pylist()
+    assert {r["level"]: r["n_cases"] for r in rows} == {"a": 2, "b": 2}
+    assert all(r["n"] == 4 for r in rows)
+    assert cr.estimate(table(), DESIGN, cr.Mean("y")).to_pylist()[0]["n_cases"] is None

@@ -424,6 +424,13 @@ class _Estimator:
             S_den = np.bincount(pk[sel], weights=sums[pg[sel], den[pk[sel]]], minlength=K)
             S_den[~has_den] = np.nan
         n_obs = np.bincount(pk, weights=counts[pg, cnt[pk]], minlength=K)
+        cases_col = np.array([outs[i].cases for i in out_idx], dtype=np.int64)
+        has_cases = cases_col >= 0
+        n_cases = np.full(K, np.nan)
+        if has_cases.any():
+            csel = has_cases[pk]
+            n_cases = np.bincount(pk[csel], weights=counts[pg[csel], cases_col[pk[csel]]], minlength=K)
+            n_cases[~has_cases] = np.nan
         sum_w = np.bincount(pk, weights=sums[pg, one] * (counts[pg, cnt[pk]] > 0), minlength=K)
         with np.errstate(invalid="ignore", divide="ignore"):
             theta = np.where(has_den, S_num / S_den, S_num)
@@ -499,7 +506,7 @@ class _Estimator:
             "prob": [None] * K,
             "estimate": theta, "se": se, "ci_low": lo, "ci_high": hi,
             "ci_level": np.full(K, req.level), "df": df_used, "cv": cv, "deff": deffs,
-            "n": n_obs.astype(np.int64), "sum_w": sum_w, "flag": list(flags),
+            "n": n_obs.astype(np.int64), "n_cases": n_cases, "sum_w": sum_w, "flag": list(flags),
         }
         return part, cov
 
@@ -742,7 +749,7 @@ def _element_cov(prod, products, structure, design, pk, pg, num, den, a_num, a_d
 def _assemble(parts: list[dict[str, Any]], by: list[str], *, multiple: bool = False) -> pa.Table:
     cols: dict[str, list[Any]] = {b: [] for b in by}
     names = ["estimand", "variable", "level", "prob", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv",
-             "deff", "n", "sum_w", "flag"]
+             "deff", "n", "n_cases", "sum_w", "flag"]
     for n in names:
         cols[n] = []
     groupings: list[str] = []
@@ -774,6 +781,7 @@ def _assemble(parts: list[dict[str, Any]], by: list[str], *, multiple: bool = Fa
     for n in ("estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "sum_w"):
         arrays[n] = pa.array(clean([float(v) if v is not None else None for v in cols[n]]), pa.float64())
     arrays["n"] = pa.array([int(v) for v in cols["n"]], pa.int64())
+    arrays["n_cases"] = pa.array([None if v is None or np.isnan(v) else int(v) for v in cols["n_cases"]], pa.int64())
     arrays["flag"] = pa.array(cols["flag"], pa.string())
     return pa.table(arrays)
 

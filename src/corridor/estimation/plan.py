@@ -30,6 +30,7 @@ class Output:
     den: int  # -1: a total (no denominator)
     count: int
     method: str | None = None
+    cases: int = -1  # count of rows with the level (categorical outputs)
     numerator: str | None = None
     denominator: str | None = None
 
@@ -99,12 +100,13 @@ def build_plan(
                 )
                 if deff:
                     plan.squares[ind] = ind  # an indicator is its own square
+                cases = plan.count(("cases", var, level), nw.when(nw.col(var) == level).then(nw.lit(1)).count())
                 if isinstance(est, Total):
-                    plan.outputs.append(Output(est, "total", var, level, ind, -1, cnt))
+                    plan.outputs.append(Output(est, "total", var, level, ind, -1, cnt, cases=cases))
                 else:
                     kind = "proportion" if isinstance(est, Proportion) else "mean"
                     method = est.method if isinstance(est, Proportion) else None
-                    plan.outputs.append(Output(est, kind, var, level, ind, nn, cnt, method=method))
+                    plan.outputs.append(Output(est, kind, var, level, ind, nn, cnt, method=method, cases=cases))
             continue
         y = plan.value(("y", var), _num(var))
         if deff:

@@ -71,7 +71,7 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
         if structure.weight_factor is not None:
             w = w * structure.weight_factor
     out: dict[str, list[Any]] = {k: [] for k in ("domain", "estimand", "variable", "level", "prob", "estimate", "se",
-                                                  "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "n", "sum_w", "flag")}
+                                                  "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "n", "n_cases", "sum_w", "flag")}
     rep_w = np.column_stack([_f64(rows[f"__rw{i}"]) for i in range(len(repcols))]) if repcols else None
     for d, dom in enumerate(dom_values):
         sel = valid & (dom_codes == d)
@@ -100,6 +100,7 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
             out["cv"].append(se / abs(qhat) if n and qhat else np.nan)
             out["deff"].append(np.nan)
             out["n"].append(n)
+            out["n_cases"].append(np.nan)
             out["sum_w"].append(float(ws.sum()))
             out["flag"].append("empty_domain" if n == 0 else None)
     return out

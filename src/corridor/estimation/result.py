@@ -16,7 +16,7 @@ from corridor.errors import EstimationError
 from corridor.estimation import intervals
 
 COLUMNS = ("estimand", "variable", "level", "prob", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv",
-           "deff", "n", "sum_w", "flag")
+           "deff", "n", "n_cases", "sum_w", "flag")
 
 
 @dataclass
@@ -27,6 +27,7 @@ class Estimates:
     ``level`` (of a categorical variable), ``prob`` (of a quantile),
     ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``ci_level``, ``df`` (of the
     interval), ``cv``, ``deff`` (on request), ``n`` (unweighted rows used),
+    ``n_cases`` (rows with the level, for categorical variables),
     ``sum_w`` (sum of weights of those rows) and ``flag`` (``empty_domain``
     when a domain has no sampled unit).
     """
@@ -122,7 +123,7 @@ class Estimates:
             out.update(
                 estimand=f"{kind}:{r['estimand']}", variable=r["variable"], level=r["level"], prob=r["prob"],
                 estimate=est, se=se, ci_low=float(lo[0]), ci_high=float(hi[0]), ci_level=self.level, df=df,
-                cv=se / abs(est) if est else float("nan"), deff=None, n=int(r["n"] + rows[j]["n"]),
+                cv=se / abs(est) if est else float("nan"), deff=None, n=int(r["n"] + rows[j]["n"]), n_cases=None,
                 sum_w=None, flag=r["flag"] or rows[j]["flag"],
             )
             out[f"{by}_a"], out[f"{by}_b"] = str(a), str(b)

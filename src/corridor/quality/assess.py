@@ -176,6 +176,8 @@ def _inputs(arrow: pa.Table, scheme: Scheme, *, ratio_between_0_1: bool, unweigh
         log_cv = floats(arrow, "log_cv")
         log_cv = np.where(np.isnan(log_cv), se / (-np.log(est) * est), log_cv)
 
+    if unweighted not in arrow.column_names and "n_cases" in arrow.column_names:
+        unweighted = "n_cases"  # the estimation engine's count of rows having the level
     unw = floats(arrow, unweighted) if unweighted in arrow.column_names else np.full(len(n), np.nan)
     if scheme.name.startswith("eclac"):
         if unweighted not in arrow.column_names and prop.any():
