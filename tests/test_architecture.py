@@ -1,0 +1,65 @@
+"""The package's shape: imports flow one way, and the core imports no optional extra."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "corridor"
+
+# Lower number = lower layer; a module may import only from its own layer or lower ones.
+LAYERS = {
+    "errors": 0, "_deps": 0, "design": 0, "estimands": 0,
+    "engine": 1,
+    "estimation": 2, "sources": 2, "datasets": 2,
+    "harmonize": 3,
+    "indicators": 4, "quality": 4, "epi": 4, "flows": 4,
+    "programme": 5, "report": 5,
+    "service": 6, "cli": 6,
+    "__init__": 6, "testing": 6,
+}
+
+
+def layer_of(module: str) -> int:
+    part = module.split(".")[1] if module.count(".") >= 1 else "__init__"
+    return LAYERS.get(part, 6)
+
+
+def imports_of(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("corridor"):
+            out.append(node.module)
+        elif isinstance(node, ast.Import):
+            out += [a.name for a in node.names if a.name.startswith("corridor")]
+    return out
+
+
+def test_imports_flow_downward() -> None:
+    bad = []
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC.parent).with_suffix("")
+        module = ".".join(rel.parts)
+        if module == "corridor.__init__" or module.startswith("corridor.cli"):
+            continue
+        mine = layer_of(module)
+        for imported in imports_of(path):
+            if imported == "corridor":
+                imported = "corridor.__init__"
+            if layer_of(imported) > mine:
+                bad.append(f"{module} imports {imported}")
+    assert not bad, "imports against the layering:\n" + "\n".join(sorted(bad))
+
+
+def test_import_corridor_imports_no_extra() -> None:
+    code = (
+        "import sys, corridor, corridor.cli;"
+        "heavy = [m for m in ('pyspark', 'fastapi', 'weasyprint', 'matplotlib', 'sqlalchemy', 'pandas', 'polars',"
+        " 'pyreadstat', 'openpyxl', 'playwright') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"import corridor pulled in: {out.stdout.strip()}"
