@@ -416,21 +416,11 @@ class _Estimator:
         den = np.array([outs[i].den for i in out_idx], dtype=np.int64)
         cnt = np.array([outs[i].count for i in out_idx], dtype=np.int64)
         pk, pg = taylor.make_pairs(dom_of, group_domain)
-        S_num = np.bincount(pk, weights=sums[pg, num[pk]], minlength=K)
+        S_num = _domain_sum(sums, num, pk, pg, K)
         has_den = den >= 0
-        S_den = np.full(K, np.nan)
-        if has_den.any():
-            sel = has_den[pk]
-            S_den = np.bincount(pk[sel], weights=sums[pg[sel], den[pk[sel]]], minlength=K)
-            S_den[~has_den] = np.nan
-        n_obs = np.bincount(pk, weights=counts[pg, cnt[pk]], minlength=K)
-        cases_col = np.array([outs[i].cases for i in out_idx], dtype=np.int64)
-        has_cases = cases_col >= 0
-        n_cases = np.full(K, np.nan)
-        if has_cases.any():
-            csel = has_cases[pk]
-            n_cases = np.bincount(pk[csel], weights=counts[pg[csel], cases_col[pk[csel]]], minlength=K)
-            n_cases[~has_cases] = np.nan
+        S_den = _domain_sum(sums, den, pk, pg, K)
+        n_obs = _domain_sum(counts, cnt, pk, pg, K)
+        n_cases = _domain_sum(counts, np.array([outs[i].cases for i in out_idx], dtype=np.int64), pk, pg, K)
         sum_w = np.bincount(pk, weights=sums[pg, one] * (counts[pg, cnt[pk]] > 0), minlength=K)
         with np.errstate(invalid="ignore", divide="ignore"):
             theta = np.where(has_den, S_num / S_den, S_num)
@@ -625,6 +615,15 @@ class _Estimator:
         from corridor.estimation.quantiles import estimate_quantiles
 
         return estimate_quantiles(self, q, grouping)
+
+
+def _domain_sum(values: np.ndarray, column: np.ndarray, pk: np.ndarray, pg: np.ndarray, K: int) -> np.ndarray:
+    """Per output k, the sum over its domain's groups of ``values[:, column[k]]``; NaN where column is -1."""
+    used = column >= 0
+    sel = used[pk]
+    out = np.bincount(pk[sel], weights=values[pg[sel], column[pk[sel]]], minlength=K).astype(float)
+    out[~used] = np.nan
+    return out
 
 
 def _f64(col: pa.ChunkedArray) -> np.ndarray:

@@ -74,6 +74,13 @@ class Structure:
     weight_factor: np.ndarray | None  # group -> weight implied by fpc (no weight column given)
 
 
+def _key_codes(table: pa.Table, col: str, role: str) -> tuple[np.ndarray, pa.Array]:
+    c, values = codes(table[col])
+    if values.null_count:
+        raise InputError(f"the {role} column {col!r} has missing values", hint=f"every row needs a {role}")
+    return c, values
+
+
 def _label(values: pa.Array, code: int) -> str:
     return str(values[code].as_py())
 
@@ -88,20 +95,10 @@ def build_structure(table: pa.Table, design: Design, *, element_psu: bool) -> St
     ng = table.num_rows
     stages: list[Stage] = []
     n_stages = 1 if element_psu else design.stages
-    strata_codes: list[np.ndarray] = []
-    labels_of: list[pa.Array] = []
-    for col in design.strata:
-        c, values = codes(table[col])
-        if values.null_count:
-            raise InputError(f"the strata column {col!r} has missing values", hint="every row needs a stratum")
-        strata_codes.append(c)
-        labels_of.append(values)
-    id_codes: list[np.ndarray] = []
-    for col in design.ids:
-        c, values = codes(table[col])
-        if values.null_count:
-            raise InputError(f"the cluster id column {col!r} has missing values", hint="every row needs a cluster id")
-        id_codes.append(c)
+    strata_coded = [_key_codes(table, col, "strata") for col in design.strata]
+    strata_codes = [c for c, _ in strata_coded]
+    labels_of = [v for _, v in strata_coded]
+    id_codes = [_key_codes(table, col, "cluster id")[0] for col in design.ids]
 
     prev_unit = np.zeros(ng, dtype=np.int64)
     prev_stratum = np.zeros(ng, dtype=np.int64)
