@@ -44,7 +44,9 @@ SYNTHETIC_NOTE = "SYNTHETIC: simulated counts, not real notifications"
 
 
 def _foreign(shared: Path) -> pd.DataFrame:
-    base = pd.read_csv(shared / "chile_ine_sermig_foreign_residents" / "ine_sermig_baseregiones_2018_2022.csv")
+    base = pd.read_csv(
+        shared / "chile_ine_sermig_foreign_residents" / "ine_sermig_baseregiones_2018_2022.csv"
+    )
     base = base[base["CODREGEO"] == 3]
     base = base.rename(columns={"AÑO ESTIMACION": "year", "SEXO": "sex", "EDAD": "edad", "PAIS": "pais"})
     base["group"] = np.where(base["pais"] == "COLOMBIA", "colombia", "other_foreign")
@@ -52,8 +54,9 @@ def _foreign(shared: Path) -> pd.DataFrame:
     cells = base.groupby(["year", "sex", "group", "edad"], as_index=False)["ESTIMACION"].sum()
     known = cells[cells["edad"] != "IGNORADA"].copy()
     unknown = cells[cells["edad"] == "IGNORADA"].set_index(["year", "sex", "group"])["ESTIMACION"]
-    known["age_group"] = known["edad"].map(dict(zip(
-        [f"{a:02d} A {a + 4:02d}" for a in range(0, 80, 5)] + ["80 O MÁS"], AGES)))
+    known["age_group"] = known["edad"].map(
+        dict(zip([f"{a:02d} A {a + 4:02d}" for a in range(0, 80, 5)] + ["80 O MÁS"], AGES))
+    )
     totals = known.groupby(["year", "sex", "group"])["ESTIMACION"].transform("sum")
     extra = known.set_index(["year", "sex", "group"]).index.map(unknown.to_dict()).fillna(0).to_numpy()
     known["population"] = known["ESTIMACION"] + extra * known["ESTIMACION"] / totals
@@ -61,8 +64,11 @@ def _foreign(shared: Path) -> pd.DataFrame:
 
 
 def _projection(shared: Path) -> pd.DataFrame:
-    proj = pd.read_csv(shared / "chile_ine_population_projections"
-                       / "ine_proyecciones_region_antofagasta_comuna_anio_sexo_edad5.csv")
+    proj = pd.read_csv(
+        shared
+        / "chile_ine_population_projections"
+        / "ine_proyecciones_region_antofagasta_comuna_anio_sexo_edad5.csv"
+    )
     proj = proj[proj["year"].between(2018, 2022)]
     proj["sex"] = proj["sex"].map({"masculino": "male", "femenino": "female"})
     return proj.groupby(["year", "sex", "age_group"], as_index=False)["population"].sum()

@@ -8,7 +8,7 @@ if [ -n "${PGBIN}" ] && [ -z "${CORRIDOR_TEST_POSTGRES_URL:-}" ]; then
   PGPORT=${CORRIDOR_PGPORT:-54329}
   runas() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
   runas "$PGBIN/initdb -D $PGDATA -U postgres --auth=trust >/dev/null"
-  runas "$PGBIN/pg_ctl -D $PGDATA -o '-p $PGPORT -k /tmp -c listen_addresses=127.0.0.1' -l $PGDATA/log -w start >/dev/null"
+  runas "$PGBIN/pg_ctl -D $PGDATA -o '-p $PGPORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off' -l $PGDATA/log -w start >/dev/null"
   runas "$PGBIN/createdb -h 127.0.0.1 -p $PGPORT -U postgres corridor_test"
   export CORRIDOR_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/corridor_test"
   trap 'runas "$PGBIN/pg_ctl -D $PGDATA -m fast stop >/dev/null" || true' EXIT

@@ -17,6 +17,7 @@ from corridor.errors import CorridorError
 # (module, command name): each module defines ``command``.
 _COMMANDS: tuple[tuple[str, str], ...] = (
     ("corridor.cli.estimate", "estimate"),
+    ("corridor.cli.programme", "programme"),
 )
 
 

@@ -1,0 +1,379 @@
+"""Activity records: trainings of health professionals.
+
+Import a CSV or XLSX export (e.g. from KoboToolbox or ODK) with one row per
+participant and the session columns repeated on each row::
+
+    session_id, date, region, facility, topic, trainers, line_of_work,
+    participant_id, profession, sex, pre_score, post_score
+
+Every row is checked first (known ISO 3166-2 region of a programme country, date
+not in the future, scores within 0-100, known profession and sex, one session
+described consistently, a session not imported before and not repeated under
+another id, a participant once per session). Any problem stops the import with
+the file, row, column and value of each, and nothing is written. A successful
+import keeps a ledger: rows read = rows imported + blank rows skipped.
+
+Indicators computed from the records (``METRICS``): professionals trained
+(distinct participant ids), participations, sessions held, and the mean
+pre/post score gain with a paired Student-t interval (as R's
+``t.test(post, pre, paired = TRUE)``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import math
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from corridor._deps import import_optional
+from corridor.errors import ColumnNotFoundError, InputError, SourceError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from corridor.programme.models import ImportBatch, Programme
+
+REQUIRED = ("session_id", "date", "region", "facility", "topic", "participant_id", "profession", "sex",
+            "pre_score")
+OPTIONAL = ("trainers", "line_of_work", "post_score")
+SESSION_FIELDS = ("date", "region", "facility", "topic", "trainers", "line_of_work")
+
+PROFESSIONS = {
+    "physician": ("medico", "médico", "medica", "médica", "doctor", "medecin", "médecin"),
+    "nurse": ("enfermera", "enfermero", "infirmier", "infirmiere", "infirmière"),
+    "midwife": ("matrona", "matron", "partera", "sage-femme"),
+    "nursing_technician": ("tens", "tecnico en enfermeria", "técnico en enfermería"),
+    "social_worker": ("trabajador social", "trabajadora social", "asistente social"),
+    "psychologist": ("psicologo", "psicólogo", "psicologa", "psicóloga", "psychologue"),
+    "administrative": ("administrativo", "administrativa", "administratif"),
+    "other": ("otro", "otra", "autre"),
+}
+SEXES = {"F": ("f", "female", "woman", "mujer", "femme"), "M": ("m", "male", "man", "hombre", "homme")}
+METRICS = {
+    "professionals_trained": "distinct participants trained in the period",
+    "participations": "participant-sessions in the period",
+    "sessions_held": "training sessions held in the period",
+    "mean_score_gain": "mean post-test minus pre-test score, with a paired t interval",
+}
+MAX_SHOWN = 25
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in text if not unicodedata.combining(c)).replace("_", " ")
+
+
+def _lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    out = {}
+    for code, aliases in table.items():
+        for name in (code, *aliases):
+            out[_fold(name)] = code
+    return out
+
+
+_PROF = _lookup(PROFESSIONS)
+_SEX = _lookup(SEXES)
+
+
+def region_lookup(countries: Iterable[str]) -> dict[str, str]:
+    """ISO 3166-2 subdivisions of the given alpha-3 countries, by code and by folded name."""
+    pycountry = import_optional("pycountry", feature="region codes")
+    out: dict[str, str] = {}
+    for alpha3 in countries:
+        country = pycountry.countries.get(alpha_3=alpha3)
+        if country is None:
+            continue
+        for sub in pycountry.subdivisions.get(country_code=country.alpha_2) or []:
+            out[_fold(sub.code)] = sub.code
+            out[_fold(sub.name)] = sub.code
+    return out
+
+
+@dataclass
+class Ledger:
+    """Row accounting of one import: read = imported + blank."""
+
+    file: str
+    rows_read: int = 0
+    rows_blank: int = 0
+    rows_imported: int = 0
+    sessions: int = 0
+
+    def balanced(self) -> bool:
+        return self.rows_read == self.rows_imported + self.rows_blank
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]], bool]:
+    """Header, (file row number, record) pairs and whether the file is labelled SYNTHETIC."""
+    synthetic = "SYNTHETIC" in path.name.upper()
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        openpyxl = import_optional("openpyxl", feature="reading XLSX training records")
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:
+            raise SourceError(f"cannot read {path} as XLSX: {exc}", hint="save the export as .xlsx or .csv") from exc
+        rows = list(wb.worksheets[0].iter_rows(values_only=True))
+        wb.close()
+        lead = 0
+        while lead < len(rows) and rows[lead] and isinstance(rows[lead][0], str) and rows[lead][0].startswith("#"):
+            synthetic = synthetic or "SYNTHETIC" in rows[lead][0].upper()
+            lead += 1
+        if lead >= len(rows):
+            raise InputError(f"{path} has no header row", hint="the first row must name the columns")
+        header = [str(h).strip() if h is not None else "" for h in rows[lead]]
+        out = []
+        for i, values in enumerate(rows[lead + 1:], start=lead + 2):
+            rec = {h: ("" if v is None else v) for h, v in zip(header, values)}
+            out.append((i, rec))
+        return header, out, synthetic
+    if suffix not in (".csv", ".txt"):
+        raise SourceError(f"{path}: training records must be .csv or .xlsx, not {suffix or 'no extension'}",
+                          hint="export the form as CSV or XLSX")
+    try:
+        raw = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path} is not UTF-8 text ({exc})", hint="export the file as UTF-8 CSV") from exc
+    lead = 0
+    while lead < len(raw) and raw[lead].startswith("#"):
+        synthetic = synthetic or "SYNTHETIC" in raw[lead].upper()
+        lead += 1
+    reader = csv.DictReader(raw[lead:])
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    return header, [(lead + 2 + i, rec) for i, rec in enumerate(reader)], synthetic
+
+
+def _score(value: object) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+
+
+def _parse_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value).strip()[:10])
+
+
+def import_trainings(session: Session, programme: Programme, path: str | Path, *,
+                     today: dt.date | None = None) -> tuple[ImportBatch, Ledger]:
+    """Validate and add a file of training records to ``programme`` in the session's transaction.
+
+    Raises InputError listing every bad row (file, row, column, value) before anything is written.
+    """
+    from sqlalchemy import insert, select
+
+    from corridor.programme import models as m
+
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(f"training records file {path} does not exist", hint="check the path")
+    today = today or dt.date.today()
+    header, rows, synthetic = _read_rows(path)
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise ColumnNotFoundError.from_names(missing, header, where=f"training records {path}")
+    regions = region_lookup(programme.countries or [programme.destination])
+    lines = {lw.code for lw in programme.lines_of_work}
+    known = {
+        s.session_code: s for s in session.scalars(
+            select(m.TrainingSession).where(m.TrainingSession.programme_id == programme.id))
+    }
+    problems: list[str] = []
+    ledger = Ledger(file=str(path))
+    sessions: dict[str, dict] = {}
+    fingerprints: dict[tuple, str] = {}
+
+    def bad(row: int, column: str, value: object, why: str) -> None:
+        problems.append(f"{path}, row {row}, column {column!r}, value {value!r}: {why}")
+
+    for row, rec in rows:
+        ledger.rows_read += 1
+        if all(str(v).strip() == "" for v in rec.values() if v is not None):
+            ledger.rows_blank += 1
+            continue
+        clean: dict = {"row": row}
+        for col in (*REQUIRED, *OPTIONAL):
+            v = rec.get(col, "")
+            clean[col] = v.strip() if isinstance(v, str) else v
+        for col in REQUIRED:
+            if clean[col] in ("", None):
+                bad(row, col, clean[col], "is empty")
+        sid = str(clean["session_id"])
+        try:
+            d = _parse_date(clean["date"])
+            if d > today:
+                bad(row, "date", clean["date"], f"is in the future (today is {today.isoformat()})")
+            clean["date"] = d
+        except ValueError:
+            bad(row, "date", clean["date"], "is not a date (YYYY-MM-DD)")
+        reg = regions.get(_fold(str(clean["region"])))
+        if reg is None and clean["region"]:
+            bad(row, "region", clean["region"],
+                f"is not a region (ISO 3166-2 code or name) of {', '.join(programme.countries or [])}")
+        clean["region"] = reg
+        prof = _PROF.get(_fold(str(clean["profession"])))
+        if prof is None and clean["profession"]:
+            bad(row, "profession", clean["profession"], f"is not one of {', '.join(PROFESSIONS)}")
+        clean["profession"] = prof
+        sex = _SEX.get(_fold(str(clean["sex"])))
+        if sex is None and clean["sex"]:
+            bad(row, "sex", clean["sex"], "is not F or M")
+        clean["sex"] = sex
+        for col in ("pre_score", "post_score"):
+            try:
+                s = _score(clean[col])
+            except ValueError:
+                bad(row, col, clean[col], "is not a number")
+                continue
+            if s is not None and (math.isnan(s) or s < 0):
+                bad(row, col, clean[col], "is negative; scores run from 0 to 100")
+            elif s is not None and s > 100:
+                bad(row, col, clean[col], "is above 100; scores run from 0 to 100")
+            clean[col] = s
+        if clean["line_of_work"] and clean["line_of_work"] not in lines:
+            bad(row, "line_of_work", clean["line_of_work"], f"is not a line of work ({', '.join(sorted(lines))})")
+        if sid in known:
+            bad(row, "session_id", sid, f"duplicate session: already imported on {known[sid].held_on} "
+                "(import each session once)")
+        s = sessions.get(sid)
+        if s is None:
+            sessions[sid] = s = {**{f: clean[f] for f in SESSION_FIELDS}, "row": row, "participants": {}}
+            fp = (clean["date"], clean["region"], _fold(str(clean["facility"])), _fold(str(clean["topic"])))
+            if fp in fingerprints:
+                bad(row, "session_id", sid, f"duplicate session: same date, region, facility and topic as session "
+                    f"{fingerprints[fp]!r} (row {sessions[fingerprints[fp]]['row']})")
+            else:
+                fingerprints[fp] = sid
+        else:
+            for f in SESSION_FIELDS:
+                if clean[f] != s[f]:
+                    bad(row, f, clean[f], f"session {sid!r} has {s[f]!r} in row {s['row']}; a session has one {f}")
+        pid = str(clean["participant_id"])
+        if pid in s["participants"]:
+            bad(row, "participant_id", pid, f"appears twice in session {sid!r} (rows {s['participants'][pid]['row']} "
+                f"and {row})")
+        s["participants"][pid] = clean
+    if problems:
+        shown = "\n  ".join(problems[:MAX_SHOWN])
+        more = f"\n  ... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
+        raise InputError(f"{len(problems)} problem(s) in training records {path}; nothing was imported:\n  "
+                         f"{shown}{more}", hint="correct these rows and import the whole file again")
+    if not sessions:
+        raise InputError(f"training records {path} have no data rows", hint="export the form with its submissions")
+    batch = m.ImportBatch(programme_id=programme.id, kind="trainings", file_name=str(path),
+                          sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                          imported_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), rows_read=ledger.rows_read,
+                          rows_imported=0, rows_skipped_blank=ledger.rows_blank, sessions=len(sessions),
+                          synthetic=synthetic)
+    session.add(batch)
+    session.flush()
+    rows_out = {
+        sid: m.TrainingSession(programme_id=programme.id, import_id=batch.id, session_code=sid, held_on=s["date"],
+                               region=s["region"], facility=str(s["facility"]), topic=str(s["topic"]),
+                               trainers=(str(s["trainers"]) or None), line_code=(s["line_of_work"] or None))
+        for sid, s in sessions.items()
+    }
+    session.add_all(rows_out.values())
+    session.flush()
+    participants = [
+        {"session_id": rows_out[sid].id, "participant_code": pid, "profession": p["profession"], "sex": p["sex"],
+         "pre_score": p["pre_score"], "post_score": p["post_score"], "source_row": p["row"]}
+        for sid, s in sessions.items() for pid, p in s["participants"].items()
+    ]
+    session.execute(insert(m.TrainingParticipant), participants)  # one executemany, not one ORM object per row
+    ledger.rows_imported = len(participants)
+    ledger.sessions = len(sessions)
+    batch.rows_imported = ledger.rows_imported
+    if not ledger.balanced():  # an internal error, never a user error
+        raise AssertionError(f"row ledger does not balance for {path}: {ledger}")
+    session.flush()
+    return batch, ledger
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """One participant in one session (the unit the metrics count)."""
+
+    session: str
+    date: dt.date
+    region: str
+    topic: str
+    participant: str
+    profession: str
+    sex: str
+    pre: float
+    post: float | None
+
+
+def attendances(programme: Programme) -> list[Attendance]:
+    """All training attendances of a programme (one query)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from corridor.programme import models as m
+
+    session = object_session(programme)
+    if session is None:
+        return [
+            Attendance(s.session_code, s.held_on, s.region, s.topic, p.participant_code, p.profession, p.sex,
+                       p.pre_score, p.post_score)
+            for s in programme.sessions for p in s.participants
+        ]
+    S, P = m.TrainingSession, m.TrainingParticipant
+    query = (select(S.session_code, S.held_on, S.region, S.topic, P.participant_code, P.profession, P.sex,
+                    P.pre_score, P.post_score)
+             .join(P, P.session_id == S.id).where(S.programme_id == programme.id).order_by(S.id, P.id))
+    return [Attendance(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    estimate: float | None
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    ci_level: float | None
+    n: int
+
+
+def paired_gain(pre: list[float], post: list[float], confidence: float = 0.95) -> MetricValue:
+    """Mean of post - pre with a paired Student-t interval (n - 1 df), as R ``t.test(post, pre, paired=TRUE)``."""
+    from scipy import stats
+
+    d = [b - a for a, b in zip(pre, post)]
+    n = len(d)
+    if n == 0:
+        return MetricValue(None, None, None, None, confidence, 0)
+    mean = sum(d) / n
+    if n == 1:
+        return MetricValue(mean, None, None, None, confidence, 1)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
+    se = sd / math.sqrt(n)
+    q = stats.t.ppf(0.5 + confidence / 2, n - 1)
+    return MetricValue(mean, se, mean - q * se, mean + q * se, confidence, n)
+
+
+def compute_metric(metric: str, rows: list[Attendance], confidence: float = 0.95) -> MetricValue:
+    """The value of an activity metric over the given attendances (counts are exact: no interval)."""
+    if metric == "professionals_trained":
+        v = float(len({r.participant for r in rows}))
+    elif metric == "participations":
+        v = float(len(rows))
+    elif metric == "sessions_held":
+        v = float(len({r.session for r in rows}))
+    elif metric == "mean_score_gain":
+        pairs = [(r.pre, r.post) for r in rows if r.post is not None]
+        return paired_gain([a for a, _ in pairs], [b for _, b in pairs], confidence)
+    else:
+        raise InputError(f"unknown activity metric {metric!r}", hint=f"use one of {', '.join(METRICS)}")
+    return MetricValue(v, 0.0, v, v, None, len(rows))

@@ -1,0 +1,1 @@
+"""Alembic migrations of the programme schema (applied by corridor.programme.db)."""

@@ -1,0 +1,143 @@
+"""Fixtures for the programme tests: a migrated database on SQLite (always) and PostgreSQL (marked)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select, text
+
+from corridor.programme import db as dbm
+from corridor.programme import models as m
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "src" / "corridor" / "datasets" / "programme_demo"
+DEMO_YAML = DEMO / "programme.yaml"
+DEMO_TRAININGS = DEMO / "trainings_SYNTHETIC.csv"
+PG_ENV = "CORRIDOR_TEST_POSTGRES_URL"
+
+
+def load_cli():
+    """The ``programme`` click group, loaded from its file so these tests do not depend on other sub-commands."""
+    spec = importlib.util.spec_from_file_location("corridor_cli_programme", REPO / "src/corridor/cli/programme.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.command
+
+
+def _postgres_url() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{PG_ENV} is not set: CI must start PostgreSQL and export {PG_ENV}="
+                        "postgresql+psycopg://USER@127.0.0.1:PORT/DBNAME for the postgres-marked tests")
+        pytest.skip(f"{PG_ENV} is not set; set it to a PostgreSQL URL to run this test against PostgreSQL")
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request) -> str:
+    return request.param
+
+
+def _pg_engine():
+    url = _postgres_url()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = dbm.make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    eng = dbm.make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    yield eng
+    eng.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(backend, tmp_path):
+    """An empty database: a SQLite file, or a fresh schema on the PostgreSQL server."""
+    if backend == "postgres":
+        yield from _pg_engine()
+        return
+    eng = dbm.make_engine(f"sqlite:///{tmp_path / 'programme.sqlite'}")
+    yield eng
+    eng.dispose()
+
+
+def _load_demo(eng) -> None:
+    from corridor.programme.activities import import_trainings
+    from corridor.programme.load import load_programme
+    from corridor.programme.refresh import refresh_observations
+
+    with dbm.session_scope(eng) as s:
+        prog = load_programme(s, DEMO_YAML)
+        import_trainings(s, prog, DEMO_TRAININGS)
+        refresh_observations(s, prog)
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory) -> dict[str, Path]:
+    """Migrated and demo-loaded SQLite files, built once and copied by each test (the copy is the test's)."""
+    root = tmp_path_factory.mktemp("templates")
+    out = {}
+    for name, fill in (("migrated", None), ("demo", _load_demo)):
+        path = root / f"{name}.sqlite"
+        eng = dbm.make_engine(f"sqlite:///{path}")
+        dbm.upgrade(eng)
+        if fill:
+            fill(eng)
+        eng.dispose()
+        out[name] = path
+    return out
+
+
+def _from_template(backend, tmp_path, templates, name):
+    if backend == "postgres":
+        gen = _pg_engine()
+        eng = next(gen)
+        dbm.upgrade(eng)
+        if name == "demo":
+            _load_demo(eng)
+        yield eng
+        next(gen, None)
+        return
+    path = tmp_path / f"{name}.sqlite"
+    shutil.copyfile(templates[name], path)
+    eng = dbm.make_engine(f"sqlite:///{path}")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def migrated(backend, tmp_path, sqlite_templates):
+    """A database at the newest migration, with no programme."""
+    yield from _from_template(backend, tmp_path, sqlite_templates, "migrated")
+
+
+@pytest.fixture
+def demo(backend, tmp_path, sqlite_templates):
+    """The demo programme loaded with its SYNTHETIC training records (committed)."""
+    yield from _from_template(backend, tmp_path, sqlite_templates, "demo")
+
+
+def snapshot(engine) -> dict[str, int]:
+    """Row count of every programme table (to show a failed operation changed nothing)."""
+    with engine.connect() as conn:
+        names = set(inspect(conn).get_table_names())
+        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in m.Base.metadata.sorted_tables if t.name in names}
+
+
+def programme(session, code: str = "CHL-COL-HEALTH-MIGRATION") -> m.Programme:
+    return session.scalars(select(m.Programme).where(m.Programme.code == code)).one()
+
+
+@pytest.fixture
+def demo_sqlite(tmp_path, sqlite_templates):
+    """The demo on SQLite only, for outputs that do not depend on the database server (report, IATI)."""
+    yield from _from_template("sqlite", tmp_path, sqlite_templates, "demo")
