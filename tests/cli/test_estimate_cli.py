@@ -75,3 +75,14 @@ def test_help_documents_every_option() -> None:
         if param.param_type_name == "option":
             assert param.help, f"option {param.name} has no help text"
             assert param.opts[-1] in res.output
+
+
+def test_spec_gives_canonical_names_and_the_design() -> None:
+    """NHANES 2017-2018 foreign-born share 0.1561858 (SE 0.01213676), R survey 4.1.1 in shared SOURCES.md."""
+    res = invoke("--spec", "nhanes_2017_2018_demo", "-e", "proportion:migrant_status=migrant", "--na", "drop",
+                 "--format", "json")
+    assert res.exit_code == 0, res.output
+    row = json.loads(res.output)[0]
+    assert round(row["estimate"], 7) == 0.1561858
+    assert round(row["se"], 8) == 0.01213676
+    assert row["df"] == 15

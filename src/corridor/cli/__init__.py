@@ -18,6 +18,7 @@ from corridor.errors import CorridorError
 _COMMANDS: tuple[tuple[str, str], ...] = (
     ("corridor.cli.estimate", "estimate"),
     ("corridor.cli.programme", "programme"),
+    ("corridor.cli.sources", "sources"),
 )
 
 

@@ -57,7 +57,10 @@ def _df(value: str | None) -> Any:
 
 
 @click.command(context_settings={"max_content_width": 100})
-@click.argument("data")
+@click.argument("data", required=False)
+@click.option("--spec", help="Harmonization spec (a shipped name such as casen_2020, or a YAML file): maps the "
+              "source's columns onto corridor's concepts (e.g. migrant_status, sex, region) and gives the design. "
+              "DATA may then be omitted to read the file the spec names.")
 @click.option("-e", "--estimand", "estimands", multiple=True, required=True,
               help="What to estimate, repeatable: total:VAR, mean:VAR, proportion:VAR[=LEVEL][:METHOD], "
               "ratio:NUM/DEN, quantile:VAR[@P1,P2][:QRULE[:INTERVAL]]. Proportion methods: logit (default), "
@@ -99,7 +102,7 @@ def _df(value: str | None) -> Any:
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
               help="Data engine.")
 @click.option("--spark-master", help="Spark master URL (engine spark), e.g. local[4] or spark://host:7077.")
-def command(data: str, **opts: Any) -> None:
+def command(data: str | None, **opts: Any) -> None:
     """Estimate totals, means, proportions, ratios and quantiles from survey microdata.
 
     DATA is a CSV (optionally gzipped) or Parquet file, or demo:NAME for a dataset shipped with
@@ -110,8 +113,23 @@ def command(data: str, **opts: Any) -> None:
     Example (CASEN 2020 poverty by region):
       corridor estimate demo:casen_2020 --weights expr --strata estrato --ids cod_upm \\
           --lonely-psu certainty --na drop -e proportion:pobreza --by region
+    Example (NHANES foreign-born share through a harmonization spec):
+      corridor estimate --spec nhanes_2017_2018_demo -e proportion:migrant_status --na drop
     """
-    design = _design(opts)
+    source: Any = datasets.resolve(data) if data else None
+    if opts["spec"]:
+        from corridor.harmonize import harmonize
+
+        harmonized = harmonize(source, opts["spec"])
+        source = harmonized.relation
+        has_flags = opts["design"] or opts["weights"] or opts["ids"] or opts["strata"] or opts["repweights"]
+        design = _design(opts) if has_flags else design_from_dict(harmonized.design)
+        if opts["replicates"] and not has_flags:
+            design = design.replicates(opts["replicates"], replicates=opts["n_replicates"], seed=opts["seed"])
+    elif source is None:
+        raise click.UsageError("give a DATA file or --spec")
+    else:
+        design = _design(opts)
     ests = [parse_estimand(e) for e in opts["estimands"]]
     engine: Any = opts["engine"]
     if engine == "spark":
@@ -119,7 +137,7 @@ def command(data: str, **opts: Any) -> None:
 
         engine = get_engine("spark", master=opts["spark_master"]) if opts["spark_master"] else get_engine("spark")
     result = estimate(
-        datasets.resolve(data), design, ests, by=list(opts["by"]), where=opts["where"], na=opts["na"],
+        source, design, ests, by=list(opts["by"]), where=opts["where"], na=opts["na"],
         level=opts["level"], df=_df(opts["df"]), deff=opts["deff"], covariance=bool(opts["compare"]), engine=engine,
     )
     if opts["compare"]:

@@ -1,0 +1,256 @@
+"""``corridor flows``: migration flows from stocks, administrative series and indices."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from corridor.errors import ColumnNotFoundError, InputError, SourceError
+
+FORMATS = click.Choice(["text", "csv", "json"])
+
+
+def _emit(rows: list[dict[str, Any]], fmt: str, header: list[str] | None = None, notes: list[str] | None = None) -> None:
+    if fmt == "json":
+        click.echo(json.dumps({"rows": rows, "notes": notes or []}, indent=2, default=float, ensure_ascii=False))
+        return
+    cols = header or (list(rows[0]) if rows else [])
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+        click.echo(buf.getvalue().rstrip("\n"))
+        return
+    def cell(v: Any) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
+        return str(v)
+    table = [[cell(r.get(c)) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(t[i]) for t in table)) if table else len(c) for i, c in enumerate(cols)]
+    click.echo("  ".join(c.rjust(w) for c, w in zip(cols, widths)))
+    for t in table:
+        click.echo("  ".join(v.rjust(w) for v, w in zip(t, widths)))
+    for note in notes or []:
+        click.echo(f"note: {note}")
+
+
+@click.group(name="flows")
+def command() -> None:
+    """Migration flows: estimated from stock tables (with intervals), administrative series, indices.
+
+    \b
+    Examples:
+      corridor flows stocks --origin COL --destination CHL
+      corridor flows stocks --origin VEN --destination CHL --method diff-return --relative-error 0.05
+      corridor flows demo --origin COL --destination CHL --demography vital.csv
+      corridor flows permits --file residencias_2023.csv --nationality COL --by region
+      corridor flows indices --file flows.csv
+    """
+
+
+def _common_interval_options(f):
+    f = click.option("--seed", "random_seed", type=int, default=2026, show_default=True,
+                     help="Random seed of the resampling (results are reproducible).")(f)
+    f = click.option("--distribution", type=click.Choice(["gamma", "normal", "lognormal"]), default="gamma",
+                     show_default=True, help="Distribution of each resampled stock (mean = published value).")(f)
+    f = click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level of the intervals.")(f)
+    f = click.option("--resamples", type=int, default=1000, show_default=True,
+                     help="Number of parametric resamples of the stocks.")(f)
+    f = click.option("--relative-error", type=float, default=0.10, show_default=True,
+                     help="Assumed relative error (coefficient of variation) of each bilateral stock; "
+                          "0 gives point estimates only.")(f)
+    f = click.option("--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format.")(f)
+    return f
+
+
+@command.command("stocks")
+@click.option("--origin", required=True, help="Country of birth, ISO 3166-1 alpha-3 (e.g. COL).")
+@click.option("--destination", required=True, help="Country of residence, ISO alpha-3 (e.g. CHL).")
+@click.option("--method", type=click.Choice(["diff-zero", "diff-return", "dennett"]), default="diff-zero",
+              show_default=True,
+              help="diff-zero: increases in the bilateral stock (decreases = 0); diff-return: decreases "
+                   "of the reverse stock count as returns; dennett: start-stock shares of the global "
+                   "flow sum |change in residence totals|.")
+@_common_interval_options
+def stocks_cmd(origin: str, destination: str, method: str, fmt: str, relative_error: float, resamples: int,
+               level: float, distribution: str, random_seed: int) -> None:
+    """Flows from ORIGIN to DESTINATION by period from the shipped UN DESA bilateral stocks (1990-2019).
+
+    Needs no births or deaths. Each period's flow comes with a percentile interval
+    from resampling every bilateral stock with the given relative error.
+    """
+    from corridor.flows.undesa import SOURCE_2019, corridor_flows
+
+    rows = corridor_flows(origin, destination, method=method, rel_error=relative_error, n_resamples=resamples,
+                          level=level, random_state=random_seed, distribution=distribution)
+    notes = [
+        (f"source: {SOURCE_2019} (CC BY 3.0 IGO); stocks by country of birth or citizenship as reported by "
+        "the destination"),
+        (f"interval: {level:.0%} percentile interval from {resamples} {distribution} resamples of every stock with "
+        f"an assumed relative error of {relative_error:g}"),
+    ]
+    _emit(rows, fmt, ["period", "origin", "destination", "stock_start", "stock_end", "flow", "lower", "upper", "se"], notes)
+
+
+def _read_demography(path: Path, years: list[int]) -> dict[str, dict[int, dict[str, float]]]:
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror}", hint="check the path") from None
+    need = ["year", "iso3", "population", "births", "deaths"]
+    if not rows:
+        raise InputError(f"{path} is empty", hint="give one row per country and year")
+    missing = [c for c in need if c not in rows[0]]
+    if missing:
+        raise ColumnNotFoundError.from_names(missing, list(rows[0]), where=str(path))
+    out: dict[str, dict[int, dict[str, float]]] = {}
+    for line, r in enumerate(rows, start=2):
+        try:
+            y = int(r["year"])
+            vals = {k: float(r[k]) if r[k] not in ("", None) else np.nan for k in ("population", "births", "deaths")}
+        except ValueError:
+            raise InputError(f"{path}, line {line}: non-numeric value", hint="year, population, births, deaths are numbers") from None
+        out.setdefault(r["iso3"].strip().upper(), {})[y] = vals
+    for iso, by_year in out.items():
+        absent = [y for y in years if y not in by_year]
+        if absent:
+            raise InputError(
+                f"{path}: {iso} has no row for year(s) {', '.join(map(str, absent))}",
+                hint=f"give population for every stock year ({', '.join(map(str, years))}) and births/deaths "
+                     "for the period starting that year",
+            )
+    return out
+
+
+@command.command("demo")
+@click.option("--origin", required=True, help="Country of birth, ISO alpha-3.")
+@click.option("--destination", required=True, help="Country of residence, ISO alpha-3.")
+@click.option("--demography", "demography", required=True, type=click.Path(path_type=Path),
+              help="CSV with columns year, iso3, population, births, deaths: population at each stock year "
+                   "(1990, 1995, ..., 2019) and births/deaths over the period starting that year. The "
+                   "countries listed form the system.")
+@click.option("--match-birthplace", type=click.Choice(["rescale", "open", "open-dr", "rescale-adjust-zero-fb"]),
+              default="rescale", show_default=True, help="How birthplace totals are made to match (migest).")
+@click.option("--no-stayers", is_flag=True, help="Independence model instead of the minimum-migration (stayer) model.")
+@_common_interval_options
+def demo_cmd(origin: str, destination: str, demography: Path, match_birthplace: str, no_stayers: bool, fmt: str,
+             relative_error: float, resamples: int, level: float, distribution: str, random_seed: int) -> None:
+    """Demographic-accounting flows (Abel's method) from UN DESA stocks plus your births and deaths.
+
+    Native-born stocks are population minus the foreign-born stock. The relative
+    error applies to the foreign-born (bilateral) stocks.
+    """
+    from corridor.flows.uncertainty import ffs_demo_intervals
+    from corridor.flows.undesa import load_bilateral_2019
+
+    data = load_bilateral_2019()
+    demo = _read_demography(demography, data.years)
+    keep = [k for k, iso in enumerate(data.iso3) if iso in demo]
+    if len(keep) < 2:
+        raise InputError(f"{demography} matches fewer than two UN DESA countries", hint="use ISO alpha-3 codes")
+    codes = [data.iso3[k] for k in keep]
+    for c in (origin.upper(), destination.upper()):
+        if c not in codes:
+            raise InputError(f"{c} is not in {demography}", hint="add its population, births and deaths")
+    s = data.stocks[:, keep][:, :, keep].copy()
+    t, n = s.shape[0], s.shape[1]
+    idx = np.arange(n)
+    pop = np.array([[demo[c][y]["population"] for c in codes] for y in data.years])
+    native = pop - s.sum(axis=1)
+    if (native < 0).any():
+        y, k = (int(v) for v in np.argwhere(native < 0)[0])
+        raise InputError(
+            f"{codes[k]} {data.years[y]}: population {pop[y, k]:,.0f} is smaller than its foreign-born stock "
+            f"{s[y].sum(axis=0)[k]:,.0f}",
+            hint="population must be the total resident population (same units as the stocks: persons)",
+        )
+    s[:, idx, idx] = native
+    births = np.array([[demo[c][y]["births"] for c in codes] for y in data.years[:-1]])
+    deaths = np.array([[demo[c][y]["deaths"] for c in codes] for y in data.years[:-1]])
+    rel = np.full((n, n), relative_error)
+    rel[idx, idx] = 0.0
+    i, j = codes.index(origin.upper()), codes.index(destination.upper())
+    res = ffs_demo_intervals(
+        s, births, deaths, rel_error=rel, n_resamples=resamples, level=level, random_state=random_seed,
+        distribution=distribution, select=lambda x: x[..., i, j], labels=codes,  # type: ignore[arg-type]
+        match_birthplace_tot_method=match_birthplace, stayer_assumption=not no_stayers,
+    )
+    rows = [{
+        "period": f"{data.years[p]}-{data.years[p + 1]}", "origin": codes[i], "destination": codes[j],
+        "flow": float(res.point[p]), "lower": float(res.lower[p]), "upper": float(res.upper[p]), "se": float(res.se[p]),
+    } for p in range(t - 1)]
+    notes = [
+        f"source: {data.source} (CC BY 3.0 IGO); population, births and deaths: {demography}",
+        (f"system: the {n} countries in {demography}; method: demographic accounting (Abel), "
+        f"{'minimum migration (stayers)' if not no_stayers else 'independence'}, birthplace matching {match_birthplace}"),
+        (f"interval: {level:.0%} percentile interval, {resamples} {distribution} resamples, relative error "
+        f"{relative_error:g} on foreign-born stocks"),
+    ]
+    _emit(rows, fmt, ["period", "origin", "destination", "flow", "lower", "upper", "se"], notes)
+
+
+@command.command("permits")
+@click.option("--file", "path", required=True, type=click.Path(path_type=Path),
+              help="SERMIG residence-permit table (semicolon-separated; columns comuna, cut_comuna, region, "
+                   "cut_region, año, pais, n, residencia, estado).")
+@click.option("--nationality", help="ISO alpha-3 code or Spanish name (e.g. COL).")
+@click.option("--by", default="nationality", show_default=True,
+              help="Comma-separated groups: nationality, region, comuna, permit, status.")
+@click.option("--region", help="Keep one region (name as in the file, e.g. Antofagasta).")
+@click.option("--permit", type=click.Choice(["Temporal", "Definitiva"]), help="Temporary or permanent residence.")
+@click.option("--status", type=click.Choice(["Otorgadas", "Acogidas"]), help="Granted or accepted for processing.")
+@click.option("--top", type=int, default=0, help="Show only the largest N groups (0 = all).")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format.")
+def permits_cmd(path: Path, nationality: str | None, by: str, region: str | None, permit: str | None,
+                status: str | None, top: int, fmt: str) -> None:
+    """Residence permits by nationality, area and period (SERMIG administrative data)."""
+    from corridor.flows.admin import sermig_permits
+
+    groups = tuple(b.strip() for b in by.split(",") if b.strip())
+    series = sermig_permits(path, by=groups, nationality=nationality, region=region, permit=permit, status=status)
+    rows = sorted(series.rows, key=lambda r: -r["count"])
+    if top > 0:
+        rows = rows[:top]
+    header = [*groups, *(["iso3"] if "nationality" in groups or nationality else []), "period", "count", "change", "pct_change"]
+    _emit(rows, fmt, header, [f"source: {series.source}"])
+
+
+@command.command("indices")
+@click.option("--file", "path", required=True, type=click.Path(path_type=Path),
+              help="CSV of flows in long form (origin, destination, flow columns).")
+@click.option("--origin-col", default="orig", show_default=True)
+@click.option("--dest-col", default="dest", show_default=True)
+@click.option("--flow-col", default="flow", show_default=True)
+@click.option("--uncorrected", is_flag=True, help="Plane & Mulligan's Gini denominator instead of Bell et al.'s.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format.")
+def indices_cmd(path: Path, origin_col: str, dest_col: str, flow_col: str, uncorrected: bool, fmt: str) -> None:
+    """Connectivity, inequality and Gini spatial-focusing indices of a flow matrix (Bell et al. 2002)."""
+    from corridor.flows.indices import index_connectivity, matrix_from_long
+
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror}", hint="check the path") from None
+    if not rows:
+        raise InputError(f"{path} is empty", hint="give one row per origin-destination pair")
+    missing = [c for c in (origin_col, dest_col, flow_col) if c not in rows[0]]
+    if missing:
+        raise ColumnNotFoundError.from_names(missing, list(rows[0]), where=str(path))
+    try:
+        values = [float(r[flow_col]) for r in rows]
+    except ValueError:
+        raise InputError(f"{path}: column {flow_col!r} has non-numeric values", hint="flows are numbers") from None
+    m, _ = matrix_from_long([r[origin_col] for r in rows], [r[dest_col] for r in rows], values)
+    res = index_connectivity(m, gini_corrected=not uncorrected)
+    _emit([{"measure": k, "value": v} for k, v in res.items()], fmt, ["measure", "value"])

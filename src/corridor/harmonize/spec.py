@@ -1,0 +1,247 @@
+"""Harmonization specs: one YAML file per source, loaded and checked here.
+
+A spec states its source (file, format, reader options, publisher,
+codebook), how each canonical concept is obtained from the source's columns
+(``from`` a column with ``codes``/``ranges``/a code ``table``, a constant
+``value`` or an SQL ``expr``), derived concepts, row filters and rejections,
+and the sample design. :func:`corridor.harmonize.apply.harmonize` applies it.
+See ``docs/sources.md`` for the format.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from corridor.design import LONELY_PSU_RULES, REP_TYPES
+from corridor.errors import SpecError
+from corridor.harmonize.concepts import CONCEPTS
+
+UNKNOWN_ACTIONS = ("error", "missing", "reject")
+TABLES = ("country", "cl_region", "cl_region_geo", "cl_comuna", "co_department")
+BUILTIN_DERIVED = ("migrant_status", "age_group", "country_origin")
+_COLUMN_KEYS = {"from", "value", "expr", "type", "codes", "ranges", "table", "via", "missing", "other", "unknown", "note"}
+_TOP_KEYS = {
+    "name", "title", "kind", "source", "country", "year", "unknown", "filters", "reject", "reshape",
+    "columns", "derive", "design", "notes",
+}
+_DESIGN_KEYS = {"weight", "strata", "psu", "fpc", "nest", "lonely_psu", "replicate", "unit"}
+LONELY_PSU = LONELY_PSU_RULES
+REPLICATE_TYPES = REP_TYPES  # the estimation engine's replicate methods
+
+
+@dataclass
+class ColumnRule:
+    """How one canonical column is obtained."""
+
+    target: str
+    source: str | None = None
+    value: Any = None
+    expr: str | None = None
+    dtype: str | None = None
+    codes: dict[Any, Any] = field(default_factory=dict)
+    ranges: list[tuple[float, float, Any]] = field(default_factory=list)
+    table: str | None = None
+    via_labels: bool = False
+    missing: list[Any] = field(default_factory=list)
+    other: Any = None
+    has_other: bool = False
+    unknown: str | None = None
+    constant: bool = False
+
+    @property
+    def is_coded(self) -> bool:
+        return bool(self.codes or self.ranges or self.table or self.missing)
+
+
+@dataclass
+class Spec:
+    """A loaded, validated harmonization spec."""
+
+    name: str
+    title: str = ""
+    kind: str = "microdata"
+    source: dict[str, Any] = field(default_factory=dict)
+    country: str | None = None
+    year: int | None = None
+    unknown: str = "error"
+    filters: list[dict[str, str]] = field(default_factory=list)
+    reject: list[dict[str, str]] = field(default_factory=list)
+    reshape: dict[str, Any] = field(default_factory=dict)
+    columns: dict[str, ColumnRule] = field(default_factory=dict)
+    derive: dict[str, Any] = field(default_factory=dict)
+    design: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def format(self) -> str | None:
+        return self.source.get("format")
+
+    @property
+    def reader_options(self) -> dict[str, Any]:
+        return dict(self.source.get("options") or {})
+
+    def where(self) -> str:
+        return f"spec {self.name!r}" + (f" ({self.path})" if self.path else "")
+
+    def resolve_file(self) -> Path | None:
+        """The data file the spec names: next to the spec, as given, in each folder of ``CORRIDOR_DATA``, in corridor's datasets."""
+        name = self.source.get("file")
+        if not name:
+            return None
+        candidates = [Path(name).expanduser()]
+        if self.path is not None:
+            candidates.insert(0, self.path.parent / name)
+        for root in filter(None, os.environ.get("CORRIDOR_DATA", "").split(os.pathsep)):
+            candidates.append(Path(root) / name)
+        candidates.append(Path(__file__).resolve().parents[1] / "datasets" / name)
+        for c in candidates:
+            if c.exists():
+                return c
+        return candidates[-1] if not Path(name).is_absolute() else Path(name)
+
+    def source_columns(self) -> list[str]:
+        """Source columns named by ``from`` (SQL expressions are checked when applied)."""
+        cols = [r.source for r in self.columns.values() if r.source]
+        return list(dict.fromkeys(cols))
+
+
+def list_specs() -> list[str]:
+    """Names of the specs shipped with corridor."""
+    return sorted(p.stem for p in (Path(__file__).parent / "specs").glob("*.yaml"))
+
+
+def load_spec(spec: str | Path | dict[str, Any]) -> Spec:
+    """Load a spec from a YAML path, a shipped spec's name (e.g. ``"casen_2020"``) or a dict."""
+    if isinstance(spec, Spec):
+        return spec
+    path: Path | None = None
+    if isinstance(spec, dict):
+        raw = spec
+    else:
+        text = str(spec)
+        p = Path(text).expanduser()
+        if not p.exists() and "/" not in text and not text.endswith((".yaml", ".yml")):
+            p = Path(__file__).parent / "specs" / f"{text}.yaml"
+            if not p.exists():
+                raise SpecError(f"no spec called {text!r}", hint=f"shipped specs: {', '.join(list_specs())}; or give a path to a .yaml file")
+        if not p.exists():
+            raise SpecError(f"spec file {str(p)!r} does not exist", hint="check the path")
+        try:
+            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise SpecError(f"spec file {str(p)!r} is not valid YAML: {exc}", hint="check indentation and quoting") from exc
+        path = p.resolve()
+    if not isinstance(raw, dict):
+        raise SpecError(f"spec {str(spec)!r} must be a mapping of keys to values", hint="see docs/sources.md for the format")
+    return _parse(raw, path)
+
+
+def _fail(where: str, msg: str, hint: str = "see docs/sources.md for the spec format") -> SpecError:
+    return SpecError(f"{where}: {msg}", hint=hint)
+
+
+def _parse(raw: dict[str, Any], path: Path | None) -> Spec:
+    name = raw.get("name") or (path.stem if path else None)
+    if not name:
+        raise _fail("spec", "has no 'name'")
+    where = f"spec {name!r}" + (f" ({path})" if path else "")
+    extra = set(raw) - _TOP_KEYS
+    if extra:
+        raise _fail(where, f"unknown key(s) {', '.join(sorted(extra))}", f"allowed keys: {', '.join(sorted(_TOP_KEYS))}")
+    unknown = raw.get("unknown", "error")
+    if unknown not in UNKNOWN_ACTIONS:
+        raise _fail(where, f"unknown: {unknown!r} is not one of {', '.join(UNKNOWN_ACTIONS)}")
+    columns = {t: _parse_column(where, t, r) for t, r in (raw.get("columns") or {}).items()}
+    design = dict(raw.get("design") or {})
+    bad = set(design) - _DESIGN_KEYS
+    if bad:
+        raise _fail(where, f"design has unknown key(s) {', '.join(sorted(bad))}", f"allowed: {', '.join(sorted(_DESIGN_KEYS))}")
+    if design.get("lonely_psu", "certainty") not in LONELY_PSU:
+        raise _fail(where, f"design.lonely_psu {design['lonely_psu']!r} is not one of {', '.join(LONELY_PSU)}")
+    rep = design.get("replicate")
+    if rep is not None and (not isinstance(rep, dict) or not rep.get("columns") or rep.get("type") not in REPLICATE_TYPES):
+        raise _fail(where, "design.replicate needs 'columns' (list or prefix*) and a 'type'", f"types: {', '.join(REPLICATE_TYPES)}")
+    for key in ("weight", "strata", "psu", "fpc"):
+        if design.get(key) is not None:
+            if key in columns:
+                raise _fail(where, f"{key!r} is given both in columns and in design")
+            columns[key] = ColumnRule(target=key, **_source_or_expr(design[key]))
+    derive = dict(raw.get("derive") or {})
+    for target, rule in derive.items():
+        if target not in CONCEPTS:
+            raise _fail(where, f"derive: {target!r} is not a canonical concept", f"concepts: {', '.join(CONCEPTS)}")
+        if not isinstance(rule, str | dict) and rule is not None:
+            raise _fail(where, f"derive.{target} must be an SQL expression or a mapping of options")
+        if isinstance(rule, dict) and target not in BUILTIN_DERIVED:
+            raise _fail(where, f"derive.{target}: only {', '.join(BUILTIN_DERIVED)} take options; give an SQL expression")
+    filters = [_rule_item(where, "filters", f, "rule") for f in raw.get("filters") or []]
+    rejects = [_rule_item(where, "reject", f, "reason") for f in raw.get("reject") or []]
+    return Spec(
+        name=str(name), title=raw.get("title", ""), kind=raw.get("kind", "microdata"),
+        source=dict(raw.get("source") or {}), country=raw.get("country"), year=raw.get("year"),
+        unknown=unknown, filters=filters, reject=rejects, reshape=dict(raw.get("reshape") or {}),
+        columns=columns, derive=derive, design=design, path=path, raw=raw,
+    )
+
+
+def _source_or_expr(value: Any) -> dict[str, Any]:
+    text = str(value)
+    if text.replace("_", "").isalnum() or (text.startswith('"') and text.endswith('"')):
+        return {"source": text.strip('"')}
+    return {"expr": text}
+
+
+def _rule_item(where: str, key: str, item: Any, label: str) -> dict[str, str]:
+    if not isinstance(item, dict) or "where" not in item:
+        raise _fail(where, f"each item of {key} needs 'where' (an SQL condition on source columns) and '{label}'")
+    return {"where": str(item["where"]), label: str(item.get(label) or item["where"])}
+
+
+def _parse_column(where: str, target: str, rule: Any) -> ColumnRule:
+    if target not in CONCEPTS and not target.startswith("repw_"):
+        raise _fail(where, f"column {target!r} is not a canonical concept", f"concepts: {', '.join(CONCEPTS)}")
+    if isinstance(rule, str):
+        rule = {"from": rule}
+    if not isinstance(rule, dict):
+        raise _fail(where, f"columns.{target} must be a column name or a mapping")
+    extra = set(rule) - _COLUMN_KEYS
+    if extra:
+        raise _fail(where, f"columns.{target} has unknown key(s) {', '.join(sorted(extra))}", f"allowed: {', '.join(sorted(_COLUMN_KEYS))}")
+    kinds = [k for k in ("from", "value", "expr") if k in rule]
+    if len(kinds) != 1:
+        raise _fail(where, f"columns.{target} needs exactly one of 'from', 'value' or 'expr'")
+    if rule.get("unknown") not in (None, *UNKNOWN_ACTIONS):
+        raise _fail(where, f"columns.{target}.unknown must be one of {', '.join(UNKNOWN_ACTIONS)}")
+    if rule.get("table") not in (None, *TABLES):
+        raise _fail(where, f"columns.{target}.table {rule['table']!r} is not one of {', '.join(TABLES)}")
+    codes = dict(rule.get("codes") or {})
+    missing = list(rule.get("missing") or [])
+    for code, value in list(codes.items()):
+        if value is None:
+            missing.append(code)
+            del codes[code]
+    ranges = []
+    for item in rule.get("ranges") or []:
+        if not isinstance(item, list | tuple) or len(item) != 3:
+            raise _fail(where, f"columns.{target}.ranges items must be [low, high, value]")
+        ranges.append((float(item[0]), float(item[1]), item[2]))
+    allowed = CONCEPTS[target].values if target in CONCEPTS else None
+    if allowed:
+        outputs = list(codes.values()) + [r[2] for r in ranges] + ([rule["other"]] if rule.get("other") is not None else [])
+        if "value" in rule and rule["value"] is not None:
+            outputs.append(rule["value"])
+        bad = [v for v in outputs if v not in allowed]
+        if bad:
+            raise _fail(where, f"columns.{target} maps to {bad[0]!r}, which is not a value of {target}", f"allowed values: {', '.join(allowed)}")
+    return ColumnRule(
+        target=target, source=rule.get("from"), value=rule.get("value"), expr=rule.get("expr"),
+        dtype=rule.get("type"), codes=codes, ranges=ranges, table=rule.get("table"),
+        via_labels=rule.get("via") == "labels", missing=missing, other=rule.get("other"),
+        has_other="other" in rule, unknown=rule.get("unknown"), constant="value" in rule,
+    )

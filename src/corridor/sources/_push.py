@@ -1,0 +1,32 @@
+"""Push chunks of a data frame into a DuckDB table (used by readers that parse in Python)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import duckdb
+
+from corridor.sources.source import quote_ident, unique_name
+
+
+def push_frames(con: duckdb.DuckDBPyConnection, frames: Iterable[Any], prefix: str) -> tuple[str, int]:
+    """Append each frame (pandas or Arrow) to a new DuckDB table; return its name and row count."""
+    table = unique_name(prefix)
+    n = 0
+    created = False
+    for frame in frames:
+        tmp = unique_name("chunk")
+        con.register(tmp, frame)
+        try:
+            if not created:
+                con.execute(f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM {quote_ident(tmp)}")
+                created = True
+            else:
+                con.execute(f"INSERT INTO {quote_ident(table)} SELECT * FROM {quote_ident(tmp)}")
+        finally:
+            con.unregister(tmp)
+        n += len(frame)
+    if not created:
+        return "", 0
+    return table, n

@@ -1,0 +1,73 @@
+"""IPUMS extracts (DDI codebook + fixed-width or CSV data) via ipumspy, chunked into DuckDB.
+
+ipumspy parses the DDI XML codebook (variable positions, labels, value
+labels, implied decimals) and reads the data file in chunks; each chunk is
+appended to a DuckDB table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from corridor._deps import import_optional
+from corridor.errors import InputError, SourceError
+from corridor.sources._files import existing_file
+from corridor.sources._push import push_frames
+from corridor.sources.ledger import RowLedger
+from corridor.sources.source import Source, default_connection, quote_ident
+
+
+def read_ipums(
+    ddi_path: str | Path,
+    data_path: str | Path | None = None,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    chunksize: int = 100_000,
+    **_: Any,
+) -> Source:
+    """Read an IPUMS extract described by its DDI codebook (``.xml``).
+
+    ``data_path`` defaults to the file named in the codebook, next to it.
+    """
+    readers = import_optional("ipumspy.readers", feature="reading IPUMS extracts")
+    con = con or default_connection()
+    ddi_file = existing_file(ddi_path)
+    try:
+        ddi = readers.read_ipums_ddi(ddi_file)
+    except Exception as exc:
+        raise SourceError(
+            f"cannot read {str(ddi_file)!r} as an IPUMS DDI codebook: {exc}",
+            hint="give the .xml codebook that came with the extract",
+        ) from exc
+    data = Path(data_path) if data_path else ddi_file.parent / ddi.file_description.filename
+    data = existing_file(data)
+    try:
+        frames = readers.read_microdata_chunked(ddi, data, chunksize=chunksize)
+        table, n = push_frames(con, frames, "ipums")
+    except (InputError, SourceError):
+        raise
+    except Exception as exc:
+        raise SourceError(
+            f"cannot read IPUMS data {str(data)!r} with codebook {ddi_file.name!r}: {exc}",
+            hint="the data file may be truncated or belong to another extract",
+        ) from exc
+    if not table:
+        raise InputError(f"file {str(data)!r} has no data rows", hint="check that the extract downloaded completely")
+    var_labels = {v.name: v.label for v in ddi.data_description if v.label}
+    value_labels = {
+        v.name: {code: label for label, code in v.codes.items()} for v in ddi.data_description if v.codes
+    }
+    rel = con.sql(f"SELECT * FROM {quote_ident(table)}")
+    return Source(
+        relation=rel,
+        path=data,
+        format="ipums",
+        connection=con,
+        variable_labels=var_labels,
+        value_labels=value_labels,
+        ledger=RowLedger(source=str(data), read=n),
+        options={"ddi": str(ddi_file), "table": table},
+    )

@@ -1,0 +1,109 @@
+"""The row ledger: an account of every row a read or a harmonization touched.
+
+Invariant: ``read == kept + sum(filtered) + sum(rejected)``. Unknown codes and
+values that could not be converted are listed with their counts, whether they
+stopped the read, were mapped to missing or caused a rejection.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class LedgerLine:
+    """Rows removed by one rule (a filter) or for one reason (a rejection)."""
+
+    rule: str
+    count: int
+    examples: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "count": self.count, "examples": list(self.examples)}
+
+
+@dataclass
+class UnknownCode:
+    """A value of a source column that the spec does not map."""
+
+    column: str
+    value: Any
+    count: int
+    action: str  # "error", "missing" or "reject"
+    target: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "column": self.column,
+            "target": self.target,
+            "value": self.value,
+            "count": self.count,
+            "action": self.action,
+        }
+
+
+@dataclass
+class RowLedger:
+    """Counts of rows read, kept, filtered (per rule) and rejected (per reason).
+
+    Row numbers in ``examples`` are 1-based data rows (the header is not counted).
+    """
+
+    source: str = ""
+    read: int = 0
+    filtered: list[LedgerLine] = field(default_factory=list)
+    rejected: list[LedgerLine] = field(default_factory=list)
+    unknown: list[UnknownCode] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_filtered(self) -> int:
+        return sum(line.count for line in self.filtered)
+
+    @property
+    def n_rejected(self) -> int:
+        return sum(line.count for line in self.rejected)
+
+    @property
+    def kept(self) -> int:
+        return self.read - self.n_filtered - self.n_rejected
+
+    def balanced(self) -> bool:
+        """Whether every row read is kept, filtered or rejected (always true by construction)."""
+        return self.kept >= 0 and self.read == self.kept + self.n_filtered + self.n_rejected
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "read": self.read,
+            "kept": self.kept,
+            "filtered": [line.as_dict() for line in self.filtered],
+            "rejected": [line.as_dict() for line in self.rejected],
+            "unknown_codes": [u.as_dict() for u in self.unknown],
+            "notes": list(self.notes),
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False, default=str, **kwargs)
+
+    def to_text(self) -> str:
+        lines = [f"rows read      {self.read:>12,}  {self.source}".rstrip()]
+        for line in self.filtered:
+            lines.append(f"  filtered     {line.count:>12,}  {line.rule}")
+        for line in self.rejected:
+            ex = f"  (e.g. rows {', '.join(map(str, line.examples))})" if line.examples else ""
+            lines.append(f"  rejected     {line.count:>12,}  {line.rule}{ex}")
+        lines.append(f"rows kept      {self.kept:>12,}")
+        if self.unknown:
+            lines.append("unknown codes:")
+            for u in self.unknown:
+                to = f" -> {u.target}" if u.target else ""
+                lines.append(f"  {u.column}{to} = {u.value!r}: {u.count:,} rows ({u.action})")
+        for note in self.notes:
+            lines.append(f"note: {note}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()

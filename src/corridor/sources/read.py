@@ -1,0 +1,67 @@
+"""Choose a reader from a file's extension (or an explicit ``format``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from corridor.errors import SourceError
+from corridor.sources.source import Source
+
+FORMATS = ("csv", "parquet", "stata", "spss", "sas", "ipums", "xlsx")
+
+
+def detect_format(path: str | Path) -> str:
+    """The reader format for a path, from its extension (``.csv.gz`` is CSV)."""
+    name = Path(path).name.lower()
+    for suffix in (".gz", ".bz2"):
+        name = name.removesuffix(suffix)
+    ext = "." + name.rsplit(".", 1)[-1] if "." in name else ""
+    table = {
+        ".csv": "csv", ".txt": "csv", ".tsv": "csv",
+        ".parquet": "parquet", ".pq": "parquet",
+        ".dta": "stata", ".sav": "spss", ".zsav": "spss", ".por": "spss",
+        ".sas7bdat": "sas", ".xpt": "sas",
+        ".xml": "ipums",
+        ".xlsx": "xlsx", ".xlsm": "xlsx",
+    }
+    if ext not in table:
+        raise SourceError(
+            f"cannot tell the format of {str(path)!r} from its extension {ext or '(none)'!r}",
+            hint=f"state the format: one of {', '.join(FORMATS)}",
+        )
+    return table[ext]
+
+
+def read_source(
+    path: str | Path,
+    format: str | None = None,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    **options: Any,
+) -> Source:
+    """Read any supported file into a :class:`Source` (options go to the format's reader)."""
+    fmt = (format or detect_format(path)).lower()
+    if fmt == "csv":
+        from corridor.sources.csv import read_csv
+
+        return read_csv(path, con=con, **options)
+    if fmt == "parquet":
+        from corridor.sources.parquet import read_parquet
+
+        return read_parquet(path, con=con, **options)
+    if fmt in ("stata", "spss", "sas", "readstat"):
+        from corridor.sources.readstat import read_stat
+
+        return read_stat(path, con=con, **options)
+    if fmt == "ipums":
+        from corridor.sources.ipums import read_ipums
+
+        return read_ipums(path, options.pop("data", None), con=con, **options)
+    if fmt == "xlsx":
+        from corridor.sources.xlsx import read_xlsx
+
+        return read_xlsx(path, con=con, **options)
+    raise SourceError(f"unknown format {fmt!r} for {str(path)!r}", hint=f"use one of {', '.join(FORMATS)}")

@@ -1,0 +1,85 @@
+"""Stata, SPSS and SAS files via pyreadstat, read in chunks into a DuckDB table.
+
+pyreadstat (ReadStat) parses ``.dta``, ``.sav``/``.zsav``, ``.por``,
+``.sas7bdat`` and ``.xpt``; each chunk is appended to a DuckDB table so that a
+file larger than memory is never held whole in pandas. Variable and value
+labels are kept as metadata.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from corridor._deps import import_optional
+from corridor.errors import InputError, SourceError
+from corridor.sources._files import existing_file
+from corridor.sources._push import push_frames
+from corridor.sources.ledger import RowLedger
+from corridor.sources.source import Source, default_connection, quote_ident
+
+READERS = {
+    ".dta": ("read_dta", "stata"),
+    ".sav": ("read_sav", "spss"),
+    ".zsav": ("read_sav", "spss"),
+    ".por": ("read_por", "spss"),
+    ".sas7bdat": ("read_sas7bdat", "sas"),
+    ".xpt": ("read_xport", "sas"),
+}
+
+
+def read_stat(
+    path: str | Path,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    chunksize: int = 100_000,
+    encoding: str | None = None,
+    **_: Any,
+) -> Source:
+    """Read a Stata/SPSS/SAS file chunk by chunk into a DuckDB table."""
+    pyreadstat = import_optional("pyreadstat", feature="reading Stata, SPSS and SAS files")
+    con = con or default_connection()
+    p = existing_file(path)
+    suffix = p.suffix.lower()
+    if suffix not in READERS:
+        raise SourceError(f"{str(p)!r}: unknown statistical file extension {suffix!r}", hint=f"expected one of {', '.join(READERS)}")
+    fn_name, fmt = READERS[suffix]
+    fn = getattr(pyreadstat, fn_name)
+    meta_holder: list[Any] = []
+    kwargs: dict[str, Any] = {"chunksize": chunksize}
+    if encoding:
+        kwargs["encoding"] = encoding
+
+    def frames():
+        for frame, meta in pyreadstat.read_file_in_chunks(fn, str(p), **kwargs):
+            if not meta_holder:
+                meta_holder.append(meta)
+            yield frame
+
+    try:
+        table, n = push_frames(con, frames(), "stat")
+    except Exception as exc:  # pyreadstat raises its own ReadstatError / PyreadstatError
+        if isinstance(exc, InputError | SourceError):
+            raise
+        raise SourceError(
+            f"cannot read {str(p)!r} as a {fmt} file: {exc}",
+            hint="the file may be truncated or saved by an unsupported version; try re-exporting it",
+        ) from exc
+    if not table:
+        raise InputError(f"file {str(p)!r} has no data rows", hint="check that the file was exported completely")
+    meta = meta_holder[0]
+    labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
+    values = {k: dict(v) for k, v in (meta.variable_value_labels or {}).items()}
+    rel = con.sql(f"SELECT * FROM {quote_ident(table)}")
+    return Source(
+        relation=rel,
+        path=p,
+        format=fmt,
+        connection=con,
+        variable_labels=labels,
+        value_labels=values,
+        ledger=RowLedger(source=str(p), read=n),
+        options={"table": table},
+    )

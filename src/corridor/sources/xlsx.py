@@ -1,0 +1,94 @@
+"""XLSX tables via openpyxl (read-only, streamed row by row) into a DuckDB table.
+
+Meant for published aggregate tables: choose the sheet, the header row and
+optionally the last data row; reading stops at the first empty row.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from corridor._deps import import_optional
+from corridor.errors import InputError, SourceError
+from corridor.sources._files import existing_file
+from corridor.sources._push import push_frames
+from corridor.sources.ledger import RowLedger
+from corridor.sources.source import Source, default_connection, quote_ident
+
+
+def _column(values: list[Any]) -> pa.Array:
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+def _batches(rows, names: list[str], size: int = 50_000):
+    buf: list[tuple] = []
+    for row in rows:
+        buf.append(row)
+        if len(buf) >= size:
+            yield pa.table({n: _column([r[i] for r in buf]) for i, n in enumerate(names)})
+            buf = []
+    if buf:
+        yield pa.table({n: _column([r[i] for r in buf]) for i, n in enumerate(names)})
+
+
+def read_xlsx(
+    path: str | Path,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    sheet: str | int = 0,
+    header_row: int = 1,
+    last_row: int | None = None,
+    **_: Any,
+) -> Source:
+    """Read one sheet of an ``.xlsx`` workbook; ``header_row`` is 1-based as in Excel."""
+    openpyxl = import_optional("openpyxl", feature="reading XLSX tables")
+    con = con or default_connection()
+    p = existing_file(path)
+    try:
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:
+        raise SourceError(f"cannot open {str(p)!r} as an XLSX workbook: {exc}", hint="the file may be truncated or not .xlsx") from exc
+    try:
+        names = wb.sheetnames
+        if isinstance(sheet, int):
+            if sheet >= len(names):
+                raise SourceError(f"{str(p)!r} has {len(names)} sheet(s), no sheet number {sheet}", hint=f"sheets: {', '.join(names)}")
+            ws = wb[names[sheet]]
+        elif sheet in names:
+            ws = wb[sheet]
+        else:
+            raise SourceError(f"sheet {sheet!r} not found in {str(p)!r}", hint=f"sheets: {', '.join(names)}")
+        rows = ws.iter_rows(min_row=header_row, max_row=last_row, values_only=True)
+        header = next(rows, None)
+        if header is None or all(h is None for h in header):
+            raise InputError(f"sheet {ws.title!r} of {str(p)!r} has no header at row {header_row}", hint="set header_row")
+        width = max(i for i, h in enumerate(header) if h is not None) + 1
+        cols = [str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header[:width])]
+
+        def data():
+            for row in rows:
+                row = tuple(row[:width]) + (None,) * max(0, width - len(row))
+                if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+                    return
+                yield row
+
+        table, n = push_frames(con, _batches(data(), cols), "xlsx")
+    finally:
+        wb.close()
+    if not table:
+        raise InputError(f"sheet {ws.title!r} of {str(p)!r} has no data rows below the header", hint="set header_row")
+    return Source(
+        relation=con.sql(f"SELECT * FROM {quote_ident(table)}"),
+        path=p,
+        format="xlsx",
+        connection=con,
+        ledger=RowLedger(source=f"{p} [{ws.title}]", read=n),
+        options={"sheet": ws.title, "header_row": header_row, "table": table},
+    )
