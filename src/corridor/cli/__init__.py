@@ -19,6 +19,7 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ("corridor.cli.estimate", "estimate"),
     ("corridor.cli.programme", "programme"),
     ("corridor.cli.sources", "sources"),
+    ("corridor.cli.rates", "rates"),
 )
 
 

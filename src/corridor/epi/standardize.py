@@ -1,0 +1,276 @@
+"""Directly standardised rates with Dobson et al. (1991) intervals.
+
+Directly standardised rate (DSR) of a group over age bands ``i`` with counts ``x_i``,
+populations ``n_i`` and standard weights ``w_i``::
+
+    DSR = sum(w_i x_i / n_i) / sum(w_i) * multiplier
+    var = sum(w_i^2 x_i / n_i^2) / sum(w_i)^2
+
+The interval is Dobson et al.'s (1991), as PHE applies it: with ``X = sum x_i`` and
+``(X_L, X_U)`` the Poisson limits of ``X`` (Byar's from 10 events, exact below),
+``DSR + sqrt(var / X) (X_L - X) * multiplier`` and likewise for the upper limit.
+No DSR is given when ``X`` is below 10 (PHE's rule). For non-independent events
+(people with several events) the variance uses the frequency breakdown:
+``sum(k^2 x_ik w_i^2 / n_i^2) / sum(w_i)^2`` where ``x_ik`` people had ``k`` events.
+
+References: Dobson AJ, Kuulasmaa K, Eberle E, Scherer J (1991) *Stat Med* 10:457-462;
+Breslow NE, Day NE (1987) *Statistical methods in cancer research* vol. II, IARC;
+PHE/OHID ``PHEindicatormethods`` 2.1.0 (``calculate_dsr``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from corridor.epi import _validate as v
+from corridor.epi._groups import Grouping, group_sums, key_codes, long_by_confidence
+from corridor.epi.denominators import widen_log_interval
+from corridor.epi.intervals import poisson_limits, z_value
+from corridor.epi.standards import match_bands, standard_population
+from corridor.errors import InputError
+
+#: PHE's small-count rule: no DSR when the group's total count is below this.
+DSR_MIN_COUNT = 10
+
+
+def _row_weights(
+    df: pd.DataFrame,
+    age: str,
+    standard: str | pd.DataFrame | Mapping[str, float] | None,
+    standard_column: str | None,
+    keys: Sequence[str],
+) -> np.ndarray:
+    if standard_column is not None:
+        v.require_columns(df, [standard_column])
+        w = v.numeric_column(df, standard_column, keys=keys, where="the data")
+        bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+        if bad.size:
+            pos = int(bad[0])
+            raise InputError(
+                f"standard population column {standard_column!r} has an invalid value {w[pos]:g} at "
+                f"{v.describe_row(df, pos, keys)}",
+                hint="standard populations must be numbers of 0 or more",
+            )
+        return w
+    table = standard_population("esp2013" if standard is None else standard)
+    labels = pd.unique(df[age])
+    try:
+        weights = match_bands(list(labels), table)
+    except InputError as exc:
+        bad_label = next((lab for lab in labels if repr(lab) in exc.message), None)
+        if bad_label is not None:
+            pos = int(np.flatnonzero((df[age] == bad_label).to_numpy())[0])
+            raise InputError(
+                f"{exc.message} (first at {v.describe_row(df, pos, keys)})", hint=exc.hint
+            ) from None
+        raise
+    return df[age].map(weights).to_numpy(dtype=float)
+
+
+def _check_complete(cells: pd.DataFrame, by: list[str], age: str, grouping: Grouping) -> None:
+    """Every group must have the same set of age bands."""
+    if not by:
+        return
+    n_bands = cells[age].nunique()
+    sizes = grouping.sizes()[grouping.ids]
+    short = np.flatnonzero(sizes < n_bands)
+    if short.size:
+        pos = int(short[0])
+        key = cells.iloc[pos][by]
+        group = ", ".join(f"{k}={key[k]!r}" for k in by)
+        mask = np.ones(len(cells), dtype=bool)
+        for k in by:
+            mask &= (cells[k] == key[k]).to_numpy()
+        have = set(cells.loc[mask, age])
+        lacking = [a for a in pd.unique(cells[age]) if a not in have]
+        raise InputError(
+            f"group ({group}) has no row for age band(s) {', '.join(repr(a) for a in lacking)}",
+            hint="every group needs every age band; add the missing rows with a count of 0 and their "
+            "population",
+        )
+
+
+def dsr_components(
+    data: Any,
+    count: str,
+    population: str,
+    age: str,
+    by: Sequence[str] | str | None = None,
+    *,
+    standard: str | pd.DataFrame | Mapping[str, float] | None = "esp2013",
+    standard_column: str | None = None,
+    population_se: str | None = None,
+    event_frequency: str | None = None,
+    missing: str = "error",
+    allow_count_above_population: bool = False,
+) -> pd.DataFrame:
+    """Per group: total count ``count``, ``population``, unscaled ``dsr``, Dobson ``var`` and
+    ``log_se_den`` (delta-method SE of log DSR from the denominators). Building block of
+    :func:`dsr` and :func:`corridor.epi.ratios.rate_ratio`."""
+    df = v.as_frame(data)
+    by = v.as_list(by)
+    used = [count, population, age] + [c for c in (population_se, event_frequency) if c]
+    v.require_columns(df, used + by)
+    keys = by + [age]
+    x = v.check_counts(df, count, keys=keys, missing="zero" if missing == "zero" else "error")
+    n = v.check_population(df, population, keys=keys)
+    if not allow_count_above_population:
+        v.check_not_above(x, n, df, count=count, population=population, keys=keys)
+    if event_frequency:
+        freq = v.check_counts(df, event_frequency, keys=keys)
+        events, k2x = x * freq, freq * freq * x
+        del freq
+    else:
+        events = k2x = x
+    del x
+    w = _row_weights(df, age, standard, standard_column, keys)
+    values: dict[str, np.ndarray] = {"events": events, "k2x": k2x, "n": n, "w": w}
+    del events, k2x, n, w
+    if population_se:
+        values["var_n"] = v.check_se(df, population_se, keys=keys) ** 2
+    cell_keys = keys + ([event_frequency] if event_frequency else [])
+    codes = key_codes(df, cell_keys)
+    cell_groups = Grouping.of([codes[k] for k in cell_keys], len(df))
+    cells = group_sums(df, cell_keys, values, grouping=cell_groups, with_rows=True)
+    # codes of the cells' group columns, reused for the groups of the DSRs
+    cell_codes = {k: (codes[k][0][cell_groups.first], codes[k][1]) for k in by}
+    del codes, cell_groups, values
+    # summing the rows of a cell (e.g. comunas) repeated its standard weight: restore it
+    cells["w"] = cells["w"].to_numpy() / cells["_rows"].to_numpy()
+    if event_frequency:
+        # one population per (group, band): rows of different frequencies share it
+        spread = cells.groupby(keys, sort=False, observed=True, dropna=False)["n"].agg(["min", "max"])
+        if (spread["min"] != spread["max"]).any():
+            raise InputError(
+                "rows of the same group and age band have different populations across event frequencies",
+                hint="with event_frequency, each row's population is that of its group and age band",
+            )
+        by_frequency = cells
+        cells = group_sums(
+            cells, keys, {"events": cells["events"].to_numpy(), "k2x": cells["k2x"].to_numpy()}
+        )
+        firsts = (
+            by_frequency.groupby(keys, sort=True, observed=True, dropna=False)[
+                ["n", "w"] + (["var_n"] if population_se else [])
+            ]
+            .first()
+            .reset_index(drop=True)
+        )
+        for col in firsts.columns:
+            cells[col] = firsts[col].to_numpy()
+        cell_codes = key_codes(cells, by)
+    groups = Grouping.of([cell_codes[k] for k in by], len(cells)) if by else None
+    if groups is not None:
+        _check_complete(cells, by, age, groups)
+    ev = cells["events"].to_numpy(dtype=float)
+    nn = cells["n"].to_numpy(dtype=float)
+    ww = cells["w"].to_numpy(dtype=float)
+    parts = {
+        "count": ev,
+        "population": nn,
+        "wr": ev * ww / nn,
+        "wsq": cells["k2x"].to_numpy(dtype=float) * (ww / nn) ** 2,
+        "w": ww,
+    }
+    if population_se:
+        parts["den_var"] = (ev * ww / nn) ** 2 * cells["var_n"].to_numpy(dtype=float) / nn**2
+    out = group_sums(cells, by, parts, grouping=groups)
+    total_w = out.pop("w").to_numpy()
+    out["dsr"] = out.pop("wr").to_numpy() / total_w
+    out["var"] = out.pop("wsq").to_numpy() / total_w**2
+    if population_se:
+        den_sd = np.sqrt(out.pop("den_var").to_numpy()) / total_w
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["log_se_den"] = np.where(den_sd == 0, 0.0, den_sd / out["dsr"].to_numpy())
+    else:
+        out["log_se_den"] = 0.0
+    return out
+
+
+def dsr(
+    data: Any,
+    count: str,
+    population: str,
+    age: str,
+    by: Sequence[str] | str | None = None,
+    *,
+    standard: str | pd.DataFrame | Mapping[str, float] | None = "esp2013",
+    standard_column: str | None = None,
+    multiplier: float = 100_000,
+    confidence: float | Sequence[float] = 0.95,
+    min_count: int = DSR_MIN_COUNT,
+    population_se: str | None = None,
+    event_frequency: str | None = None,
+    missing: str = "error",
+    allow_count_above_population: bool = False,
+) -> pd.DataFrame:
+    """Directly age-standardised rates with Dobson et al. (1991) confidence limits.
+
+    Parameters
+    ----------
+    data : aggregate table with one row per group, age band (and disjoint cell such as a comuna,
+        whose counts and populations are summed within the band).
+    count, population, age : column names of the counts, populations and age bands.
+    by : group columns (one DSR per group); every group needs every age band.
+    standard : ``"esp2013"`` (default), ``"who2000"``, a mapping band -> population or a
+        DataFrame (band, population). Data bands may be a coarsening of the standard's
+        (e.g. 0-4 ... 80+); other mismatches are errors.
+    standard_column : instead of ``standard``, a data column holding each row's standard
+        population (matched by row, as PHE's ``stdpop`` field).
+    multiplier, confidence : as in :func:`corridor.epi.crude_rate`.
+    min_count : no DSR when the group's total count is below this (PHE: 10); the row is kept
+        with a missing value and the statistic says why.
+    population_se : standard errors of survey-estimated populations (per row, independent); the
+        Dobson interval is widened on the log scale by the delta-method SE of log DSR.
+    event_frequency : for non-independent events, a column with the number of events per person
+        ``k``; ``count`` is then the number of people with ``k`` events (PHE's
+        ``independent_events = FALSE``).
+    missing : ``"error"`` (default) or ``"zero"`` (a missing count is 0, PHE's convention).
+
+    Returns group columns, ``count``, ``population``, ``value``, ``lowercl``, ``uppercl``,
+    ``confidence``, ``method``, ``statistic``.
+    """
+    by_list = v.as_list(by)
+    comp = dsr_components(
+        data,
+        count,
+        population,
+        age,
+        by_list,
+        standard=standard,
+        standard_column=standard_column,
+        population_se=population_se,
+        event_frequency=event_frequency,
+        missing=missing,
+        allow_count_above_population=allow_count_above_population,
+    )
+    total = comp["count"].to_numpy(dtype=float)
+    value = comp["dsr"].to_numpy() * multiplier
+    var = comp["var"].to_numpy()
+    log_se_den = comp["log_se_den"].to_numpy()
+    small = total < min_count
+    base = comp[by_list + ["count", "population"]].copy()
+    base["value"] = np.where(small, np.nan, value)
+    per_level = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.sqrt(var / total) * multiplier
+    for level in v.confidence_levels(confidence):
+        lo, hi, _ = poisson_limits(total, level, "auto")
+        lower = value + scale * (lo - total)
+        upper = value + scale * (hi - total)
+        if population_se:
+            lower, upper = widen_log_interval(value, lower, upper, log_se_den, z_value(level))
+        per_level.append((level, np.where(small, np.nan, lower), np.where(small, np.nan, upper)))
+    method = (
+        "Dobson" if not event_frequency else "Dobson, with confidence adjusted for non-independent events"
+    )
+    if population_se:
+        method = np.where(log_se_den > 0, f"{method}, denominator SE (delta method, log scale)", method)
+    statistic = np.where(
+        small, f"dsr NA for total count < {min_count}", f"dsr per {v.format_multiplier(multiplier)}"
+    ).astype(object)
+    return long_by_confidence(base, per_level, {"method": method, "statistic": statistic})
