@@ -1,8 +1,9 @@
 """The ``corridor`` command line.
 
 Each sub-command lives in its own module of this package and exposes a click
-object named ``command``; this module only assembles them and turns
-:class:`~corridor.errors.CorridorError` into a message and exit status 2.
+object named ``command``. Modules are imported only when their command runs,
+so ``corridor --help`` and the light core never import an optional extra;
+:class:`~corridor.errors.CorridorError` becomes a message and exit status 2.
 """
 
 from __future__ import annotations
@@ -12,18 +13,37 @@ import sys
 
 import click
 
-from corridor.errors import CorridorError
+from corridor.errors import CorridorError, UnsupportedError
 
-# (module, command name): each module defines ``command``.
-_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("corridor.cli.estimate", "estimate"),
-    ("corridor.cli.programme", "programme"),
-    ("corridor.cli.sources", "sources"),
-    ("corridor.cli.rates", "rates"),
-)
+# name -> (module defining ``command``, one-line help shown by ``corridor --help``)
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "estimate": ("corridor.cli.estimate", "Design-based estimates (totals, means, proportions, ratios, quantiles)."),
+    "sources": ("corridor.cli.sources", "Describe files and check harmonization specs, with the row ledger."),
+    "rates": ("corridor.cli.rates", "Disease rates: crude, age-standardised, indirect, rate ratios."),
+    "programme": ("corridor.cli.programme", "The binational programme: load, import trainings, progress, report."),
+}
 
 
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in _COMMANDS:
+            return None
+        module, short = _COMMANDS[name]
+        if ctx.resilient_parsing or "--help" in sys.argv[1:2]:
+            # top-level help: describe without importing
+            return click.Command(name, help=short, short_help=short)
+        try:
+            return importlib.import_module(module).command
+        except ImportError as exc:
+            missing = exc.name or "a package"
+            raise click.ClickException(
+                f"'corridor {name}' needs {missing!r}, which is not installed; "
+                f"install the extras with `pip install 'corridor[all]'`"
+            ) from exc
+
     def invoke(self, ctx: click.Context):  # noqa: ANN201
         try:
             return super().invoke(ctx)
@@ -45,5 +65,4 @@ def main() -> None:
     """
 
 
-for _module, _name in _COMMANDS:
-    main.add_command(importlib.import_module(_module).command, _name)
+__all__ = ["UnsupportedError", "main"]
