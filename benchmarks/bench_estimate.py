@@ -29,19 +29,21 @@ cr.estimate(PATH, d, [cr.Total("y"), cr.Mean("y")], by=[[], ["domain"]])
 """
 FLOOR = """
 import duckdb
-duckdb.sql("SELECT domain, stratum, psu, sum(w*y), sum(w), count(*) FROM read_csv(PATH) GROUP BY ALL").fetchall()
+duckdb.sql("SELECT domain, stratum, psu, sum(w*y), sum(w), count(*) FROM PATH GROUP BY ALL").fetchall()
 """
 SVY = """
 import polars as pl, svy
-s = svy.Sample(pl.read_csv(PATH), svy.Design(stratum="stratum", psu="psu", wgt="w"))
+df = pl.read_parquet(PATH) if PATH.endswith(".parquet") else pl.read_csv(PATH)
+s = svy.Sample(df, svy.Design(stratum="stratum", psu="psu", wgt="w"))
 s.estimation.total("y"); s.estimation.mean("y", by="domain")
 """
 SAMPLICS = """
 import pandas as pd
 from samplics.estimation import TaylorEstimator
-df = pd.read_csv(PATH)
-TaylorEstimator("total").estimate(df["y"], df["w"], df["stratum"], df["psu"])
-TaylorEstimator("mean").estimate(df["y"], df["w"], df["stratum"], df["psu"], domain=df["domain"])
+from samplics.utils.types import PopParam
+df = pd.read_parquet(PATH) if PATH.endswith(".parquet") else pd.read_csv(PATH)
+TaylorEstimator(PopParam.total).estimate(df["y"], df["w"], stratum=df["stratum"], psu=df["psu"])
+TaylorEstimator(PopParam.mean).estimate(df["y"], df["w"], stratum=df["stratum"], psu=df["psu"], domain=df["domain"])
 """
 R = """
 suppressMessages({library(survey); library(data.table)})
@@ -52,19 +54,23 @@ invisible(svytotal(~y, d)); invisible(svyby(~y, ~domain, d, svymean))
 
 
 def make_data(path: Path, rows: int, strata: int, psus: int, domains: int) -> None:
+    fmt = "parquet" if path.suffix == ".parquet" else "csv"
     duckdb.sql(f"""
         COPY (SELECT (i % {psus}) AS psu, ((i % {psus}) % {strata}) AS stratum,
                      (i * 7919) % {domains} AS domain, 1.0 + ((i * 104729) % 1000) / 100.0 AS w,
                      ((i * 15485863) % 100000) / 100.0 AS y
-              FROM range({rows}) t(i)) TO '{path}' (FORMAT csv)""")
+              FROM range({rows}) t(i)) TO '{path}' (FORMAT {fmt})""")
 
 
-def timed(cmd: list[str]) -> tuple[float, float] | str:
+def timed(cmd: list[str], limit: float) -> tuple[float, float] | str:
     """Run cmd in a wrapper process; (seconds, peak GiB) or the reason it could not run."""
     wrapper = [sys.executable, "-c", textwrap.dedent(f"""
         import resource, subprocess, sys, time
         t = time.perf_counter()
-        p = subprocess.run({cmd!r}, capture_output=True, text=True)
+        try:
+            p = subprocess.run({cmd!r}, capture_output=True, text=True, timeout={limit})
+        except subprocess.TimeoutExpired:
+            print("stopped after {limit:.0f} s", file=sys.stderr); sys.exit(1)
         dt = time.perf_counter() - t
         if p.returncode: print(p.stderr[-600:], file=sys.stderr); sys.exit(1)
         print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2)
@@ -87,14 +93,20 @@ def main() -> None:
     ap.add_argument("--strata", type=int, default=500)
     ap.add_argument("--psus", type=int, default=4000)
     ap.add_argument("--peers", nargs="*", default=["R", "svy", "samplics"], help="peers to time (R, svy, samplics)")
+    ap.add_argument("--input", choices=["csv", "parquet"], default="csv",
+                    help="file corridor, the floor and svy read (R reads the same rows as CSV: it has no Parquet reader here)")
+    ap.add_argument("--peer-timeout", type=float, default=900, help="seconds after which a peer is stopped")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="corridor-bench-"))
     try:
         for rows in args.rows:
             for domains in args.domains:
-                path = work / f"s_{rows}_{domains}.csv"
+                path = work / f"s_{rows}_{domains}.{args.input}"
+                csv_path = work / f"s_{rows}_{domains}.csv"
                 make_data(path, rows, args.strata, args.psus, domains)
-                print(f"\nrows={rows:,} strata={args.strata} psus={args.psus} domains={domains} (CSV input)")
+                if path != csv_path and "R" in args.peers:
+                    make_data(csv_path, rows, args.strata, args.psus, domains)
+                print(f"\nrows={rows:,} strata={args.strata} psus={args.psus} domains={domains} ({args.input} input)")
                 jobs = {"duckdb floor": py(FLOOR, path), "corridor": py(CORRIDOR, path)}
                 if "svy" in args.peers:
                     jobs["svy"] = py(SVY, path)
@@ -102,9 +114,9 @@ def main() -> None:
                     jobs["samplics"] = py(SAMPLICS, path)
                 if "R" in args.peers and shutil.which("Rscript"):
                     script = work / "bench.R"
-                    script.write_text(R.replace("PATH", '"' + str(path) + '"'))
+                    script.write_text(R.replace("PATH", '"' + str(csv_path) + '"'))
                     jobs["R survey"] = ["Rscript", str(script)]
-                res = {name: timed(cmd) for name, cmd in jobs.items()}
+                res = {name: timed(cmd, args.peer_timeout) for name, cmd in jobs.items()}
                 floor = res["duckdb floor"]
                 mine = res["corridor"]
                 for name, r in res.items():
@@ -118,6 +130,7 @@ def main() -> None:
                         line += f"  corridor {r[0] / mine[0]:6.1f}x faster"
                     print(line, flush=True)
                 path.unlink()
+                csv_path.unlink(missing_ok=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -28,6 +28,8 @@ class DuckDBEngine:
 
     def __init__(self, connection: duckdb.DuckDBPyConnection | None = None, threads: int | None = None) -> None:
         self.connection = connection or duckdb.connect()
+        if connection is None:
+            self.connection.execute("SET enable_progress_bar = false")
         if threads:
             self.connection.execute(f"SET threads TO {int(threads)}")
         self.scans = 0

@@ -300,7 +300,7 @@ class _Estimator:
     def _check_weight_stats(self, tbl: pa.Table, wcol: str | None) -> None:
         if wcol is None:
             return
-        nulls = int(np.asarray(column_numpy(tbl["__w_null"])).sum())
+        nulls = int((column_numpy(tbl["__rows"]) - column_numpy(tbl["__w_count"])).sum())
         if nulls:
             raise InputError(
                 f"the weight column {wcol!r} in {self.req.source} has {nulls} missing values",
@@ -337,10 +337,11 @@ class _Estimator:
         lf = self._frame()
         aggs: list[nw.Expr] = [nw.len().alias("__rows")]
         if wname:
-            aggs += [nw.col(wname).min().alias("__w_min"), nw.col(wname).is_null().sum().alias("__w_null")]
+            aggs += [nw.col(wname).min().alias("__w_min"), nw.col(wname).count().alias("__w_count")]
         replicate = isinstance(req.design, ReplicateDesign)
         element = self.taylor is not None and not self.taylor.ids
-        keys = [*req.by, _IN]
+        # without a subpopulation every row is in it: no flag to group by
+        keys = [*req.by, _IN] if self.where_expr is not None else list(req.by)
         if self.taylor is not None:
             keys += [*self.taylor.strata, *self.taylor.ids]
             for s, col in enumerate(self.taylor.fpc):
@@ -383,7 +384,9 @@ class _Estimator:
         counts = np.column_stack([_f64(tbl[f"__c{c}"]) for c in range(nc)]) if ng else np.zeros((0, nc))
         rows = _f64(tbl["__rows"])
         self.n_rows = int(rows.sum())
-        in_group = np.asarray(tbl[_IN].to_pylist(), dtype=bool)
+        in_group = (
+            np.asarray(tbl[_IN].to_pylist(), dtype=bool) if _IN in tbl.column_names else np.ones(tbl.num_rows, dtype=bool)
+        )
         self._check_missing(plan, counts, rows, in_group)
         structure: Structure | None = None
         if self.taylor is not None:

@@ -1,0 +1,473 @@
+"""Apache Spark, the engine for data that outgrow one machine.
+
+The estimators are the same as on DuckDB: they build Narwhals expressions and
+this engine runs them as Spark plans, so every grouped scan is one Spark job
+over the whole (distributed) data, and only the small per-group sums come back
+to the driver. PySpark is imported only when this engine is used.
+
+Two gaps between Narwhals and Spark are closed here, and only here:
+
+* Spark reads ``col("api.stu")`` as field ``stu`` of a struct ``api``. Survey
+  files name columns with dots (R's ``api.stu``), so frames opened by this
+  engine quote column names that contain dots or backticks.
+* Spark cannot ``sum`` a boolean (``is_null().sum()``); such sums are summed as
+  0/1 integers, as DuckDB and Polars do.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import shutil
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import narwhals as nw
+import pyarrow as pa
+
+from corridor._deps import import_optional
+from corridor.errors import ColumnNotFoundError, InputError, SourceError, UnsupportedError
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+_CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+_DEFAULT_MASTER = "local[2]"
+# Inferring a CSV's types reads the whole file; an unchanged local file is inferred once per process.
+_CSV_SCHEMAS: dict[tuple[str, int, int], Any] = {}
+# A local session is one machine: few shuffle partitions (Spark's 200 is for clusters), UTC like
+# DuckDB's Arrow output, Arrow transfers, no web UI or progress bars in a command-line tool,
+# and column names that match case-sensitively, as the estimators check them.
+_DEFAULT_CONFIG = {
+    "spark.sql.shuffle.partitions": "4",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.caseSensitive": "true",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.driver.memory": "2g",
+}
+_BOOLEAN_OPS = frozenset(
+    {"is_null", "is_not_null", "is_nan", "is_in", "is_between", "is_finite", "__eq__", "__ne__", "__lt__",
+     "__le__", "__gt__", "__ge__", "__and__", "__or__", "__invert__", "any_horizontal", "all_horizontal"}
+)
+
+
+class SparkEngine:
+    """Runs scans with Apache Spark (PySpark), locally or on a cluster.
+
+    Args:
+        session: an existing ``SparkSession`` (e.g. the ``spark`` of a
+            notebook or of a ``spark-submit`` job). Used as it is.
+        master: master URL of a session created here (default ``local[2]``);
+            ignored when ``session`` is given. If the process already has an
+            active session, Spark returns that one instead.
+        config: extra Spark settings for a session created here, e.g.
+            ``{"spark.driver.memory": "8g"}``; they override corridor's
+            defaults (few shuffle partitions, UTC time zone, Arrow transfers).
+
+    Example:
+        >>> from corridor.engine.spark import SparkEngine
+        >>> eng = SparkEngine(master="local[4]")  # doctest: +SKIP
+        >>> cr.estimate("census.parquet", design, cr.Mean("income"), by="region", engine=eng)  # doctest: +SKIP
+    """
+
+    name = "spark"
+
+    def __init__(
+        self, session: SparkSession | None = None, master: str | None = None, config: dict[str, Any] | None = None
+    ) -> None:
+        import_optional("pyspark", feature="the Spark engine")
+        self._session = session
+        self.master = master or _DEFAULT_MASTER
+        self.config = {k: str(v) for k, v in (config or {}).items()}
+        self.scans = 0
+
+    def __repr__(self) -> str:
+        where = "given session" if self._session is not None else self.master
+        return f"SparkEngine({where})"
+
+    # ---- the session -----------------------------------------------------------------------------
+    @property
+    def session(self) -> SparkSession:
+        """The SparkSession: the one given, or a local one created on first use and reused."""
+        if self._session is None:
+            self._session = _create_session(self.master, self.config)
+        return self._session
+
+    # ---- opening data ----------------------------------------------------------------------------
+    def open(self, data: Any) -> nw.LazyFrame:
+        """A lazy frame over a Spark DataFrame, a Parquet/CSV path or URI, or any Narwhals-supported frame.
+
+        Frames that live outside Spark (pandas, polars, PyArrow, DuckDB) are
+        copied into the session through Arrow; that suits small and
+        medium data, large data should be given as files or Spark DataFrames.
+        """
+        if isinstance(data, nw.LazyFrame | nw.DataFrame):
+            native = data.to_native()
+            if _is_spark_frame(native):
+                return _wrap(native)
+            arrow = data.to_arrow() if isinstance(data, nw.DataFrame) else data.collect("pyarrow").to_arrow()
+            return _wrap(self._from_arrow(arrow))
+        if _is_spark_frame(data):
+            return _wrap(data)
+        if isinstance(data, str | os.PathLike):
+            return _wrap(self._read_path(os.fspath(data)))
+        if isinstance(data, pa.RecordBatchReader):
+            return _wrap(self._from_arrow(data.read_all()))
+        if isinstance(data, pa.Table | pa.RecordBatch):
+            return _wrap(self._from_arrow(pa.table(data) if isinstance(data, pa.RecordBatch) else data))
+        module = type(data).__module__.split(".")[0]
+        if module == "pandas":
+            return _wrap(self._from_arrow(pa.Table.from_pandas(data, preserve_index=False)))
+        if module == "polars":
+            return _wrap(self._from_arrow(data.to_arrow()))
+        if module == "duckdb" and hasattr(data, "to_arrow_table"):
+            return _wrap(self._from_arrow(data.to_arrow_table()))
+        raise InputError(
+            f"cannot read data of type {type(data).__name__} with the Spark engine",
+            hint="give a Spark DataFrame, a CSV or Parquet path (or hdfs://, s3a:// ... URI), "
+            "or a pandas/polars/PyArrow frame",
+        )
+
+    def _from_arrow(self, table: pa.Table) -> DataFrame:
+        table = _spark_compatible(table)
+        session = self.session
+        try:
+            return session.createDataFrame(table)
+        except TypeError:  # PySpark < 4 takes pandas, not Arrow
+            return session.createDataFrame(table.to_pandas())
+
+    def _read_path(self, path: str) -> DataFrame:
+        is_uri = "://" in path and not path.startswith("file://")
+        name = path.lower().rstrip("/")
+        if name.endswith((".zst", ".zstd", ".xz", ".zip")):
+            raise UnsupportedError(
+                f"the Spark engine cannot read compressed {Path(name).suffix} files ({path})",
+                hint="decompress it, recompress it with gzip, or convert it to Parquet "
+                "(corridor sources convert) and give that file",
+            )
+        if not is_uri:
+            local = Path(path.removeprefix("file://"))
+            if not local.exists():
+                raise SourceError(f"file not found: {path}", hint="check the path, relative to the current directory")
+            if local.is_file() and local.stat().st_size == 0:
+                raise SourceError(f"{path} is empty", hint="the file has no header and no rows")
+            path = str(local.resolve())
+        reader = self.session.read
+        try:
+            if name.endswith(_CSV_SUFFIXES):
+                return _read_csv(reader, path, None if is_uri else Path(path))
+            if name.endswith(_PARQUET_SUFFIXES) or is_uri or Path(path).is_dir():
+                return reader.parquet(path)
+        except Exception as exc:  # noqa: BLE001 - Spark raises many unrelated types for unreadable files
+            if isinstance(exc, UnsupportedError | SourceError):
+                raise
+            raise SourceError(f"cannot read {path}: {_first_line(exc)}") from exc
+        raise SourceError(
+            f"do not know how to read {path}",
+            hint="give a .csv, .csv.gz or .parquet file (or a folder of Parquet files), "
+            "or read other formats with corridor.sources",
+        )
+
+    # ---- scans -----------------------------------------------------------------------------------
+    def aggregate(self, frame: nw.LazyFrame, keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table:
+        """One grouped scan: ``GROUP BY keys`` computing ``aggs``; a single row when ``keys`` is empty."""
+        schema = frame.collect_schema()
+        aggs = [_sum_booleans_as_integers(a, schema) for a in aggs]
+        with _spark_errors():
+            query = frame.group_by(*keys).agg(*aggs) if keys else frame.select(*aggs)
+        return self.collect(query)
+
+    def collect(self, frame: nw.LazyFrame) -> pa.Table:
+        """Run a lazy query (one Spark job) and return its result as Arrow on the driver."""
+        self.scans += 1
+        with _spark_errors():
+            return frame.collect("pyarrow").to_arrow()
+
+    def iter_batches(self, frame: nw.LazyFrame, batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
+        """Stream a (possibly large) lazy frame to the driver as Arrow record batches, one partition at a time.
+
+        Executors encode their rows as Arrow IPC streams (at most ``batch_size``
+        rows or 64 MiB each), so the driver never holds more than a partition.
+        """
+        self.scans += 1
+        native = frame.to_native()
+        limit = max(1, int(batch_size))
+        with _spark_errors():
+            encoded = native.mapInArrow(_ipc_encoder(limit), "ipc binary")
+            for row in encoded.toLocalIterator(prefetchPartitions=True):
+                with pa.ipc.open_stream(row[0]) as reader:
+                    yield from reader
+
+
+# ---- sessions ------------------------------------------------------------------------------------
+def _create_session(master: str, config: dict[str, str]) -> SparkSession:
+    import_optional("pyspark", feature="the Spark engine")
+    from pyspark.sql import SparkSession
+
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        raise UnsupportedError(
+            "the Spark engine needs Java (17 or later), and none was found",
+            hint="install a Java runtime (Debian/Ubuntu: apt-get install openjdk-17-jre-headless) "
+            "or set JAVA_HOME",
+        )
+    if master.startswith("local"):
+        # Python workers of a local session run this interpreter, which has pyarrow (mapInArrow
+        # needs it); PySpark reads the worker's interpreter from this variable only.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.master(master).appName("corridor")
+    for key, value in {**_DEFAULT_CONFIG, **config}.items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - a JVM that does not start raises PySpark runtime errors
+        raise UnsupportedError(
+            f"could not start a Spark session with master {master!r}: {_first_line(exc)}",
+            hint="check that Java 17+ is installed and the master URL is reachable "
+            "(local[N] for this machine, spark://host:7077 for a standalone cluster)",
+        ) from exc
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _is_spark_frame(obj: Any) -> bool:
+    cls = type(obj)
+    return cls.__module__.startswith("pyspark.sql") and cls.__name__ == "DataFrame"
+
+
+# ---- reading files -------------------------------------------------------------------------------
+def _read_csv(reader: Any, path: str, local: Path | None) -> DataFrame:
+    """Read a CSV as the DuckDB engine does: numeric columns as doubles, every other column as text.
+
+    Spark's inference reads every row, so a column is numeric only if all its
+    values are (``6e+05`` far down a column of integers included). Spark would
+    type ``true``/``false`` as booleans and ISO dates as dates; those stay text,
+    as on DuckDB (survey answers such as Yes/No are categories, not booleans).
+    """
+    from pyspark.sql import types as T
+
+    options = {"header": "true", "escape": '"', "sep": _delimiter(path, local), "encoding": "UTF-8"}
+    stat = local.stat() if local is not None else None
+    key = (path, stat.st_size, stat.st_mtime_ns) if stat is not None else None
+    schema = _CSV_SCHEMAS.get(key) if key is not None else None
+    if schema is None:
+        inferred = reader.options(inferSchema="true", **options).csv(path).schema
+        schema = T.StructType([T.StructField(f.name, _csv_type(f.dataType, T), True) for f in inferred.fields])
+        if key is not None:
+            if len(_CSV_SCHEMAS) >= 64:
+                _CSV_SCHEMAS.pop(next(iter(_CSV_SCHEMAS)))
+            _CSV_SCHEMAS[key] = schema
+    return reader.options(**options).schema(schema).csv(path)
+
+
+def _csv_type(dtype: Any, T: Any) -> Any:
+    # Numbers are doubles and the rest text, as on DuckDB, so both engines label domains and
+    # levels alike (1.0, not 1 on one engine and 1.0 on the other).
+    if isinstance(dtype, T.NumericType):
+        return T.DoubleType()
+    return T.StringType()
+
+
+def _delimiter(path: str, local: Path | None) -> str:
+    name = path.lower()
+    if ".tsv" in name:
+        return "\t"
+    if local is None:
+        return ","
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(local, "rt", encoding="utf-8", errors="replace", newline="") as fh:  # type: ignore[operator]
+        head = fh.readline()
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _spark_compatible(table: pa.Table) -> pa.Table:
+    """Arrow types Spark has no equivalent for, cast to ones it has (unsigned, dictionary, null, large)."""
+    fields = []
+    for field in table.schema:
+        t = field.type
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        if pa.types.is_null(t):
+            t = pa.string()
+        elif pa.types.is_unsigned_integer(t):
+            t = pa.int64() if t.bit_width < 64 else pa.float64()
+        elif pa.types.is_large_string(t) or pa.types.is_string_view(t):
+            t = pa.string()
+        fields.append(pa.field(field.name, t))
+    schema = pa.schema(fields)
+    return table if schema == table.schema else table.cast(schema)
+
+
+# ---- streaming rows out --------------------------------------------------------------------------
+def _ipc_encoder(limit: int, max_bytes: int = 64 * 1024**2) -> Any:
+    def encode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa_
+
+        pending: list[pa_.RecordBatch] = []
+        rows = size = 0
+
+        def flush() -> pa_.RecordBatch:
+            sink = pa_.BufferOutputStream()
+            with pa_.ipc.new_stream(sink, pending[0].schema) as writer:
+                for b in pending:
+                    writer.write_batch(b)
+            return pa_.RecordBatch.from_pydict({"ipc": pa_.array([sink.getvalue().to_pybytes()], pa_.binary())})
+
+        for batch in batches:
+            while batch.num_rows:
+                take = batch.slice(0, limit - rows)
+                batch = batch.slice(take.num_rows)
+                pending.append(take)
+                rows += take.num_rows
+                size += take.nbytes
+                if rows >= limit or size >= max_bytes:
+                    yield flush()
+                    pending, rows, size = [], 0, 0
+        if pending:
+            yield flush()
+
+    return encode
+
+
+# ---- Narwhals over Spark -------------------------------------------------------------------------
+def _quote(name: Any) -> Any:
+    if isinstance(name, str) and ("." in name or "`" in name):
+        return "`" + name.replace("`", "``") + "`"
+    return name
+
+
+class _QuotingFunctions:
+    """``pyspark.sql.functions`` whose ``col`` quotes names with dots or backticks."""
+
+    def __init__(self, functions: Any) -> None:
+        self._functions = functions
+
+    def col(self, name: Any) -> Any:
+        return self._functions.col(_quote(name))
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self._functions, item)
+
+
+try:
+    from narwhals._spark_like.dataframe import SparkLikeLazyFrame
+    from narwhals._spark_like.group_by import SparkLikeLazyGroupBy
+    from narwhals._utils import Version
+except ImportError:  # pragma: no cover - a Narwhals release that reorganised its Spark backend
+    SparkLikeLazyFrame = None  # type: ignore[assignment,misc]
+
+if SparkLikeLazyFrame is not None:
+
+    class _QuotedGroupBy(SparkLikeLazyGroupBy):
+        def agg(self, *exprs: Any) -> Any:
+            frame = self.compliant
+            keys = [frame._F.col(k) for k in self._keys]
+            agg_columns = tuple(self._evaluate_exprs(exprs))
+            native = frame.native
+            result = native.groupBy(*keys).agg(*agg_columns) if agg_columns else native.select(*keys).dropDuplicates()
+            return frame._with_native(result).rename(dict(zip(self._keys, self._output_key_names, strict=False)))
+
+    class _QuotedSparkFrame(SparkLikeLazyFrame):
+        """Narwhals' Spark frame, with column names quoted wherever it hands them to Spark."""
+
+        @property
+        def _F(self) -> Any:  # noqa: N802 - the name Narwhals uses
+            return _QuotingFunctions(super()._F)
+
+        def simple_select(self, *column_names: str) -> Any:
+            return self._with_native(self.native.select(*[self._F.col(c) for c in column_names]))
+
+        def group_by(self, keys: Any, *, drop_null_keys: bool) -> Any:
+            return _QuotedGroupBy(self, keys, drop_null_keys=drop_null_keys)
+
+
+def _wrap(df: DataFrame) -> nw.LazyFrame:
+    plain = nw.from_native(df)
+    if SparkLikeLazyFrame is None:
+        awkward = [c for c in df.columns if "." in c or "`" in c]
+        if awkward:
+            raise UnsupportedError(
+                f"the Spark engine cannot address columns whose names contain dots or backticks: {awkward[:5]}",
+                hint="rename them (e.g. df.withColumnRenamed('api.stu', 'api_stu')) before estimating",
+            )
+        return plain
+    compliant = _QuotedSparkFrame(df, version=Version.MAIN, implementation=plain.implementation)
+    return compliant.to_narwhals()
+
+
+def _sum_booleans_as_integers(expr: nw.Expr, schema: Any) -> nw.Expr:
+    """Insert a cast to Int64 before ``sum``/``mean`` of a boolean (Spark rejects ``sum(boolean)``)."""
+    nodes = getattr(expr, "_nodes", None)
+    if not nodes:
+        return expr
+    out = list(nodes)
+    changed = False
+    i = 1
+    while i < len(out):
+        node = out[i]
+        if node.name in ("sum", "mean") and _is_boolean(out[:i], schema):
+            prefix = nw.Expr(*out[:i]).cast(nw.Int64)._nodes
+            out = [*prefix, *out[i:]]
+            i = len(prefix)
+            changed = True
+        i += 1
+    return nw.Expr(*out) if changed else expr
+
+
+def _is_boolean(nodes: list[Any], schema: Any) -> bool:
+    last = nodes[-1]
+    if last.name in _BOOLEAN_OPS:
+        return True
+    if len(nodes) == 1 and last.name == "col":
+        names = last.kwargs.get("names", [])
+        return len(names) == 1 and schema.get(names[0]) == nw.Boolean
+    return False
+
+
+# ---- errors ------------------------------------------------------------------------------------
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class _spark_errors:  # noqa: N801 - used as a context manager
+    """Turn Spark's complaints about the data or the query into corridor errors.
+
+    Analysis errors (a type Spark cannot aggregate, a column it cannot resolve)
+    and values that do not convert are the user's to fix; anything else (a lost
+    executor, a JVM out of memory) propagates unchanged.
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None:
+            return False
+        names = {c.__name__ for c in type(exc).__mro__}
+        module = type(exc).__module__
+        if module.startswith("narwhals") and "ColumnNotFoundError" in names:
+            raise ColumnNotFoundError(_first_line(exc)) from exc
+        if not module.startswith("pyspark"):
+            return False
+        text = str(exc)
+        if "CAST_INVALID_INPUT" in text or names & {"NumberFormatException", "ArithmeticException"}:
+            raise InputError(
+                f"a column has values of the wrong type: {_first_line(exc)}",
+                hint="check the column holds numbers only, or fix the file's types",
+            ) from exc
+        if "AnalysisException" in names:
+            raise InputError(f"the Spark engine could not run the query: {_first_line(exc)}") from exc
+        return False
+
+
+__all__ = ["SparkEngine"]
