@@ -32,9 +32,12 @@ from corridor.errors import (
 )
 from corridor.estimands import Estimand, Mean, Proportion, Quantile, Ratio, Total
 from corridor.estimation import intervals, replicates, taylor
-from corridor.estimation.plan import Output, SumPlan, build_plan
+from corridor.estimation.plan import SumPlan, build_plan
 from corridor.estimation.result import Estimates
-from corridor.estimation.structure import Structure, build_structure, codes, combine
+from corridor.estimation.assemble import assemble, block_diag
+from corridor.estimation.domains import domain_df, domain_sum, domains, groupings
+from corridor.estimation.elements import cross_moments, element_covariance, within_variance
+from corridor.estimation.structure import Structure, build_structure
 from corridor.estimation.where import parse_where
 
 NA = Literal["fail", "drop"]
@@ -118,40 +121,14 @@ def estimate(
     if not 0 < level < 1:
         raise EstimationError(f"confidence level {level} is not between 0 and 1")
     eng = get_engine(engine)
-    groupings = _groupings(by)
-    by_list = list(dict.fromkeys(v for g in groupings for v in g))
+    by_groups = groupings(by)
+    by_list = list(dict.fromkeys(v for g in by_groups for v in g))
     req = _Request(
         lf=eng.open(data), engine=eng, design=design, estimands=ests, by=by_list, where=where, na=na,
         level=level, df_rule=df, deff=deff, covariance=covariance, repcols=[], source=_describe(data),
-        groupings=groupings,
+        groupings=by_groups,
     )
     return _Estimator(req).run()
-
-
-def _groupings(by: str | Sequence[Any]) -> list[tuple[str, ...]]:
-    """``"region"`` or ``["region", "sex"]`` is one grouping; ``[[], ["region"], ["sex"]]`` several."""
-    if isinstance(by, str):
-        return [(by,)]
-    items = list(by)
-    if items and all(isinstance(i, list | tuple) for i in items):
-        return [tuple(i) for i in items]
-    if any(isinstance(i, list | tuple) for i in items):
-        raise EstimationError(
-            f"by={by!r} mixes names and groups", hint="give one grouping (['region', 'sex']) or a list of groupings"
-        )
-    return [tuple(items)]
-
-
-def _block_diag(blocks: list[np.ndarray]) -> np.ndarray | None:
-    if not blocks:
-        return None
-    n = sum(b.shape[0] for b in blocks)
-    out = np.full((n, n), np.nan)
-    i = 0
-    for b in blocks:
-        out[i : i + b.shape[0], i : i + b.shape[0]] = b
-        i += b.shape[0]
-    return out
 
 
 def _describe(data: Any) -> str:
@@ -275,12 +252,12 @@ class _Estimator:
                 part = self._quantiles(q, grouping)
                 part["grouping"] = [grouping] * len(part["estimand"])
                 parts.append(part)
-        table = _assemble(parts, req.by, multiple=len(req.groupings) > 1)
+        table = assemble(parts, req.by, multiple=len(req.groupings) > 1)
         vcov = None
         if req.covariance:
             if quant:
                 raise UnsupportedError("covariances of quantiles are not available", hint="estimate quantiles separately")
-            vcov = _block_diag(cov_blocks)
+            vcov = block_diag(cov_blocks)
         return Estimates(
             table=table, vcov=vcov, design=req.design, design_df=self.design_df, level=req.level,
             by=tuple(req.by), n_rows=self.n_rows, engine=req.engine.name,
@@ -396,7 +373,7 @@ class _Estimator:
                 sums = sums * structure.weight_factor[:, None]
         parts, covs = [], []
         for grouping in req.groupings:
-            dom_codes, dom_values = _domains(tbl, list(grouping))
+            dom_codes, dom_values = domains(tbl, list(grouping))
             part, cov = self._finish(plan, tbl, sums, counts, in_group, structure, element, products, one,
                                      dom_codes, dom_values)
             part["grouping"] = [grouping] * len(part["estimand"])
@@ -419,11 +396,11 @@ class _Estimator:
         den = np.array([outs[i].den for i in out_idx], dtype=np.int64)
         cnt = np.array([outs[i].count for i in out_idx], dtype=np.int64)
         pk, pg = taylor.make_pairs(dom_of, group_domain)
-        S_num = _domain_sum(sums, num, pk, pg, K)
+        S_num = domain_sum(sums, num, pk, pg, K)
         has_den = den >= 0
-        S_den = _domain_sum(sums, den, pk, pg, K)
-        n_obs = _domain_sum(counts, cnt, pk, pg, K)
-        n_cases = _domain_sum(counts, np.array([outs[i].cases for i in out_idx], dtype=np.int64), pk, pg, K)
+        S_den = domain_sum(sums, den, pk, pg, K)
+        n_obs = domain_sum(counts, cnt, pk, pg, K)
+        n_cases = domain_sum(counts, np.array([outs[i].cases for i in out_idx], dtype=np.int64), pk, pg, K)
         sum_w = np.bincount(pk, weights=sums[pg, one] * (counts[pg, cnt[pk]] > 0), minlength=K)
         with np.errstate(invalid="ignore", divide="ignore"):
             theta = np.where(has_den, S_num / S_den, S_num)
@@ -441,12 +418,12 @@ class _Estimator:
             present_rows = counts[pg, cnt[pk]]
             pairs = taylor.Pairs(out=pk, group=pg, z=np.nan_to_num(z), present=present_rows > 0, rows=present_rows)
             if element:
-                prod = _cross_moments(tbl, products, sums, structure.weight_factor)
-                within = _quad(prod, products, pg, pk, num, den, a_num, a_den)
+                prod = cross_moments(tbl, products, sums, structure.weight_factor)
+                within = within_variance(prod, products, pg, pk, num, den, a_num, a_den)
                 var = taylor.variance_elements(pairs, structure, self.taylor, K, within)
             else:
                 var = taylor.variance_clustered(pairs, structure, self.taylor, K)
-            dom_df = _domain_df(pairs, structure, element, K)
+            dom_df = domain_df(pairs, structure, element, K)
             if self.conv is not None:
                 var, rep_cov = self._converted(structure, sums, pk, pg, num, den, has_den, theta, K, element)
                 cov = rep_cov if req.covariance else None
@@ -454,7 +431,7 @@ class _Estimator:
             elif req.covariance:
                 if element:
                     mcount = np.column_stack([_f64(tbl[f"__m{j}"]) for j in range(nv)])
-                    cov = _element_cov(prod, products, structure, self.taylor, pk, pg, num, den, a_num, a_den, z, K,
+                    cov = element_covariance(prod, products, structure, self.taylor, pk, pg, num, den, a_num, a_den, z, K,
                                        sums=sums, m=mcount)
                 else:
                     if len(self.taylor.fpc) > 1 and not self.taylor.ultimate_cluster:
@@ -528,7 +505,6 @@ class _Estimator:
         factors, scale, rscales = replicates.conversion_factors(self.conv, structure)
         stage = structure.stages[0]
         n_units = len(stage.unit_stratum)
-        R = factors.shape[1]
         unit = stage.unit[pg]
 
         def rep_sums(col_of_pair: np.ndarray, sel: np.ndarray) -> np.ndarray:
@@ -620,180 +596,7 @@ class _Estimator:
         return estimate_quantiles(self, q, grouping)
 
 
-def _domain_sum(values: np.ndarray, column: np.ndarray, pk: np.ndarray, pg: np.ndarray, K: int) -> np.ndarray:
-    """Per output k, the sum over its domain's groups of ``values[:, column[k]]``; NaN where column is -1."""
-    used = column >= 0
-    sel = used[pk]
-    out = np.bincount(pk[sel], weights=values[pg[sel], column[pk[sel]]], minlength=K).astype(float)
-    out[~used] = np.nan
-    return out
-
-
 def _f64(col: pa.ChunkedArray) -> np.ndarray:
     return np.nan_to_num(np.asarray(column_numpy(col), dtype=np.float64))
 
 
-def _domains(tbl: pa.Table, by: list[str]) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
-    """Domain code of each group, and the domain key tuples: the full product of the by levels."""
-    if not by:
-        return np.zeros(tbl.num_rows, dtype=np.int64), [()]
-    per_var: list[list[Any]] = []
-    code_cols: list[np.ndarray] = []
-    for col in by:
-        c, values = codes(tbl[col])
-        vals = values.to_pylist()
-        order = sorted(range(len(vals)), key=lambda i: (vals[i] is None, str(type(vals[i])), vals[i] if vals[i] is not None else 0))
-        rank = np.empty(len(vals), dtype=np.int64)
-        rank[order] = np.arange(len(vals))
-        per_var.append([vals[i] for i in order])
-        code_cols.append(rank[c])
-    sizes = [len(v) for v in per_var]
-    flat = np.ravel_multi_index(code_cols, sizes) if code_cols else np.zeros(tbl.num_rows, dtype=np.int64)
-    domains = list(itertools.product(*per_var))
-    return flat.astype(np.int64), domains
-
-
-def _cross_moments(tbl, products, sums, weight_factor):  # noqa: ANN001, ANN202
-    """Within-group (co)variances of the weighted row values, per group and product pair."""
-    var = {key: _f64(tbl[f"__p{i}"]) for key, i in products.items()}
-    out = np.zeros((tbl.num_rows, len(products)))
-    for (a, b), i in products.items():
-        out[:, i] = var[(a, b)] if a == b else (var[(a, b)] - var[(a, a)] - var[(b, b)]) / 2
-    if weight_factor is not None:
-        out *= (weight_factor**2)[:, None]
-    return out
-
-
-def _quad(prod, products, pg, pk, num, den, a_num, a_den):  # noqa: ANN001, ANN202
-    """Within-group variance of each pair's influence values, from the (co)variances."""
-    nk = num[pk]
-    out = a_num[pk] ** 2 * _pick(prod, products, pg, nk, nk)
-    dk = den[pk]
-    has = dk >= 0
-    if has.any():
-        pk_h, pg_h = pk[has], pg[has]
-        pn = _pick(prod, products, pg_h, nk[has], dk[has])
-        pd = _pick(prod, products, pg_h, dk[has], dk[has])
-        out[has] += 2 * a_num[pk_h] * a_den[pk_h] * pn + a_den[pk_h] ** 2 * pd
-    return out
-
-
-def _pick(prod, products, pg, a, b):  # noqa: ANN001, ANN202
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    keys = lo * 1_000_003 + hi
-    uniq, inv = np.unique(keys, return_inverse=True)
-    cols = np.array([products[(int(k // 1_000_003), int(k % 1_000_003))] for k in uniq], dtype=np.int64)
-    return prod[pg, cols[inv]]
-
-
-def _domain_df(pairs: taylor.Pairs, structure: Structure, element: bool, K: int) -> np.ndarray:
-    """PSUs with members in the domain minus strata with members (R ``degf`` of a subset)."""
-    stage = structure.stages[0]
-    sel = pairs.present
-    out, grp = pairs.out[sel], pairs.group[sel]
-    h = stage.stratum[grp]
-    strata = np.unique(out * (len(stage.n) + 1) + h)
-    n_strata = np.bincount(strata // (len(stage.n) + 1), minlength=K)
-    if element:
-        n_psu = np.bincount(out, weights=pairs.rows[sel], minlength=K)
-    else:
-        u = stage.unit[grp]
-        units = np.unique(out * (len(stage.unit_stratum) + 1) + u)
-        n_psu = np.bincount(units // (len(stage.unit_stratum) + 1), minlength=K)
-    return (n_psu - n_strata).astype(float)
-
-
-def _element_cov(prod, products, structure, design, pk, pg, num, den, a_num, a_den, z, K, sums=None, m=None):  # noqa: ANN001, ANN202
-    """Covariance of outputs when rows are PSUs: within a stratum sum_i z_ki z_li - T_k T_l / n_h."""
-    if sums is not None and m is not None:
-        raw = prod.copy()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for (a, b), i in products.items():
-                ma = np.where(m[:, a] > 0, m[:, a], 1.0)
-                raw[:, i] = m[:, a] * prod[:, i] + sums[:, a] * sums[:, b] / ma
-        prod = raw
-    stage = structure.stages[0]
-    n_h, f = stage.n, stage.f
-    H = len(n_h)
-    h = stage.stratum[pg]
-    T = np.zeros((H, K))
-    np.add.at(T, (h, pk), z)
-    coef = {}
-    for k in range(K):
-        coef[k] = [(num[k], a_num[k])] + ([(den[k], a_den[k])] if den[k] >= 0 else [])
-    by_group: dict[int, list[int]] = {}
-    for k_, g_ in zip(pk.tolist(), pg.tolist(), strict=True):
-        by_group.setdefault(g_, []).append(k_)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(n_h > 1, f * n_h / (n_h - 1), 0.0)
-    if (n_h == 1).any() and design.lonely_psu == "fail":
-        raise taylor._lonely_error(1, stage, np.flatnonzero(n_h == 1))
-    scale = np.where(f < 1e-7, 0.0, scale)
-    # sum over strata of scale_h * (cross_h - T_h T_h' / n_h); cross is split by stratum below
-    cov = np.zeros((K, K))
-    cross_h = np.zeros((H, K, K)) if H * K * K <= 5e7 else None
-    if cross_h is None:
-        raise UnsupportedError("too many strata x estimates for a covariance", hint="estimate fewer domains per call")
-    for g_, ks in by_group.items():
-        hh = stage.stratum[g_]
-        for k1 in ks:
-            for k2 in ks:
-                val = 0.0
-                for j1, c1 in coef[k1]:
-                    for j2, c2 in coef[k2]:
-                        val += c1 * c2 * prod[g_, products[(min(j1, j2), max(j1, j2))]]
-                cross_h[hh, k1, k2] += val
-    for hh in range(H):
-        cov += scale[hh] * (cross_h[hh] - np.outer(T[hh], T[hh]) / n_h[hh])
-    return cov
-
-
-def _assemble(parts: list[dict[str, Any]], by: list[str], *, multiple: bool = False) -> pa.Table:
-    cols: dict[str, list[Any]] = {b: [] for b in by}
-    names = ["estimand", "variable", "level", "prob", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv",
-             "deff", "n", "n_cases", "sum_w", "flag"]
-    for n in names:
-        cols[n] = []
-    groupings: list[str] = []
-    for part in parts:
-        grouping = part["grouping"][0] if part.get("grouping") else tuple(by)
-        for b in by:
-            if b in grouping:
-                i = grouping.index(b)
-                cols[b] += [d[i] for d in part["domain"]]
-            else:
-                cols[b] += [None] * len(part["domain"])
-        groupings += [",".join(grouping)] * len(part["domain"])
-        for n in names:
-            v = part[n]
-            cols[n] += v.tolist() if isinstance(v, np.ndarray) else list(v)
-
-    def clean(values: list[Any]) -> list[Any]:
-        return [None if isinstance(v, float) and np.isnan(v) else v for v in values]
-
-    arrays: dict[str, pa.Array] = {}
-    if multiple:
-        arrays["grouping"] = pa.array(groupings, pa.string())
-    for b in by:
-        arrays[b] = pa.array(cols[b])
-    arrays["estimand"] = pa.array(cols["estimand"], pa.string())
-    arrays["variable"] = pa.array(cols["variable"], pa.string())
-    arrays["level"] = pa.array([_level_text(v) for v in cols["level"]], pa.string())
-    arrays["prob"] = pa.array(clean(cols["prob"]), pa.float64())
-    for n in ("estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "sum_w"):
-        arrays[n] = pa.array(clean([float(v) if v is not None else None for v in cols[n]]), pa.float64())
-    arrays["n"] = pa.array([int(v) for v in cols["n"]], pa.int64())
-    arrays["n_cases"] = pa.array([None if v is None or np.isnan(v) else int(v) for v in cols["n_cases"]], pa.int64())
-    arrays["flag"] = pa.array(cols["flag"], pa.string())
-    return pa.table(arrays)
-
-
-def _level_text(value: Any) -> str | None:
-    """Levels as text; integral numbers without a decimal point (a CSV reader may type codes as floats)."""
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return str(int(f)) if f.is_integer() and str(value).replace(".0", "").lstrip("-").isdigit() else str(value)

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 
 def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) -> dict[str, Any]:
-    from corridor.estimation.estimate import _IN, _domains, _f64
+    from corridor.estimation.domains import domains as _domains
+    from corridor.estimation.estimate import _IN, _f64
 
     req = est.req
     lf = est._frame()
@@ -132,9 +133,9 @@ def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, w
             var = replicates.replicate_variance(np.array([m]), reps[None, :], scale, rscales, est.conv.mse)[0]
         else:
             var = taylor.variance_clustered(pairs, structure, est.taylor, 1)[0]
-        from corridor.estimation.estimate import _domain_df
+        from corridor.estimation.domains import domain_df
 
-        dom_df = _domain_df(pairs, structure, element, 1)[0]
+        dom_df = domain_df(pairs, structure, element, 1)[0]
     else:
         rd = req.design
         rw = rep_w[sel]

@@ -1,0 +1,71 @@
+"""Assembling the tidy result table from the parts of an estimation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+
+def assemble(parts: list[dict[str, Any]], by: list[str], *, multiple: bool = False) -> pa.Table:
+    cols: dict[str, list[Any]] = {b: [] for b in by}
+    names = ["estimand", "variable", "level", "prob", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv",
+             "deff", "n", "n_cases", "sum_w", "flag"]
+    for n in names:
+        cols[n] = []
+    groupings: list[str] = []
+    for part in parts:
+        grouping = part["grouping"][0] if part.get("grouping") else tuple(by)
+        for b in by:
+            if b in grouping:
+                i = grouping.index(b)
+                cols[b] += [d[i] for d in part["domain"]]
+            else:
+                cols[b] += [None] * len(part["domain"])
+        groupings += [",".join(grouping)] * len(part["domain"])
+        for n in names:
+            v = part[n]
+            cols[n] += v.tolist() if isinstance(v, np.ndarray) else list(v)
+
+    def clean(values: list[Any]) -> list[Any]:
+        return [None if isinstance(v, float) and np.isnan(v) else v for v in values]
+
+    arrays: dict[str, pa.Array] = {}
+    if multiple:
+        arrays["grouping"] = pa.array(groupings, pa.string())
+    for b in by:
+        arrays[b] = pa.array(cols[b])
+    arrays["estimand"] = pa.array(cols["estimand"], pa.string())
+    arrays["variable"] = pa.array(cols["variable"], pa.string())
+    arrays["level"] = pa.array([_level_text(v) for v in cols["level"]], pa.string())
+    arrays["prob"] = pa.array(clean(cols["prob"]), pa.float64())
+    for n in ("estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "sum_w"):
+        arrays[n] = pa.array(clean([float(v) if v is not None else None for v in cols[n]]), pa.float64())
+    arrays["n"] = pa.array([int(v) for v in cols["n"]], pa.int64())
+    arrays["n_cases"] = pa.array([None if v is None or np.isnan(v) else int(v) for v in cols["n_cases"]], pa.int64())
+    arrays["flag"] = pa.array(cols["flag"], pa.string())
+    return pa.table(arrays)
+
+
+def _level_text(value: Any) -> str | None:
+    """Levels as text; integral numbers without a decimal point (a CSV reader may type codes as floats)."""
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return str(int(f)) if f.is_integer() and str(value).replace(".0", "").lstrip("-").isdigit() else str(value)
+def block_diag(blocks: list[np.ndarray]) -> np.ndarray | None:
+    if not blocks:
+        return None
+    n = sum(b.shape[0] for b in blocks)
+    out = np.full((n, n), np.nan)
+    i = 0
+    for b in blocks:
+        out[i : i + b.shape[0], i : i + b.shape[0]] = b
+        i += b.shape[0]
+    return out
+
+
