@@ -20,6 +20,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "estimate": ("corridor.cli.estimate", "Design-based estimates (totals, means, proportions, ratios, quantiles)."),
     "sources": ("corridor.cli.sources", "Describe files and check harmonization specs, with the row ledger."),
     "rates": ("corridor.cli.rates", "Disease rates: crude, age-standardised, indirect, rate ratios."),
+    "flows": ("corridor.cli.flows", "Migration flows: from stocks (migest methods) with intervals, permits, indices."),
     "programme": ("corridor.cli.programme", "The binational programme: load, import trainings, progress, report."),
 }
 
