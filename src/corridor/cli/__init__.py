@@ -21,6 +21,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "sources": ("corridor.cli.sources", "Describe files and check harmonization specs, with the row ledger."),
     "rates": ("corridor.cli.rates", "Disease rates: crude, age-standardised, indirect, rate ratios."),
     "flows": ("corridor.cli.flows", "Migration flows: from stocks (migest methods) with intervals, permits, indices."),
+    "serve": ("corridor.cli.serve", "The web service and dashboard (profiles, catalogue, programme, API)."),
     "programme": ("corridor.cli.programme", "The binational programme: load, import trainings, progress, report."),
 }
 

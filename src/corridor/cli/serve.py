@@ -10,12 +10,25 @@ import click
 @click.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1; config key host).")
 @click.option("--port", type=int, default=None, help="Port (default 8000; config key port).")
-@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="TOML configuration file (see docs/service.md); CORRIDOR_* environment variables override it.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Data folder: database, profile runs, uploads, registered sources (default ./corridor-data).")
-@click.option("--check", is_flag=True, help="Build the application, create the schema and first admin, then exit.")
-def command(host: str | None, port: int | None, config: Path | None, data_dir: Path | None, check: bool) -> None:
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="TOML configuration file (see docs/service.md); CORRIDOR_* environment variables override it.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Data folder: database, profile runs, uploads, registered sources (default ./corridor-data).",
+)
+@click.option(
+    "--check", is_flag=True, help="Build the application, create the schema and first admin, then exit."
+)
+def command(
+    host: str | None, port: int | None, config: Path | None, data_dir: Path | None, check: bool
+) -> None:
     """Start the corridor web service (pages in es/fr/en, JSON API, background profile jobs).
 
     On first start, the first administrator is created from CORRIDOR_ADMIN_USER and
@@ -44,12 +57,22 @@ def command(host: str | None, port: int | None, config: Path | None, data_dir: P
 
         _bootstrap(settings, app.state.services.engine, app.state.services.runner, app.state.services.store)
         app.state.services.runner.stop(timeout=0.1)
+        _say_admin(settings)
         click.echo(f"ok: data folder {settings.data_dir}, database {settings.db_url}")
         return
     _say_admin(settings)
-    click.echo(f"corridor serving on http://{settings.host}:{settings.port}  (data: {settings.data_dir})", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                timeout_graceful_shutdown=10, proxy_headers=False)
+    click.echo(
+        f"corridor serving on http://{settings.host}:{settings.port}  (data: {settings.data_dir})", err=True
+    )
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        proxy_headers=False,
+    )
 
 
 def _say_admin(settings) -> None:
@@ -69,6 +92,9 @@ def _say_admin(settings) -> None:
                     return
     finally:
         engine.dispose()
-    click.echo("note: there is no user yet. Stop the service and start it again with\n"
-               "  CORRIDOR_ADMIN_USER=admin CORRIDOR_ADMIN_PASSWORD='<at least 10 characters>' corridor serve ...\n"
-               "to create the first administrator (then add others on the Administration page).", err=True)
+    click.echo(
+        "note: there is no user yet. Stop the service and start it again with\n"
+        "  CORRIDOR_ADMIN_USER=admin CORRIDOR_ADMIN_PASSWORD='<at least 10 characters>' corridor serve ...\n"
+        "to create the first administrator (then add others on the Administration page).",
+        err=True,
+    )

@@ -1,0 +1,272 @@
+"""Benchmark: a bounded load test of the web service on loopback.
+
+Starts ``corridor serve`` in a subprocess on 127.0.0.1 with a fresh data folder (the first
+profile is built by the seeded job), then, in the same run:
+
+* baseline: VIEWERS concurrent clients fetch the static stylesheet and ``/health`` (the floor of
+  the stack: uvicorn + middleware, no database or page work);
+* corridor: VIEWERS concurrent signed-in viewers browse profile pages (filters, three languages),
+  the tidy-table API, chart and table downloads, the catalogue and the programme page, while an
+  analyst runs a profile job (polling its progress) and a partner records training sessions.
+
+Bounded by REQUESTS per phase and a time limit. Prints throughput, latency percentiles and
+errors for both phases and their ratio, the server's peak resident memory, the job's duration,
+and checks that no write was lost (every recorded session is in the programme afterwards).
+Run: ``PYTHONPATH=src python benchmarks/bench_service.py [VIEWERS] [REQUESTS]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+VIEWERS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+REQUESTS = int(sys.argv[2]) if len(sys.argv) > 2 else 1500
+TIME_LIMIT = 240.0
+PASSWORD = "bench passphrase 123"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def sign_in(base: str, user: str) -> tuple[httpx.AsyncClient, str]:
+    c = httpx.AsyncClient(base_url=base, timeout=120)
+    page = await c.get("/login")
+    pre = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = await c.post("/login", data={"username": user, "password": PASSWORD, "csrf_token": pre})
+    if r.status_code != 303:
+        raise SystemExit(f"sign-in of {user} failed: {r.status_code}")
+    acc = await c.get("/account")
+    return c, re.search(r'name="csrf_token" value="([^"]+)"', acc.text).group(1)
+
+
+def summary(name: str, lat: list[float], errors: int, wall: float) -> dict:
+    q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [lat[0]] * 99
+    out = {
+        "requests": len(lat),
+        "errors": errors,
+        "wall_s": wall,
+        "rps": len(lat) / wall,
+        "p50_ms": 1000 * q[49],
+        "p90_ms": 1000 * q[89],
+        "p99_ms": 1000 * q[98],
+        "max_ms": 1000 * max(lat),
+    }
+    print(
+        f"{name:<9} {out['requests']:>6} req  {out['errors']:>3} errors  {out['rps']:8.1f} req/s  "
+        f"p50 {out['p50_ms']:7.1f} ms  p90 {out['p90_ms']:7.1f} ms  p99 {out['p99_ms']:8.1f} ms  max {out['max_ms']:8.1f} ms"
+    )
+    return out
+
+
+KINDS: dict[str, list[float]] = {}
+
+
+def kind_of(url: str) -> str:
+    path = url.split("?")[0]
+    if path.startswith("/api/"):
+        return "api table"
+    if "/charts/" in path or path.endswith((".csv", ".xlsx")):
+        return "download"
+    if path.startswith("/profiles/"):
+        return "profile page"
+    return path.strip("/") + " page" if path.count("/") == 1 and path != "/health" else path
+
+
+async def hammer(
+    clients: list[httpx.AsyncClient], urls: list[str], total: int
+) -> tuple[list[float], int, float, list[str]]:
+    KINDS.clear()
+    lat: list[float] = []
+    errors: list[str] = []
+    it = itertools.cycle(urls)
+    left = [total]
+    t0 = time.perf_counter()
+
+    async def worker(c: httpx.AsyncClient) -> None:
+        while left[0] > 0 and time.perf_counter() - t0 < TIME_LIMIT:
+            left[0] -= 1
+            url = next(it)
+            s = time.perf_counter()
+            try:
+                r = await c.get(url)
+                if r.status_code >= 400:
+                    errors.append(f"{r.status_code} {url}")
+            except httpx.HTTPError as exc:
+                errors.append(f"{type(exc).__name__} {url}")
+            lat.append(time.perf_counter() - s)
+            KINDS.setdefault(kind_of(url), []).append(lat[-1])
+
+    await asyncio.gather(*(worker(c) for c in clients))
+    return lat, len(errors), time.perf_counter() - t0, errors[:5]
+
+
+async def main() -> None:
+    data = Path(tempfile.mkdtemp(prefix="corridor-bench-"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "CORRIDOR_ADMIN_USER": "admin",
+        "CORRIDOR_ADMIN_PASSWORD": PASSWORD,
+        "CORRIDOR_LOG_LEVEL": "warning",
+    }
+    cmd = [
+        sys.executable,
+        "-c",
+        "from corridor.cli.serve import command; command()",
+        "--data-dir",
+        str(data),
+        "--port",
+        str(port),
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: ASYNC220
+    try:
+        t0 = time.perf_counter()
+        async with httpx.AsyncClient(base_url=base, timeout=5) as c:
+            while True:
+                try:
+                    h = (await c.get("/health")).json()
+                    if h["profiles"] >= 1:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.perf_counter() - t0 > 600:
+                    raise SystemExit("the first profile was not built within 10 minutes")
+                await asyncio.sleep(1)
+        print(
+            f"service up with its first profile in {time.perf_counter() - t0:.1f} s (seeded job, cold start)"
+        )
+        admin, csrf = await sign_in(base, "admin")
+        for name, role, org in (
+            ("analyst", "analyst", None),
+            ("viewer", "viewer", None),
+            ("partner", "partner", "REGIONAL-HEALTH-AN"),
+        ):
+            r = await admin.post(
+                "/api/v1/users",
+                json={"username": name, "password": PASSWORD, "role": role, "organisation": org},
+                headers={"X-CSRF-Token": csrf},
+            )
+            r.raise_for_status()
+        run_id = (await admin.get("/api/v1/profiles")).json()["data"][0]["id"]
+        sessions = [await sign_in(base, "viewer") for _ in range(4)]
+        clients = [sessions[i % len(sessions)][0] for i in range(VIEWERS)]
+
+        # baseline: the stack's floor
+        lat, err, wall, _ = await hammer(clients, ["/static/corridor.css", "/health"], REQUESTS)
+        base_s = summary("baseline", lat, err, wall)
+
+        urls = []
+        for lang in ("es", "fr", "en"):
+            urls += [
+                f"/profiles/{run_id}?lang={lang}",
+                f"/profiles/{run_id}?lang={lang}&indicator=unemployment_rate&disaggregation=sex",
+                f"/profiles/{run_id}?lang={lang}&area=CL-AN",
+                f"/api/v1/indicators?lang={lang}&population=corridor",
+                f"/api/v1/indicators?lang={lang}&area=all&disaggregation=region&indicator=migrant_stock",
+                f"/profiles/{run_id}/table.csv?lang={lang}&indicator=informality_rate",
+                f"/profiles/{run_id}/charts/regions.csv?lang={lang}",
+                f"/indicators?lang={lang}",
+                f"/programme?lang={lang}",
+            ]
+        analyst, acsrf = await sign_in(base, "analyst")
+        partner, pcsrf = await sign_in(base, "partner")
+        job = (
+            await analyst.post(
+                "/api/v1/jobs", json={"origin": "COL", "destination": "CHL"}, headers={"X-CSRF-Token": acsrf}
+            )
+        ).json()
+        job_t0 = time.perf_counter()
+        recorded: list[str] = []
+
+        async def partner_writes() -> None:
+            for i in range(10):
+                sid = f"BENCH-{i:02d}"
+                body = {
+                    "session_id": sid,
+                    "date": "2016-12-01",
+                    "region": "CL-AN",
+                    "facility": f"Bench facility {i}",
+                    "topic": "Load test",
+                    "participants": [
+                        {
+                            "participant_id": f"B{i}-{k}",
+                            "profession": "nurse",
+                            "sex": "F",
+                            "pre_score": 50,
+                            "post_score": 60,
+                        }
+                        for k in range(3)
+                    ],
+                }
+                r = await partner.post(
+                    "/api/v1/programme/trainings", json=body, headers={"X-CSRF-Token": pcsrf}
+                )
+                if r.status_code == 201:
+                    recorded.append(sid)
+                await asyncio.sleep(0.5)
+
+        async def job_watch() -> float:
+            while True:
+                j = (await analyst.get(f"/api/v1/jobs/{job['id']}")).json()
+                if j["status"] in ("done", "failed"):
+                    return time.perf_counter() - job_t0 if j["status"] == "done" else float("nan")
+                await asyncio.sleep(1)
+
+        load = asyncio.create_task(hammer(clients, urls, REQUESTS))
+        writes = asyncio.create_task(partner_writes())
+        lat, err, wall, samples = await load
+        await writes
+        job_s = await job_watch()
+        corr = summary("corridor", lat, err, wall)
+        for k, v in sorted(KINDS.items()):
+            print(
+                f"  {k:<16} {len(v):>5} req  p50 {1000 * statistics.median(v):7.1f} ms  max {1000 * max(v):8.1f} ms"
+            )
+        if samples:
+            print("first errors:", samples)
+        print(
+            f"ratio corridor/baseline: p50 x{corr['p50_ms'] / base_s['p50_ms']:.1f}, "
+            f"p99 x{corr['p99_ms'] / base_s['p99_ms']:.1f}, throughput x{corr['rps'] / base_s['rps']:.2f}"
+        )
+        print(f"profile job during the load: {job_s:.1f} s; server peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
+        prog = (await admin.get("/api/v1/programme")).json()
+        stored = {s["session_id"] for s in prog["trainings"]}
+        lost = [s for s in recorded if s not in stored]
+        print(f"writes: {len(recorded)}/10 training sessions recorded during the load, {len(lost)} lost")
+        for c in {id(c): c for c in clients + [admin, analyst, partner]}.values():
+            await c.aclose()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

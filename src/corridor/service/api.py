@@ -1,0 +1,491 @@
+"""The JSON API (``/api/v1``): everything the pages show; the tidy indicator table is the main resource.
+
+Reads need any signed-in role (session cookie or ``Authorization: Bearer`` token); writes need the
+role's permission and, when authenticated by cookie, the ``X-CSRF-Token`` header.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corridor.indicators import load as load_catalogue
+from corridor.service import audit, auth, charts, downloads, jobs, programme_view, sources_view
+from corridor.service.deps import Services, allowed, api_writer, current_user, db, services
+from corridor.service.errors import NotFound
+from corridor.service.profiles import PUBLIC_COLUMNS, Run, resolve
+from corridor.service.profiles import select as select_rows
+from corridor.service.store import Job, RegisteredSource, User
+
+router = APIRouter(prefix="/api/v1")
+Lang = Literal["es", "fr", "en"]
+Format = Literal["json", "csv", "xlsx"]
+
+
+def _filters(
+    area: Annotated[
+        str | None, Query(max_length=10, description="ISO 3166-1 alpha-3 country or 3166-2 region; 'all'")
+    ] = None,
+    period: Annotated[str | None, Query(max_length=8, description="a year, or 'all'")] = None,
+    population: Annotated[
+        str | None, Query(max_length=20, description="corridor, migrants, natives, gap or all")
+    ] = None,
+    disaggregation: Annotated[
+        str | None, Query(max_length=20, description="total, sex, age_band, age_group, region or all")
+    ] = None,
+    indicator: Annotated[str | None, Query(max_length=60, description="an indicator id or all")] = None,
+) -> dict:
+    return {
+        "area": area,
+        "period": period,
+        "population": population,
+        "disaggregation": disaggregation,
+        "indicator": indicator,
+    }
+
+
+def _table(run: Run, f: dict, fmt: str, limit: int, offset: int, lang: str) -> Response:
+    flt = resolve(run, **f)
+    rows = select_rows(run, flt)
+    cat = load_catalogue()
+    cols = ("indicator", "indicator_name", *PUBLIC_COLUMNS[1:])
+    named = [
+        {"indicator_name": cat[r["indicator"]].label(lang) if r["indicator"] in cat else r["indicator"], **r}
+        for r in rows
+    ]
+    if fmt in ("csv", "xlsx"):
+        return downloads.table_response(named, cols, fmt, f"corridor-{run.origin}-{run.destination}-{run.id}")
+    return JSONResponse(
+        {
+            "run": run.id,
+            "filters": flt.query(),
+            "count": len(named),
+            "offset": offset,
+            "columns": list(cols),
+            "data": named[offset : offset + limit],
+        }
+    )
+
+
+@router.get("/me", tags=["account"], summary="Who am I")
+def me(*, user: Annotated[auth.Principal, Depends(current_user)]) -> dict:
+    return {**auth.user_dict(user), "via": user.via}
+
+
+@router.get("/profiles", tags=["profiles"], summary="Profile runs, newest first")
+def profiles(
+    *, sv: Annotated[Services, Depends(services)], user: Annotated[auth.Principal, Depends(allowed("read"))]
+) -> dict:
+    return {"data": sv.store.runs()}
+
+
+@router.get("/profiles/{run_id}", tags=["profiles"], summary="One profile run: metadata and filter values")
+def profile(
+    *,
+    run_id: str,
+    sv: Annotated[Services, Depends(services)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+) -> dict:
+    run = sv.store.get(run_id)
+    return {
+        "id": run.id,
+        "meta": {k: v for k, v in run.meta.items() if k != "params"},
+        "options": run.options(),
+    }
+
+
+@router.get("/indicators", tags=["indicators"], summary="The tidy indicator table of the newest profile run")
+def indicators(
+    *,
+    request: Request,
+    f: Annotated[dict, Depends(_filters)],
+    format: Format = "json",
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    lang: Lang | None = None,
+    sv: Annotated[Services, Depends(services)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+):
+    """Published rows only: suppressed cells carry no values. Filters default to the destination
+    country, the profile's year and the total (no disaggregation); `all` lifts a filter."""
+    run = sv.store.latest()
+    if run is None:
+        raise NotFound("no profile has been produced yet", hint="an analyst can start one: POST /api/v1/jobs")
+    return _table(run, f, format, limit, offset, lang or request.state.lang)
+
+
+@router.get(
+    "/profiles/{run_id}/indicators", tags=["indicators"], summary="The tidy indicator table of one run"
+)
+def run_indicators(
+    *,
+    request: Request,
+    run_id: str,
+    f: Annotated[dict, Depends(_filters)],
+    format: Format = "json",
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    lang: Lang | None = None,
+    sv: Annotated[Services, Depends(services)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+):
+    return _table(sv.store.get(run_id), f, format, limit, offset, lang or request.state.lang)
+
+
+@router.get(
+    "/profiles/{run_id}/charts/{chart}", tags=["profiles"], summary="The data (or SVG image) of a chart"
+)
+def chart(
+    *,
+    request: Request,
+    run_id: str,
+    chart: Literal["gaps", "regions", "pyramid", "trend"],
+    f: Annotated[dict, Depends(_filters)],
+    format: Literal["json", "csv", "xlsx", "svg"] = "json",
+    lang: Lang | None = None,
+    sv: Annotated[Services, Depends(services)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+):
+    run = sv.store.get(run_id)
+    flt = resolve(run, **f)
+    lang = lang or request.state.lang
+    if format == "svg":
+        return downloads.svg_response(charts.chart_svg(run, chart, flt, lang), f"corridor-{chart}")
+    rows = charts.chart_rows(run, chart, flt, lang)
+    cols = ("indicator", "indicator_name", *PUBLIC_COLUMNS[1:])
+    if format in ("csv", "xlsx"):
+        return downloads.table_response(rows, cols, format, f"corridor-{chart}")
+    return {"chart": chart, "filters": flt.query(), "count": len(rows), "data": rows}
+
+
+@router.get("/catalogue", tags=["catalogue"], summary="The indicator catalogue")
+def catalogue(
+    *, request: Request, lang: Lang | None = None, user: Annotated[auth.Principal, Depends(allowed("read"))]
+) -> dict:
+    lang = lang or request.state.lang
+    return {"data": [_ind(i, lang) for i in load_catalogue().values()]}
+
+
+def _ind(i: Any, lang: str) -> dict:
+    return {
+        "id": i.id,
+        "domain": i.domain,
+        "name": i.label(lang),
+        "definition": i.describe(lang),
+        "unit": i.unit,
+        "type": i.type,
+        "source": i.source,
+        "standard": i.standard,
+        "sdg": list(i.sdg),
+        "sdg_note": i.sdg_note,
+        "populations": list(i.populations),
+        "disaggregations": list(i.disaggregations),
+    }
+
+
+@router.get("/catalogue/{indicator_id}", tags=["catalogue"], summary="One indicator definition")
+def catalogue_entry(
+    *,
+    request: Request,
+    indicator_id: str,
+    lang: Lang | None = None,
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+) -> dict:
+    cat = load_catalogue()
+    if indicator_id not in cat:
+        raise NotFound(f"there is no indicator {indicator_id!r}", hint="see /api/v1/catalogue")
+    return _ind(cat[indicator_id], lang or request.state.lang)
+
+
+@router.get(
+    "/programme",
+    tags=["programme"],
+    summary="The programme: lines of work, results, progress, "
+    "commitments, meetings, partners, training records",
+)
+def programme(
+    *,
+    request: Request,
+    lang: Lang | None = None,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+) -> dict:
+    prog = programme_view.require_programme(session)
+    return programme_view.overview(session, prog, lang or request.state.lang)
+
+
+@router.get("/programme/progress", tags=["programme"], summary="Progress against targets")
+def programme_progress(
+    *,
+    request: Request,
+    format: Format = "json",
+    lang: Lang | None = None,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+):
+    prog = programme_view.require_programme(session)
+    rows = programme_view.progress_rows(prog, lang or request.state.lang)
+    if format in ("csv", "xlsx"):
+        cols = [c for c in rows[0]] if rows else ["indicator"]
+        return downloads.table_response(rows, cols, format, "programme-progress")
+    return {"data": rows}
+
+
+class Participant(BaseModel):
+    participant_id: str = Field(min_length=1, max_length=80)
+    profession: str = Field(min_length=1, max_length=40)
+    sex: str = Field(min_length=1, max_length=10)
+    pre_score: float = Field(ge=0, le=100)
+    post_score: float | None = Field(default=None, ge=0, le=100)
+
+
+class TrainingSessionIn(BaseModel):
+    session_id: str = Field(min_length=1, max_length=80)
+    date: str = Field(min_length=1, max_length=10, description="YYYY-MM-DD")
+    region: str = Field(min_length=1, max_length=60)
+    facility: str = Field(min_length=1, max_length=200)
+    topic: str = Field(min_length=1, max_length=200)
+    trainers: str | None = Field(default=None, max_length=400)
+    line_of_work: str | None = Field(default=None, max_length=80)
+    participants: list[Participant] = Field(min_length=1, max_length=60)
+
+
+@router.post("/programme/trainings", tags=["programme"], status_code=201, summary="Record a training session")
+def record_training(
+    *,
+    request: Request,
+    body: TrainingSessionIn,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(api_writer("records.write"))],
+) -> dict:
+    prog = programme_view.require_programme(session)
+    data = body.model_dump(exclude={"participants"})
+    batch, n = programme_view.record_session(
+        session,
+        prog,
+        data,
+        [p.model_dump() for p in body.participants],
+        user,
+        sv.settings.data_dir / "uploads",
+    )
+    audit.record(
+        session,
+        user,
+        "training.record",
+        f"import {batch.id}",
+        detail={"session": body.session_id, "participants": n},
+        address=_addr(request),
+    )
+    session.commit()
+    return {"import_id": batch.id, "participants": n}
+
+
+@router.delete(
+    "/programme/imports/{import_id}", tags=["programme"], summary="Withdraw an import of training records"
+)
+def withdraw(
+    *,
+    request: Request,
+    import_id: int,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(api_writer("records.write"))],
+) -> dict:
+    prog = programme_view.require_programme(session)
+    b = programme_view.withdraw_import(session, prog, import_id, user)
+    audit.record(
+        session,
+        user,
+        "training.withdraw",
+        f"import {import_id}",
+        detail={"file": b.file_name},
+        address=_addr(request),
+    )
+    session.commit()
+    return {"withdrawn": import_id}
+
+
+class StatusIn(BaseModel):
+    status: Literal["planned", "in_progress", "done", "overdue", "cancelled"]
+
+
+@router.put("/programme/commitments/{code}", tags=["programme"], summary="Set a commitment's status")
+def commitment_status(
+    *,
+    request: Request,
+    code: str,
+    body: StatusIn,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(api_writer("commitments.status"))],
+) -> dict:
+    prog = programme_view.require_programme(session)
+    c = programme_view.set_commitment_status(session, prog, code, body.status, user)
+    audit.record(
+        session,
+        user,
+        "commitment.status",
+        f"commitment {code}",
+        detail={"status": body.status},
+        address=_addr(request),
+    )
+    session.commit()
+    return {"code": c.code, "status": c.status}
+
+
+@router.get("/sources", tags=["sources"], summary="Registered sources and their row ledgers")
+def sources(
+    *,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(allowed("sources.read"))],
+) -> dict:
+    return {
+        "data": [
+            sources_view.as_dict(s)
+            for s in session.scalars(select(RegisteredSource).order_by(RegisteredSource.id))
+        ]
+    }
+
+
+@router.get("/sources/{source_id}", tags=["sources"], summary="One registered source")
+def source(
+    *,
+    source_id: int,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(allowed("sources.read"))],
+) -> dict:
+    return sources_view.as_dict(sources_view.get(session, source_id))
+
+
+class SourceIn(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    path: str = Field(min_length=1, max_length=500, description="relative to the data folder")
+    spec: str | None = Field(default=None, max_length=200, description="a shipped harmonization spec")
+
+
+@router.post("/sources", tags=["sources"], status_code=201, summary="Register a file of the data folder")
+def register_source(
+    *,
+    request: Request,
+    body: SourceIn,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(api_writer("sources.write"))],
+) -> dict:
+    s = sources_view.register(session, sv.settings.data_dir, body.name, body.path, body.spec, user.username)
+    audit.record(
+        session,
+        user,
+        "source.register",
+        f"source {s.id}",
+        detail={"name": s.name, "path": s.path},
+        address=_addr(request),
+    )
+    session.commit()
+    return sources_view.as_dict(s)
+
+
+@router.get("/jobs", tags=["jobs"], summary="Jobs, newest first")
+def list_jobs(
+    *,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(allowed("jobs.read"))],
+) -> dict:
+    return {
+        "data": [jobs.job_dict(j) for j in session.scalars(select(Job).order_by(Job.id.desc()).limit(200))]
+    }
+
+
+@router.get("/jobs/{job_id}", tags=["jobs"], summary="One job and its progress")
+def get_job(
+    *,
+    job_id: int,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(allowed("jobs.read"))],
+) -> dict:
+    j = session.get(Job, job_id)
+    if j is None:
+        raise NotFound(f"there is no job {job_id}", hint="see /api/v1/jobs")
+    return jobs.job_dict(j)
+
+
+class ProfileJobIn(BaseModel):
+    origin: str = Field(default="COL", min_length=3, max_length=3)
+    destination: str = Field(default="CHL", min_length=3, max_length=3)
+    region: str | None = Field(default=None, max_length=10)
+    scheme: Literal["chile", "eclac_2023"] = "chile"
+    min_n: int = Field(default=30, ge=1, le=10_000)
+    source: int | None = None
+    pdf: bool = False
+
+
+@router.post("/jobs", tags=["jobs"], status_code=202, summary="Start a profile run")
+def start_job(
+    *,
+    request: Request,
+    body: ProfileJobIn,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(api_writer("jobs.run"))],
+) -> dict:
+    job = sv.runner.submit(session, "profile", body.model_dump(), user.username)
+    audit.record(session, user, "job.start", f"job {job.id}", detail=job.params, address=_addr(request))
+    session.commit()
+    sv.runner.enqueue(job.id)
+    return jobs.job_dict(job)
+
+
+@router.get("/audit", tags=["admin"], summary="The audit log, newest first")
+def audit_log(
+    *,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(allowed("audit.read"))],
+) -> dict:
+    return {"data": [audit.as_dict(e) for e in audit.entries(session, limit=limit, offset=offset)]}
+
+
+@router.get("/users", tags=["admin"], summary="Users")
+def users(
+    *,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(allowed("users.admin"))],
+) -> dict:
+    return {"data": [auth.user_dict(u) for u in session.scalars(select(User).order_by(User.id))]}
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+    role: Literal["admin", "analyst", "partner", "viewer"]
+    organisation: str | None = Field(default=None, max_length=80)
+
+
+@router.post("/users", tags=["admin"], status_code=201, summary="Create a user")
+def create_user(
+    *,
+    request: Request,
+    body: UserIn,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(api_writer("users.admin"))],
+) -> dict:
+    u = auth.create_user(session, body.username, body.password, body.role, body.organisation)
+    audit.record(
+        session,
+        user,
+        "user.create",
+        f"user {u.username}",
+        detail={"role": u.role, "organisation": u.organisation},
+        address=_addr(request),
+    )
+    session.commit()
+    return auth.user_dict(u)
+
+
+def _addr(request: Request) -> str | None:
+    return request.client.host if request.client else None

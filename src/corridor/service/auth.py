@@ -1,0 +1,264 @@
+"""Sign-in, sessions, CSRF tokens, API tokens and login rate limiting.
+
+Passwords are hashed with Argon2id (argon2-cffi, RFC 9106 parameters); a hash made with older
+parameters is upgraded at the next sign-in. A session is a random token in an HttpOnly,
+SameSite=Lax cookie; the database keeps only its SHA-256 and the session's CSRF token, which
+every form post (field ``csrf_token``) and every cookie-authenticated API write (header
+``X-CSRF-Token``) must carry. API tokens (``Authorization: Bearer crd_...``) are shown once and
+stored hashed. Failed sign-ins are limited per address and per user name in a sliding window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corridor.errors import InputError
+from corridor.service.errors import Conflict, CSRFError, NotAuthenticated, RateLimited
+from corridor.service.roles import ROLES
+from corridor.service.store import ApiToken, User, WebSession, utcnow
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+COOKIE = "corridor_session"
+PRE_COOKIE = "corridor_pre"
+TOKEN_PREFIX = "crd_"
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()  # argon2-cffi's defaults: Argon2id, RFC 9106 low-memory profile
+
+
+def configure_hasher(time_cost: int | None = None, memory_kib: int | None = None) -> None:
+    """Set the Argon2id cost (``None`` keeps argon2-cffi's defaults); stored hashes are upgraded at sign-in."""
+    global _hasher
+    defaults = PasswordHasher()
+    _hasher = PasswordHasher(
+        time_cost=time_cost or defaults.time_cost,
+        memory_cost=memory_kib or defaults.memory_cost,
+        parallelism=defaults.parallelism,
+    )
+
+
+def _sha(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    """An Argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InputError(
+            f"the password has {len(password)} characters; at least {MIN_PASSWORD} are needed",
+            hint="use a longer passphrase",
+        )
+
+
+def create_user(
+    session: Session, username: str, password: str, role: str, organisation: str | None = None
+) -> User:
+    """Add a user (role one of admin, analyst, partner, viewer; partners need an organisation)."""
+    username = (username or "").strip()
+    if not username or len(username) > 80 or not all(c.isalnum() or c in "._-@" for c in username):
+        raise InputError(
+            f"user name {username!r} is not valid", hint="use letters, digits and . _ - @ (at most 80)"
+        )
+    if role not in ROLES:
+        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}", hint="choose a listed role")
+    if role == "partner" and not organisation:
+        raise InputError(
+            "a partner user needs an organisation", hint="give the organisation's code in the programme"
+        )
+    check_password_strength(password)
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise Conflict(f"user {username!r} already exists", hint="choose another name")
+    user = User(
+        username=username, password_hash=hash_password(password), role=role, organisation=organisation or None
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+class LoginLimiter:
+    """Sliding-window count of failed sign-ins per key (address, user name); thread-safe, in memory."""
+
+    def __init__(self, attempts: int, window: float) -> None:
+        self.attempts, self.window = attempts, window
+        self._fails: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._fails.setdefault(key, deque())
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        return q
+
+    def check(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                q = self._recent(key, now)
+                if len(q) >= self.attempts:
+                    wait = int(q[0] + self.window - now) + 1
+                    raise RateLimited(
+                        f"too many failed sign-ins; try again in {wait} seconds",
+                        hint="check the user name and password",
+                        retry_after=wait,
+                    )
+
+    def fail(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                self._recent(key, now).append(now)
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._fails.pop(key, None)
+
+
+def authenticate(session: Session, limiter: LoginLimiter, username: str, password: str, address: str) -> User:
+    """The user whose password matches, or NotAuthenticated; limited per address and user name."""
+    keys = (f"ip:{address}", f"user:{username.strip().lower()}")
+    limiter.check(*keys)
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    ok = False
+    if user is not None and user.active:
+        try:
+            ok = _hasher.verify(user.password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+    else:
+        _hasher.hash(password)  # same work whether or not the user exists
+    if not ok:
+        limiter.fail(*keys)
+        raise NotAuthenticated("user name or password is wrong", hint="check both and try again")
+    limiter.clear(keys[1])
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def start_session(session: Session, user: User, hours: float) -> tuple[str, WebSession]:
+    """A new session for ``user``: the cookie token (returned once) and its row."""
+    from sqlalchemy import delete
+
+    session.execute(delete(WebSession).where(WebSession.expires_at < utcnow()))
+    token = secrets.token_urlsafe(32)
+    row = WebSession(
+        token_hash=_sha(token),
+        user_id=user.id,
+        csrf=secrets.token_urlsafe(32),
+        expires_at=utcnow() + dt.timedelta(hours=hours),
+    )
+    session.add(row)
+    return token, row
+
+
+def end_session(session: Session, token: str | None) -> None:
+    if token:
+        row = session.scalar(select(WebSession).where(WebSession.token_hash == _sha(token)))
+        if row is not None:
+            session.delete(row)
+
+
+def new_api_token(session: Session, user: Any, name: str) -> tuple[str, ApiToken]:
+    """A new API token for ``user`` (a User or Principal; the secret is returned once, only its hash is stored)."""
+    name = (name or "").strip()[:80] or "token"
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name, token_hash=_sha(secret))
+    session.add(row)
+    session.flush()
+    return secret, row
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking, and how they proved it (a snapshot: usable after the request's session closed)."""
+
+    id: int
+    username: str
+    role: str
+    organisation: str | None
+    via: str  # "session" or "token"
+    csrf: str | None = None
+
+    @classmethod
+    def of(cls, user: User, via: str, csrf: str | None = None) -> Principal:
+        return cls(user.id, user.username, user.role, user.organisation, via, csrf)
+
+
+def identify(session: Session, request: Request) -> Principal | None:
+    """The principal of a request (bearer token first, then session cookie), or None."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        secret = header[7:].strip()
+        tok = session.scalar(
+            select(ApiToken).where(ApiToken.token_hash == _sha(secret), ApiToken.revoked.is_(False))
+        )
+        user = session.get(User, tok.user_id) if tok is not None else None
+        if user is None or not user.active:
+            raise NotAuthenticated("the API token is not valid", hint="create a token on your account page")
+        now = utcnow()
+        if tok.last_used_at is None or (now - tok.last_used_at).total_seconds() > 60:
+            tok.last_used_at = now
+        return Principal.of(user, "token")
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        return None
+    row = session.scalar(select(WebSession).where(WebSession.token_hash == _sha(cookie)))
+    if row is None or row.expires_at < utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return Principal.of(user, "session", row.csrf)
+
+
+def check_csrf(principal: Principal, supplied: str | None) -> None:
+    """Cookie-authenticated writes must carry the session's CSRF token; token-authenticated ones need none."""
+    if principal.via == "token":
+        return
+    if not supplied or not principal.csrf or not hmac.compare_digest(str(supplied), principal.csrf):
+        raise CSRFError(
+            "the form's security token is missing or does not match this session",
+            hint="reload the page and submit the form again",
+        )
+
+
+def pre_token(secret_key: str, value: str | None) -> str:
+    """The anonymous CSRF token of the sign-in form (an HMAC of a random cookie value)."""
+    return hmac.new(secret_key.encode(), (value or "").encode(), hashlib.sha256).hexdigest()
+
+
+def check_pre_token(secret_key: str, cookie: str | None, supplied: str | None) -> None:
+    if not cookie or not supplied or not hmac.compare_digest(pre_token(secret_key, cookie), str(supplied)):
+        raise CSRFError(
+            "the sign-in form's security token is missing or expired",
+            hint="reload the sign-in page and try again",
+        )
+
+
+def user_dict(user: Any) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": user.role,
+        "organisation": user.organisation,
+        "active": getattr(user, "active", True),
+    }

@@ -1,0 +1,92 @@
+"""Request dependencies: the database session, who is asking, and what they may do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from corridor.service import auth
+from corridor.service.errors import NotAuthenticated
+from corridor.service.roles import require
+from corridor.service.store import session_scope
+
+if TYPE_CHECKING:
+    from corridor.service.jobs import JobRunner
+    from corridor.service.profiles import ProfileStore
+    from corridor.service.settings import Settings
+
+bearer = HTTPBearer(auto_error=False, description="An API token (create one on the Account page)")
+
+
+@dataclass
+class Services:
+    """What the app holds for its requests."""
+
+    settings: Settings
+    engine: Any
+    store: ProfileStore
+    runner: JobRunner
+    limiter: auth.LoginLimiter
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def db(request: Request) -> Iterator[Session]:
+    """A session in one transaction per request (committed when the handler succeeds)."""
+    with session_scope(request.app.state.services.engine) as s:
+        yield s
+
+
+def optional_user(
+    *,
+    request: Request,
+    session: Annotated[Session, Depends(db)],
+    _token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> auth.Principal | None:
+    p = auth.identify(session, request)
+    request.state.principal = p
+    return p
+
+
+def current_user(*, principal: Annotated[auth.Principal | None, Depends(optional_user)]) -> auth.Principal:
+    if principal is None:
+        raise NotAuthenticated(
+            "sign in first", hint="use the sign-in page, or send an API token as a Bearer header"
+        )
+    return principal
+
+
+def allowed(permission: str):
+    """A dependency: the signed-in user, if their role holds ``permission``."""
+
+    def dep(*, user: Annotated[auth.Principal, Depends(current_user)]) -> auth.Principal:
+        require(user, permission)
+        return user
+
+    return dep
+
+
+def api_writer(permission: str):
+    """A dependency for API writes: permission, and the CSRF header when authenticated by cookie."""
+
+    def dep(*, request: Request, user: Annotated[auth.Principal, Depends(current_user)]) -> auth.Principal:
+        auth.check_csrf(user, request.headers.get("x-csrf-token"))
+        require(user, permission)
+        return user
+
+    return dep
+
+
+async def form_writer(request: Request, user: auth.Principal, permission: str) -> Any:
+    """For form posts: the form, once the CSRF field matches and the role holds ``permission``."""
+    form = await request.form()
+    auth.check_csrf(user, form.get("csrf_token"))
+    require(user, permission)
+    return form

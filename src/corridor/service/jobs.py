@@ -1,0 +1,277 @@
+"""Background jobs: corridor profiles run in a worker thread, with progress stored as they go.
+
+One worker runs the queue in order (profiles are heavy; two cores are shared with the pages).
+Each step of :func:`corridor.report.build_profile` and of the writing moves the job's progress;
+a run is written into a temporary folder and renamed into ``<data>/profiles/<run id>`` only when
+complete, so pages never see half a profile. Jobs left running by a stopped service are marked
+failed on the next start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import queue
+import secrets
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from corridor.errors import CorridorError, InputError
+from corridor.service.store import Job, RegisteredSource, session_scope, utcnow
+
+log = logging.getLogger("corridor.service.jobs")
+KINDS = ("profile",)
+LANGS = ("es", "fr", "en")
+
+
+def check_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Normalise and check a profile job's parameters (the profile itself checks codes again)."""
+    out = {
+        "origin": str(params.get("origin") or "COL").strip().upper(),
+        "destination": str(params.get("destination") or "CHL").strip().upper(),
+        "region": (str(params.get("region")).strip().upper() or None) if params.get("region") else None,
+        "scheme": str(params.get("scheme") or "chile"),
+        "min_n": params.get("min_n") or 30,
+        "source": params.get("source") or None,
+        "pdf": bool(params.get("pdf", False)),
+        "pages": [x for x in (params.get("pages") or LANGS)],
+    }
+    bad = [x for x in out["pages"] if x not in LANGS]
+    if bad:
+        raise InputError(
+            f"page language(s) {', '.join(map(str, bad))} not supported", hint="use es, fr and/or en"
+        )
+    for key in ("origin", "destination"):
+        if len(out[key]) != 3 or not out[key].isalpha():
+            raise InputError(f"{key} {out[key]!r} is not an ISO 3166-1 alpha-3 code", hint="e.g. COL and CHL")
+    try:
+        out["min_n"] = int(out["min_n"])
+    except (TypeError, ValueError):
+        raise InputError(f"min_n {out['min_n']!r} is not a whole number", hint="e.g. 30") from None
+    if not 1 <= out["min_n"] <= 10_000:
+        raise InputError(f"min_n {out['min_n']} is out of range", hint="use a number from 1 to 10000")
+    if out["scheme"] not in ("chile", "eclac_2023"):
+        raise InputError(f"quality scheme {out['scheme']!r} is unknown", hint="use chile or eclac_2023")
+    if out["source"] is not None:
+        try:
+            out["source"] = int(out["source"])
+        except (TypeError, ValueError):
+            raise InputError(
+                f"source {out['source']!r} is not a registered source id", hint="see /sources"
+            ) from None
+    return out
+
+
+def new_run_id() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+
+
+class JobRunner:
+    """A queue of jobs and the one thread that runs them."""
+
+    def __init__(self, engine: Engine, data_dir: Path) -> None:
+        self.engine = engine
+        self.data_dir = data_dir
+        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def start(self) -> None:
+        with session_scope(self.engine) as s:
+            for job in s.scalars(select(Job).where(Job.status == "running")):
+                job.status, job.error, job.finished_at = (
+                    "failed",
+                    "interrupted: the service stopped while it ran",
+                    utcnow(),
+                )
+            queued = [j.id for j in s.scalars(select(Job).where(Job.status == "queued").order_by(Job.id))]
+        for jid in queued:
+            self._queue.put(jid)
+        self._thread = threading.Thread(target=self._loop, name="corridor-jobs", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop taking jobs; a job in progress is marked failed on the next start if it does not finish."""
+        self._stopping.set()
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def submit(self, session: Any, kind: str, params: dict[str, Any], username: str | None) -> Job:
+        """Queue a job in the caller's transaction; it starts after the caller commits."""
+        if kind not in KINDS:
+            raise InputError(f"job kind {kind!r} is unknown", hint=f"use one of {', '.join(KINDS)}")
+        params = check_params(params)
+        if params["source"] is not None and session.get(RegisteredSource, params["source"]) is None:
+            raise InputError(f"there is no registered source {params['source']}", hint="see the Sources page")
+        job = Job(
+            kind=kind, params=params, status="queued", progress=0.0, message="queued", created_by=username
+        )
+        session.add(job)
+        session.flush()
+        return job
+
+    def enqueue(self, job_id: int) -> None:
+        self._queue.put(job_id)
+
+    def idle(self) -> bool:
+        return self._queue.unfinished_tasks == 0
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the queue is empty (tests and the benchmark)."""
+        import time
+
+        end = None if timeout is None else time.monotonic() + timeout
+        while self._queue.unfinished_tasks:
+            if end is not None and time.monotonic() > end:
+                raise TimeoutError("jobs still running")
+            time.sleep(0.05)
+
+    def _loop(self) -> None:
+        while True:
+            jid = self._queue.get()
+            try:
+                if jid is None or self._stopping.is_set():
+                    return
+                self._run(jid)
+            except Exception:  # a worker must survive any job
+                log.exception("job %s crashed", jid)
+            finally:
+                self._queue.task_done()
+
+    def _update(self, jid: int, **values: Any) -> None:
+        with session_scope(self.engine) as s:
+            job = s.get(Job, jid)
+            for k, v in values.items():
+                setattr(job, k, v)
+
+    def _run(self, jid: int) -> None:
+        with session_scope(self.engine) as s:
+            job = s.get(Job, jid)
+            if job is None or job.status != "queued":
+                return
+            job.status, job.started_at, job.message = "running", utcnow(), "starting"
+            params = dict(job.params)
+            data = None
+            if params.get("source"):
+                src = s.get(RegisteredSource, params["source"])
+                data = src.spec or str((self.data_dir / src.path).resolve()) if src else None
+        log.info("job started", extra={"job": jid, "params": params})
+        try:
+            run_id = run_profile(
+                params,
+                self.data_dir / "profiles",
+                data,
+                lambda frac, msg: self._update(jid, progress=round(frac, 3), message=msg),
+            )
+        except CorridorError as exc:
+            self._update(
+                jid,
+                status="failed",
+                error=exc.message + (f" (hint: {exc.hint})" if exc.hint else ""),
+                finished_at=utcnow(),
+                message="failed",
+            )
+            log.info("job failed", extra={"job": jid, "error": exc.message})
+            return
+        except Exception as exc:  # unexpected: keep the service up and say so
+            log.exception("job %s failed unexpectedly", jid)
+            self._update(
+                jid,
+                status="failed",
+                error=f"internal error: {type(exc).__name__}: {exc}",
+                finished_at=utcnow(),
+                message="failed",
+            )
+            return
+        self._update(jid, status="done", progress=1.0, result=run_id, finished_at=utcnow(), message="done")
+        log.info("job done", extra={"job": jid, "run": run_id})
+
+
+def run_profile(params: dict[str, Any], root: Path, data: str | None, progress: Any) -> str:
+    """Build a profile and write its run folder; ``progress(fraction, message)`` after each step."""
+    import pyarrow.parquet as pq
+
+    from corridor.report import build_profile
+    from corridor.report.render import render_html
+
+    langs = [x for x in LANGS if x in (params.get("pages") or LANGS)]
+    steps = 4 + len(langs) * (2 if params.get("pdf") else 1) + 1
+    done = [0]
+
+    def step(msg: str) -> None:
+        done[0] += 1
+        progress(min(done[0] / steps, 0.99), msg)
+
+    progress(0.0, "starting")
+    profile = build_profile(
+        params["origin"],
+        params["destination"],
+        region=params.get("region"),
+        data=data,
+        scheme=params.get("scheme", "chile"),
+        min_n=int(params.get("min_n", 30)),
+        progress=step,
+    )
+    run_id = new_run_id()
+    tmp = root / f".tmp-{run_id}"
+    tmp.mkdir(parents=True)
+    try:
+        pq.write_table(profile.table, tmp / "indicators.parquet")
+        for lang in langs:
+            html = render_html(profile, lang)
+            (tmp / f"profile-{lang}.html").write_text(html, encoding="utf-8")
+            step(f"HTML page ({lang})")
+            if params.get("pdf"):
+                from weasyprint import HTML
+
+                HTML(string=html, base_url=str(tmp)).write_pdf(tmp / f"profile-{lang}.pdf")
+                step(f"PDF ({lang})")
+        meta = {
+            "origin": profile.origin,
+            "destination": profile.destination,
+            "region": profile.region,
+            "highlight": profile.highlight,
+            "scheme": profile.scheme,
+            "min_n": profile.min_n,
+            "period": profile.period,
+            "synthetic_survey": profile.survey_synthetic,
+            "survey_title": profile.survey_title,
+            "sources": profile.sources,
+            "rows": profile.table.num_rows,
+            "unavailable": profile.unavailable,
+            "created_at": utcnow().isoformat() + "Z",
+            "params": params,
+        }
+        (tmp / "meta.json").write_text(
+            json.dumps(meta, ensure_ascii=False, default=str, indent=1), encoding="utf-8"
+        )
+        tmp.rename(root / run_id)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    step("stored")
+    return run_id
+
+
+def job_dict(j: Job) -> dict[str, Any]:
+    return {
+        "id": j.id,
+        "kind": j.kind,
+        "params": j.params,
+        "status": j.status,
+        "progress": j.progress,
+        "message": j.message,
+        "error": j.error,
+        "result": j.result,
+        "created_by": j.created_by,
+        "created_at": j.created_at.isoformat() + "Z" if j.created_at else None,
+        "started_at": j.started_at.isoformat() + "Z" if j.started_at else None,
+        "finished_at": j.finished_at.isoformat() + "Z" if j.finished_at else None,
+    }

@@ -1,0 +1,176 @@
+"""Profile pages with filters, chart and table downloads; the indicator catalogue page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, Response
+
+from corridor.indicators import load as load_catalogue
+from corridor.service import auth, charts, downloads
+from corridor.service.deps import Services, allowed, services
+from corridor.service.errors import NotFound
+from corridor.service.i18n import LANGS
+from corridor.service.page_common import MAX_SHOWN, Q, see_other
+from corridor.service.profiles import PUBLIC_COLUMNS, resolve
+from corridor.service.profiles import select as select_rows
+from corridor.service.render import render_page
+
+router = APIRouter(include_in_schema=False)
+
+
+# --- profiles --------------------------------------------------------------------------------------------------
+
+
+@router.get("/profiles")
+def profiles(
+    *,
+    request: Request,
+    sv: Annotated[Services, Depends(services)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+) -> Response:
+    runs = sv.store.runs()
+    if runs and "all" not in request.query_params:
+        q = {k: v for k, v in request.query_params.items() if k == "lang"}
+        return see_other(f"/profiles/{runs[0]['id']}" + (f"?{urlencode(q)}" if q else ""))
+    return render_page(request, "profiles.html", {"runs": runs})
+
+
+@router.get("/profiles/{run_id}")
+def profile(
+    *,
+    request: Request,
+    run_id: str,
+    area: Q = None,
+    period: Q = None,
+    population: Q = None,
+    disaggregation: Q = None,
+    indicator: Q = None,
+    run: Q = None,
+    sv: Annotated[Services, Depends(services)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+) -> Response:
+    if run and run != run_id:  # the corridor selector of the filter form
+        other = sv.store.get(run)
+        q = {k: v for k, v in request.query_params.items() if k == "lang"}
+        return see_other(f"/profiles/{other.id}" + (f"?{urlencode(q)}" if q else ""))
+    run = sv.store.get(run_id)
+    f = resolve(run, area, period, population, disaggregation, indicator)
+    lang = request.state.lang
+    rows = select_rows(run, f)
+    cat = load_catalogue()
+    q = f.query()
+    q_all = {k: v for k, v in f.query().items()}
+    for k in ("population", "indicator"):
+        if k not in q_all:
+            q_all[k] = "all"
+    ctx = {
+        "run": run,
+        "f": f,
+        "opts": run.options(),
+        "rows": rows[:MAX_SHOWN],
+        "count": len(rows),
+        "max_shown": MAX_SHOWN,
+        "cat": cat,
+        "q": urlencode(q_all),
+        "query": q,
+        "charts": charts.CHARTS,
+        "runs": sv.store.runs(),
+        "svgs": {c: charts.chart_svg(run, c, f, lang) for c in charts.CHARTS},
+        "chart_titles": charts.titles(run, f, lang),
+    }
+    return render_page(request, "profile.html", ctx)
+
+
+@router.get("/profiles/{run_id}/table.{fmt}")
+def profile_table(
+    *,
+    request: Request,
+    run_id: str,
+    fmt: str,
+    area: Q = None,
+    period: Q = None,
+    population: Q = None,
+    disaggregation: Q = None,
+    indicator: Q = None,
+    sv: Annotated[Services, Depends(services)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound(f"no table format {fmt!r}", hint="use .csv or .xlsx")
+    run = sv.store.get(run_id)
+    f = resolve(run, area, period, population, disaggregation, indicator)
+    cat = load_catalogue()
+    lang = request.state.lang
+    rows = [
+        {"indicator_name": cat[r["indicator"]].label(lang) if r["indicator"] in cat else r["indicator"], **r}
+        for r in select_rows(run, f)
+    ]
+    return downloads.table_response(
+        rows,
+        ("indicator", "indicator_name", *PUBLIC_COLUMNS[1:]),
+        fmt,
+        f"corridor-{run.origin}-{run.destination}-table",
+    )
+
+
+@router.get("/profiles/{run_id}/charts/{chart}.{fmt}")
+def profile_chart(
+    *,
+    request: Request,
+    run_id: str,
+    chart: str,
+    fmt: str,
+    area: Q = None,
+    period: Q = None,
+    population: Q = None,
+    disaggregation: Q = None,
+    indicator: Q = None,
+    sv: Annotated[Services, Depends(services)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+) -> Response:
+    run = sv.store.get(run_id)
+    f = resolve(run, area, period, population, disaggregation, indicator)
+    lang = request.state.lang
+    if fmt == "svg":
+        return downloads.svg_response(charts.chart_svg(run, chart, f, lang), f"corridor-{chart}")
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound(f"no chart format {fmt!r}", hint="use .svg, .csv or .xlsx")
+    return downloads.table_response(
+        charts.chart_rows(run, chart, f, lang),
+        ("indicator", "indicator_name", *PUBLIC_COLUMNS[1:]),
+        fmt,
+        f"corridor-{chart}",
+    )
+
+
+@router.get("/profiles/{run_id}/full-{lang}.{fmt}")
+def profile_full(
+    *,
+    run_id: str,
+    lang: str,
+    fmt: str,
+    sv: Annotated[Services, Depends(services)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+) -> Response:
+    if lang not in LANGS or fmt not in ("html", "pdf"):
+        raise NotFound("no such profile document", hint="use full-es.html, full-fr.pdf, ...")
+    path = sv.store.html_file(run_id, lang) if fmt == "html" else sv.store.pdf_file(run_id, lang)
+    return FileResponse(
+        path,
+        media_type="text/html; charset=utf-8" if fmt == "html" else "application/pdf",
+        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"},
+    )
+
+
+# --- catalogue -------------------------------------------------------------------------------------------------
+
+
+@router.get("/indicators")
+def catalogue(*, request: Request, user: Annotated[auth.Principal, Depends(allowed("read"))]) -> Response:
+    from corridor.programme import sdg
+
+    inds = list(load_catalogue().values())
+    return render_page(request, "catalogue.html", {"inds": inds, "sdg_title": sdg.title})

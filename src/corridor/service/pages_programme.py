@@ -1,0 +1,198 @@
+"""The programme page: framework, progress, commitments, meetings, partners, training records and their forms."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from corridor.errors import InputError
+from corridor.service import audit, auth, downloads, programme_view
+from corridor.service.deps import Services, allowed, current_user, db, form_writer, services
+from corridor.service.errors import NotFound
+from corridor.service.files import save_upload
+from corridor.service.page_common import addr, see_other
+from corridor.service.render import render_page
+
+router = APIRouter(include_in_schema=False)
+
+
+# --- programme -------------------------------------------------------------------------------------------------
+
+
+def _programme_page(
+    request: Request,
+    session: Session,
+    sv: Services,
+    *,
+    error: str | None = None,
+    hint: str | None = None,
+    form: dict | None = None,
+    status_code: int = 200,
+) -> Response:
+    prog = programme_view.current(session)
+    ov = programme_view.overview(session, prog, request.state.lang) if prog else None
+    return render_page(
+        request,
+        "programme.html",
+        {
+            "p": ov,
+            "regions": programme_view.regions(prog) if prog else [],
+            "professions": programme_view.PROFESSION_CODES,
+            "statuses": ("planned", "in_progress", "done", "overdue", "cancelled"),
+            "error": error,
+            "hint": hint,
+            "form": form or {},
+            "saved": request.query_params.get("saved"),
+            "rows_n": 5,
+            "max_mb": sv.settings.upload_max_bytes / 1024 / 1024,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/programme")
+def programme(
+    *,
+    request: Request,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+) -> Response:
+    return _programme_page(request, session, sv)
+
+
+@router.get("/programme/progress.{fmt}")
+def programme_progress(
+    *,
+    request: Request,
+    fmt: str,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound(f"no table format {fmt!r}", hint="use .csv or .xlsx")
+    rows = programme_view.progress_rows(programme_view.require_programme(session), request.state.lang)
+    return downloads.table_response(rows, list(rows[0]) if rows else ["indicator"], fmt, "programme-progress")
+
+
+@router.post("/programme/trainings")
+async def record_training(
+    *,
+    request: Request,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    form = await form_writer(request, user, "records.write")
+    prog = programme_view.require_programme(session)
+    data = {k: str(form.get(k) or "") for k in programme_view.FIELDS[:7]}
+    parts = []
+    for i in range(1, programme_view.MAX_PARTICIPANTS + 1):
+        if f"p{i}_participant_id" not in form:
+            break
+        parts.append({k: str(form.get(f"p{i}_{k}") or "") for k in programme_view.FIELDS[7:]})
+    try:
+        batch, n = programme_view.record_session(
+            session, prog, data, parts, user, sv.settings.data_dir / "uploads"
+        )
+    except InputError as exc:
+        session.rollback()
+        return _programme_page(
+            request, session, sv, error=exc.message, hint=exc.hint, form=dict(form), status_code=422
+        )
+    audit.record(
+        session,
+        user,
+        "training.record",
+        f"import {batch.id}",
+        detail={"session": data["session_id"], "participants": n},
+        address=addr(request),
+    )
+    session.commit()
+    return see_other("/programme?saved=1#trainings")
+
+
+@router.post("/programme/trainings/upload")
+async def upload_trainings(
+    *,
+    request: Request,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    form = await form_writer(request, user, "records.write")
+    prog = programme_view.require_programme(session)
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise InputError("no file was uploaded", hint="choose a CSV or XLSX file")
+    path = await save_upload(
+        upload,
+        sv.settings.data_dir / "uploads",
+        max_bytes=sv.settings.upload_max_bytes,
+        allowed=(".csv", ".xlsx"),
+    )
+    try:
+        batch, n = programme_view.import_file(session, prog, path, user)
+    except InputError as exc:
+        session.rollback()
+        return _programme_page(request, session, sv, error=exc.message, hint=exc.hint, status_code=422)
+    audit.record(
+        session,
+        user,
+        "training.import",
+        f"import {batch.id}",
+        detail={"file": path.name, "participants": n},
+        address=addr(request),
+    )
+    session.commit()
+    return see_other("/programme?saved=1#imports")
+
+
+@router.post("/programme/imports/{import_id}/withdraw")
+async def withdraw_import(
+    *,
+    request: Request,
+    import_id: int,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    await form_writer(request, user, "records.write")
+    prog = programme_view.require_programme(session)
+    b = programme_view.withdraw_import(session, prog, import_id, user)
+    audit.record(
+        session,
+        user,
+        "training.withdraw",
+        f"import {import_id}",
+        detail={"file": b.file_name},
+        address=addr(request),
+    )
+    session.commit()
+    return see_other("/programme?saved=1#imports")
+
+
+@router.post("/programme/commitments/{code}")
+async def commitment_status(
+    *,
+    request: Request,
+    code: str,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    form = await form_writer(request, user, "commitments.status")
+    prog = programme_view.require_programme(session)
+    status = str(form.get("status") or "")
+    programme_view.set_commitment_status(session, prog, code, status, user)
+    audit.record(
+        session,
+        user,
+        "commitment.status",
+        f"commitment {code}",
+        detail={"status": status},
+        address=addr(request),
+    )
+    session.commit()
+    return see_other("/programme?saved=1#commitments")

@@ -1,0 +1,55 @@
+"""Roles and what each may do.
+
+* ``admin``: everything, including users and the audit log;
+* ``analyst``: register sources, run profiles, edit the programme (all organisations' records);
+* ``partner``: read, and record or withdraw the activity records of its own organisation, and
+  update the status of the commitments its organisation owns;
+* ``viewer``: read published outputs only.
+"""
+
+from __future__ import annotations
+
+from corridor.service.errors import Forbidden
+
+ROLES = ("admin", "analyst", "partner", "viewer")
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "read": frozenset(ROLES),
+    "sources.read": frozenset({"admin", "analyst"}),
+    "sources.write": frozenset({"admin", "analyst"}),
+    "jobs.read": frozenset({"admin", "analyst"}),
+    "jobs.run": frozenset({"admin", "analyst"}),
+    "programme.edit": frozenset({"admin", "analyst"}),
+    "records.write": frozenset({"admin", "analyst", "partner"}),
+    "commitments.status": frozenset({"admin", "analyst", "partner"}),
+    "tokens.own": frozenset(ROLES),
+    "users.admin": frozenset({"admin"}),
+    "audit.read": frozenset({"admin"}),
+}
+
+
+def can(role: str | None, permission: str) -> bool:
+    """Whether ``role`` holds ``permission``."""
+    return role in PERMISSIONS.get(permission, frozenset())
+
+
+def require(user: object, permission: str) -> None:
+    """Raise Forbidden unless the user's role holds ``permission``."""
+    role = getattr(user, "role", None)
+    if not can(role, permission):
+        raise Forbidden(
+            f"your role ({role}) may not do this ({permission})",
+            hint="ask an administrator for a role that can",
+        )
+
+
+def require_org(user: object, organisation: str | None, what: str) -> None:
+    """Partners may act only on records of their own organisation; other writing roles on any."""
+    if getattr(user, "role", None) != "partner":
+        return
+    mine = getattr(user, "organisation", None)
+    if not mine or organisation != mine:
+        raise Forbidden(
+            f"{what} belongs to organisation {organisation or '(none)'}, not to yours ({mine or 'none'})",
+            hint="partners edit only their own organisation's records",
+        )

@@ -1,0 +1,88 @@
+"""Registered data sources: a file in the data folder, read once for its columns and row ledger.
+
+Microdata are never served: the service keeps the file's name, columns and types, row count and
+ledger (rows read, kept, filtered, rejected, unknown codes), and a profile job may use it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corridor.errors import InputError
+from corridor.service.errors import Conflict, NotFound
+from corridor.service.files import safe_path
+from corridor.service.store import RegisteredSource
+
+
+def register(
+    session: Session, data_dir: Path, name: str, rel_path: str, spec: str | None, username: str | None
+) -> RegisteredSource:
+    """Read ``rel_path`` (inside ``data_dir``), optionally through a shipped harmonization spec, and register it."""
+    import duckdb
+
+    from corridor.harmonize import harmonize, list_specs
+    from corridor.sources import detect_format, read_source
+
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise InputError("a source needs a name (at most 120 characters)", hint="e.g. CASEN 2022")
+    if session.scalar(select(RegisteredSource).where(RegisteredSource.name == name)) is not None:
+        raise Conflict(f"a source named {name!r} is already registered", hint="choose another name")
+    path = safe_path(data_dir, rel_path)
+    fmt = detect_format(path)
+    con = duckdb.connect()
+    try:
+        if spec:
+            if spec not in list_specs():
+                raise InputError(
+                    f"harmonization spec {spec!r} is not shipped with corridor",
+                    hint=f"use one of: {', '.join(list_specs())}",
+                )
+            src = harmonize(str(path), spec, con=con)
+        else:
+            src = read_source(path, con=con)
+        columns = [{"name": c, "type": t} for c, t in src.types.items()]
+        ledger = src.ledger.as_dict()
+        ledger["source"] = str(path.relative_to(data_dir.resolve()))
+        rows = src.ledger.kept if spec else src.ledger.read
+    finally:
+        con.close()
+    row = RegisteredSource(
+        name=name,
+        path=str(path.relative_to(data_dir.resolve())),
+        format=fmt,
+        spec=spec or None,
+        rows=rows,
+        columns=columns,
+        ledger=ledger,
+        registered_by=username,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get(session: Session, source_id: int) -> RegisteredSource:
+    row = session.get(RegisteredSource, source_id)
+    if row is None:
+        raise NotFound(f"there is no registered source {source_id}", hint="see the list of sources")
+    return row
+
+
+def as_dict(s: RegisteredSource) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "name": s.name,
+        "path": s.path,
+        "format": s.format,
+        "spec": s.spec,
+        "rows": s.rows,
+        "columns": s.columns,
+        "ledger": s.ledger,
+        "registered_by": s.registered_by,
+        "registered_at": s.registered_at.isoformat() + "Z",
+    }

@@ -1,0 +1,88 @@
+"""Profile jobs: queued by analysts, run in the background worker with progress, results stored as runs."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import corridor.service.jobs as jobs_mod
+
+
+def test_job_runs_with_progress_and_its_result_is_published(env, monkeypatch, profile_root):
+    """The worker and its bookkeeping (the profile build itself runs in the session fixture)."""
+    seen = []
+    src = next(p for p in profile_root.iterdir() if not p.name.startswith("."))
+
+    def fake(params, root: Path, data, progress):
+        for i in range(1, 5):
+            progress(i / 5, f"step {i}")
+            seen.append(i)
+            time.sleep(0.05)
+        run_id = jobs_mod.new_run_id()
+        shutil.copytree(src, root / run_id)
+        return run_id
+
+    monkeypatch.setattr(jobs_mod, "run_profile", fake)
+    csrf = env.login("ana")
+    r = env.client.post(
+        "/api/v1/jobs", json={"origin": "col", "destination": "chl"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert r.status_code == 202
+    job = r.json()
+    assert job["status"] == "queued" and job["params"]["origin"] == "COL" and job["created_by"] == "ana"
+    env.client.app.state.services.runner.wait(timeout=20)
+    done = env.client.get(f"/api/v1/jobs/{job['id']}").json()
+    assert done["status"] == "done" and done["progress"] == 1.0 and seen == [1, 2, 3, 4]
+    assert done["result"] in env.client.app.state.services.store.ids()
+    page = env.client.get("/jobs").text
+    assert f'id="job-{job["id"]}"' in page and f"/profiles/{done['result']}" in page
+
+
+def test_failed_job_keeps_the_message(env, monkeypatch):
+    from corridor.errors import InputError
+
+    def fail(params, root, data, progress):
+        raise InputError("region XX is not a region of CHL", hint="use CL-AN")
+
+    monkeypatch.setattr(jobs_mod, "run_profile", fail)
+    csrf = env.login("ana")
+    job = env.client.post(
+        "/jobs", data={"csrf_token": csrf, "origin": "COL", "destination": "CHL"}, follow_redirects=False
+    )
+    assert job.status_code == 303
+    env.client.app.state.services.runner.wait(timeout=20)
+    j = env.client.get("/api/v1/jobs").json()["data"][0]
+    assert j["status"] == "failed" and j["error"] == "region XX is not a region of CHL (hint: use CL-AN)"
+
+
+def test_bad_job_parameters_are_refused(env):
+    csrf = env.login("ana")
+    r = env.client.post("/api/v1/jobs", json={"origin": "C0L"}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 422 and "alpha-3" in r.json()["error"]
+    r = env.client.post("/api/v1/jobs", json={"source": 99}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 422 and "no registered source 99" in r.json()["error"]
+
+
+def test_job_interrupted_by_a_restart_is_marked_failed(tmp_path, template_data):
+    """A job the service was running when it stopped is not left 'running' for ever."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from corridor.service.app import create_app
+    from corridor.service.settings import Settings
+    from corridor.service.store import Job, session_scope
+
+    data = tmp_path / "data"
+    shutil.copytree(template_data, data)
+    app = create_app(Settings(data_dir=data, seed_profile=False))
+    with session_scope(app.state.services.engine) as s:
+        from corridor.service.store import Base
+
+        Base.metadata.create_all(app.state.services.engine)
+        s.add(Job(kind="profile", params={}, status="running", progress=0.4, message="estimating"))
+    with TestClient(app), session_scope(app.state.services.engine) as s:
+        job = s.query(Job).one()
+        assert job.status == "failed" and job.error == "interrupted: the service stopped while it ran"
+    app.state.services.runner.stop(timeout=1)

@@ -1,0 +1,73 @@
+"""Configuration by file and environment, the error handler, and `corridor serve --check`."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from corridor.cli.serve import command
+from corridor.errors import SpecError
+from corridor.service.errors import Forbidden, RateLimited, status_of
+from corridor.service.settings import load_settings
+
+
+def test_file_then_environment_then_arguments(tmp_path):
+    cfg = tmp_path / "corridor.toml"
+    cfg.write_text('[service]\nport = 9000\nmin_n = 50\ndemo = false\nhost = "0.0.0.0"\n', encoding="utf-8")
+    s = load_settings(cfg, env={"CORRIDOR_PORT": "9100", "CORRIDOR_SECURE_COOKIES": "true"}, host="127.0.0.1")
+    assert (s.port, s.min_n, s.demo, s.secure_cookies, s.host) == (9100, 50, False, True, "127.0.0.1")
+
+
+def test_bad_configuration_is_a_spec_error(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("prot = 1\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="unknown key"):
+        load_settings(cfg, env={})
+    with pytest.raises(SpecError, match="CORRIDOR_PORT"):
+        load_settings(None, env={"CORRIDOR_PORT": "eighty"})
+
+
+def test_status_mapping():
+    from corridor.errors import ColumnNotFoundError, InputError, UnsupportedError
+
+    assert status_of(InputError("x")) == 422 and status_of(ColumnNotFoundError("x")) == 422
+    assert status_of(UnsupportedError("x")) == 501 and status_of(Forbidden("x")) == 403
+    assert status_of(RateLimited("x")) == 429
+
+
+def test_serve_check_creates_schema_and_first_admin(tmp_path):
+    runner = CliRunner()
+    data = tmp_path / "d"
+    env = {
+        "CORRIDOR_SEED_PROFILE": "false",
+        "CORRIDOR_ADMIN_USER": "boss",
+        "CORRIDOR_ADMIN_PASSWORD": "a long passphrase",
+        "CORRIDOR_ARGON2_TIME_COST": "1",
+        "CORRIDOR_ARGON2_MEMORY_KIB": "1024",
+    }
+    r = runner.invoke(command, ["--data-dir", str(data), "--check"], env=env)
+    assert r.exit_code == 0, r.output
+    assert (
+        "ok: data folder" in r.output
+        and (data / "corridor.sqlite").exists()
+        and (data / "secret_key").exists()
+    )
+    from sqlalchemy import create_engine, text
+
+    with create_engine(f"sqlite:///{data / 'corridor.sqlite'}").connect() as c:
+        assert c.execute(text("SELECT username, role FROM svc_user")).all() == [("boss", "admin")]
+        assert c.execute(text("SELECT code FROM programme")).scalar() == "CHL-COL-HEALTH-MIGRATION"
+
+
+def test_serve_bad_config_exits_with_message(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("nope = 1\n", encoding="utf-8")
+    r = CliRunner().invoke(command, ["--config", str(cfg), "--check"])
+    assert r.exit_code != 0 and isinstance(r.exception, SpecError)
+
+
+def test_serve_says_how_to_create_the_first_admin(tmp_path):
+    env = {"CORRIDOR_SEED_PROFILE": "false", "CORRIDOR_DEMO": "false"}
+    r = CliRunner().invoke(command, ["--data-dir", str(tmp_path / "d"), "--check"], env=env)
+    assert r.exit_code == 0, r.output
+    assert "there is no user yet" in r.output and "CORRIDOR_ADMIN_PASSWORD" in r.output
