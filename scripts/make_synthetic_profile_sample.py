@@ -118,7 +118,7 @@ def read_inputs(con: duckdb.DuckDBPyConnection | None = None) -> Inputs:
     for cut, sex, ag, pop in p:
         cells[int(cut) - 1, 0, 0 if sex == "masculino" else 1, AGE_GROUPS.index(ag)] += pop
     cells[:, 0] = np.maximum(cells[:, 0] - foreign, 0.0)
-    c = con.sql(f"select * from read_csv('{CASEN}', sample_size=-1)")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW c AS SELECT * FROM read_csv('{CASEN}', sample_size=-1)")
     reg = con.sql("select region, count(*), count(distinct estrato), count(distinct cod_upm) from c group by 1 order by 1").fetchall()
     lab = con.sql("""select sexo, case when edad < 25 then 0 when edad < 45 then 1 when edad < 65 then 2 else 3 end b, activ,
                      sum(expr) from c where edad >= 15 and activ is not null group by all""").fetchall()
@@ -152,15 +152,25 @@ def _choice(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     return (u > np.cumsum(probs, axis=1)).sum(axis=1).clip(0, probs.shape[1] - 1)
 
 
-def generate(persons: int = 50_000, seed: int = 20221231, chunk: int = 1_000_000, inputs: Inputs | None = None) -> Iterator[pa.Table]:
-    """Yield the sample as Arrow tables of at most ``chunk`` persons (whole regions' PSUs per chunk)."""
+def generate(persons: int = 50_000, seed: int = 20221231, chunk: int = 1_000_000, inputs: Inputs | None = None,
+             psus: str = "scaled") -> Iterator[pa.Table]:
+    """Yield the sample as Arrow tables of at most ``chunk`` persons (whole PSUs per chunk).
+
+    ``psus="scaled"``: about 16 persons per PSU (a survey of the size asked for);
+    ``psus="casen"``: CASEN 2020's own strata and PSU counts per region, the persons shared among them
+    (for large benchmark files: a census-like sample on the survey's design structure).
+    """
     inp = inputs or read_inputs()
     rng = np.random.default_rng(seed)
     A = ASSUMPTIONS
     per_psu = 16
     n_region = np.maximum(np.round(inp.sample_share * persons), per_psu * 4).astype(int)
-    psu_region = np.maximum(n_region // per_psu, 4)
-    strata_region = np.minimum(inp.strata, psu_region // 2).astype(int)
+    if psus == "casen":
+        psu_region = np.minimum(inp.psus, n_region // 2).astype(int)
+        strata_region = np.minimum(inp.strata, psu_region // 2).astype(int)
+    else:
+        psu_region = np.maximum(n_region // per_psu, 4)
+        strata_region = np.minimum(inp.strata, psu_region // 2).astype(int)
     plan = []  # (region, stratum, psu, size)
     for r in range(16):
         sizes = np.full(psu_region[r], n_region[r] // psu_region[r])
@@ -271,12 +281,12 @@ def _persons(plan: list[tuple[int, int, int, int]], inp: Inputs, rng: np.random.
     })
 
 
-def write(path: Path, persons: int, seed: int) -> int:
+def write(path: Path, persons: int, seed: int, psus: str = "scaled") -> int:
     """Write the sample to Parquet; return the number of rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
     writer: pq.ParquetWriter | None = None
-    for tbl in generate(persons, seed):
+    for tbl in generate(persons, seed, psus=psus):
         if writer is None:
             writer = pq.ParquetWriter(path, tbl.schema, compression="zstd")
         writer.write_table(tbl)
@@ -291,8 +301,10 @@ def main() -> None:
     ap.add_argument("--persons", type=int, default=50_000)
     ap.add_argument("--seed", type=int, default=20221231)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--psus", choices=["scaled", "casen"], default="scaled",
+                    help="scaled: ~16 persons per PSU; casen: CASEN 2020's strata and PSU counts (large files)")
     a = ap.parse_args()
-    rows = write(a.out, a.persons, a.seed)
+    rows = write(a.out, a.persons, a.seed, a.psus)
     print(f"wrote {rows:,} SYNTHETIC persons to {a.out}")
 
 

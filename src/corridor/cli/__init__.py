@@ -17,6 +17,7 @@ from corridor.errors import CorridorError, UnsupportedError
 
 # name -> (module defining ``command``, one-line help shown by ``corridor --help``)
 _COMMANDS: dict[str, tuple[str, str]] = {
+    "profile": ("corridor.cli.profile", "The corridor profile: HTML, PDF and indicator table in es/fr/en."),
     "estimate": ("corridor.cli.estimate", "Design-based estimates (totals, means, proportions, ratios, quantiles)."),
     "sources": ("corridor.cli.sources", "Describe files and check harmonization specs, with the row ledger."),
     "rates": ("corridor.cli.rates", "Disease rates: crude, age-standardised, indirect, rate ratios."),

@@ -1,0 +1,123 @@
+"""Benchmark: the corridor profile on 1M and 20M rows of SYNTHETIC microdata.
+
+For each size it reports, each in a fresh process (so peak memory is the process's own):
+
+* ``profile``: ``build_profile`` on the file (aggregate sources + every survey indicator for three
+  populations, overall and by sex, age band and region, gaps, quality, suppression) and the HTML
+  page (no PDF): wall time, peak RSS, scans of the microdata;
+The files keep CASEN 2020's design structure (588 strata, 11,490 PSUs) and put more persons in each
+PSU, as census-size microdata on a survey's design would be.
+
+* ``floor``: the engine's single-scan floor, one hand-written DuckDB ``GROUP BY`` over the same
+  file computing the weighted sums of every indicator column at the finest level needed
+  (population x sex x age band x region x stratum x PSU): the least any design-based profile
+  must read.
+
+Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_profile.py [--sizes 1000000 20000000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_profile(path: str) -> dict:
+    from corridor.engine import get_engine
+    from corridor.report import build_profile
+    from corridor.report.render import render_html
+
+    eng = get_engine()
+    t = time.perf_counter()
+    p = build_profile("COL", "CHL", data=path, engine=eng)
+    html = render_html(p, "en")
+    return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "scans": p.scans, "rows": p.table.num_rows,
+            "html_kb": len(html) // 1024}
+
+
+def child_floor(path: str) -> dict:
+    import duckdb
+
+    from corridor.indicators import load
+    from corridor.indicators.compute import _AGE_BAND_SQL
+
+    inds = [i for i in load().values() if i.source == "survey"]
+    cols = []
+    for i in inds:
+        if i.type in ("share", "rate"):
+            v = f"CASE WHEN {i.universe} THEN CASE WHEN {i.numerator} THEN 1 ELSE 0 END END"
+            cols += [f"sum(weight * ({v})) AS s_{i.id}", f"sum(weight * (({v}) IS NOT NULL)::INT) AS d_{i.id}"]
+        elif i.type in ("mean", "median"):
+            v = f"CASE WHEN {i.universe} THEN CAST({i.variable} AS DOUBLE) END"
+            cols += [f"sum(weight * ({v})) AS s_{i.id}", f"sum(weight * (({v}) IS NOT NULL)::INT) AS d_{i.id}"]
+        else:
+            for lv in i.levels:
+                cols.append(f"sum(weight * (CASE WHEN {i.universe} THEN ({i.categories['expr']}) = '{lv}' END)::INT) AS s_{i.id}_{lv}")
+    pop = ("CASE WHEN migrant_status = 'migrant' AND country_birth = 'COL' THEN 'corridor' "
+           "WHEN migrant_status = 'migrant' THEN 'other' ELSE 'native' END")
+    sql = (f"SELECT {pop} AS pop, sex, {_AGE_BAND_SQL} AS age_band, region, strata, psu, count(*) AS n, sum(weight) AS w, "
+           f"{', '.join(cols)} FROM read_parquet('{path}') GROUP BY ALL")
+    con = duckdb.connect()
+    t = time.perf_counter()
+    out = con.sql(sql).fetch_arrow_table()
+    return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "scans": 1, "groups": out.num_rows}
+
+
+def child_gen(path: str, size: int) -> dict:
+    from make_synthetic_profile_sample import write
+
+    t = time.perf_counter()
+    rows = write(Path(path), size, seed=7, psus="casen")
+    return {"seconds": time.perf_counter() - t, "rows": rows}
+
+
+def _run(kind: str, path: Path, *extra: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    r = subprocess.run([sys.executable, __file__, "--child", kind, str(path), *extra], capture_output=True, text=True, env=env, check=False)
+    if r.returncode != 0:
+        raise SystemExit(r.stderr)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1_000_000, 20_000_000])
+    ap.add_argument("--child", nargs="+")
+    a = ap.parse_args()
+    if a.child:
+        kind, path = a.child[:2]
+        out = child_gen(path, int(a.child[2])) if kind == "gen" else child_profile(path) if kind == "profile" else child_floor(path)
+        print(json.dumps(out))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in a.sizes:
+            path = Path(tmp) / f"synthetic_{size}.parquet"
+            g = _run("gen", path, str(size))   # in its own process: peak memory is not inherited by the others
+            rows, gen = g["rows"], g["seconds"]
+            floor = _run("floor", path)
+            prof = _run("profile", path)
+            print(f"{rows:>11,} rows (SYNTHETIC, generated in {gen:.0f}s, {path.stat().st_size / 2**20:.0f} MiB Parquet)")
+            print(f"  corridor profile : {prof['seconds']:8.2f} s  peak {prof['peak_mb']:7.0f} MiB  scans {prof['scans']:3d}"
+                  f"  ({prof['rows']:,} indicator rows)")
+            print(f"  single-scan floor: {floor['seconds']:8.2f} s  peak {floor['peak_mb']:7.0f} MiB  scans   1"
+                  f"  ({floor['groups']:,} groups)")
+            print(f"  ratio            : {prof['seconds'] / floor['seconds']:8.1f} x time, "
+                  f"{prof['peak_mb'] / floor['peak_mb']:.1f} x memory, {prof['scans']} x scans")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""The indicator catalogue: one YAML definition per indicator in ``definitions/``.
+
+Each definition states, in one place: the id; name and definition in Spanish, French and
+English; the population (universe) it refers to; how it is computed (a share with a numerator
+condition, a mean or median of a variable, a distribution over categories, or, for aggregate
+sources, a named method); its unit; the standard it follows; the canonical concepts it needs
+(``corridor.harmonize.CONCEPTS``); its SDG tags; and the disaggregations that make sense.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from corridor.errors import SpecError
+from corridor.harmonize import CONCEPTS
+
+DEFINITIONS = Path(__file__).resolve().parent / "definitions"
+LANGUAGES = ("es", "fr", "en")
+TYPES = ("total", "share", "rate", "mean", "median", "ratio", "distribution")
+SURVEY_TYPES = ("share", "rate", "mean", "median", "distribution")
+POPULATIONS = ("corridor", "migrants", "natives")
+DISAGGREGATIONS = ("sex", "age_band", "region")
+AGGREGATE_METHODS = ("stock", "population_share", "sex_ratio", "age_structure", "median_age", "region_distribution")
+_REQUIRED = ("id", "domain", "name", "definition", "population", "type", "unit", "source", "standard", "concepts")
+_ALLOWED = set(_REQUIRED) | {"method", "populations", "universe", "numerator", "variable", "categories", "sdg",
+                             "sdg_note", "disaggregations", "order"}
+# concepts that are not measured person attributes (aggregate cell counts, derived bands)
+_EXTRA_CONCEPTS = {"age_band"}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator definition (see the module docstring)."""
+
+    id: str
+    domain: str
+    name: dict[str, str]
+    definition: dict[str, str]
+    population: str
+    type: str
+    unit: str
+    source: str
+    standard: str
+    concepts: tuple[str, ...]
+    method: str | None = None
+    populations: tuple[str, ...] = POPULATIONS
+    universe: str | None = None
+    numerator: str | None = None
+    variable: str | None = None
+    categories: dict[str, Any] | None = None
+    sdg: tuple[str, ...] = ()
+    sdg_note: str | None = None
+    disaggregations: tuple[str, ...] = ()
+    order: int = 0
+    path: Path | None = field(default=None, compare=False)
+
+    def label(self, lang: str = "en") -> str:
+        """The indicator's name in ``lang`` (es, fr, en)."""
+        return self.name[_lang(lang)]
+
+    def describe(self, lang: str = "en") -> str:
+        """The indicator's definition in ``lang``."""
+        return self.definition[_lang(lang)]
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """The categories of a distribution (empty otherwise)."""
+        return tuple(self.categories["levels"]) if self.categories else ()
+
+    def missing_concepts(self, columns: set[str] | list[str]) -> list[str]:
+        """The concepts this indicator needs that a source with ``columns`` lacks."""
+        have = set(columns)
+        return [c for c in self.concepts if c not in have]
+
+
+def _lang(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise SpecError(f"language {lang!r} is not supported", hint="use es, fr or en")
+    return lang
+
+
+def parse(raw: dict[str, Any], path: Path | None = None) -> Indicator:
+    """Check one definition and build its :class:`Indicator`; a mistake raises SpecError naming the file and key."""
+    where = f"indicator definition {path.name if path else raw.get('id', '?')!s}"
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where} is not a mapping", hint="write key: value pairs")
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise SpecError(f"{where}: missing key(s) {', '.join(missing)}", hint="see docs/indicators.md")
+    extra = set(raw) - _ALLOWED
+    if extra:
+        raise SpecError(f"{where}: unknown key(s) {', '.join(sorted(extra))}", hint=f"allowed: {', '.join(sorted(_ALLOWED))}")
+    for key in ("name", "definition"):
+        texts = raw[key]
+        if not isinstance(texts, dict):
+            raise SpecError(f"{where}: {key} must map es/fr/en to text")
+        absent = [lg for lg in LANGUAGES if not str(texts.get(lg) or "").strip()]
+        if absent:
+            raise SpecError(f"{where}: {key} has no text in {', '.join(absent)}",
+                            hint="every indicator needs its name and definition in es, fr and en")
+    if raw["type"] not in TYPES:
+        raise SpecError(f"{where}: type {raw['type']!r} is not one of {', '.join(TYPES)}")
+    if raw["source"] not in ("survey", "aggregate"):
+        raise SpecError(f"{where}: source must be 'survey' or 'aggregate', got {raw['source']!r}")
+    unknown = [c for c in raw["concepts"] if c not in CONCEPTS and c not in _EXTRA_CONCEPTS]
+    if unknown:
+        raise SpecError(f"{where}: unknown concept(s) {', '.join(unknown)}", hint="see docs/concepts.md")
+    if raw["source"] == "aggregate":
+        if raw.get("method") not in AGGREGATE_METHODS:
+            raise SpecError(f"{where}: aggregate indicators need a method among {', '.join(AGGREGATE_METHODS)}")
+    else:
+        t = raw["type"]
+        if t not in SURVEY_TYPES:
+            raise SpecError(f"{where}: survey indicators are {', '.join(SURVEY_TYPES)}, not {t!r}")
+        if not raw.get("universe"):
+            raise SpecError(f"{where}: survey indicators need a universe (an SQL condition on canonical columns)")
+        need = {"share": "numerator", "rate": "numerator", "mean": "variable", "median": "variable", "distribution": "categories"}[t]
+        if not raw.get(need):
+            raise SpecError(f"{where}: a {t} needs {need!r}")
+    pops = tuple(raw.get("populations") or POPULATIONS)
+    bad = [p for p in pops if p not in POPULATIONS]
+    if bad:
+        raise SpecError(f"{where}: unknown population(s) {', '.join(bad)}", hint=f"use {', '.join(POPULATIONS)}")
+    dis = tuple(raw.get("disaggregations") or ())
+    bad = [d for d in dis if d not in DISAGGREGATIONS]
+    if bad:
+        raise SpecError(f"{where}: unknown disaggregation(s) {', '.join(bad)}", hint=f"use {', '.join(DISAGGREGATIONS)}")
+    return Indicator(
+        id=raw["id"], domain=raw["domain"], name=dict(raw["name"]), definition=dict(raw["definition"]),
+        population=raw["population"], type=raw["type"], unit=raw["unit"], source=raw["source"], standard=raw["standard"],
+        concepts=tuple(raw["concepts"]), method=raw.get("method"), populations=pops, universe=raw.get("universe"),
+        numerator=raw.get("numerator"), variable=raw.get("variable"), categories=raw.get("categories"),
+        sdg=tuple(str(s) for s in raw.get("sdg") or ()), sdg_note=raw.get("sdg_note"), disaggregations=dis,
+        order=int(raw.get("order", 0)), path=path,
+    )
+
+
+def load(folder: str | Path | None = None) -> dict[str, Indicator]:
+    """All definitions of ``folder`` (default: the shipped catalogue), by id, in catalogue order."""
+    if folder is None:
+        return dict(_shipped())
+    return _read(Path(folder))
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> tuple[tuple[str, Indicator], ...]:
+    return tuple(_read(DEFINITIONS).items())
+
+
+def _read(folder: Path) -> dict[str, Indicator]:
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise SpecError(f"no indicator definitions (*.yaml) in {folder}")
+    out: dict[str, Indicator] = {}
+    for f in files:
+        try:
+            raw = yaml.safe_load(f.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise SpecError(f"indicator definition {f.name} is not valid YAML: {exc}") from None
+        ind = parse(raw, f)
+        if ind.id != f.stem:
+            raise SpecError(f"indicator definition {f.name} has id {ind.id!r}", hint=f"name the file {ind.id}.yaml")
+        out[ind.id] = ind
+    return dict(sorted(out.items(), key=lambda kv: (kv[1].order, kv[0])))
+
+
+def get(indicator_id: str) -> Indicator:
+    """One shipped indicator by id."""
+    cat = load()
+    if indicator_id not in cat:
+        raise SpecError(f"unknown indicator {indicator_id!r}", hint=f"known: {', '.join(cat)}")
+    return cat[indicator_id]

@@ -1,0 +1,97 @@
+"""Survey inputs of the indicators: harmonized microdata plus its sample design.
+
+A thin adapter over :func:`corridor.harmonize.harmonize`: a shipped spec name or a spec file is
+harmonized; a CSV/Parquet file already in canonical columns (``weight``, ``strata``, ``psu``,
+``sex``, ``age``, ``migrant_status``, ``country_origin`` or ``country_birth`` ...) is read as is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from corridor.design import AnyDesign, Design, design_from_dict
+from corridor.errors import InputError, SourceError
+
+DATASETS = Path(__file__).resolve().parents[1] / "datasets"
+DEFAULT_SPEC = DATASETS / "synthetic_corridor_sample" / "synthetic_corridor_sample.yaml"
+
+
+@dataclass
+class SurveySource:
+    """Harmonized microdata (a DuckDB relation in canonical columns), its design and provenance."""
+
+    relation: duckdb.DuckDBPyRelation
+    design: AnyDesign
+    name: str
+    title: str
+    publisher: str
+    year: int | None
+    synthetic: bool
+    design_text: str
+    country: str | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        """The canonical columns the source has."""
+        return list(self.relation.columns)
+
+
+def load_survey(data: str | Path | None = None, *, con: duckdb.DuckDBPyConnection | None = None) -> SurveySource:
+    """Open a survey: ``None`` (the shipped SYNTHETIC sample), a spec name/file, or a canonical CSV/Parquet file."""
+    from corridor.harmonize import harmonize, list_specs, load_spec
+
+    target = DEFAULT_SPEC if data is None else data
+    text = str(target)
+    is_spec = text.endswith((".yaml", ".yml")) or text in _spec_names(list_specs)
+    if is_spec:
+        spec = load_spec(text)
+        h = harmonize(None, spec, con=con)
+        if not h.design:
+            raise InputError(f"the source {spec.name!r} has no sample design", hint="use a microdata spec with a design: block")
+        title = spec.title or spec.name
+        notes = str(spec.raw.get("notes") or "")
+        publisher = str(spec.source.get("publisher") or "")
+        synthetic = "SYNTHETIC" in f"{title} {notes}".upper()
+        return SurveySource(relation=h.relation, design=design_from_dict(h.design), name=spec.name, title=title,
+                            publisher=publisher, year=spec.year, synthetic=synthetic,
+                            design_text=_describe_design(h.design), country=spec.country)
+    path = Path(text)
+    if not path.exists():
+        raise SourceError(f"survey data not found: {path}",
+                          hint="give a harmonization spec (name or .yaml) or a CSV/Parquet file in canonical columns")
+    con = con or duckdb.connect()
+    rel = con.read_parquet(str(path)) if path.suffix in (".parquet", ".pq") else con.read_csv(str(path), sample_size=-1)
+    cols = set(rel.columns)
+    if "weight" not in cols:
+        raise InputError(f"{path} has no 'weight' column", hint="harmonize the file with a spec that declares its design")
+    d = {"type": "taylor", "weights": "weight", "strata": "strata" if "strata" in cols else None,
+         "ids": "psu" if "psu" in cols else None, "lonely_psu": "certainty"}
+    synthetic = "synthetic" in cols or "SYNTHETIC" in path.name.upper()
+    return SurveySource(relation=rel, design=design_from_dict({k: v for k, v in d.items() if v is not None}),
+                        name=path.stem, title=path.name, publisher="", year=None, synthetic=synthetic,
+                        design_text=_describe_design(d))
+
+
+def _spec_names(list_specs: Any) -> set[str]:
+    return set(list_specs())
+
+
+def _describe_design(d: dict[str, Any]) -> str:
+    if d.get("type") == "replicate":
+        return f"replicate weights ({d.get('rep_type', '')})"
+    parts = []
+    if d.get("strata"):
+        parts.append(f"strata '{d['strata']}'")
+    if d.get("ids"):
+        parts.append(f"PSUs '{d['ids']}'")
+    parts.append(f"weights '{d.get('weights')}'")
+    return "stratified cluster sample: " + ", ".join(parts) if d.get("ids") else "weighted sample: " + ", ".join(parts)
+
+
+def design_of(source: SurveySource) -> Design | AnyDesign:
+    """The source's design (for callers that estimate directly)."""
+    return source.design

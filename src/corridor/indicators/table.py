@@ -1,0 +1,149 @@
+"""The tidy indicator table (SDMX-like columns), its quality labels and its disclosure control."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from corridor.quality import assess, suppress
+
+# one row per indicator x population x area x period x disaggregation cell x level
+COLUMNS: dict[str, pa.DataType] = {
+    "indicator": pa.string(),
+    "population": pa.string(),          # corridor, migrants, natives, gap (corridor minus natives)
+    "area": pa.string(),                # ISO 3166-1 alpha-3 country or ISO 3166-2 region
+    "period": pa.int32(),
+    "disaggregation": pa.string(),      # total, sex, age_band, age_group, region
+    "disaggregation_value": pa.string(),
+    "level": pa.string(),               # category of a distribution
+    "estimand": pa.string(),
+    "estimate": pa.float64(),
+    "se": pa.float64(),
+    "ci_low": pa.float64(),
+    "ci_high": pa.float64(),
+    "ci_level": pa.float64(),
+    "cv": pa.float64(),
+    "df": pa.float64(),
+    "deff": pa.float64(),
+    "n": pa.int64(),
+    "unweighted": pa.int64(),           # sample cases having the characteristic (proportions; ECLAC schemes)
+    "unit": pa.string(),
+    "quality": pa.string(),
+    "quality_reason": pa.string(),
+    "quality_scheme": pa.string(),
+    "suppressed": pa.bool_(),
+    "suppression_reason": pa.string(),
+    "status": pa.string(),              # ok, unavailable, not_applicable
+    "note": pa.string(),
+    "source": pa.string(),
+    "source_kind": pa.string(),         # survey or aggregate
+    "synthetic": pa.bool_(),
+}
+_VALUES = ("estimate", "se", "ci_low", "ci_high", "cv", "deff", "n", "unweighted")
+
+
+def empty_table() -> pa.Table:
+    """A table with the columns and no rows."""
+    return pa.Table.from_pylist([], schema=pa.schema(list(COLUMNS.items())))
+
+
+def to_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
+    """Rows (dicts) to an Arrow table with exactly :data:`COLUMNS`."""
+    fixed = [{k: r.get(k) for k in COLUMNS} for r in rows]
+    for r in fixed:
+        for k in ("n", "unweighted"):
+            if r[k] is not None:
+                r[k] = int(r[k])
+        if r["period"] is not None:
+            r["period"] = int(r["period"])
+    return pa.Table.from_pylist(fixed, schema=pa.schema(list(COLUMNS.items())))
+
+
+def finish(rows: list[dict[str, Any]], *, scheme: str = "chile", min_n: int = 30) -> pa.Table:
+    """Quality labels (:func:`corridor.quality.assess`) and disclosure control on survey rows.
+
+    Unavailable rows pass through. Primary and secondary suppression run with
+    :func:`corridor.quality.suppress` over each indicator x population x disaggregation, the
+    overall cell being a member of every disaggregation's margin group (it is their total); a gap
+    is suppressed when either cell it compares is.
+    """
+    ok = [r for r in rows if r.get("status") == "ok"]
+    rest = [r for r in rows if r.get("status") != "ok"]
+    if ok:
+        labelled = _assess(ok, scheme)
+        _suppress(labelled, min_n)
+        ok = [_to_unit(r) for r in labelled]
+    return to_table(ok + rest)
+
+
+def _to_unit(r: dict[str, Any]) -> dict[str, Any]:
+    """Proportions are estimated on 0-1 (the quality rules need p); the table states percent."""
+    if r.get("unit") == "percent":
+        for k in ("estimate", "se", "ci_low", "ci_high"):
+            if r.get(k) is not None:
+                r[k] = 100.0 * r[k]
+    return r
+
+
+def _assess(rows: list[dict[str, Any]], scheme: str) -> list[dict[str, Any]]:
+    keys = ("estimand", "estimate", "se", "cv", "n", "df", "deff", "unweighted")
+    t = pa.Table.from_pylist([{k: r.get(k) for k in keys} for r in rows],
+                             schema=pa.schema([("estimand", pa.string())] + [(k, pa.float64()) for k in keys[1:]]))
+    a = assess(t, scheme).to_pydict()
+    out = []
+    for i, r in enumerate(rows):
+        out.append({**r, "quality": a["quality"][i], "quality_reason": a["quality_reason"][i], "quality_scheme": a["quality_scheme"][i]})
+    return out
+
+
+def _suppress(rows: list[dict[str, Any]], min_n: int) -> None:
+    cells = [r for r in rows if r["population"] != "gap"]
+    families: dict[tuple, set[str]] = {}
+    for r in cells:
+        if r["disaggregation"] != "total":
+            families.setdefault((r["indicator"], r["population"]), set()).add(r["disaggregation"])
+    helper: list[dict[str, Any]] = []
+    owner: list[int] = []
+    for i, r in enumerate(rows):
+        if r["population"] == "gap":
+            continue
+        fams = [r["disaggregation"]] if r["disaggregation"] != "total" else sorted(families.get((r["indicator"], r["population"]), {"total"}))
+        for f in fams:
+            helper.append({"population": r["population"], "disaggregation": f, "cell": r["disaggregation_value"],
+                           "level": r["level"] or "", "estimand": r["estimand"], "variable": r["indicator"],
+                           "estimate": r["estimate"], "n": float(r["n"] if r["n"] is not None else 0)})
+            owner.append(i)
+    if not helper:
+        return
+    res = suppress(pa.Table.from_pylist(helper), min_n=min_n, by=["population", "disaggregation", "cell", "level"],
+                   totals=["cell", "level"], null_values=False).to_pydict()
+    reason: dict[int, str] = {}
+    for k, i in enumerate(owner):
+        if res["suppressed"][k]:
+            new = res["suppression_reason"][k]
+            if reason.get(i) is None or (new or "").startswith("primary"):
+                reason[i] = new
+    key = {}
+    for i, r in enumerate(rows):
+        r["suppressed"] = i in reason
+        r["suppression_reason"] = reason.get(i)
+        if r["population"] != "gap":
+            key[(r["indicator"], r["population"], r["disaggregation"], r["disaggregation_value"], r["level"])] = r
+    for r in rows:
+        if r["population"] == "gap":
+            sides = [key.get((r["indicator"], p, r["disaggregation"], r["disaggregation_value"], r["level"])) for p in ("corridor", "natives")]
+            if any(s is None or s["suppressed"] for s in sides):
+                r["suppressed"], r["suppression_reason"] = True, "secondary"
+    for r in rows:
+        if r["suppressed"]:
+            for k in _VALUES:
+                r[k] = None
+
+
+def gap_rows(table: pa.Table) -> pa.Table:
+    """The gap rows of a tidy table."""
+    mask = np.array([p == "gap" for p in table.column("population").to_pylist()])
+    return table.filter(pa.array(mask))

@@ -1,0 +1,124 @@
+"""Charts of the profile as inline SVG (matplotlib, Agg-free SVG backend, text kept as text)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("svg")
+import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter
+
+from corridor.report.locale import Locale
+
+CORRIDOR = "#c0392b"
+NATIVE = "#2c6e9b"
+MIGRANT = "#8e8e8e"
+HIGHLIGHT = "#e67e22"
+_RC = {"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 9, "axes.spines.top": False,
+       "axes.spines.right": False, "axes.titlesize": 10}
+
+
+def _svg(fig: Any, chart_id: str) -> str:
+    buf = io.StringIO()
+    with plt.rc_context({"svg.hashsalt": chart_id}):
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
+    # ids unique per chart in a page holding several
+    text = re.sub(r'id="([^"]+)"', lambda m: f'id="{chart_id}-{m.group(1)}"', text)
+    text = re.sub(r'url\(#([^)]+)\)', lambda m: f"url(#{chart_id}-{m.group(1)})", text)
+    text = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{chart_id}-{m.group(1)}"', text)
+    return text.replace("<svg ", f'<svg role="img" aria-labelledby="{chart_id}-title" class="chart" data-chart="{chart_id}" ', 1)
+
+
+def _titled(svg: str, chart_id: str, title: str) -> str:
+    i = svg.index(">") + 1
+    safe = title.replace("&", "&amp;").replace("<", "&lt;")
+    return svg[:i] + f'<title id="{chart_id}-title">{safe}</title>' + svg[i:]
+
+
+def trend_chart(sermig: Sequence[tuple[int, float]], undesa: Sequence[tuple[int, float]], loc: Locale, title: str) -> str:
+    """Stock over time: INE/SERMIG (2018-2022) and UN DESA (1990-2019) series."""
+    with plt.rc_context(_RC):
+        fig, ax = plt.subplots(figsize=(7.2, 3.0))
+        if undesa:
+            ax.plot([y for y, _ in undesa], [v for _, v in undesa], "o--", color=MIGRANT, label=loc.t("series_undesa"))
+        if sermig:
+            ax.plot([y for y, _ in sermig], [v for _, v in sermig], "o-", color=CORRIDOR, lw=2, label=loc.t("series_sermig"))
+            y, v = sermig[-1]
+            ax.annotate(loc.num(v), (y, v), textcoords="offset points", xytext=(-4, 8), ha="right", color=CORRIDOR, fontweight="bold")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: loc.num(x)))
+        ax.set_ylabel(loc.t("persons"))
+        ax.set_ylim(bottom=0)
+        ax.legend(frameon=False, loc="upper left")
+        ax.grid(axis="y", color="#ddd", lw=0.6)
+        return _titled(_svg(fig, "trend"), "trend", title)
+
+
+def pyramid_chart(ages: Sequence[str], corridor: dict[tuple[str, str], float], natives: dict[tuple[str, str], float],
+                  loc: Locale, title: str, corridor_label: str) -> str:
+    """Age-sex pyramid: bars for corridor migrants, outline steps for natives (percent of each group)."""
+    with plt.rc_context(_RC):
+        fig, ax = plt.subplots(figsize=(7.2, 4.2))
+        y = list(range(len(ages)))
+        m = [-(corridor.get((a, "male")) or 0) for a in ages]
+        f = [corridor.get((a, "female")) or 0 for a in ages]
+        ax.barh(y, m, color=CORRIDOR, alpha=0.85, height=0.85, label=corridor_label)
+        ax.barh(y, f, color=CORRIDOR, alpha=0.55, height=0.85)
+        nm = [-(natives.get((a, "male")) or 0) for a in ages]
+        nf = [natives.get((a, "female")) or 0 for a in ages]
+        ax.step(nm, y, where="mid", color=NATIVE, lw=1.6, label=loc.t("natives"))
+        ax.step(nf, y, where="mid", color=NATIVE, lw=1.6)
+        ax.set_yticks(y, list(ages))
+        lim = max(max(map(abs, m + nm + f + nf)), 1) * 1.1
+        ax.set_xlim(-lim, lim)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: loc.num(abs(x), 0)))
+        ax.set_xlabel(loc.t("percent_of_group"))
+        ax.axvline(0, color="#444", lw=0.6)
+        ax.text(-lim * 0.97, len(ages) - 0.6, loc.t("men"), ha="left", fontweight="bold")
+        ax.text(lim * 0.97, len(ages) - 0.6, loc.t("women"), ha="right", fontweight="bold")
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
+        return _titled(_svg(fig, "pyramid"), "pyramid", title)
+
+
+def region_chart(values: Sequence[tuple[str, str, float]], highlight: str | None, loc: Locale, title: str) -> str:
+    """Horizontal bars by region (code, name, value), the highlighted region in another colour."""
+    with plt.rc_context(_RC):
+        rows = sorted(values, key=lambda r: r[2])
+        fig, ax = plt.subplots(figsize=(7.2, 0.26 * len(rows) + 0.8))
+        colors = [HIGHLIGHT if c == highlight else CORRIDOR for c, _, _ in rows]
+        bars = ax.barh([n for _, n, _ in rows], [v for _, _, v in rows], color=colors)
+        for b, (c, _, v) in zip(bars, rows):
+            ax.text(b.get_width(), b.get_y() + b.get_height() / 2, " " + loc.num(v), va="center", fontsize=8,
+                    fontweight="bold" if c == highlight else "normal")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: loc.num(x)))
+        ax.set_xlabel(loc.t("persons"))
+        ax.set_xlim(0, max(v for _, _, v in rows) * 1.18 if rows else 1)
+        return _titled(_svg(fig, "regions"), "regions", title)
+
+
+def gap_chart(items: Sequence[tuple[str, float | None, float | None, float | None, bool]], loc: Locale, title: str, chart_id: str) -> str:
+    """Gaps with 95% intervals: (label, estimate, low, high, suppressed); suppressed gaps are listed without a point."""
+    with plt.rc_context(_RC):
+        fig, ax = plt.subplots(figsize=(7.2, 0.34 * len(items) + 0.9))
+        y = list(range(len(items)))[::-1]
+        for yi, (label, est, lo, hi, sup) in zip(y, items):
+            if sup or est is None:
+                ax.text(0, yi, loc.t("suppressed"), va="center", ha="center", fontsize=7, color="#777")
+                continue
+            if lo is not None and hi is not None:
+                ax.plot([lo, hi], [yi, yi], color=CORRIDOR, lw=2)
+            ax.plot([est], [yi], "o", color=CORRIDOR)
+        ax.set_yticks(y, [i[0] for i in items])
+        ax.axvline(0, color="#444", lw=0.8)
+        ax.set_xlabel(loc.t("unit_pp"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: loc.signed(x, 0)))
+        ax.grid(axis="x", color="#eee", lw=0.6)
+        return _titled(_svg(fig, chart_id), chart_id, title)

@@ -1,0 +1,119 @@
+"""Messages and formatting of the profile in Spanish, French and English.
+
+Numbers and dates through Babel (CLDR locales es_CL, fr_FR, en_GB), country names through
+pycountry's ISO 3166-1 translations, region names from ISO 3166-2 (pycountry).
+"""
+
+from __future__ import annotations
+
+import gettext
+import math
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from corridor.errors import InputError
+from corridor.quality import render_label, render_suppression
+
+LANGS = ("es", "fr", "en")
+LOCALES = {"es": "es_CL", "fr": "fr_FR", "en": "en_GB"}
+_DIR = Path(__file__).resolve().parent / "locales"
+
+
+@cache
+def messages(lang: str) -> dict[str, str]:
+    """The profile's messages in ``lang``."""
+    check_lang(lang)
+    return yaml.safe_load((_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if supported, else an InputError."""
+    if lang not in LANGS:
+        raise InputError(f"language {lang!r} is not supported", hint="use --lang es, fr or en")
+    return lang
+
+
+@dataclass(frozen=True)
+class Locale:
+    """Formatting helpers bound to one language."""
+
+    lang: str
+
+    def t(self, key: str, **kw: Any) -> str:
+        """A message, formatted with ``kw``."""
+        text = messages(self.lang)[key]
+        return text.format(**kw) if kw else text
+
+    def num(self, x: float | None, digits: int = 0) -> str:
+        """A number with the language's separators; ``—`` for missing."""
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return "—"
+        fmt = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(x, format=fmt, locale=LOCALES[self.lang])
+
+    def signed(self, x: float | None, digits: int = 1) -> str:
+        """A number with an explicit sign (gaps)."""
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return "—"
+        x = round(x, digits)
+        s = self.num(abs(x), digits)
+        return ("+" if x > 0 else "−" if x < 0 else "") + s
+
+    def today(self, d: date | None = None) -> str:
+        """A date in the language's long format."""
+        return format_date(d or date.today(), format="long", locale=LOCALES[self.lang])
+
+    def country(self, iso3: str) -> str:
+        """A country's name in the language (ISO 3166-1 via pycountry)."""
+        return country_name(iso3, self.lang)
+
+    def region(self, code: str) -> str:
+        """A region's name (ISO 3166-2 via pycountry)."""
+        return region_name(code)
+
+    def quality(self, code: str | None) -> str:
+        """A quality label (corridor.quality's translations)."""
+        return render_label(code, self.lang)
+
+    def suppression(self, reason: str | None) -> str:
+        """Why a cell is suppressed."""
+        return render_suppression(reason, self.lang)
+
+
+@cache
+def country_name(iso3: str, lang: str) -> str:
+    """A country's common name in ``lang``; the code itself if unknown."""
+    import pycountry
+
+    c = pycountry.countries.get(alpha_3=iso3.upper())
+    if c is None:
+        return iso3
+    name = getattr(c, "common_name", None) or c.name
+    if lang == "en":
+        return name
+    try:
+        tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+    except OSError:
+        return name
+    return tr.gettext(name) if tr.gettext(name) != name else tr.gettext(c.name)
+
+
+_SHORT_REGIONS = {"CL-RM": "Metropolitana", "CL-LI": "O'Higgins", "CL-AI": "Aysén", "CL-MA": "Magallanes"}
+
+
+@cache
+def region_name(code: str) -> str:
+    """A region's name (ISO 3166-2; short official forms for four long Chilean names)."""
+    if code in _SHORT_REGIONS:
+        return _SHORT_REGIONS[code]
+    import pycountry
+
+    s = pycountry.subdivisions.get(code=code)
+    return s.name if s is not None else code

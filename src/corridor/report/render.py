@@ -1,0 +1,203 @@
+"""Render a :class:`~corridor.report.profile.Profile` as one self-contained HTML page (Jinja2, inline SVG)."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from corridor.report import charts
+from corridor.report.locale import Locale, messages
+from corridor.report.profile import Profile
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+AGES = ["0-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59",
+        "60-64", "65-69", "70-74", "75-79", "80+"]
+POPS = ("corridor", "migrants", "natives")
+
+
+def _version() -> str:
+    try:
+        return version("corridor")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def _env() -> Environment:
+    return Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def _one(profile: Profile, **match: Any) -> dict[str, Any] | None:
+    rows = profile.rows(**match)
+    return rows[0] if rows else None
+
+
+def _value(r: dict[str, Any] | None) -> float | None:
+    return None if r is None else r.get("estimate")
+
+
+class _Fmt:
+    """Cell formatting by unit, in one language."""
+
+    def __init__(self, loc: Locale) -> None:
+        self.loc = loc
+
+    def value(self, x: float | None, unit: str, gap: bool = False) -> str:
+        digits = {"percent": 1, "years": 1, "currency_month": 0, "persons": 0, "males_per_100_females": 1}.get(unit, 1)
+        if gap:
+            s = self.loc.signed(x, digits)
+            return s + (" " + self.loc.t("unit_pp") if unit == "percent" and x is not None else "")
+        s = self.loc.num(x, digits)
+        return s + ("%" if unit == "percent" and x is not None else "")
+
+    def cell(self, r: dict[str, Any] | None, unit: str, gap: bool = False) -> dict[str, Any]:
+        if r is None or r.get("status") != "ok":
+            return {"text": "…", "ci": "", "quality": "", "qclass": "na", "suppressed": False}
+        if r.get("suppressed"):
+            return {"text": "—", "ci": "", "quality": self.loc.suppression(r.get("suppression_reason")), "qclass": "suppressed",
+                    "suppressed": True}
+        ci = ""
+        if r.get("ci_low") is not None and r.get("ci_high") is not None:
+            digits = 0 if unit in ("currency_month", "persons") else 1
+            show = self.loc.signed if gap else self.loc.num
+            ci = f"[{show(r['ci_low'], digits)}; {show(r['ci_high'], digits)}]"
+        q = r.get("quality")
+        return {"text": self.value(r.get("estimate"), unit, gap), "ci": ci, "quality": self.loc.quality(q) if r.get("source_kind") == "survey" else "",
+                "qclass": (q or "none").replace("_", "-"), "suppressed": False}
+
+
+def _currency(iso3: str) -> str:
+    """The destination's currency (ISO 4217, from CLDR territory data)."""
+    import pycountry
+    from babel.numbers import get_territory_currencies
+
+    c = pycountry.countries.get(alpha_3=iso3)
+    found = get_territory_currencies(c.alpha_2) if c else []
+    return found[0] if found else ""
+
+
+def _survey_sections(profile: Profile, loc: Locale, fmt: _Fmt, o_name: str) -> list[dict[str, Any]]:
+    lv = messages(loc.lang)["levels"]
+    currency = _currency(profile.destination)
+    sections = []
+    for domain, key in (("migration", "sec_migration"), ("labour", "sec_labour"), ("health", "sec_health"), ("poverty", "sec_poverty")):
+        inds = [i for i in profile.catalogue.values() if i.source == "survey" and i.domain == domain]
+        lines, gaps, by_sex, regional = [], [], [], []
+        for ind in inds:
+            if ind.id in profile.unavailable:
+                continue
+            levels = list(ind.levels) or [None]
+            for level in levels:
+                label = ind.label(loc.lang) + (f": {lv.get(level, level)}" if level else "")
+                if ind.unit == "currency_month":
+                    label += f" ({currency}, {loc.t('unit_currency_month')})"
+                cells = {p: fmt.cell(_one(profile, indicator=ind.id, population=p, disaggregation="total", level=level), ind.unit)
+                         for p in POPS}
+                gap_row = _one(profile, indicator=ind.id, population="gap", disaggregation="total", level=level)
+                cells["gap"] = fmt.cell(gap_row, ind.unit, gap=True)
+                lines.append({"id": ind.id, "label": label, "cells": cells, "applies_natives": "natives" in ind.populations})
+                if ind.unit == "percent" and gap_row is not None and gap_row.get("status") == "ok":
+                    gaps.append((label, gap_row.get("estimate"), gap_row.get("ci_low"), gap_row.get("ci_high"), bool(gap_row.get("suppressed"))))
+                if "natives" in ind.populations and (domain == "labour" or ind.id == "income_poverty_rate" or ind.id == "uninsured_share"):
+                    for sex in ("male", "female"):
+                        c = {p: fmt.cell(_one(profile, indicator=ind.id, population=p, disaggregation="sex", disaggregation_value=sex,
+                                              level=level), ind.unit, gap=(p == "gap"))
+                             for p in ("corridor", "natives", "gap")}
+                        if level is None:
+                            by_sex.append({"label": f"{label} — {loc.t(sex)}", "cells": c})
+                if profile.highlight and "natives" in ind.populations and level is None:
+                    c = {p: fmt.cell(_one(profile, indicator=ind.id, population=p, disaggregation="region",
+                                          disaggregation_value=profile.highlight, level=level), ind.unit, gap=(p == "gap"))
+                         for p in ("corridor", "natives", "gap")}
+                    regional.append({"label": label, "cells": c})
+        chart = charts.gap_chart(gaps, loc, loc.t("chart_gaps", origin=o_name), f"gaps-{domain}") if gaps else ""
+        sections.append({"id": domain, "title": loc.t(key), "lines": lines, "gap_chart": chart, "by_sex": by_sex,
+                         "regional": regional})
+    return sections
+
+
+def render_html(profile: Profile, lang: str) -> str:
+    """The profile as one self-contained HTML page in ``lang``."""
+    loc = Locale(lang)
+    fmt = _Fmt(loc)
+    o_name, d_name = loc.country(profile.origin), loc.country(profile.destination)
+    year = profile.period
+    undesa = sorted((r["period"], r["estimate"]) for r in profile.rows(indicator="migrant_stock", population="corridor", disaggregation="total")
+                    if r["source"].startswith("UN DESA"))
+    sermig = sorted((r["period"], r["estimate"]) for r in profile.rows(indicator="migrant_stock", population="corridor", disaggregation="total")
+                    if not r["source"].startswith("UN DESA"))
+    stock = _value(_one(profile, indicator="migrant_stock", population="corridor", disaggregation="total", period=year)) if year else None
+    stock_all = _value(_one(profile, indicator="migrant_stock", population="migrants", disaggregation="total", period=year)) if year else None
+    hl = profile.highlight
+    hl_name = loc.region(hl) if hl else None
+    stock_region = _value(_one(profile, indicator="migrant_stock", population="corridor", disaggregation="region", disaggregation_value=hl)) if hl else None
+    share = _value(_one(profile, indicator="population_share", population="corridor", disaggregation="total", period=year))
+    med = {p: _value(_one(profile, indicator="median_age", population=p, disaggregation="total")) for p in POPS}
+    sexr = {p: _value(_one(profile, indicator="sex_ratio", population=p, disaggregation="total")) for p in POPS}
+    last_undesa = undesa[-1] if undesa else None
+
+    key = []
+    if stock is not None:
+        key.append({"id": "stock", "value": loc.num(stock), "label": loc.t("kf_stock", origin=o_name, destination=d_name, year=year)})
+    if stock_region is not None:
+        key.append({"id": "stock-region", "value": loc.num(stock_region), "label": loc.t("kf_region", region=hl_name, year=year)})
+    if share is not None:
+        key.append({"id": "share", "value": loc.num(share, 2) + "%", "label": loc.t("kf_share", destination=d_name)})
+    if stock and stock_all:
+        key.append({"id": "share-foreign", "value": loc.num(100 * stock / stock_all, 1) + "%", "label": loc.t("kf_share_foreign")})
+    if last_undesa:
+        key.append({"id": "undesa", "value": loc.num(last_undesa[1]), "label": loc.t("kf_undesa", origin=o_name, destination=d_name, year=last_undesa[0])})
+    if med["corridor"] is not None:
+        key.append({"id": "median-age", "value": loc.num(med["corridor"], 1), "label": loc.t("kf_median_age", natives=loc.num(med["natives"], 1))})
+    if sexr["corridor"] is not None:
+        key.append({"id": "sex-ratio", "value": loc.num(sexr["corridor"], 1), "label": loc.t("kf_sex_ratio", natives=loc.num(sexr["natives"], 1))})
+
+    trend_svg = charts.trend_chart(sermig, undesa, loc, loc.t("chart_trend", origin=o_name, destination=d_name)) if (sermig or undesa) else ""
+    region_rows = []
+    for r in profile.rows(indicator="migrant_stock", population="corridor", disaggregation="region"):
+        code = r["disaggregation_value"]
+        region_rows.append({"code": code, "name": loc.region(code), "stock": r["estimate"],
+                            "share_pop": _value(_one(profile, indicator="population_share", population="corridor", disaggregation="region", disaggregation_value=code)),
+                            "share_group": _value(_one(profile, indicator="regional_distribution", population="corridor", disaggregation="region", disaggregation_value=code))})
+    region_rows.sort(key=lambda r: -(r["stock"] or 0))
+    region_svg = charts.region_chart([(r["code"], r["name"], r["stock"] or 0) for r in region_rows], hl, loc,
+                                     loc.t("chart_regions", origin=o_name, destination=d_name, year=year)) if region_rows else ""
+    pyr = {p: {(r["disaggregation_value"], r["level"]): r["estimate"] for r in profile.rows(indicator="age_structure", population=p)}
+           for p in ("corridor", "natives")}
+    pyramid_svg = charts.pyramid_chart(AGES, pyr["corridor"], pyr["natives"], loc, loc.t("chart_pyramid", year=year, origin=o_name),
+                                       loc.t("corridor", origin=o_name)) if pyr["corridor"] else ""
+    who = []
+    for ind_id in ("migrant_stock", "sex_ratio", "median_age"):
+        ind = profile.catalogue.get(ind_id)
+        if ind is None:
+            continue
+        cells = {p: fmt.cell(_one(profile, indicator=ind_id, population=p, disaggregation="total", period=year), ind.unit) for p in POPS}
+        gap = _one(profile, indicator=ind_id, population="gap", disaggregation="total")
+        cells["gap"] = fmt.cell(gap, ind.unit, gap=True) if gap else {"text": "", "ci": "", "quality": "", "qclass": "na"}
+        who.append({"label": ind.label(lang), "cells": cells})
+    sections = _survey_sections(profile, loc, fmt, o_name)
+    unavailable = [{"label": profile.catalogue[i].label(lang), "text": loc.t("not_available", source=profile.survey_title, concepts=", ".join(c))}
+                   for i, c in profile.unavailable.items()]
+    scheme_text = loc.t(f"scheme_{profile.scheme}")
+    msgs = messages(lang)
+    sources = [{**s, "design": msgs["source_design"].get(s["id"], s["design"]) if s["id"] != "survey" or s.get("taylor") else s["design"],
+                "covers": msgs["source_covers"].get(s["id"], s["covers"])} for s in profile.sources]
+    definitions = [{"id": i.id, "name": i.label(lang), "definition": i.describe(lang), "standard": i.standard,
+                    "sdg": ", ".join(i.sdg), "sdg_note": i.sdg_note or ""} for i in profile.catalogue.values()]
+    src = {
+        "sermig": "INE/SERMIG, Estimación de personas extranjeras residentes habituales en Chile al 31.12.2022",
+        "undesa": "UN DESA, International Migrant Stock 2019",
+        "proj": "INE, Proyecciones de población (base 2017)",
+        "survey": (profile.survey_title or "") + (f" ({loc.t('synthetic_short').upper()})" if profile.survey_synthetic else ""),
+    }
+    ctx = {
+        "lang": lang, "t": loc.t, "loc": loc, "o": o_name, "d": d_name, "year": year, "key": key, "trend_svg": trend_svg, "region_svg": region_svg,
+        "pyramid_svg": pyramid_svg, "region_rows": region_rows, "hl": hl, "hl_name": hl_name, "who": who, "sections": sections,
+        "unavailable": unavailable, "scheme_text": scheme_text, "definitions": definitions, "sources": sources, "src": src,
+        "synthetic": profile.survey_synthetic, "min_n": profile.min_n, "version": _version(), "today": loc.today(),
+        "scans": profile.scans, "sermig_rows": sermig, "undesa_rows": undesa,
+    }
+    return _env().get_template("profile.html.j2").render(**ctx)
