@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 import corridor as cr
-from conftest import shared_file
+from shared_data import shared_file
 
 RTOL = 1e-8
 # R's svyciprop(method="logit") takes its point estimate from a glm fit that stops at a deviance

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from corridor.errors import EstimationError
 from corridor.estimation import taylor
-from corridor.estimation.structure import Structure, codes
+from corridor.estimation.structure import Structure, codes, factorize
 
 
 def groupings(by: str | Sequence[Any]) -> list[tuple[str, ...]]:
@@ -63,13 +63,13 @@ def domain_df(pairs: taylor.Pairs, structure: Structure, element: bool, K: int) 
     sel = pairs.present
     out, grp = pairs.out[sel], pairs.group[sel]
     h = stage.stratum[grp]
-    strata = np.unique(out * (len(stage.n) + 1) + h)
+    strata = factorize(out * (len(stage.n) + 1) + h, K * (len(stage.n) + 1))[0]
     n_strata = np.bincount(strata // (len(stage.n) + 1), minlength=K)
     if element:
         n_psu = np.bincount(out, weights=pairs.rows[sel], minlength=K)
     else:
         u = stage.unit[grp]
-        units = np.unique(out * (len(stage.unit_stratum) + 1) + u)
+        units = factorize(out * (len(stage.unit_stratum) + 1) + u, K * (len(stage.unit_stratum) + 1))[0]
         n_psu = np.bincount(units // (len(stage.unit_stratum) + 1), minlength=K)
     return (n_psu - n_strata).astype(float)
 

@@ -111,24 +111,21 @@ def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, w
     req = est.req
     below = (x <= qhat) & sel
     if structure is not None:
-        ng = len(x)
-        sums = np.column_stack([w * below, w * sel])
-        counts = sel.astype(float)[:, None]
-        S1, S0 = sums[:, 0].sum(), sums[:, 1].sum()
-        m = S1 / S0
-        z = (sums[:, 0] - m * sums[:, 1]) / S0
-        group = np.flatnonzero(sel) if element else np.arange(ng)
-        pairs = taylor.Pairs(
-            out=np.zeros(len(group), dtype=np.int64), group=group, z=z[group],
-            present=counts[group, 0] > 0, rows=counts[group, 0],
-        )
+        # rows outside the domain contribute zeros: only the domain's rows are needed
+        group = np.flatnonzero(sel)
+        s1 = w[group] * below[group]
+        s0 = w[group]
+        m = s1.sum() / s0.sum()
+        z = (s1 - m * s0) / s0.sum()
+        ones = np.ones(len(group))
+        pairs = taylor.Pairs(out=np.zeros(len(group), dtype=np.int64), group=group, z=z, present=ones > 0, rows=ones)
         if element:
             var = taylor.variance_elements(pairs, structure, est.taylor, 1, np.zeros(len(group)))[0]
         elif est.conv is not None:
             factors, scale, rscales = replicates.conversion_factors(est.conv, structure)
-            unit = structure.stages[0].unit
-            u1 = np.bincount(unit, weights=sums[:, 0], minlength=factors.shape[0])
-            u0 = np.bincount(unit, weights=sums[:, 1], minlength=factors.shape[0])
+            unit = structure.stages[0].unit[group]
+            u1 = np.bincount(unit, weights=s1, minlength=factors.shape[0])
+            u0 = np.bincount(unit, weights=s0, minlength=factors.shape[0])
             reps = (u1 @ factors) / (u0 @ factors)
             var = replicates.replicate_variance(np.array([m]), reps[None, :], scale, rscales, est.conv.mse)[0]
         else:

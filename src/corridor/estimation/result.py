@@ -97,6 +97,8 @@ class Estimates:
             raise EstimationError(f"unknown comparison {kind!r}", hint="use 'difference' or 'ratio'")
         rows = self.table.to_pylist()
         others = [c for c in self.by if c != by]
+        if "grouping" in self.table.column_names:
+            others = ["grouping", *others]
         key_cols = [*others, "estimand", "variable", "level", "prob"]
         index_b = {tuple(r[c] for c in key_cols): i for i, r in enumerate(rows) if r[by] == b}
         out_rows: list[dict[str, Any]] = []
@@ -131,7 +133,7 @@ class Estimates:
             raise EstimationError(f"no rows with {by} == {a!r} match rows with {by} == {b!r}")
         table = pa.Table.from_pylist(out_rows)
         return Estimates(table=table, design=self.design, design_df=self.design_df, level=self.level,
-                         by=tuple(others), n_rows=self.n_rows, engine=self.engine)
+                         by=tuple(c for c in others if c != "grouping"), n_rows=self.n_rows, engine=self.engine)
 
 
 def format_table(table: pa.Table, *, max_rows: int = 50, digits: int = 6) -> str:

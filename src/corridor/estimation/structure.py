@@ -37,14 +37,42 @@ def codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     return np.asarray(column_numpy(enc.indices), dtype=np.int64), enc.dictionary
 
 
+_DIRECT_BOUND = 20_000_000
+
+
+def factorize(key: np.ndarray, bound: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of non-negative integer keys and each key's rank among them.
+
+    Keys below a moderate bound are ranked with a presence table in linear time; larger ones
+    fall back to sorting.
+    """
+    key = np.asarray(key, dtype=np.int64)
+    if bound is None:
+        bound = int(key.max()) + 1 if key.size else 0
+    if bound <= _DIRECT_BOUND:
+        present = np.zeros(bound, dtype=bool)
+        present[key] = True
+        rank = np.cumsum(present, dtype=np.int64) - 1
+        return np.flatnonzero(present), rank[key]
+    uniq, inv = np.unique(key, return_inverse=True)
+    return uniq, inv.reshape(-1).astype(np.int64)
+
+
 def combine(*parts: np.ndarray) -> np.ndarray:
-    """Dense codes of the combination of several code arrays."""
+    """Dense codes of the combination of several non-negative code arrays (mixed-radix keys)."""
     if not parts:
         raise ValueError("nothing to combine")
-    if len(parts) == 1:
-        return np.unique(parts[0], return_inverse=True)[1].astype(np.int64)
-    stacked = np.stack(parts, axis=1)
-    return np.unique(stacked, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    key = np.zeros(len(parts[0]), dtype=np.int64)
+    bound = 1
+    for part in parts:
+        part = np.asarray(part, dtype=np.int64)
+        radix = int(part.max()) + 1 if part.size else 1
+        if bound * radix >= 2**62:
+            key = factorize(key, bound)[1]
+            bound = int(key.max()) + 1 if key.size else 1
+        key = key * radix + part
+        bound *= radix
+    return factorize(key, bound)[1]
 
 
 @dataclass
@@ -178,9 +206,11 @@ def build_structure(table: pa.Table, design: Design, *, element_psu: bool) -> St
 
 
 def _check_nested(unit: np.ndarray, stratum: np.ndarray, table: pa.Table, design: Design) -> None:
-    pairs = np.unique(np.stack([unit, stratum], axis=1), axis=0)
-    per_unit = np.bincount(pairs[:, 0])
-    if (per_unit > 1).any():
+    seen = np.full(int(unit.max()) + 1 if unit.size else 0, -1, dtype=np.int64)
+    seen[unit] = stratum
+    if (seen[unit] != stratum).any():
+        pairs = np.unique(unit * (int(stratum.max()) + 1) + stratum)
+        per_unit = np.bincount(pairs // (int(stratum.max()) + 1))
         bad = int(np.flatnonzero(per_unit > 1)[0])
         g = int(np.flatnonzero(unit == bad)[0])
         psu = table[design.ids[0]][g].as_py()

@@ -16,7 +16,7 @@ import numpy as np
 
 from corridor.design import Design
 from corridor.errors import LonelyPSUError
-from corridor.estimation.structure import Stage, Structure
+from corridor.estimation.structure import Stage, Structure, factorize
 
 _CERTAINTY = 1e-7
 
@@ -100,14 +100,14 @@ def _scaled_sum(key_out: np.ndarray, parent: np.ndarray, contrib: np.ndarray, na
     """Sum stratum contributions per output, rescaling for 'average' strata within each parent."""
     if not na.any():
         return np.bincount(key_out, weights=contrib, minlength=n_out)
-    pk = np.unique(np.stack([key_out, parent], axis=1), axis=0, return_inverse=True)
-    keys, inv = pk[0], pk[1].reshape(-1)
+    n_parent = int(parent.max()) + 1 if parent.size else 1
+    keys, inv = factorize(key_out * n_parent + parent)
     nstrat = np.bincount(inv, minlength=len(keys)).astype(float)
     nok = np.bincount(inv, weights=(~na).astype(float), minlength=len(keys))
     ok_sum = np.bincount(inv, weights=np.where(na, 0.0, contrib), minlength=len(keys))
     with np.errstate(invalid="ignore", divide="ignore"):
         per_parent = ok_sum * nstrat / nok
-    return np.bincount(keys[:, 0], weights=per_parent, minlength=n_out)
+    return np.bincount(keys // n_parent, weights=per_parent, minlength=n_out)
 
 
 def variance_clustered(pairs: Pairs, structure: Structure, design: Design, n_out: int) -> np.ndarray:
@@ -120,7 +120,7 @@ def variance_clustered(pairs: Pairs, structure: Structure, design: Design, n_out
         unit = stage.unit[pairs.group]
         n_units = len(stage.unit_stratum)
         key = pairs.out * n_units + unit
-        ukeys, inv = np.unique(key, return_inverse=True)
+        ukeys, inv = factorize(key, n_out * n_units)
         ztot = np.bincount(inv, weights=pairs.z, minlength=len(ukeys))
         pres = np.bincount(inv, weights=pairs.present.astype(float), minlength=len(ukeys)) > 0
         ukeys, ztot = ukeys[pres], ztot[pres]
@@ -128,7 +128,7 @@ def variance_clustered(pairs: Pairs, structure: Structure, design: Design, n_out
         u_h = stage.unit_stratum[u_unit]
         n_strata = len(stage.n)
         hkey = u_out * n_strata + u_h
-        hkeys, hinv = np.unique(hkey, return_inverse=True)
+        hkeys, hinv = factorize(hkey, n_out * n_strata)
         total = np.bincount(hinv, weights=ztot, minlength=len(hkeys))
         m = np.bincount(hinv, minlength=len(hkeys)).astype(float)
         h_of = hkeys % n_strata
@@ -163,7 +163,7 @@ def variance_elements(
     n_strata = len(stage.n)
     m_rows = pairs.rows
     key = pairs.out * n_strata + h
-    keys, inv = np.unique(key, return_inverse=True)
+    keys, inv = factorize(key, n_out * n_strata)
     total = np.bincount(inv, weights=pairs.z, minlength=len(keys))
     m = np.bincount(inv, weights=m_rows, minlength=len(keys))
     h_of = keys % n_strata

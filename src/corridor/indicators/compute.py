@@ -115,15 +115,22 @@ def _estimate_all(source: SurveySource, origin: str, usable: list[Indicator], re
     linear = [_estimand(i) for i in usable if i.type != "median"]
     medians = [_estimand(i) for i in usable if i.type == "median"]
     by_id = {i.id: i for i in usable}
-    for d in [None, *dis]:
-        dims = [d] if d else []
-        if linear:
-            rows += _linear(frame, source, linear, dims, by_id, base, eng)
-        if medians:
-            rows += _medians(frame, source, medians, dims, by_id, base, eng)
-        if counts:
+    groups = [[], *([d] for d in dis)]
+    # every disaggregation of a population split comes from one grouped scan
+    if linear:
+        rows += _linear(frame, source, linear, groups, by_id, base, eng)
+    if medians:
+        rows += _medians(frame, source, medians, groups, by_id, base, eng)
+    if counts:
+        for dims in groups:
             _attach_counts(rows, _case_counts(frame, usable, dims, eng), dims)
     return rows
+
+
+def _dims(r: dict[str, Any]) -> list[str]:
+    """The disaggregation variables of a result row (its grouping without the population split)."""
+    grouping = r.get("grouping")
+    return grouping.split(",")[1:] if grouping else []
 
 
 def _case_counts(frame: nw.LazyFrame, inds: list[Indicator], dims: list[str], eng: Engine) -> dict[tuple, int]:
@@ -251,54 +258,62 @@ def _row(ind: Indicator, population: str, r: dict[str, Any], dims: list[str], ba
     return out
 
 
-def _linear(frame: nw.LazyFrame, source: SurveySource, ests: list[Any], dims: list[str],
+def _linear(frame: nw.LazyFrame, source: SurveySource, ests: list[Any], groups: list[list[str]],
             by_id: dict[str, Indicator], base: dict[str, Any], eng: Engine) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    res = estimate(frame, source.design, ests, by=[_POP, *dims], na="drop", covariance=True, deff=True, engine=eng)
+    res = estimate(frame, source.design, ests, by=[[_POP, *g] for g in groups], na="drop", covariance=True,
+                   deff=True, engine=eng)
     for r in res.table.to_pylist():
         pop = _SPLIT_LABEL.get(r[_POP])
         ind = _ind_of(r["variable"], by_id)
+        dims = _dims(r)
         if pop is None or _skip(ind, pop, dims, r):
             continue
         rows.append(_row(ind, pop, r, dims, base))
     gaps = res.compare(_POP, "corridor", "native")
     for r in gaps.table.to_pylist():
         ind = _ind_of(r["variable"], by_id)
+        dims = _dims(r)
         if "natives" in ind.populations and not _skip(ind, "gap", dims, r):
             rows.append(_row(ind, "gap", r, dims, base))
-    allm = estimate(frame, source.design, ests, by=["migrant_split", *dims], na="drop", deff=True, engine=eng)
+    allm = estimate(frame, source.design, ests, by=[["migrant_split", *g] for g in groups], na="drop", deff=True,
+                    engine=eng)
     for r in allm.table.to_pylist():
         ind = _ind_of(r["variable"], by_id)
+        dims = _dims(r)
         if r["migrant_split"] == "migrant" and not _skip(ind, "migrants", dims, r):
             rows.append(_row(ind, "migrants", r, dims, base))
     return rows
 
 
-def _medians(frame: nw.LazyFrame, source: SurveySource, ests: list[Any], dims: list[str],
+def _medians(frame: nw.LazyFrame, source: SurveySource, ests: list[Any], groups: list[list[str]],
              by_id: dict[str, Indicator], base: dict[str, Any], eng: Engine) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    res = estimate(frame, source.design, ests, by=[_POP, *dims], na="drop", engine=eng)
+    res = estimate(frame, source.design, ests, by=[[_POP, *g] for g in groups], na="drop", engine=eng)
     cells: dict[tuple, dict[str, dict[str, Any]]] = {}
     for r in res.table.to_pylist():
         pop = _SPLIT_LABEL.get(r[_POP])
         ind = _ind_of(r["variable"], by_id)
+        dims = _dims(r)
         if pop is None or _skip(ind, pop, dims, r):
             continue
         rows.append(_row(ind, pop, r, dims, base))
-        cells.setdefault((r["variable"], *(r[d] for d in dims)), {})[pop] = r
+        cells.setdefault((r["variable"], tuple(dims), *(r[d] for d in dims)), {})[pop] = r
     for key, pair in cells.items():
         if "corridor" in pair and "natives" in pair:
             a, b = pair["corridor"], pair["natives"]
             ind = _ind_of(key[0], by_id)
+            dims = list(key[1])
             est = None if a["estimate"] is None or b["estimate"] is None else a["estimate"] - b["estimate"]
             g = {**a, "estimand": "difference", "estimate": est, "se": None, "ci_low": None, "ci_high": None,
                  "cv": None, "df": None, "deff": None, "n": (a["n"] or 0) + (b["n"] or 0)}
             row = _row(ind, "gap", g, dims, base)
             row["note"] = "difference of medians; no standard error (quantiles have no covariance in the engine)"
             rows.append(row)
-    allm = estimate(frame, source.design, ests, by=["migrant_split", *dims], na="drop", engine=eng)
+    allm = estimate(frame, source.design, ests, by=[["migrant_split", *g] for g in groups], na="drop", engine=eng)
     for r in allm.table.to_pylist():
         ind = _ind_of(r["variable"], by_id)
+        dims = _dims(r)
         if r["migrant_split"] == "migrant" and not _skip(ind, "migrants", dims, r):
             rows.append(_row(ind, "migrants", r, dims, base))
     return rows
