@@ -6,6 +6,7 @@ P22: svytotal(~enroll, as.svrepdesign(dstrat, type="JKn")) = 3687178, SE 114641.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import corridor as cr
@@ -44,3 +45,20 @@ def test_jk1_refuses_a_stratified_design() -> None:
     design = cr.Design(strata="stype", weights="pw", ids="snum").replicates("JK1")
     with pytest.raises(cr.errors.DesignError, match="JKn"):
         cr.estimate(DATA / "apistrat.csv", design, cr.Total("enroll"))
+
+
+def test_bootstrap_does_not_depend_on_the_order_of_rows() -> None:
+    import pyarrow.csv as pacsv
+
+    tbl = pacsv.read_csv(DATA / "apiclus1.csv")
+    shuffled = tbl.take(np.random.default_rng(3).permutation(tbl.num_rows))
+    design = cr.Design(ids="dnum", weights="pw", fpc="fpc").replicates("bootstrap", replicates=50, seed=11)
+    a = cr.estimate(tbl, design, cr.Mean("api00")).to_pylist()[0]["se"]
+    b = cr.estimate(shuffled, design, cr.Mean("api00")).to_pylist()[0]["se"]
+    assert a == pytest.approx(b, rel=1e-12)
+
+
+def test_dotted_column_names_as_domains_and_levels() -> None:
+    design = cr.Design(ids="dnum", weights="pw", fpc="fpc")
+    rows = cr.estimate(DATA / "apiclus1.csv", design, cr.Proportion("sch.wide"), by="yr.rnd").to_pylist()
+    assert {(r["yr.rnd"], r["level"]) for r in rows} == {("No", "No"), ("No", "Yes"), ("Yes", "No"), ("Yes", "Yes")}

@@ -84,8 +84,17 @@ class DuckDBEngine:
 
     def aggregate(self, frame: nw.LazyFrame, keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table:
         """One grouped scan: ``GROUP BY keys`` computing ``aggs``; a single row when ``keys`` is empty."""
-        query = frame.group_by(*keys).agg(*aggs) if keys else frame.select(*aggs)
-        return self.collect(query)
+        if not keys:
+            return self.collect(frame.select(*aggs))
+        # Narwhals' DuckDB backend does not quote group keys, so names such as "sch.wide" are
+        # grouped under plain aliases and renamed back.
+        alias = {k: (k if k.isidentifier() else f"__key{i}") for i, k in enumerate(keys)}
+        renamed = [k for k in keys if alias[k] != k]
+        if renamed:
+            frame = frame.with_columns(*[nw.col(k).alias(alias[k]) for k in renamed])
+        table = self.collect(frame.group_by(*[alias[k] for k in keys]).agg(*aggs))
+        back = {a: k for k, a in alias.items()}
+        return table.rename_columns([back.get(c, c) for c in table.column_names]) if renamed else table
 
     def iter_batches(self, frame: nw.LazyFrame, batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
         """Stream a (possibly large) lazy frame as Arrow record batches."""

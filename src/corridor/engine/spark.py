@@ -16,13 +16,14 @@ Two gaps between Narwhals and Spark are closed here, and only here:
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
-import io
 import os
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,7 @@ class SparkEngine:
             notebook or of a ``spark-submit`` job). Used as it is.
         master: master URL of a session created here (default ``local[2]``);
             ignored when ``session`` is given. If the process already has an
-            active session, Spark returns that one instead.
+            active session, that one is used, with its own settings.
         config: extra Spark settings for a session created here, e.g.
             ``{"spark.driver.memory": "8g"}``; they override corridor's
             defaults (few shuffle partitions, UTC time zone, Arrow transfers).
@@ -149,8 +150,7 @@ class SparkEngine:
         if name.endswith((".zst", ".zstd", ".xz", ".zip")):
             raise UnsupportedError(
                 f"the Spark engine cannot read compressed {Path(name).suffix} files ({path})",
-                hint="decompress it, recompress it with gzip, or convert it to Parquet "
-                "(corridor sources convert) and give that file",
+                hint="decompress it, or recompress it with gzip (.csv.gz), or convert it to Parquet",
             )
         if not is_uri:
             local = Path(path.removeprefix("file://"))
@@ -165,7 +165,7 @@ class SparkEngine:
                 return _read_csv(reader, path, None if is_uri else Path(path))
             if name.endswith(_PARQUET_SUFFIXES) or is_uri or Path(path).is_dir():
                 return reader.parquet(path)
-        except Exception as exc:  # noqa: BLE001 - Spark raises many unrelated types for unreadable files
+        except Exception as exc:
             if isinstance(exc, UnsupportedError | SourceError):
                 raise
             raise SourceError(f"cannot read {path}: {_first_line(exc)}") from exc
@@ -177,12 +177,18 @@ class SparkEngine:
 
     # ---- scans -----------------------------------------------------------------------------------
     def aggregate(self, frame: nw.LazyFrame, keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table:
-        """One grouped scan: ``GROUP BY keys`` computing ``aggs``; a single row when ``keys`` is empty."""
+        """One grouped scan: ``GROUP BY keys`` computing ``aggs``; a single row when ``keys`` is empty.
+
+        Groups come back sorted by their keys (nulls last).
+        """
         schema = frame.collect_schema()
         aggs = [_sum_booleans_as_integers(a, schema) for a in aggs]
         with _spark_errors():
             query = frame.group_by(*keys).agg(*aggs) if keys else frame.select(*aggs)
-        return self.collect(query)
+        table = self.collect(query)
+        # Spark returns groups in an order that depends on partitioning; sorted keys make every
+        # result (e.g. the PSU order a seeded bootstrap draws in) independent of the cluster.
+        return table.sort_by([(k, "ascending") for k in keys]) if keys else table
 
     def collect(self, frame: nw.LazyFrame) -> pa.Table:
         """Run a lazy query (one Spark job) and return its result as Arrow on the driver."""
@@ -198,12 +204,16 @@ class SparkEngine:
         """
         self.scans += 1
         native = frame.to_native()
+        names = list(native.columns)
         limit = max(1, int(batch_size))
         with _spark_errors():
-            encoded = native.mapInArrow(_ipc_encoder(limit), "ipc binary")
+            # mapInArrow resolves columns by name and fails on dotted names: send positional names.
+            plain = native.toDF(*[f"c{i}" for i in range(len(names))])
+            encoded = plain.mapInArrow(_ipc_encoder(limit), "ipc binary")
             for row in encoded.toLocalIterator(prefetchPartitions=True):
                 with pa.ipc.open_stream(row[0]) as reader:
-                    yield from reader
+                    for batch in reader:
+                        yield batch.rename_columns(names)
 
 
 # ---- sessions ------------------------------------------------------------------------------------
@@ -217,6 +227,9 @@ def _create_session(master: str, config: dict[str, str]) -> SparkSession:
             hint="install a Java runtime (Debian/Ubuntu: apt-get install openjdk-17-jre-headless) "
             "or set JAVA_HOME",
         )
+    active = SparkSession.getActiveSession()
+    if active is not None:  # the process's own session, used as it is (its settings are its owner's)
+        return active
     if master.startswith("local"):
         # Python workers of a local session run this interpreter, which has pyarrow (mapInArrow
         # needs it); PySpark reads the worker's interpreter from this variable only.
@@ -226,7 +239,7 @@ def _create_session(master: str, config: dict[str, str]) -> SparkSession:
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
-    except Exception as exc:  # noqa: BLE001 - a JVM that does not start raises PySpark runtime errors
+    except Exception as exc:
         raise UnsupportedError(
             f"could not start a Spark session with master {master!r}: {_first_line(exc)}",
             hint="check that Java 17+ is installed and the master URL is reachable "
@@ -280,7 +293,7 @@ def _delimiter(path: str, local: Path | None) -> str:
         return "\t"
     if local is None:
         return ","
-    opener = gzip.open if name.endswith(".gz") else open
+    opener = gzip.open if name.endswith(".gz") else bz2.open if name.endswith(".bz2") else open
     with opener(local, "rt", encoding="utf-8", errors="replace", newline="") as fh:  # type: ignore[operator]
         head = fh.readline()
     try:
@@ -380,7 +393,7 @@ if SparkLikeLazyFrame is not None:
         """Narwhals' Spark frame, with column names quoted wherever it hands them to Spark."""
 
         @property
-        def _F(self) -> Any:  # noqa: N802 - the name Narwhals uses
+        def _F(self) -> Any:
             return _QuotingFunctions(super()._F)
 
         def simple_select(self, *column_names: str) -> Any:
@@ -439,35 +452,30 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-class _spark_errors:  # noqa: N801 - used as a context manager
+@contextmanager
+def _spark_errors() -> Iterator[None]:
     """Turn Spark's complaints about the data or the query into corridor errors.
 
     Analysis errors (a type Spark cannot aggregate, a column it cannot resolve)
     and values that do not convert are the user's to fix; anything else (a lost
     executor, a JVM out of memory) propagates unchanged.
     """
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None:
-            return False
+    try:
+        yield
+    except Exception as exc:
         names = {c.__name__ for c in type(exc).__mro__}
         module = type(exc).__module__
         if module.startswith("narwhals") and "ColumnNotFoundError" in names:
             raise ColumnNotFoundError(_first_line(exc)) from exc
-        if not module.startswith("pyspark"):
-            return False
-        text = str(exc)
-        if "CAST_INVALID_INPUT" in text or names & {"NumberFormatException", "ArithmeticException"}:
-            raise InputError(
-                f"a column has values of the wrong type: {_first_line(exc)}",
-                hint="check the column holds numbers only, or fix the file's types",
-            ) from exc
-        if "AnalysisException" in names:
-            raise InputError(f"the Spark engine could not run the query: {_first_line(exc)}") from exc
-        return False
+        if module.startswith("pyspark"):
+            if "CAST_INVALID_INPUT" in str(exc) or names & {"NumberFormatException", "ArithmeticException"}:
+                raise InputError(
+                    f"a column has values of the wrong type: {_first_line(exc)}",
+                    hint="check the column holds numbers only, or fix the file's types",
+                ) from exc
+            if "AnalysisException" in names:
+                raise InputError(f"the Spark engine could not run the query: {_first_line(exc)}") from exc
+        raise
 
 
 __all__ = ["SparkEngine"]

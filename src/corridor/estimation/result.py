@@ -138,7 +138,7 @@ class Estimates:
 
 def format_table(table: pa.Table, *, max_rows: int = 50, digits: int = 6) -> str:
     """A plain-text rendering of a result table for terminals."""
-    cols = [c for c in table.column_names if not (table[c].null_count == table.num_rows and c in ("level", "prob", "deff", "flag"))]
+    cols = [c for c in table.column_names if not (table[c].null_count == table.num_rows and c in ("level", "prob", "deff", "flag", "n_cases"))]
     rows = table.select(cols).slice(0, max_rows).to_pylist()
 
     def fmt(v: Any) -> str:

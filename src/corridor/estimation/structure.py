@@ -28,13 +28,20 @@ def column_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 
 def codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Dense integer codes of a key column (nulls get a code too) and the distinct values."""
+    """Dense integer codes of a key column in sorted order of its values (nulls last), and the values.
+
+    Sorted codes make everything downstream (replicate factors, bootstrap draws) independent of
+    the order in which an engine returns its groups.
+    """
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     enc = pc.dictionary_encode(column, null_encoding="encode")
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks() if enc.num_chunks != 1 else enc.chunk(0)
-        if isinstance(enc, pa.ChunkedArray):  # pragma: no cover - pyarrow versions differ
-            enc = enc.chunk(0)
-    return np.asarray(column_numpy(enc.indices), dtype=np.int64), enc.dictionary
+    values = enc.dictionary
+    order = np.asarray(column_numpy(pc.array_sort_indices(values, null_placement="at_end")), dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    indices = np.asarray(column_numpy(enc.indices), dtype=np.int64)
+    return rank[indices], values.take(pa.array(order))
 
 
 _DIRECT_BOUND = 20_000_000
