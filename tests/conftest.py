@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
 import pytest
 
 from shared_data import SHARED, shared_file  # noqa: F401  (re-exported for test modules)
@@ -9,3 +13,32 @@ from shared_data import SHARED, shared_file  # noqa: F401  (re-exported for test
 def engine(request: pytest.FixtureRequest) -> str:
     """The engine every engine-parametrised test runs on."""
     return request.param
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh in-memory DuckDB connection."""
+    c = duckdb.connect()
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The shared real-data folder (``../shared/data`` beside the clone, or ``$CORRIDOR_SHARED/data``)."""
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def datasets() -> Path:
+    """The datasets shipped inside the package."""
+    return ROOT / "src" / "corridor" / "datasets"
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    """Small files written to follow public codebooks (see tests/harmonize/fixtures/README)."""
+    return ROOT / "tests" / "harmonize" / "fixtures"
