@@ -122,3 +122,54 @@ def gap_chart(items: Sequence[tuple[str, float | None, float | None, float | Non
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: loc.signed(x, 0)))
         ax.grid(axis="x", color="#eee", lw=0.6)
         return _titled(_svg(fig, chart_id), chart_id, title)
+
+
+def ratio_chart(items: Sequence[tuple[str, float | None, float | None, float | None, str]], loc: Locale, title: str,
+                axis_label: str, chart_id: str = "rate-ratios") -> str:
+    """Rate ratios with 95% intervals on a log axis: (label, ratio, low, high, note); a row without a ratio shows its note."""
+    with plt.rc_context(_RC):
+        fig, ax = plt.subplots(figsize=(7.2, 0.3 * len(items) + 0.9))
+        y = list(range(len(items)))[::-1]
+        shown = [v for _, est, lo, hi, _ in items if est is not None for v in (est, lo, hi) if v is not None and v > 0]
+        lo_lim, hi_lim = (min(shown + [0.5]) / 1.3, max(shown + [2.0]) * 1.3)
+        ax.set_xscale("log")
+        ax.set_xlim(lo_lim, hi_lim)
+        for yi, (_label, est, lo, hi, note) in zip(y, items):
+            if est is None:
+                ax.text(lo_lim * 1.05, yi, note, va="center", ha="left", fontsize=7, color="#777")
+                continue
+            if lo is not None and hi is not None:
+                ax.plot([lo, hi], [yi, yi], color=CORRIDOR, lw=2)
+            ax.plot([est], [yi], "o", color=CORRIDOR)
+            ax.text(hi if hi is not None else est, yi, "  " + loc.num(est, 2), va="center", fontsize=7)
+        ax.set_yticks(y, [i[0] for i in items])
+        ax.set_ylim(-0.7, len(items) - 0.3)
+        ax.axvline(1.0, color="#444", lw=0.8)
+        ticks = [t for t in (0.25, 0.5, 1, 2, 4, 8, 16) if lo_lim <= t <= hi_lim]
+        ax.set_xticks(ticks)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: loc.num(x, 2 if x < 1 else 0)))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda x, _: ""))
+        ax.set_xlabel(axis_label)
+        ax.grid(axis="x", color="#eee", lw=0.6)
+        return _titled(_svg(fig, chart_id), chart_id, title)
+
+
+def flows_chart(items: Sequence[tuple[str, float, float | None, float | None]], loc: Locale, title: str,
+                chart_id: str = "flows") -> str:
+    """Estimated flows by period (label, flow, low, high) as bars with 95% interval whiskers."""
+    with plt.rc_context(_RC):
+        fig, ax = plt.subplots(figsize=(7.2, 2.4))
+        x = list(range(len(items)))
+        flows = [f for _, f, _, _ in items]
+        ax.bar(x, flows, color=CORRIDOR, alpha=0.8, width=0.6)
+        lows = [f - (lo if lo is not None else f) for _, f, lo, _ in items]
+        highs = [(hi if hi is not None else f) - f for _, f, _, hi in items]
+        ax.errorbar(x, flows, yerr=[lows, highs], fmt="none", ecolor="#333", capsize=4, lw=1.2)
+        for xi, f, hi in zip(x, flows, highs):
+            ax.annotate(loc.num(f), (xi, f + hi), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=7)
+        ax.set_xticks(x, [label for label, _, _, _ in items])
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: loc.num(v)))
+        ax.set_ylabel(loc.t("persons"))
+        ax.set_ylim(bottom=0)
+        ax.grid(axis="y", color="#ddd", lw=0.6)
+        return _titled(_svg(fig, chart_id), chart_id, title)

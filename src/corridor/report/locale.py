@@ -117,3 +117,15 @@ def region_name(code: str) -> str:
 
     s = pycountry.subdivisions.get(code=code)
     return s.name if s is not None else code
+
+
+def extra_label(indicator: str, lang: str) -> str:
+    """Name of a disease-burden or flows indicator (``notification_rate_hiv``...) in ``lang``; the id if unknown."""
+    msgs = messages(lang)
+    names, diseases = msgs.get("indicator_names", {}), msgs.get("diseases", {})
+    for stem in sorted(names, key=len, reverse=True):
+        if indicator == stem:
+            return names[stem]
+        if indicator.startswith(stem + "_") and indicator[len(stem) + 1:] in diseases:
+            return f"{names[stem]}{msgs.get('label_sep', ': ')}{diseases[indicator[len(stem) + 1:]]}"
+    return indicator

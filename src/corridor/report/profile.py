@@ -19,7 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from corridor.engine import Engine, get_engine
-from corridor.errors import InputError
+from corridor.errors import CorridorError, InputError
 from corridor.indicators import (
     Indicator,
     compute_aggregates,
@@ -29,7 +29,8 @@ from corridor.indicators import (
     load_survey,
 )
 from corridor.indicators.table import to_table
-from corridor.report.locale import check_lang
+from corridor.report import burden, flows_section
+from corridor.report.locale import check_lang, extra_label
 
 Progress = Callable[[str], None]
 SCHEMES = ("chile", "eclac_2023")
@@ -130,18 +131,47 @@ def build_profile(
     say(f"estimating survey indicators with their standard errors ({survey.title})")
     res = compute_survey(survey, origin, destination, indicators=list(catalogue.values()), scheme=scheme, min_n=min_n,
                          engine=eng, period=survey.year, disaggregations=disaggregations)
-    table = pa.concat_tables([to_table(rows), res.table])
+    highlight = reg or ("CL-AN" if destination == "CHL" else None)
+    say("disease burden (notification rates) and flows (UN DESA stock differencing, SERMIG permits)")
+    added, added_sources = _burden_and_flows(origin, destination, highlight, rows)
+    table = pa.concat_tables([to_table(rows), res.table, to_table(added)])
     sources = list(agg.sources) + [{
         "id": "survey", "title": survey.title + (" — SYNTHETIC" if survey.synthetic and "SYNTHETIC" not in survey.title.upper() else ""),
         "publisher": survey.publisher or "—", "date": str(survey.year or "—"), "design": survey.design_text,
         "covers": "persons (microdata)", "synthetic": survey.synthetic,
         "taylor": survey.design_text.startswith("stratified cluster sample")}]
-    highlight = reg or ("CL-AN" if destination == "CHL" else None)
     say("assembling the profile")
     return Profile(origin=origin, destination=destination, region=reg, scheme=scheme, min_n=min_n, table=table,
                    catalogue=catalogue, sources=sources, survey_title=survey.title, survey_synthetic=survey.synthetic,
                    unavailable=res.unavailable, scans=res.scans, period=max(agg.years) if agg.years else None,
-                   highlight=highlight)
+                   highlight=highlight, extra={"section_sources": added_sources})
+
+
+def _burden_and_flows(origin: str, destination: str, highlight: str | None,
+                      aggregate_rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows and sources of the disease-burden and flows sections (empty where the data do not cover the corridor)."""
+    rows: list[dict[str, Any]] = []
+    sources: list[dict[str, Any]] = []
+    if burden.applies(origin, destination, highlight):
+        rows += burden.burden_rows()
+        sources.append({"id": "demo_notifications", "title": "Notifications by nationality, sex and age, Antofagasta region, 2018-2022 — SYNTHETIC",
+                        "publisher": "corridor demo data (scripts/make_synthetic_notifications.py)", "date": "2018-2022",
+                        "design": "simulated counts", "covers": "3 diseases x sex x age x population group", "synthetic": True})
+    try:
+        rows += flows_section.undesa_rows(origin, destination)
+    except CorridorError:
+        pass  # a country absent from the UN DESA tables: the section shows what remains
+    stocks = [r for r in aggregate_rows if r.get("indicator") == "migrant_stock" and r.get("population") == "corridor"
+              and r.get("disaggregation") == "total" and r.get("estimate") is not None]
+    rows += flows_section.stock_change_rows(stocks, destination)
+    permits = flows_section.permit_rows(origin, destination)
+    if permits:
+        rows += permits
+        sources.append({"id": "sermig_permits", "title": "Residence permits 2023 (temporary and permanent; requested and granted)",
+                        "publisher": "SERMIG (Servicio Nacional de Migraciones, Chile)", "date": "2023",
+                        "design": "administrative register", "covers": "2023, region x nationality x permit type x status",
+                        "synthetic": False})
+    return rows, sources
 
 
 def _alpha2(iso3: str) -> str:
@@ -153,7 +183,7 @@ def _alpha2(iso3: str) -> str:
 
 def indicator_table(profile: Profile, lang: str) -> pa.Table:
     """The tidy table with the indicator's name in ``lang`` as a second column."""
-    names = [profile.catalogue[i].label(lang) if i in profile.catalogue else i for i in profile.table.column("indicator").to_pylist()]
+    names = [profile.catalogue[i].label(lang) if i in profile.catalogue else extra_label(i, lang) for i in profile.table.column("indicator").to_pylist()]
     return profile.table.add_column(1, "indicator_name", pa.array(names, pa.string()))
 
 
@@ -164,7 +194,8 @@ def write_tables(profile: Profile, out: Path, lang: str) -> dict[str, Path]:
     pacsv.write_csv(t, paths["csv"])
     pq.write_table(t, paths["parquet"])
     meta = {"origin": profile.origin, "destination": profile.destination, "quality_scheme": profile.scheme,
-            "min_n": profile.min_n, "synthetic_survey": profile.survey_synthetic, "sources": profile.sources}
+            "min_n": profile.min_n, "synthetic_survey": profile.survey_synthetic, "sources": profile.sources,
+            "section_sources": profile.extra.get("section_sources", [])}
     paths["json"].write_text(json.dumps({"metadata": meta, "data": t.to_pylist()}, ensure_ascii=False, default=str, indent=1),
                              encoding="utf-8")
     return paths

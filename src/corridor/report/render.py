@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from corridor.report import charts
+from corridor.report import sections as sections_extra
 from corridor.report.locale import Locale, messages
 from corridor.report.profile import Profile
 
@@ -184,7 +185,8 @@ def render_html(profile: Profile, lang: str) -> str:
     scheme_text = loc.t(f"scheme_{profile.scheme}")
     msgs = messages(lang)
     sources = [{**s, "design": msgs["source_design"].get(s["id"], s["design"]) if s["id"] != "survey" or s.get("taylor") else s["design"],
-                "covers": msgs["source_covers"].get(s["id"], s["covers"])} for s in profile.sources]
+                "covers": msgs["source_covers"].get(s["id"], s["covers"])}
+               for s in profile.sources + profile.extra.get("section_sources", [])]
     definitions = [{"id": i.id, "name": i.label(lang), "definition": i.describe(lang), "standard": i.standard,
                     "sdg": ", ".join(i.sdg), "sdg_note": i.sdg_note or ""} for i in profile.catalogue.values()]
     src = {
@@ -199,5 +201,8 @@ def render_html(profile: Profile, lang: str) -> str:
         "unavailable": unavailable, "scheme_text": scheme_text, "definitions": definitions, "sources": sources, "src": src,
         "synthetic": profile.survey_synthetic, "min_n": profile.min_n, "version": _version(), "today": loc.today(),
         "scans": profile.scans, "sermig_rows": sermig, "undesa_rows": undesa,
+        "burden": sections_extra.burden_context(profile, loc, o_name),
+        "flows": sections_extra.flows_context(profile, loc, o_name, d_name),
+        "methods_extra": sections_extra.methods_context(profile, loc),
     }
     return _env().get_template("profile.html.j2").render(**ctx)

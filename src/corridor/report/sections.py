@@ -1,0 +1,108 @@
+"""Page context of the "disease burden" and "flows" sections (tables, charts, notes) in one language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.numbers import format_percent
+
+from corridor.report import burden, charts, flows_section
+from corridor.report.locale import LOCALES, Locale, messages
+from corridor.report.profile import Profile
+
+
+def _percent(x: float, loc: Locale) -> str:
+    return format_percent(x, locale=LOCALES[loc.lang])
+
+
+def _cell(r: dict[str, Any] | None, loc: Locale, digits: int) -> dict[str, str]:
+    """Value, interval and reason of one burden cell; a suppressed or missing cell shows "—" and why."""
+    if r is None:
+        return {"text": "…", "ci": "", "why": ""}
+    if r.get("suppressed"):
+        return {"text": "—", "ci": "", "why": loc.t("count_suppressed", min_count=burden.MIN_COUNT)}
+    if r.get("estimate") is None:
+        return {"text": "—", "ci": "", "why": loc.t("dsr_na")}
+    ci = ""
+    if r.get("ci_low") is not None and r.get("ci_high") is not None:
+        ci = f"[{loc.num(r['ci_low'], digits)}; {loc.num(r['ci_high'], digits)}]"
+    return {"text": loc.num(r["estimate"], digits), "ci": ci, "why": ""}
+
+
+def burden_context(profile: Profile, loc: Locale, o_name: str) -> dict[str, Any] | None:
+    """Table rows, rate-ratio chart and texts of the disease-burden section; None when it does not apply."""
+    rows = [r for r in profile.rows(area=burden.REGION) if str(r["indicator"]).startswith("notification_")]
+    if not rows:
+        return None
+    year = max(r["period"] for r in rows)
+    diseases = messages(loc.lang)["diseases"]
+
+    def one(ind: str, pop: str) -> dict[str, Any] | None:
+        found = [r for r in rows if r["indicator"] == ind and r["population"] == pop]
+        return found[0] if found else None
+
+    lines, items = [], []
+    for d in sorted({r["indicator"].rsplit("_", 1)[1] for r in rows}, key=lambda k: diseases.get(k, k)):
+        name = diseases.get(d, d)
+        lines.append({
+            "disease": d, "name": name,
+            "groups": [{"label": loc.t("corridor", origin=o_name) if pop == "corridor" else loc.t("natives"),
+                        "count": _cell(one(f"notification_count_{d}", pop), loc, 0),
+                        "crude": _cell(one(f"notification_rate_{d}", pop), loc, 1),
+                        "dsr": _cell(one(f"notification_dsr_{d}", pop), loc, 1)} for pop in ("corridor", "natives")],
+            "rr_crude": _cell(one(f"notification_rate_ratio_{d}", "gap"), loc, 2),
+            "rr_std": _cell(one(f"notification_dsr_ratio_{d}", "gap"), loc, 2),
+        })
+        for ind, kind in ((f"notification_rate_ratio_{d}", "rr_kind_crude"), (f"notification_dsr_ratio_{d}", "rr_kind_std")):
+            r = one(ind, "gap")
+            est = None if r is None or r.get("suppressed") else r.get("estimate")
+            why = _cell(r, loc, 2)["why"]
+            items.append((f"{name} ({loc.t(kind)})", est, r and r.get("ci_low"), r and r.get("ci_high"), why))
+    region = loc.region(burden.REGION)
+    chart = charts.ratio_chart(items, loc, loc.t("chart_rr", origin=o_name, year=year), loc.t("rr_axis"))
+    return {"year": year, "region": region, "lines": lines, "chart": chart,
+            "text": loc.t("sec_burden_text", origin=o_name, region=region, year=year),
+            "note": loc.t("burden_note", min_count_less=burden.MIN_COUNT - 1), "source": burden.SOURCE}
+
+
+def flows_context(profile: Profile, loc: Locale, o_name: str, d_name: str) -> dict[str, Any] | None:
+    """Tables, flows chart and texts of the flows section; None when no flow row exists."""
+    est = sorted(profile.rows(indicator="flow_estimate_stock_diff"), key=lambda r: r["period"])
+    changes = sorted(profile.rows(indicator="stock_change"), key=lambda r: r["period"])
+    permits = profile.rows(indicator="residence_permits")
+    if not (est or changes or permits):
+        return None
+    levels = messages(loc.lang)["permit_levels"]
+    undesa = [{"period": r["disaggregation_value"], "flow": loc.num(r["estimate"]),
+               "ci": f"[{loc.num(r['ci_low'])}; {loc.num(r['ci_high'])}]",
+               "stocks": r["note"].rsplit("stocks ", 1)[-1].replace("->", "→"), "raw": r} for r in est]
+    for u in undesa:
+        a, b = u["stocks"].split(" → ")
+        u["stocks"] = f"{loc.num(float(a))} → {loc.num(float(b))}"
+    chart = charts.flows_chart([(r["disaggregation_value"], r["estimate"], r["ci_low"], r["ci_high"]) for r in est], loc,
+                               loc.t("chart_flows", origin=o_name, destination=d_name)) if est else ""
+    rel = _percent(flows_section.REL_ERROR, loc)
+    return {
+        "undesa": undesa, "chart": chart,
+        "undesa_note": loc.t("flows_undesa_note", origin=o_name, destination=d_name, n=flows_section.RESAMPLES, rel=rel,
+                             seed=flows_section.SEED),
+        "undesa_source": est[0]["source"] if est else "",
+        "changes": [{"period": r["disaggregation_value"], "change": loc.signed(r["estimate"], 0)} for r in changes],
+        "changes_source": changes[0]["source"] if changes else "",
+        "permits": [{"type": levels.get(r["level"].split("_")[0], r["level"]), "status": levels.get(r["level"].split("_")[1], r["level"]),
+                     "count": loc.num(r["estimate"])} for r in permits],
+        "permits_year": permits[0]["period"] if permits else None,
+        "permits_source": permits[0]["source"] if permits else "",
+        "text": loc.t("sec_flows_text", origin=o_name, destination=d_name),
+    }
+
+
+def methods_context(profile: Profile, loc: Locale) -> dict[str, str]:
+    """Methods paragraphs of the new sections (only for the sections present)."""
+    out = {}
+    if any(str(i).startswith("notification_") for i in profile.table.column("indicator").to_pylist()):
+        out["burden"] = loc.t("methods_burden_text", min_count_less=burden.MIN_COUNT - 1)
+    if profile.rows(indicator="flow_estimate_stock_diff"):
+        out["flows"] = loc.t("methods_flows_text", n=flows_section.RESAMPLES, rel=_percent(flows_section.REL_ERROR, loc),
+                             seed=flows_section.SEED)
+    return out
