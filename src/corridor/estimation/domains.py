@@ -48,29 +48,92 @@ def domains(tbl: pa.Table, by: list[str]) -> tuple[np.ndarray, list[tuple[Any, .
     return flat.astype(np.int64), domains
 
 
-def domain_sum(values: np.ndarray, column: np.ndarray, pk: np.ndarray, pg: np.ndarray, K: int) -> np.ndarray:
-    """Per output k, the sum over its domain's groups of ``values[:, column[k]]``; NaN where column is -1."""
-    used = column >= 0
-    sel = used[pk]
-    out = np.bincount(pk[sel], weights=values[pg[sel], column[pk[sel]]], minlength=K).astype(float)
-    out[~used] = np.nan
-    return out
+class GroupSums:
+    """The scan's group sums as one grouping sees them.
+
+    Entries are the groups inside the subpopulation, each with its domain code.
+    ``pooled`` adds up entries of the same (domain, unit) cell: sums are
+    additive, so variances need only cell totals, and a coarse grouping (the
+    whole population, say) then works on a few thousand cells instead of every
+    domain x PSU group of the scan.
+    """
+
+    def __init__(self, sums: np.ndarray, counts: np.ndarray, in_group: np.ndarray, dom_codes: np.ndarray, n_dom: int):
+        self.group = np.flatnonzero(in_group)
+        self.domain = dom_codes[self.group]
+        self.n_dom = n_dom
+        self._mats = (sums, counts)
+        self._cells: np.ndarray | None = None
+        self._parent: GroupSums | None = None
+        self._cache: dict[tuple[int, int], np.ndarray] = {}
+        # (unit codes, sorted (domain, unit) keys, entry -> key) once entries are known to be cells;
+        # keys None: entries are distinct cells, not yet ranked
+        self.cells: tuple[np.ndarray, np.ndarray | None, np.ndarray | None] | None = None
+
+    def column(self, mat: int, j: int) -> np.ndarray:
+        """Column ``j`` of the sums (``mat=0``) or counts (``mat=1``), one value per entry."""
+        if (mat, j) not in self._cache:
+            if self._parent is not None:
+                assert self._cells is not None
+                vals = np.bincount(self._cells, weights=self._parent.column(mat, j), minlength=len(self.group))
+            elif len(self.group) == self._mats[mat].shape[0]:
+                vals = self._mats[mat][:, j]  # every group is in: the column itself
+            else:
+                vals = self._mats[mat][self.group, j]
+            self._cache[(mat, j)] = vals
+        return self._cache[(mat, j)]
+
+    def domain_sum(self, mat: int, cols: np.ndarray) -> np.ndarray:
+        """Sum per (domain, output) of ``cols[o]`` (NaN where it is -1), flattened domain-major."""
+        res = np.full((self.n_dom, len(cols)), np.nan)
+        for o, j in enumerate(cols.tolist()):
+            if j >= 0:
+                res[:, o] = np.bincount(self.domain, weights=self.column(mat, j), minlength=self.n_dom)
+        return res.ravel()
+
+    def pooled(self, unit: np.ndarray, n_units: int, *, distinct: bool = False) -> GroupSums:
+        """The entries added up per (domain, unit of ``unit``); self when no two entries share a cell.
+
+        ``distinct`` says the caller knows no two entries share a cell (the scan grouped by
+        this grouping's variables and the unit's own keys), which saves ranking the cells.
+        """
+        if distinct:
+            self.cells = (unit, None, None)
+            return self
+        keys, cells = factorize(self.domain * n_units + unit[self.group], self.n_dom * n_units)
+        if len(keys) == len(self.group):
+            self.cells = (unit, keys, cells)
+            return self
+        out = GroupSums.__new__(GroupSums)
+        out.group = np.zeros(len(keys), dtype=np.int64)
+        out.group[cells] = self.group  # a representative group of each cell, for its unit and stratum
+        out.domain = keys // n_units
+        out.n_dom = self.n_dom
+        out._mats = self._mats
+        out._cells, out._parent, out._cache = cells, self, {}
+        out.cells = (unit, keys, np.arange(len(keys)))
+        return out
 
 
-def domain_df(pairs: taylor.Pairs, structure: Structure, element: bool, K: int) -> np.ndarray:
-    """PSUs with members in the domain minus strata with members (R ``degf`` of a subset)."""
+def domain_df(blocks: taylor.Blocks, structure: Structure, element: bool) -> np.ndarray:
+    """PSUs with members in the domain minus strata with members (R ``degf`` of a subset), per output."""
     stage = structure.stages[0]
-    sel = pairs.present
-    out, grp = pairs.out[sel], pairs.group[sel]
-    h = stage.stratum[grp]
-    strata = factorize(out * (len(stage.n) + 1) + h, K * (len(stage.n) + 1))[0]
-    n_strata = np.bincount(strata // (len(stage.n) + 1), minlength=K)
+    width = blocks.z.shape[1]
+    out = np.empty(blocks.n_out)
     if element:
-        n_psu = np.bincount(out, weights=pairs.rows[sel], minlength=K)
-    else:
-        u = stage.unit[grp]
-        units = factorize(out * (len(stage.unit_stratum) + 1) + u, K * (len(stage.unit_stratum) + 1))[0]
-        n_psu = np.bincount(units // (len(stage.unit_stratum) + 1), minlength=K)
-    return (n_psu - n_strata).astype(float)
-
-
+        # every row is a PSU; groups are (domain, stratum)
+        n_strata = len(stage.n)
+        keys, inv = factorize(blocks.domain * n_strata + stage.stratum[blocks.group], blocks.n_dom * n_strata)
+        k_dom = keys // n_strata
+        for o in range(width):
+            has = np.bincount(inv, weights=blocks.present[:, o], minlength=len(keys)) > 0
+            n_psu = np.bincount(blocks.domain, weights=blocks.rows[:, o] * blocks.present[:, o], minlength=blocks.n_dom)
+            out[o::width] = n_psu - np.bincount(k_dom[has], minlength=blocks.n_dom)
+        return out
+    cells = blocks.units(0, stage)
+    for o in range(width):
+        pres, _z, hi = cells.present_cells(blocks, o, need_z=False)
+        n_psu = np.bincount(cells.u_dom[pres], minlength=blocks.n_dom)
+        has = np.bincount(hi, minlength=len(cells.h_dom)) > 0
+        out[o::width] = n_psu - np.bincount(cells.h_dom[has], minlength=blocks.n_dom)
+    return out

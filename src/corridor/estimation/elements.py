@@ -12,16 +12,13 @@ import pyarrow as pa
 
 from corridor.errors import UnsupportedError
 from corridor.estimation import taylor
-from corridor.estimation.structure import column_numpy
+from corridor.estimation.structure import column_numpy, float_column
 
-
-def _f64(col: pa.ChunkedArray) -> np.ndarray:
-    return np.nan_to_num(np.asarray(column_numpy(col), dtype=np.float64))
 
 
 def cross_moments(tbl, products, sums, weight_factor):  # noqa: ANN001, ANN202
     """Within-group (co)variances of the weighted row values, per group and product pair."""
-    var = {key: _f64(tbl[f"__p{i}"]) for key, i in products.items()}
+    var = {key: float_column(tbl[f"__p{i}"]) for key, i in products.items()}
     out = np.zeros((tbl.num_rows, len(products)))
     for (a, b), i in products.items():
         out[:, i] = var[(a, b)] if a == b else (var[(a, b)] - var[(a, a)] - var[(b, b)]) / 2
@@ -95,5 +92,3 @@ def element_covariance(prod, products, structure, design, pk, pg, num, den, a_nu
     for hh in range(H):
         cov += scale[hh] * (cross_h[hh] - np.outer(T[hh], T[hh]) / n_h[hh])
     return cov
-
-

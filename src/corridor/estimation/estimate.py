@@ -20,7 +20,7 @@ import narwhals as nw
 import numpy as np
 import pyarrow as pa
 
-from corridor.estimation.structure import column_numpy
+from corridor.estimation.structure import column_numpy, float_column, float_matrix
 from corridor.design import AnyDesign, Design, ReplicateDesign, Replicated
 from corridor.engine import Engine, get_engine
 from corridor.errors import (
@@ -35,7 +35,7 @@ from corridor.estimation import intervals, replicates, taylor
 from corridor.estimation.plan import SumPlan, build_plan
 from corridor.estimation.result import Estimates
 from corridor.estimation.assemble import assemble, block_diag
-from corridor.estimation.domains import domain_df, domain_sum, domains, groupings
+from corridor.estimation.domains import GroupSums, domain_df, domains, groupings
 from corridor.estimation.elements import cross_moments, element_covariance, within_variance
 from corridor.estimation.structure import Structure, build_structure
 from corridor.estimation.where import parse_where
@@ -293,9 +293,10 @@ class _Estimator:
     def _check_missing(self, plan: SumPlan, counts: np.ndarray, rows: np.ndarray, in_group: np.ndarray) -> None:
         if self.req.na != "fail":
             return
-        total_in = rows[in_group].sum()
+        every = bool(in_group.all())
+        total_in = rows.sum() if every else rows[in_group].sum()
         for out in plan.outputs:
-            nonnull = counts[in_group, out.count].sum()
+            nonnull = counts[:, out.count].sum() if every else counts[in_group, out.count].sum()
             if nonnull < total_in:
                 col = out.variable if out.kind != "ratio" else f"{out.numerator} or {out.denominator}"
                 raise MissingValueError(
@@ -357,12 +358,12 @@ class _Estimator:
         self._check_weight_stats(tbl, wname)
         ng = tbl.num_rows
         nv, nc = len(plan.values), len(plan.counts)
-        sums = np.column_stack([_f64(tbl[f"__s{j}"]) for j in range(nv)]) if ng else np.zeros((0, nv))
-        counts = np.column_stack([_f64(tbl[f"__c{c}"]) for c in range(nc)]) if ng else np.zeros((0, nc))
-        rows = _f64(tbl["__rows"])
+        sums = float_matrix(tbl, [f"__s{j}" for j in range(nv)])
+        counts = float_matrix(tbl, [f"__c{c}" for c in range(nc)])
+        rows = float_column(tbl["__rows"])
         self.n_rows = int(rows.sum())
         in_group = (
-            np.asarray(tbl[_IN].to_pylist(), dtype=bool) if _IN in tbl.column_names else np.ones(tbl.num_rows, dtype=bool)
+            column_numpy(tbl[_IN]) if _IN in tbl.column_names else np.ones(tbl.num_rows, dtype=bool)
         )
         self._check_missing(plan, counts, rows, in_group)
         structure: Structure | None = None
@@ -375,71 +376,97 @@ class _Estimator:
         for grouping in req.groupings:
             dom_codes, dom_values = domains(tbl, list(grouping))
             part, cov = self._finish(plan, tbl, sums, counts, in_group, structure, element, products, one,
-                                     dom_codes, dom_values)
+                                     dom_codes, dom_values, set(grouping) == set(req.by))
             part["grouping"] = [grouping] * len(part["estimand"])
             parts.append(part)
             covs.append(cov)
         return parts, covs
 
-    def _finish(self, plan, tbl, sums, counts, in_group, structure, element, products, one, dom_codes, dom_values):  # noqa: ANN001, ANN202, PLR0913
+    def _finish(self, plan, tbl, sums, counts, in_group, structure, element, products, one, dom_codes, dom_values, full):  # noqa: ANN001, ANN202, PLR0913
         """Estimates, variances and intervals of every output in every domain of one grouping."""
         req = self.req
         nv = len(plan.values)
-        group_domain = np.where(in_group, dom_codes, -1)
         outs = plan.outputs
         n_out_per = len(outs)
         n_dom = len(dom_values)
         dom_of = np.repeat(np.arange(n_dom), n_out_per)
         out_idx = np.tile(np.arange(n_out_per), n_dom)
         K = len(dom_of)
-        num = np.array([outs[i].num for i in out_idx], dtype=np.int64)
-        den = np.array([outs[i].den for i in out_idx], dtype=np.int64)
-        cnt = np.array([outs[i].count for i in out_idx], dtype=np.int64)
-        pk, pg = taylor.make_pairs(dom_of, group_domain)
-        S_num = domain_sum(sums, num, pk, pg, K)
+        num_o = np.array([o.num for o in outs], dtype=np.int64)
+        den_o = np.array([o.den for o in outs], dtype=np.int64)
+        cnt_o = np.array([o.count for o in outs], dtype=np.int64)
+        num, den, cnt = num_o[out_idx], den_o[out_idx], cnt_o[out_idx]
+        gs = GroupSums(sums, counts, in_group, dom_codes, n_dom)
+        S_num = gs.domain_sum(0, num_o)
         has_den = den >= 0
-        S_den = domain_sum(sums, den, pk, pg, K)
-        n_obs = domain_sum(counts, cnt, pk, pg, K)
-        n_cases = domain_sum(counts, np.array([outs[i].cases for i in out_idx], dtype=np.int64), pk, pg, K)
-        sum_w = np.bincount(pk, weights=sums[pg, one] * (counts[pg, cnt[pk]] > 0), minlength=K)
+        S_den = gs.domain_sum(0, den_o)
+        n_obs = gs.domain_sum(1, cnt_o)
+        n_cases = gs.domain_sum(1, np.array([o.cases for o in outs], dtype=np.int64))
+        sum_w = np.empty((n_dom, n_out_per))
+        for o in range(n_out_per):
+            wsum = gs.column(0, one) * (gs.column(1, int(cnt_o[o])) > 0)
+            sum_w[:, o] = np.bincount(gs.domain, weights=wsum, minlength=n_dom)
+        sum_w = sum_w.ravel()
         with np.errstate(invalid="ignore", divide="ignore"):
             theta = np.where(has_den, S_num / S_den, S_num)
             a_num = np.where(has_den, 1.0 / S_den, 1.0)
             a_den = np.where(has_den, -theta / S_den, 0.0)
         empty = n_obs == 0
         theta = np.where(empty, np.nan, theta)
+        blocks: taylor.Blocks | None = None
+        pk = pg = np.zeros(0, dtype=np.int64)
+        group_level = element or self.conv is not None or req.covariance or req.deff or structure is None
+        if structure is not None and not group_level:
+            # the variance needs only totals per (domain, unit) of the finest stage it uses
+            used = max(1, len(self.taylor.fpc) if not self.taylor.ultimate_cluster else 1)
+            finest = structure.stages[min(used, len(structure.stages)) - 1]
+            # groups of a grouping of every by variable are distinct cells of the last stage's units
+            distinct = full and used >= len(structure.stages)
+            gs = gs.pooled(finest.unit, len(finest.unit_stratum), distinct=distinct)
+        if structure is not None or self._reps_needed():
+            rows = np.empty((len(gs.group), n_out_per))
+            z = np.empty((len(gs.group), n_out_per))
+            an, ad = a_num.reshape(n_dom, n_out_per), a_den.reshape(n_dom, n_out_per)
+            with np.errstate(invalid="ignore"):
+                for o in range(n_out_per):
+                    rows[:, o] = gs.column(1, int(cnt_o[o]))
+                    z[:, o] = an[gs.domain, o] * gs.column(0, int(num_o[o]))
+                    if den_o[o] >= 0:
+                        z[:, o] += ad[gs.domain, o] * gs.column(0, int(den_o[o]))
+            z[np.isnan(z)] = 0.0
+            blocks = taylor.Blocks(gs.domain, gs.group, z, rows > 0, rows, n_dom, seed=gs.cells)
+            if group_level:
+                flat = blocks.pairs()
+                pk, pg = flat.out, flat.group
 
         cov = None
         dom_df = np.full(K, np.nan)
         if structure is not None:
-            z = a_num[pk] * sums[pg, num[pk]]
-            dsel = has_den[pk]
-            z[dsel] += a_den[pk][dsel] * sums[pg[dsel], den[pk][dsel]]
-            present_rows = counts[pg, cnt[pk]]
-            pairs = taylor.Pairs(out=pk, group=pg, z=np.nan_to_num(z), present=present_rows > 0, rows=present_rows)
+            assert blocks is not None
             if element:
+                pairs = blocks.pairs()
                 prod = cross_moments(tbl, products, sums, structure.weight_factor)
                 within = within_variance(prod, products, pg, pk, num, den, a_num, a_den)
                 var = taylor.variance_elements(pairs, structure, self.taylor, K, within)
             else:
-                var = taylor.variance_clustered(pairs, structure, self.taylor, K)
-            dom_df = domain_df(pairs, structure, element, K)
+                var = taylor.variance_clustered(blocks, structure, self.taylor)
+            dom_df = domain_df(blocks, structure, element)
             if self.conv is not None:
                 var, rep_cov = self._converted(structure, sums, pk, pg, num, den, has_den, theta, K, element)
                 cov = rep_cov if req.covariance else None
                 dom_df = np.full(K, self.design_df)
             elif req.covariance:
                 if element:
-                    mcount = np.column_stack([_f64(tbl[f"__m{j}"]) for j in range(nv)])
-                    cov = element_covariance(prod, products, structure, self.taylor, pk, pg, num, den, a_num, a_den, z, K,
-                                       sums=sums, m=mcount)
+                    mcount = np.column_stack([float_column(tbl[f"__m{j}"]) for j in range(nv)])
+                    cov = element_covariance(prod, products, structure, self.taylor, pk, pg, num, den, a_num, a_den,
+                                             pairs.z, K, sums=sums, m=mcount)
                 else:
                     if len(self.taylor.fpc) > 1 and not self.taylor.ultimate_cluster:
                         raise UnsupportedError(
                             "covariances for contrasts use first-stage PSUs only",
                             hint="set ultimate_cluster=True to compare domains in a design with later-stage fpc",
                         )
-                    zmat, ust = taylor.unit_totals_matrix(pairs, structure, K)
+                    zmat, ust = taylor.unit_totals_matrix(blocks.pairs(), structure, K)
                     cov = taylor.covariance_clustered(zmat, ust, structure, self.taylor)
         else:
             var, cov, dom_df = self._user_replicates(tbl, plan, pk, pg, num, den, has_den, theta, K)
@@ -479,6 +506,9 @@ class _Estimator:
             "n": n_obs.astype(np.int64), "n_cases": n_cases, "sum_w": sum_w, "flag": list(flags),
         }
         return part, cov
+
+    def _reps_needed(self) -> bool:
+        return isinstance(self.req.design, ReplicateDesign)
 
     def _df_for(self, kinds: list[str], dom_df: np.ndarray) -> np.ndarray:
         rule = self.req.df_rule
@@ -530,7 +560,7 @@ class _Estimator:
         R = len(self.req.repcols)
         reps = np.empty((K, R))
         for r in range(R):
-            rs = np.column_stack([_f64(tbl[f"__r{r}_{j}"]) for j in range(len(plan.values))])
+            rs = np.column_stack([float_column(tbl[f"__r{r}_{j}"]) for j in range(len(plan.values))])
             rnum = np.bincount(pk, weights=rs[pg, num[pk]], minlength=K)
             rden = np.ones(K)
             sel = has_den[pk]
@@ -594,9 +624,3 @@ class _Estimator:
         from corridor.estimation.quantiles import estimate_quantiles
 
         return estimate_quantiles(self, q, grouping)
-
-
-def _f64(col: pa.ChunkedArray) -> np.ndarray:
-    return np.nan_to_num(np.asarray(column_numpy(col), dtype=np.float64))
-
-

@@ -14,7 +14,7 @@ import narwhals as nw
 import numpy as np
 import pyarrow as pa
 
-from corridor.estimation.structure import column_numpy
+from corridor.estimation.structure import column_numpy, float_column
 from corridor.design import ReplicateDesign
 from corridor.errors import MissingValueError
 from corridor.estimands import Quantile
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) -> dict[str, Any]:
     from corridor.estimation.domains import domains as _domains
-    from corridor.estimation.estimate import _IN, _f64
+    from corridor.estimation.estimate import _IN
 
     req = est.req
     lf = est._frame()
@@ -55,7 +55,7 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
     rows = req.engine.collect(lf.select(*cols).with_columns(nw.lit(1).alias("__rows")))
     est.n_rows = rows.num_rows
     x = _f64_nan(rows["__x"])
-    w = _f64(rows["__w"])
+    w = float_column(rows["__w"])
     in_sub = np.asarray(rows[_IN].to_pylist(), dtype=bool)
     if req.na == "fail" and np.isnan(x[in_sub]).any():
         raise MissingValueError(
@@ -73,7 +73,7 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
             w = w * structure.weight_factor
     out: dict[str, list[Any]] = {k: [] for k in ("domain", "estimand", "variable", "level", "prob", "estimate", "se",
                                                   "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "n", "n_cases", "sum_w", "flag")}
-    rep_w = np.column_stack([_f64(rows[f"__rw{i}"]) for i in range(len(repcols))]) if repcols else None
+    rep_w = np.column_stack([float_column(rows[f"__rw{i}"]) for i in range(len(repcols))]) if repcols else None
     for d, dom in enumerate(dom_values):
         sel = valid & (dom_codes == d)
         idx = np.flatnonzero(sel)
@@ -129,10 +129,10 @@ def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, w
             reps = (u1 @ factors) / (u0 @ factors)
             var = replicates.replicate_variance(np.array([m]), reps[None, :], scale, rscales, est.conv.mse)[0]
         else:
-            var = taylor.variance_clustered(pairs, structure, est.taylor, 1)[0]
+            var = taylor.variance_clustered(taylor.Blocks.single(pairs, 1), structure, est.taylor)[0]
         from corridor.estimation.domains import domain_df
 
-        dom_df = domain_df(pairs, structure, element, 1)[0]
+        dom_df = domain_df(taylor.Blocks.single(pairs, 1), structure, element)[0]
     else:
         rd = req.design
         rw = rep_w[sel]

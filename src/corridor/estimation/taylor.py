@@ -10,7 +10,7 @@ over (output, unit) and (output, stratum) pairs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,20 +32,87 @@ class Pairs:
     rows: np.ndarray  # rows counted for that output in the group
 
 
-def make_pairs(domain_of_output: np.ndarray, group_domain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(output, group) index pairs: every output with each group of its domain."""
-    order = np.argsort(group_domain, kind="stable")
-    sorted_dom = group_domain[order]
-    n_dom = int(max(domain_of_output.max(initial=-1), group_domain.max(initial=-1))) + 1
-    starts = np.searchsorted(sorted_dom, np.arange(n_dom), side="left")
-    ends = np.searchsorted(sorted_dom, np.arange(n_dom), side="right")
-    valid = domain_of_output >= 0
-    d = np.where(valid, domain_of_output, 0)
-    lengths = np.where(valid, ends[d] - starts[d], 0)
-    out = np.repeat(np.arange(len(domain_of_output)), lengths)
-    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    group = order[np.repeat(starts[d], lengths) + offsets]
-    return out, group
+@dataclass
+class Blocks:
+    """Influence totals of several outputs that share their domains' groups.
+
+    Entry ``e`` is scan group ``group[e]`` inside domain ``domain[e]``; column
+    ``o`` of ``z``, ``present`` and ``rows`` belongs to output ``domain * O + o``.
+    Outputs of one domain read the same groups, so this is the (output, group)
+    pair list without repeating the groups once per output: index work is done
+    once per domain, arithmetic per output column.
+    """
+
+    domain: np.ndarray
+    group: np.ndarray
+    z: np.ndarray  # entries x O
+    present: np.ndarray  # entries x O, bool
+    rows: np.ndarray  # entries x O
+    n_dom: int
+    # (unit codes, cell keys, entry -> cell) of a stage, known beforehand; keys None: entries are cells
+    seed: tuple[np.ndarray, np.ndarray | None, np.ndarray | None] | None = None
+    _units: dict[int, Cells] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def single(cls, pairs: Pairs, n_out: int) -> Blocks:
+        """The blocks of a pair list (one output per domain)."""
+        return cls(pairs.out, pairs.group, pairs.z[:, None], pairs.present[:, None], pairs.rows[:, None], n_out)
+
+    @property
+    def n_out(self) -> int:
+        return self.n_dom * self.z.shape[1]
+
+    def pairs(self) -> Pairs:
+        """The same entries as an (output, group) pair list."""
+        width = self.z.shape[1]
+        out = (self.domain[:, None] * width + np.arange(width)).ravel()
+        group = np.repeat(self.group, width)
+        return Pairs(out=out, group=group, z=self.z.ravel(), present=self.present.ravel(), rows=self.rows.ravel())
+
+    def units(self, s: int, stage: Stage) -> Cells:
+        """The (domain, unit) and (domain, stratum) cells of stage ``s``."""
+        if s not in self._units:
+            n_units, n_strata = len(stage.unit_stratum), len(stage.n)
+            if self.seed is not None and self.seed[0] is stage.unit and self.seed[1] is None:
+                hkeys, hinv = factorize(self.domain * n_strata + stage.stratum[self.group], self.n_dom * n_strata)
+                self._units[s] = Cells(None, self.domain, hinv, hkeys // n_strata, hkeys % n_strata)
+                return self._units[s]
+            if self.seed is not None and self.seed[0] is stage.unit:
+                ukeys, inv = self.seed[1], self.seed[2]
+            else:
+                ukeys, inv = factorize(self.domain * n_units + stage.unit[self.group], self.n_dom * n_units)
+            u_dom = ukeys // n_units
+            hkeys, hinv = factorize(u_dom * n_strata + stage.unit_stratum[ukeys % n_units], self.n_dom * n_strata)
+            if len(ukeys) == len(self.group):
+                # every entry is a cell of its own: work in entry order, no sums per cell needed
+                self._units[s] = Cells(None, self.domain, hinv[inv], hkeys // n_strata, hkeys % n_strata)
+            else:
+                self._units[s] = Cells(inv, u_dom, hinv, hkeys // n_strata, hkeys % n_strata)
+        return self._units[s]
+
+
+@dataclass
+class Cells:
+    """Entries of :class:`Blocks` in (domain, unit) cells and those in (domain, stratum) cells."""
+
+    inv: np.ndarray | None  # entry -> (domain, unit) cell; None when every entry is its own cell
+    u_dom: np.ndarray  # (domain, unit) cell -> domain (in entry order when inv is None)
+    hinv: np.ndarray  # (domain, unit) cell -> (domain, stratum) cell
+    h_dom: np.ndarray  # (domain, stratum) cell -> domain
+    h_of: np.ndarray  # (domain, stratum) cell -> stratum
+
+    def present_cells(self, blocks: Blocks, o: int, need_z: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For output column ``o``: which unit cells have rows, their z totals, their stratum cells."""
+        if self.inv is None:
+            pres = blocks.present[:, o]
+            if pres.all():
+                return pres, blocks.z[:, o], self.hinv
+            z = blocks.z[pres, o] if need_z else blocks.z[:0, o]
+            return pres, z, self.hinv[pres]
+        n = len(self.hinv)
+        pres = np.bincount(self.inv, weights=blocks.present[:, o], minlength=n) > 0
+        z = np.bincount(self.inv, weights=blocks.z[:, o], minlength=n)[pres] if need_z else blocks.z[:0, o]
+        return pres, z, self.hinv[pres]
 
 
 def _lonely_error(stage_no: int, stage: Stage, strata: np.ndarray) -> LonelyPSUError:
@@ -110,41 +177,37 @@ def _scaled_sum(key_out: np.ndarray, parent: np.ndarray, contrib: np.ndarray, na
     return np.bincount(keys // n_parent, weights=per_parent, minlength=n_out)
 
 
-def variance_clustered(pairs: Pairs, structure: Structure, design: Design, n_out: int) -> np.ndarray:
+def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> np.ndarray:
     """Variance of each output for a clustered design (groups lie within last-stage units)."""
-    var = np.zeros(n_out)
+    width = blocks.z.shape[1]
+    var = np.zeros(blocks.n_out)
     last = len(design.fpc) if not design.ultimate_cluster else 1
     for s, stage in enumerate(structure.stages):
         if s > 0 and s >= last:
             break
-        unit = stage.unit[pairs.group]
-        n_units = len(stage.unit_stratum)
-        key = pairs.out * n_units + unit
-        ukeys, inv = factorize(key, n_out * n_units)
-        ztot = np.bincount(inv, weights=pairs.z, minlength=len(ukeys))
-        pres = np.bincount(inv, weights=pairs.present.astype(float), minlength=len(ukeys)) > 0
-        ukeys, ztot = ukeys[pres], ztot[pres]
-        u_out, u_unit = ukeys // n_units, ukeys % n_units
-        u_h = stage.unit_stratum[u_unit]
-        n_strata = len(stage.n)
-        hkey = u_out * n_strata + u_h
-        hkeys, hinv = factorize(hkey, n_out * n_strata)
-        total = np.bincount(hinv, weights=ztot, minlength=len(hkeys))
-        m = np.bincount(hinv, minlength=len(hkeys)).astype(float)
-        h_of = hkeys % n_strata
-        mean = total / stage.n[h_of]
-        dev2 = np.bincount(hinv, weights=(ztot - mean[hinv]) ** 2, minlength=len(hkeys))
-        sq = np.bincount(hinv, weights=ztot**2, minlength=len(hkeys))
-        out_of = hkeys // n_strata
-        contrib, na = _stratum_contrib(out_of, h_of, total, dev2, sq, m, stage, design, s + 1)
+        cells = blocks.units(s, stage)
+        h_dom, h_of = cells.h_dom, cells.h_of
+        n_hcells = len(h_dom)
         if s == 0:
-            parent = np.zeros(len(h_of), dtype=np.int64)
+            parent = np.zeros(n_hcells, dtype=np.int64)
         else:
             # the parent unit of a later-stage stratum: any of its units' parent
-            first_unit = np.zeros(n_strata, dtype=np.int64)
+            n_units = len(stage.unit_stratum)
+            first_unit = np.zeros(len(stage.n), dtype=np.int64)
             first_unit[stage.unit_stratum] = np.arange(n_units)
             parent = stage.unit_parent[first_unit[h_of]]
-        var += _scaled_sum(out_of, parent, contrib, na, n_out)
+        for o in range(width):
+            _pres, zt, hi = cells.present_cells(blocks, o)
+            total = np.bincount(hi, weights=zt, minlength=n_hcells)
+            m = np.bincount(hi, minlength=n_hcells).astype(float)
+            mean = total / stage.n[h_of]
+            dev2 = np.bincount(hi, weights=(zt - mean[hi]) ** 2, minlength=n_hcells)
+            sq = np.bincount(hi, weights=zt**2, minlength=n_hcells)
+            keep = m > 0
+            contrib, na = _stratum_contrib(
+                h_dom[keep], h_of[keep], total[keep], dev2[keep], sq[keep], m[keep], stage, design, s + 1
+            )
+            var[o::width] += _scaled_sum(h_dom[keep], parent[keep], contrib, na, blocks.n_dom)
     return var
 
 
