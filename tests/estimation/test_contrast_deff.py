@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from reference.survey_cases import DATA
 
 import corridor as cr
-from reference.survey_cases import DATA
 
 REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "r_extra" / "expected.json").read_text())
 DCLUS1 = cr.Design(ids="dnum", weights="pw", fpc="fpc")

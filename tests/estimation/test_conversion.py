@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference.survey_cases import DATA, load
 
 import corridor as cr
-from reference.survey_cases import DATA, load
 
 
 def test_jk1_from_one_stage_cluster_design_matches_r(engine: str) -> None:

@@ -81,11 +81,11 @@ def test_subpopulation_equals_domain(tbl: pa.Table) -> None:
         assert sub["se"] == pytest.approx(dom[level]["se"], rel=1e-9, abs=1e-12)
 
 
-def test_the_same_answer_from_every_kind_of_input(tmp_path) -> None:  # noqa: ANN001
+def test_the_same_answer_from_every_kind_of_input(tmp_path) -> None:
     pd = pytest.importorskip("pandas")
     pl = pytest.importorskip("polars")
-    import pyarrow.parquet as pq
     import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
 
     rng = np.random.default_rng(1)
     n = 500

@@ -13,9 +13,9 @@ from importlib import resources
 
 import duckdb
 import pytest
+from shared_data import shared_file
 
 import corridor as cr
-from shared_data import shared_file
 
 RTOL = 1e-8
 # R's svyciprop(method="logit") takes its point estimate from a glm fit that stops at a deviance

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from reference.survey_cases import CASES, key_of_actual, key_of_expected, load, rel_close, run
 
 RTOL = 1e-8

@@ -102,6 +102,9 @@ def _df(value: str | None) -> Any:
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
               help="Data engine.")
 @click.option("--spark-master", help="Spark master URL (engine spark), e.g. local[4] or spark://host:7077.")
+@click.option("--memory-limit", default=None, metavar="SIZE",
+              help="DuckDB working memory, e.g. 4GB (default 512MB; beyond it large scans spill to a temporary "
+              "directory). Engine duckdb only.")
 def command(data: str | None, **opts: Any) -> None:
     """Estimate totals, means, proportions, ratios and quantiles from survey microdata.
 
@@ -136,6 +139,10 @@ def command(data: str | None, **opts: Any) -> None:
         from corridor.engine import get_engine
 
         engine = get_engine("spark", master=opts["spark_master"]) if opts["spark_master"] else get_engine("spark")
+    elif opts["memory_limit"]:
+        from corridor.engine import get_engine
+
+        engine = get_engine("duckdb", memory_limit=opts["memory_limit"])
     result = estimate(
         source, design, ests, by=list(opts["by"]), where=opts["where"], na=opts["na"],
         level=opts["level"], df=_df(opts["df"]), deff=opts["deff"], covariance=bool(opts["compare"]), engine=engine,

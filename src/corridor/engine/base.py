@@ -28,6 +28,14 @@ class Engine(Protocol):
 
     def aggregate(self, frame: nw.LazyFrame, keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table: ...
 
+    def profile(self, frame: nw.LazyFrame, columns: Sequence[str], minima: Sequence[str]) -> dict[str, float] | None:
+        """Row count (``"rows"``), non-null counts (``"count:col"``) and minima (``"min:col"``), or None.
+
+        Only where the engine answers without a pass over the data (Parquet statistics,
+        in-memory columns); None tells the estimator to check inside its grouped scan.
+        """
+        ...
+
     def collect(self, frame: nw.LazyFrame) -> pa.Table: ...
 
     def iter_batches(self, frame: nw.LazyFrame, batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]: ...

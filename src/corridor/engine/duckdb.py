@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,12 @@ import narwhals as nw
 import pyarrow as pa
 
 from corridor.errors import InputError, SourceError
+from corridor.engine.columns import owned_table
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".csv.zst")
+
+
+DEFAULT_MEMORY_LIMIT = "512MB"
 
 
 class DuckDBEngine:
@@ -22,17 +27,39 @@ class DuckDBEngine:
     Args:
         connection: an existing DuckDB connection (a new in-memory one by default).
         threads: DuckDB worker threads (DuckDB's default when omitted).
+        memory_limit: working memory of a new connection (DuckDB units, e.g. ``"2GB"``). Beyond
+            it DuckDB's grouped scans spill to a temporary directory instead of failing. The
+            default, 512MB, costs no time on census-size samples (measured in
+            ``benchmarks/bench_estimate.py``) and leaves the memory to the analyst's own
+            session; ``None`` keeps DuckDB's own default (80% of the machine's memory).
+            An existing connection keeps its settings.
     """
 
     name = "duckdb"
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection | None = None,
+        threads: int | None = None,
+        memory_limit: str | None = DEFAULT_MEMORY_LIMIT,
+    ) -> None:
         self.connection = connection or duckdb.connect()
         if connection is None:
             self.connection.execute("SET enable_progress_bar = false")
+            if memory_limit:
+                try:
+                    self.connection.execute(f"SET memory_limit = '{memory_limit}'")
+                except duckdb.Error as exc:
+                    raise InputError(
+                        f"memory limit {memory_limit!r} is not understood: {exc}", hint="write it as e.g. 512MB or 4GB"
+                    ) from exc
+                spill = Path(tempfile.gettempdir()) / f"corridor-duckdb-{os.getpid()}"
+                self.connection.execute(f"SET temp_directory = '{spill}'")
         if threads:
             self.connection.execute(f"SET threads TO {int(threads)}")
         self.scans = 0
+        # relations whose column counts and minima are cheap (Parquet statistics, in-memory columns)
+        self._cheap: dict[int, duckdb.DuckDBPyRelation] = {}
 
     def open(self, data: Any) -> nw.LazyFrame:
         """A lazy frame over a CSV/Parquet path, a DuckDB relation or any Narwhals-supported frame."""
@@ -41,16 +68,24 @@ class DuckDBEngine:
         if isinstance(data, nw.DataFrame):
             return data.lazy()
         if isinstance(data, str | os.PathLike):
-            return nw.from_native(self._read_path(Path(data)))
+            rel = self._read_path(Path(data))
+            if Path(data).name.lower().endswith((".parquet", ".pq")) or Path(data).is_dir():
+                self._cheap[id(rel)] = rel
+            return nw.from_native(rel)
         if isinstance(data, duckdb.DuckDBPyRelation):
             return nw.from_native(data)
-        if isinstance(data, pa.Table | pa.RecordBatchReader):
+        if isinstance(data, pa.Table):
+            rel = self.connection.from_arrow(data)
+            self._cheap[id(rel)] = rel
+            return nw.from_native(rel)
+        if isinstance(data, pa.RecordBatchReader):
             return nw.from_native(self.connection.from_arrow(data))
         module = type(data).__module__.split(".")[0]
         if module in ("pandas", "polars"):
             # DuckDB scans pandas and polars frames in place (through Arrow for polars).
             native = data.to_arrow() if module == "polars" else data
             rel = self.connection.from_arrow(native) if module == "polars" else self.connection.from_df(native)
+            self._cheap[id(rel)] = rel
             return nw.from_native(rel)
         if module == "pyspark":
             raise InputError(
@@ -96,6 +131,16 @@ class DuckDBEngine:
         back = {a: k for k, a in alias.items()}
         return table.rename_columns([back.get(c, c) for c in table.column_names]) if renamed else table
 
+    def profile(self, frame: nw.LazyFrame, columns: Sequence[str], minima: Sequence[str]) -> dict[str, float] | None:
+        """Counts and minima of a Parquet file or an in-memory frame (DuckDB reads Parquet statistics)."""
+        if id(frame.to_native()) not in self._cheap:
+            return None
+        names = ["rows"] + [f"count:{c}" for c in columns] + [f"min:{c}" for c in minima]
+        exprs = [nw.len()] + [nw.col(c).count() for c in columns] + [nw.col(c).min() for c in minima]
+        row = self.collect(frame.select(*[e.alias(f"__p{i}") for i, e in enumerate(exprs)])).to_pylist()[0]
+        self.scans -= 1  # answered from statistics or memory: not a scan of the data
+        return {n: (float(v) if v is not None else float("nan")) for n, v in zip(names, row.values(), strict=True)}
+
     def iter_batches(self, frame: nw.LazyFrame, batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
         """Stream a (possibly large) lazy frame as Arrow record batches."""
         self.scans += 1
@@ -107,7 +152,10 @@ class DuckDBEngine:
         self.scans += 1
         try:
             native = frame.to_native()
-            return native.to_arrow_table() if isinstance(native, duckdb.DuckDBPyRelation) else frame.collect().to_arrow()
+            if not isinstance(native, duckdb.DuckDBPyRelation):
+                return frame.collect().to_arrow()
+            reader = native.to_arrow_reader(1_000_000)
+            return owned_table(reader, reader.schema)
         except duckdb.ConversionException as exc:
             raise InputError(f"a column has values of the wrong type: {exc}") from exc
         except duckdb.Error as exc:

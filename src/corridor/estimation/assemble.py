@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from corridor.engine.columns import arrow_array
+
 
 def assemble(parts: list[dict[str, Any]], by: list[str], *, multiple: bool = False) -> pa.Table:
     cols: dict[str, list[Any]] = {b: [] for b in by}
@@ -28,24 +30,33 @@ def assemble(parts: list[dict[str, Any]], by: list[str], *, multiple: bool = Fal
             v = part[n]
             cols[n] += v.tolist() if isinstance(v, np.ndarray) else list(v)
 
-    def clean(values: list[Any]) -> list[Any]:
-        return [None if isinstance(v, float) and np.isnan(v) else v for v in values]
-
     arrays: dict[str, pa.Array] = {}
     if multiple:
-        arrays["grouping"] = pa.array(groupings, pa.string())
+        arrays["grouping"] = arrow_array(groupings, pa.string())
     for b in by:
-        arrays[b] = pa.array(cols[b])
-    arrays["estimand"] = pa.array(cols["estimand"], pa.string())
-    arrays["variable"] = pa.array(cols["variable"], pa.string())
-    arrays["level"] = pa.array([_level_text(v) for v in cols["level"]], pa.string())
-    arrays["prob"] = pa.array(clean(cols["prob"]), pa.float64())
+        arrays[b] = _key_array(cols[b])
+    arrays["estimand"] = arrow_array(cols["estimand"], pa.string())
+    arrays["variable"] = arrow_array(cols["variable"], pa.string())
+    arrays["level"] = arrow_array([_level_text(v) for v in cols["level"]], pa.string())
+    arrays["prob"] = arrow_array(cols["prob"], pa.float64())
     for n in ("estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "sum_w"):
-        arrays[n] = pa.array(clean([float(v) if v is not None else None for v in cols[n]]), pa.float64())
-    arrays["n"] = pa.array([int(v) for v in cols["n"]], pa.int64())
-    arrays["n_cases"] = pa.array([None if v is None or np.isnan(v) else int(v) for v in cols["n_cases"]], pa.int64())
-    arrays["flag"] = pa.array(cols["flag"], pa.string())
-    return pa.table(arrays)
+        arrays[n] = arrow_array(cols[n], pa.float64())
+    arrays["n"] = arrow_array([int(v) for v in cols["n"]], pa.int64())
+    arrays["n_cases"] = arrow_array(cols["n_cases"], pa.int64())
+    arrays["flag"] = arrow_array(cols["flag"], pa.string())
+    return pa.Table.from_arrays(list(arrays.values()), names=list(arrays))
+
+
+def _key_array(values: list[Any]) -> pa.Array:
+    """A domain column: whole numbers, numbers and text directly; anything else as pyarrow infers it."""
+    kinds = {type(v) for v in values if v is not None}
+    if kinds <= {int}:
+        return arrow_array(values, pa.int64())
+    if kinds <= {float, int}:
+        return arrow_array(values, pa.float64())
+    if kinds <= {str}:
+        return arrow_array(values, pa.string())
+    return pa.array(values)
 
 
 def _level_text(value: Any) -> str | None:

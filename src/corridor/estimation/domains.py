@@ -59,8 +59,9 @@ class GroupSums:
     """
 
     def __init__(self, sums: np.ndarray, counts: np.ndarray, in_group: np.ndarray, dom_codes: np.ndarray, n_dom: int):
-        self.group = np.flatnonzero(in_group)
-        self.domain = dom_codes[self.group]
+        every = bool(in_group.all())
+        self.group = np.arange(len(in_group)) if every else np.flatnonzero(in_group)
+        self.domain = dom_codes if every else dom_codes[self.group]
         self.n_dom = n_dom
         self._mats = (sums, counts)
         self._cells: np.ndarray | None = None
@@ -100,7 +101,11 @@ class GroupSums:
         if distinct:
             self.cells = (unit, None, None)
             return self
-        keys, cells = factorize(self.domain * n_units + unit[self.group], self.n_dom * n_units)
+        if self.n_dom == 1 and len(self.group) == len(unit):
+            # one domain and every group: the cells are the units, whose codes are dense already
+            keys, cells = np.arange(n_units), unit
+        else:
+            keys, cells = factorize(self.domain * n_units + unit[self.group], self.n_dom * n_units)
         if len(keys) == len(self.group):
             self.cells = (unit, keys, cells)
             return self

@@ -8,15 +8,13 @@ no sum of squares has to be differenced.
 from __future__ import annotations
 
 import numpy as np
-import pyarrow as pa
 
 from corridor.errors import UnsupportedError
 from corridor.estimation import taylor
-from corridor.estimation.structure import column_numpy, float_column
+from corridor.engine.columns import float_column
 
 
-
-def cross_moments(tbl, products, sums, weight_factor):  # noqa: ANN001, ANN202
+def cross_moments(tbl, products, sums, weight_factor):
     """Within-group (co)variances of the weighted row values, per group and product pair."""
     var = {key: float_column(tbl[f"__p{i}"]) for key, i in products.items()}
     out = np.zeros((tbl.num_rows, len(products)))
@@ -27,7 +25,7 @@ def cross_moments(tbl, products, sums, weight_factor):  # noqa: ANN001, ANN202
     return out
 
 
-def within_variance(prod, products, pg, pk, num, den, a_num, a_den):  # noqa: ANN001, ANN202
+def within_variance(prod, products, pg, pk, num, den, a_num, a_den):
     """Within-group variance of each pair's influence values, from the (co)variances."""
     nk = num[pk]
     out = a_num[pk] ** 2 * _pick(prod, products, pg, nk, nk)
@@ -41,7 +39,7 @@ def within_variance(prod, products, pg, pk, num, den, a_num, a_den):  # noqa: AN
     return out
 
 
-def _pick(prod, products, pg, a, b):  # noqa: ANN001, ANN202
+def _pick(prod, products, pg, a, b):
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     keys = lo * 1_000_003 + hi
     uniq, inv = np.unique(keys, return_inverse=True)
@@ -49,7 +47,7 @@ def _pick(prod, products, pg, a, b):  # noqa: ANN001, ANN202
     return prod[pg, cols[inv]]
 
 
-def element_covariance(prod, products, structure, design, pk, pg, num, den, a_num, a_den, z, K, sums=None, m=None):  # noqa: ANN001, ANN202
+def element_covariance(prod, products, structure, design, pk, pg, num, den, a_num, a_den, z, K, sums=None, m=None):
     """Covariance of outputs when rows are PSUs: within a stratum sum_i z_ki z_li - T_k T_l / n_h."""
     if sums is not None and m is not None:
         raw = prod.copy()

@@ -20,8 +20,7 @@ import narwhals as nw
 import numpy as np
 import pyarrow as pa
 
-from corridor.estimation.structure import column_numpy, float_column, float_matrix
-from corridor.design import AnyDesign, Design, ReplicateDesign, Replicated
+from corridor.design import AnyDesign, Design, Replicated, ReplicateDesign
 from corridor.engine import Engine, get_engine
 from corridor.errors import (
     ColumnNotFoundError,
@@ -32,11 +31,12 @@ from corridor.errors import (
 )
 from corridor.estimands import Estimand, Mean, Proportion, Quantile, Ratio, Total
 from corridor.estimation import intervals, replicates, taylor
-from corridor.estimation.plan import SumPlan, build_plan
-from corridor.estimation.result import Estimates
 from corridor.estimation.assemble import assemble, block_diag
 from corridor.estimation.domains import GroupSums, domain_df, domains, groupings
 from corridor.estimation.elements import cross_moments, element_covariance, within_variance
+from corridor.estimation.plan import SumPlan, build_plan
+from corridor.estimation.result import Estimates
+from corridor.engine.columns import column_numpy, float_column, float_matrix
 from corridor.estimation.structure import Structure, build_structure
 from corridor.estimation.where import parse_where
 
@@ -163,6 +163,7 @@ class _Estimator:
         self._check_columns(where_cols)
         self.categorical = self._categorical()
         self.levels = self._levels()
+        self._profile()
 
     # ---- validation -------------------------------------------------------------------------
     def _replicate_columns(self, d: ReplicateDesign) -> list[str]:
@@ -238,7 +239,7 @@ class _Estimator:
         req = self.req
         lin = [e for e in req.estimands if not isinstance(e, Quantile)]
         quant = [e for e in req.estimands if isinstance(e, Quantile)]
-        plan = build_plan(lin, self.levels, self.categorical, deff=req.deff)
+        plan = build_plan(lin, self.levels, self.categorical, deff=req.deff, complete=self.complete)
         parts: list[dict[str, np.ndarray | list[Any]]] = []
         cov_blocks: list[np.ndarray] = []
         self.design_df: float = float("nan")
@@ -274,16 +275,46 @@ class _Estimator:
         inside = self.where_expr.fill_null(False) if self.where_expr is not None else nw.lit(True)
         return lf.with_columns(inside.alias(_IN), nw.lit(1.0).alias("__one"))
 
+    def _profile(self) -> None:
+        """Columns without missing values, and valid weights, when the engine knows them without a scan.
+
+        Then the grouped scan needs no non-missing indicators, counts or weight checks for them:
+        on Parquet input it becomes the single sum-and-count scan of the floor.
+        """
+        self.complete: set[str] = set()
+        self.weights_checked = False
+        ask = getattr(self.req.engine, "profile", None)
+        if ask is None:
+            return
+        wname = self.taylor.weights if self.taylor else self.req.design.weights  # type: ignore[union-attr]
+        cols: list[str] = []
+        for e in self.req.estimands:
+            if isinstance(e, Ratio):
+                cols += [e.numerator, e.denominator]
+            elif not isinstance(e, Quantile):
+                cols.append(e.variable)
+        cols = list(dict.fromkeys([*cols, *([wname] if wname else [])]))
+        prof = ask(self.req.lf, cols, [wname] if wname else [])
+        if prof is None:
+            return
+        self.complete = {c for c in cols if prof[f"count:{c}"] == prof["rows"]}
+        if wname:
+            self._weight_errors(wname, int(prof["rows"] - prof[f"count:{wname}"]), prof[f"min:{wname}"])
+            self.weights_checked = True
+
     def _check_weight_stats(self, tbl: pa.Table, wcol: str | None) -> None:
-        if wcol is None:
+        if wcol is None or self.weights_checked:
             return
         nulls = int((column_numpy(tbl["__rows"]) - column_numpy(tbl["__w_count"])).sum())
+        wmin = float(np.nanmin(np.asarray(column_numpy(tbl["__w_min"]), dtype=float))) if not nulls else 1.0
+        self._weight_errors(wcol, nulls, wmin)
+
+    def _weight_errors(self, wcol: str, nulls: int, wmin: float) -> None:
         if nulls:
             raise InputError(
                 f"the weight column {wcol!r} in {self.req.source} has {nulls} missing values",
                 hint="every row needs a weight; drop rows outside the sample before estimating",
             )
-        wmin = float(np.nanmin(np.asarray(column_numpy(tbl["__w_min"]), dtype=float)))
         if wmin <= 0:
             raise InputError(
                 f"the weight column {wcol!r} in {self.req.source} has non-positive values (minimum {wmin:g})",
@@ -314,7 +345,7 @@ class _Estimator:
         one = plan.value(("one",), nw.col("__one"))
         lf = self._frame()
         aggs: list[nw.Expr] = [nw.len().alias("__rows")]
-        if wname:
+        if wname and not self.weights_checked:
             aggs += [nw.col(wname).min().alias("__w_min"), nw.col(wname).count().alias("__w_count")]
         replicate = isinstance(req.design, ReplicateDesign)
         element = self.taylor is not None and not self.taylor.ids
@@ -326,7 +357,7 @@ class _Estimator:
                 aggs += [nw.col(col).min().alias(f"__fpc_min_{s}"), nw.col(col).max().alias(f"__fpc_max_{s}")]
         keys = list(dict.fromkeys(keys))
         for j, v in enumerate(plan.values):
-            aggs.append((w * v).sum().alias(f"__s{j}"))
+            aggs.append((w if j == one else w * v).sum().alias(f"__s{j}"))
         for c, cexpr in enumerate(plan.counts):
             aggs.append(cexpr.alias(f"__c{c}"))
         products: dict[tuple[int, int], int] = {}
@@ -356,11 +387,13 @@ class _Estimator:
                     aggs.append((rw * v).sum().alias(f"__r{r}_{j}"))
         tbl = req.engine.aggregate(lf, keys, aggs)
         self._check_weight_stats(tbl, wname)
-        ng = tbl.num_rows
         nv, nc = len(plan.values), len(plan.counts)
         sums = float_matrix(tbl, [f"__s{j}" for j in range(nv)])
         counts = float_matrix(tbl, [f"__c{c}" for c in range(nc)])
-        rows = float_column(tbl["__rows"])
+        # the sums are copied out: let their columns go (an engine result's columns are freed one by one)
+        dropped = {*(f"__s{j}" for j in range(nv)), *(f"__c{c}" for c in range(nc)), "__w_min", "__w_count"}
+        tbl = tbl.drop_columns([c for c in tbl.column_names if c in dropped])
+        rows = float_matrix(tbl, ["__rows"])[:, 0]
         self.n_rows = int(rows.sum())
         in_group = (
             column_numpy(tbl[_IN]) if _IN in tbl.column_names else np.ones(tbl.num_rows, dtype=bool)
@@ -382,7 +415,7 @@ class _Estimator:
             covs.append(cov)
         return parts, covs
 
-    def _finish(self, plan, tbl, sums, counts, in_group, structure, element, products, one, dom_codes, dom_values, full):  # noqa: ANN001, ANN202, PLR0913
+    def _finish(self, plan, tbl, sums, counts, in_group, structure, element, products, one, dom_codes, dom_values, full):
         """Estimates, variances and intervals of every output in every domain of one grouping."""
         req = self.req
         nv = len(plan.values)
@@ -395,7 +428,7 @@ class _Estimator:
         num_o = np.array([o.num for o in outs], dtype=np.int64)
         den_o = np.array([o.den for o in outs], dtype=np.int64)
         cnt_o = np.array([o.count for o in outs], dtype=np.int64)
-        num, den, cnt = num_o[out_idx], den_o[out_idx], cnt_o[out_idx]
+        num, den = num_o[out_idx], den_o[out_idx]
         gs = GroupSums(sums, counts, in_group, dom_codes, n_dom)
         S_num = gs.domain_sum(0, num_o)
         has_den = den >= 0
@@ -403,9 +436,15 @@ class _Estimator:
         n_obs = gs.domain_sum(1, cnt_o)
         n_cases = gs.domain_sum(1, np.array([o.cases for o in outs], dtype=np.int64))
         sum_w = np.empty((n_dom, n_out_per))
+        by_count: dict[int, np.ndarray] = {}
         for o in range(n_out_per):
-            wsum = gs.column(0, one) * (gs.column(1, int(cnt_o[o])) > 0)
-            sum_w[:, o] = np.bincount(gs.domain, weights=wsum, minlength=n_dom)
+            c = int(cnt_o[o])
+            if c not in by_count:
+                # the weights of the groups where the output's variable was observed
+                counted = gs.column(1, c) > 0
+                wsum = gs.column(0, one) if counted.all() else gs.column(0, one) * counted
+                by_count[c] = np.bincount(gs.domain, weights=wsum, minlength=n_dom)
+            sum_w[:, o] = by_count[c]
         sum_w = sum_w.ravel()
         with np.errstate(invalid="ignore", divide="ignore"):
             theta = np.where(has_den, S_num / S_den, S_num)
@@ -424,17 +463,22 @@ class _Estimator:
             distinct = full and used >= len(structure.stages)
             gs = gs.pooled(finest.unit, len(finest.unit_stratum), distinct=distinct)
         if structure is not None or self._reps_needed():
-            rows = np.empty((len(gs.group), n_out_per))
             z = np.empty((len(gs.group), n_out_per))
+            present = np.empty((len(gs.group), n_out_per), dtype=bool)
+            # row counts per entry matter only when rows are the PSUs
+            rows = np.empty((len(gs.group), n_out_per)) if element else None
             an, ad = a_num.reshape(n_dom, n_out_per), a_den.reshape(n_dom, n_out_per)
             with np.errstate(invalid="ignore"):
                 for o in range(n_out_per):
-                    rows[:, o] = gs.column(1, int(cnt_o[o]))
+                    counted = gs.column(1, int(cnt_o[o]))
+                    np.greater(counted, 0, out=present[:, o])
+                    if rows is not None:
+                        rows[:, o] = counted
                     z[:, o] = an[gs.domain, o] * gs.column(0, int(num_o[o]))
                     if den_o[o] >= 0:
                         z[:, o] += ad[gs.domain, o] * gs.column(0, int(den_o[o]))
             z[np.isnan(z)] = 0.0
-            blocks = taylor.Blocks(gs.domain, gs.group, z, rows > 0, rows, n_dom, seed=gs.cells)
+            blocks = taylor.Blocks(gs.domain, gs.group, z, present, present if rows is None else rows, n_dom, seed=gs.cells)
             if group_level:
                 flat = blocks.pairs()
                 pk, pg = flat.out, flat.group
@@ -526,7 +570,7 @@ class _Estimator:
         per_kind = np.array([k in ("proportion", "quantile") for k in kinds])
         return np.where(per_kind, dom_df, self.design_df)
 
-    def _converted(self, structure, sums, pk, pg, num, den, has_den, theta, K, element):  # noqa: ANN001, ANN202
+    def _converted(self, structure, sums, pk, pg, num, den, has_den, theta, K, element):
         if element:
             raise UnsupportedError(
                 "replicates can only be made from designs with cluster ids",
@@ -555,7 +599,7 @@ class _Estimator:
         self._reps = (reps, scale, rscales, self.conv.mse)
         return var, cov
 
-    def _user_replicates(self, tbl, plan, pk, pg, num, den, has_den, theta, K):  # noqa: ANN001, ANN202
+    def _user_replicates(self, tbl, plan, pk, pg, num, den, has_den, theta, K):
         rd: ReplicateDesign = self.req.design  # type: ignore[assignment]
         R = len(self.req.repcols)
         reps = np.empty((K, R))
@@ -597,7 +641,7 @@ class _Estimator:
             gram += x.T @ x
         return replicates.rank_df(gram)
 
-    def _deff(self, plan, sums, pk, pg, num, den, has_den, theta, var, n_obs, sum_w, K, outs):  # noqa: ANN001, ANN202
+    def _deff(self, plan, sums, pk, pg, num, den, has_den, theta, var, n_obs, sum_w, K, outs):
         """Design effect against simple random sampling without replacement (R ``deff=TRUE``)."""
         out = np.full(K, np.nan)
         for k_kind in ("total", "mean", "proportion"):

@@ -68,16 +68,37 @@ def _notnull(col: str) -> nw.Expr:
 
 
 def build_plan(
-    estimands: Sequence[Estimand], levels: dict[str, list[Any]], categorical: dict[str, bool], *, deff: bool = False
+    estimands: Sequence[Estimand],
+    levels: dict[str, list[Any]],
+    categorical: dict[str, bool],
+    *,
+    deff: bool = False,
+    complete: frozenset[str] | set[str] = frozenset(),
 ) -> SumPlan:
     """Plan the sums for ``estimands`` (quantiles are planned elsewhere).
 
     ``levels`` gives the levels of each categorical variable, ``categorical``
     whether a variable is treated as categorical for totals and means.
+    ``complete`` names variables known to have no missing value: their
+    non-missing indicator is the constant 1 and their count the row count.
     """
     plan = SumPlan()
+
+    def nonmissing(var: str) -> int:
+        return plan.value(("one",), nw.col("__one")) if var in complete else plan.value(("nn", var), _notnull(var))
+
+    def counted(var: str) -> int:
+        return plan.count(("rows",), nw.len()) if var in complete else plan.count(("nn", var), nw.col(var).count())
+
     for est in estimands:
         if isinstance(est, Ratio):
+            if est.numerator in complete and est.denominator in complete:
+                num = plan.value(("y", est.numerator), _num(est.numerator))
+                den = plan.value(("y", est.denominator), _num(est.denominator))
+                cnt = plan.count(("rows",), nw.len())
+                plan.outputs.append(Output(est, "ratio", est.variable, None, num, den, cnt,
+                                           numerator=est.numerator, denominator=est.denominator))
+                continue
             both = ~nw.col(est.numerator).is_null() & ~nw.col(est.denominator).is_null()
             key = ("both", est.numerator, est.denominator)
             num = plan.value(("ratio_num", *key[1:]), nw.when(both).then(_num(est.numerator)))
@@ -88,16 +109,14 @@ def build_plan(
             )
             continue
         var = est.variable
-        cnt = plan.count(("nn", var), nw.col(var).count())
+        cnt = counted(var)
         if isinstance(est, Proportion) or categorical.get(var, False):
             wanted = levels[var] if not isinstance(est, Proportion) or est.level is None else [est.level]
-            nn = plan.value(("nn", var), _notnull(var))
+            nn = nonmissing(var)
             for level in wanted:
                 # null (not 0) for missing values, so that every value of an output covers the same rows
-                ind = plan.value(
-                    ("lev", var, level),
-                    nw.when(nw.col(var) == level).then(nw.lit(1.0)).otherwise(nw.when(~nw.col(var).is_null()).then(nw.lit(0.0))),
-                )
+                absent = nw.lit(0.0) if var in complete else nw.when(~nw.col(var).is_null()).then(nw.lit(0.0))
+                ind = plan.value(("lev", var, level), nw.when(nw.col(var) == level).then(nw.lit(1.0)).otherwise(absent))
                 if deff:
                     plan.squares[ind] = ind  # an indicator is its own square
                 cases = plan.count(("cases", var, level), nw.when(nw.col(var) == level).then(nw.lit(1)).count())
@@ -114,6 +133,6 @@ def build_plan(
         if isinstance(est, Total):
             plan.outputs.append(Output(est, "total", var, None, y, -1, cnt))
         elif isinstance(est, Mean):
-            nn = plan.value(("nn", var), _notnull(var))
+            nn = nonmissing(var)
             plan.outputs.append(Output(est, "mean", var, None, y, nn, cnt))
     return plan

@@ -14,11 +14,11 @@ import narwhals as nw
 import numpy as np
 import pyarrow as pa
 
-from corridor.estimation.structure import column_numpy, float_column
 from corridor.design import ReplicateDesign
 from corridor.errors import MissingValueError
 from corridor.estimands import Quantile
 from corridor.estimation import intervals, replicates, taylor
+from corridor.engine.columns import column_numpy, float_column
 from corridor.estimation.structure import build_structure
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
     return out
 
 
-def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, ws, n):  # noqa: ANN001, ANN202
+def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, ws, n):
     req = est.req
     below = (x <= qhat) & sel
     if structure is not None:

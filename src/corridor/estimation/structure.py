@@ -14,57 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from corridor.design import Design
 from corridor.errors import DesignError, InputError
-
-
-_PRIMITIVE = {
-    pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int64(): np.int64,
-    pa.uint8(): np.uint8, pa.uint16(): np.uint16, pa.uint32(): np.uint32, pa.uint64(): np.uint64,
-    pa.float32(): np.float32, pa.float64(): np.float64,
-}
-
-
-def column_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """A column as numpy; nulls of a numeric column become NaN.
-
-    Numeric columns are read from their Arrow buffers: pyarrow's own ``to_numpy``
-    imports pandas whenever it is installed, a large fixed cost for a small table.
-    """
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    dtype = _PRIMITIVE.get(column.type)
-    n = len(column)
-    if column.type == pa.bool_() and not column.null_count:
-        bits = np.unpackbits(np.frombuffer(column.buffers()[1], dtype=np.uint8), bitorder="little")
-        return bits[column.offset : column.offset + n].astype(bool)
-    if dtype is None:
-        return column.to_numpy(zero_copy_only=False)
-    values = np.frombuffer(column.buffers()[1], dtype=dtype, count=n + column.offset)[column.offset :]
-    if not column.null_count:
-        return values
-    valid = np.unpackbits(np.frombuffer(column.buffers()[0], dtype=np.uint8), bitorder="little")
-    valid = valid[column.offset : column.offset + n].astype(bool)
-    return np.where(valid, values.astype(np.float64), np.nan)
-
-
-def float_column(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """A numeric column as float64 with nulls as 0 (sums over no rows)."""
-    out = np.array(column_numpy(column), dtype=np.float64)  # a writable copy
-    out[np.isnan(out)] = 0.0
-    return out
-
-
-def float_matrix(table: pa.Table, names: list[str]) -> np.ndarray:
-    """Columns of ``table`` as a float64 matrix with nulls as 0, column-major (columns are read whole)."""
-    out = np.empty((table.num_rows, len(names)), order="F")
-    for j, name in enumerate(names):
-        out[:, j] = column_numpy(table[name])
-    out[np.isnan(out)] = 0.0
-    return out
-
+from corridor.engine.columns import PRIMITIVE, arrow_array, column_numpy
 
 def codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Dense integer codes of a key column in sorted order of its values (nulls last), and the values.
@@ -77,13 +30,15 @@ def codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     direct = _integer_codes(column)
     if direct is not None:
         return direct
+    import pyarrow.compute as pc  # only for keys that are not whole numbers of moderate range
+
     enc = pc.dictionary_encode(column, null_encoding="encode")
     values = enc.dictionary
     order = np.asarray(column_numpy(pc.array_sort_indices(values, null_placement="at_end")), dtype=np.int64)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     indices = np.asarray(column_numpy(enc.indices), dtype=np.int64)
-    return rank[indices], values.take(pa.array(order))
+    return rank[indices], values.take(arrow_array(order, pa.int64()))
 
 
 _DIRECT_BOUND = 20_000_000
@@ -91,20 +46,23 @@ _DIRECT_BOUND = 20_000_000
 
 def _integer_codes(column: pa.Array) -> tuple[np.ndarray, pa.Array] | None:
     """Codes of a whole-number key column of moderate range by direct indexing (no hashing, no sort)."""
-    if column.null_count or not len(column) or column.type not in _PRIMITIVE:
+    if column.null_count or not len(column) or column.type not in PRIMITIVE:
         return None
     arr = column_numpy(column)
     lo, hi = arr.min(), arr.max()
     if not (np.isfinite(lo) and np.isfinite(hi)) or float(hi) - float(lo) >= _DIRECT_BOUND:
         return None
-    offset = (arr - lo).astype(np.int64)
-    if arr.dtype.kind == "f" and not np.array_equal(offset, arr - lo):
-        return None
+    if arr.dtype.kind == "f":
+        offset = (arr - lo).astype(np.int64)
+        if not np.array_equal(offset, arr - lo):
+            return None
+    else:
+        offset = arr - lo if lo else arr  # an index array as it is
     present = np.zeros(int(hi - lo) + 1, dtype=bool)
     present[offset] = True
     rank = np.cumsum(present, dtype=np.int64) - 1
-    values = np.flatnonzero(present).astype(arr.dtype) + lo
-    return rank[offset], pa.array(values, type=column.type)
+    values = np.ascontiguousarray(np.flatnonzero(present).astype(arr.dtype) + lo)
+    return rank[offset], arrow_array(values, column.type)
 
 
 def factorize(key: np.ndarray, bound: int | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -196,13 +196,23 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
             first_unit = np.zeros(len(stage.n), dtype=np.int64)
             first_unit[stage.unit_stratum] = np.arange(n_units)
             parent = stage.unit_parent[first_unit[h_of]]
+        lonely_rules = bool((stage.n == 1).any()) or design.adjust_domain_lonely
+        m_all: np.ndarray | None = None  # units per cell when every unit is present (shared by outputs)
         for o in range(width):
-            _pres, zt, hi = cells.present_cells(blocks, o)
+            pres, zt, hi = cells.present_cells(blocks, o)
             total = np.bincount(hi, weights=zt, minlength=n_hcells)
-            m = np.bincount(hi, minlength=n_hcells).astype(float)
+            if m_all is not None and len(hi) == len(cells.hinv):
+                m = m_all
+            else:
+                m = np.bincount(hi, minlength=n_hcells).astype(float)
+                if len(hi) == len(cells.hinv):
+                    m_all = m
             mean = total / stage.n[h_of]
-            dev2 = np.bincount(hi, weights=(zt - mean[hi]) ** 2, minlength=n_hcells)
-            sq = np.bincount(hi, weights=zt**2, minlength=n_hcells)
+            dev = zt - mean[hi]
+            np.square(dev, out=dev)
+            dev2 = np.bincount(hi, weights=dev, minlength=n_hcells)
+            # sums of squares matter only to the lonely-PSU rules
+            sq = np.bincount(hi, weights=zt**2, minlength=n_hcells) if lonely_rules else np.zeros(n_hcells)
             keep = m > 0
             contrib, na = _stratum_contrib(
                 h_dom[keep], h_of[keep], total[keep], dev2[keep], sq[keep], m[keep], stage, design, s + 1
