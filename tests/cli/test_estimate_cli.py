@@ -86,3 +86,13 @@ def test_spec_gives_canonical_names_and_the_design() -> None:
     assert round(row["estimate"], 7) == 0.1561858
     assert round(row["se"], 8) == 0.01213676
     assert row["df"] == 15
+
+
+def test_memory_limit_option() -> None:
+    """A small working memory gives the same table (DuckDB spills instead of failing); nonsense is explained."""
+    plain = invoke(*CASEN, "-e", "proportion:pobreza", "--by", "region", "--format", "csv")
+    small = invoke(*CASEN, "-e", "proportion:pobreza", "--by", "region", "--format", "csv", "--memory-limit", "200MB")
+    assert small.exit_code == 0, small.output
+    assert small.output == plain.output
+    bad = CliRunner().invoke(main, ["estimate", *CASEN, "-e", "mean:edad", "--memory-limit", "lots"])
+    assert bad.exit_code == 2 and "memory limit 'lots' is not understood" in bad.output

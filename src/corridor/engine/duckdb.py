@@ -55,6 +55,9 @@ class DuckDBEngine:
                     ) from exc
                 spill = Path(tempfile.gettempdir()) / f"corridor-duckdb-{os.getpid()}"
                 self.connection.execute(f"SET temp_directory = '{spill}'")
+            # give freed memory back to the system as it goes: the statistics that follow a scan
+            # allocate their own arrays, and pages the engine keeps would count twice
+            self.connection.execute("SET allocator_background_threads = true")
         if threads:
             self.connection.execute(f"SET threads TO {int(threads)}")
         self.scans = 0

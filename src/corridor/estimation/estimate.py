@@ -299,7 +299,8 @@ class _Estimator:
             return
         self.complete = {c for c in cols if prof[f"count:{c}"] == prof["rows"]}
         if wname:
-            self._weight_errors(wname, int(prof["rows"] - prof[f"count:{wname}"]), prof[f"min:{wname}"])
+            # + 0.0: Parquet statistics store a minimum of 0 as -0
+            self._weight_errors(wname, int(prof["rows"] - prof[f"count:{wname}"]), prof[f"min:{wname}"] + 0.0)
             self.weights_checked = True
 
     def _check_weight_stats(self, tbl: pa.Table, wcol: str | None) -> None:

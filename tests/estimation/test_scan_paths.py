@@ -1,0 +1,110 @@
+"""The grouped scan takes shortcuts when the engine knows its columns' statistics (Parquet, memory).
+
+The same request must give the same numbers and the same errors whether the input is a CSV file
+(no statistics: checks inside the scan), a Parquet file (statistics) or an Arrow table (memory).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+import corridor as cr
+from corridor import errors
+from corridor.engine.columns import owned_table
+from corridor.engine.duckdb import DuckDBEngine
+
+DESIGN = cr.Design(weights="w", strata="h", ids="psu")
+KINDS = ["csv", "parquet", "arrow"]
+
+
+def base(**over: list) -> pa.Table:
+    n = 12
+    cols = {"h": [i // 6 for i in range(n)], "psu": [i // 2 for i in range(n)],
+            "w": [1.0 + (i % 5) for i in range(n)], "y": [float(i * i % 7) for i in range(n)],
+            "x": [1.0 + i % 3 for i in range(n)], "g": ["a", "b", "c"] * 4}
+    cols.update(over)
+    return pa.table(cols)
+
+
+def as_input(tbl: pa.Table, kind: str, tmp_path):  # noqa: ANN001, ANN201
+    if kind == "csv":
+        pacsv.write_csv(tbl, tmp_path / "d.csv")
+        return str(tmp_path / "d.csv")
+    if kind == "parquet":
+        pq.write_table(tbl, tmp_path / "d.parquet")
+        return str(tmp_path / "d.parquet")
+    return tbl
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_weight_errors_on_every_path(kind: str, tmp_path) -> None:  # noqa: ANN001
+    with pytest.raises(errors.InputError, match="'w'.* has 1 missing values"):
+        cr.estimate(as_input(base(w=[None] + [1.0] * 11), kind, tmp_path), DESIGN, cr.Mean("y"))
+    with pytest.raises(errors.InputError, match=r"non-positive values \(minimum 0\)"):
+        cr.estimate(as_input(base(w=[0.0] + [1.0] * 11), kind, tmp_path), DESIGN, cr.Mean("y"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_missing_values_on_every_path(kind: str, tmp_path) -> None:  # noqa: ANN001
+    y = [None, None] + [float(i) for i in range(10)]
+    g = ["a", None, "b", "c"] * 3
+    data = as_input(base(y=y, g=g), kind, tmp_path)
+    with pytest.raises(errors.MissingValueError, match=r"column 'y'.*2 missing values"):
+        cr.estimate(data, DESIGN, cr.Mean("y"))
+    with pytest.raises(errors.MissingValueError, match=r"column 'g'.*3 missing values"):
+        cr.estimate(data, DESIGN, cr.Proportion("g"))
+
+
+def test_every_path_gives_the_same_numbers(tmp_path) -> None:  # noqa: ANN001
+    """Complete columns (the shortcut) and columns with missing values (the full plan), on every input."""
+    tbl = base(y=[None] + [float(i % 4) for i in range(11)])
+    ests = [cr.Total("x"), cr.Mean("x"), cr.Mean("y"), cr.Ratio("y", "x"), cr.Ratio("x", "w"), cr.Proportion("g"),
+            cr.Total("g")]
+    tables = []
+    for kind in KINDS:
+        res = cr.estimate(as_input(tbl, kind, tmp_path), DESIGN, ests, by=[[], ["g"]], na="drop", where="x > 1")
+        tables.append(res.table)
+    for other in tables[1:]:
+        for col in ("estimate", "se", "df", "n", "n_cases", "sum_w"):
+            np.testing.assert_allclose(np.array(tables[0][col].to_pylist(), float),
+                                       np.array(other[col].to_pylist(), float), rtol=1e-12)
+
+
+def test_the_profile_is_read_from_parquet_statistics(tmp_path) -> None:  # noqa: ANN001
+    pq.write_table(base(y=[None] + [1.0] * 11), tmp_path / "d.parquet")
+    eng = DuckDBEngine()
+    frame = eng.open(str(tmp_path / "d.parquet"))
+    prof = eng.profile(frame, ["y", "w"], ["w"])
+    assert prof == {"rows": 12.0, "count:y": 11.0, "count:w": 12.0, "min:w": 1.0}
+    assert eng.scans == 0
+    pacsv.write_csv(base(), tmp_path / "d.csv")
+    assert eng.profile(eng.open(str(tmp_path / "d.csv")), ["y"], []) is None  # a CSV needs a pass: checked in the scan
+
+
+def test_memory_limit_is_set_and_bad_values_are_explained() -> None:
+    eng = DuckDBEngine(memory_limit="300MB")
+    limit = eng.connection.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert limit.replace(" ", "") in ("286.1MiB", "300.0MB", "300MB")
+    with pytest.raises(errors.InputError, match="memory limit 'lots' is not understood"):
+        DuckDBEngine(memory_limit="lots")
+    con = duckdb.connect()
+    before = con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    DuckDBEngine(connection=con, memory_limit="300MB")
+    assert con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0] == before  # a given connection is kept
+
+
+def test_owned_table_keeps_types_nulls_and_text() -> None:
+    src = pa.table({"k": pa.array([1, 2, 3, 4], pa.int32()), "s": ["a", None, "c", "d"],
+                    "v": pa.array([1.5, None, float("nan"), 4.0]), "z": pa.array([1.0, 2.0, float("nan"), 4.0])})
+    out = owned_table(src.to_batches(max_chunksize=3), src.schema)
+    assert out.schema == src.schema
+    assert out.to_pydict()["s"] == ["a", None, "c", "d"]
+    assert out["v"].null_count == 1 and out["z"].null_count == 0  # NaN stays a number, not a null
+    assert out.to_pydict()["k"] == [1, 2, 3, 4]
+    empty = owned_table([], src.schema)
+    assert empty.num_rows == 0 and empty.schema == src.schema
