@@ -108,3 +108,15 @@ def test_owned_table_keeps_types_nulls_and_text() -> None:
     assert out.to_pydict()["k"] == [1, 2, 3, 4]
     empty = owned_table([], src.schema)
     assert empty.num_rows == 0 and empty.schema == src.schema
+
+
+def test_the_memory_example_in_the_engines_guide_runs() -> None:
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "engines.md").read_text(encoding="utf-8")
+    section = doc.split("## DuckDB's memory", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    scope: dict = {}
+    exec(compile(block, "docs/engines.md", "exec"), scope)  # noqa: S102 - the project's own documentation
+    assert scope["res"].table.num_rows == 16 * 3

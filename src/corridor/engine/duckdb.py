@@ -157,8 +157,8 @@ class DuckDBEngine:
             native = frame.to_native()
             if not isinstance(native, duckdb.DuckDBPyRelation):
                 return frame.collect().to_arrow()
-            reader = native.to_arrow_reader(1_000_000)
-            return owned_table(reader, reader.schema)
+            table = native.to_arrow_table()
+            return owned_table(table.to_batches(), table.schema)
         except duckdb.ConversionException as exc:
             raise InputError(f"a column has values of the wrong type: {exc}") from exc
         except duckdb.Error as exc:

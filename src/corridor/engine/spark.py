@@ -190,6 +190,10 @@ class SparkEngine:
         # result (e.g. the PSU order a seeded bootstrap draws in) independent of the cluster.
         return table.sort_by([(k, "ascending") for k in keys]) if keys else table
 
+    def profile(self, frame: nw.LazyFrame, columns: Sequence[str], minima: Sequence[str]) -> dict[str, float] | None:
+        """None: counting missing values is a Spark job of its own, so the estimator checks inside its scan."""
+        return None
+
     def collect(self, frame: nw.LazyFrame) -> pa.Table:
         """Run a lazy query (one Spark job) and return its result as Arrow on the driver."""
         self.scans += 1

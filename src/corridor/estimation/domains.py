@@ -88,7 +88,11 @@ class GroupSums:
         """Sum per (domain, output) of ``cols[o]`` (NaN where it is -1), flattened domain-major."""
         res = np.full((self.n_dom, len(cols)), np.nan)
         for o, j in enumerate(cols.tolist()):
-            if j >= 0:
+            if j < 0:
+                continue
+            if self.n_dom == 1:
+                res[0, o] = self.column(mat, j).sum()
+            else:
                 res[:, o] = np.bincount(self.domain, weights=self.column(mat, j), minlength=self.n_dom)
         return res.ravel()
 
@@ -135,6 +139,8 @@ def domain_df(blocks: taylor.Blocks, structure: Structure, element: bool) -> np.
             n_psu = np.bincount(blocks.domain, weights=blocks.rows[:, o] * blocks.present[:, o], minlength=blocks.n_dom)
             out[o::width] = n_psu - np.bincount(k_dom[has], minlength=blocks.n_dom)
         return out
+    if blocks.domain_df is not None:  # the variance pass counted them
+        return blocks.domain_df
     cells = blocks.units(0, stage)
     for o in range(width):
         pres, _z, hi = cells.present_cells(blocks, o, need_z=False)

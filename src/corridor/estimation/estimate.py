@@ -359,8 +359,11 @@ class _Estimator:
         keys = list(dict.fromkeys(keys))
         for j, v in enumerate(plan.values):
             aggs.append((w if j == one else w * v).sum().alias(f"__s{j}"))
+        # a count of every row is the scan's own __rows column
+        count_cols = ["__rows" if c == plan.rows_count else f"__c{c}" for c in range(len(plan.counts))]
         for c, cexpr in enumerate(plan.counts):
-            aggs.append(cexpr.alias(f"__c{c}"))
+            if c != plan.rows_count:
+                aggs.append(cexpr.alias(f"__c{c}"))
         products: dict[tuple[int, int], int] = {}
         if element:
             pairs_needed = {(o.num, o.num) for o in plan.outputs} | {(o.den, o.den) for o in plan.outputs if o.den >= 0}
@@ -390,9 +393,10 @@ class _Estimator:
         self._check_weight_stats(tbl, wname)
         nv, nc = len(plan.values), len(plan.counts)
         sums = float_matrix(tbl, [f"__s{j}" for j in range(nv)])
-        counts = float_matrix(tbl, [f"__c{c}" for c in range(nc)])
+        counts = float_matrix(tbl, count_cols)
         # the sums are copied out: let their columns go (an engine result's columns are freed one by one)
         dropped = {*(f"__s{j}" for j in range(nv)), *(f"__c{c}" for c in range(nc)), "__w_min", "__w_count"}
+        dropped.discard("__rows")
         tbl = tbl.drop_columns([c for c in tbl.column_names if c in dropped])
         rows = float_matrix(tbl, ["__rows"])[:, 0]
         self.n_rows = int(rows.sum())
@@ -431,22 +435,36 @@ class _Estimator:
         cnt_o = np.array([o.count for o in outs], dtype=np.int64)
         num, den = num_o[out_idx], den_o[out_idx]
         gs = GroupSums(sums, counts, in_group, dom_codes, n_dom)
+        # the weights of the groups where each output's variable was observed (before pooling:
+        # a pooled cell may mix groups with and without observations)
+        sum_w = np.empty((n_dom, n_out_per))
+        by_count: dict[int, np.ndarray] = {}
+        for o in range(n_out_per):
+            c = int(cnt_o[o])
+            if c not in by_count and c != plan.rows_count:
+                counted = gs.column(1, c) > 0
+                if not counted.all():
+                    by_count[c] = np.bincount(gs.domain, weights=gs.column(0, one) * counted, minlength=n_dom)
+        group_level = element or self.conv is not None or req.covariance or req.deff or structure is None
+        if structure is not None and not group_level:
+            # sums are additive: the estimates and the variance need only totals per (domain, unit
+            # of the finest stage the variance uses)
+            used = max(1, len(self.taylor.fpc) if not self.taylor.ultimate_cluster else 1)
+            finest = structure.stages[min(used, len(structure.stages)) - 1]
+            # groups of a grouping of every by variable are distinct cells of the last stage's units
+            distinct = full and used >= len(structure.stages)
+            gs = gs.pooled(finest.unit, len(finest.unit_stratum), distinct=distinct)
+        for o in range(n_out_per):
+            c = int(cnt_o[o])
+            if c not in by_count:  # observed in every group: all of the weight
+                by_count[c] = gs.domain_sum(0, np.array([one]))
+            sum_w[:, o] = by_count[c]
+        sum_w = sum_w.ravel()
         S_num = gs.domain_sum(0, num_o)
         has_den = den >= 0
         S_den = gs.domain_sum(0, den_o)
         n_obs = gs.domain_sum(1, cnt_o)
         n_cases = gs.domain_sum(1, np.array([o.cases for o in outs], dtype=np.int64))
-        sum_w = np.empty((n_dom, n_out_per))
-        by_count: dict[int, np.ndarray] = {}
-        for o in range(n_out_per):
-            c = int(cnt_o[o])
-            if c not in by_count:
-                # the weights of the groups where the output's variable was observed
-                counted = gs.column(1, c) > 0
-                wsum = gs.column(0, one) if counted.all() else gs.column(0, one) * counted
-                by_count[c] = np.bincount(gs.domain, weights=wsum, minlength=n_dom)
-            sum_w[:, o] = by_count[c]
-        sum_w = sum_w.ravel()
         with np.errstate(invalid="ignore", divide="ignore"):
             theta = np.where(has_den, S_num / S_den, S_num)
             a_num = np.where(has_den, 1.0 / S_den, 1.0)
@@ -455,14 +473,6 @@ class _Estimator:
         theta = np.where(empty, np.nan, theta)
         blocks: taylor.Blocks | None = None
         pk = pg = np.zeros(0, dtype=np.int64)
-        group_level = element or self.conv is not None or req.covariance or req.deff or structure is None
-        if structure is not None and not group_level:
-            # the variance needs only totals per (domain, unit) of the finest stage it uses
-            used = max(1, len(self.taylor.fpc) if not self.taylor.ultimate_cluster else 1)
-            finest = structure.stages[min(used, len(structure.stages)) - 1]
-            # groups of a grouping of every by variable are distinct cells of the last stage's units
-            distinct = full and used >= len(structure.stages)
-            gs = gs.pooled(finest.unit, len(finest.unit_stratum), distinct=distinct)
         if structure is not None or self._reps_needed():
             z = np.empty((len(gs.group), n_out_per))
             present = np.empty((len(gs.group), n_out_per), dtype=bool)

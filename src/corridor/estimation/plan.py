@@ -52,6 +52,11 @@ class SumPlan:
             self.values.append(expr)
         return self._vindex[key]
 
+    @property
+    def rows_count(self) -> int:
+        """Index of the count of every row (variables without missing values), or -1."""
+        return self._cindex.get(("rows",), -1)
+
     def count(self, key: Hashable, expr: nw.Expr) -> int:
         if key not in self._cindex:
             self._cindex[key] = len(self.counts)

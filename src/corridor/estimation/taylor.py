@@ -52,6 +52,8 @@ class Blocks:
     # (unit codes, cell keys, entry -> cell) of a stage, known beforehand; keys None: entries are cells
     seed: tuple[np.ndarray, np.ndarray | None, np.ndarray | None] | None = None
     _units: dict[int, Cells] = field(default_factory=dict, repr=False)
+    # per output: PSUs minus strata with members (R's degf of a domain), found by the variance pass
+    domain_df: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def single(cls, pairs: Pairs, n_out: int) -> Blocks:
@@ -74,7 +76,7 @@ class Blocks:
         if s not in self._units:
             n_units, n_strata = len(stage.unit_stratum), len(stage.n)
             if self.seed is not None and self.seed[0] is stage.unit and self.seed[1] is None:
-                hkeys, hinv = factorize(self.domain * n_strata + stage.stratum[self.group], self.n_dom * n_strata)
+                hkeys, hinv = cells_of(self.domain * n_strata + stage.stratum[self.group], self.n_dom * n_strata)
                 self._units[s] = Cells(None, self.domain, hinv, hkeys // n_strata, hkeys % n_strata)
                 return self._units[s]
             if self.seed is not None and self.seed[0] is stage.unit:
@@ -82,13 +84,21 @@ class Blocks:
             else:
                 ukeys, inv = factorize(self.domain * n_units + stage.unit[self.group], self.n_dom * n_units)
             u_dom = ukeys // n_units
-            hkeys, hinv = factorize(u_dom * n_strata + stage.unit_stratum[ukeys % n_units], self.n_dom * n_strata)
+            hkeys, hinv = cells_of(u_dom * n_strata + stage.unit_stratum[ukeys % n_units], self.n_dom * n_strata)
             if len(ukeys) == len(self.group):
                 # every entry is a cell of its own: work in entry order, no sums per cell needed
                 self._units[s] = Cells(None, self.domain, hinv[inv], hkeys // n_strata, hkeys % n_strata)
             else:
                 self._units[s] = Cells(inv, u_dom, hinv, hkeys // n_strata, hkeys % n_strata)
         return self._units[s]
+
+
+def cells_of(key: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cell keys and each entry's cell: every key below ``bound`` when that is not many more than
+    the entries (no ranking pass; empty cells are dropped later), else the distinct keys."""
+    if bound <= max(2 * len(key), 1 << 16):
+        return np.arange(bound), key
+    return factorize(key, bound)
 
 
 @dataclass
@@ -197,6 +207,8 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
             first_unit[stage.unit_stratum] = np.arange(n_units)
             parent = stage.unit_parent[first_unit[h_of]]
         lonely_rules = bool((stage.n == 1).any()) or design.adjust_domain_lonely
+        if s == 0:
+            blocks.domain_df = np.empty(blocks.n_out)
         m_all: np.ndarray | None = None  # units per cell when every unit is present (shared by outputs)
         for o in range(width):
             pres, zt, hi = cells.present_cells(blocks, o)
@@ -218,6 +230,9 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
                 h_dom[keep], h_of[keep], total[keep], dev2[keep], sq[keep], m[keep], stage, design, s + 1
             )
             var[o::width] += _scaled_sum(h_dom[keep], parent[keep], contrib, na, blocks.n_dom)
+            if s == 0:
+                n_psu = np.bincount(h_dom[keep], weights=m[keep], minlength=blocks.n_dom)
+                blocks.domain_df[o::width] = n_psu - np.bincount(h_dom[keep], minlength=blocks.n_dom)
     return var
 
 
