@@ -77,7 +77,7 @@ def timed(cmd: list[str], limit: float) -> tuple[float, float] | str:
         except subprocess.TimeoutExpired:
             print("stopped after {limit:.0f} s", file=sys.stderr); sys.exit(1)
         dt = time.perf_counter() - t
-        if p.returncode < 0: print(f"killed by signal {-p.returncode} (out of memory?)", file=sys.stderr); sys.exit(1)
+        if p.returncode < 0: print(f"killed by signal {{-p.returncode}} (out of memory?)", file=sys.stderr); sys.exit(1)
         if p.returncode: print(p.stderr[-600:], file=sys.stderr); sys.exit(1)
         print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2)
     """)]

@@ -8,9 +8,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from reference.survey_cases import DATA, load
 
 from corridor.cli import main
-from reference.survey_cases import DATA, load
 
 CASEN = ["demo:casen_2020", "--weights", "expr", "--strata", "estrato", "--ids", "cod_upm",
          "--lonely-psu", "certainty", "--na", "drop"]
@@ -28,7 +28,7 @@ def test_readme_command_prints_poverty_by_region() -> None:
     assert len(lines) == 1 + 16 * 3
 
 
-def test_json_output_matches_r_reference(tmp_path) -> None:  # noqa: ANN001
+def test_json_output_matches_r_reference(tmp_path) -> None:
     _, expected = load("P03")
     res = invoke(str(DATA / "apiclus1.csv"), "--ids", "dnum", "--weights", "pw", "--fpc", "fpc",
                  "-e", "mean:api00", "--format", "json")
@@ -37,7 +37,7 @@ def test_json_output_matches_r_reference(tmp_path) -> None:  # noqa: ANN001
     assert row["se"] == pytest.approx(expected["results"][0]["se"], rel=1e-8)
 
 
-def test_design_file_and_output_file(tmp_path) -> None:  # noqa: ANN001
+def test_design_file_and_output_file(tmp_path) -> None:
     design = tmp_path / "design.yaml"
     design.write_text("ids: [dnum]\nweights: pw\nfpc: [fpc]\n")
     out = tmp_path / "res.csv"

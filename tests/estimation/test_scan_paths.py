@@ -31,7 +31,7 @@ def base(**over: list) -> pa.Table:
     return pa.table(cols)
 
 
-def as_input(tbl: pa.Table, kind: str, tmp_path):  # noqa: ANN001, ANN201
+def as_input(tbl: pa.Table, kind: str, tmp_path):
     if kind == "csv":
         pacsv.write_csv(tbl, tmp_path / "d.csv")
         return str(tmp_path / "d.csv")
@@ -42,7 +42,7 @@ def as_input(tbl: pa.Table, kind: str, tmp_path):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_weight_errors_on_every_path(kind: str, tmp_path) -> None:  # noqa: ANN001
+def test_weight_errors_on_every_path(kind: str, tmp_path) -> None:
     with pytest.raises(errors.InputError, match="'w'.* has 1 missing values"):
         cr.estimate(as_input(base(w=[None] + [1.0] * 11), kind, tmp_path), DESIGN, cr.Mean("y"))
     with pytest.raises(errors.InputError, match=r"non-positive values \(minimum 0\)"):
@@ -50,7 +50,7 @@ def test_weight_errors_on_every_path(kind: str, tmp_path) -> None:  # noqa: ANN0
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_missing_values_on_every_path(kind: str, tmp_path) -> None:  # noqa: ANN001
+def test_missing_values_on_every_path(kind: str, tmp_path) -> None:
     y = [None, None] + [float(i) for i in range(10)]
     g = ["a", None, "b", "c"] * 3
     data = as_input(base(y=y, g=g), kind, tmp_path)
@@ -60,7 +60,7 @@ def test_missing_values_on_every_path(kind: str, tmp_path) -> None:  # noqa: ANN
         cr.estimate(data, DESIGN, cr.Proportion("g"))
 
 
-def test_every_path_gives_the_same_numbers(tmp_path) -> None:  # noqa: ANN001
+def test_every_path_gives_the_same_numbers(tmp_path) -> None:
     """Complete columns (the shortcut) and columns with missing values (the full plan), on every input."""
     tbl = base(y=[None] + [float(i % 4) for i in range(11)])
     ests = [cr.Total("x"), cr.Mean("x"), cr.Mean("y"), cr.Ratio("y", "x"), cr.Ratio("x", "w"), cr.Proportion("g"),
@@ -75,7 +75,7 @@ def test_every_path_gives_the_same_numbers(tmp_path) -> None:  # noqa: ANN001
                                        np.array(other[col].to_pylist(), float), rtol=1e-12)
 
 
-def test_the_profile_is_read_from_parquet_statistics(tmp_path) -> None:  # noqa: ANN001
+def test_the_profile_is_read_from_parquet_statistics(tmp_path) -> None:
     pq.write_table(base(y=[None] + [1.0] * 11), tmp_path / "d.parquet")
     eng = DuckDBEngine()
     frame = eng.open(str(tmp_path / "d.parquet"))

@@ -58,14 +58,14 @@ def test_codes_of_fractional_text_and_missing_keys(values: list) -> None:
     (np.array([1, 2, 3], dtype=np.int32), pa.int32()),
     (np.array([0.5, np.nan]), pa.float64()),
 ])
-def test_arrow_array_equals_pyarrow(values, typ) -> None:  # noqa: ANN001
+def test_arrow_array_equals_pyarrow(values, typ) -> None:
     expected = pa.array([None if isinstance(v, float) and np.isnan(v) else v for v in list(values)], typ)
     got = arrow_array(values, typ)
     got.validate(full=True)
     assert got.equals(expected)
 
 
-def test_estimating_does_not_import_pandas(tmp_path) -> None:  # noqa: ANN001
+def test_estimating_does_not_import_pandas(tmp_path) -> None:
     """pandas is an optional extra: reading Arrow results must not import it (a fixed cost per call)."""
     csv = tmp_path / "s.csv"
     csv.write_text("h,psu,w,y,g\n1,1,1.0,1.0,a\n1,2,2.0,2.0,b\n2,3,1.5,3.0,a\n2,4,1.0,4.0,b\n2,5,1.0,,b\n")

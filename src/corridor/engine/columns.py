@@ -79,7 +79,7 @@ def owned_table(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> pa.Tabl
     return pa.Table.from_arrays([pa.chunked_array(parts[f.name], f.type) for f in schema], schema=schema)
 
 
-def arrow_array(values: np.ndarray | Sequence[Any], type: pa.DataType, *, nan_is_null: bool = True) -> pa.Array:  # noqa: A002
+def arrow_array(values: np.ndarray | Sequence[Any], type: pa.DataType, *, nan_is_null: bool = True) -> pa.Array:
     """An Arrow array of ``type`` from numpy values or a list; None (and NaN, by default) become null."""
     if type == pa.string():
         items = list(values)

@@ -12,8 +12,8 @@ import duckdb
 import narwhals as nw
 import pyarrow as pa
 
-from corridor.errors import InputError, SourceError
 from corridor.engine.columns import owned_table
+from corridor.errors import InputError, SourceError
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".csv.zst")
 

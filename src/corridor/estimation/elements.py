@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from corridor.engine.columns import float_column
 from corridor.errors import UnsupportedError
 from corridor.estimation import taylor
-from corridor.engine.columns import float_column
 
 
 def cross_moments(tbl, products, sums, weight_factor):

@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from corridor.design import AnyDesign, Design, Replicated, ReplicateDesign
 from corridor.engine import Engine, get_engine
+from corridor.engine.columns import column_numpy, float_column, float_matrix
 from corridor.errors import (
     ColumnNotFoundError,
     EstimationError,
@@ -36,7 +37,6 @@ from corridor.estimation.domains import GroupSums, domain_df, domains, groupings
 from corridor.estimation.elements import cross_moments, element_covariance, within_variance
 from corridor.estimation.plan import SumPlan, build_plan
 from corridor.estimation.result import Estimates
-from corridor.engine.columns import column_numpy, float_column, float_matrix
 from corridor.estimation.structure import Structure, build_structure
 from corridor.estimation.where import parse_where
 

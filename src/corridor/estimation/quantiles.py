@@ -15,10 +15,10 @@ import numpy as np
 import pyarrow as pa
 
 from corridor.design import ReplicateDesign
+from corridor.engine.columns import column_numpy, float_column
 from corridor.errors import MissingValueError
 from corridor.estimands import Quantile
 from corridor.estimation import intervals, replicates, taylor
-from corridor.engine.columns import column_numpy, float_column
 from corridor.estimation.structure import build_structure
 
 if TYPE_CHECKING:

@@ -16,8 +16,9 @@ import numpy as np
 import pyarrow as pa
 
 from corridor.design import Design
-from corridor.errors import DesignError, InputError
 from corridor.engine.columns import PRIMITIVE, arrow_array, column_numpy
+from corridor.errors import DesignError, InputError
+
 
 def codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Dense integer codes of a key column in sorted order of its values (nulls last), and the values.

@@ -211,7 +211,7 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
             blocks.domain_df = np.empty(blocks.n_out)
         m_all: np.ndarray | None = None  # units per cell when every unit is present (shared by outputs)
         for o in range(width):
-            pres, zt, hi = cells.present_cells(blocks, o)
+            _pres, zt, hi = cells.present_cells(blocks, o)
             total = np.bincount(hi, weights=zt, minlength=n_hcells)
             if m_all is not None and len(hi) == len(cells.hinv):
                 m = m_all
