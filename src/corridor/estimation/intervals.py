@@ -14,17 +14,138 @@
 
 from __future__ import annotations
 
+import math
+from statistics import NormalDist
+
 import numpy as np
-from scipy import special
 
 
 def t_quantile(level: float, df: np.ndarray | float) -> np.ndarray:
     """Two-sided critical value ``t_{df, 1 - (1-level)/2}``; normal for infinite df, NaN for df <= 0."""
+    return student_quantile(1 - (1 - level) / 2, df)
+
+
+# ---- Student t quantiles ---------------------------------------------------------------------
+# Every interval needs them. SciPy has them (``special.stdtrit``), but importing scipy.special
+# costs more than a whole estimate on a census-size Parquet file (it imports numpy's testing and
+# f2py packages): 0.14 s of 0.85 s per process. So the quantile is solved here, in log t by
+# Newton's method on the exact upper tail, which is the regularized incomplete beta function
+# (continued fraction, modified Lentz); for df >= 10,000 the Cornish-Fisher expansion to df^-4
+# (Abramowitz and Stegun 26.7.5) is exact to double precision. Tests hold it to SciPy's values.
+
+_LOG_SQRT_PI = 0.5 * math.log(math.pi)
+_TINY = 1e-300
+_CACHE: dict[tuple[float, float], float] = {}
+
+
+def student_quantile(q: float, df: np.ndarray | float) -> np.ndarray:
+    """Quantile ``q`` of Student's t with ``df`` degrees of freedom (normal for infinite df, NaN for df <= 0)."""
     df = np.asarray(df, dtype=float)
-    q = 1 - (1 - level) / 2
-    with np.errstate(invalid="ignore"):
-        out = np.where(np.isinf(df), special.ndtri(q), special.stdtrit(np.where(df > 0, df, np.nan), q))
+    flat = df.ravel()
+    if not 0 < q < 1:
+        return np.full(df.shape, np.nan)
+    if q < 0.5:
+        return -student_quantile(1 - q, df)
+    keys = np.unique(flat[~np.isnan(flat)])
+    todo = np.array([v for v in keys if (q, float(v)) not in _CACHE])
+    if todo.size:
+        for v, t in zip(todo, _solve(q, todo), strict=True):
+            _CACHE[(q, float(v))] = float(t)
+    out = np.array([_CACHE.get((q, float(v)), np.nan) for v in flat])
+    return out.reshape(df.shape)
+
+
+def _solve(q: float, nu: np.ndarray) -> np.ndarray:
+    z = NormalDist().inv_cdf(q)
+    out = np.full(nu.shape, np.nan)
+    out[np.isposinf(nu)] = z
+    if q == 0.5:
+        out[nu > 0] = 0.0
+        return out
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expansion = z + sum(g / nu**k for k, g in enumerate(_cornish_fisher(z), start=1))
+    out[(nu >= 1e4) & np.isfinite(nu)] = expansion[(nu >= 1e4) & np.isfinite(nu)]
+    small = (nu > 0) & (nu < 1e4)
+    if small.any():
+        v = nu[small]
+        start = np.where(v >= 10, expansion[small], z)  # z is below the quantile: Newton climbs to it
+        start = np.where(v == 1, math.tan(math.pi * (q - 0.5)), start)
+        start = np.where(v == 2, (2 * q - 1) / math.sqrt(2 * q * (1 - q)), start)
+        out[small] = _newton(q, v, start)
     return out
+
+
+def _cornish_fisher(z: float) -> tuple[float, float, float, float]:
+    return (
+        (z**3 + z) / 4,
+        (5 * z**5 + 16 * z**3 + 3 * z) / 96,
+        (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384,
+        (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160,
+    )
+
+
+def _newton(q: float, v: np.ndarray, t: np.ndarray) -> np.ndarray:
+    a = v / 2
+    lbeta = np.array([math.lgamma(x) - math.lgamma(x + 0.5) for x in a]) + _LOG_SQRT_PI
+    t = t.copy()
+    active = np.ones(len(v), dtype=bool)
+    for _ in range(100):
+        idx = np.flatnonzero(active)
+        if not idx.size:
+            break
+        ta, va = t[idx], v[idx]
+        logf = -lbeta[idx] - 0.5 * np.log(va) - (va + 1) / 2 * np.log1p(ta * ta / va)
+        # in log t: the tail is heavy, and from below the steps do not overshoot
+        step = _excess_tail(ta, va, lbeta[idx], q) / (np.exp(logf) * ta)
+        t[idx] = ta * np.exp(step)
+        # Newton converges quadratically: after a step of 1e-9 the error is far below 1e-15
+        active[idx[np.abs(step) <= 1e-9]] = False
+    return t
+
+
+def _excess_tail(t: np.ndarray, nu: np.ndarray, lbeta: np.ndarray, q: float) -> np.ndarray:
+    """P(T > t) - (1 - q) for t > 0, from the regularized incomplete beta function.
+
+    P(T > t) = I_x(nu/2, 1/2) / 2 with x = nu / (nu + t^2); where x is large the fraction
+    converges for the complement, P(0 < T < t) = I_{1-x}(1/2, nu/2) / 2, which is then
+    compared with q - 1/2 (no difference of nearly equal numbers near the centre).
+    """
+    a = nu / 2
+    x = nu / (nu + t * t)
+    y = t * t / (nu + t * t)  # 1 - x, without cancellation
+    front = np.exp(a * np.log(x) + 0.5 * np.log(y) - lbeta)
+    direct = x < (a + 1) / (a + 1.5)
+    out = np.empty_like(t)
+    if direct.any():
+        tail = front[direct] * _beta_fraction(a[direct], np.full(direct.sum(), 0.5), x[direct]) / a[direct] / 2
+        out[direct] = tail - (1 - q)
+    rest = ~direct
+    if rest.any():
+        centre = front[rest] * _beta_fraction(np.full(rest.sum(), 0.5), a[rest], y[rest])
+        out[rest] = (q - 0.5) - centre
+    return out
+
+
+def _beta_fraction(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Continued fraction of the regularized incomplete beta function (modified Lentz)."""
+    qab, qap, qam = a + b, a + 1, a - 1
+    c = np.ones_like(x)
+    d = 1 / _nonzero(1 - qab * x / qap)
+    h = d.copy()
+    for m in range(1, 5_000):
+        m2 = 2 * m
+        for aa in (m * (b - m) * x / ((qam + m2) * (a + m2)), -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
+            d = 1 / _nonzero(1 + aa * d)
+            c = _nonzero(1 + aa / c)
+            delta = d * c
+            h *= delta
+        if np.all(np.abs(delta - 1) < 1e-15):
+            break
+    return h
+
+
+def _nonzero(v: np.ndarray) -> np.ndarray:
+    return np.where(np.abs(v) < _TINY, _TINY, v)
 
 
 def wald(est: np.ndarray, se: np.ndarray, level: float, df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,8 +176,10 @@ def proportion_ci(
         alpha = 1 - level
         n_eff = p * (1 - p) / se**2
         if method == "beta":
+            from scipy import special  # the inverse incomplete beta: only for these intervals
+
             nm1 = np.where(n > 1, n - 1, np.nan)
-            rat = (special.stdtrit(nm1, alpha / 2) / np.where(np.isinf(df), special.ndtri(alpha / 2), special.stdtrit(np.where(df > 0, df, np.nan), alpha / 2))) ** 2
+            rat = (student_quantile(alpha / 2, nm1) / student_quantile(alpha / 2, df)) ** 2
             n_eff = n_eff * rat
             lo = special.betaincinv(n_eff * p, n_eff * (1 - p) + 1, alpha / 2)
             hi = special.betaincinv(n_eff * p + 1, n_eff * (1 - p), 1 - alpha / 2)
