@@ -76,7 +76,11 @@ class Blocks:
         if s not in self._units:
             n_units, n_strata = len(stage.unit_stratum), len(stage.n)
             if self.seed is not None and self.seed[0] is stage.unit and self.seed[1] is None:
-                hkeys, hinv = cells_of(self.domain * n_strata + stage.stratum[self.group], self.n_dom * n_strata)
+                # entries are every scan group, in order, when there are as many as groups
+                stratum = stage.stratum if len(self.group) == len(stage.stratum) else stage.stratum[self.group]
+                key = np.multiply(self.domain, n_strata, dtype=np.int64)
+                key += stratum
+                hkeys, hinv = cells_of(key, self.n_dom * n_strata)
                 self._units[s] = Cells(None, self.domain, hinv, hkeys // n_strata, hkeys % n_strata)
                 return self._units[s]
             if self.seed is not None and self.seed[0] is stage.unit:
@@ -210,6 +214,7 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
         if s == 0:
             blocks.domain_df = np.empty(blocks.n_out)
         m_all: np.ndarray | None = None  # units per cell when every unit is present (shared by outputs)
+        buf = np.empty(len(cells.hinv))  # reused: fresh large arrays cost page faults
         for o in range(width):
             _pres, zt, hi = cells.present_cells(blocks, o)
             total = np.bincount(hi, weights=zt, minlength=n_hcells)
@@ -220,7 +225,9 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
                 if len(hi) == len(cells.hinv):
                     m_all = m
             mean = total / stage.n[h_of]
-            dev = zt - mean[hi]
+            dev = buf[: len(hi)]
+            np.take(mean, hi, out=dev)
+            np.subtract(zt, dev, out=dev)
             np.square(dev, out=dev)
             dev2 = np.bincount(hi, weights=dev, minlength=n_hcells)
             # sums of squares matter only to the lonely-PSU rules
