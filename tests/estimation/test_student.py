@@ -22,7 +22,7 @@ def test_quantiles_match_scipy_on_a_grid(q: float) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.floats(0.55, 1 - 1e-9), st.floats(0.05, 1e8))
+@given(st.floats(0.55, 1 - 1e-9), st.floats(0.2, 1e8))
 def test_the_quantile_has_the_requested_probability(q: float, df: float) -> None:
     """Checked through SciPy's distribution function, which is accurate where its inverse is not (near 0.5)."""
     intervals._CACHE.clear()

@@ -87,35 +87,36 @@ def _cornish_fisher(z: float) -> tuple[float, float, float, float]:
 def _newton(q: float, v: np.ndarray, t: np.ndarray) -> np.ndarray:
     a = v / 2
     lbeta = np.array([math.lgamma(x) - math.lgamma(x + 0.5) for x in a]) + _LOG_SQRT_PI
-    t = t.copy()
+    log_t = np.log(t)  # the unknown is log t: the tail is heavy, and t itself may pass 1e150
     active = np.ones(len(v), dtype=bool)
     for _ in range(100):
         idx = np.flatnonzero(active)
         if not idx.size:
             break
-        ta, va = t[idx], v[idx]
-        logf = -lbeta[idx] - 0.5 * np.log(va) - (va + 1) / 2 * np.log1p(ta * ta / va)
-        # in log t: the tail is heavy, and from below the steps do not overshoot
-        step = _excess_tail(ta, va, lbeta[idx], q) / (np.exp(logf) * ta)
-        t[idx] = ta * np.exp(step)
+        lt, va = log_t[idx], v[idx]
+        s = 2 * lt - np.log(va)  # log(t^2 / nu)
+        log_ft = lt - lbeta[idx] - 0.5 * np.log(va) - (va + 1) / 2 * np.logaddexp(0, s)  # log(density * t)
+        step = _excess_tail(s, va, lbeta[idx], q) / np.exp(log_ft)
+        log_t[idx] = lt + step
         # Newton converges quadratically: after a step of 1e-9 the error is far below 1e-15
-        active[idx[np.abs(step) <= 1e-9]] = False
-    return t
+        active[idx[~(np.abs(step) > 1e-9)]] = False
+    return np.exp(log_t)
 
 
-def _excess_tail(t: np.ndarray, nu: np.ndarray, lbeta: np.ndarray, q: float) -> np.ndarray:
-    """P(T > t) - (1 - q) for t > 0, from the regularized incomplete beta function.
+def _excess_tail(s: np.ndarray, nu: np.ndarray, lbeta: np.ndarray, q: float) -> np.ndarray:
+    """P(T > t) - (1 - q) for t > 0 given s = log(t^2 / nu), from the regularized incomplete beta.
 
     P(T > t) = I_x(nu/2, 1/2) / 2 with x = nu / (nu + t^2); where x is large the fraction
     converges for the complement, P(0 < T < t) = I_{1-x}(1/2, nu/2) / 2, which is then
     compared with q - 1/2 (no difference of nearly equal numbers near the centre).
     """
     a = nu / 2
-    x = nu / (nu + t * t)
-    y = t * t / (nu + t * t)  # 1 - x, without cancellation
-    front = np.exp(a * np.log(x) + 0.5 * np.log(y) - lbeta)
+    log_x = -np.logaddexp(0, s)
+    log_y = s + log_x  # log(1 - x), without cancellation
+    x, y = np.exp(log_x), np.exp(log_y)
+    front = np.exp(a * log_x + 0.5 * log_y - lbeta)
     direct = x < (a + 1) / (a + 1.5)
-    out = np.empty_like(t)
+    out = np.empty_like(s)
     if direct.any():
         tail = front[direct] * _beta_fraction(a[direct], np.full(direct.sum(), 0.5), x[direct]) / a[direct] / 2
         out[direct] = tail - (1 - q)
