@@ -72,18 +72,18 @@ def test_bad_yaml_is_a_clean_error(runner, tmp_path):
     assert f"{bad}, line" in res.output and "'nope'" in res.output and "hint:" in res.output
 
 
-def test_no_arguments_uses_the_demo(runner, tmp_path):
-    with runner.isolated_filesystem(temp_dir=tmp_path) as cwd:
-        res = runner.invoke(command, ["report"])
-        assert res.exit_code == 0, res.output
-        assert "shipped Chile-Colombia demo" in res.output
-        pages = [int(x) for x in re.findall(r"\((\d+) pages\)", res.output)]
-        assert len(pages) == 3 and all(3 <= n <= 12 for n in pages)
-        out = sorted(p.name for p in (tmp_path / cwd / "programme-report").iterdir())
-        assert out == [f"programme-report-{lang}.{ext}" for lang in ("en", "es", "fr") for ext in ("html", "pdf")]
-        for lang in ("es", "fr", "en"):
-            assert (tmp_path / cwd / "programme-report" / f"programme-report-{lang}.pdf").read_bytes()[:5] == b"%PDF-"
-        res = runner.invoke(command, ["progress"])
-        assert res.exit_code == 0 and "not_yet_demonstrated" in res.output
-        res = runner.invoke(command, ["export-iati", "--out", "-"])
-        assert res.exit_code == 0 and "<iati-activities" in res.output
+def test_no_arguments_uses_the_demo(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the report is written to ./programme-report
+    res = runner.invoke(command, ["report"])
+    assert res.exit_code == 0, res.output
+    assert "shipped Chile-Colombia demo" in res.output
+    pages = [int(x) for x in re.findall(r"\((\d+) pages\)", res.output)]
+    assert len(pages) == 3 and all(3 <= n <= 12 for n in pages)
+    out = sorted(p.name for p in (tmp_path / "programme-report").iterdir())
+    assert out == [f"programme-report-{lang}.{ext}" for lang in ("en", "es", "fr") for ext in ("html", "pdf")]
+    for lang in ("es", "fr", "en"):
+        assert (tmp_path / "programme-report" / f"programme-report-{lang}.pdf").read_bytes()[:5] == b"%PDF-"
+    res = runner.invoke(command, ["progress"])
+    assert res.exit_code == 0 and "not_yet_demonstrated" in res.output
+    res = runner.invoke(command, ["export-iati", "--out", "-"])
+    assert res.exit_code == 0 and "<iati-activities" in res.output
