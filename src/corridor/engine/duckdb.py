@@ -57,7 +57,10 @@ class DuckDBEngine:
                 self.connection.execute(f"SET temp_directory = '{spill}'")
             # give freed memory back to the system as it goes: the statistics that follow a scan
             # allocate their own arrays, and pages the engine keeps would count twice
-            self.connection.execute("SET allocator_background_threads = true")
+            try:
+                self.connection.execute("SET allocator_background_threads = true")
+            except duckdb.Error:  # an older DuckDB without the setting: only memory is at stake
+                pass
         if threads:
             self.connection.execute(f"SET threads TO {int(threads)}")
         self.scans = 0
