@@ -143,8 +143,8 @@ class DuckDBEngine:
             return None
         names = ["rows"] + [f"count:{c}" for c in columns] + [f"min:{c}" for c in minima]
         exprs = [nw.len()] + [nw.col(c).count() for c in columns] + [nw.col(c).min() for c in minima]
-        row = self.collect(frame.select(*[e.alias(f"__p{i}") for i, e in enumerate(exprs)])).to_pylist()[0]
-        self.scans -= 1  # answered from statistics or memory: not a scan of the data
+        # answered from statistics or memory: not counted as a scan of the data
+        row = self._run(frame.select(*[e.alias(f"__p{i}") for i, e in enumerate(exprs)])).to_pylist()[0]
         return {n: (float(v) if v is not None else float("nan")) for n, v in zip(names, row.values(), strict=True)}
 
     def iter_batches(self, frame: nw.LazyFrame, batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
@@ -156,6 +156,9 @@ class DuckDBEngine:
     def collect(self, frame: nw.LazyFrame) -> pa.Table:
         """Run a lazy query and return Arrow."""
         self.scans += 1
+        return self._run(frame)
+
+    def _run(self, frame: nw.LazyFrame) -> pa.Table:
         try:
             native = frame.to_native()
             if not isinstance(native, duckdb.DuckDBPyRelation):

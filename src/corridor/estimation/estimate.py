@@ -471,33 +471,31 @@ class _Estimator:
             a_den = np.where(has_den, -theta / S_den, 0.0)
         empty = n_obs == 0
         theta = np.where(empty, np.nan, theta)
-        blocks: taylor.Blocks | None = None
         pk = pg = np.zeros(0, dtype=np.int64)
-        if structure is not None or self._reps_needed():
-            z = np.empty((len(gs.group), n_out_per))
-            present = np.empty((len(gs.group), n_out_per), dtype=bool)
-            # row counts per entry matter only when rows are the PSUs
-            rows = np.empty((len(gs.group), n_out_per)) if element else None
-            an, ad = a_num.reshape(n_dom, n_out_per), a_den.reshape(n_dom, n_out_per)
-            with np.errstate(invalid="ignore"):
-                for o in range(n_out_per):
-                    counted = gs.column(1, int(cnt_o[o]))
-                    np.greater(counted, 0, out=present[:, o])
-                    if rows is not None:
-                        rows[:, o] = counted
-                    z[:, o] = an[gs.domain, o] * gs.column(0, int(num_o[o]))
-                    if den_o[o] >= 0:
-                        z[:, o] += ad[gs.domain, o] * gs.column(0, int(den_o[o]))
-            z[np.isnan(z)] = 0.0
-            blocks = taylor.Blocks(gs.domain, gs.group, z, present, present if rows is None else rows, n_dom, seed=gs.cells)
-            if group_level:
-                flat = blocks.pairs()
-                pk, pg = flat.out, flat.group
+        # influence totals of every entry (replicate designs need only its (output, group) pairs)
+        z = np.empty((len(gs.group), n_out_per))
+        present = np.empty((len(gs.group), n_out_per), dtype=bool)
+        # row counts per entry matter only when rows are the PSUs
+        rows = np.empty((len(gs.group), n_out_per)) if element else None
+        an, ad = a_num.reshape(n_dom, n_out_per), a_den.reshape(n_dom, n_out_per)
+        with np.errstate(invalid="ignore"):
+            for o in range(n_out_per):
+                counted = gs.column(1, int(cnt_o[o]))
+                np.greater(counted, 0, out=present[:, o])
+                if rows is not None:
+                    rows[:, o] = counted
+                z[:, o] = an[gs.domain, o] * gs.column(0, int(num_o[o]))
+                if den_o[o] >= 0:
+                    z[:, o] += ad[gs.domain, o] * gs.column(0, int(den_o[o]))
+        z[np.isnan(z)] = 0.0
+        blocks = taylor.Blocks(gs.domain, gs.group, z, present, present if rows is None else rows, n_dom, seed=gs.cells)
+        if group_level:
+            flat = blocks.pairs()
+            pk, pg = flat.out, flat.group
 
         cov = None
         dom_df = np.full(K, np.nan)
         if structure is not None:
-            assert blocks is not None
             if element:
                 pairs = blocks.pairs()
                 prod = cross_moments(tbl, products, sums, structure.weight_factor)
@@ -561,9 +559,6 @@ class _Estimator:
             "n": n_obs.astype(np.int64), "n_cases": n_cases, "sum_w": sum_w, "flag": list(flags),
         }
         return part, cov
-
-    def _reps_needed(self) -> bool:
-        return isinstance(self.req.design, ReplicateDesign)
 
     def _df_for(self, kinds: list[str], dom_df: np.ndarray) -> np.ndarray:
         rule = self.req.df_rule

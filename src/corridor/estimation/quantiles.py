@@ -119,6 +119,7 @@ def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, w
         z = (s1 - m * s0) / s0.sum()
         ones = np.ones(len(group))
         pairs = taylor.Pairs(out=np.zeros(len(group), dtype=np.int64), group=group, z=z, present=ones > 0, rows=ones)
+        blocks = taylor.Blocks.single(pairs, 1)
         if element:
             var = taylor.variance_elements(pairs, structure, est.taylor, 1, np.zeros(len(group)))[0]
         elif est.conv is not None:
@@ -129,10 +130,10 @@ def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, w
             reps = (u1 @ factors) / (u0 @ factors)
             var = replicates.replicate_variance(np.array([m]), reps[None, :], scale, rscales, est.conv.mse)[0]
         else:
-            var = taylor.variance_clustered(taylor.Blocks.single(pairs, 1), structure, est.taylor)[0]
+            var = taylor.variance_clustered(blocks, structure, est.taylor)[0]
         from corridor.estimation.domains import domain_df
 
-        dom_df = domain_df(taylor.Blocks.single(pairs, 1), structure, element)[0]
+        dom_df = domain_df(blocks, structure, element)[0]  # counted by the variance pass when it ran
     else:
         rd = req.design
         rw = rep_w[sel]

@@ -59,11 +59,9 @@ def _integer_codes(column: pa.Array) -> tuple[np.ndarray, pa.Array] | None:
             return None
     else:
         offset = arr - lo if lo else arr  # an index array as it is
-    present = np.zeros(int(hi - lo) + 1, dtype=bool)
-    present[offset] = True
-    rank = np.cumsum(present, dtype=np.int64) - 1
-    values = np.ascontiguousarray(np.flatnonzero(present).astype(arr.dtype) + lo)
-    return rank[offset], arrow_array(values, column.type)
+    distinct, code = factorize(offset, int(hi - lo) + 1)
+    values = np.ascontiguousarray(distinct.astype(arr.dtype) + lo)
+    return code, arrow_array(values, column.type)
 
 
 def factorize(key: np.ndarray, bound: int | None = None) -> tuple[np.ndarray, np.ndarray]:
