@@ -20,10 +20,21 @@ def test_missing_column_names_it_and_suggests():
         assess(t)
 
 
-def test_eclac_needs_deff_or_ess():
+def test_eclac_without_design_effects_is_an_error_not_a_pass():
     t = table({"estimate": 1.0, "se": 0.1}, n=100, df=10)
-    with pytest.raises(ColumnNotFoundError, match="deff"):
-        assess(t, "eclac_2023")
+    for scheme in ("eclac_2023", "eclac_2020"):
+        with pytest.raises(InputError, match="'ess must be used!'") as err:
+            assess(t, scheme)
+        assert "deff=True" in err.value.hint
+    # a column of nulls (the engine's table estimated without deff=True) is no better
+    nulls = t.append_column("deff", pa.array([None], pa.float64()))
+    with pytest.raises(InputError, match="needs the effective sample size"):
+        assess(nulls, "eclac_2020")
+    # an ESS without deff does for ECLAC 2020, not for 2023 (which judges deff itself)
+    with_ess = t.append_column("ess", pa.array([80.0]))
+    assert assess(with_ess, "eclac_2020").column("quality").to_pylist() == ["suppress"]
+    with pytest.raises(InputError, match="'deff must be used!'"):
+        assess(with_ess, "eclac_2023")
 
 
 def test_eclac_proportions_need_the_unweighted_count():
@@ -31,8 +42,8 @@ def test_eclac_proportions_need_the_unweighted_count():
     t = t.drop_columns(["unweighted"]) if "unweighted" in t.column_names else t
     with pytest.raises(InputError, match="unweighted count") as err:
         assess(t, "eclac_2023")
-    assert "unweighted='n'" in err.value.hint
-    out = assess(t, "eclac_2023", unweighted="n").to_pylist()[0]
+    assert "unweighted_column='n'" in err.value.hint
+    out = assess(t, "eclac_2023", unweighted_column="n").to_pylist()[0]
     assert out["quality"] == "reliable"
 
 

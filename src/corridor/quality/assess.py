@@ -1,29 +1,47 @@
-"""Label every estimate of a table with its publication quality.
+"""Label every estimate of a table with its publication quality, and say why.
 
 ``assess`` reproduces ``calidad::assess`` (INE Chile, R package ``calidad``
-0.8.x) on the tidy table the estimation engine returns; ``publishable``
-applies INE's table-level criterion (at least 50% of the cells reliable).
+0.8.2) on the tidy table the estimation engine returns, or on a table made by
+:func:`corridor.quality.create` (or by ``calidad`` itself): the label, every
+criterion behind it in ``calidad``'s columns, and corridor's code and reason.
+``publishable`` applies INE's table-level criterion (at least 50% of the cells
+reliable). Gaps between domains are judged by their interval
+(:mod:`corridor.quality.gaps`), not by a CV rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
 
 from corridor.errors import InputError, UnsupportedError
-from corridor.quality import rules
+from corridor.quality import criteria, gaps, rules
 from corridor.quality._frames import coded_strings, floats, group_ids, is_in, require, set_column, to_arrow
 from corridor.quality.schemes import RELIABLE, Scheme, get_scheme
 
 PROPORTION_ESTIMANDS = ("proportion",)
 RATIO_ESTIMANDS = ("ratio",)
-ABSOLUTE_CV_ESTIMANDS = ("difference",)
 ESTIMANDS = ("total", "mean", "ratio", "proportion", "quantile", "difference")
 # rows of Estimates.compare(): "difference:proportion", "ratio:mean", ...
 COMPARISONS = tuple(f"{kind}:{base}" for kind in ("difference", "ratio") for base in ESTIMANDS)
+GAP_ESTIMANDS = ("difference", *COMPARISONS)
+# calidad's create_* kinds, for tables without an ``estimand`` column
+KINDS = {"mean": "mean", "total": "total", "size": "total", "prop": "proportion", "proportion": "proportion",
+         "ratio": "ratio", "median": "quantile", "quantile": "quantile"}
+
+# calidad's criterion columns -> corridor's names (``names="corridor"``)
+CORRIDOR_NAMES = {
+    "eval_n": "quality_n", "eval_df": "quality_df", "eval_cv": "quality_cv", "prop_est": "quality_p_side",
+    "quadratic": "quality_se_bound", "eval_se": "quality_se", "eval_ess": "quality_ess",
+    "eval_unweighted": "quality_unweighted", "eval_log_cv": "quality_log_cv", "eval_deff": "quality_deff",
+    "compliance_rate": "quality_compliance_rate", "eval_compliance_rate": "quality_compliance",
+    "eval_ci": "quality_ci", "label": "quality_calidad_label", "publication": "quality_publication",
+    "pass": "quality_pass",
+}
+_ADDED = (*CORRIDOR_NAMES, *CORRIDOR_NAMES.values(), "quality", "quality_reason", "quality_scheme")
 
 
 def assess(
@@ -33,57 +51,126 @@ def assess(
     ratio_between_0_1: bool = True,
     domain_info: bool = False,
     low_df_justified: bool = False,
-    unweighted: str = "unweighted",
+    unweighted_column: str = "unweighted",
+    estimand: str | None = None,
+    publish: bool = False,
+    table_n_obj: Any = None,
+    names: Literal["calidad", "corridor"] = "calidad",
+    level: float = 0.95,
     **params: float,
 ) -> Any:
-    """Add ``quality``, ``quality_reason`` and ``quality_scheme`` to an estimate table.
+    """Label each estimate by a publication standard, with every criterion behind the label.
 
-    Method: the rules of INE Chile's R package ``calidad`` 0.8.x,
+    Method: the rules of INE Chile's R package ``calidad`` 0.8.2,
     ``assess(table, scheme=...)`` (``R/evaluate_internal.R``): ``"chile"`` is
     INE Chile's 2020 standard for household surveys, ``"eclac_2023"`` and
-    ``"eclac_2020"`` ECLAC's. ``params`` override the scheme's thresholds by
-    their ``calidad`` names (e.g. ``n=30``, ``cv_upper_ine=0.25``).
+    ``"eclac_2020"`` ECLAC's, ``"chile_economics"`` INE Chile's 2024 standard
+    for economic surveys. ``params`` override the scheme's thresholds by their
+    ``calidad`` names (e.g. ``n=30``, ``cv_upper_ine=0.25``).
 
-    ``table`` is the engine's tidy table (pyarrow, pandas or polars) with
-    ``estimand``, ``estimate``, ``se``, ``n`` and ``df`` (plus ``cv``, and
-    ``deff`` for the ECLAC schemes); the result is of the same kind.
+    ``table`` (pyarrow, pandas or polars; the result is of the same kind) is
+    the engine's tidy table (``estimand``, ``estimate``, ``se``, ``n``,
+    ``df``, plus ``cv``, and ``deff`` for the ECLAC schemes) or a
+    ``create_*`` table (``stat`` for the estimate). A table without an
+    ``estimand`` column (e.g. one exported from R) names its kind with
+    ``estimand=`` (``mean``, ``total``, ``size``, ``prop``, ``ratio``).
+
+    Added columns: ``calidad``'s criteria (``eval_n``, ``eval_df``,
+    ``eval_cv`` or ``prop_est``/``quadratic``/``eval_se`` for INE;
+    ``eval_ess``, ``eval_unweighted``, ``eval_log_cv``, ``eval_cv`` for ECLAC
+    2020; ``eval_deff``, ``eval_ess``, ``eval_df``, ``eval_cv`` or
+    ``eval_log_cv`` for ECLAC 2023; ``compliance_rate``,
+    ``eval_compliance_rate``... for economic surveys) and its ``label``, with
+    its strings; then corridor's ``quality`` code (``reliable``,
+    ``weakly_reliable``, ``non_reliable``; ``publish``/``review``/``suppress``
+    for ECLAC 2020; ``significant``/``not_significant`` for gaps), the
+    ``quality_reason`` that decided (``n<60``, ``se<=p^(2/3)/9``...) and
+    ``quality_scheme``. ``names="corridor"`` names the criteria
+    ``quality_n``, ``quality_df``... and the label ``quality_calidad_label``.
+    ``publish=True`` adds INE's table verdict (``publication``, ``pass``).
+
     Proportions, and ratios when ``ratio_between_0_1`` and no ratio of the
-    same variable exceeds 1, follow the proportion rule; everything else the
-    CV rule (differences, and comparisons from ``Estimates.compare`` such as
-    ``difference:proportion`` or ``ratio:mean``, with |CV|). ``quality`` is ``reliable`` /
-    ``weakly_reliable`` / ``non_reliable`` (``publish`` / ``review`` /
-    ``suppress`` for ECLAC 2020), null where ``calidad`` gives no label;
-    ``quality_reason`` names the rule that decided, e.g. ``n<60`` or
-    ``se<=p^(2/3)/9``.
+    same variable exceeds 1, follow the proportion rule; means, totals and
+    quantiles the CV rule. Differences and the comparisons of
+    ``Estimates.compare`` are gaps: significant when their interval (the
+    table's, or at ``level``) excludes no difference.
 
-    The ECLAC schemes use ``ess`` (else n / deff), ``log_cv`` (else
-    SE / (-ln(p) p)) and, as "unweighted count", the column named by
-    ``unweighted`` (for a proportion: the sample cases having the
-    characteristic); for non-proportions it defaults to ``n``.
-    ``domain_info`` and ``low_df_justified`` are ``calidad``'s ECLAC 2023 options.
+    The ECLAC schemes need design effects: ``ess`` (else n / deff) and, for
+    ECLAC 2023, ``deff``; a table without them is an error, as in
+    ``calidad``. ``log_cv`` is taken from the table or computed as
+    ``calidad`` does (CV / -ln(p) for p < 0.5, CV / -ln(1 - p) above).
+    The "unweighted count" is the column named by ``unweighted_column`` (for a
+    proportion: the sample cases having the characteristic; the engine's
+    ``n_cases`` is used when the column is absent), ``n`` for other
+    estimands. ``domain_info`` and ``low_df_justified`` are ``calidad``'s
+    options; ``table_n_obj`` (economic surveys) holds the target sample size
+    ``n_obj`` per domain, joined on the columns it shares with the table.
     """
     arrow, back = to_arrow(table)
+    if isinstance(params.get("unweighted"), str):
+        raise InputError(
+            "unweighted= is ECLAC 2020's threshold on the unweighted count (a number), as in calidad",
+            hint=f"to name the column holding the counts, use unweighted_column={params['unweighted']!r}",
+        )
     chosen = get_scheme(scheme, params)
-    needed = ["estimand", "estimate", "se", "n", "df"]
-    if chosen.name.startswith("eclac") and "ess" not in arrow.column_names:
-        needed.append("deff")
-    require(arrow, needed)
-    _check_estimands(arrow)
-    inputs = _inputs(arrow, chosen, ratio_between_0_1=ratio_between_0_1, unweighted=unweighted)
+    if names not in ("calidad", "corridor"):
+        raise InputError(f"names={names!r} is not a naming", hint="use names='calidad' or names='corridor'")
+    if "quality_scheme" in arrow.column_names:  # assessed before: its criteria would go stale
+        arrow = arrow.drop_columns([c for c in _ADDED if c in arrow.column_names])
+    value = "estimate" if "estimate" in arrow.column_names else "stat" if "stat" in arrow.column_names else "estimate"
+    require(arrow, [value, "se", "n", "df"])
+    kinds = _estimands(arrow, estimand)
+    gap = np.isin(np.array(kinds, dtype=object), GAP_ESTIMANDS)
+    _check_eclac_inputs(arrow, chosen, gap)
+    if chosen.name == "chile_economics":
+        arrow = _with_n_obj(arrow, table_n_obj)
+    elif table_n_obj is not None:
+        raise InputError(
+            "table_n_obj is an input of the economic-survey standard only",
+            hint="use it with scheme='chile_economics'",
+        )
+    inputs = _inputs(
+        arrow, kinds, gap, value, chosen, ratio_between_0_1=ratio_between_0_1, unweighted=unweighted_column
+    )
+
     if chosen.name == "chile":
         decision = rules.chile(inputs, chosen)
+        cols = criteria.chile(inputs, chosen)
     elif chosen.name == "eclac_2023":
-        decision = rules.eclac_2023(
-            inputs, chosen, domain_info=domain_info, low_df_justified=low_df_justified
-        )
-    else:
+        decision = rules.eclac_2023(inputs, chosen, domain_info=domain_info, low_df_justified=low_df_justified)
+        cols = criteria.eclac_2023(inputs, chosen, domain_info=domain_info, low_df_justified=low_df_justified)
+    elif chosen.name == "eclac_2020":
         decision = rules.eclac_2020(inputs, chosen)
+        cols = criteria.eclac_2020(inputs, chosen)
+    else:
+        decision = rules.chile_economics(inputs, chosen, domain_info=domain_info)
+        cols = criteria.chile_economics(inputs, chosen)
     assert decision.done(), "every row reaches a rule"
-    qualities = [q for q, _ in decision.outcomes]
-    reasons = [r for _, r in decision.outcomes]
-    out = set_column(arrow, "quality", coded_strings(decision.index, qualities))
-    out = set_column(out, "quality_reason", coded_strings(decision.index, reasons))
+    index, outcomes = decision.index, list(decision.outcomes)
+    added = criteria.to_arrow_columns(cols, ~gap)
+    if gap.any():
+        levels = floats(arrow, "ci_level")
+        judged, eval_ci = gaps.judge(
+            kinds, inputs.estimate, inputs.se, inputs.df, floats(arrow, "ci_low"), floats(arrow, "ci_high"),
+            np.where(np.isnan(levels), level, levels),
+        )
+        index = np.where(gap, judged.index + len(outcomes), index).astype(np.int32)
+        outcomes += judged.outcomes
+        added["eval_ci"] = pa.array([c if g else None for c, g in zip(eval_ci, gap, strict=True)], pa.string())
+    qualities = [q for q, _ in outcomes]
+    labels = [chosen.calidad_labels.get(q) if q is not None else None for q in qualities]
+    added["label"] = coded_strings(index, labels)
+    out = arrow
+    for name, values in added.items():
+        out = set_column(out, name, values)
+    out = set_column(out, "quality", coded_strings(index, qualities))
+    out = set_column(out, "quality_reason", coded_strings(index, [r for _, r in outcomes]))
     out = set_column(out, "quality_scheme", coded_strings(np.zeros(arrow.num_rows, np.int8), [chosen.name]))
+    if publish:
+        out = _publication(out, chosen, value, gap)
+    if names == "corridor":
+        out = out.rename_columns([CORRIDOR_NAMES.get(c, c) if c in added or c in ("publication", "pass") else c
+                                  for c in out.column_names])
     return back(out)
 
 
@@ -93,9 +180,10 @@ def publishable(table: Any, *, by: Sequence[str] | None = None, threshold: float
     Method: ``calidad::assess(..., publish = TRUE)`` (``publish_table``):
     among the rows with n, df and CV present, the percentage labelled
     ``reliable``, rounded to 2 decimals, must be at least ``threshold``.
-    ``table`` must carry ``quality`` (from :func:`assess`). Returns one row
-    per group of ``by`` (one row when ``by`` is None) with ``cells``,
-    ``reliable``, ``pct_reliable`` and ``publish`` (bool), as the input's kind.
+    ``table`` must carry ``quality`` (from :func:`assess`); gap rows
+    (significance, not reliability) are left out. Returns one row per group of
+    ``by`` (one row when ``by`` is None) with ``cells``, ``reliable``,
+    ``pct_reliable`` and ``publish`` (bool), as the input's kind.
     """
     arrow, back = to_arrow(table)
     require(arrow, ["quality", "n", "df"], where="the assessed table")
@@ -106,11 +194,7 @@ def publishable(table: Any, *, by: Sequence[str] | None = None, threshold: float
         )
     keys = list(by or [])
     require(arrow, keys)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cv = floats(arrow, "cv")
-        cv = np.where(np.isnan(cv), floats(arrow, "se") / floats(arrow, "estimate"), cv)
-    counted = ~(np.isnan(floats(arrow, "n")) | np.isnan(floats(arrow, "df")) | np.isnan(cv))
-    reliable = is_in(arrow, "quality", [RELIABLE]) & counted
+    counted, reliable = _counted(arrow)
     gid = group_ids(arrow, keys) if keys else np.zeros(arrow.num_rows, dtype=np.int64)
     n_groups = int(gid.max()) + 1 if len(gid) else (0 if keys else 1)
     cells = np.bincount(gid, weights=counted, minlength=n_groups).astype(np.int64)
@@ -138,6 +222,55 @@ def is_publishable(table: Any, *, threshold: float = 50.0) -> bool:
     return bool(arrow.column("publish")[0].as_py())
 
 
+def _counted(arrow: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Rows that count for the table verdict (n, df and CV present; not a gap) and those reliable."""
+    value = "estimate" if "estimate" in arrow.column_names else "stat"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cv = floats(arrow, "cv")
+        cv = np.where(np.isnan(cv), floats(arrow, "se") / floats(arrow, value), cv)
+    counted = ~(np.isnan(floats(arrow, "n")) | np.isnan(floats(arrow, "df")) | np.isnan(cv))
+    if "estimand" in arrow.column_names:
+        counted &= ~is_in(arrow, "estimand", GAP_ESTIMANDS)
+    return counted, is_in(arrow, "quality", [RELIABLE]) & counted
+
+
+def _publication(out: pa.Table, scheme: Scheme, value: str, gap: np.ndarray) -> pa.Table:
+    """calidad's ``publish = TRUE``: the table's verdict on every row (``publication``, ``pass``)."""
+    if scheme.name not in ("chile", "chile_economics"):
+        raise UnsupportedError(
+            f"publish=True is INE Chile's table criterion; scheme {scheme.name!r} has none",
+            hint="use publish=True with scheme='chile' or 'chile_economics'",
+        )
+    counted, reliable = _counted(out)
+    cells = int(counted.sum())
+    pct = round(100.0 * int(reliable.sum()) / cells, 2) if cells else float("nan")
+    verdict = "publish" if pct >= 50 else "do not publish"
+    n = out.num_rows
+    out = set_column(out, "publication", pa.array([verdict] * n, pa.string()))
+    return set_column(out, "pass", pa.array([f"{criteria.r_number(pct)}% reliable estimates"] * n, pa.string()))
+
+
+def _estimands(arrow: pa.Table, estimand: str | None) -> list[str | None]:
+    if "estimand" in arrow.column_names:
+        if estimand is not None:
+            raise InputError(
+                "estimand= was given but the table has an 'estimand' column",
+                hint="give estimand= only for a table without that column (e.g. one made by calidad in R)",
+            )
+        _check_estimands(arrow)
+        col = arrow.column("estimand")
+        return [None if v is None else str(v) for v in col.to_pylist()]
+    if estimand is None:
+        raise InputError(
+            "the table has no 'estimand' column, so its kind of estimate is unknown",
+            hint="pass estimand='mean', 'total', 'size', 'prop' or 'ratio' (calidad's create_* kind)",
+        )
+    kind = KINDS.get(str(estimand).strip().lower())
+    if kind is None:
+        raise InputError(f"unknown estimand {estimand!r}", hint=f"use one of: {', '.join(KINDS)}")
+    return [kind] * arrow.num_rows
+
+
 def _check_estimands(arrow: pa.Table) -> None:
     known = is_in(arrow, "estimand", ESTIMANDS + COMPARISONS)
     if not known.all():
@@ -150,22 +283,100 @@ def _check_estimands(arrow: pa.Table) -> None:
         )
 
 
-def _inputs(arrow: pa.Table, scheme: Scheme, *, ratio_between_0_1: bool, unweighted: str) -> rules.Inputs:
-    est, se, n = floats(arrow, "estimate"), floats(arrow, "se"), floats(arrow, "n")
+def _present(arrow: pa.Table, column: str, rows: np.ndarray) -> bool:
+    return column in arrow.column_names and bool((~np.isnan(floats(arrow, column)) & rows).any())
+
+
+def _check_eclac_inputs(arrow: pa.Table, scheme: Scheme, gap: np.ndarray) -> None:
+    """ECLAC's schemes judge the effective sample size: without design effects they cannot run."""
+    if not scheme.name.startswith("eclac") or gap.all():
+        return
+    cells = ~gap
+    if not (_present(arrow, "ess", cells) or _present(arrow, "deff", cells)):
+        raise InputError(
+            f"scheme {scheme.name!r} needs the effective sample size, but the table has neither 'ess' nor "
+            "'deff' values (calidad: 'ess must be used!')",
+            hint="estimate with deff=True (--deff), or create the table with eclac_input=True",
+        )
+    if scheme.name == "eclac_2023" and not _present(arrow, "deff", cells):
+        raise InputError(
+            "scheme 'eclac_2023' needs the design effect of every estimate, but the table has no 'deff' "
+            "values (calidad: 'deff must be used!')",
+            hint="estimate with deff=True (--deff), or create the table with eclac_input=True",
+        )
+
+
+def _with_n_obj(arrow: pa.Table, table_n_obj: Any) -> pa.Table:
+    """Join the target sample sizes (``n_obj``) on the columns both tables share."""
+    if table_n_obj is None:
+        return arrow
+    targets, _ = to_arrow(table_n_obj, what="table_n_obj")
+    require(targets, ["n_obj"], where="table_n_obj")
+    if "n_obj" in arrow.column_names:
+        raise InputError("the table already has a column 'n_obj'", hint="pass table_n_obj only when it has not")
+    keys = [c for c in targets.column_names if c != "n_obj" and c in arrow.column_names]
+    if not keys:
+        raise InputError(
+            "table_n_obj shares no column with the table, so its targets cannot be matched to the cells",
+            hint=f"give table_n_obj the domain columns of the table ({', '.join(arrow.column_names[:6])}...) "
+            "and n_obj",
+        )
+    for k in keys:
+        a, b = arrow.schema.field(k).type, targets.schema.field(k).type
+        if _kind(a) != _kind(b):
+            raise InputError(
+                f"column {k!r} is {a} in the table but {b} in table_n_obj, so their cells cannot be matched",
+                hint=f"convert {k!r} to the same type in both tables",
+            )
+    if not pa.types.is_integer(targets.schema.field("n_obj").type) and not pa.types.is_floating(
+        targets.schema.field("n_obj").type
+    ):
+        raise InputError("column 'n_obj' of table_n_obj must be numeric", hint="give target sample sizes as numbers")
+    tgt = group_ids(targets, keys)
+    if len(np.unique(tgt)) != targets.num_rows:
+        raise InputError("table_n_obj has two rows for the same cell", hint=f"keep one n_obj per {', '.join(keys)}")
+    both = pa.concat_tables([arrow.select(keys).cast(targets.select(keys).schema), targets.select(keys)])
+    ids = group_ids(both, keys)
+    position = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
+    position[ids[arrow.num_rows:]] = np.arange(targets.num_rows)
+    found = position[ids[: arrow.num_rows]]
+    n_obj = floats(targets, "n_obj")
+    values = np.where(found >= 0, n_obj[np.maximum(found, 0)], np.nan)
+    return arrow.append_column("n_obj", pa.array(values, pa.float64(), from_pandas=True))
+
+
+def _kind(t: pa.DataType) -> str:
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "number"
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_dictionary(t):
+        return "text"
+    return str(t)
+
+
+def _inputs(
+    arrow: pa.Table,
+    kinds: list[str | None],
+    gap: np.ndarray,
+    value: str,
+    scheme: Scheme,
+    *,
+    ratio_between_0_1: bool,
+    unweighted: str,
+) -> rules.Inputs:
+    est, se, n = floats(arrow, value), floats(arrow, "se"), floats(arrow, "n")
     with np.errstate(invalid="ignore", divide="ignore"):
         derived_cv = se / est
     cv = floats(arrow, "cv")
     cv = np.where(np.isnan(cv), derived_cv, cv)
-    difference = is_in(arrow, "estimand", ABSOLUTE_CV_ESTIMANDS + COMPARISONS)
-    cv = np.where(difference, np.abs(cv), cv)
 
-    prop = is_in(arrow, "estimand", PROPORTION_ESTIMANDS)
-    ratio = is_in(arrow, "estimand", RATIO_ESTIMANDS)
+    kind = np.array(kinds, dtype=object)
+    prop = np.isin(kind, PROPORTION_ESTIMANDS)
+    ratio = np.isin(kind, RATIO_ESTIMANDS)
     if scheme.name == "eclac_2020":
         prop = prop | ratio
     elif ratio_between_0_1 and ratio.any():
         keys = [c for c in ("estimand", "variable") if c in arrow.column_names]
-        gid = group_ids(arrow, keys)
+        gid = group_ids(arrow, keys) if keys else np.zeros(arrow.num_rows, dtype=np.int64)
         over = np.bincount(gid, weights=ratio & (est > 1), minlength=int(gid.max()) + 1) > 0
         prop = prop | (ratio & ~over[gid])
 
@@ -174,19 +385,24 @@ def _inputs(arrow: pa.Table, scheme: Scheme, *, ratio_between_0_1: bool, unweigh
     with np.errstate(invalid="ignore", divide="ignore"):
         ess = np.where(np.isnan(ess), n / deff, ess)
         log_cv = floats(arrow, "log_cv")
-        log_cv = np.where(np.isnan(log_cv), se / (-np.log(est) * est), log_cv)
+        # calidad's get_log_cv: CV / -ln(p) below 0.5, CV / -ln(1 - p) from 0.5
+        log_cv = np.where(np.isnan(log_cv), np.where(est < 0.5, cv / -np.log(est), cv / -np.log1p(-est)), log_cv)
 
-    if unweighted not in arrow.column_names and "n_cases" in arrow.column_names:
-        unweighted = "n_cases"  # the estimation engine's count of rows having the level
+    given = unweighted in arrow.column_names
+    if not given and "n_cases" in arrow.column_names:
+        unweighted = "n_cases"  # the estimation engine's count of rows having the level (null for means)
     unw = floats(arrow, unweighted) if unweighted in arrow.column_names else np.full(len(n), np.nan)
     if scheme.name.startswith("eclac"):
-        if unweighted not in arrow.column_names and prop.any():
+        if unweighted not in arrow.column_names and (prop & ~gap).any():
             raise InputError(
                 f"scheme {scheme.name!r} needs, for proportions, the unweighted count of sample cases "
                 f"having the characteristic, in a column {unweighted!r}, which the table lacks",
-                hint="add that column, or pass unweighted='n' to use the cell's sample size instead",
+                hint="add that column, or pass unweighted_column='n' to use the cell's sample size instead",
             )
-        unw = np.where(np.isnan(unw) & ~prop, n, unw)
+        if not given:  # a given column is read as it is, missing values included (as calidad does)
+            unw = np.where(np.isnan(unw) & ~prop, n, unw)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        compliance = n / floats(arrow, "n_obj")
     return rules.Inputs(
         estimate=est,
         se=se,
@@ -197,5 +413,7 @@ def _inputs(arrow: pa.Table, scheme: Scheme, *, ratio_between_0_1: bool, unweigh
         ess=ess,
         unweighted=unw,
         log_cv=log_cv,
-        prop=prop,
+        prop=prop & ~gap,
+        compliance=compliance,
+        gap=gap,
     )

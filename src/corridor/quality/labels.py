@@ -25,6 +25,12 @@ _LABELS: dict[str | None, dict[str, str]] = {
     "publish": {"es": "publicar", "fr": "publier", "en": "publish"},
     "review": {"es": "revisar", "fr": "réviser", "en": "review"},
     "suppress": {"es": "suprimir", "fr": "supprimer", "en": "suppress"},
+    "significant": {"es": "diferencia significativa", "fr": "différence significative", "en": "significant difference"},
+    "not_significant": {
+        "es": "diferencia no significativa",
+        "fr": "différence non significative",
+        "en": "no significant difference",
+    },
     None: {"es": "no evaluada", "fr": "non évaluée", "en": "not assessed"},
 }
 

@@ -1,8 +1,8 @@
 """The decision rules of each quality scheme, on numpy arrays.
 
 Each rule set transcribes the ``case_when`` chains of ``calidad`` 0.8.x
-(``assess_ine``, ``assess_cepal2023``, ``assess_cepal2020`` in
-``R/evaluate_internal.R``) with R's missing-value semantics: a comparison with
+(``assess_ine``, ``assess_cepal2023``, ``assess_cepal2020``,
+``assess_economicas`` in ``R/evaluate_internal.R``) with R's missing-value semantics: a comparison with
 a missing value is not true, rules are tried in order and the first true one
 decides. Where ``calidad`` reaches no rule its label is ``NA``; here the
 quality is then null and ``quality_reason`` says why (a missing input, or the
@@ -31,7 +31,8 @@ class Inputs:
     """Per-row inputs of the rules (float64, NaN where missing).
 
     ``prop`` marks the rows judged by the proportion rule (SE rule for INE,
-    log-CV for ECLAC); the others are judged by their CV.
+    log-CV for ECLAC); the others are judged by their CV. The rules label
+    ``gap`` rows too; :func:`corridor.quality.assess` replaces those labels.
     """
 
     estimate: np.ndarray
@@ -44,6 +45,8 @@ class Inputs:
     unweighted: np.ndarray
     log_cv: np.ndarray
     prop: np.ndarray
+    compliance: np.ndarray  # n / n_obj (INE's economic standard), NaN where unknown
+    gap: np.ndarray  # gaps between domains: judged by corridor.quality.gaps, not here
 
 
 class Decision:
@@ -202,4 +205,49 @@ def eclac_2020(x: Inputs, scheme: Scheme) -> Decision:
     d.missing(every, None, n=x.n, ess=x.ess, unweighted=x.unweighted, df=x.df, cv=x.cv)
     d.missing(x.prop, None, log_cv=x.log_cv)
     d.rule(every, None, f"cv>={_g(p['cv_cepal'])}")
+    return d
+
+
+def chile_economics(x: Inputs, scheme: Scheme, *, domain_info: bool = False) -> Decision:
+    """INE Chile 2024 (economic surveys) as ``calidad::assess(scheme = "chile_economics")``.
+
+    n < 30 is non-reliable unless ``domain_info`` and the sample recovered its
+    target (n / n_obj >= 1, the compliance rate), in which case the cell is
+    judged like one with enough n. Then, with df >= 9: level estimates are
+    reliable for 0 < CV <= 0.20, weakly reliable for 0.20 < CV <= 0.30, and
+    non-reliable otherwise (df < 9 included); proportions are reliable when
+    SE <= p^(2/3)/9 (or (1-p)^(2/3)/9 above 0.5) and weakly reliable
+    otherwise, df < 9 included (calidad's catch-all for proportions).
+    """
+    p = scheme.params
+    n_min, df_min, lo, hi = p["n"], p["df"], p["cv_lower_econ"], p["cv_upper_econ"]
+    d = Decision(len(x.n))
+    few = x.n < n_min
+    recovered = few & domain_info & (x.compliance >= 1)
+    judged = (x.n >= n_min) | recovered
+    df_ok = x.df >= df_min
+    d.rule(few & ~recovered, NON_RELIABLE, f"n<{_g(n_min)}")
+    level = ~x.prop
+    good = judged & df_ok & level
+    d.rule(good & (x.cv > 0) & (x.cv <= lo), RELIABLE, f"cv<={_g(lo)}")
+    d.rule(good & (x.cv > lo) & (x.cv <= hi), WEAKLY_RELIABLE, f"{_g(lo)}<cv<={_g(hi)}")
+    d.rule(level & (x.df < df_min), NON_RELIABLE, f"df<{_g(df_min)}")
+    d.rule(level & (x.cv > hi), NON_RELIABLE, f"cv>{_g(hi)}")
+    d.missing(level, NON_RELIABLE, n=x.n, df=x.df, cv=x.cv)
+    d.rule(level, NON_RELIABLE, "cv<=0")
+
+    est = x.estimate
+    with np.errstate(invalid="ignore"):
+        bound = np.where(est <= 0.5, np.power(est, 2.0 / 3.0), np.power(1.0 - est, 2.0 / 3.0)) / 9.0
+    low = est <= 0.5
+    prop_ok = x.prop & judged & df_ok
+    admissible = x.se <= bound
+    d.rule(prop_ok & low & admissible, RELIABLE, "se<=p^(2/3)/9")
+    d.rule(prop_ok & ~low & admissible, RELIABLE, "se<=(1-p)^(2/3)/9")
+    d.rule(prop_ok & low & ~admissible, WEAKLY_RELIABLE, "se>p^(2/3)/9")
+    d.rule(prop_ok & ~low & ~admissible, WEAKLY_RELIABLE, "se>(1-p)^(2/3)/9")
+    # calidad's catch-all for proportions is "weakly reliable"
+    d.rule(x.prop & (x.df < df_min), WEAKLY_RELIABLE, f"df<{_g(df_min)}")
+    d.missing(x.prop, WEAKLY_RELIABLE, n=x.n, df=x.df, estimate=x.estimate, se=x.se)
+    d.rule(x.prop, WEAKLY_RELIABLE, "no_rule")
     return d

@@ -11,6 +11,8 @@ package's defaults. See ``docs/quality.md`` for the rules and their sources:
   estimates (published 2024).
 * ``eclac_2020``: ECLAC (2020) quality criteria for household-survey
   estimates (document S2000293).
+* ``chile_economics``: INE Chile (2024), *Estándar para la evaluación de la
+  calidad de las estimaciones en encuestas económicas*.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ NON_RELIABLE = "non_reliable"
 PUBLISH = "publish"
 REVIEW = "review"
 SUPPRESS = "suppress"
+# gaps between domains (corridor.quality.gaps), whatever the scheme
+SIGNIFICANT = "significant"
+NOT_SIGNIFICANT = "not_significant"
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,19 @@ ECLAC_2020 = Scheme(
     calidad_labels=MappingProxyType({PUBLISH: "publish", REVIEW: "review", SUPPRESS: "supress"}),
 )
 
-SCHEMES: Mapping[str, Scheme] = MappingProxyType({s.name: s for s in (CHILE, ECLAC_2023, ECLAC_2020)})
+CHILE_ECONOMICS = Scheme(
+    name="chile_economics",
+    title="INE Chile 2024 (economic surveys)",
+    params=MappingProxyType({"n": 30.0, "df": 9.0, "cv_lower_econ": 0.20, "cv_upper_econ": 0.30}),
+    codes=_LEVELS,
+    calidad_labels=MappingProxyType(
+        {RELIABLE: "reliable", WEAKLY_RELIABLE: "weakly reliable", NON_RELIABLE: "non-reliable"}
+    ),
+)
+
+SCHEMES: Mapping[str, Scheme] = MappingProxyType(
+    {s.name: s for s in (CHILE, ECLAC_2023, ECLAC_2020, CHILE_ECONOMICS)}
+)
 
 
 def get_scheme(scheme: str | Scheme, overrides: Mapping[str, float] | None = None) -> Scheme:
@@ -141,13 +158,16 @@ def get_scheme(scheme: str | Scheme, overrides: Mapping[str, float] | None = Non
 
 __all__ = [
     "CHILE",
+    "CHILE_ECONOMICS",
     "ECLAC_2020",
     "ECLAC_2023",
     "NON_RELIABLE",
+    "NOT_SIGNIFICANT",
     "PUBLISH",
     "RELIABLE",
     "REVIEW",
     "SCHEMES",
+    "SIGNIFICANT",
     "SUPPRESS",
     "WEAKLY_RELIABLE",
     "Scheme",
