@@ -15,7 +15,7 @@ LAYERS = {
     "engine": 1,
     "estimation": 2, "sources": 2, "datasets": 2,
     "harmonize": 3,
-    "indicators": 4, "quality": 4, "epi": 4, "flows": 4,
+    "indicators": 4, "quality": 4, "epi": 4, "flows": 4, "sae": 4,
     "programme": 5, "report": 5,
     "service": 6, "cli": 6,
     "__init__": 6, "testing": 6,

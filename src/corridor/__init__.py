@@ -15,6 +15,16 @@ from corridor.estimation import Estimates, estimate
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):  # noqa: ANN202
+    # small-area estimation loads on first use: it is not needed to estimate
+    if name in ("fay_herriot", "SmallAreaEstimates"):
+        from corridor import sae
+
+        return getattr(sae, name)
+    raise AttributeError(f"module 'corridor' has no attribute {name!r}")
+
+
 __all__ = [
     "Design",
     "Estimates",
@@ -24,9 +34,11 @@ __all__ = [
     "Ratio",
     "ReplicateDesign",
     "Replicated",
+    "SmallAreaEstimates",
     "Total",
     "__version__",
     "design_from_dict",
     "errors",
     "estimate",
+    "fay_herriot",
 ]
