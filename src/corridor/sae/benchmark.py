@@ -33,20 +33,24 @@ def benchmark(kind: str, estimate: np.ndarray, weights: np.ndarray, target: floa
     if np.any(~np.isfinite(weights)) or np.any(weights < 0) or not weights.sum() > 0:
         raise InputError("benchmark weights must be non-negative numbers with a positive sum",
                          hint="use the areas' population sizes")
-    if total:
-        aggregate = float(np.sum(estimate))
-        if kind == "ratio":
-            if aggregate == 0:
-                raise InputError("the area estimates add up to 0: a ratio benchmark is undefined",
-                                 hint="use benchmark='raking'")
-            return estimate * (target / aggregate)
-        share = weights / weights.sum()
-        return estimate + (target - aggregate) * share
-    w = weights / weights.sum()
-    aggregate = float(np.sum(w * estimate))
+    out = _adjust(kind, estimate, weights, target, total)
+    # one refinement pass: the first leaves a rounding residual of the estimates' magnitude
+    return out + (target - _aggregate(out, weights, total)) * (_share(weights) if total else 1.0)
+
+
+def _share(weights: np.ndarray) -> np.ndarray:
+    return weights / weights.sum()
+
+
+def _aggregate(estimate: np.ndarray, weights: np.ndarray, total: bool) -> float:
+    return float(np.sum(estimate)) if total else float(np.sum(_share(weights) * estimate))
+
+
+def _adjust(kind: str, estimate: np.ndarray, weights: np.ndarray, target: float, total: bool) -> np.ndarray:
+    aggregate = _aggregate(estimate, weights, total)
     if kind == "ratio":
         if aggregate == 0:
-            raise InputError("the weighted area estimates add up to 0: a ratio benchmark is undefined",
+            raise InputError("the (weighted) area estimates add up to 0: a ratio benchmark is undefined",
                              hint="use benchmark='raking'")
         return estimate * (target / aggregate)
-    return estimate + (target - aggregate)
+    return estimate + (target - aggregate) * (_share(weights) if total else 1.0)

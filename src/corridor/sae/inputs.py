@@ -91,10 +91,13 @@ def direct_table(
     if area is None:
         if len(by) == 1:
             area = by[0]
+        elif "area" in table.column_names:
+            area = "area"
         else:
             raise InputError(
-                "which column names the areas of the direct estimates?",
-                hint="pass area='comuna' (the domain column of cr.estimate(..., by='comuna'))",
+                "which column of the direct estimates names the areas?",
+                hint="pass area='comuna' (the domain column of cr.estimate(..., by='comuna')); the columns are: "
+                + ", ".join(table.column_names[:30]),
             )
     require(table, [area, estimate], where=where)
     total = table.num_rows
@@ -258,8 +261,8 @@ def check_rank(X: np.ndarray, terms: list[str], m: int) -> None:
                          hint="use fewer auxiliary variables than areas with a direct estimate")
     rank = np.linalg.matrix_rank(X)
     if rank < p:
-        # name a term that is a combination of the others
-        for j in range(p):
+        # name the last term that is a combination of the others (the one most likely added last)
+        for j in reversed(range(p)):
             if np.linalg.matrix_rank(np.delete(X, j, axis=1)) == rank:
                 raise InputError(
                     f"the auxiliary variable {terms[j]!r} is a linear combination of the other terms "

@@ -135,21 +135,7 @@ def fit(
         a = max(a, 0.0)
         boundary = a == 0.0
     else:
-        converged = False
-        while k < maxit:
-            k += 1
-            s, f = _score(method, a, y, X, psi)
-            new = max(a + s / f, 0.0)
-            if new == 0.0 and a == 0.0:
-                gap, boundary, converged = 0.0, True, True
-                history.append(new)
-                break
-            gap = abs(new - a) / max(a, new)
-            a = new
-            history.append(a)
-            if gap <= tol:
-                converged = True
-                break
+        a, k, gap, converged, boundary, history = _safeguarded(method, y, X, psi, a, tol, maxit)
     w = 1.0 / (a + psi)
     beta, q = _gls(y, X, w)
     r = y - X @ beta
@@ -157,6 +143,48 @@ def fit(
     return Fit(method=method, refvar=a, beta=beta, cov_beta=q, iterations=k, gap=float(gap),
                converged=bool(converged), stopping=stopping, tol=tol, maxit=maxit, boundary=boundary,
                loglike=loglike, history=history)
+
+
+def _safeguarded(method: str, y: np.ndarray, X: np.ndarray, psi: np.ndarray, a: float, tol: float, maxit: int
+                 ) -> tuple[float, int, float, bool, bool, list[float]]:
+    """Fisher scoring kept inside a bracket of the score's root (as Numerical Recipes' ``rtsafe``).
+
+    Plain Fisher scoring oscillates when A is small next to the sampling variances (the expected
+    information is then far from the score's slope); a step that leaves the bracket, or does not
+    halve the previous one, is replaced by bisection. A score that is negative at 0 puts the
+    estimate on the boundary, A = 0.
+    """
+    lo, hi = 0.0, math.inf
+    zero_checked = False
+    history = [a]
+    last_step = math.inf
+    gap = math.inf
+    for k in range(1, maxit + 1):
+        s, f = _score(method, a, y, X, psi)
+        if s == 0:
+            return a, k, 0.0, True, a == 0.0, history
+        if s > 0:
+            lo = a
+        else:
+            hi = a
+        new = a + s / f
+        if not lo < new < hi or abs(new - a) > 0.5 * last_step:
+            if hi == math.inf:
+                new = max(new, 2 * a)
+            else:
+                if lo == 0.0 and not zero_checked:
+                    zero_checked = True
+                    if _score(method, 0.0, y, X, psi)[0] <= 0:
+                        history.append(0.0)
+                        return 0.0, k, 0.0, True, True, history
+                new = 0.5 * (lo + hi)
+        last_step = abs(new - a)
+        gap = last_step / max(a, new)
+        a = new
+        history.append(a)
+        if gap <= tol:
+            return a, k, gap, True, False, history
+    return a, maxit, gap, False, False, history
 
 
 @dataclass
