@@ -188,6 +188,7 @@ def test_quality_labels_judge_the_root_mse_cv() -> None:
     codes, reasons, cv = model_labels(np.array([1.0, 1.0, 1.0, 0.0]), np.array([0.15**2, 0.2**2, 0.5**2, 1.0]))
     assert codes == ["reliable", "weakly_reliable", "non_reliable", None]
     assert reasons == ["model_cv<=0.15", "model_cv<=0.3", "model_cv>0.3", "model_cv_undefined"]
+    assert cv[:3] == pytest.approx([0.15, 0.2, 0.5]) and np.isinf(cv[3])
     codes, _, _ = model_labels(np.array([1.0]), np.array([0.18**2]), "eclac_2023")
     assert codes == ["reliable"]
     assert [render_label(c, "es") for c in ("reliable", "weakly_reliable")] == ["fiable", "poco fiable"]

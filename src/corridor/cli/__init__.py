@@ -24,6 +24,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "flows": ("corridor.cli.flows", "Migration flows: from stocks (migest methods) with intervals, permits, indices."),
     "serve": ("corridor.cli.serve", "The web service and dashboard (profiles, catalogue, programme, API)."),
     "programme": ("corridor.cli.programme", "The binational programme: load, import trainings, progress, report."),
+    "small-areas": ("corridor.cli.small_areas", "Small-area (Fay-Herriot) estimates from direct estimates per area."),
 }
 
 

@@ -120,8 +120,12 @@ def fay_herriot(
     if aux_area is None:
         raise InputError(f"the auxiliary table has no area column {area!r}",
                          hint=f"name the area column {area!r} in both tables (its columns: {', '.join(aux_table.column_names[:20])})")
-    if covariates is None and auxiliaries is None and not factors:
-        covariates = []
+    if covariates is None and auxiliaries is None:
+        covariates = []  # the direct table's other columns are not auxiliaries unless named
+    for name in (estimate, se, vardir):
+        if name and name in (covariates or []) + list(factors):
+            raise InputError(f"the column {name!r} of the direct estimates cannot also be a covariate",
+                             hint="covariates are area-level auxiliary variables, not the estimates being modelled")
     design = design_matrix(aux_table, area=area, covariates=covariates, factors=factors, intercept=intercept,
                            extra=extra, where=where)
     index = {a: i for i, a in enumerate(design.areas)}
@@ -263,8 +267,8 @@ def fay_herriot(
     shrink[~sampled] = 1.0
     g = {k: np.full(m_all, np.nan) for k in ("g1", "g2", "g3")}
     if transform is None:
-        for k in g:
-            g[k][sampled] = getattr(pred, k)
+        for k, column in g.items():
+            column[sampled] = getattr(pred, k)
     row_flags = []
     for i in range(m_all):
         f = list(flags)

@@ -89,15 +89,20 @@ def direct_table(
     by: tuple[str, ...] = tuple(getattr(source, "by", ()) or ())
     table = read_table(source, what=where)
     if area is None:
+        names = table.column_names
+        # corridor's estimate tables put the domain columns first, before 'estimand'
+        domains = names[: names.index("estimand")] if "estimand" in names else []
         if len(by) == 1:
             area = by[0]
-        elif "area" in table.column_names:
+        elif "area" in names:
             area = "area"
+        elif len(domains) == 1:
+            area = domains[0]
         else:
             raise InputError(
                 "which column of the direct estimates names the areas?",
-                hint="pass area='comuna' (the domain column of cr.estimate(..., by='comuna')); the columns are: "
-                + ", ".join(table.column_names[:30]),
+                hint="pass area='comuna' (--area comuna on the command line): the domain column of "
+                "cr.estimate(..., by='comuna'); the columns are: " + ", ".join(names[:30]),
             )
     require(table, [area, estimate], where=where)
     total = table.num_rows
@@ -127,7 +132,8 @@ def direct_table(
         example = {c: v for c, v in zip(present, first, strict=True) if v is not None and c != "grouping"}
         raise InputError(
             f"{where} hold {len(combos)} different estimates per area ({shown}); a model needs one",
-            hint=f"choose one with select={example!r}",
+            hint=f"choose one with select={example!r} (on the command line: "
+            + " ".join(f"--select {k}={v}" for k, v in example.items()) + ")",
         )
     estimand = None
     label = estimate
