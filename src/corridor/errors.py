@@ -27,9 +27,11 @@ from difflib import get_close_matches
 class CorridorError(Exception):
     """Base class of every error corridor raises on purpose."""
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, detail: str | None = None) -> None:
         self.message = message
         self.hint = hint
+        # the original text of a library error this one translates (shown by the CLI's --verbose)
+        self.detail = detail
         super().__init__(message if hint is None else f"{message}\nHint: {hint}")
 
 

@@ -65,7 +65,7 @@ def test_user_mistakes_print_a_message_not_a_traceback() -> None:
     res = CliRunner().invoke(main, ["estimate", "demo:casen_2020", "-e", "mean:edad"])
     assert res.exit_code == 2 and "no sample design given" in res.output
     res = CliRunner().invoke(main, ["estimate", "missing.csv", "--weights", "w", "-e", "mean:y"])
-    assert res.exit_code == 2 and "file not found" in res.output
+    assert res.exit_code == 2 and "file 'missing.csv' does not exist" in res.output
 
 
 def test_help_documents_every_option() -> None:

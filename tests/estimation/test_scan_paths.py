@@ -45,8 +45,22 @@ def as_input(tbl: pa.Table, kind: str, tmp_path):
 def test_weight_errors_on_every_path(kind: str, tmp_path) -> None:
     with pytest.raises(errors.InputError, match="'w'.* has 1 missing values"):
         cr.estimate(as_input(base(w=[None] + [1.0] * 11), kind, tmp_path), DESIGN, cr.Mean("y"))
-    with pytest.raises(errors.InputError, match=r"non-positive values \(minimum 0\)"):
-        cr.estimate(as_input(base(w=[0.0] + [1.0] * 11), kind, tmp_path), DESIGN, cr.Mean("y"))
+    with pytest.raises(errors.InputError, match=r"negative values \(minimum -1\)"):
+        cr.estimate(as_input(base(w=[-1.0] + [1.0] * 11), kind, tmp_path), DESIGN, cr.Mean("y"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_zero_weights_are_a_subpopulation_on_every_path(kind: str, tmp_path) -> None:
+    """Weights of 0 leave their rows out of the sample and keep the design: as where="w > 0" on the full rows."""
+    w = [0.0, 2.0, 3.0, 0.0, 5.0, 1.0, 2.0, 0.0, 4.0, 5.0, 1.0, 2.0]
+    ests = [cr.Total("y"), cr.Mean("y"), cr.Ratio("y", "x"), cr.Proportion("g"), cr.Quantile("y")]
+    zero = cr.estimate(as_input(base(w=w), kind, tmp_path), DESIGN, ests, by=[[], ["g"]])
+    ones = [v if v > 0 else 1.0 for v in w]  # the excluded rows' weights do not matter once they are outside
+    sub = cr.estimate(base(w=ones, wpos=w), DESIGN, ests, by=[[], ["g"]], where="wpos > 0")
+    assert zero.meta["zero_weight_rows"] == 3 and sub.meta["zero_weight_rows"] == 0
+    for a, b in zip(zero.to_pylist(), sub.to_pylist(), strict=True):
+        for k in ("estimate", "se", "df", "n", "sum_w"):
+            assert a[k] == (b[k] if b[k] is None else pytest.approx(b[k], rel=1e-12)), (k, a, b)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -64,7 +78,7 @@ def test_every_path_gives_the_same_numbers(tmp_path) -> None:
     """Complete columns (the shortcut) and columns with missing values (the full plan), on every input."""
     tbl = base(y=[None] + [float(i % 4) for i in range(11)])
     ests = [cr.Total("x"), cr.Mean("x"), cr.Mean("y"), cr.Ratio("y", "x"), cr.Ratio("x", "w"), cr.Proportion("g"),
-            cr.Total("g")]
+            cr.Total("g", categorical=True)]
     tables = []
     for kind in KINDS:
         res = cr.estimate(as_input(tbl, kind, tmp_path), DESIGN, ests, by=[[], ["g"]], na="drop", where="x > 1")

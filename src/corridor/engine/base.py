@@ -16,7 +16,8 @@ class Engine(Protocol):
     """What the statistics need from a data engine.
 
     ``open`` turns a path or a frame into a lazy Narwhals frame whose
-    expressions the engine evaluates; ``aggregate`` runs one grouped scan and
+    expressions the engine evaluates (``statistics``: the data answer counts
+    and minima without a pass, as a Parquet file does); ``aggregate`` runs one grouped scan and
     returns its (small) result as Arrow; ``collect`` materialises a (small)
     lazy frame. ``scans`` counts the scans run, for benchmarks and tests.
     """
@@ -24,7 +25,7 @@ class Engine(Protocol):
     name: str
     scans: int
 
-    def open(self, data: Any) -> nw.LazyFrame: ...
+    def open(self, data: Any, *, statistics: bool = False) -> nw.LazyFrame: ...
 
     def aggregate(self, frame: nw.LazyFrame, keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table: ...
 

@@ -67,8 +67,12 @@ class DuckDBEngine:
         # relations whose column counts and minima are cheap (Parquet statistics, in-memory columns)
         self._cheap: dict[int, duckdb.DuckDBPyRelation] = {}
 
-    def open(self, data: Any) -> nw.LazyFrame:
-        """A lazy frame over a CSV/Parquet path, a DuckDB relation or any Narwhals-supported frame."""
+    def open(self, data: Any, *, statistics: bool = False) -> nw.LazyFrame:
+        """A lazy frame over a CSV/Parquet path, a DuckDB relation or any Narwhals-supported frame.
+
+        ``statistics``: a relation that answers column counts and minima without a pass over the
+        data (a Parquet scan, a table in memory), so :meth:`profile` may use them.
+        """
         if isinstance(data, nw.LazyFrame):
             return data
         if isinstance(data, nw.DataFrame):
@@ -79,6 +83,8 @@ class DuckDBEngine:
                 self._cheap[id(rel)] = rel
             return nw.from_native(rel)
         if isinstance(data, duckdb.DuckDBPyRelation):
+            if statistics:
+                self._cheap[id(data)] = data
             return nw.from_native(data)
         if isinstance(data, pa.Table):
             rel = self.connection.from_arrow(data)

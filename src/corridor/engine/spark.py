@@ -102,7 +102,7 @@ class SparkEngine:
         return self._session
 
     # ---- opening data ----------------------------------------------------------------------------
-    def open(self, data: Any) -> nw.LazyFrame:
+    def open(self, data: Any, *, statistics: bool = False) -> nw.LazyFrame:
         """A lazy frame over a Spark DataFrame, a Parquet/CSV path or URI, or any Narwhals-supported frame.
 
         Frames that live outside Spark (pandas, polars, PyArrow, DuckDB) are

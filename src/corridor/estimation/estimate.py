@@ -25,6 +25,7 @@ from corridor.engine import Engine, get_engine
 from corridor.engine.columns import column_numpy, float_column, float_matrix
 from corridor.errors import (
     ColumnNotFoundError,
+    DesignError,
     EstimationError,
     InputError,
     MissingValueError,
@@ -34,11 +35,13 @@ from corridor.estimands import Estimand, Mean, Proportion, Quantile, Ratio, Tota
 from corridor.estimation import intervals, replicates, taylor
 from corridor.estimation.assemble import assemble, block_diag
 from corridor.estimation.domains import GroupSums, domain_df, domains, groupings
+from corridor.estimation.inputs import Input, open_input
 from corridor.estimation.elements import cross_moments, element_covariance, within_variance
 from corridor.estimation.plan import SumPlan, build_plan
 from corridor.estimation.result import Estimates
 from corridor.estimation.structure import Structure, build_structure
 from corridor.estimation.where import parse_where
+from corridor.sources.columns import non_numeric, not_numbers_error
 
 NA = Literal["fail", "drop"]
 DFRule = Literal["design", "domain", "normal"]
@@ -61,6 +64,8 @@ class _Request:
     repcols: list[str]
     source: str
     groupings: list[tuple[str, ...]]
+    input: Input | None = None
+    na_values: tuple[str, ...] = ()
 
 
 def estimate(
@@ -76,12 +81,18 @@ def estimate(
     deff: bool = False,
     covariance: bool = False,
     engine: str | Engine | None = None,
+    na_values: Sequence[str] = (),
+    read: dict[str, Any] | None = None,
+    drop_rejected: bool | None = None,
 ) -> Estimates:
     """Estimate totals, means, proportions, ratios and quantiles under a sample design.
 
     Args:
-        data: a CSV or Parquet path, a pandas/polars/PyArrow frame, a DuckDB
-            relation, or (with ``engine="spark"``) a Spark DataFrame.
+        data: a file of any format :mod:`corridor.sources` reads (CSV, Parquet,
+            Stata, SPSS, SAS, XLSX, an IPUMS codebook), a
+            :class:`~corridor.sources.Source` (e.g. from ``harmonize``), a
+            pandas/polars/PyArrow frame, a DuckDB relation, or (with
+            ``engine="spark"``) a Spark DataFrame.
         design: a :class:`~corridor.Design`, :class:`~corridor.ReplicateDesign`
             or converted design (``Design(...).replicates("JKn")``).
         estimands: one or more of :class:`~corridor.Total`, ``Mean``,
@@ -104,6 +115,17 @@ def estimate(
             R's ``deff=TRUE``).
         covariance: keep the covariance of all rows, for :meth:`Estimates.compare`.
         engine: ``"duckdb"`` (default), ``"spark"``, or an engine instance.
+        na_values: texts that mean "missing" in numeric columns (``["NS/NR", "-"]``); any other
+            text in a column estimated as numbers is an error naming its values and rows.
+        read: reading options for a file: ``encoding``, ``delimiter``, ``sheet``,
+            ``header_row``, ``rename`` (``{7: "expr_2021"}``, by 1-based position), ``format``.
+        drop_rejected: a source whose reader or spec rejected rows (e.g. missing or negative
+            weights) is an error unless this is True (or the spec says ``drop_rejected: true``);
+            the count is then in ``Estimates.meta``.
+
+    Rows whose weight is 0 are outside the sample, as R's ``subset()`` of a design: they
+    contribute nothing and keep their PSU and stratum in the design; ``meta["zero_weight_rows"]``
+    counts them. Missing or negative weights are errors.
 
     Returns:
         :class:`Estimates`, whose ``table`` is a tidy Arrow table.
@@ -120,23 +142,15 @@ def estimate(
         raise EstimationError(f"na={na!r} is not a rule for missing values", hint="use 'fail' or 'drop'")
     if not 0 < level < 1:
         raise EstimationError(f"confidence level {level} is not between 0 and 1")
-    eng = get_engine(engine)
     by_groups = groupings(by)
     by_list = list(dict.fromkeys(v for g in by_groups for v in g))
+    inp = open_input(data, get_engine(engine), read=read, na_values=na_values, drop_rejected=drop_rejected)
     req = _Request(
-        lf=eng.open(data), engine=eng, design=design, estimands=ests, by=by_list, where=where, na=na,
-        level=level, df_rule=df, deff=deff, covariance=covariance, repcols=[], source=_describe(data),
-        groupings=by_groups,
+        lf=inp.lf, engine=inp.engine, design=design, estimands=ests, by=by_list, where=where, na=na,
+        level=level, df_rule=df, deff=deff, covariance=covariance, repcols=[], source=inp.where,
+        groupings=by_groups, input=inp, na_values=tuple(str(v) for v in na_values),
     )
     return _Estimator(req).run()
-
-
-def _describe(data: Any) -> str:
-    if isinstance(data, str):
-        return f"file {data!r}"
-    if hasattr(data, "__fspath__"):
-        return f"file {str(data)!r}"
-    return "the data"
 
 
 class _Estimator:
@@ -160,10 +174,14 @@ class _Estimator:
         where_cols: set[str] = set()
         if req.where:
             self.where_expr, where_cols = parse_where(req.where)
-        self._check_columns(where_cols)
         self.categorical = self._categorical()
+        self._check_columns(where_cols)
         self.levels = self._levels()
+        self.zero_weights = False
+        self.zero_weight_rows = 0
         self._profile()
+        if isinstance(d, ReplicateDesign):
+            self._check_replicates(d)
 
     # ---- validation -------------------------------------------------------------------------
     def _replicate_columns(self, d: ReplicateDesign) -> list[str]:
@@ -194,44 +212,71 @@ class _Estimator:
         for e in req.estimands:
             if isinstance(e, Ratio):
                 numeric_needed += [e.numerator, e.denominator]
-            elif isinstance(e, Quantile):
+            elif isinstance(e, Quantile) or (isinstance(e, Total | Mean) and not self.categorical.get(e, False)):
                 numeric_needed.append(e.variable)
+        casts: list[nw.Expr] = []
         for col in dict.fromkeys(numeric_needed):
-            if not self.schema[col].is_numeric():
-                role = "weight" if col == weights else "replicate weight" if col in req.repcols else "numeric"
-                raise InputError(
-                    f"the {role} column {col!r} in {req.source} is not numeric (type {self.schema[col]})",
-                    hint="check the column holds numbers only (a stray text value such as 'NA' or '1.234,5' makes "
-                    "the whole column text); fix the file or harmonize it with a spec",
-                )
+            role = "weight" if col == weights else "replicate weight" if col in req.repcols else "numeric"
+            if not self.schema[col].is_numeric() and not (role == "numeric" and self.schema[col] == nw.Boolean):
+                casts.append(self._numbers_from_text(col, role))
+        if casts:
+            # every value is a number written as text (or a declared missing value): read them as numbers
+            req.lf = req.lf.with_columns(*casts)
+            self.schema = dict(req.lf.collect_schema())
 
-    def _categorical(self) -> dict[str, bool]:
-        out: dict[str, bool] = {}
+    def _numbers_from_text(self, col: str, role: str) -> nw.Expr:
+        """A text column estimated as numbers: its numbers, or an error naming the values that are not."""
+        req = self.req
+        if self.schema[col] not in (nw.String, nw.Categorical, nw.Enum):
+            raise InputError(
+                f"the {role} column {col!r} in {req.source} is not numeric (type {self.schema[col]})",
+                hint="estimate it as categories (a proportion), or give a column of numbers",
+            )
+        inp = req.input
+        rel = inp.relation if inp is not None else None
+        if rel is not None:
+            total, examples = non_numeric(rel, col, req.na_values)
+            offset = inp.line_offset if inp is not None else None
+        else:
+            total, examples = _non_numeric_lazy(req.engine, req.lf, col, req.na_values)
+            offset = None
+        if total:
+            raise not_numbers_error(req.source, col, total, examples, line_offset=offset, role=role)
+        text = nw.col(col).cast(nw.String).str.strip_chars()
+        missing = [*req.na_values, ""]
+        return nw.when(~text.is_in(missing)).then(text).cast(nw.Float64).alias(col)
+
+    def _categorical(self) -> dict[Estimand, bool]:
+        """Whether each estimand treats its variable as categories: a proportion always; a total or
+        mean when asked (``categorical=True``) or on a boolean column. Each estimand decides for
+        itself, so estimands of one variable do not depend on their order."""
+        out: dict[Estimand, bool] = {}
         for e in self.req.estimands:
             if isinstance(e, Proportion):
-                out[e.variable] = True
+                out[e] = True
             elif isinstance(e, Total | Mean):
-                dtype = self.schema[e.variable]
-                cat = e.categorical if e.categorical is not None else not dtype.is_numeric()
-                out[e.variable] = bool(cat) or out.get(e.variable, False) and False or bool(cat)
+                if e.variable not in self.schema:
+                    continue  # named by _check_columns, with every other missing column
+                out[e] = bool(e.categorical) if e.categorical is not None else self.schema[e.variable] == nw.Boolean
         return out
 
-    def _levels(self) -> dict[str, list[Any]]:
-        levels: dict[str, list[Any]] = {}
+    def _levels(self) -> dict[Estimand, list[Any]]:
+        """The levels of each categorical estimand (those it names, or every level in the data)."""
+        levels: dict[Estimand, list[Any]] = {}
+        in_data: dict[str, list[Any]] = {}
         for e in self.req.estimands:
-            if not isinstance(e, Total | Mean | Proportion) or not self.categorical.get(e.variable):
-                continue
-            if e.levels is not None:
-                levels.setdefault(e.variable, list(e.levels))
+            if not isinstance(e, Total | Mean | Proportion) or not self.categorical.get(e):
                 continue
             if isinstance(e, Proportion) and e.level is not None:
-                levels.setdefault(e.variable, [e.level])
-                continue
-            if e.variable in levels and not (isinstance(e, Proportion) and e.level is not None):
-                continue
-            tbl = self.req.engine.aggregate(self.req.lf, [e.variable], [nw.len().alias("__n")])
-            vals = [v for v in tbl[e.variable].to_pylist() if v is not None]
-            levels[e.variable] = sorted(vals, key=lambda v: (str(type(v)), v))
+                levels[e] = [e.level]
+            elif e.levels is not None:
+                levels[e] = list(e.levels)
+            else:
+                if e.variable not in in_data:
+                    tbl = self.req.engine.aggregate(self.req.lf, [e.variable], [nw.len().alias("__n")])
+                    vals = [v for v in tbl[e.variable].to_pylist() if v is not None]
+                    in_data[e.variable] = sorted(vals, key=lambda v: (str(type(v)), v))
+                levels[e] = in_data[e.variable]
         return levels
 
     # ---- main ---------------------------------------------------------------------------------
@@ -248,6 +293,8 @@ class _Estimator:
             lin_parts, covs = self._linear(plan)
             parts += lin_parts
             cov_blocks += [c for c in covs if c is not None]
+        elif quant:
+            self._check_weights_alone()
         for q in quant:
             for grouping in req.groupings:
                 part = self._quantiles(q, grouping)
@@ -261,8 +308,70 @@ class _Estimator:
             vcov = block_diag(cov_blocks)
         return Estimates(
             table=table, vcov=vcov, design=req.design, design_df=self.design_df, level=req.level,
-            by=tuple(req.by), n_rows=self.n_rows, engine=req.engine.name,
+            by=tuple(req.by), n_rows=self.n_rows, engine=req.engine.name, meta=self._meta(),
         )
+
+    def _meta(self) -> dict[str, Any]:
+        """What the result should say about its rows: the ledger, weights of 0, value labels."""
+        inp = self.req.input
+        notes = list(inp.notes) if inp is not None else []
+        if inp is not None and inp.ledger is not None:
+            ledger = inp.ledger.as_dict()
+        else:
+            ledger = {"source": self.req.source, "read": self.n_rows, "kept": self.n_rows, "filtered": [],
+                      "rejected": [], "unknown_codes": [], "notes": []}
+        if self.zero_weight_rows:
+            notes.append(f"{self.zero_weight_rows:,} rows have weight 0: outside the sample, they contribute nothing "
+                         "and keep their PSU and stratum in the design (as R's subset())")
+        labels = inp.value_labels if inp is not None else {}
+        wanted = set(self.req.by) | {e.variable for e in self.req.estimands if self.categorical.get(e)}
+        return {
+            "rows_read": self.n_rows, "zero_weight_rows": self.zero_weight_rows, "ledger": ledger,
+            "rejected_rows_dropped": (inp.ledger.n_rejected if inp is not None and inp.ledger is not None else 0),
+            "notes": notes, "value_labels": {c: v for c, v in labels.items() if c in wanted},
+        }
+
+    def _check_weights_alone(self) -> None:
+        """Weights checked by a scan of their own (a request of quantiles only reads them later)."""
+        wname = self.taylor.weights if self.taylor else self.req.design.weights  # type: ignore[union-attr]
+        if not wname or self.weights_checked:
+            return
+        w = nw.col(wname).cast(nw.Float64)
+        tbl = self.req.engine.aggregate(self.req.lf, [], [
+            nw.len().alias("__rows"), w.min().alias("__w_min"), w.count().alias("__w_count"),
+            nw.when(w == 0).then(nw.lit(1)).count().alias("__w_zero"),
+        ])
+        self._check_weight_stats(tbl, wname)
+        self.zero_weight_rows = int(column_numpy(tbl["__w_zero"]).sum())
+
+    def _check_replicates(self, d: ReplicateDesign) -> None:
+        """Refuse replicate weights that are all the same column, or all the full-sample weight.
+
+        Their variances would be 0 (or rounding noise, such as 4e-13) for every statistic: a
+        precision the data do not have. One pass over the data, for replicate designs only.
+        """
+        cols = self.req.repcols
+        if not cols:
+            return
+        w = self._weight_expr() if (d.weights or not d.combined_weights) else None
+        eff = [nw.col(c).cast(nw.Float64) if d.combined_weights or w is None else nw.col(c).cast(nw.Float64) * w
+               for c in cols]
+        aggs = [(eff[0] * eff[0]).sum().alias("__ss")]
+        aggs += [((e - eff[0]) * (e - eff[0])).sum().alias(f"__d{r}") for r, e in enumerate(eff[1:], 1)]
+        if w is not None:
+            aggs += [((e - w) * (e - w)).sum().alias(f"__f{r}") for r, e in enumerate(eff)]
+        row = self.req.engine.aggregate(self._frame(), [], aggs).to_pylist()[0]
+        tol = 1e-20 * max(float(row["__ss"] or 0.0), 1e-300)
+        same = len(cols) > 1 and all(float(row[f"__d{r}"] or 0.0) <= tol for r in range(1, len(cols)))
+        full = w is not None and all(float(row[f"__f{r}"] or 0.0) <= tol for r in range(len(cols)))
+        if same or full:
+            what = ("all equal to the full-sample weight" if full else "all identical to each other")
+            raise DesignError(
+                f"the {len(cols)} replicate weight columns in {self.req.source} ({cols[0]!r} ... {cols[-1]!r}) are "
+                f"{what}: every standard error would be 0",
+                hint="check the replicate columns (a pattern such as --repweights '^repw' may match the wrong "
+                "columns, or the file's replicate weights were not filled in)",
+            )
 
     def _weight_expr(self) -> nw.Expr:
         d = self.req.design
@@ -273,7 +382,15 @@ class _Estimator:
         lf = self.req.lf
         # __one: a per-row constant the engines can aggregate (a bare literal is scalar-like)
         inside = self.where_expr.fill_null(False) if self.where_expr is not None else nw.lit(True)
+        if self.zero_weights:
+            # rows of weight 0 are outside the sample: a subpopulation on the full design (R's subset())
+            inside = inside & (self._weight_expr() > 0)
         return lf.with_columns(inside.alias(_IN), nw.lit(1.0).alias("__one"))
+
+    @property
+    def _subpopulation(self) -> bool:
+        """Whether some rows are outside the estimate (a where condition, or weights of 0)."""
+        return self.where_expr is not None or self.zero_weights
 
     def _profile(self) -> None:
         """Columns without missing values, and valid weights, when the engine knows them without a scan.
@@ -303,24 +420,30 @@ class _Estimator:
             self._weight_errors(wname, int(prof["rows"] - prof[f"count:{wname}"]), prof[f"min:{wname}"] + 0.0)
             self.weights_checked = True
 
-    def _check_weight_stats(self, tbl: pa.Table, wcol: str | None) -> None:
+    def _check_weight_stats(self, tbl: pa.Table, wcol: str | None) -> bool:
+        """Check the scan's weight counts and minima; True when weights of 0 were found (a new scan is due)."""
         if wcol is None or self.weights_checked:
-            return
+            return False
         nulls = int((column_numpy(tbl["__rows"]) - column_numpy(tbl["__w_count"])).sum())
         wmin = float(np.nanmin(np.asarray(column_numpy(tbl["__w_min"]), dtype=float))) if not nulls else 1.0
         self._weight_errors(wcol, nulls, wmin)
+        self.weights_checked = True
+        return self.zero_weights
 
     def _weight_errors(self, wcol: str, nulls: int, wmin: float) -> None:
         if nulls:
             raise InputError(
-                f"the weight column {wcol!r} in {self.req.source} has {nulls} missing values",
-                hint="every row needs a weight; drop rows outside the sample before estimating",
+                f"the weight column {wcol!r} in {self.req.source} has {nulls:,} missing values",
+                hint="every row needs a weight: fix the file, or give rows outside the sample the weight 0 "
+                "(they then contribute nothing, as in R)",
             )
-        if wmin <= 0:
+        if wmin < 0:
             raise InputError(
-                f"the weight column {wcol!r} in {self.req.source} has non-positive values (minimum {wmin:g})",
-                hint="sampling weights must be positive; rows with weight 0 are not part of the sample",
+                f"the weight column {wcol!r} in {self.req.source} has negative values (minimum {wmin:g})",
+                hint="sampling weights cannot be negative; check the column (or the file's decimal separator)",
             )
+        if wmin == 0:
+            self.zero_weights = True
 
     def _check_missing(self, plan: SumPlan, counts: np.ndarray, rows: np.ndarray, in_group: np.ndarray) -> None:
         if self.req.na != "fail":
@@ -348,10 +471,12 @@ class _Estimator:
         aggs: list[nw.Expr] = [nw.len().alias("__rows")]
         if wname and not self.weights_checked:
             aggs += [nw.col(wname).min().alias("__w_min"), nw.col(wname).count().alias("__w_count")]
+        if self.zero_weights:
+            aggs.append(nw.when(nw.col(wname).cast(nw.Float64) == 0).then(nw.lit(1)).count().alias("__w_zero"))
         replicate = isinstance(req.design, ReplicateDesign)
         element = self.taylor is not None and not self.taylor.ids
         # without a subpopulation every row is in it: no flag to group by
-        keys = [*req.by, _IN] if self.where_expr is not None else list(req.by)
+        keys = [*req.by, _IN] if self._subpopulation else list(req.by)
         if self.taylor is not None:
             keys += [*self.taylor.strata, *self.taylor.ids]
             for s, col in enumerate(self.taylor.fpc):
@@ -390,7 +515,10 @@ class _Estimator:
                 for j, v in enumerate(plan.values):
                     aggs.append((rw * v).sum().alias(f"__r{r}_{j}"))
         tbl = req.engine.aggregate(lf, keys, aggs)
-        self._check_weight_stats(tbl, wname)
+        if self._check_weight_stats(tbl, wname):
+            return self._linear(plan)  # weights of 0: scan again with those rows outside the sample
+        if "__w_zero" in tbl.column_names:
+            self.zero_weight_rows = int(column_numpy(tbl["__w_zero"]).sum())
         nv, nc = len(plan.values), len(plan.counts)
         sums = float_matrix(tbl, [f"__s{j}" for j in range(nv)])
         counts = float_matrix(tbl, count_cols)
@@ -547,7 +675,15 @@ class _Estimator:
             deffs = self._deff(plan, sums, pk, pg, num, den, has_den, theta, var, n_obs, sum_w, K, [outs[i] for i in out_idx])
         with np.errstate(invalid="ignore", divide="ignore"):
             cv = se / np.abs(theta)
-        flags = np.where(empty, "empty_domain", None)
+        # a domain with rows whose values are all missing is not an empty domain: say which it is
+        dom_rows = np.repeat(gs.domain_sum(0, np.array([one])) > 0, n_out_per)
+        flags = np.where(empty, np.where(dom_rows, "all_missing", "empty_domain"), None)
+        # a ratio over a denominator that sums to 0 has no estimate, and no standard error either
+        zero_den = has_den & ~empty & (S_den == 0)
+        if zero_den.any():
+            theta[zero_den] = np.nan
+            se[zero_den] = lo[zero_den] = hi[zero_den] = cv[zero_den] = np.nan
+            flags = np.where(zero_den, "zero_denominator", flags)
         part = {
             "domain": [dom_values[d] for d in dom_of],
             "estimand": kinds,
@@ -674,3 +810,20 @@ class _Estimator:
         from corridor.estimation.quantiles import estimate_quantiles
 
         return estimate_quantiles(self, q, grouping)
+
+
+def _non_numeric_lazy(engine: Engine, lf: nw.LazyFrame, col: str, na_values: Sequence[str]):
+    """Values of a text column that are not numbers, on any engine (without row numbers)."""
+    tbl = engine.aggregate(lf.filter(~nw.col(col).is_null()), [col], [nw.len().alias("__n")])
+    skip = {*na_values, ""}
+    bad: list[tuple[Any, int, None]] = []
+    for v, n in zip(tbl[col].to_pylist(), tbl["__n"].to_pylist(), strict=True):
+        text = str(v).strip()
+        if text in skip:
+            continue
+        try:
+            float(text)
+        except ValueError:
+            bad.append((v, int(n), None))
+    bad.sort(key=lambda b: -b[1])
+    return sum(b[1] for b in bad), bad[:5]

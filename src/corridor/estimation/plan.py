@@ -74,16 +74,17 @@ def _notnull(col: str) -> nw.Expr:
 
 def build_plan(
     estimands: Sequence[Estimand],
-    levels: dict[str, list[Any]],
-    categorical: dict[str, bool],
+    levels: dict[Estimand, list[Any]],
+    categorical: dict[Estimand, bool],
     *,
     deff: bool = False,
     complete: frozenset[str] | set[str] = frozenset(),
 ) -> SumPlan:
     """Plan the sums for ``estimands`` (quantiles are planned elsewhere).
 
-    ``levels`` gives the levels of each categorical variable, ``categorical``
-    whether a variable is treated as categorical for totals and means.
+    ``levels`` gives the levels of each categorical estimand, ``categorical``
+    whether an estimand treats its variable as categories (per estimand, so that
+    ``[Mean("x"), Proportion("x")]`` and ``[Proportion("x"), Mean("x")]`` agree).
     ``complete`` names variables known to have no missing value: their
     non-missing indicator is the constant 1 and their count the row count.
     """
@@ -115,8 +116,8 @@ def build_plan(
             continue
         var = est.variable
         cnt = counted(var)
-        if isinstance(est, Proportion) or categorical.get(var, False):
-            wanted = levels[var] if not isinstance(est, Proportion) or est.level is None else [est.level]
+        if isinstance(est, Proportion) or categorical.get(est, False):
+            wanted = levels[est]
             nn = nonmissing(var)
             for level in wanted:
                 # null (not 0) for missing values, so that every value of an output covers the same rows

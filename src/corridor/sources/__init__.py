@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from corridor.sources.ledger import LedgerLine, RowLedger, UnknownCode
-from corridor.sources.read import FORMATS, detect_format, read_source
+from corridor.sources.read import FORMATS, detect_format, explain_scan_error, read_source
 from corridor.sources.source import Source, default_connection
 
 __all__ = [
@@ -19,5 +19,6 @@ __all__ = [
     "UnknownCode",
     "default_connection",
     "detect_format",
+    "explain_scan_error",
     "read_source",
 ]

@@ -7,15 +7,24 @@ from typing import Any
 
 import duckdb
 
+from corridor.sources.columns import check_unique
 from corridor.sources.source import quote_ident, unique_name
 
 
-def push_frames(con: duckdb.DuckDBPyConnection, frames: Iterable[Any], prefix: str) -> tuple[str, int]:
-    """Append each frame (pandas or Arrow) to a new DuckDB table; return its name and row count."""
+def push_frames(
+    con: duckdb.DuckDBPyConnection, frames: Iterable[Any], prefix: str, where: str = "the data"
+) -> tuple[str, int]:
+    """Append each frame (pandas or Arrow) to a new DuckDB table; return its name and row count.
+
+    Column names must be unique (DuckDB would rename the second ``x`` to ``x_1``).
+    """
     table = unique_name(prefix)
     n = 0
     created = False
     for frame in frames:
+        if not created:
+            names = frame.column_names if hasattr(frame, "column_names") else [str(c) for c in frame.columns]
+            check_unique(names, where)
         tmp = unique_name("chunk")
         con.register(tmp, frame)
         try:

@@ -18,14 +18,16 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
 
-from corridor.errors import InputError, SourceError
-from corridor.sources._files import existing_file, head_bytes, open_text_binary
+from corridor.errors import CorridorError, InputError, SourceError
+from corridor.sources._files import existing_file, gzip_error, head_bytes, open_text_binary
+from corridor.sources.columns import Rename, apply_rename, check_unique, non_numeric, not_numbers_error
 from corridor.sources.ledger import RowLedger
-from corridor.sources.source import Source, default_connection, quote_literal
+from corridor.sources.source import Source, default_connection, quote_ident, quote_literal
 
 _DELIMITERS = (",", ";", "\t", "|")
 _TEMP_FILES: list[str] = []
@@ -107,9 +109,13 @@ def _diagnose(path: Path, encoding: str, delimiter: str) -> str | None:
             return None
         for row in reader:
             if len(row) != len(header) and any(field.strip() for field in row):
-                where = "last line" if not text.read(1) else f"line {reader.line_num}"
+                if not text.read(1):
+                    return (
+                        f"it ends in the middle of a row: its last line (line {reader.line_num:,}) has {len(row)} "
+                        f"field(s) where the header has {len(header)}: {delimiter.join(row)[:80]!r}"
+                    )
                 return (
-                    f"{where} has {len(row)} field(s) where the header has {len(header)}"
+                    f"line {reader.line_num:,} has {len(row)} field(s) where the header has {len(header)}"
                     f" ({delimiter!r}-separated): {delimiter.join(row)[:80]!r}"
                 )
     return None
@@ -126,13 +132,23 @@ def read_csv(
     all_varchar: bool = False,
     sample_size: int = -1,
     nullstr: str | list[str] | None = None,
+    na_values: Sequence[str] | None = None,
+    rename: Rename | None = None,
+    lazy: bool = False,
     **_: Any,
 ) -> Source:
     """Read a delimited text file (optionally gzip-compressed) as a lazy DuckDB relation.
 
-    Raises :class:`~corridor.errors.InputError` for an empty file and
-    :class:`~corridor.errors.SourceError` for a wrong encoding, a damaged gzip
-    stream or a truncated/ragged row, naming the file and line.
+    ``na_values`` (or ``nullstr``) are texts read as missing values in every column, e.g.
+    ``["NS/NR", "-"]``. ``rename`` renames columns by 1-based position or unique name
+    (two columns with the same name are an error otherwise). ``lazy=True`` is for a scan that
+    follows at once (estimation): no pass over the file here (the row count is left to that
+    scan), types are sniffed on a sample with numbers read as DOUBLE and anything else as text,
+    and errors met by the scan are explained by :func:`explain_scan_error`.
+
+    Raises :class:`~corridor.errors.InputError` for an empty file or duplicate column names and
+    :class:`~corridor.errors.SourceError` for a wrong encoding, a damaged gzip stream or a
+    truncated/ragged row, naming the file and line.
     """
     con = con or default_connection()
     p = existing_file(path)
@@ -147,57 +163,118 @@ def read_csv(
     data_lines = [ln for ln in text.splitlines()[1 if header else 0 :] if ln.strip()]
     if not data_lines:
         raise InputError(f"file {str(p)!r} has a header but no data rows", hint="check that the file was exported completely")
+    names: list[str] | None = None
+    if header:
+        found = next(_csv.reader([first_line], delimiter=delim), [])
+        names = apply_rename([n.strip() for n in found], rename, f"file {str(p)!r}")
+        check_unique(names, f"file {str(p)!r}")
+        if names == [n.strip() for n in found] and names == found:
+            names = None  # the header as it is
     scan_path = p if codec == "utf-8" else _transcode(p, codec)
-    opts = {
+    opts: dict[str, Any] = {
         "delim": delim,
         "header": header,
         "quote": '"',
         "escape": '"',
-        "sample_size": sample_size,
         "strict_mode": True,
         "all_varchar": all_varchar,
     }
+    if not lazy:
+        opts["sample_size"] = sample_size
     args = ", ".join(f"{k} = {quote_literal(v)}" for k, v in opts.items())
-    if nullstr is not None:
-        values = [nullstr] if isinstance(nullstr, str) else list(nullstr)
-        args += ", nullstr = [" + ", ".join(quote_literal(v) for v in values + [""]) + "]"
+    if lazy and not all_varchar:
+        # the estimation engines' typing (Spark's too): numbers as doubles, anything else as text
+        args += ", auto_type_candidates = ['DOUBLE', 'VARCHAR']"
+    missing = [nullstr] if isinstance(nullstr, str) else list(nullstr or [])
+    missing += [str(v) for v in na_values or []]
+    if missing:
+        args += ", nullstr = [" + ", ".join(quote_literal(v) for v in dict.fromkeys([*missing, ""])) + "]"
+    if names is not None:
+        args += ", names = [" + ", ".join(quote_literal(n) for n in names) + "]"
     if types:
         pairs = ", ".join(f"{quote_literal(k)}: {quote_literal(v)}" for k, v in types.items())
         args += f", types = {{{pairs}}}"
     sql = f"SELECT * FROM read_csv({quote_literal(str(scan_path))}, {args})"
+    options = {"encoding": codec, "delimiter": delim, "header": header, "nullstr": missing or None,
+               "rename": dict(rename or {}), "lazy": lazy, "scan_path": str(scan_path), "csv_args": args}
     try:
         rel = con.sql(sql)
-        n = int(rel.aggregate("count(*)").fetchall()[0][0])
+        n = 0 if lazy else int(rel.aggregate("count(*)").fetchall()[0][0])
     except (duckdb.Error, UnicodeDecodeError) as exc:
-        raise _translate(p, codec, delim, exc) from exc
+        raise _translate(p, codec, delim, exc, options, con) from exc
     ledger = RowLedger(source=str(p), read=n)
-    return Source(
-        relation=rel,
-        path=p,
-        format="csv",
-        connection=con,
-        ledger=ledger,
-        options={"encoding": codec, "delimiter": delim, "header": header, "nullstr": nullstr},
-    )
+    return Source(relation=rel, path=p, format="csv", connection=con, ledger=ledger, options=options)
 
 
-def _translate(path: Path, encoding: str, delimiter: str, exc: Exception) -> SourceError:
+def explain_scan_error(src: Source, exc: BaseException) -> CorridorError:
+    """A scan of a CSV source failed: say what is wrong with the file, where, and how to fix it."""
+    assert src.path is not None
+    return _translate(src.path, src.options.get("encoding", "utf-8"), src.options.get("delimiter", ","), exc,
+                      src.options, src.connection)
+
+
+_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_CONVERT = re.compile(r'converting column "(.+?)"\. Could not convert string "(.*?)" to \'?(\w+)')
+
+
+def _translate(
+    path: Path, encoding: str, delimiter: str, exc: BaseException, options: dict[str, Any] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> CorridorError:
     msg = str(exc)
+    detail = msg
     if "GZIP" in msg.upper() or "gzip" in msg:
-        return SourceError(
-            f"file {str(path)!r} is a truncated or damaged gzip file",
-            hint="copy or download the file again; `gzip -t FILE` checks it",
-        )
+        err = gzip_error(path)
+        err.detail = detail
+        return err
     if "unicode" in msg.lower() or isinstance(exc, UnicodeDecodeError):
         return SourceError(
             f"file {str(path)!r} is not valid {encoding}: {_find_bad_encoding(path, encoding)}",
             hint="state the file's encoding, e.g. `encoding: latin-1` in the spec or `--encoding latin-1`",
+            detail=detail,
+        )
+    conv = _CONVERT.search(msg)
+    if conv and options is not None and con is not None:
+        column = conv.group(1)
+        line = _LINE.search(msg)
+        try:
+            total, examples = _bad_numbers(path, column, options, con)
+        except duckdb.Error:
+            total, examples = 0, []
+        if not examples:  # the listing itself failed: say what the scan said
+            at = f" at line {int(line.group(1)):,}" if line else ""
+            examples = [(conv.group(2), 1, int(line.group(1)) - 1 if line else 0)]
+            total = 1
+            return not_numbers_error(f"file {str(path)!r}", column, total, examples, line_offset=1,
+                                     why=f" (the first bad value is{at})", detail=detail)
+        return not_numbers_error(
+            f"file {str(path)!r}", column, total, examples, line_offset=1 if options.get("header", True) else 0,
+            why="; the column looks numeric in the rows read to guess its type", detail=detail,
         )
     problem = _diagnose(path, encoding, delimiter)
     if problem:
         return SourceError(
             f"file {str(path)!r} is truncated or malformed: {problem}",
             hint="a file cut short or a row with an extra/missing delimiter; re-export the file",
+            detail=detail,
+        )
+    line = _LINE.search(msg)
+    if "sniffing" in msg:
+        return SourceError(
+            f"cannot tell how {str(path)!r} is laid out (delimiter, quoting)",
+            hint="check it is a delimited text file; give --delimiter, or --encoding for a non-UTF-8 file",
+            detail=detail,
         )
     first = re.split(r"\n", msg.strip())[0]
-    return SourceError(f"cannot read {str(path)!r} as CSV: {first}", hint="check the delimiter, quoting and encoding")
+    first = re.sub(r"^[A-Za-z ]+Error: ", "", first)
+    where = f" at line {int(line.group(1)):,}" if line else ""
+    return SourceError(f"cannot read {str(path)!r} as CSV{where}: {first}",
+                       hint="check the delimiter, quoting and encoding (--verbose shows the reader's own message)",
+                       detail=detail)
+
+
+def _bad_numbers(path: Path, column: str, options: dict[str, Any], con: duckdb.DuckDBPyConnection):
+    """Re-read one column as text (error path only) and list its values that are not numbers."""
+    args = options["csv_args"] + f", types = {{{quote_literal(column)}: 'VARCHAR'}}"
+    rel = con.sql(f"SELECT {quote_ident(column)} FROM read_csv({quote_literal(options['scan_path'])}, {args})")
+    return non_numeric(rel, column, [v for v in options.get("nullstr") or []])

@@ -14,7 +14,7 @@ import duckdb
 
 from corridor._deps import import_optional
 from corridor.errors import InputError, SourceError
-from corridor.sources._files import existing_file
+from corridor.sources._files import existing_file, open_text_binary
 from corridor.sources._push import push_frames
 from corridor.sources.ledger import RowLedger
 from corridor.sources.source import Source, default_connection, quote_ident
@@ -44,9 +44,10 @@ def read_ipums(
         ) from exc
     data = Path(data_path) if data_path else ddi_file.parent / ddi.file_description.filename
     data = existing_file(data)
+    _check_record_lengths(ddi, data, ddi_file)
     try:
         frames = readers.read_microdata_chunked(ddi, data, chunksize=chunksize)
-        table, n = push_frames(con, frames, "ipums")
+        table, n = push_frames(con, frames, "ipums", f"file {str(data)!r}")
     except (InputError, SourceError):
         raise
     except Exception as exc:
@@ -71,3 +72,33 @@ def read_ipums(
         ledger=RowLedger(source=str(data), read=n),
         options={"ddi": str(ddi_file), "table": table},
     )
+
+
+def _check_record_lengths(ddi: Any, data: Path, ddi_file: Path) -> None:
+    """Refuse fixed-width records shorter than the codebook's record length.
+
+    A short record would be read with its last fields cut or empty: bogus codes and PSU ids, or
+    missing values that are not in the data. One streaming pass over the lines, before any parsing.
+    """
+    fd = ddi.file_description
+    if "fixed" not in str(getattr(fd, "format", "")).lower() or str(getattr(fd, "structure", "")) != "rectangular":
+        return
+    length = max((int(v.end) for v in ddi.data_description), default=0)
+    if not length:
+        return
+    short: list[tuple[int, int]] = []
+    n_short = 0
+    with open_text_binary(data) as fh:
+        for i, line in enumerate(fh, 1):
+            size = len(line.rstrip(b"\r\n"))
+            if size < length and (size or line.strip()):
+                n_short += 1
+                if len(short) < 5:
+                    short.append((i, size))
+    if n_short:
+        shown = ", ".join(f"line {i:,} has {size}" for i, size in short)
+        raise SourceError(
+            f"file {str(data)!r}: {n_short:,} record(s) are shorter than the {length} characters the codebook "
+            f"{ddi_file.name!r} gives each record ({shown}); their last fields would be read cut or empty",
+            hint="the data file is damaged or does not belong to this codebook; download the extract again",
+        )

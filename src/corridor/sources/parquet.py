@@ -1,4 +1,4 @@
-"""Parquet reader: DuckDB scans the file in place (row count from the footer)."""
+"""Parquet reader: DuckDB scans the file in place (row count and names from the footer, no pass over the data)."""
 
 from __future__ import annotations
 
@@ -7,25 +7,63 @@ from typing import Any
 
 import duckdb
 
-from corridor.errors import SourceError
-from corridor.sources._files import existing_file
+from corridor.errors import CorridorError, SourceError
+from corridor.sources._files import KIND_NAMES, existing_file, sniff_kind
+from corridor.sources.columns import Rename, apply_rename, check_unique
 from corridor.sources.ledger import RowLedger
-from corridor.sources.source import Source, default_connection, quote_literal
+from corridor.sources.source import Source, default_connection, quote_ident, quote_literal
 
 
-def read_parquet(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = None, **_: Any) -> Source:
+def read_parquet(
+    path: str | Path, *, con: duckdb.DuckDBPyConnection | None = None, rename: Rename | None = None, **_: Any
+) -> Source:
     """Read a Parquet file as a lazy DuckDB relation (no data are copied)."""
     con = con or default_connection()
     p = existing_file(path)
+    lit = quote_literal(str(p))
     try:
-        rel = con.sql(f"SELECT * FROM read_parquet({quote_literal(str(p))})")
-        n = int(
-            con.sql(f"SELECT sum(num_rows) FROM parquet_file_metadata({quote_literal(str(p))})").fetchall()[0][0] or 0
-        )
+        n = int(con.sql(f"SELECT sum(num_rows) FROM parquet_file_metadata({lit})").fetchall()[0][0] or 0)
+        schema = con.sql(f"SELECT name, coalesce(num_children, 0) FROM parquet_schema({lit})").fetchall()
+        rel = con.sql(f"SELECT * FROM read_parquet({lit})")
     except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise SourceError(
-            f"cannot read {str(p)!r} as Parquet: {first}",
-            hint="the file may be truncated or not a Parquet file; check its extension and size",
-        ) from exc
-    return Source(relation=rel, path=p, format="parquet", connection=con, ledger=RowLedger(source=str(p), read=n))
+        raise explain_error(p, exc) from exc
+    top = _top_level(schema)
+    if len(top) == len(rel.columns):
+        named = apply_rename(top, rename, f"file {str(p)!r}")
+        check_unique(named, f"file {str(p)!r}")
+        if named != list(rel.columns):
+            select = ", ".join(f"{quote_ident(a)} AS {quote_ident(b)}" for a, b in zip(rel.columns, named, strict=True))
+            rel = con.sql(f"SELECT {select} FROM read_parquet({lit})")
+    return Source(relation=rel, path=p, format="parquet", connection=con, ledger=RowLedger(source=str(p), read=n),
+                  options={"rename": dict(rename or {})})
+
+
+def explain_error(path: Path, exc: BaseException) -> CorridorError:
+    """What a Parquet read or scan error means for the user, with DuckDB's own text as the detail."""
+    msg = str(exc)
+    kind = sniff_kind(path)
+    if "magic bytes" in msg or kind != "parquet":
+        if kind == "parquet":
+            what = "it starts like Parquet but does not end with Parquet's footer: the file was cut short"
+        else:
+            what = f"it is {KIND_NAMES[kind]}, not Parquet"
+        return SourceError(f"file {str(path)!r} cannot be read as Parquet: {what}",
+                           hint="copy or download the file again, or give it the extension of its real format",
+                           detail=msg)
+    first = msg.strip().splitlines()[0] if msg.strip() else type(exc).__name__
+    return SourceError(f"file {str(path)!r} is a damaged Parquet file: {first}",
+                       hint="write the file again (its footer or a column chunk cannot be decoded)", detail=msg)
+
+
+def _top_level(schema: list[tuple[str, int]]) -> list[str]:
+    """Top-level column names from ``parquet_schema`` rows (a depth-first listing under a root)."""
+    names: list[str] = []
+    i = 1
+    while i < len(schema):
+        names.append(schema[i][0])
+        skip = int(schema[i][1])
+        i += 1
+        while skip:  # the children of a nested column, and theirs
+            skip += int(schema[i][1]) - 1
+            i += 1
+    return names

@@ -7,7 +7,8 @@ from typing import Any
 
 import duckdb
 
-from corridor.errors import SourceError
+from corridor.errors import CorridorError, SourceError
+from corridor.sources._files import check_kind, existing_file
 from corridor.sources.source import Source
 
 FORMATS = ("csv", "parquet", "stata", "spss", "sas", "ipums", "xlsx")
@@ -42,8 +43,14 @@ def read_source(
     con: duckdb.DuckDBPyConnection | None = None,
     **options: Any,
 ) -> Source:
-    """Read any supported file into a :class:`Source` (options go to the format's reader)."""
+    """Read any supported file into a :class:`Source` (options go to the format's reader).
+
+    The file's first bytes must fit the format (a workbook renamed ``.csv`` is named as a workbook).
+    """
     fmt = (format or detect_format(path)).lower()
+    if fmt not in FORMATS and fmt != "readstat":
+        raise SourceError(f"unknown format {fmt!r} for {str(path)!r}", hint=f"use one of {', '.join(FORMATS)}")
+    check_kind(existing_file(path), fmt)
     if fmt == "csv":
         from corridor.sources.csv import read_csv
 
@@ -65,3 +72,22 @@ def read_source(
 
         return read_xlsx(path, con=con, **options)
     raise SourceError(f"unknown format {fmt!r} for {str(path)!r}", hint=f"use one of {', '.join(FORMATS)}")
+
+
+def explain_scan_error(src: Source, exc: BaseException) -> CorridorError:
+    """A scan of ``src`` failed inside the engine: what is wrong with the file, where, and how to fix it.
+
+    The library's own text is kept as the error's ``detail`` (the command line's --verbose shows it).
+    """
+    if src.format == "csv" and src.path is not None:
+        from corridor.sources.csv import explain_scan_error as explain_csv
+
+        return explain_csv(src, exc)
+    if src.format == "parquet" and src.path is not None:
+        from corridor.sources.parquet import explain_error
+
+        return explain_error(src.path, exc)
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return SourceError(f"cannot read {src.where}: {first}", hint="check the file (--verbose shows the reader's own message)",
+                       detail=text)

@@ -59,7 +59,7 @@ def read_stat(
             yield frame
 
     try:
-        table, n = push_frames(con, frames(), "stat")
+        table, n = push_frames(con, frames(), "stat", f"file {str(p)!r}")
     except Exception as exc:  # pyreadstat raises its own ReadstatError / PyreadstatError
         if isinstance(exc, InputError | SourceError):
             raise

@@ -16,6 +16,7 @@ from corridor._deps import import_optional
 from corridor.errors import InputError, SourceError
 from corridor.sources._files import existing_file
 from corridor.sources._push import push_frames
+from corridor.sources.columns import Rename, apply_rename, check_unique, excel_column
 from corridor.sources.ledger import RowLedger
 from corridor.sources.source import Source, default_connection, quote_ident
 
@@ -45,6 +46,7 @@ def read_xlsx(
     sheet: str | int = 0,
     header_row: int = 1,
     last_row: int | None = None,
+    rename: Rename | None = None,
     **_: Any,
 ) -> Source:
     """Read one sheet of an ``.xlsx`` workbook; ``header_row`` is 1-based as in Excel."""
@@ -71,6 +73,9 @@ def read_xlsx(
             raise InputError(f"sheet {ws.title!r} of {str(p)!r} has no header at row {header_row}", hint="set header_row")
         width = max(i for i, h in enumerate(header) if h is not None) + 1
         cols = [str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header[:width])]
+        where = f"sheet {ws.title!r} of {str(p)!r} (header row {header_row})"
+        cols = apply_rename(cols, rename, where)
+        check_unique(cols, where, position=excel_column)
 
         def data():
             for row in rows:
