@@ -32,7 +32,7 @@ def test_json_output_matches_r_reference(tmp_path) -> None:
     _, expected = load("P03")
     res = invoke(str(DATA / "apiclus1.csv"), "--ids", "dnum", "--weights", "pw", "--fpc", "fpc",
                  "-e", "mean:api00", "--format", "json")
-    row = json.loads(res.output)[0]
+    row = json.loads(res.stdout)["rows"][0]
     assert row["estimate"] == pytest.approx(expected["results"][0]["estimate"], rel=1e-10)
     assert row["se"] == pytest.approx(expected["results"][0]["se"], rel=1e-8)
 
@@ -52,7 +52,7 @@ def test_design_file_and_output_file(tmp_path) -> None:
 def test_compare_prints_the_gap() -> None:
     res = invoke(str(DATA / "apiclus1.csv"), "--ids", "dnum", "--weights", "pw", "--fpc", "fpc",
                  "-e", "mean:api00", "--by", "stype", "--compare", "stype:E:H", "--format", "json")
-    row = json.loads(res.output)[0]
+    row = json.loads(res.stdout)["rows"][0]
     assert row["estimate"] == pytest.approx(30.296626984127, rel=1e-10)  # R svycontrast, see r_extra
 
 
@@ -84,7 +84,7 @@ def test_spec_gives_canonical_names_and_the_design() -> None:
     res = invoke("--spec", "nhanes_2017_2018_demo", "-e", "proportion:migrant_status=migrant", "--na", "drop",
                  "--format", "json")
     assert res.exit_code == 0, res.output
-    row = json.loads(res.output)[0]
+    row = json.loads(res.stdout)["rows"][0]
     assert round(row["estimate"], 7) == 0.1561858
     assert round(row["se"], 8) == 0.01213676
     assert row["df"] == 15

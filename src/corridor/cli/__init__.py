@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from difflib import get_close_matches
 
 import click
 
@@ -48,6 +49,14 @@ class _Group(click.Group):
                 f"install the extras with `pip install 'corridor[all]'`"
             ) from exc
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):  # noqa: ANN201
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in _COMMANDS:
+            near = get_close_matches(name, list(_COMMANDS), n=2, cutoff=0.6)
+            hint = f" Did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+            ctx.fail(f"No such command {name!r}.{hint} The commands are: {', '.join(sorted(_COMMANDS))}.")
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context):  # noqa: ANN201
         try:
             return super().invoke(ctx)
@@ -55,6 +64,10 @@ class _Group(click.Group):
             click.secho(f"error: {exc.message}", err=True, fg="red")
             if exc.hint:
                 click.echo(f"hint: {exc.hint}", err=True)
+            if exc.detail and ctx.meta.get("corridor.verbose"):
+                click.echo("the reader's own message:\n" + exc.detail.rstrip(), err=True)
+            elif exc.detail:
+                click.echo("(--verbose shows the reader's own message)", err=True)
             sys.exit(2)
 
 

@@ -16,6 +16,7 @@ from corridor.errors import DesignError, SpecError
 from corridor.estimands import parse_estimand
 from corridor.estimation import estimate
 from corridor.estimation.result import format_table
+from corridor.sources import FORMATS
 
 
 def _design(opts: dict[str, Any]) -> Any:
@@ -99,6 +100,26 @@ def _df(value: str | None) -> Any:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (.csv, .json, .parquet).")
+@click.option("--input-format", type=click.Choice(FORMATS),
+              help="Format of DATA when its extension does not say (csv, parquet, stata, spss, sas, ipums, xlsx).")
+@click.option("--encoding", help="Text encoding of a CSV file (default utf-8), e.g. latin-1.")
+@click.option("--delimiter", help="CSV delimiter (default: detected from the header).")
+@click.option("--sheet", help="XLSX sheet name or number (0 = first).")
+@click.option("--header-row", type=int, help="XLSX header row (1-based, as Excel numbers rows).")
+@click.option("--rename", "renames", multiple=True, metavar="POS=NAME",
+              help="Rename a column of DATA by position (counting from 1), repeatable, e.g. --rename 7=expr_2021; "
+              "needed when two columns share a name.")
+@click.option("--na-values", "na_values", multiple=True, metavar="TEXT",
+              help="Text that means a missing value in numeric columns, repeatable, e.g. --na-values NS/NR. Any "
+              "other text in a column estimated as numbers is an error naming its values and lines.")
+@click.option("--drop-rejected", is_flag=True,
+              help="Estimate without the rows the spec rejects (e.g. missing or negative weights); without it "
+              "such rows are an error. The count is printed and kept in the result.")
+@click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False),
+              help="YAML code table {column: {code: label}} for the printed table (default: the labels of a "
+              "Stata/SPSS/IPUMS file, a spec's labels, or a FILE.labels.yaml beside DATA).")
+@click.option("--codes", is_flag=True, help="Print raw codes instead of value labels.")
+@click.option("--verbose", is_flag=True, help="On an error, also print the reader's or engine's own message.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
               help="Data engine.")
 @click.option("--spark-master", help="Spark master URL (engine spark), e.g. local[4] or spark://host:7077.")
@@ -108,9 +129,12 @@ def _df(value: str | None) -> Any:
 def command(data: str | None, **opts: Any) -> None:
     """Estimate totals, means, proportions, ratios and quantiles from survey microdata.
 
-    DATA is a CSV (optionally gzipped) or Parquet file, or demo:NAME for a dataset shipped with
-    corridor (demo:casen_2020). Standard errors, intervals, degrees of freedom and design effects
-    follow R's survey package.
+    DATA is a file of any format `corridor sources describe` reads (CSV, optionally gzipped,
+    Parquet, Stata .dta, SPSS .sav, SAS, XLSX, an IPUMS .xml codebook), or demo:NAME for a
+    dataset shipped with corridor (demo:casen_2020). Standard errors, intervals, degrees of
+    freedom and design effects follow R's survey package. Rows with weight 0 are outside the
+    sample (as R's subset()); their count is printed. The table shows value labels and numbers
+    with thousands separators; --format csv/json give exact values.
 
     \b
     Example (CASEN 2020 poverty by region):
@@ -119,12 +143,17 @@ def command(data: str | None, **opts: Any) -> None:
     Example (NHANES foreign-born share through a harmonization spec):
       corridor estimate --spec nhanes_2017_2018_demo -e proportion:migrant_status --na drop
     """
+    click.get_current_context().meta["corridor.verbose"] = opts["verbose"]
     source: Any = datasets.resolve(data) if data else None
+    read = _read_options(opts)
+    harmonized = None
     if opts["spec"]:
         from corridor.harmonize import harmonize
 
+        if read:
+            raise click.UsageError("reading options (--encoding, --sheet, ...) go in the spec's source.options with --spec")
         harmonized = harmonize(source, opts["spec"])
-        source = harmonized.relation
+        source = harmonized
         has_flags = opts["design"] or opts["weights"] or opts["ids"] or opts["strata"] or opts["repweights"]
         design = _design(opts) if has_flags else design_from_dict(harmonized.design)
         if opts["replicates"] and not has_flags:
@@ -146,7 +175,14 @@ def command(data: str | None, **opts: Any) -> None:
     result = estimate(
         source, design, ests, by=list(opts["by"]), where=opts["where"], na=opts["na"],
         level=opts["level"], df=_df(opts["df"]), deff=opts["deff"], covariance=bool(opts["compare"]), engine=engine,
+        na_values=list(opts["na_values"]), read=read or None,
+        drop_rejected=True if opts["drop_rejected"] else None,
     )
+    meta = result.meta
+    if harmonized is not None:
+        click.echo(harmonized.ledger.to_text(), err=True)
+    for note in meta.get("notes", []):
+        click.echo(f"note: {note}", err=True)
     if opts["compare"]:
         parts = opts["compare"].split(":")
         if len(parts) != 3:
@@ -163,9 +199,59 @@ def command(data: str | None, **opts: Any) -> None:
         sink = sys.stdout.buffer
         pacsv.write_csv(result.table, sink)
     elif opts["fmt"] == "json":
-        click.echo(json.dumps(result.to_pylist(), indent=1, default=str))
+        click.echo(json.dumps(result.to_json(), indent=1, default=str, ensure_ascii=False))
     else:
-        click.echo(format_table(result.table, max_rows=500))
+        labels = None if opts["codes"] else _labels(meta, opts["labels_file"], source, harmonized)
+        click.echo(format_table(result.table, max_rows=500, labels=labels))
+
+
+def _read_options(opts: dict[str, Any]) -> dict[str, Any]:
+    read: dict[str, Any] = {}
+    for key, name in (("input_format", "format"), ("encoding", "encoding"), ("delimiter", "delimiter"),
+                      ("header_row", "header_row")):
+        if opts[key] is not None:
+            read[name] = opts[key]
+    if opts["sheet"] is not None:
+        read["sheet"] = int(opts["sheet"]) if opts["sheet"].isdigit() else opts["sheet"]
+    if opts["renames"]:
+        rename: dict[Any, str] = {}
+        for item in opts["renames"]:
+            key, eq, new = item.partition("=")
+            if not eq or not new:
+                raise click.BadParameter(f"write POS=NAME, e.g. 7=expr_2021 (got {item!r})", param_hint="--rename")
+            rename[int(key) if key.strip().isdigit() else key.strip()] = new.strip()
+        read["rename"] = rename
+    return read
+
+
+def _labels(meta: dict[str, Any], labels_file: str | None, source: Any, harmonized: Any) -> dict[str, dict[Any, str]]:
+    """Value labels for the printed table: the file's own, a spec's, a code table beside the data, --labels."""
+    labels: dict[str, dict[Any, str]] = {k: dict(v) for k, v in (meta.get("value_labels") or {}).items()}
+    if harmonized is not None:
+        for col, table in (harmonized.value_labels or {}).items():
+            labels.setdefault(col, dict(table))
+    files = []
+    if isinstance(source, str | Path) and harmonized is None:
+        p = Path(source)
+        name = p.name
+        for suffix in (".gz", ".bz2"):
+            name = name.removesuffix(suffix)
+        files.append(p.with_name(name.rsplit(".", 1)[0] + ".labels.yaml"))
+    if labels_file:
+        files.append(Path(labels_file))
+    for f in files:
+        if not f.exists():
+            continue
+        try:
+            table = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise SpecError(f"cannot read the code table {f}: {exc}", hint="write it as {column: {code: label}}") from exc
+        if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
+            raise SpecError(f"the code table {f} must map each column to {{code: label}}",
+                            hint="e.g. region: {1: Tarapacá, 2: Antofagasta}")
+        for col, codes in table.items():
+            labels.setdefault(str(col), {}).update({k: str(v) for k, v in codes.items()})
+    return labels
 
 
 def _value(result: Any, by: str, text: str) -> Any:

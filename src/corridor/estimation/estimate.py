@@ -627,7 +627,8 @@ class _Estimator:
             if element:
                 pairs = blocks.pairs()
                 prod = cross_moments(tbl, products, sums, structure.weight_factor)
-                within = within_variance(prod, products, pg, pk, num, den, a_num, a_den)
+                with np.errstate(invalid="ignore"):  # a zero denominator: flagged below
+                    within = within_variance(prod, products, pg, pk, num, den, a_num, a_den)
                 var = taylor.variance_elements(pairs, structure, self.taylor, K, within)
             else:
                 var = taylor.variance_clustered(blocks, structure, self.taylor)

@@ -92,7 +92,8 @@ def _from_source(src: Source, engine: Engine, drop_rejected: bool | None, explai
     notes: list[str] = []
     if ledger.n_rejected:
         lines = "; ".join(
-            f"{line.count:,} {line.rule}" + (f" (e.g. rows {', '.join(map(str, line.examples))})" if line.examples else "")
+            f"{line.rule}: {line.count:,} row{'s' if line.count != 1 else ''}"
+            + (f" (e.g. data rows {', '.join(map(str, line.examples))})" if line.examples else "")
             for line in ledger.rejected if line.count
         )
         if not allowed:

@@ -27,8 +27,15 @@ class Estimates:
     ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``ci_level``, ``df`` (of the
     interval), ``cv``, ``deff`` (on request), ``n`` (unweighted rows used),
     ``n_cases`` (rows with the level, for categorical variables),
-    ``sum_w`` (sum of weights of those rows) and ``flag`` (``empty_domain``
-    when a domain has no sampled unit).
+    ``sum_w`` (sum of weights of those rows) and ``flag``: ``empty_domain``
+    (a domain with no sampled unit), ``all_missing`` (a domain with rows whose
+    values are all missing), ``zero_denominator`` (a ratio whose denominator
+    sums to 0 in the domain; estimate, SE and interval are null).
+
+    ``meta`` holds what the data said on the way: ``rows_read``, ``zero_weight_rows``
+    (rows of weight 0, outside the sample), the row ``ledger`` (a spec's filters and
+    rejections), ``rejected_rows_dropped``, ``notes`` and the ``value_labels`` of the
+    source for the domain and categorical columns.
     """
 
     table: pa.Table
@@ -58,6 +65,18 @@ class Estimates:
     def to_pylist(self) -> list[dict[str, Any]]:
         return self.table.to_pylist()
 
+    def to_json(self) -> dict[str, Any]:
+        """The rows with what the result says about its data: the row ledger, weights of 0, notes."""
+        meta = self.meta
+        return {
+            "rows": self.to_pylist(),
+            "ledger": meta.get("ledger"),
+            "rows_read": meta.get("rows_read", self.n_rows),
+            "zero_weight_rows": meta.get("zero_weight_rows", 0),
+            "rejected_rows_dropped": meta.get("rejected_rows_dropped", 0),
+            "notes": list(meta.get("notes", [])),
+        }
+
     def write(self, path: str | Path) -> Path:
         """Write the table as CSV, Parquet or JSON (by the file's suffix)."""
         path = Path(path)
@@ -67,7 +86,7 @@ class Estimates:
 
             pq.write_table(self.table, path)
         elif suffix == ".json":
-            path.write_text(json.dumps(self.to_pylist(), indent=1, default=str), encoding="utf-8")
+            path.write_text(json.dumps(self.to_json(), indent=1, default=str, ensure_ascii=False), encoding="utf-8")
         else:
             import pyarrow.csv as pacsv
 
@@ -133,27 +152,76 @@ class Estimates:
             raise EstimationError(f"no rows with {by} == {a!r} match rows with {by} == {b!r}")
         table = pa.Table.from_pylist(out_rows)
         return Estimates(table=table, design=self.design, design_df=self.design_df, level=self.level,
-                         by=tuple(c for c in others if c != "grouping"), n_rows=self.n_rows, engine=self.engine)
+                         by=tuple(c for c in others if c != "grouping"), n_rows=self.n_rows, engine=self.engine,
+                         meta=dict(self.meta))
 
 
-def format_table(table: pa.Table, *, max_rows: int = 50, digits: int = 6) -> str:
-    """A plain-text rendering of a result table for terminals."""
+def format_table(
+    table: pa.Table, *, max_rows: int = 50, digits: int = 6, labels: dict[str, dict[Any, str]] | None = None,
+) -> str:
+    """A plain-text rendering of a result table for people at a terminal.
+
+    Numbers keep every integer digit, with thousands separators (``1,967,243``, never
+    ``1.96724e+06``), and ``digits`` significant digits below that; ``labels`` maps a column to
+    ``{code: label}`` and shows the label in place of the code (domain columns, and the level of a
+    categorical variable, looked up under the variable's name). Exact values are in the table
+    itself (``--format csv/json``).
+    """
     cols = [c for c in table.column_names if not (table[c].null_count == table.num_rows and c in ("level", "prob", "deff", "flag", "n_cases"))]
     rows = table.select(cols).slice(0, max_rows).to_pylist()
+    lookup = {c: {_code_key(k): v for k, v in m.items()} for c, m in (labels or {}).items()}
 
     def fmt(v: Any) -> str:
         if v is None:
             return ""
+        if isinstance(v, bool):
+            return str(v)
+        if isinstance(v, int):
+            return f"{v:,}"
         if isinstance(v, float):
-            if not np.isfinite(v):
-                return "NaN" if np.isnan(v) else str(v)
-            return f"{v:.{digits}g}"
+            return human_number(v, digits)
         return str(v)
 
-    cells = [[fmt(r[c]) for c in cols] for r in rows]
+    def cell(r: dict[str, Any], c: str) -> str:
+        v = r[c]
+        names = lookup.get(r.get("variable") if c == "level" else c)
+        if names and v is not None and _code_key(v) in names:
+            return names[_code_key(v)]
+        return fmt(v)
+
+    cells = [[cell(r, c) for c in cols] for r in rows]
     widths = [max([len(c)] + [len(x[i]) for x in cells]) for i, c in enumerate(cols)]
     lines = ["  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True))]
     lines += ["  ".join(x.rjust(w) for x, w in zip(r, widths, strict=True)) for r in cells]
     if table.num_rows > max_rows:
         lines.append(f"... {table.num_rows - max_rows} more rows")
     return "\n".join(lines)
+
+
+def human_number(v: float, digits: int = 6) -> str:
+    """Every integer digit with thousands separators; ``digits`` significant digits for the fraction."""
+    if not np.isfinite(v):
+        return "NaN" if np.isnan(v) else ("-inf" if v < 0 else "inf")
+    if v == 0:
+        return "0"
+    if float(v).is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    magnitude = int(np.floor(np.log10(abs(v)))) + 1  # digits before the decimal point
+    decimals = max(0, digits - magnitude)
+    text = f"{v:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _code_key(value: Any) -> Any:
+    """Codes compared as labels files and readers write them: 1, 1.0 and "1" are one code."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return int(value) if float(value).is_integer() else float(value)
+    if isinstance(value, str):
+        try:
+            f = float(value)
+        except ValueError:
+            return value
+        return int(f) if f.is_integer() and value.strip().lstrip("-").replace(".", "", 1).isdigit() else value
+    return value

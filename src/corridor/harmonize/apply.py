@@ -164,12 +164,13 @@ def harmonize(
         format=src.format,
         connection=con,
         variable_labels={c: CONCEPTS[c].description for c in rel.columns if c in CONCEPTS},
-        value_labels={},
+        value_labels={c: dict(t) for c, t in spec.labels.items()},
         ledger=ledger,
         design=_design(spec, [c.target for c in compiled]),
         spec=spec.name,
         options={
             "unit": spec.design.get("unit", "person"),
+            "drop_rejected": spec.drop_rejected,
             "source_columns": {r.target: r.source for r in spec.columns.values() if r.source},
         },
     )

@@ -27,7 +27,7 @@ BUILTIN_DERIVED = ("migrant_status", "age_group", "country_origin")
 _COLUMN_KEYS = {"from", "value", "expr", "type", "codes", "ranges", "table", "via", "missing", "other", "unknown", "note"}
 _TOP_KEYS = {
     "name", "title", "kind", "source", "country", "year", "unknown", "filters", "reject", "reshape",
-    "columns", "derive", "design", "notes",
+    "columns", "derive", "design", "notes", "drop_rejected", "labels",
 }
 _DESIGN_KEYS = {"weight", "strata", "psu", "fpc", "nest", "lonely_psu", "replicate", "unit"}
 LONELY_PSU = LONELY_PSU_RULES
@@ -77,6 +77,8 @@ class Spec:
     design: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    drop_rejected: bool = False  # estimate without rejected rows (else they are an error)
+    labels: dict[str, dict[Any, str]] = field(default_factory=dict)  # value labels of canonical columns
 
     @property
     def format(self) -> str | None:
@@ -180,6 +182,9 @@ def _parse(raw: dict[str, Any], path: Path | None) -> Spec:
             raise _fail(where, f"derive.{target} must be an SQL expression or a mapping of options")
         if isinstance(rule, dict) and target not in BUILTIN_DERIVED:
             raise _fail(where, f"derive.{target}: only {', '.join(BUILTIN_DERIVED)} take options; give an SQL expression")
+    labels = raw.get("labels") or {}
+    if not isinstance(labels, dict) or not all(isinstance(v, dict) for v in labels.values()):
+        raise _fail(where, "labels must map each canonical column to {code: label}", "e.g. labels: {region: {CL-AN: Antofagasta}}")
     filters = [_rule_item(where, "filters", f, "rule") for f in raw.get("filters") or []]
     rejects = [_rule_item(where, "reject", f, "reason") for f in raw.get("reject") or []]
     return Spec(
@@ -187,6 +192,8 @@ def _parse(raw: dict[str, Any], path: Path | None) -> Spec:
         source=dict(raw.get("source") or {}), country=raw.get("country"), year=raw.get("year"),
         unknown=unknown, filters=filters, reject=rejects, reshape=dict(raw.get("reshape") or {}),
         columns=columns, derive=derive, design=design, path=path, raw=raw,
+        drop_rejected=bool(raw.get("drop_rejected", False)),
+        labels={str(k): {c: str(v) for c, v in t.items()} for k, t in labels.items()},
     )
 
 

@@ -97,7 +97,7 @@ def check_kind(path: Path, fmt: str) -> None:
     other = _FORMAT_OF_KIND.get(kind)
     how = (
         f"give it its own extension (.{'dta' if other == 'stata' else 'sav' if other == 'spss' else other}) "
-        f"or say --format {other}"
+        f"or state its format ({other}: --input-format for corridor estimate, --format for sources describe)"
         if other and other != "ipums"
         else "check that this is the file you meant (it may be a download error page or another format)"
     )

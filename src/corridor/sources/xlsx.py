@@ -53,9 +53,12 @@ def read_xlsx(
     openpyxl = import_optional("openpyxl", feature="reading XLSX tables")
     con = con or default_connection()
     p = existing_file(path)
+    # a file object: openpyxl refuses paths whose extension is not .xlsx (a workbook saved as .csv)
+    fh = open(p, "rb")  # noqa: SIM115  (closed in the finally below, after the streamed read)
     try:
-        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:
+        fh.close()
         raise SourceError(f"cannot open {str(p)!r} as an XLSX workbook: {exc}", hint="the file may be truncated or not .xlsx") from exc
     try:
         names = wb.sheetnames
@@ -87,6 +90,7 @@ def read_xlsx(
         table, n = push_frames(con, _batches(data(), cols), "xlsx")
     finally:
         wb.close()
+        fh.close()
     if not table:
         raise InputError(f"sheet {ws.title!r} of {str(p)!r} has no data rows below the header", hint="set header_row")
     return Source(
