@@ -21,6 +21,7 @@ import pyarrow as pa
 from corridor.engine import Engine
 from corridor.errors import CorridorError, EstimationError, InputError
 from corridor.sources import RowLedger, Source, detect_format, explain_scan_error, read_source
+from corridor.sources._files import sniff_kind
 from corridor.sources.columns import check_unique
 
 READ_OPTIONS = ("format", "encoding", "delimiter", "sheet", "header_row", "last_row", "rename", "data", "chunksize")
@@ -74,12 +75,16 @@ def _from_path(path: Path, engine: Engine, read: dict[str, Any], na_values: Sequ
     fmt = str(read.pop("format", None) or detect_format(path)).lower()
     con = getattr(engine, "connection", None) if engine.name == "duckdb" else None
     options = {**read, "na_values": list(na_values), "lazy": True}
-    src = read_source(path, fmt, con=con, **options)
     if engine.name != "duckdb" and fmt in ("csv", "parquet") and not read.get("rename"):
-        # the engine reads these in place (a cluster's own reader); the file was checked above
-        # without a pass over it (kind, encoding, header, names)
-        return Input(lf=engine.open(str(path)), engine=engine, where=f"file {str(path)!r}", source=src,
-                     line_offset=1 if fmt == "csv" and src.options.get("header", True) else None)
+        # the engine reads these in place (a cluster's own reader, its own compressions); a local
+        # file is checked first without a pass over it (kind, encoding, header, names)
+        lf = engine.open(str(path))
+        # (bzip2 and the like are the engine's own to read: checked by it)
+        plain = path.is_file() and sniff_kind(path) in ("text", "gzip", "parquet")
+        src = read_source(path, fmt, **options) if plain else None
+        return Input(lf=lf, engine=engine, where=f"file {str(path)!r}", source=src,
+                     line_offset=1 if src is not None and fmt == "csv" and src.options.get("header", True) else None)
+    src = read_source(path, fmt, con=con, **options)
     statistics = fmt != "csv"  # Parquet statistics; other formats are read into tables in memory
     eng = _Explaining(engine, src) if engine.name == "duckdb" else engine
     return Input(lf=eng.open(src.relation, statistics=statistics), engine=eng, where=f"file {src.where!r}",

@@ -7,7 +7,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from corridor.errors import InputError, SourceError
+from corridor.errors import InputError, SourceError, UnsupportedError
 
 # what a file is, by its first bytes, in words a user recognises
 KIND_NAMES = {
@@ -15,6 +15,9 @@ KIND_NAMES = {
     "xlsx": "an Excel workbook (.xlsx)",
     "xls": "an old-style Excel or other Office file (.xls)",
     "zip": "a ZIP archive",
+    "zstd": "a zstd-compressed file",
+    "bz2": "a bzip2-compressed file",
+    "xz": "an xz-compressed file",
     "parquet": "a Parquet file",
     "stata": "a Stata data file (.dta)",
     "spss": "an SPSS data file (.sav)",
@@ -58,6 +61,12 @@ def sniff_kind(path: Path) -> str:
         head = fh.read(4096)
     if head[:2] == b"\x1f\x8b":
         return "gzip"
+    if head[:4] == b"\x28\xb5\x2f\xfd":
+        return "zstd"
+    if head[:3] == b"BZh":
+        return "bz2"
+    if head[:6] == b"\xfd7zXZ\x00":
+        return "xz"
     if head[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(path) as zf:
@@ -91,6 +100,12 @@ def sniff_kind(path: Path) -> str:
 def check_kind(path: Path, fmt: str) -> None:
     """Raise when the file's content is not what ``fmt`` reads (e.g. a workbook renamed ``.csv``)."""
     kind = sniff_kind(path)
+    if fmt == "csv" and kind in ("zstd", "bz2", "xz", "zip"):
+        suffix = path.suffix.lower()
+        raise UnsupportedError(
+            f"cannot read compressed {suffix} files ({path}): {KIND_NAMES[kind]}",
+            hint="decompress it, or recompress it with gzip (.csv.gz), or convert it to Parquet",
+        )
     fits = _FITS.get(fmt)
     if fits is None or kind in fits:
         return

@@ -17,7 +17,7 @@ FORMATS = ("csv", "parquet", "stata", "spss", "sas", "ipums", "xlsx")
 def detect_format(path: str | Path) -> str:
     """The reader format for a path, from its extension (``.csv.gz`` is CSV)."""
     name = Path(path).name.lower()
-    for suffix in (".gz", ".bz2"):
+    for suffix in (".gz", ".bz2", ".zst", ".zstd", ".xz", ".zip"):
         name = name.removesuffix(suffix)
     ext = "." + name.rsplit(".", 1)[-1] if "." in name else ""
     table = {
