@@ -48,14 +48,16 @@ def test_casen_2022_spss(fixtures, tmp_path):
     pyreadstat.write_sav(df, str(p))
     h = harmonize(p, {"name": "casen_2022_sav", **_spec_without_file("casen_2022")})
     assert h.ledger.read == h.ledger.kept == 6 and h.ledger.unknown == []
-    got = sorted(h.relation.project("area_code, age, migrant_status, health_insurance, region, urban_rural").fetchall())
+    got = sorted(h.relation.project(
+        "region, age, migrant_status, health_insurance, urban_rural, year_arrival, years_since_arrival").fetchall())
+    # s13 codes as the official codebook (v20oct23): 1 FONASA, 2 Isapre, 3 FF.AA. y del Orden, 4 none, 5 other
     assert got == [
-        ("16101", 23, "migrant", "other", "CL-NB", "rural"),
-        ("16101", 25, "native", "other", "CL-NB", "rural"),
-        ("2101", 31, "native", "private", "CL-AN", "urban"),
-        ("2101", 34, "migrant", "public", "CL-AN", "urban"),
-        ("2101", 49, "native", None, "CL-AN", "urban"),
-        ("2101", 52, "native", "none", "CL-AN", "urban"),
+        ("CL-AN", 31, "native", "other", "urban", None, None),       # r1c -88: declared missing
+        ("CL-AN", 34, "migrant", "public", "urban", 2018, 4),
+        ("CL-AN", 49, "native", None, "urban", None, None),
+        ("CL-AN", 52, "native", "none", "urban", None, None),
+        ("CL-NB", 23, "migrant", "private", "rural", 2021, 1),
+        ("CL-NB", 25, "native", "other", "rural", None, None),
     ]
 
 

@@ -19,12 +19,14 @@ SHARED_FILES = {
     "enusc_2023": "calidad_ine_chile/enusc_2023.csv.gz",
     "ine_sermig_comunas": "chile_ine_sermig_foreign_residents/derived_estimacion_comuna_pais_2018_2022.csv",
 }
-SHIPPED = ["nhanes_2017_2018_demo", "ine_population_projections_antofagasta", "fonasa_beneficiaries"]
+SHIPPED = ["nhanes_2017_2018_demo", "ine_population_projections_antofagasta", "fonasa_beneficiaries", "enusc_2020",
+           "enusc_2019"]
 
 
 def test_spec_list():
     assert set(SHARED_FILES) | set(SHIPPED) | {"ine_sermig_foreign_residents", "undesa_ims_2019", "casen_2017",
-                                                "casen_2022", "geih_2022", "ipumsi", "ine_population_projections", "casen_2020"} == set(list_specs())
+                                                "casen_2022", "geih_2022", "ipumsi", "ine_population_projections", "casen_2020",
+                                                "casen2022_comunas", "census2017_comunas"} == set(list_specs())
 
 
 @pytest.mark.parametrize("name", sorted(SHARED_FILES) + SHIPPED)

@@ -23,6 +23,10 @@ class Concept:
 
 
 _C = Concept
+ARRIVAL_PERIODS = ("2016+", "2011-2015", "2001-2010", "1991-2000", "-1990")
+# published area-level shares (e.g. CASEN 2022 by comuna), each over the area's whole population
+CHARACTERISTICS = ("foreign_nationals", "public_health_insurance", "private_health_insurance", "income_poverty",
+                   "multidimensional_poverty", "unemployed", "inactive")
 CONCEPTS: dict[str, Concept] = {
     c.name: c
     for c in [
@@ -36,6 +40,9 @@ CONCEPTS: dict[str, Concept] = {
         _C("country_destination", "VARCHAR", "country of residence (the corridor's destination)", None, "ISO 3166-1 alpha-3", "migration"),
         _C("year_arrival", "INTEGER", "year of arrival in the country of residence", None, "", "migration"),
         _C("years_since_arrival", "DOUBLE", "completed years since arrival (recent migrant: < 5)", None, "", "migration"),
+        # the calendar bands of the question "between which years did you arrive?" (INE ENUSC 2019-2020)
+        _C("arrival_period", "VARCHAR", "period of arrival in the country of residence (calendar years)",
+           ARRIVAL_PERIODS, "", "migration"),
         # demography and geography
         _C("sex", "VARCHAR", "sex", ("male", "female")),
         _C("age", "INTEGER", "age in completed years", None),
@@ -61,6 +68,8 @@ CONCEPTS: dict[str, Concept] = {
         _C("self_rated_health", "VARCHAR", "self-rated health", ("very_good", "good", "fair", "bad", "very_bad"), "", "health"),
         # aggregate tables
         _C("count", "DOUBLE", "number of persons in an aggregate table cell", None, "", "aggregate"),
+        _C("characteristic", "VARCHAR", "what the share of an aggregate table cell measures", CHARACTERISTICS, "", "aggregate"),
+        _C("share", "DOUBLE", "share (0-1) of the cell's whole population having the characteristic", None, "", "aggregate"),
         # design
         _C("weight", "DOUBLE", "sampling (expansion) weight", None, "", "design"),
         _C("strata", "VARCHAR", "variance stratum", None, "", "design"),

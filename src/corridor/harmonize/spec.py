@@ -27,8 +27,9 @@ BUILTIN_DERIVED = ("migrant_status", "age_group", "country_origin")
 _COLUMN_KEYS = {"from", "value", "expr", "type", "codes", "ranges", "table", "via", "missing", "other", "unknown", "note"}
 _TOP_KEYS = {
     "name", "title", "kind", "source", "country", "year", "unknown", "filters", "reject", "reshape",
-    "columns", "derive", "design", "notes", "drop_rejected", "labels",
+    "columns", "derive", "design", "notes", "drop_rejected", "labels", "population",
 }
+_POPULATION_KEYS = {"min_age", "description"}
 _DESIGN_KEYS = {"weight", "strata", "psu", "fpc", "nest", "lonely_psu", "replicate", "unit"}
 LONELY_PSU = LONELY_PSU_RULES
 REPLICATE_TYPES = REP_TYPES  # the estimation engine's replicate methods
@@ -75,10 +76,17 @@ class Spec:
     columns: dict[str, ColumnRule] = field(default_factory=dict)
     derive: dict[str, Any] = field(default_factory=dict)
     design: dict[str, Any] = field(default_factory=dict)
+    population: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict)
     drop_rejected: bool = False  # estimate without rejected rows (else they are an error)
     labels: dict[str, dict[Any, str]] = field(default_factory=dict)  # value labels of canonical columns
+
+    @property
+    def min_age(self) -> int | None:
+        """The youngest age the source covers (``population: {min_age: 15}``), when it covers part of the ages."""
+        value = self.population.get("min_age")
+        return None if value is None else int(value)
 
     @property
     def format(self) -> str | None:
@@ -185,13 +193,19 @@ def _parse(raw: dict[str, Any], path: Path | None) -> Spec:
     labels = raw.get("labels") or {}
     if not isinstance(labels, dict) or not all(isinstance(v, dict) for v in labels.values()):
         raise _fail(where, "labels must map each canonical column to {code: label}", "e.g. labels: {region: {CL-AN: Antofagasta}}")
+    population = raw.get("population") or {}
+    if not isinstance(population, dict) or set(population) - _POPULATION_KEYS:
+        raise _fail(where, "population must be a mapping with min_age and/or description",
+                    "e.g. population: {min_age: 15, description: persons aged 15 or over}")
+    if population.get("min_age") is not None and (not isinstance(population["min_age"], int) or population["min_age"] < 0):
+        raise _fail(where, f"population.min_age must be a whole number of years, got {population['min_age']!r}")
     filters = [_rule_item(where, "filters", f, "rule") for f in raw.get("filters") or []]
     rejects = [_rule_item(where, "reject", f, "reason") for f in raw.get("reject") or []]
     return Spec(
         name=str(name), title=raw.get("title", ""), kind=raw.get("kind", "microdata"),
         source=dict(raw.get("source") or {}), country=raw.get("country"), year=raw.get("year"),
         unknown=unknown, filters=filters, reject=rejects, reshape=dict(raw.get("reshape") or {}),
-        columns=columns, derive=derive, design=design, path=path, raw=raw,
+        columns=columns, derive=derive, design=design, population=dict(population), path=path, raw=raw,
         drop_rejected=bool(raw.get("drop_rejected", False)),
         labels={str(k): {c: str(v) for c, v in t.items()} for k, t in labels.items()},
     )
