@@ -100,6 +100,13 @@ def test_bad_specs():
         load_spec({"name": "x", "colums": {}})
     with pytest.raises(SpecError, match="no spec called 'casen_1990'"):
         load_spec("casen_1990")
+    with pytest.raises(SpecError, match="population must be a mapping"):
+        load_spec({"name": "x", "population": {"min_years": 15}})
+    with pytest.raises(SpecError, match="population.min_age must be a whole number"):
+        load_spec({"name": "x", "population": {"min_age": "15+"}})
+    with pytest.raises(SpecError, match="maps to '2015', which is not a value of arrival_period"):
+        load_spec({"name": "x", "columns": {"arrival_period": {"from": "p", "codes": {1: "2015"}}}})
+    assert load_spec({"name": "x", "population": {"min_age": 15}}).min_age == 15
 
 
 def test_bad_sql_in_a_filter(tmp_path):
