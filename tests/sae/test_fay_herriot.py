@@ -266,3 +266,16 @@ def test_messages_exist_in_every_language() -> None:
     texts = {lang: res.summary(lang) for lang in ("es", "fr", "en")}
     assert "Fay–Herriot" in texts["en"] and "bootstrap paramétrico" in texts["es"] and "raking" in texts["fr"]
     assert len({t.splitlines()[0] for t in texts.values()}) == 3
+
+
+def test_proportion_intervals_stop_at_0_and_1_and_estimates_outside_are_flagged() -> None:
+    direct = pa.table({"area": list("abcdef"), "estimand": ["proportion"] * 6,
+                       "estimate": [0.01, 0.05, 0.5, 0.55, 0.9, 0.97], "se": [0.01, 0.02, 0.05, 0.05, 0.03, 0.01],
+                       "n": [100.0] * 6})
+    aux = pa.table({"area": list("abcdefg"), "x": [0.0, 0.1, 0.5, 0.6, 0.9, 1.0, -0.6]})
+    rows = cr.fay_herriot(direct, aux).to_pylist()
+    for r in rows:
+        assert 0.0 <= r["ci_low"] <= r["ci_high"] <= 1.0
+    g = rows[-1]
+    assert g["estimate"] < 0 and "outside_0_1" in g["flag"] and g["ci_low"] == 0.0
+    assert all("outside_0_1" not in (r["flag"] or "") for r in rows[:-1])

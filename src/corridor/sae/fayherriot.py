@@ -256,6 +256,9 @@ def fay_herriot(
                           "aggregate_after": float(np.sum(final) if total else np.sum(w * final))}
         flags.append("benchmarked")
 
+    if estimand == "proportion":
+        # a proportion's interval stops at 0 and 1; an estimate outside them is flagged, not moved
+        lo_all, hi_all = np.clip(lo_all, 0.0, 1.0), np.clip(hi_all, 0.0, 1.0)
     codes, reasons, cv_model = model_labels(final, mse_all, scheme)
     direct_se = np.sqrt(np.array([d.variance[dpos[a]] if a in dpos else np.nan for a in design.areas]))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -276,6 +279,8 @@ def fay_herriot(
             f.append("smoothed_variance")
         if not sampled[i]:
             f.append("synthetic")
+        if estimand == "proportion" and not 0.0 <= final[i] <= 1.0:
+            f.append("outside_0_1")
         row_flags.append(";".join(f) or None)
     areas_table = pa.table({
         area: pa.array(design.areas, pa.string()),
