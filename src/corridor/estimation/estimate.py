@@ -785,25 +785,47 @@ class _Estimator:
         return replicates.rank_df(gram)
 
     def _deff(self, plan, sums, pk, pg, num, den, has_den, theta, var, n_obs, sum_w, K, outs):
-        """Design effect against simple random sampling without replacement (R ``deff=TRUE``)."""
+        """Design effect against simple random sampling without replacement (R ``deff=TRUE``).
+
+        The SRS variance is that of the rows the estimate used: its population is their weight sum
+        (with missing values dropped, not the domain's). A ratio's reads its residuals y - R x
+        (R ``svyratio``'s ``deff(svytotal(r))``): sum w (y - R x)^2 / X^2 * (N - n) / (n - 1).
+        """
         out = np.full(K, np.nan)
+
+        def per_output(col: np.ndarray, ok: np.ndarray) -> np.ndarray:
+            mask = ok[pk]
+            return np.bincount(pk[mask], weights=sums[pg[mask], col[pk[mask]]], minlength=K)
+
+        weight_col = np.array([o.weight for o in outs])
+        planned = weight_col >= 0
+        pop = np.where(planned, per_output(np.maximum(weight_col, 0), planned), sum_w)
         for k_kind in ("total", "mean", "proportion"):
             sel = np.array([o.kind == k_kind for o in outs])
             if not sel.any():
                 continue
             sq_col = np.array([plan.squares.get(o.num, -1) for o in outs])
             ok = sel & (sq_col >= 0)
-            pmask = ok[pk]
-            s2 = np.bincount(pk[pmask], weights=sums[pg[pmask], sq_col[pk[pmask]]], minlength=K)
-            s1 = np.bincount(pk[pmask], weights=sums[pg[pmask], num[pk[pmask]]], minlength=K)
+            s2 = per_output(np.maximum(sq_col, 0), ok)
+            s1 = per_output(num, ok)
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean_y = s1 / sum_w
-                svyvar = (s2 / sum_w - mean_y**2) * n_obs / (n_obs - 1)
+                mean_y = s1 / pop
+                svyvar = (s2 / pop - mean_y**2) * n_obs / (n_obs - 1)
                 if k_kind == "total":
-                    vsrs = svyvar * sum_w**2 * (sum_w - n_obs) / (sum_w * n_obs)
+                    vsrs = svyvar * pop**2 * (pop - n_obs) / (pop * n_obs)
                 else:
-                    vsrs = svyvar * (sum_w - n_obs) / (sum_w * n_obs)
+                    vsrs = svyvar * (pop - n_obs) / (pop * n_obs)
                 out[ok] = (var / vsrs)[ok]
+        ratio = np.array([o.kind == "ratio" and (o.num, o.den) in plan.cross for o in outs])
+        if ratio.any():
+            yy = per_output(np.array([plan.squares.get(o.num, 0) for o in outs]), ratio)
+            xx = per_output(np.array([plan.squares.get(o.den, 0) for o in outs]), ratio)
+            xy = per_output(np.array([plan.cross.get((o.num, o.den), 0) for o in outs]), ratio)
+            x_total = per_output(np.maximum(den, 0), ratio)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                resid = yy - 2 * theta * xy + theta**2 * xx
+                vsrs = resid / x_total**2 * (pop - n_obs) / (n_obs - 1)
+                out[ratio] = (var / vsrs)[ratio]
         return out
 
     # ---- quantiles ----------------------------------------------------------------------------

@@ -33,6 +33,7 @@ class Output:
     cases: int = -1  # count of rows with the level (categorical outputs)
     numerator: str | None = None
     denominator: str | None = None
+    weight: int = -1  # value whose weighted sum is the weight of the rows used (deff's population), -1: unplanned
 
 
 @dataclass
@@ -42,6 +43,7 @@ class SumPlan:
     values: list[nw.Expr] = field(default_factory=list)
     counts: list[nw.Expr] = field(default_factory=list)
     squares: dict[int, int] = field(default_factory=dict)  # value j -> value index of v_j^2 (deff)
+    cross: dict[tuple[int, int], int] = field(default_factory=dict)  # (num, den) -> index of v_num * v_den (deff)
     _vindex: dict[Hashable, int] = field(default_factory=dict)
     _cindex: dict[Hashable, int] = field(default_factory=dict)
     outputs: list[Output] = field(default_factory=list)
@@ -98,20 +100,30 @@ def build_plan(
 
     for est in estimands:
         if isinstance(est, Ratio):
+            y, x = _num(est.numerator), _num(est.denominator)
+            pair = (est.numerator, est.denominator)
+            both: nw.Expr | None = None
             if est.numerator in complete and est.denominator in complete:
-                num = plan.value(("y", est.numerator), _num(est.numerator))
-                den = plan.value(("y", est.denominator), _num(est.denominator))
+                num, den = plan.value(("y", pair[0]), y), plan.value(("y", pair[1]), x)
                 cnt = plan.count(("rows",), nw.len())
-                plan.outputs.append(Output(est, "ratio", est.variable, None, num, den, cnt,
-                                           numerator=est.numerator, denominator=est.denominator))
-                continue
-            both = ~nw.col(est.numerator).is_null() & ~nw.col(est.denominator).is_null()
-            key = ("both", est.numerator, est.denominator)
-            num = plan.value(("ratio_num", *key[1:]), nw.when(both).then(_num(est.numerator)))
-            den = plan.value(("ratio_den", *key[1:]), nw.when(both).then(_num(est.denominator)))
-            cnt = plan.count(key, nw.when(both).then(nw.lit(1)).count())
+                weight = plan.value(("one",), nw.col("__one"))
+            else:
+                both = ~nw.col(pair[0]).is_null() & ~nw.col(pair[1]).is_null()
+                num = plan.value(("ratio_num", *pair), nw.when(both).then(y))
+                den = plan.value(("ratio_den", *pair), nw.when(both).then(x))
+                cnt = plan.count(("both", *pair), nw.when(both).then(nw.lit(1)).count())
+                weight = plan.value(("ratio_one", *pair), nw.when(both).then(nw.lit(1.0))) if deff else -1
+            if deff:
+                # the SRS variance of a ratio reads the residuals y - R x: sums of y^2, x^2 and x y over its rows
+                def used(e: nw.Expr, both: nw.Expr | None = both) -> nw.Expr:
+                    return e if both is None else nw.when(both).then(e)
+
+                plan.squares[num] = plan.value(("y2", pair[0]) if both is None else ("sq", num), used(y * y))
+                plan.squares[den] = plan.value(("y2", pair[1]) if both is None else ("sq", den), used(x * x))
+                plan.cross[(num, den)] = plan.value(("xy", num, den), used(y * x))
             plan.outputs.append(
-                Output(est, "ratio", est.variable, None, num, den, cnt, numerator=est.numerator, denominator=est.denominator)
+                Output(est, "ratio", est.variable, None, num, den, cnt, numerator=pair[0], denominator=pair[1],
+                       weight=weight)
             )
             continue
         var = est.variable
@@ -127,18 +139,19 @@ def build_plan(
                     plan.squares[ind] = ind  # an indicator is its own square
                 cases = plan.count(("cases", var, level), nw.when(nw.col(var) == level).then(nw.lit(1)).count())
                 if isinstance(est, Total):
-                    plan.outputs.append(Output(est, "total", var, level, ind, -1, cnt, cases=cases))
+                    plan.outputs.append(Output(est, "total", var, level, ind, -1, cnt, cases=cases, weight=nn))
                 else:
                     kind = "proportion" if isinstance(est, Proportion) else "mean"
                     method = est.method if isinstance(est, Proportion) else None
-                    plan.outputs.append(Output(est, kind, var, level, ind, nn, cnt, method=method, cases=cases))
+                    plan.outputs.append(Output(est, kind, var, level, ind, nn, cnt, method=method, cases=cases,
+                                               weight=nn))
             continue
         y = plan.value(("y", var), _num(var))
         if deff:
             plan.squares[y] = plan.value(("y2", var), _num(var) * _num(var))
         if isinstance(est, Total):
-            plan.outputs.append(Output(est, "total", var, None, y, -1, cnt))
+            plan.outputs.append(Output(est, "total", var, None, y, -1, cnt, weight=nonmissing(var) if deff else -1))
         elif isinstance(est, Mean):
             nn = nonmissing(var)
-            plan.outputs.append(Output(est, "mean", var, None, y, nn, cnt))
+            plan.outputs.append(Output(est, "mean", var, None, y, nn, cnt, weight=nn))
     return plan

@@ -138,6 +138,12 @@ for (case in cases) {
     r_setup = setup, r_call = deparsed(call),
     class = as.list(class(table)), warnings = created$warnings, table = table_json(table), assess = list()
   )
+  # calidad drops the design effect of a national ratio (convert_ratio_to_df): record survey's own
+  if (case$kind == "prop" && !is.null(case$args$denominator) && is.null(case$args$domains)) {
+    rcall <- call("svyratio", as.formula(paste0("~", case$args$var)), as.formula(paste0("~", case$args$denominator)),
+                  quote(dc), deff = TRUE)
+    out$survey_deff <- list(r_call = deparsed(rcall), deff = sprintf("%.17g", as.numeric(deff(eval(rcall, envir = env)))))
+  }
   for (a in case$assess) {
     arguments <- c(list(quote(table)), list(scheme = a$scheme), a$args)
     if (!is.null(a$args$table_n_obj)) arguments$table_n_obj <- as.name(a$args$table_n_obj)
