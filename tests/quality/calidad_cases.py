@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from shared_data import shared_file
 
 from corridor import Design
-from shared_data import shared_file
 
 HERE = Path(__file__).resolve().parents[1] / "reference" / "calidad"
 CASES: list[dict[str, Any]] = json.loads((HERE / "cases.json").read_text())

@@ -105,7 +105,7 @@ def test_log_cv_is_computed_where_calidad_refuses_the_table():
 
 
 def test_corridor_names_option():
-    case, exp, entry, table = _run("C08", 0)
+    _case, _exp, entry, table = _run("C08", 0)
     got = assess(table, "chile", estimand="prop", names="corridor", publish=True)
     assert {"quality_n", "quality_df", "quality_p_side", "quality_se_bound", "quality_se", "quality_calidad_label",
             "quality_publication", "quality_pass"} <= set(got.column_names)

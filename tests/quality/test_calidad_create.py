@@ -144,7 +144,7 @@ def test_unweighted_counts_per_cell_where_calidad_counts_per_first_domain(case_i
 
 
 def test_unweighted_count_of_a_ratio_with_a_continuous_numerator_is_n():
-    got, want, rows = _aligned("C24")
+    got, want, _ = _aligned("C24")
     assert want.column("unweighted").null_count == want.num_rows  # calidad: no firm has VA_2022f == 1
     assert got.column("unweighted").to_pylist() == got.column("n").to_pylist()
 
