@@ -23,7 +23,7 @@ def _run(block: str) -> list[str]:
 
 def test_every_example_runs_and_matches_its_inline_comments():
     blocks = _blocks()
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     for block in blocks:
         printed = iter(_run(block))
         for line in block.splitlines():
@@ -38,7 +38,7 @@ def test_every_example_runs_and_matches_its_inline_comments():
 
 
 def test_documented_outputs_on_the_next_line():
-    quick, _, _, disclosure = _blocks()
+    quick, _, _, _, disclosure = _blocks()
     assert _run(quick)[1] == "['fiable', 'fiable', 'fiable', 'no fiable']"
     assert _run(quick)[3] == "['log_cv<=0.175', 'log_cv<=0.175', 'unweighted<30', 'deff<1']"
     lines = _run(disclosure)

@@ -34,6 +34,11 @@ COLUMNS: dict[str, pa.DataType] = {
     "quality": pa.string(),
     "quality_reason": pa.string(),
     "quality_scheme": pa.string(),
+    # the criteria behind the label, as corridor.quality.assess(names="corridor") gives them (calidad's strings)
+    **{c: pa.string() for c in ("quality_n", "quality_df", "quality_cv", "quality_p_side")},
+    "quality_se_bound": pa.float64(),
+    **{c: pa.string() for c in ("quality_se", "quality_deff", "quality_ess", "quality_log_cv", "quality_ci")},
+    "quality_components": pa.string(),  # gaps: the labels of the cells compared, "corridor=...;natives=..."
     "suppressed": pa.bool_(),
     "suppression_reason": pa.string(),
     "status": pa.string(),              # ok, unavailable, not_applicable
@@ -42,7 +47,9 @@ COLUMNS: dict[str, pa.DataType] = {
     "source_kind": pa.string(),         # survey or aggregate
     "synthetic": pa.bool_(),
 }
-_VALUES = ("estimate", "se", "ci_low", "ci_high", "cv", "deff", "n", "unweighted")
+_VALUES = ("estimate", "se", "ci_low", "ci_high", "cv", "deff", "n", "unweighted", "quality_se_bound")
+CRITERIA = tuple(c for c in COLUMNS if c.startswith("quality_") and c not in ("quality_reason", "quality_scheme",
+                                                                            "quality_components"))
 
 
 def empty_table() -> pa.Table:
@@ -89,14 +96,27 @@ def _to_unit(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def _assess(rows: list[dict[str, Any]], scheme: str) -> list[dict[str, Any]]:
-    keys = ("estimand", "estimate", "se", "cv", "n", "df", "deff", "unweighted")
+    keys = ("estimand", "estimate", "se", "cv", "n", "df", "deff", "unweighted", "ci_low", "ci_high", "ci_level")
     t = pa.Table.from_pylist([{k: r.get(k) for k in keys} for r in rows],
                              schema=pa.schema([("estimand", pa.string())] + [(k, pa.float64()) for k in keys[1:]]))
-    a = assess(t, scheme).to_pydict()
+    a = assess(t, scheme, names="corridor").to_pydict()
     out = []
     for i, r in enumerate(rows):
-        out.append({**r, "quality": a["quality"][i], "quality_reason": a["quality_reason"][i], "quality_scheme": a["quality_scheme"][i]})
+        row = {**r, "quality": a["quality"][i], "quality_reason": a["quality_reason"][i],
+               "quality_scheme": a["quality_scheme"][i]}
+        row.update({c: a[c][i] if c in a else None for c in CRITERIA})
+        out.append(row)
+    cells = {_cell_key(r, r["population"]): r["quality"] for r in out if r["population"] in ("corridor", "natives")}
+    for r in out:
+        if r["population"] == "gap":
+            sides = [(p, cells.get(_cell_key(r, p))) for p in ("corridor", "natives")]
+            r["quality_components"] = ";".join(f"{p}={q or ''}" for p, q in sides)
     return out
+
+
+def _cell_key(r: dict[str, Any], population: str) -> tuple:
+    return (r["indicator"], population, r.get("area"), r.get("period"), r["disaggregation"],
+            r["disaggregation_value"], r["level"])
 
 
 def _suppress(rows: list[dict[str, Any]], min_n: int) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from corridor.quality.assess import assess, is_publishable, publishable
 from corridor.quality.create import create, create_mean, create_median, create_prop, create_size, create_total
 from corridor.quality.disclosure import suppress
+from corridor.quality.explain import explain
 from corridor.quality.labels import add_labels, calidad_label, render_label, render_suppression
 from corridor.quality.schemes import SCHEMES, Scheme, get_scheme
 
@@ -34,6 +35,7 @@ __all__ = [
     "create_prop",
     "create_size",
     "create_total",
+    "explain",
     "get_scheme",
     "is_publishable",
     "publishable",

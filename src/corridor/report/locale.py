@@ -19,7 +19,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from corridor.errors import InputError
-from corridor.quality import render_label, render_suppression
+from corridor.quality import explain, render_label, render_suppression
 
 LANGS = ("es", "fr", "en")
 LOCALES = {"es": "es_CL", "fr": "fr_FR", "en": "en_GB"}
@@ -81,6 +81,10 @@ class Locale:
     def quality(self, code: str | None) -> str:
         """A quality label (corridor.quality's translations)."""
         return render_label(code, self.lang)
+
+    def criteria(self, row: dict[str, Any]) -> str:
+        """The criteria behind a row's quality label, with its values and thresholds (corridor.quality.explain)."""
+        return explain(row, self.lang)
 
     def suppression(self, reason: str | None) -> str:
         """Why a cell is suppressed."""

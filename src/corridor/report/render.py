@@ -66,7 +66,9 @@ class _Fmt:
             show = self.loc.signed if gap else self.loc.num
             ci = f"[{show(r['ci_low'], digits)}; {show(r['ci_high'], digits)}]"
         q = r.get("quality")
-        return {"text": self.value(r.get("estimate"), unit, gap), "ci": ci, "quality": self.loc.quality(q) if r.get("source_kind") == "survey" else "",
+        survey = r.get("source_kind") == "survey"
+        return {"text": self.value(r.get("estimate"), unit, gap), "ci": ci, "quality": self.loc.quality(q) if survey else "",
+                "criteria": self.loc.criteria(r) if survey else "",
                 "qclass": (q or "none").replace("_", "-"), "suppressed": False}
 
 

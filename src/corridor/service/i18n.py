@@ -89,5 +89,9 @@ class UI:
     def quality(self, code: str | None) -> str:
         return self.loc.quality(code)
 
+    def criteria(self, row: dict[str, Any]) -> str:
+        """The criteria behind a row's label (shown as the label's tooltip)."""
+        return self.loc.criteria(row)
+
     def suppression(self, reason: str | None) -> str:
         return self.loc.suppression(reason)

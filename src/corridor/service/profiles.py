@@ -22,7 +22,7 @@ from corridor.indicators.table import COLUMNS
 from corridor.service.errors import NotFound
 
 RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{6}$")
-VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "cv", "deff", "df", "n")
+VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "cv", "deff", "df", "n", "quality_se_bound")  # the bound reveals p
 POPULATIONS = ("corridor", "migrants", "natives", "gap")
 DISAGGREGATIONS = ("total", "sex", "age_band", "age_group", "region")
 PUBLIC_COLUMNS = tuple(c for c in COLUMNS)
