@@ -48,6 +48,26 @@ def _design(opts: dict[str, Any]) -> Any:
     return design
 
 
+def design_options(f: Any) -> Any:
+    """The options that describe a design (a file, or weights, strata, ids, fpc, nest, lonely-PSU rule)."""
+    options = [
+        click.option("--design", type=click.Path(exists=True, dir_okay=False),
+                     help="YAML/JSON design file (keys: weights, strata, ids, fpc, nest, lonely_psu; or type: "
+                     "replicate with repweights, rep_type, scale, rscales, rho, mse)."),
+        click.option("--weights", help="Sampling weight column."),
+        click.option("--strata", multiple=True, help="Stratum column (one per stage, first stage first)."),
+        click.option("--ids", multiple=True, help="Cluster id column per stage, PSU first; omit for element sampling."),
+        click.option("--fpc", multiple=True,
+                     help="Finite-population correction column per stage (population sizes or fractions)."),
+        click.option("--nest", is_flag=True, help="PSU ids are numbered within strata."),
+        click.option("--lonely-psu", type=click.Choice(LONELY_PSU_RULES), default="fail", show_default=True,
+                     help="Rule for strata with a single PSU (as R's survey.lonely.psu)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def _df(value: str | None) -> Any:
     if value is None or value in ("design", "domain", "normal"):
         return value
@@ -68,16 +88,7 @@ def _df(value: str | None) -> Any:
               "beta, wilson, xlogit, wald.")
 @click.option("--by", multiple=True, help="Domain variable, repeatable (every combination is reported).")
 @click.option("--where", help="Subpopulation, computed on the full design, e.g. \"edad >= 15 and sexo == 2\".")
-@click.option("--design", type=click.Path(exists=True, dir_okay=False),
-              help="YAML/JSON design file (keys: weights, strata, ids, fpc, nest, lonely_psu; or type: replicate "
-              "with repweights, rep_type, scale, rscales, rho, mse).")
-@click.option("--weights", help="Sampling weight column.")
-@click.option("--strata", multiple=True, help="Stratum column (one per stage, first stage first).")
-@click.option("--ids", multiple=True, help="Cluster id column per stage, PSU first; omit for element sampling.")
-@click.option("--fpc", multiple=True, help="Finite-population correction column per stage (population sizes or fractions).")
-@click.option("--nest", is_flag=True, help="PSU ids are numbered within strata.")
-@click.option("--lonely-psu", type=click.Choice(LONELY_PSU_RULES), default="fail", show_default=True,
-              help="Rule for strata with a single PSU (as R's survey.lonely.psu).")
+@design_options
 @click.option("--replicates", type=click.Choice(["JK1", "JKn", "bootstrap"]),
               help="Convert the Taylor design to replicate weights of this type.")
 @click.option("--n-replicates", type=int, default=50, show_default=True, help="Bootstrap replicates.")

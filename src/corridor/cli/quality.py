@@ -11,8 +11,7 @@ import click
 import pyarrow as pa
 
 from corridor import datasets
-from corridor.cli.estimate import _design
-from corridor.design import LONELY_PSU_RULES
+from corridor.cli.estimate import _design, design_options
 from corridor.errors import InputError, SourceError
 from corridor.estimation.result import format_table
 from corridor.quality import SCHEMES, assess, create
@@ -122,15 +121,7 @@ def _assess(table: pa.Table, scheme: str, opts: dict[str, Any], estimand: str | 
 @click.option("--denominator", help="A ratio's denominator (prop only).")
 @click.option("--domains", help="Domain variables joined by +, e.g. region+sexo (as calidad).")
 @click.option("--subpop", help="A 0/1 column: only its 1s are estimated (as calidad's subpop).")
-@click.option("--design", type=click.Path(exists=True, dir_okay=False),
-              help="YAML/JSON design file (keys: weights, strata, ids, fpc, nest, lonely_psu).")
-@click.option("--weights", help="Sampling weight column.")
-@click.option("--strata", multiple=True, help="Stratum column.")
-@click.option("--ids", multiple=True, help="PSU column (cluster ids per stage, PSU first).")
-@click.option("--fpc", multiple=True, help="Finite-population correction column.")
-@click.option("--nest", is_flag=True, help="PSU ids are numbered within strata.")
-@click.option("--lonely-psu", type=click.Choice(LONELY_PSU_RULES), default="fail", show_default=True,
-              help="Rule for strata with a single PSU (R's survey.lonely.psu; calidad's examples use certainty).")
+@design_options
 @click.option("--ci", is_flag=True, help="Add t, lower, upper.")
 @click.option("--ajuste-ene", is_flag=True, help="t = 2 in the interval (INE's rule for the ENE).")
 @click.option("--ci-logit", is_flag=True, help="A logit interval (prop only).")
@@ -156,7 +147,7 @@ def create_command(kind: str, data: str, **opts: Any) -> None:
     variable. Without --rm-na a missing value is an error.
     """
     source = datasets.resolve(data)
-    design = _design({**opts, "repweights": None, "replicates": None})
+    design = _design({**opts, "repweights": None, "replicates": None})  # a replicate design comes from --design
     table = create(
         kind, source, design, opts["var"], denominator=opts["denominator"], domains=opts["domains"],  # type: ignore[arg-type]
         subpop=opts["subpop"], ci=opts["ci"], ess=opts["ess"], ajuste_ene=opts["ajuste_ene"], rm_na=opts["rm_na"],
