@@ -20,3 +20,13 @@ reference = load_test_module("estimation/test_reference_survey.py")
 def test_reference_case_on_spark(case: str, engine: object, agreeing: list[str]) -> None:
     reference.test_reference_case(case, engine)  # type: ignore[arg-type]
     assert agreeing, "the estimate was not compared with DuckDB"
+
+
+lonely = load_test_module("estimation/test_lonely_covariance.py")
+
+
+@pytest.mark.parametrize("case", ["cluster_shares_average_adl", "element_mean_adjust_adl", "element_total_average",
+                                  "twostage_mean_adjust"])
+def test_lonely_psu_covariance_on_spark(case: str, engine: object, agreeing: list[str]) -> None:
+    lonely.test_domain_covariance_against_r(case, engine)  # type: ignore[arg-type]
+    assert agreeing, "the estimate was not compared with DuckDB"

@@ -35,8 +35,8 @@ from corridor.estimands import Estimand, Mean, Proportion, Quantile, Ratio, Tota
 from corridor.estimation import intervals, replicates, taylor
 from corridor.estimation.assemble import assemble, block_diag
 from corridor.estimation.domains import GroupSums, domain_df, domains, groupings
+from corridor.estimation.elements import cross_moments, within_moments
 from corridor.estimation.inputs import Input, open_input
-from corridor.estimation.elements import cross_moments, element_covariance, within_variance
 from corridor.estimation.plan import SumPlan, build_plan
 from corridor.estimation.result import Estimates
 from corridor.estimation.structure import Structure, build_structure
@@ -500,13 +500,12 @@ class _Estimator:
                 pairs_needed |= set(itertools.combinations_with_replacement(used, 2))
             # Second moments as population variances per group (DuckDB's var_pop is numerically
             # stable); cross moments from var(x + y). Sums of squares would cancel catastrophically.
+            # A missing value is a zero influence value: every moment is over all the group's rows.
             for i, (a, b) in enumerate(sorted(pairs_needed)):
                 products[(a, b)] = i
-                xa = w * plan.values[a]
-                expr = xa if a == b else xa + w * plan.values[b]
+                xa = (w * plan.values[a]).fill_null(0.0)
+                expr = xa if a == b else xa + (w * plan.values[b]).fill_null(0.0)
                 aggs.append(expr.var(ddof=0).alias(f"__p{i}"))
-            for j, v in enumerate(plan.values):
-                aggs.append((w * v).count().alias(f"__m{j}"))
         if replicate:
             rd: ReplicateDesign = req.design  # type: ignore[assignment]
             for r, col in enumerate(req.repcols):
@@ -573,7 +572,7 @@ class _Estimator:
                 counted = gs.column(1, c) > 0
                 if not counted.all():
                     by_count[c] = np.bincount(gs.domain, weights=gs.column(0, one) * counted, minlength=n_dom)
-        group_level = element or self.conv is not None or req.covariance or req.deff or structure is None
+        group_level = element or self.conv is not None or req.deff or structure is None
         if structure is not None and not group_level:
             # sums are additive: the estimates and the variance need only totals per (domain, unit
             # of the finest stage the variance uses)
@@ -625,11 +624,11 @@ class _Estimator:
         dom_df = np.full(K, np.nan)
         if structure is not None:
             if element:
-                pairs = blocks.pairs()
-                prod = cross_moments(tbl, products, sums, structure.weight_factor)
-                with np.errstate(invalid="ignore"):  # a zero denominator: flagged below
-                    within = within_variance(prod, products, pg, pk, num, den, a_num, a_den)
-                var = taylor.variance_elements(pairs, structure, self.taylor, K, within)
+                units = float_column(tbl["__rows"])[gs.group]
+                prod = cross_moments(tbl, products, structure.weight_factor)
+                within = within_moments(prod, products, gs.group, gs.domain, num_o, den_o, an, ad, full=req.covariance)
+                var = taylor.variance_elements(blocks, units, within if not req.covariance else
+                                               np.diagonal(within, axis1=1, axis2=2), structure, self.taylor)
             else:
                 var = taylor.variance_clustered(blocks, structure, self.taylor)
             dom_df = domain_df(blocks, structure, element)
@@ -637,19 +636,10 @@ class _Estimator:
                 var, rep_cov = self._converted(structure, sums, pk, pg, num, den, has_den, theta, K, element)
                 cov = rep_cov if req.covariance else None
                 dom_df = np.full(K, self.design_df)
+            elif req.covariance and element:
+                cov = taylor.covariance_elements(blocks, units, within, structure, self.taylor)
             elif req.covariance:
-                if element:
-                    mcount = np.column_stack([float_column(tbl[f"__m{j}"]) for j in range(nv)])
-                    cov = element_covariance(prod, products, structure, self.taylor, pk, pg, num, den, a_num, a_den,
-                                             pairs.z, K, sums=sums, m=mcount)
-                else:
-                    if len(self.taylor.fpc) > 1 and not self.taylor.ultimate_cluster:
-                        raise UnsupportedError(
-                            "covariances for contrasts use first-stage PSUs only",
-                            hint="set ultimate_cluster=True to compare domains in a design with later-stage fpc",
-                        )
-                    zmat, ust = taylor.unit_totals_matrix(blocks.pairs(), structure, K)
-                    cov = taylor.covariance_clustered(zmat, ust, structure, self.taylor)
+                cov = taylor.covariance_clustered(blocks, structure, self.taylor)
         else:
             var, cov, dom_df = self._user_replicates(tbl, plan, pk, pg, num, den, has_den, theta, K)
         var = np.where(empty, np.nan, var)

@@ -121,7 +121,7 @@ def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, w
         pairs = taylor.Pairs(out=np.zeros(len(group), dtype=np.int64), group=group, z=z, present=ones > 0, rows=ones)
         blocks = taylor.Blocks.single(pairs, 1)
         if element:
-            var = taylor.variance_elements(pairs, structure, est.taylor, 1, np.zeros(len(group)))[0]
+            var = taylor.variance_elements(blocks, ones, np.zeros((len(group), 1)), structure, est.taylor)[0]
         elif est.conv is not None:
             factors, scale, rscales = replicates.conversion_factors(est.conv, structure)
             unit = structure.stages[0].unit[group]

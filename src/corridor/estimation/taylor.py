@@ -139,77 +139,122 @@ def _lonely_error(stage_no: int, stage: Stage, strata: np.ndarray) -> LonelyPSUE
     )
 
 
-def _stratum_contrib(
-    key_out: np.ndarray, key_h: np.ndarray, total: np.ndarray, sumsq_dev_present: np.ndarray, sq_present: np.ndarray,
-    m: np.ndarray, stage: Stage, design: Design, stage_no: int,
+def stratum_coefficients(
+    h_out: np.ndarray, h_of: np.ndarray, parent: np.ndarray, m: np.ndarray, stage: Stage, design: Design,
+    stage_no: int, n_out: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Contribution of each (output, stratum) pair, and whether it is 'missing' (average rule)."""
-    n = stage.n[key_h]
-    f = stage.f[key_h]
-    mean = total / n
-    q = sumsq_dev_present + (n - m) * mean**2
+    """The lonely-PSU rules, fpc and stage multipliers for (output, stratum) cells: the one stratum kernel.
+
+    Cell ``c`` is output ``h_out[c]`` in stratum ``h_of[c]`` (within parent unit ``parent[c]`` of the
+    previous stage), where ``m[c]`` units have rows counted for the output. The cell contributes
+    ``coef[c] * sum_u x_u x_u'`` over the stratum's units, with ``x_u`` the unit's influence totals
+    minus the stratum mean where ``centred[c]`` (each unit's deviation from zero otherwise: the
+    'adjust' rule). A variance is the diagonal: ``coef * centred-or-uncentred sum of squares``; a
+    covariance of outputs ``k`` and ``l`` in a stratum weighs the cross-products by
+    ``sqrt(coef_k * coef_l)``, and the cross-product of a centred column with any other is the
+    centred one. So covariances apply exactly the rules the variances do.
+
+    Rules (as R's ``onestrat``): a stratum with one unit contributes nothing (``remove``,
+    ``certainty``), its unit's squared total (``adjust``) or the mean contribution of the other
+    strata of its parent (``average``: the cell is left out and the others are scaled by strata /
+    strata left); ``adjust_domain_lonely`` applies ``adjust``/``average`` to a stratum with several
+    units of which one has the output's rows. Strata sampled completely (fpc) contribute nothing
+    and count as present. ``coef`` is NaN where every stratum of a parent is left out (R: NaN).
+    """
+    n = stage.n[h_of]
+    f = stage.f[h_of]
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(n > 1, f * n / (n - 1), f)
-    contrib = scale * q
-    na = np.zeros(len(contrib), dtype=bool)
+    centred = np.ones(len(h_of), dtype=bool)
+    na = np.zeros(len(h_of), dtype=bool)
     lonely = n == 1
     rule = design.lonely_psu
     if lonely.any():
         if rule == "fail":
             active = lonely & (f >= _CERTAINTY)
             if active.any():
-                raise _lonely_error(stage_no, stage, np.unique(key_h[active]))
+                raise _lonely_error(stage_no, stage, np.unique(h_of[active]))
         elif rule in ("remove", "certainty"):
-            contrib[lonely] = 0.0
+            scale[lonely] = 0.0
         elif rule == "adjust":
-            contrib[lonely] = f[lonely] * sq_present[lonely]
+            centred[lonely] = False
         elif rule == "average":
             na |= lonely
     if design.adjust_domain_lonely:
         dlonely = (m == 1) & (n > 1)
         if rule == "adjust":
-            contrib[dlonely] = scale[dlonely] * sq_present[dlonely]
+            centred[dlonely] = False
         elif rule == "average":
             na |= dlonely
     certain = f < _CERTAINTY
-    contrib[certain] = 0.0
+    scale[certain] = 0.0
     na &= ~certain
-    return contrib * stage.mult[key_h], na
+    coef = scale * stage.mult[h_of]
+    if na.any():
+        coef[na] = 0.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            coef *= _average_factor(h_out, parent, na)
+    return coef, centred
 
 
-def _scaled_sum(key_out: np.ndarray, parent: np.ndarray, contrib: np.ndarray, na: np.ndarray, n_out: int) -> np.ndarray:
-    """Sum stratum contributions per output, rescaling for 'average' strata within each parent."""
-    if not na.any():
-        return np.bincount(key_out, weights=contrib, minlength=n_out)
+def _average_factor(h_out: np.ndarray, parent: np.ndarray, na: np.ndarray) -> np.ndarray:
+    """Per cell: strata / strata not left out, within the cell's (output, parent) (inf: none left)."""
     n_parent = int(parent.max()) + 1 if parent.size else 1
-    keys, inv = factorize(key_out * n_parent + parent)
+    keys, inv = factorize(h_out * n_parent + parent)
     nstrat = np.bincount(inv, minlength=len(keys)).astype(float)
     nok = np.bincount(inv, weights=(~na).astype(float), minlength=len(keys))
-    ok_sum = np.bincount(inv, weights=np.where(na, 0.0, contrib), minlength=len(keys))
     with np.errstate(invalid="ignore", divide="ignore"):
-        per_parent = ok_sum * nstrat / nok
-    return np.bincount(keys // n_parent, weights=per_parent, minlength=n_out)
+        return (nstrat / nok)[inv]
+
+
+def cell_moments(
+    hi: np.ndarray, z: np.ndarray, n_cells: int, n_units: np.ndarray, units: np.ndarray, within: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Totals, centred and uncentred sums of squares of influence values per (output, stratum) cell.
+
+    Entry ``e`` is a group of ``units[e]`` units (rows of an element design) whose influence values
+    total ``z[e]`` with population variance ``within[e]``, in cell ``hi[e]`` of a stratum with
+    ``n_units`` units; the stratum's units in no entry of the cell count as zeros. Centred sums are
+    accumulated as deviations (a mean large against the spread would cancel in a difference of
+    sums of squares).
+    """
+    total = np.bincount(hi, weights=z, minlength=n_cells)
+    mean = total / n_units
+    covered = np.bincount(hi, weights=units, minlength=n_cells)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gmean = np.where(units > 0, z / np.where(units > 0, units, 1.0), 0.0)
+    dev2 = np.bincount(hi, weights=units * (within + (gmean - mean[hi]) ** 2), minlength=n_cells)
+    dev2 += (n_units - covered) * mean**2
+    sq = np.bincount(hi, weights=units * (within + gmean**2), minlength=n_cells)
+    return total, dev2, sq
+
+
+def _stages(structure: Structure, design: Design) -> list[Stage]:
+    """The stages whose variance counts: all up to the last with an fpc, or the first (ultimate cluster)."""
+    last = len(design.fpc) if not design.ultimate_cluster else 1
+    return [stage for s, stage in enumerate(structure.stages) if s == 0 or s < last]
+
+
+def _parents(stage: Stage, s: int, h_of: np.ndarray) -> np.ndarray:
+    """The unit of the previous stage that each stratum of stage ``s`` lies in (0 at the first stage)."""
+    if s == 0:
+        return np.zeros(len(h_of), dtype=np.int64)
+    first_unit = np.zeros(len(stage.n), dtype=np.int64)
+    first_unit[stage.unit_stratum] = np.arange(len(stage.unit_stratum))
+    return stage.unit_parent[first_unit[h_of]]
 
 
 def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> np.ndarray:
     """Variance of each output for a clustered design (groups lie within last-stage units)."""
     width = blocks.z.shape[1]
     var = np.zeros(blocks.n_out)
-    last = len(design.fpc) if not design.ultimate_cluster else 1
-    for s, stage in enumerate(structure.stages):
-        if s > 0 and s >= last:
-            break
+    for s, stage in enumerate(_stages(structure, design)):
         cells = blocks.units(s, stage)
         h_dom, h_of = cells.h_dom, cells.h_of
         n_hcells = len(h_dom)
-        if s == 0:
-            parent = np.zeros(n_hcells, dtype=np.int64)
-        else:
-            # the parent unit of a later-stage stratum: any of its units' parent
-            n_units = len(stage.unit_stratum)
-            first_unit = np.zeros(len(stage.n), dtype=np.int64)
-            first_unit[stage.unit_stratum] = np.arange(n_units)
-            parent = stage.unit_parent[first_unit[h_of]]
+        parent = _parents(stage, s, h_of)
+        n_h = stage.n[h_of]
+        # sums of squares matter only to the lonely-PSU rules
         lonely_rules = bool((stage.n == 1).any()) or design.adjust_domain_lonely
         if s == 0:
             blocks.domain_df = np.empty(blocks.n_out)
@@ -217,94 +262,172 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
         buf = np.empty(len(cells.hinv))  # reused: fresh large arrays cost page faults
         for o in range(width):
             _pres, zt, hi = cells.present_cells(blocks, o)
-            total = np.bincount(hi, weights=zt, minlength=n_hcells)
             if m_all is not None and len(hi) == len(cells.hinv):
                 m = m_all
             else:
                 m = np.bincount(hi, minlength=n_hcells).astype(float)
                 if len(hi) == len(cells.hinv):
                     m_all = m
-            mean = total / stage.n[h_of]
-            dev = buf[: len(hi)]
-            np.take(mean, hi, out=dev)
-            np.subtract(zt, dev, out=dev)
-            np.square(dev, out=dev)
-            dev2 = np.bincount(hi, weights=dev, minlength=n_hcells)
-            # sums of squares matter only to the lonely-PSU rules
-            sq = np.bincount(hi, weights=zt**2, minlength=n_hcells) if lonely_rules else np.zeros(n_hcells)
+            total, dev2, sq = _unit_moments(hi, zt, n_hcells, n_h, m, buf[: len(hi)], lonely_rules)
             keep = m > 0
-            contrib, na = _stratum_contrib(
-                h_dom[keep], h_of[keep], total[keep], dev2[keep], sq[keep], m[keep], stage, design, s + 1
-            )
-            var[o::width] += _scaled_sum(h_dom[keep], parent[keep], contrib, na, blocks.n_dom)
+            coef, centred = stratum_coefficients(h_dom[keep], h_of[keep], parent[keep], m[keep], stage, design, s + 1,
+                                                 blocks.n_dom)
+            contrib = coef * np.where(centred, dev2[keep], sq[keep])
+            var[o::width] += np.bincount(h_dom[keep], weights=contrib, minlength=blocks.n_dom)
             if s == 0:
                 n_psu = np.bincount(h_dom[keep], weights=m[keep], minlength=blocks.n_dom)
                 blocks.domain_df[o::width] = n_psu - np.bincount(h_dom[keep], minlength=blocks.n_dom)
     return var
 
 
-def variance_elements(
-    pairs: Pairs, structure: Structure, design: Design, n_out: int, within: np.ndarray
-) -> np.ndarray:
-    """Variance when every row is its own PSU: groups are (domain, stratum).
+def _unit_moments(
+    hi: np.ndarray, zt: np.ndarray, n_cells: int, n_units: np.ndarray, m: np.ndarray, buf: np.ndarray, squares: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Totals, centred and uncentred sums of squares of unit totals per (output, stratum) cell.
 
-    ``within[p]`` is the population variance of pair ``p``'s influence values
-    over the group's counted rows, so that the centred sum of squares of a
-    stratum is the within-group part plus the between-group part, with the
-    stratum's rows outside the domain counted as zeros.
+    The stratum's units without rows for the output count as zeros; centred sums are accumulated
+    as deviations (a mean large against the spread would cancel in a difference of sums of
+    squares), in a reused buffer (the variance pass runs over millions of cells).
+    """
+    total = np.bincount(hi, weights=zt, minlength=n_cells)
+    mean = total / n_units
+    np.take(mean, hi, out=buf)
+    np.subtract(zt, buf, out=buf)
+    np.square(buf, out=buf)
+    dev2 = np.bincount(hi, weights=buf, minlength=n_cells)
+    dev2 += (n_units - m) * mean**2
+    sq = np.bincount(hi, weights=zt**2, minlength=n_cells) if squares else np.zeros(n_cells)
+    return total, dev2, sq
+
+
+def covariance_clustered(blocks: Blocks, structure: Structure, design: Design) -> np.ndarray:
+    """Covariance of all outputs for a clustered design (R's ``svyby(..., covmat=TRUE)``), every stage.
+
+    Built from the coefficients of :func:`stratum_coefficients`, the same the variances use: its
+    diagonal is the outputs' variance. Units are rows of a dense (units x outputs) matrix of
+    influence totals, taken in chunks so that memory stays bounded.
+    """
+    width = blocks.z.shape[1]
+    K = blocks.n_out
+    cov = np.zeros((K, K))
+    for s, stage in enumerate(_stages(structure, design)):
+        cells = blocks.units(s, stage)
+        h_dom, h_of = cells.h_dom, cells.h_of
+        n_hcells = len(h_dom)
+        parent = _parents(stage, s, h_of)
+        n_strata = len(stage.n)
+        coef = np.zeros((n_strata, K))
+        shift = np.zeros((n_strata, K))  # the stratum mean of centred columns, 0 for uncentred ones
+        for o in range(width):
+            _pres, zt, hi = cells.present_cells(blocks, o)
+            total = np.bincount(hi, weights=zt, minlength=n_hcells)
+            m = np.bincount(hi, minlength=n_hcells).astype(float)
+            keep = m > 0
+            c, centred = stratum_coefficients(h_dom[keep], h_of[keep], parent[keep], m[keep], stage, design, s + 1,
+                                              blocks.n_dom)
+            col = h_dom[keep] * width + o
+            coef[h_of[keep], col] = c
+            shift[h_of[keep], col] = np.where(centred, total[keep] / stage.n[h_of[keep]], 0.0)
+        root = np.sqrt(coef)
+        unit = stage.unit[blocks.group]
+        order = np.argsort(unit, kind="stable")
+        unit_sorted = unit[order]
+        n_units = len(stage.unit_stratum)
+        step = max(1, (1 << 22) // max(K, 1))
+        for u0 in range(0, n_units, step):
+            u1 = min(n_units, u0 + step)
+            lo, hi_ = np.searchsorted(unit_sorted, [u0, u1])
+            e = order[lo:hi_]
+            flat = (unit[e] - u0)[:, None] * K + (blocks.domain[e] * width)[:, None] + np.arange(width)
+            z = np.bincount(flat.ravel(), weights=blocks.z[e].ravel(), minlength=(u1 - u0) * K).reshape(u1 - u0, K)
+            h = stage.unit_stratum[u0:u1]
+            z -= shift[h]
+            z *= root[h]
+            cov += z.T @ z
+    return cov
+
+
+def variance_elements(
+    blocks: Blocks, units: np.ndarray, within: np.ndarray, structure: Structure, design: Design
+) -> np.ndarray:
+    """Variance when every row is its own PSU: entries are groups of ``units[e]`` rows in one stratum.
+
+    ``within[e, o]`` is the population variance of output ``o``'s influence values over entry
+    ``e``'s rows (zero for rows without the output's values), so that the centred sum of squares of
+    a stratum is the within-group part plus the between-group part, the stratum's rows outside
+    the domain counted as zeros.
     """
     stage = structure.stages[0]
-    h = stage.stratum[pairs.group]
+    width = blocks.z.shape[1]
+    var = np.zeros(blocks.n_out)
+    keys, hi, h_dom, h_of = _element_cells(blocks, stage)
+    n_h = stage.n[h_of]
+    for o in range(width):
+        m = np.bincount(hi, weights=blocks.rows[:, o], minlength=len(keys))
+        _total, dev2, sq = cell_moments(hi, blocks.z[:, o], len(keys), n_h, units, within[:, o])
+        keep = m > 0
+        coef, centred = stratum_coefficients(h_dom[keep], h_of[keep], np.zeros(int(keep.sum()), dtype=np.int64),
+                                             m[keep], stage, design, 1, blocks.n_dom)
+        contrib = coef * np.where(centred, dev2[keep], sq[keep])
+        var[o::width] += np.bincount(h_dom[keep], weights=contrib, minlength=blocks.n_dom)
+    return var
+
+
+def _element_cells(blocks: Blocks, stage: Stage) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n_strata = len(stage.n)
-    m_rows = pairs.rows
-    key = pairs.out * n_strata + h
-    keys, inv = factorize(key, n_out * n_strata)
-    total = np.bincount(inv, weights=pairs.z, minlength=len(keys))
-    m = np.bincount(inv, weights=m_rows, minlength=len(keys))
-    h_of = keys % n_strata
-    mean = total / stage.n[h_of]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        gmean = np.where(m_rows > 0, pairs.z / np.where(m_rows > 0, m_rows, 1.0), 0.0)
-    dev2 = np.bincount(inv, weights=m_rows * (within + (gmean - mean[inv]) ** 2), minlength=len(keys))
-    sq = np.bincount(inv, weights=m_rows * (within + gmean**2), minlength=len(keys))
-    keep = m > 0
-    keys, total, sq, m, dev2, h_of = keys[keep], total[keep], sq[keep], m[keep], dev2[keep], h_of[keep]
-    out_of = keys // n_strata
-    contrib, na = _stratum_contrib(out_of, h_of, total, dev2, sq, m, stage, design, 1)
-    return _scaled_sum(out_of, np.zeros(len(h_of), dtype=np.int64), contrib, na, n_out)
+    keys, hi = factorize(blocks.domain * n_strata + stage.stratum[blocks.group], blocks.n_dom * n_strata)
+    return keys, hi, keys // n_strata, keys % n_strata
 
 
-def unit_totals_matrix(pairs: Pairs, structure: Structure, n_out: int) -> tuple[np.ndarray, np.ndarray]:
-    """Dense first-stage unit totals (units x outputs) and each unit's stratum, for covariances."""
+def covariance_elements(
+    blocks: Blocks, units: np.ndarray, within: np.ndarray, structure: Structure, design: Design
+) -> np.ndarray:
+    """Covariance of all outputs when rows are PSUs, from the coefficients the variances use.
+
+    ``within[e]`` is the (outputs x outputs) population covariance of entry ``e``'s influence
+    values over its rows. Each entry is a block of ``units[e]`` rows: its between-group part is a
+    row of a dense (entries x outputs) matrix weighted by its size, its within-group part adds to
+    the outputs of its domain; the stratum's rows in no entry are zeros.
+    """
     stage = structure.stages[0]
-    n_units = len(stage.unit_stratum)
-    zmat = np.zeros((n_units, n_out))
-    np.add.at(zmat, (stage.unit[pairs.group], pairs.out), pairs.z)
-    return zmat, stage.unit_stratum
-
-
-def covariance_clustered(zmat: np.ndarray, unit_stratum: np.ndarray, structure: Structure, design: Design) -> np.ndarray:
-    """Full covariance of outputs on the whole design (as R's ``svyby(..., covmat=TRUE)``), first stage."""
-    stage = structure.stages[0]
+    width = blocks.z.shape[1]
+    K = blocks.n_out
     n_strata = len(stage.n)
-    sums = np.zeros((n_strata, zmat.shape[1]))
-    np.add.at(sums, unit_stratum, zmat)
-    means = sums / stage.n[:, None]
-    dev = zmat - means[unit_stratum]
-    n, f = stage.n, stage.f
+    keys, hi, h_dom, h_of = _element_cells(blocks, stage)
+    coef = np.zeros((n_strata, K))
+    shift = np.zeros((n_strata, K))
+    for o in range(width):
+        m = np.bincount(hi, weights=blocks.rows[:, o], minlength=len(keys))
+        total = np.bincount(hi, weights=blocks.z[:, o], minlength=len(keys))
+        keep = m > 0
+        c, centred = stratum_coefficients(h_dom[keep], h_of[keep], np.zeros(int(keep.sum()), dtype=np.int64), m[keep],
+                                          stage, design, 1, blocks.n_dom)
+        col = h_dom[keep] * width + o
+        coef[h_of[keep], col] = c
+        shift[h_of[keep], col] = np.where(centred, total[keep] / stage.n[h_of[keep]], 0.0)
+    root = np.sqrt(coef)
+    h_e = stage.stratum[blocks.group]
+    cov = np.zeros((K, K))
+    # rows of a stratum in no entry (outside the subpopulation): zeros, as one block per stratum
+    rest = stage.n - np.bincount(h_e, weights=units, minlength=n_strata)
+    x = -shift * root * np.sqrt(np.maximum(rest, 0.0))[:, None]
+    cov += x.T @ x
+    n_e = len(blocks.group)
+    step = max(1, (1 << 22) // max(K, 1))
     with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(n > 1, f * n / (n - 1), f)
-    lonely = n == 1
-    if lonely.any():
-        if design.lonely_psu == "fail":
-            raise _lonely_error(1, stage, np.flatnonzero(lonely & (f >= _CERTAINTY)))
-        if design.lonely_psu == "adjust":
-            dev[lonely[unit_stratum]] = zmat[lonely[unit_stratum]]
-        else:
-            scale = np.where(lonely, 0.0, scale)
-    scale = np.where(f < _CERTAINTY, 0.0, scale)
-    cov = (dev * scale[unit_stratum, None]).T @ dev
-    if design.lonely_psu == "average" and lonely.any():
-        ok = ~lonely & (f >= _CERTAINTY)
-        cov *= n_strata / max(int(ok.sum() + (f < _CERTAINTY).sum()), 1)
+        gmean = np.where(units[:, None] > 0, blocks.z / np.where(units > 0, units, 1.0)[:, None], 0.0)
+    for e0 in range(0, n_e, step):
+        e = np.arange(e0, min(n_e, e0 + step))
+        x = -shift[h_e[e]]
+        x[np.arange(len(e))[:, None], (blocks.domain[e] * width)[:, None] + np.arange(width)] += gmean[e]
+        x *= root[h_e[e]] * np.sqrt(units[e])[:, None]
+        cov += x.T @ x
+    # within-group parts, on the outputs of each entry's domain
+    rk = root[h_e[:, None], (blocks.domain * width)[:, None] + np.arange(width)]  # entries x width
+    for o1 in range(width):
+        for o2 in range(width):
+            k1 = blocks.domain * width + o1
+            k2 = blocks.domain * width + o2
+            vals = units * rk[:, o1] * rk[:, o2] * within[:, o1, o2]
+            cov += np.bincount(k1 * K + k2, weights=vals, minlength=K * K).reshape(K, K)
     return cov

@@ -1,0 +1,99 @@
+"""Covariances apply the lonely-PSU rules the variances apply: contrasts agree with the rows.
+
+Reference: tests/reference/lonely_psu/expected.json, made by make_reference.R beside it with
+R 4.2.2 / survey 4.1-1: svyby(..., covmat=TRUE) on designs with lonely strata (districts in
+counties, schools in counties, two-stage apiclus2) under every lonely.psu rule, with and without
+survey.adjust.domain.lonely. Where R's own row SEs and R's matrix disagree (the 'average' rule,
+and adjust.domain.lonely), corridor keeps the rows and the reference matrix is the one whose
+diagonal is R's squared row SEs (the script explains and checks it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from reference.survey_cases import DATA
+
+import corridor as cr
+
+REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "lonely_psu" / "expected.json").read_text())
+CASES = {c["id"]: c for c in REF["cases"]}
+FILES = {"cluster": "apistrat.csv", "element": "apistrat.csv", "twostage": "apiclus2.csv"}
+
+
+def _estimand(text: str) -> Any:
+    kind, var = text.split(":")
+    if kind == "ratio":
+        return cr.Ratio(*var.split("/"))
+    return {"mean": cr.Mean, "total": cr.Total}[kind](var)
+
+
+def _run(case: dict[str, Any], engine: str) -> cr.Estimates:
+    design = cr.Design(**case["design"], lonely_psu=case["lonely_psu"], adjust_domain_lonely=case["adjust_domain_lonely"])
+    data = DATA / FILES[case["id"].split("_")[0]]
+    return cr.estimate(data, design, _estimand(case["estimand"]), by=case["by"], covariance=True, engine=engine)
+
+
+@pytest.mark.parametrize("case_id", sorted(CASES))
+def test_domain_covariance_against_r(case_id: str, engine: str) -> None:
+    case = CASES[case_id]
+    res = _run(case, engine)
+    rows = res.to_pylist()
+    np.testing.assert_allclose([r["estimate"] for r in rows], case["estimate"], rtol=1e-10)
+    se = np.array([r["se"] if r["se"] is not None else np.nan for r in rows])
+    np.testing.assert_allclose(se, np.array(case["se"], dtype=float), rtol=1e-8, equal_nan=True)  # R's rows
+    assert res.vcov is not None
+    # the diagonal is the rows' variance: a contrast's SE agrees with the SEs it compares
+    np.testing.assert_allclose(np.diag(res.vcov), se**2, rtol=1e-12, equal_nan=True)
+    if "vcov" in case:
+        ref = np.array(case["vcov"], dtype=float)
+        scale = np.nanmax(np.abs(ref))
+        np.testing.assert_allclose(res.vcov, ref, rtol=1e-8, atol=1e-12 * scale, equal_nan=True)
+    if case["consistent"]:
+        np.testing.assert_allclose(res.vcov, np.array(case["vcov_r"], dtype=float), rtol=1e-8,
+                                   atol=1e-12 * np.nanmax(np.abs(case["vcov_r"])), equal_nan=True)
+
+
+def test_contrast_as_svycontrast(engine: str) -> None:
+    ref = REF["contrast"]
+    design = cr.Design(ids="dnum", strata="cname", weights="pw", lonely_psu="adjust")
+    res = cr.estimate(DATA / "apistrat.csv", design, cr.Mean("api00"), by="stype", covariance=True, engine=engine)
+    gap = res.compare("stype", "E", "H").to_pylist()[0]
+    assert gap["estimate"] == pytest.approx(ref["estimate"], rel=1e-10)
+    assert gap["se"] == pytest.approx(ref["se"], rel=1e-8)
+
+
+@pytest.mark.parametrize("rule", ["remove", "certainty", "adjust", "average"])
+def test_gap_agrees_with_its_rows_under_every_rule(rule: str) -> None:
+    """Domains in disjoint strata have zero covariance: the gap's variance is the sum of the rows'."""
+    design = cr.Design(ids="dnum", strata="cname", weights="pw", lonely_psu=rule, adjust_domain_lonely=True)
+    res = cr.estimate(DATA / "apistrat.csv", design, cr.Mean("api00"), by="cname", covariance=True)
+    rows = {r["cname"]: r for r in res.to_pylist()}
+    gap = res.compare("cname", "Los Angeles", "Alameda").to_pylist()[0]
+    expected = np.hypot(rows["Los Angeles"]["se"], rows["Alameda"]["se"])
+    assert gap["se"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("rule", ["remove", "certainty", "adjust", "average"])
+def test_whole_design_vcov(rule: str, engine: str) -> None:
+    ref = REF["whole"][rule]
+    design = cr.Design(ids="dnum", strata="cname", weights="pw", lonely_psu=rule)
+    res = cr.estimate(DATA / "apistrat.csv", design, [cr.Mean("api00"), cr.Mean("api99")], covariance=True,
+                      engine=engine)
+    np.testing.assert_allclose(res.vcov, ref["cluster_means"]["vcov"], rtol=1e-8)
+    design = cr.Design(strata="cname", weights="pw", lonely_psu=rule)
+    res = cr.estimate(DATA / "apistrat.csv", design, cr.Total("stype"), covariance=True, engine=engine)
+    assert [f"stype{r['level']}" for r in res.to_pylist()] == ref["element_totals"]["names"]
+    np.testing.assert_allclose(res.vcov, ref["element_totals"]["vcov"], rtol=1e-8)
+
+
+@pytest.mark.parametrize("ids", ["dnum", None])
+def test_fail_rule_names_the_lonely_strata(ids: str | None) -> None:
+    design = cr.Design(ids=ids or (), strata="cname", weights="pw")
+    with pytest.raises(cr.errors.LonelyPSUError, match="only one PSU") as err:
+        cr.estimate(DATA / "apistrat.csv", design, cr.Mean("api00"), by="stype", covariance=True)
+    assert "lonely_psu=" in str(err.value)
