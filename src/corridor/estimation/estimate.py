@@ -550,7 +550,6 @@ class _Estimator:
     def _finish(self, plan, tbl, sums, counts, in_group, structure, element, products, one, dom_codes, dom_values, full):
         """Estimates, variances and intervals of every output in every domain of one grouping."""
         req = self.req
-        nv = len(plan.values)
         outs = plan.outputs
         n_out_per = len(outs)
         n_dom = len(dom_values)

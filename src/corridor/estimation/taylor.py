@@ -268,7 +268,7 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
                 m = np.bincount(hi, minlength=n_hcells).astype(float)
                 if len(hi) == len(cells.hinv):
                     m_all = m
-            total, dev2, sq = _unit_moments(hi, zt, n_hcells, n_h, m, buf[: len(hi)], lonely_rules)
+            _total, dev2, sq = _unit_moments(hi, zt, n_hcells, n_h, m, buf[: len(hi)], lonely_rules)
             keep = m > 0
             coef, centred = stratum_coefficients(h_dom[keep], h_of[keep], parent[keep], m[keep], stage, design, s + 1,
                                                  blocks.n_dom)
