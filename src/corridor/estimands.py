@@ -14,11 +14,11 @@ from corridor.errors import EstimationError
 
 PropCI = Literal["logit", "beta", "wilson", "xlogit", "wald"]
 QRule = Literal["math", "school", "shahvaish", "hf1", "hf2", "hf3", "hf4", "hf5", "hf6", "hf7", "hf8", "hf9"]
-QInterval = Literal["mean", "beta", "xlogit", "asin"]
+QInterval = Literal["mean", "beta", "xlogit", "asin", "quantile", "score"]
 
 PROP_METHODS: tuple[str, ...] = ("logit", "beta", "wilson", "xlogit", "wald")
 QRULES: tuple[str, ...] = ("math", "school", "shahvaish", *(f"hf{i}" for i in range(1, 10)))
-QINTERVALS: tuple[str, ...] = ("mean", "beta", "xlogit", "asin")
+QINTERVALS: tuple[str, ...] = ("mean", "beta", "xlogit", "asin", "quantile", "score")
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,12 @@ class Quantile:
     (``math``: the inverse of the weighted ECDF, R's default; ``hf1``-``hf9``
     after Hyndman and Fan; ``school``; ``shahvaish``). ``interval`` is how the
     interval of the distribution function is formed before inverting it
-    (``mean``, ``beta``, ``xlogit``, ``asin``).
+    (``mean``, ``beta``, ``xlogit``, ``asin``), or, on replicate designs,
+    ``quantile``: the quantile itself is computed with every replicate's
+    weights and its replicate variance gives a symmetric interval (R's
+    ``interval.type="quantile"``, what bootstrap-weight files are made for);
+    or, on designs with strata and clusters, ``score``: the values whose score
+    test is not rejected (Francisco and Fuller 1991; R's ``interval.type="score"``).
     """
 
     variable: str

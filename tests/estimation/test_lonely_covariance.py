@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reference.survey_cases import DATA
 
 import corridor as cr
@@ -97,3 +100,37 @@ def test_fail_rule_names_the_lonely_strata(ids: str | None) -> None:
     with pytest.raises(cr.errors.LonelyPSUError, match="only one PSU") as err:
         cr.estimate(DATA / "apistrat.csv", design, cr.Mean("api00"), by="stype", covariance=True)
     assert "lonely_psu=" in str(err.value)
+
+
+@st.composite
+def lonely_samples(draw: st.DrawFn) -> pa.Table:
+    """Strata with one to four PSUs, domains crossing PSUs, some values missing."""
+    rows = []
+    psu_id = 0
+    for h in range(draw(st.integers(2, 5))):
+        for _ in range(draw(st.integers(1, 4))):
+            psu_id += 1
+            for _ in range(draw(st.integers(1, 4))):
+                y = draw(st.one_of(st.none(), st.floats(-100, 100)))
+                rows.append((h, psu_id, draw(st.floats(0.5, 50)), y, draw(st.sampled_from(["a", "b", "c"]))))
+    h, psu, w, y, g = zip(*rows, strict=True)
+    return pa.table({"h": h, "psu": psu, "w": w, "y": pa.array(y, pa.float64()), "g": g})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lonely_samples(), st.sampled_from(["remove", "certainty", "adjust", "average"]), st.booleans(), st.booleans())
+def test_covariance_diagonal_is_the_variance(tbl: pa.Table, rule: str, adl: bool, clustered: bool) -> None:
+    design = cr.Design(weights="w", strata="h", ids="psu" if clustered else (), lonely_psu=rule,
+                       adjust_domain_lonely=adl)
+    ests = [cr.Mean("y"), cr.Total("y"), cr.Proportion("g", level="a")]
+    res = cr.estimate(tbl, design, ests, by="g", na="drop", covariance=True)
+    se = np.array([r["se"] if r["se"] is not None else np.nan for r in res.to_pylist()])
+    diag = np.diag(res.vcov)
+    both = np.isfinite(se) & np.isfinite(diag)
+    assert (np.isfinite(se) == np.isfinite(diag)).all()
+    np.testing.assert_allclose(diag[both], se[both] ** 2, rtol=1e-9, atol=1e-9 * max(1.0, np.nanmax(se) ** 2))
+    # the whole-group path (taken for design effects) gives the same standard errors
+    other = np.array([r["se"] if r["se"] is not None else np.nan
+                      for r in cr.estimate(tbl, design, ests, by="g", na="drop", deff=True).to_pylist()])
+    np.testing.assert_allclose(other, se, rtol=1e-9, atol=1e-12, equal_nan=True)
+    assert np.all(np.linalg.eigvalsh(np.nan_to_num(res.vcov[np.ix_(both, both)])) > -1e-9 * max(1.0, diag[both].max()))

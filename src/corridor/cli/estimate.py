@@ -85,7 +85,8 @@ def _df(value: str | None) -> Any:
 @click.option("-e", "--estimand", "estimands", multiple=True, required=True,
               help="What to estimate, repeatable: total:VAR, mean:VAR, proportion:VAR[=LEVEL][:METHOD], "
               "ratio:NUM/DEN, quantile:VAR[@P1,P2][:QRULE[:INTERVAL]]. Proportion methods: logit (default), "
-              "beta, wilson, xlogit, wald.")
+              "beta, wilson, xlogit, wald. Quantile intervals: mean (default), beta, xlogit, asin; quantile "
+              "(replicate designs); score (Taylor designs).")
 @click.option("--by", multiple=True, help="Domain variable, repeatable (every combination is reported).")
 @click.option("--where", help="Subpopulation, computed on the full design, e.g. \"edad >= 15 and sexo == 2\".")
 @design_options

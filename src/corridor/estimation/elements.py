@@ -39,6 +39,12 @@ def within_moments(prod, products, group, domain, num_o, den_o, a_num, a_den, *,
         t = [(int(num_o[o]), a_num[domain, o])]
         return t + [(int(den_o[o]), a_den[domain, o])] if den_o[o] >= 0 else t
 
+    with np.errstate(invalid="ignore"):  # outputs of empty domains have no coefficients
+        _fill(out, terms, prod, products, group, width, full)
+    return out
+
+
+def _fill(out, terms, prod, products, group, width, full) -> None:
     for o1 in range(width):
         for o2 in range(o1, width) if full else (o1,):
             val = np.zeros(len(group))
@@ -49,4 +55,3 @@ def within_moments(prod, products, group, domain, num_o, den_o, a_num, a_den, *,
                 out[:, o1, o2] = out[:, o2, o1] = val
             else:
                 out[:, o1] = val
-    return out

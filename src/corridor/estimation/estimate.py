@@ -541,13 +541,14 @@ class _Estimator:
         for grouping in req.groupings:
             dom_codes, dom_values = domains(tbl, list(grouping))
             part, cov = self._finish(plan, tbl, sums, counts, in_group, structure, element, products, one,
-                                     dom_codes, dom_values, set(grouping) == set(req.by))
+                                     dom_codes, dom_values, set(grouping) == set(req.by), grouping)
             part["grouping"] = [grouping] * len(part["estimand"])
             parts.append(part)
             covs.append(cov)
         return parts, covs
 
-    def _finish(self, plan, tbl, sums, counts, in_group, structure, element, products, one, dom_codes, dom_values, full):
+    def _finish(self, plan, tbl, sums, counts, in_group, structure, element, products, one, dom_codes, dom_values, full,
+                grouping):
         """Estimates, variances and intervals of every output in every domain of one grouping."""
         req = self.req
         outs = plan.outputs
@@ -635,13 +636,23 @@ class _Estimator:
                 var, rep_cov = self._converted(structure, sums, pk, pg, num, den, has_den, theta, K, element)
                 cov = rep_cov if req.covariance else None
                 dom_df = np.full(K, self.design_df)
+                if self._needs_domain_df([outs[i].kind for i in out_idx]):
+                    dom_df = self._converted_domain_df(structure, blocks.pairs(), K)
             elif req.covariance and element:
                 cov = taylor.covariance_elements(blocks, units, within, structure, self.taylor)
             elif req.covariance:
                 cov = taylor.covariance_clustered(blocks, structure, self.taylor)
         else:
+            need_domain = self._needs_domain_df([outs[i].kind for i in out_idx])
+            if need_domain:
+                self._replicate_ranks(plan, tbl, counts, in_group)  # one pass: the design's rank and the domains'
             var, cov, dom_df = self._user_replicates(tbl, plan, pk, pg, num, den, has_den, theta, K)
+            if need_domain:
+                dom_df = self._replicate_domain_df(plan, grouping, dom_values, out_idx)
         var = np.where(empty, np.nan, var)
+        if cov is not None and empty.any():
+            cov[empty, :] = np.nan  # as the rows: no estimate, no (co)variance
+            cov[:, empty] = np.nan
         se = np.sqrt(np.maximum(var, 0.0))
         kinds = [outs[i].kind for i in out_idx]
         methods = [outs[i].method for i in out_idx]
@@ -709,6 +720,7 @@ class _Estimator:
                 hint="give ids= (the PSU column; use a row id column for element sampling)",
             )
         factors, scale, rscales = replicates.conversion_factors(self.conv, structure)
+        self._conv_factors = factors
         stage = structure.stages[0]
         n_units = len(stage.unit_stratum)
         unit = stage.unit[pg]
@@ -759,19 +771,84 @@ class _Estimator:
         self.design_df = float(rd.df) if rd.df is not None else float(self._replicate_rank_df())
         return var, cov, np.full(K, self.design_df)
 
-    def _replicate_rank_df(self) -> int:
+    def _converted_domain_df(self, structure, pairs, K) -> np.ndarray:
+        """Per output: rank of the replicate factors of the PSUs with its rows, minus one (R's subset degf)."""
+        unit = structure.stages[0].unit[pairs.group]
+        keep = pairs.present
+        order = np.lexsort((unit[keep], pairs.out[keep]))
+        out_k, unit_k = pairs.out[keep][order], unit[keep][order]
+        bounds = np.searchsorted(out_k, np.arange(K + 1))
+        out = np.zeros(K)
+        seen: dict[bytes, float] = {}
+        for k in range(K):
+            units = np.unique(unit_k[bounds[k] : bounds[k + 1]])
+            key = units.tobytes()
+            if key not in seen:
+                seen[key] = float(max(replicates.rank_df(self._conv_factors[units]), 0)) if len(units) else 0.0
+            out[k] = seen[key]
+        return out
+
+    def _weight_columns(self) -> list[nw.Expr]:
+        """The replicate weights as analysis weights (multiplied by the sampling weight unless combined)."""
         rd: ReplicateDesign = self.req.design  # type: ignore[assignment]
         cols = [nw.col(c).cast(nw.Float64) for c in self.req.repcols]
         if not rd.combined_weights:
             w = self._weight_expr()
             cols = [c * w for c in cols]
-        R = len(cols)
-        gram = np.zeros((R, R))
-        frame = self._frame().select(*[c.alias(f"__rw{i}") for i, c in enumerate(cols)])
-        for batch in self.req.engine.iter_batches(frame):
-            x = np.column_stack([np.asarray(batch.column(i).to_numpy(zero_copy_only=False), float) for i in range(R)])
-            gram += x.T @ x
-        return replicates.rank_df(gram)
+        return cols
+
+    def _replicate_rank_df(self) -> int:
+        """Rank of every row's replicate weights minus one (R's ``degf`` of a replicate design)."""
+        ranks = getattr(self, "_rank_cells", None)
+        if ranks is not None:
+            return ranks[0].rank - 1
+        whole, _ = replicates.rank_spaces(self.req.engine, self._frame(), self._weight_columns(), [], [], [])
+        return whole.rank - 1
+
+    def _needs_domain_df(self, kinds: list[str]) -> bool:
+        rule = self.req.df_rule
+        return rule == "domain" or (rule is None and any(k in ("proportion", "quantile") for k in kinds))
+
+    def _replicate_ranks(self, plan, tbl, counts, in_group) -> None:
+        """The row spaces of the replicate weights: of every row, and of each domain cell's counted rows."""
+        if getattr(self, "_rank_cells", None) is not None:
+            return
+        req = self.req
+        by_count: dict[int, int] = {}
+        for out in plan.outputs:
+            by_count.setdefault(out.count, out.num)
+        inside = self.where_expr.fill_null(False) if self.where_expr is not None else nw.lit(True)
+        flags = [inside & ~plan.values[num].is_null() for num in by_count.values()]
+        keys = tbl.select(req.by).to_pylist() if req.by else [{}] * tbl.num_rows
+        expected = []
+        for c in by_count:
+            present = in_group & (counts[:, c] > 0)
+            expected.append({tuple(keys[g].values()) for g in np.flatnonzero(present).tolist()})
+        whole, spaces = replicates.rank_spaces(req.engine, self._frame(), self._weight_columns(), req.by, flags,
+                                               expected)
+        self._rank_cells = (whole, {c: i for i, c in enumerate(by_count)}, spaces)
+
+    def _replicate_domain_df(self, plan, grouping, dom_values, out_idx) -> np.ndarray:
+        """Per output: rank of the replicate weights of the domain's rows it counts, minus one.
+
+        As R's ``svyby`` on a replicate design, whose every domain is a subset with its own ``degf``
+        (a user-given design df does not carry over to subsets in R either).
+        """
+        _whole, count_cols, spaces = self._rank_cells
+        pos = [self.req.by.index(v) for v in grouping]
+        per_domain: list[dict[tuple, list[replicates.RowSpace]]] = []
+        for cells in spaces:
+            acc: dict[tuple, list[replicates.RowSpace]] = {}
+            for cell, space in cells.items():
+                acc.setdefault(tuple(cell[i] for i in pos), []).append(space)
+            per_domain.append(acc)
+        n_out = len(plan.outputs)
+        out = np.empty(len(out_idx))
+        for k, o in enumerate(out_idx.tolist()):
+            found = per_domain[count_cols[plan.outputs[o].count]].get(tuple(dom_values[k // n_out]), [])
+            rank = found[0].merged_rank(found[1:]) if found else 0
+            out[k] = max(rank - 1, 0)
+        return out
 
     def _deff(self, plan, sums, pk, pg, num, den, has_den, theta, var, n_obs, sum_w, K, outs):
         """Design effect against simple random sampling without replacement (R ``deff=TRUE``).

@@ -9,7 +9,10 @@
   quantile, as in Dean and Pagano 2015), ``wald``.
 - Quantiles: Woodruff (1952) intervals: an interval for the distribution
   function at the estimated quantile, turned back into the variable's scale
-  by the same quantile rule (R ``svyquantile``, survey >= 4.0).
+  by the same quantile rule (R ``svyquantile``, survey >= 4.0); score
+  intervals (Francisco and Fuller 1991): the values whose score test of
+  ``F(theta) = p`` is not rejected, found by Brent's root finder as R's
+  ``uniroot``.
 """
 
 from __future__ import annotations
@@ -273,3 +276,54 @@ def _interp_approx(pk: np.ndarray, x: np.ndarray, p: float) -> float:
         ux = np.bincount(inv, weights=x) / np.bincount(inv)
         pk, x = upk, ux
     return _interp(pk, x, p)
+
+
+def brent_root(f, lower: float, upper: float, f_lower: float, f_upper: float, tol: float, maxiter: int = 1000) -> float:
+    """A root of ``f`` in [lower, upper] by Brent's method (Brent 1973, the ``zeroin`` algorithm).
+
+    Steps as R's ``uniroot`` takes them (bisection, secant and inverse quadratic interpolation,
+    with the same acceptance tests and tolerance ``2 eps |b| + tol / 2``), so that on a step
+    function such as a score statistic of sample quantiles it stops where R stops.
+    """
+    eps = np.finfo(float).eps
+    a, b, fa, fb = lower, upper, f_lower, f_upper
+    c, fc = a, fa
+    if fa == 0.0:
+        return a
+    if fb == 0.0:
+        return b
+    for _ in range(maxiter + 1):
+        prev_step = b - a
+        if abs(fc) < abs(fb):
+            a, b, c = b, c, b
+            fa, fb, fc = fb, fc, fb
+        tol_act = 2 * eps * abs(b) + tol / 2
+        new_step = (c - b) / 2
+        if abs(new_step) <= tol_act or fb == 0.0:
+            return b
+        if abs(prev_step) >= tol_act and abs(fa) > abs(fb):
+            cb = c - b
+            if a == c:
+                t1 = fb / fa
+                p = cb * t1
+                q = 1.0 - t1
+            else:
+                q = fa / fc
+                t1 = fb / fc
+                t2 = fb / fa
+                p = t2 * (cb * q * (q - t1) - (b - a) * (t1 - 1.0))
+                q = (q - 1.0) * (t1 - 1.0) * (t2 - 1.0)
+            if p > 0:
+                q = -q
+            else:
+                p = -p
+            if p < (0.75 * cb * q - abs(tol_act * q) / 2) and p < abs(prev_step * q / 2):
+                new_step = p / q
+        if abs(new_step) < tol_act:
+            new_step = tol_act if new_step > 0 else -tol_act
+        a, fa = b, fb
+        b += new_step
+        fb = f(b)
+        if (fb > 0 and fc > 0) or (fb < 0 and fc < 0):
+            c, fc = a, fa
+    return b

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from corridor.design import ReplicateDesign
 from corridor.engine.columns import column_numpy, float_column
-from corridor.errors import MissingValueError
+from corridor.errors import MissingValueError, UnsupportedError
 from corridor.estimands import Quantile
 from corridor.estimation import intervals, replicates, taylor
 from corridor.estimation.structure import build_structure
@@ -71,6 +71,17 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
         est.design_df = float(structure.degf)
         if structure.weight_factor is not None:
             w = w * structure.weight_factor
+    if q.interval == "score" and (est.conv is not None or repcols):
+        raise UnsupportedError(
+            "interval='score' is for designs with strata and clusters (Taylor linearisation)",
+            hint="on replicate designs use interval='quantile' or 'mean'",
+        )
+    if q.interval == "quantile" and est.conv is None and not repcols:
+        raise UnsupportedError(
+            "interval='quantile' needs a replicate design: it is the replicate variance of the quantile itself",
+            hint="use ReplicateDesign(...) or Design(...).replicates('bootstrap'), or interval='mean' (Woodruff) "
+            "on this design",
+        )
     out: dict[str, list[Any]] = {k: [] for k in ("domain", "estimand", "variable", "level", "prob", "estimate", "se",
                                                   "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "n", "n_cases", "sum_w", "flag")}
     rep_w = np.column_stack([float_column(rows[f"__rw{i}"]) for i in range(len(repcols))]) if repcols else None
@@ -80,12 +91,20 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
         order = idx[np.argsort(x[idx], kind="stable")]
         xs, ws = x[order], w[order]
         n = len(idx)
+        rep_dom = None
+        cache: dict[str, float] = {}  # the domain's degrees of freedom, once for all its probabilities
         for p in q.probs:
             qhat = intervals.quantile_rule(q.qrule, xs, ws, p) if n else float("nan")
             if n == 0:
                 res = (np.nan, np.nan, np.nan, np.nan, np.nan)
+            elif q.interval == "score":
+                res = _score_interval(est, q, p, qhat, x, w, sel, structure, element, xs, ws, cache)
+            elif q.interval == "quantile":
+                if rep_dom is None:
+                    rep_dom = _domain_replicates(est, structure, rep_w, w, order, sel)
+                res = _replicate_interval(est, q, p, qhat, xs, *rep_dom)
             else:
-                res = _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, ws, n)
+                res = _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, ws, n, cache)
             lo, hi, se, df, _ = res
             out["domain"].append(dom)
             out["estimand"].append("quantile")
@@ -107,44 +126,54 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
     return out
 
 
-def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, ws, n):
-    req = est.req
-    below = (x <= qhat) & sel
-    if structure is not None:
-        # rows outside the domain contribute zeros: only the domain's rows are needed
-        group = np.flatnonzero(sel)
-        s1 = w[group] * below[group]
-        s0 = w[group]
-        m = s1.sum() / s0.sum()
-        z = (s1 - m * s0) / s0.sum()
-        ones = np.ones(len(group))
-        pairs = taylor.Pairs(out=np.zeros(len(group), dtype=np.int64), group=group, z=z, present=ones > 0, rows=ones)
-        blocks = taylor.Blocks.single(pairs, 1)
-        if element:
-            var = taylor.variance_elements(blocks, ones, np.zeros((len(group), 1)), structure, est.taylor)[0]
-        elif est.conv is not None:
-            factors, scale, rscales = replicates.conversion_factors(est.conv, structure)
-            unit = structure.stages[0].unit[group]
-            u1 = np.bincount(unit, weights=s1, minlength=factors.shape[0])
-            u0 = np.bincount(unit, weights=s0, minlength=factors.shape[0])
-            reps = (u1 @ factors) / (u0 @ factors)
-            var = replicates.replicate_variance(np.array([m]), reps[None, :], scale, rscales, est.conv.mse)[0]
-        else:
-            var = taylor.variance_clustered(blocks, structure, est.taylor)[0]
+def _cdf(est, theta, x, w, sel, structure, element, rep_w, cache):
+    """The domain's distribution function at ``theta``, its variance and the domain's degrees of freedom."""
+    below = (x <= theta) & sel
+    if structure is None:
+        rd = est.req.design
+        rw = rep_w[sel]
+        reps = (rw * (x[sel] <= theta)[:, None]).sum(axis=0) / rw.sum(axis=0)
+        m = float((w[sel] * (x[sel] <= theta)).sum() / w[sel].sum())
+        scale, rscales = _replicate_constants(rd, rep_w.shape[1])
+        var = replicates.replicate_variance(np.array([m]), reps[None, :], scale, rscales, rd.mse)[0]
+        if "df" not in cache:
+            cache["df"] = float(replicates.rank_df(rw))
+        if est.design_df != est.design_df:  # NaN: not known yet
+            est.design_df = float(rd.df) if rd.df is not None else float(replicates.rank_df(rep_w))
+        return m, var, cache["df"]
+    # rows outside the domain contribute zeros: only the domain's rows are needed
+    group = np.flatnonzero(sel)
+    s1 = w[group] * below[group]
+    s0 = w[group]
+    m = s1.sum() / s0.sum()
+    z = (s1 - m * s0) / s0.sum()
+    ones = np.ones(len(group))
+    pairs = taylor.Pairs(out=np.zeros(len(group), dtype=np.int64), group=group, z=z, present=ones > 0, rows=ones)
+    blocks = taylor.Blocks.single(pairs, 1)
+    if element:
+        var = taylor.variance_elements(blocks, ones, np.zeros((len(group), 1)), structure, est.taylor)[0]
+    elif est.conv is not None:
+        factors, scale, rscales = replicates.conversion_factors(est.conv, structure)
+        unit = structure.stages[0].unit[group]
+        u1 = np.bincount(unit, weights=s1, minlength=factors.shape[0])
+        u0 = np.bincount(unit, weights=s0, minlength=factors.shape[0])
+        reps = (u1 @ factors) / (u0 @ factors)
+        var = replicates.replicate_variance(np.array([m]), reps[None, :], scale, rscales, est.conv.mse)[0]
+        if "df" not in cache:
+            # as R's svyby on a converted design: the rank of the domain's replicate weights
+            cache["df"] = float(replicates.rank_df(factors[np.unique(unit)]))
+    else:
+        var = taylor.variance_clustered(blocks, structure, est.taylor)[0]
+    if "df" not in cache:
         from corridor.estimation.domains import domain_df
 
-        dom_df = domain_df(blocks, structure, element)[0]  # counted by the variance pass when it ran
-    else:
-        rd = req.design
-        rw = rep_w[sel]
-        reps = (rw * (x[sel] <= qhat)[:, None]).sum(axis=0) / rw.sum(axis=0)
-        m = float((w[sel] * (x[sel] <= qhat)).sum() / w[sel].sum())
-        R = rep_w.shape[1]
-        rscales = np.asarray(rd.rscales, float) if rd.rscales is not None else np.ones(R)
-        rscales = np.full(R, rscales[0]) if len(rscales) == 1 else rscales
-        var = replicates.replicate_variance(np.array([m]), reps[None, :], rd.default_scale(R), rscales, rd.mse)[0]
-        dom_df = float(rd.df) if rd.df is not None else float(est._replicate_rank_df())
-        est.design_df = dom_df
+        cache["df"] = float(domain_df(blocks, structure, element)[0])  # counted by the variance pass when it ran
+    return m, var, cache["df"]
+
+
+def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, ws, n, cache):
+    req = est.req
+    m, var, dom_df = _cdf(est, qhat, x, w, sel, structure, element, rep_w, cache)
     df = est._df_for(["quantile"], np.array([dom_df]))[0]
     se_m = float(np.sqrt(max(var, 0.0)))
     level = req.level
@@ -165,6 +194,78 @@ def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, w
     hi = float("nan") if (np.isnan(hi_p) or hi_p > 1) else intervals.quantile_rule(q.qrule, xs, ws, hi_p)
     se = (hi - lo) / (2 * float(intervals.t_quantile(level, df)))
     return lo, hi, se, df, m
+
+
+def _score_interval(est, q, p, qhat, x, w, sel, structure, element, xs, ws, cache):
+    """R's ``interval.type="score"`` (Francisco and Fuller 1991): the values theta where the score test of
+    ``F(theta) = p`` (the domain's mean of ``(x > theta) - (1 - p)`` over its standard error) is not
+    rejected, found as R does (``uniroot`` between the extremes moved in by IQR/100, tolerance
+    ``1/(100 sqrt(n))``), then read off by the quantile rule at the domain's weighted share below
+    each root (R: the unweighted share; the same with equal weights, see docs/design.md).
+    """
+    xd = x[sel]
+    n = len(xd)
+    _m, _var, dom_df = _cdf(est, qhat, x, w, sel, structure, element, None, cache)
+    df = est._df_for(["quantile"], np.array([dom_df]))[0]
+    tq = float(intervals.t_quantile(est.req.level, df))
+
+    def score(theta: float, limit: float) -> float:
+        m, var, _ = _cdf(est, theta, x, w, sel, structure, element, None, cache)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return float(((1.0 - m) - (1.0 - p)) / np.sqrt(var) - limit)
+
+    q25, q75 = np.percentile(xd, [25, 75])  # R's IQR(): type 7 quantiles, unweighted
+    lower, upper = float(xd.min() + (q75 - q25) / 100), float(xd.max() - (q75 - q25) / 100)
+    tol = 1.0 / (100.0 * np.sqrt(n))
+    bounds = []
+    for limit in (tq, -tq):
+        f_lo, f_hi = score(lower, limit), score(upper, limit)
+        if not (np.isfinite(f_lo) and np.isfinite(f_hi)) or f_lo * f_hi > 0:
+            bounds.append(float("nan"))  # no sign change between the extremes: R's uniroot stops too
+            continue
+        root = intervals.brent_root(lambda t, lim=limit: score(t, lim), lower, upper, f_lo, f_hi, tol)
+        # R reads the rule at the unweighted share below the root, off the weighted scale when weights
+        # differ (its interval can then miss the estimate); the weighted share is the same root's place
+        # (from the cumulated weights the rule itself reads, so that a root at a value reads that value)
+        cw = np.cumsum(ws)
+        k = int(np.searchsorted(xs, root, side="right")) - 1
+        share = float(cw[k] / cw[-1]) if k >= 0 else 0.0
+        bounds.append(intervals.quantile_rule(q.qrule, xs, ws, share))
+    lo, hi = bounds
+    se = (hi - lo) / (2 * tq)
+    return lo, hi, se, df, None
+
+
+def _replicate_constants(rd: ReplicateDesign, R: int) -> tuple[float, np.ndarray]:
+    rscales = np.asarray(rd.rscales, float) if rd.rscales is not None else np.ones(R)
+    return rd.default_scale(R), (np.full(R, rscales[0]) if len(rscales) == 1 else rscales)
+
+
+def _domain_replicates(est, structure, rep_w, w, order, sel):
+    """The domain's replicate weights (rows in ``order`` x replicates), constants and degrees of freedom."""
+    if rep_w is not None:
+        rd: ReplicateDesign = est.req.design
+        scale, rscales = _replicate_constants(rd, rep_w.shape[1])
+        weights = rep_w[order]
+        dom_df = float(replicates.rank_df(weights))
+        if est.design_df != est.design_df:  # NaN: not known yet
+            est.design_df = float(rd.df) if rd.df is not None else float(replicates.rank_df(rep_w))
+        return weights, scale, rscales, est.req.design.mse, dom_df
+    factors, scale, rscales = replicates.conversion_factors(est.conv, structure)
+    unit = structure.stages[0].unit[order]
+    used = np.unique(unit)
+    dom_df = float(replicates.rank_df(factors[used]))
+    return w[order][:, None] * factors[unit], scale, rscales, est.conv.mse, dom_df
+
+
+def _replicate_interval(est, q, p, qhat, xs, weights, scale, rscales, mse, dom_df):
+    """R's ``interval.type="quantile"``: the quantile under every replicate's weights, their variance."""
+    reps = np.array([intervals.quantile_rule(q.qrule, xs, weights[:, r], p) for r in range(weights.shape[1])])
+    var = replicates.replicate_variance(np.array([qhat]), reps[None, :], scale, rscales, mse)[0]
+    df = est._df_for(["quantile"], np.array([dom_df]))[0]
+    se = float(np.sqrt(max(var, 0.0)))
+    half = float(intervals.t_quantile(est.req.level, df)) * se
+    return qhat - half, qhat + half, se, df, None
 
 
 def _f64_nan(col: pa.ChunkedArray) -> np.ndarray:

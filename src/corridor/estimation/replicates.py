@@ -86,10 +86,156 @@ def conversion_factors(conv: Replicated, structure: Structure) -> tuple[np.ndarr
     return factors, scale, np.ones(r)
 
 
-def rank_df(gram: np.ndarray) -> int:
-    """Degrees of freedom of replicate weights: rank of the weight matrix minus one (as R's ``degf``)."""
-    if gram.size == 0:
-        return 0
+# ---- degrees of freedom: the rank of the replicate weights of the rows used, minus one -------
+# R's ``degf`` of a replicate design (and of each domain's subset, as ``svyby`` makes them) is the
+# rank of its rows' replicate weights minus one (qr with tolerance 1e-5). The rank is that of the
+# rows' directions: rows of one PSU have proportional replicate weights, so a file of millions
+# of rows holds a few thousand directions. Each batch of rows is reduced to its distinct
+# directions per cell (a signature: two random projections of the unit-length row, rounded),
+# and each cell keeps an orthonormal basis of what it has seen; a cell whose rank reaches the
+# number of replicates is complete, and reading stops once every cell is.
+
+RANK_TOL = 1e-5
+_SIG_SCALE = float(2**36)
+
+
+class RowSpace:
+    """The span of the row vectors seen so far, kept as their Gram matrix (one product per batch).
+
+    Rank is the number of eigenvalues of the Gram matrix above ``RANK_TOL**2`` times the largest:
+    singular values of the rows above ``RANK_TOL`` times the largest (R: qr with tol 1e-5). Few
+    large LAPACK calls: small ones cost more in a multithreaded BLAS than they compute.
+    """
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.gram = np.zeros((width, width))
+        self._rank: int | None = 0
+
+    @property
+    def rank(self) -> int:
+        if self._rank is None:
+            self._rank = _gram_rank(self.gram)
+        return self._rank
+
+    @property
+    def full(self) -> bool:
+        return self.rank >= self.width
+
+    def add(self, rows: np.ndarray) -> None:
+        if len(rows) and not self.full:
+            self.gram += rows.T @ rows
+            self._rank = None
+
+    def merged_rank(self, others: list[RowSpace]) -> int:
+        """Rank of the union of this space and ``others``."""
+        spaces = [self, *others]
+        if any(sp.full for sp in spaces):
+            return self.width
+        return _gram_rank(sum((sp.gram for sp in spaces), np.zeros((self.width, self.width))))
+
+
+def _gram_rank(gram: np.ndarray) -> int:
     eig = np.linalg.eigvalsh(gram)
-    tol = eig.max() * max(gram.shape) * 1e-12
-    return int((eig > tol).sum()) - 1
+    top = float(eig[-1]) if eig.size else 0.0
+    return int((eig > RANK_TOL**2 * top).sum()) if top > 0 else 0
+
+
+def distinct_directions(cols: list[np.ndarray], cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One row index per distinct (cell, direction) of replicate-weight columns, sorted by cell, and
+    every row's Euclidean norm. Rows whose replicate weights are all zero have no direction and are
+    left out.
+    """
+    n = len(cell)
+    rng = np.random.default_rng(20240611)
+    g = rng.standard_normal((2, len(cols)))
+    norm2 = np.zeros(n)
+    s1 = np.zeros(n)
+    s2 = np.zeros(n)
+    for r, c in enumerate(cols):
+        norm2 += c * c
+        s1 += g[0, r] * c
+        s2 += g[1, r] * c
+    ok = norm2 > 0
+    norm = np.sqrt(norm2, where=ok, out=np.ones(n))
+    q1 = np.round(s1 / norm * _SIG_SCALE).astype(np.int64)
+    q2 = np.round(s2 / norm * _SIG_SCALE).astype(np.int64)
+    idx = np.flatnonzero(ok)
+    order = idx[np.lexsort((q2[idx], q1[idx], cell[idx]))]
+    c_, a_, b_ = cell[order], q1[order], q2[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (c_[1:] != c_[:-1]) | (a_[1:] != a_[:-1]) | (b_[1:] != b_[:-1])
+    return order[first], norm
+
+
+def feed(space: RowSpace, cols: list[np.ndarray], norm: np.ndarray, rows: np.ndarray) -> None:
+    """Add the unit-length replicate-weight rows ``rows`` to ``space``, in growing chunks, until it is full.
+
+    A space of full rank needs only a few times as many rows as replicates; the rest are skipped.
+    """
+    step = 4 * space.width
+    i = 0
+    while i < len(rows) and not space.full:
+        take = rows[i : i + step]
+        space.add(np.column_stack([c[take] for c in cols]) / norm[take][:, None])
+        i += step
+        step *= 2
+
+
+def rank_df(rows: np.ndarray) -> int:
+    """Degrees of freedom of the replicate weights ``rows`` (rows x replicates): rank minus one."""
+    space = RowSpace(rows.shape[1])
+    cols = [np.ascontiguousarray(rows[:, r]) for r in range(rows.shape[1])]
+    rep, norm = distinct_directions(cols, np.zeros(len(rows), dtype=np.int64))
+    feed(space, cols, norm, rep)
+    return space.rank - 1
+
+
+def rank_spaces(
+    engine, frame, weights: list, keys: list[str], flags: list, expected: list[set[tuple]],
+) -> tuple[RowSpace, list[dict[tuple, RowSpace]]]:
+    """The row space of every row's replicate weights, and per flag the row space of each cell.
+
+    ``weights`` are the replicate weight expressions, ``keys`` the columns whose value tuples make
+    a cell, ``flags[f]`` a row condition (rows counted by an output) and ``expected[f]`` the cells
+    that have rows with it. Reading stops early once every space is complete.
+    """
+    import narwhals as nw
+
+    from corridor.engine.columns import column_numpy, float_column
+    from corridor.estimation.structure import codes, combine
+
+    R = len(weights)
+    whole = RowSpace(R)
+    spaces: list[dict[tuple, RowSpace]] = [{cell: RowSpace(R) for cell in exp} for exp in expected]
+    sel = frame.select(*[nw.col(k).alias(f"__k{i}") for i, k in enumerate(keys)],
+                       *[f.alias(f"__f{i}") for i, f in enumerate(flags)],
+                       *[w.alias(f"__rw{i}") for i, w in enumerate(weights)])
+    # small batches: reading stops at the first one after which every space is complete
+    for batch in engine.iter_batches(sel, batch_size=1 << 17):
+        n = batch.num_rows
+        cols = [float_column(batch.column(len(keys) + len(flags) + r)) for r in range(R)]
+        if keys:
+            code = combine(*[codes(batch.column(i))[0] for i in range(len(keys))])
+        else:
+            code = np.zeros(n, dtype=np.int64)
+        flag_cols = [np.asarray(column_numpy(batch.column(len(keys) + f)), dtype=bool) for f in range(len(flags))]
+        full = combine(code, *[fc.astype(np.int64) for fc in flag_cols]) if flags else code
+        # representatives come sorted by their (cell, flags) code
+        rep, norm = distinct_directions(cols, full)
+        feed(whole, cols, norm, rep)
+        if flags and len(rep):
+            _, first = np.unique(code, return_index=True)  # codes are dense: one first row per code
+            key_rows = batch.select(list(range(len(keys)))).take(first).to_pylist()
+            cell_of = [tuple(row.values()) for row in key_rows]
+            rc = full[rep]
+            starts = np.flatnonzero(np.concatenate([[True], rc[1:] != rc[:-1]]))
+            ends = np.append(starts[1:], len(rep))
+            for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+                row = rep[a]
+                for f in range(len(flags)):
+                    if flag_cols[f][row]:
+                        feed(spaces[f].setdefault(cell_of[code[row]], RowSpace(R)), cols, norm, rep[a:b])
+        if whole.full and all(sp.full for per in spaces for sp in per.values()):
+            break
+    return whole, spaces

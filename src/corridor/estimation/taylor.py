@@ -224,7 +224,7 @@ def cell_moments(
     with np.errstate(invalid="ignore", divide="ignore"):
         gmean = np.where(units > 0, z / np.where(units > 0, units, 1.0), 0.0)
     dev2 = np.bincount(hi, weights=units * (within + (gmean - mean[hi]) ** 2), minlength=n_cells)
-    dev2 += (n_units - covered) * mean**2
+    dev2 = dev2 + (n_units - covered) * mean**2
     sq = np.bincount(hi, weights=units * (within + gmean**2), minlength=n_cells)
     return total, dev2, sq
 
@@ -295,7 +295,7 @@ def _unit_moments(
     np.subtract(zt, buf, out=buf)
     np.square(buf, out=buf)
     dev2 = np.bincount(hi, weights=buf, minlength=n_cells)
-    dev2 += (n_units - m) * mean**2
+    dev2 = dev2 + (n_units - m) * mean**2  # (bincount of no entries is integer)
     sq = np.bincount(hi, weights=zt**2, minlength=n_cells) if squares else np.zeros(n_cells)
     return total, dev2, sq
 
