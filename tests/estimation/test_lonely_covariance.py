@@ -32,7 +32,8 @@ def _estimand(text: str) -> Any:
     kind, var = text.split(":")
     if kind == "ratio":
         return cr.Ratio(*var.split("/"))
-    return {"mean": cr.Mean, "total": cr.Total}[kind](var)
+    categorical = True if var == "awards" else None  # a Yes/No column: the shares of its levels
+    return {"mean": cr.Mean, "total": cr.Total}[kind](var, categorical=categorical)
 
 
 def _run(case: dict[str, Any], engine: str) -> cr.Estimates:
@@ -89,7 +90,7 @@ def test_whole_design_vcov(rule: str, engine: str) -> None:
                       engine=engine)
     np.testing.assert_allclose(res.vcov, ref["cluster_means"]["vcov"], rtol=1e-8)
     design = cr.Design(strata="cname", weights="pw", lonely_psu=rule)
-    res = cr.estimate(DATA / "apistrat.csv", design, cr.Total("stype"), covariance=True, engine=engine)
+    res = cr.estimate(DATA / "apistrat.csv", design, cr.Total("stype", categorical=True), covariance=True, engine=engine)
     assert [f"stype{r['level']}" for r in res.to_pylist()] == ref["element_totals"]["names"]
     np.testing.assert_allclose(res.vcov, ref["element_totals"]["vcov"], rtol=1e-8)
 

@@ -685,6 +685,9 @@ class _Estimator:
             theta[zero_den] = np.nan
             se[zero_den] = lo[zero_den] = hi[zero_den] = cv[zero_den] = np.nan
             flags = np.where(zero_den, "zero_denominator", flags)
+            if cov is not None:
+                cov[zero_den, :] = np.nan
+                cov[:, zero_den] = np.nan
         part = {
             "domain": [dom_values[d] for d in dom_of],
             "estimand": kinds,
