@@ -270,13 +270,16 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
                     m_all = m
             _total, dev2, sq = _unit_moments(hi, zt, n_hcells, n_h, m, buf[: len(hi)], lonely_rules)
             keep = m > 0
-            coef, centred = stratum_coefficients(h_dom[keep], h_of[keep], parent[keep], m[keep], stage, design, s + 1,
-                                                 blocks.n_dom)
-            contrib = coef * np.where(centred, dev2[keep], sq[keep])
-            var[o::width] += np.bincount(h_dom[keep], weights=contrib, minlength=blocks.n_dom)
+            if keep.all():  # every (domain, stratum) cell has rows: no gathers
+                kd, kh, kp, km, kdev, ksq = h_dom, h_of, parent, m, dev2, sq
+            else:
+                kd, kh, kp, km, kdev, ksq = h_dom[keep], h_of[keep], parent[keep], m[keep], dev2[keep], sq[keep]
+            coef, centred = stratum_coefficients(kd, kh, kp, km, stage, design, s + 1, blocks.n_dom)
+            contrib = coef * (np.where(centred, kdev, ksq) if lonely_rules else kdev)
+            var[o::width] += np.bincount(kd, weights=contrib, minlength=blocks.n_dom)
             if s == 0:
-                n_psu = np.bincount(h_dom[keep], weights=m[keep], minlength=blocks.n_dom)
-                blocks.domain_df[o::width] = n_psu - np.bincount(h_dom[keep], minlength=blocks.n_dom)
+                n_psu = np.bincount(kd, weights=km, minlength=blocks.n_dom)
+                blocks.domain_df[o::width] = n_psu - np.bincount(kd, minlength=blocks.n_dom)
     return var
 
 
