@@ -182,8 +182,11 @@ class SmallAreaEstimates:
         t = messages(lang)
         scheme = get_scheme(self.fit["scheme"])
         keys = ("cv_lower_ine", "cv_upper_ine") if scheme.name == "chile" else ("cv_lower_cepal", "cv_upper_cepal")
-        return t["quality_rule"].format(scheme=t[f"scheme_{scheme.name}"], lower=number(scheme.params[keys[0]], lang),
+        text = t["quality_rule"].format(scheme=t[f"scheme_{scheme.name}"], lower=number(scheme.params[keys[0]], lang),
                                         upper=number(scheme.params[keys[1]], lang))
+        if self.fit.get("estimand") == "proportion" and scheme.name == "chile":
+            text += " " + t["quality_rule_proportion"]
+        return text
 
     def __repr__(self) -> str:
         shown = [c for c in self.areas.column_names if c not in ("g1", "g2", "g3", "ci_level", "quality_reason",
