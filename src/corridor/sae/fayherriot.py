@@ -16,7 +16,7 @@ from corridor.sae import benchmark as bench
 from corridor.sae import model, transforms
 from corridor.sae import smoothing as variance_smoothing
 from corridor.sae.bootstrap import bootstrap_mse
-from corridor.sae.inputs import area_key, check_rank, design_matrix, direct_table, read_table
+from corridor.sae.inputs import area_key, check_rank, design_matrix, direct_table, read_table, selected_mask
 from corridor.sae.quality import model_labels
 from corridor.sae.result import SmallAreaEstimates
 
@@ -111,7 +111,7 @@ def fay_herriot(
     if auxiliaries is None:
         aux_table = read_table(direct, what="the direct estimates")
         if select:
-            aux_table = aux_table.filter(pa.array(_selected_mask(aux_table, select)))
+            aux_table = aux_table.filter(pa.array(selected_mask(aux_table, select)))
         where = "the direct estimates"
     else:
         aux_table = read_table(auxiliaries, what="the auxiliary table")
@@ -342,19 +342,12 @@ def _num(x: np.ndarray) -> pa.Array:
     return pa.array(x, pa.float64(), mask=np.isnan(x))
 
 
-def _selected_mask(table: pa.Table, select: Mapping[str, Any]) -> np.ndarray:
-    mask = np.ones(table.num_rows, dtype=bool)
-    for col, wanted in select.items():
-        mask &= np.array([area_key(v) == area_key(wanted) for v in table.column(col).to_pylist()])
-    return mask
-
-
 def _direct_interval(source: Any, d: Any, area: str, select: Mapping[str, Any] | None, areas: list[str],
                      y: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
     """The direct estimates' own intervals when the table has them (R survey's), else normal ones."""
     table = read_table(source, what="the direct estimates")
     if select:
-        table = table.filter(pa.array(_selected_mask(table, select)))
+        table = table.filter(pa.array(selected_mask(table, select)))
     if "ci_low" in table.column_names and "ci_high" in table.column_names:
         keys = [area_key(v) for v in table.column(area).to_pylist()]
         lows, highs = table.column("ci_low").to_pylist(), table.column("ci_high").to_pylist()

@@ -47,6 +47,14 @@ def area_key(value: Any) -> str | None:
     return str(value).strip()
 
 
+def selected_mask(table: pa.Table, select: Mapping[str, Any]) -> np.ndarray:
+    """Rows whose columns equal the values of ``select`` (compared as area codes: 1, 1.0 and "1" alike)."""
+    mask = np.ones(table.num_rows, dtype=bool)
+    for col, wanted in select.items():
+        mask &= np.array([area_key(v) == area_key(wanted) for v in table.column(col).to_pylist()])
+    return mask
+
+
 def _floats(table: pa.Table, column: str, where: str) -> np.ndarray:
     col = table.column(column)
     if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_null(col.type)
@@ -109,10 +117,7 @@ def direct_table(
     ledger = {"rows": total}
     if select:
         require(table, list(select), where=where)
-        mask = np.ones(total, dtype=bool)
-        for col, wanted in select.items():
-            values = [area_key(v) for v in table.column(col).to_pylist()]
-            mask &= np.array([v == area_key(wanted) for v in values])
+        mask = selected_mask(table, select)
         ledger["not_selected"] = int((~mask).sum())
         table = table.filter(pa.array(mask))
         if table.num_rows == 0:
