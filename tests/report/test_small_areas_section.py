@@ -71,3 +71,38 @@ def test_page_context_in_each_language(lang: str, origin: str, title: str, legen
     if lang != "en":
         for english in ("Direct estimate", "Model estimate", "no sample", "suppressed", "reliable", "Benchmarked"):
             assert english not in text, english
+
+
+@pytest.fixture(scope="module")
+def profile_with_comunas():
+    from corridor.report import build_profile
+
+    return build_profile("COL", "CHL", disaggregations=("sex",), small_areas=True)
+
+
+def test_profile_with_small_areas(profile_with_comunas) -> None:
+    from corridor.report.render import render_html
+
+    p = profile_with_comunas
+    assert p.extra["small_areas"] is True
+    model = p.rows(indicator="share_born_in_origin", source_kind="model")
+    assert len(model) == 9 and all(r["synthetic"] for r in model)
+    for lang, title in (("es", "Por comuna (estimaciones basadas en modelos)"), ("fr", "Par commune")):
+        html = render_html(p, lang)
+        sec = html[html.index('id="sec-small-areas"'):]
+        sec = sec[: sec.index("</section>")]
+        assert title in sec and 'id="fig-comunas-model"' in sec and sec.count("<tr>") == 10
+        assert "SYNTHETIC" not in sec or lang == "en"
+
+
+def test_profile_asked_where_no_data_cover_it(profile_with_comunas) -> None:
+    from dataclasses import replace
+
+    from corridor.report.render import render_html
+
+    other = replace(profile_with_comunas, extra={**profile_with_comunas.extra, "small_areas": False})
+    html = render_html(other, "fr")
+    sec = html[html.index('id="sec-small-areas"'):]
+    assert "Aucune enquête fournie avec corridor" in sec[: sec.index("</section>")]
+    plain = replace(profile_with_comunas, extra={**profile_with_comunas.extra, "small_areas": None})
+    assert 'id="sec-small-areas"' not in render_html(plain, "en")

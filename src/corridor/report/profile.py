@@ -29,7 +29,7 @@ from corridor.indicators import (
     load_survey,
 )
 from corridor.indicators.table import to_table
-from corridor.report import burden, flows_section
+from corridor.report import burden, flows_section, small_areas_section
 from corridor.report.locale import check_lang, extra_label
 
 Progress = Callable[[str], None]
@@ -92,6 +92,7 @@ def build_profile(
     engine: str | Engine | None = None,
     progress: Progress | None = None,
     disaggregations: tuple[str, ...] = ("sex", "age_band", "region"),
+    small_areas: bool = False,
 ) -> Profile:
     """Compute a corridor profile.
 
@@ -106,6 +107,8 @@ def build_profile(
         progress: called with a short message at each step.
         disaggregations: of the survey indicators, among ``sex``, ``age_band``, ``region`` (the page
             shows totals, sexes and the highlighted region; the table holds them all).
+        small_areas: add the section "By comuna (model-based)" (Fay-Herriot estimates per comuna of
+            the highlighted region, :mod:`corridor.report.small_areas_section`).
     """
     say = progress or (lambda _m: None)
     origin, destination = _code(origin, "origin", 3), _code(destination, "destination", 3)
@@ -134,6 +137,12 @@ def build_profile(
     highlight = reg or ("CL-AN" if destination == "CHL" else None)
     say("disease burden (notification rates) and flows (UN DESA stock differencing, SERMIG permits)")
     added, added_sources = _burden_and_flows(origin, destination, highlight, rows)
+    comunas = None
+    if small_areas:
+        comunas = small_areas_section.applies(origin, destination, highlight)
+        if comunas:
+            say("small-area (Fay-Herriot) estimates by comuna")
+            added += small_areas_section.comuna_rows(scheme)
     table = pa.concat_tables([to_table(rows), res.table, to_table(added)])
     sources = list(agg.sources) + [{
         "id": "survey", "title": survey.title + (" — SYNTHETIC" if survey.synthetic and "SYNTHETIC" not in survey.title.upper() else ""),
@@ -144,7 +153,7 @@ def build_profile(
     return Profile(origin=origin, destination=destination, region=reg, scheme=scheme, min_n=min_n, table=table,
                    catalogue=catalogue, sources=sources, survey_title=survey.title, survey_synthetic=survey.synthetic,
                    unavailable=res.unavailable, scans=res.scans, period=max(agg.years) if agg.years else None,
-                   highlight=highlight, extra={"section_sources": added_sources})
+                   highlight=highlight, extra={"section_sources": added_sources, "small_areas": comunas})
 
 
 def _burden_and_flows(origin: str, destination: str, highlight: str | None,

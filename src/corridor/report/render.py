@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from corridor.report import charts
+from corridor.report import charts, small_areas_section
 from corridor.report import sections as sections_extra
 from corridor.report.locale import Locale, messages
 from corridor.report.profile import Profile
@@ -206,5 +206,9 @@ def render_html(profile: Profile, lang: str) -> str:
         "burden": sections_extra.burden_context(profile, loc, o_name),
         "flows": sections_extra.flows_context(profile, loc, o_name, d_name),
         "methods_extra": sections_extra.methods_context(profile, loc),
+        # None: not asked; False: asked, but no shipped data cover this corridor and region
+        "small_areas": (small_areas_section.comunas_context(loc, o_name, profile.scheme)
+                        if profile.extra.get("small_areas") else profile.extra.get("small_areas")),
+        "small_areas_missing": small_areas_section.not_covered(loc, o_name, hl_name),
     }
     return _env().get_template("profile.html.j2").render(**ctx)

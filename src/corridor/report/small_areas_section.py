@@ -207,5 +207,14 @@ def comunas_context(loc: Any, origin_name: str, scheme: str = "chile") -> dict[s
         "synthetic": t["section_synthetic"], "method": summary,
         "columns": {k: t[k] for k in ("area", "n", "direct", "direct_cv", "model_estimate", "model_cv", "quality")}
         | {"interval": t["interval"].format(level=95), "kind": t["section_kind"]},
-        "sources": t["section_sources"],
+        "sources": t["section_sources"], "method_title": t["section_method"],
     }
+
+
+def not_covered(loc: Any, origin_name: str, region_name: str | None) -> dict[str, str]:
+    """Title and sentence of the section when it was asked for but no shipped data cover it."""
+    from corridor.sae.result import messages
+
+    t = messages(loc.lang)
+    return {"title": t["section_title"], "text": t["section_not_covered"].format(
+        origin=origin_name, region=region_name or "—")}
