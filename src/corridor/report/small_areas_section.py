@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from corridor import datasets
+from corridor.datasets import root as datasets_root
 from corridor.design import Design
 from corridor.estimands import Proportion
 from corridor.estimation import estimate
@@ -44,7 +44,7 @@ _DESIGN = Design(weights="weight", strata="stratum", ids="psu")
 
 
 def _files() -> dict[str, Path]:
-    root = datasets.root()
+    root = datasets_root()
     return {"sample": root / "synthetic_comuna_sample" / "synthetic_comuna_sample_SYNTHETIC.parquet",
             "census": root / "census2017_comunas" / "census2017_comunas.csv.gz",
             "projections": root / "ine_population_projections"
