@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from corridor.errors import InputError, UnsupportedError
 from corridor.quality import criteria, gaps, rules
@@ -120,7 +121,7 @@ def assess(
     value = "estimate" if "estimate" in arrow.column_names else "stat" if "stat" in arrow.column_names else "estimate"
     require(arrow, [value, "se", "n", "df"])
     kinds = _estimands(arrow, estimand)
-    gap = np.isin(np.array(kinds, dtype=object), GAP_ESTIMANDS)
+    gap = _member(kinds, GAP_ESTIMANDS)
     _check_eclac_inputs(arrow, chosen, gap)
     if chosen.name == "chile_economics":
         arrow = _with_n_obj(arrow, table_n_obj)
@@ -150,13 +151,14 @@ def assess(
     added = criteria.to_arrow_columns(cols, ~gap)
     if gap.any():
         levels = floats(arrow, "ci_level")
+        ratios = np.asarray(pc.fill_null(pc.starts_with(kinds, "ratio:"), False).to_numpy(zero_copy_only=False))
         judged, eval_ci = gaps.judge(
-            kinds, inputs.estimate, inputs.se, inputs.df, floats(arrow, "ci_low"), floats(arrow, "ci_high"),
+            ratios, inputs.estimate, inputs.se, inputs.df, floats(arrow, "ci_low"), floats(arrow, "ci_high"),
             np.where(np.isnan(levels), level, levels),
         )
         index = np.where(gap, judged.index + len(outcomes), index).astype(np.int32)
         outcomes += judged.outcomes
-        added["eval_ci"] = pa.array([c if g else None for c, g in zip(eval_ci, gap, strict=True)], pa.string())
+        added["eval_ci"] = eval_ci.masked(gap).to_arrow()
     qualities = [q for q, _ in outcomes]
     labels = [chosen.calidad_labels.get(q) if q is not None else None for q in qualities]
     added["label"] = coded_strings(index, labels)
@@ -250,7 +252,8 @@ def _publication(out: pa.Table, scheme: Scheme, value: str, gap: np.ndarray) -> 
     return set_column(out, "pass", pa.array([f"{criteria.r_number(pct)}% reliable estimates"] * n, pa.string()))
 
 
-def _estimands(arrow: pa.Table, estimand: str | None) -> list[str | None]:
+def _estimands(arrow: pa.Table, estimand: str | None) -> pa.ChunkedArray:
+    """Each row's estimand: the table's column, or ``estimand=`` for a table without one."""
     if "estimand" in arrow.column_names:
         if estimand is not None:
             raise InputError(
@@ -258,8 +261,7 @@ def _estimands(arrow: pa.Table, estimand: str | None) -> list[str | None]:
                 hint="give estimand= only for a table without that column (e.g. one made by calidad in R)",
             )
         _check_estimands(arrow)
-        col = arrow.column("estimand")
-        return [None if v is None else str(v) for v in col.to_pylist()]
+        return pc.cast(arrow.column("estimand"), pa.string())
     if estimand is None:
         raise InputError(
             "the table has no 'estimand' column, so its kind of estimate is unknown",
@@ -268,7 +270,12 @@ def _estimands(arrow: pa.Table, estimand: str | None) -> list[str | None]:
     kind = KINDS.get(str(estimand).strip().lower())
     if kind is None:
         raise InputError(f"unknown estimand {estimand!r}", hint=f"use one of: {', '.join(KINDS)}")
-    return [kind] * arrow.num_rows
+    return pa.chunked_array([pa.array([kind] * arrow.num_rows, pa.string())])
+
+
+def _member(kinds: pa.ChunkedArray, values: Sequence[str]) -> np.ndarray:
+    mask = pc.fill_null(pc.is_in(kinds, value_set=pa.array(list(values), pa.string())), False)
+    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _check_estimands(arrow: pa.Table) -> None:
@@ -355,7 +362,7 @@ def _kind(t: pa.DataType) -> str:
 
 def _inputs(
     arrow: pa.Table,
-    kinds: list[str | None],
+    kinds: pa.ChunkedArray,
     gap: np.ndarray,
     value: str,
     scheme: Scheme,
@@ -369,9 +376,8 @@ def _inputs(
     cv = floats(arrow, "cv")
     cv = np.where(np.isnan(cv), derived_cv, cv)
 
-    kind = np.array(kinds, dtype=object)
-    prop = np.isin(kind, PROPORTION_ESTIMANDS)
-    ratio = np.isin(kind, RATIO_ESTIMANDS)
+    prop = _member(kinds, PROPORTION_ESTIMANDS)
+    ratio = _member(kinds, RATIO_ESTIMANDS)
     if scheme.name == "eclac_2020":
         prop = prop | ratio
     elif ratio_between_0_1 and ratio.any():

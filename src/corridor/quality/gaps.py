@@ -16,25 +16,26 @@ from __future__ import annotations
 import numpy as np
 
 from corridor.estimation.intervals import t_quantile
+from corridor.quality.criteria import Coded
 from corridor.quality.rules import Decision
 from corridor.quality.schemes import NOT_SIGNIFICANT, SIGNIFICANT
 
 
 def judge(
-    estimand: list[str | None],
+    ratio: np.ndarray,
     estimate: np.ndarray,
     se: np.ndarray,
     df: np.ndarray,
     ci_low: np.ndarray,
     ci_high: np.ndarray,
     level: np.ndarray,
-) -> tuple[Decision, list[str | None]]:
+) -> tuple[Decision, Coded]:
     """Significance of each gap row, and the ``eval_ci`` criterion ("ci excludes 0" ...).
 
-    The interval is the row's ``ci_low``/``ci_high`` where present; otherwise
+    ``ratio`` marks the comparisons by ratio (no difference is 1, not 0). The interval is the row's ``ci_low``/``ci_high`` where present; otherwise
     ``estimate -/+ t(df) se`` at the row's level (normal where df is missing).
     """
-    null = np.array([1.0 if str(e).startswith("ratio:") else 0.0 for e in estimand])
+    null = np.where(ratio, 1.0, 0.0)
     with np.errstate(invalid="ignore"):
         t = t_quantile_rows(level, np.where(np.isnan(df), np.inf, df))
         lo = np.where(np.isnan(ci_low), estimate - t * se, ci_low)
@@ -49,10 +50,9 @@ def judge(
         d.rule(at & ~missing, NOT_SIGNIFICANT, f"ci_low<={text}<=ci_high")
     d.rule(np.isnan(se) & missing, None, "missing:se")
     d.rule(missing, None, "missing:ci")
-    criterion = [
-        None if m else (f"ci excludes {texts[v]}" if (a > v or b < v) else f"ci includes {texts[v]}")
-        for m, v, a, b in zip(missing, null, lo, hi, strict=True)
-    ]
+    excludes = (lo > null) | (hi < null)
+    criterion = Coded(np.where(missing, 4, np.where(excludes, 0, 1) + 2 * (null == 1)),
+                      ["ci excludes 0", "ci includes 0", "ci excludes 1", "ci includes 1", None])
     return d, criterion
 
 
