@@ -139,6 +139,20 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
             is_flag=True,
             help="Accept counts above their population (recurrent events, person-time).",
         ),
+        click.option(
+            "--missing",
+            type=click.Choice(["error", "zero", "keep"]),
+            default="error",
+            show_default=True,
+            help="Missing counts: error, zero (count 0, as PHE's DSR and ISR functions do) or keep "
+            "(a missing result for that group).",
+        ),
+        click.option(
+            "--wide",
+            is_flag=True,
+            help="One row per group with lower95_0cl, upper95_0cl, lower99_8cl... (PHE's wide names) "
+            "instead of one row per confidence level.",
+        ),
         click.option("--output", "-o", help="Output file, .csv or .json (default: CSV on standard output)."),
     ]
     for option in reversed(options):
@@ -155,17 +169,23 @@ def command() -> None:
     columns group..., count, population, value, lowercl, uppercl, confidence, method, statistic.
 
     \b
-    Methods (as PHE's PHEindicatormethods; Dobson et al. 1991; Wilson 1927):
-      crude       rates with exact Poisson limits below 10 cases, Byar's from 10
-      dsr         directly age-standardised rates, Dobson limits, no DSR below 10 cases
+    Methods (as PHE's PHEindicatormethods and R's epitools; Dobson et al. 1991; Fay & Feuer 1997;
+    Wilson 1927):
+      crude       rates with exact Poisson limits below 10 cases, Byar's from 10 (--method
+                  byar-epitools: epitools' x + 0.5 variant)
+      dsr         directly age-standardised rates, Dobson limits (--method gamma: Fay-Feuer, as
+                  epitools::ageadjust.direct), no DSR below 10 cases (--min-count)
       isr         indirectly standardised ratios (SMR) or rates against a reference table
+                  (--observed-totals: counts per group instead of per age band)
       ratio       rate ratios of groups against a reference group, crude or standardised
       proportion  proportions with Wilson score limits
 
     \b
-    Example (demo data shipped in corridor/datasets/demo_notifications, counts SYNTHETIC):
-      corridor rates dsr --counts notifications_SYNTHETIC.csv \\
-        --population population_antofagasta_2018_2022.csv \\
+    Example, from the repository's root (demo data shipped in
+    src/corridor/datasets/demo_notifications, counts SYNTHETIC):
+      corridor rates dsr \\
+        --counts src/corridor/datasets/demo_notifications/notifications_SYNTHETIC.csv \\
+        --population src/corridor/datasets/demo_notifications/population_antofagasta_2018_2022.csv \\
         --by disease --by year --by population_group --standard who2000 -o dsr.csv
     """
 
@@ -175,10 +195,11 @@ def command() -> None:
 @click.option("--multiplier", default=100_000.0, show_default=True, help="Rate per this many.")
 @click.option(
     "--method",
-    type=click.Choice(["auto", "exact", "byar"]),
+    type=click.Choice(["auto", "exact", "byar", "byar-epitools"]),
     default="auto",
     show_default=True,
-    help="Poisson limits: auto = exact below 10 cases, Byar's from 10.",
+    help="Poisson limits: auto = exact below 10 cases, Byar's from 10 (PHE); byar-epitools = "
+    "Byar's with x + 0.5 in both limits (epitools::pois.byar).",
 )
 def crude_command(
     counts,
@@ -193,6 +214,8 @@ def crude_command(
     combine,
     allow_count_above_population,
     output,
+    missing,
+    wide,
     multiplier,
     method,
 ) -> None:
@@ -208,6 +231,8 @@ def crude_command(
         method=method,
         population_se=se_column,
         allow_count_above_population=allow_count_above_population,
+        missing=missing,
+        layout="wide" if wide else "long",
     )
     write_table(out, output)
 
@@ -224,13 +249,22 @@ def _standard_option(func: Callable[..., Any]) -> Callable[..., Any]:
         default="esp2013",
         show_default=True,
         help="Standard population: esp2013 (European 2013), who2000 (WHO World "
-        "2000-2025) or a CSV file with two columns, age band and population.",
+        "2000-2025), a CSV file with two columns, age band and population, or plain numbers "
+        "separated by commas, one per age band, youngest first (as PHE's stdpop vector).",
     )(func)
 
 
 def _standard(value: str) -> Any:
     if value.lower() in ("esp2013", "who2000", "esp", "who"):
         return value
+    if "," in value and not Path(value).exists():
+        try:
+            return [float(part) for part in value.split(",")]
+        except ValueError:
+            raise InputError(
+                f"standard population {value!r} is not a list of numbers",
+                hint="e.g. --standard 5000,5500,5500,... (one per age band, youngest first)",
+            ) from None
     path = Path(value)
     if not path.exists():
         raise InputError(
@@ -240,7 +274,7 @@ def _standard(value: str) -> Any:
     return read_table(path)
 
 
-@command.command("dsr", short_help="Age-standardised rates with Dobson limits.")
+@command.command("dsr", short_help="Age-standardised rates with Dobson or gamma limits.")
 @_common
 @_standard_option
 @click.option("--multiplier", default=100_000.0, show_default=True, help="Rate per this many.")
@@ -248,7 +282,16 @@ def _standard(value: str) -> Any:
     "--min-count",
     default=10,
     show_default=True,
-    help="No DSR when a group's total count is below this (PHE: 10).",
+    help="No DSR when a group's total count is below this (PHE: 10; 0 for a value in every group, "
+    "as epitools).",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["dobson", "gamma"]),
+    default="dobson",
+    show_default=True,
+    help="Interval: dobson (Dobson et al. 1991, PHE) or gamma (Fay & Feuer 1997, "
+    "epitools::ageadjust.direct, US NCHS).",
 )
 def dsr_command(
     counts,
@@ -263,12 +306,15 @@ def dsr_command(
     combine,
     allow_count_above_population,
     output,
+    missing,
+    wide,
     standard,
     age_column,
     multiplier,
     min_count,
+    method,
 ) -> None:
-    """Directly age-standardised rates with Dobson limits.
+    """Directly age-standardised rates with Dobson or Fay-Feuer gamma limits.
 
     Every group needs every age band of the standard (or of a coarsening of it, e.g. 0-4 ... 80+).
     """
@@ -285,6 +331,9 @@ def dsr_command(
         min_count=min_count,
         population_se=se_column,
         allow_count_above_population=allow_count_above_population,
+        missing=missing,
+        method=method,
+        layout="wide" if wide else "long",
     )
     write_table(out, output)
 
@@ -316,6 +365,8 @@ def ratio_command(
     combine,
     allow_count_above_population,
     output,
+    missing,
+    wide,
     compare,
     reference,
     numerator,
@@ -342,6 +393,8 @@ def ratio_command(
         method=method,
         population_se=se_column,
         allow_count_above_population=allow_count_above_population,
+        missing=missing,
+        layout="wide" if wide else "long",
     )
     write_table(out, output)
 
@@ -367,6 +420,20 @@ def ratio_command(
     help="ratio: observed/expected (SMR); rate: the ratio times the reference crude rate.",
 )
 @click.option("--multiplier", type=float, help="Default 1 for ratios (100 for SMR x 100), 100000 for rates.")
+@click.option(
+    "--observed-totals",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Observed counts per group (CSV/XLSX with the --by columns and the count column), when "
+    "counts are not known by age band (PHE's observed_totals). The count table then gives the "
+    "populations by age band.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["auto", "exact", "byar", "byar-epitools"]),
+    default="auto",
+    show_default=True,
+    help="Poisson limits of the observed count (as for crude rates).",
+)
 def isr_command(
     counts,
     sheet,
@@ -380,19 +447,31 @@ def isr_command(
     combine,
     allow_count_above_population,
     output,
+    missing,
+    wide,
     reference_file,
     reference_count_column,
     reference_population_column,
     age_column,
     kind,
     multiplier,
+    observed_totals,
+    method,
 ) -> None:
     """Indirectly standardised ratios (SMR) or rates with exact/Byar's limits."""
     if se_column:
         raise InputError(
             "--se-column is not used by isr", hint="denominator SEs apply to crude, dsr and ratio"
         )
-    data = _load(counts, population, sheet, count_column, population_column, None, fill_zero, combine)
+    if observed_totals is not None and population is not None:
+        raise InputError(
+            "--observed-totals takes the populations by age band from --counts alone",
+            hint="give the populations by age band as --counts (with --population-column) and drop --population",
+        )
+    if observed_totals is None:
+        data = _load(counts, population, sheet, count_column, population_column, None, fill_zero, combine)
+    else:
+        data = _load(counts, None, sheet, count_column, population_column, None, fill_zero, combine)
     out = isr(
         data,
         count_column,
@@ -402,10 +481,14 @@ def isr_command(
         reference=read_table(reference_file),
         reference_count=reference_count_column,
         reference_population=reference_population_column,
+        observed_totals=None if observed_totals is None else read_table(observed_totals),
         kind=kind,
         multiplier=multiplier,
         confidence=list(confidence),
+        method=method,
+        missing=missing,
         allow_count_above_population=allow_count_above_population,
+        layout="wide" if wide else "long",
     )
     write_table(out, output)
 
@@ -426,6 +509,8 @@ def proportion_command(
     combine,
     allow_count_above_population,
     output,
+    missing,
+    wide,
     multiplier,
 ) -> None:
     """Proportions count/denominator with Wilson score limits (denominator from --population-column)."""
@@ -433,6 +518,13 @@ def proportion_command(
         raise InputError("--se-column is not used by proportion", hint="drop --se-column")
     data = _load(counts, population, sheet, count_column, population_column, None, fill_zero, combine)
     out = proportion(
-        data, count_column, population_column, list(by), multiplier=multiplier, confidence=list(confidence)
+        data,
+        count_column,
+        population_column,
+        list(by),
+        multiplier=multiplier,
+        confidence=list(confidence),
+        missing=missing,
+        layout="wide" if wide else "long",
     )
     write_table(out, output)

@@ -97,15 +97,43 @@ def group_sums(
     return out
 
 
+LAYOUTS = ("long", "wide")
+
+
+def level_tag(level: float) -> str:
+    """``0.95`` -> ``"95_0"``, ``0.998`` -> ``"99_8"``: the level in PHE's wide column names."""
+    text = f"{level * 100:.10g}"
+    return (text if "." in text else text + ".0").replace(".", "_")
+
+
 def long_by_confidence(
-    base: pd.DataFrame, per_level: Sequence[tuple[float, np.ndarray, np.ndarray]], tail: Mapping[str, object]
+    base: pd.DataFrame,
+    per_level: Sequence[tuple[float, np.ndarray, np.ndarray]],
+    tail: Mapping[str, object],
+    layout: str = "long",
 ) -> pd.DataFrame:
     """Stack one copy of ``base`` per confidence level with its ``lowercl``/``uppercl``.
 
     ``tail`` holds the trailing columns (``method``, ``statistic``...), scalars or arrays.
+    ``layout="wide"`` gives one row per group instead, with ``lower95_0cl``, ``upper95_0cl``,
+    ``lower99_8cl``... per level (PHEindicatormethods' names) and ``confidence`` as text
+    (``"95%, 99.8%"``).
     """
+    if layout not in LAYOUTS:
+        from corridor.errors import InputError
+
+        raise InputError(f"unknown layout {layout!r}", hint="use 'long' (one row per level) or 'wide'")
     frames = []
-    for level, lower, upper in per_level:
+    if layout == "wide":
+        out = base.copy()
+        for level, lower, upper in per_level:
+            out[f"lower{level_tag(level)}cl"] = lower
+            out[f"upper{level_tag(level)}cl"] = upper
+        out["confidence"] = ", ".join(f"{level * 100:.10g}%" for level, _, _ in per_level)
+        for k, v in tail.items():
+            out[k] = v
+        frames.append(out)
+    for level, lower, upper in per_level if layout == "long" else ():
         out = base.copy()
         out["lowercl"] = lower
         out["uppercl"] = upper

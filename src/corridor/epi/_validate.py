@@ -132,15 +132,20 @@ def check_population(
     missing: str = "error",
     where: str = "the data",
     allow_zero: bool = False,
+    noun: str = "population",
 ) -> np.ndarray:
-    """Validate a denominator column: finite and positive (or >= 0 with ``allow_zero``)."""
+    """Validate a denominator column: finite and positive (or >= 0 with ``allow_zero``).
+
+    ``noun`` names the column in messages: ``"population"`` (rates) or ``"denominator"``
+    (proportions).
+    """
     n = numeric_column(df, column, keys=keys, where=where)
     na = np.isnan(n)
     if na.any() and missing != "keep":
         pos = int(np.flatnonzero(na)[0])
         raise InputError(
             f"column {column!r} of {where} is missing at {describe_row(df, pos, keys)}",
-            hint="every count needs its population; drop the row or fill the population",
+            hint=f"every count needs its {noun}; drop the row or fill the {noun}",
         )
     bad = (n < 0) | np.isinf(n) if allow_zero else (n <= 0) | np.isinf(n)
     bad_pos = np.flatnonzero(bad)
@@ -148,9 +153,13 @@ def check_population(
         pos = int(bad_pos[0])
         what = "negative" if n[pos] < 0 else ("zero" if n[pos] == 0 else "infinite")
         raise InputError(
-            f"column {column!r} of {where} has a {what} population {n[pos]:g} at "
+            f"column {column!r} of {where} has a {what} {noun} {n[pos]:g} at "
             f"{describe_row(df, pos, keys)}",
-            hint="a rate needs a population greater than 0; drop empty cells or merge them with a neighbour",
+            hint=(
+                "a rate needs a population greater than 0; drop empty cells or merge them with a neighbour"
+                if noun == "population"
+                else "a proportion needs a denominator greater than 0; drop the row (nothing was observed)"
+            ),
         )
     return n
 

@@ -23,6 +23,59 @@ from corridor.epi.intervals import poisson_limits
 from corridor.errors import InputError
 
 
+def _observed_totals(
+    totals: Any, count: str, by: list[str], groups: pd.DataFrame, missing: str
+) -> np.ndarray:
+    """Observed counts per group from a separate table (PHE's ``observed_totals``)."""
+    tab = v.as_frame(totals, where="the observed_totals table")
+    v.require_columns(tab, [count] + by, where="the observed_totals table")
+    if not by:
+        if len(tab) != 1:
+            raise InputError(
+                f"the observed_totals table has {len(tab)} rows but there are no groups (by)",
+                hint="give one row with the total count, or name the group columns in by",
+            )
+        x = v.check_counts(tab, count, keys=[], where="the observed_totals table", missing=missing)
+        return x
+    dup = tab.duplicated(by)
+    if dup.any():
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(
+            f"the observed_totals table has the group {v.describe_row(tab, pos, by)} twice",
+            hint="give one total per group",
+        )
+    x = v.check_counts(tab, count, keys=by, where="the observed_totals table", missing=missing)
+    tab = tab[by].assign(_observed=x)
+    keyed = groups[by].astype(object).merge(tab.astype({k: object for k in by}), on=by, how="left", indicator=True)
+    lacking = np.flatnonzero((keyed["_merge"] == "left_only").to_numpy())
+    if lacking.size:
+        pos = int(lacking[0])
+        raise InputError(
+            f"group {v.describe_row(groups, pos, by).split(' ', 2)[-1]} of the data has no row in the "
+            "observed_totals table",
+            hint="give the observed total of every group (0 if there were no events)",
+        )
+    extra = tab.astype({k: object for k in by}).merge(groups[by].astype(object), on=by, how="left", indicator=True)
+    orphan = np.flatnonzero((extra["_merge"] == "left_only").to_numpy())
+    if orphan.size:
+        pos = int(orphan[0])
+        raise InputError(
+            f"the observed_totals table's {v.describe_row(tab, pos, by)} has no age rows in the data",
+            hint="each total needs the group's populations by age band in the data; check the group labels",
+        )
+    return keyed["_observed"].to_numpy(dtype=float)
+
+
+def _reference_vector(values: Any, name: str, n_bands: int) -> np.ndarray:
+    arr = np.asarray(values, dtype=float).ravel()
+    if arr.size != n_bands:
+        raise InputError(
+            f"{name} has {arr.size} numbers but the data have {n_bands} age bands",
+            hint=f"give one {name} per age band, youngest first (or a reference table by age band)",
+        )
+    return arr
+
+
 def isr(
     data: Any,
     count: str,
@@ -31,25 +84,34 @@ def isr(
     by: Sequence[str] | str | None = None,
     *,
     reference: Any = None,
-    reference_count: str = "count",
-    reference_population: str = "population",
+    reference_count: str | Sequence[float] = "count",
+    reference_population: str | Sequence[float] = "population",
     reference_age: str | None = None,
+    observed_totals: Any = None,
     kind: str = "ratio",
     multiplier: float | None = None,
     confidence: float | Sequence[float] = 0.95,
     method: str = "auto",
     missing: str = "error",
     allow_count_above_population: bool = False,
+    layout: str = "long",
 ) -> pd.DataFrame:
     """Indirectly standardised ratios (SMR) or rates with exact/Byar's limits.
 
     ``reference`` is a table of the reference population's counts and populations by age band
     (columns ``reference_age`` (default: ``age``), ``reference_count``, ``reference_population``);
-    with ``reference=None`` those two columns are read from ``data`` itself, row by row.
+    with ``reference=None`` those two columns are read from ``data`` itself, row by row, or
+    ``reference_count``/``reference_population`` are plain numbers (PHE's ``refpoptype =
+    "vector"``): one per age band of the data, youngest band first.
+    ``observed_totals``: a table of observed counts per group (the ``by`` columns and
+    ``count``), for when counts are known per group but not per age band (PHE's
+    ``observed_totals``); ``data`` then needs no ``count`` column. Every group needs a total.
     ``kind="ratio"`` (multiplier 1 by default; 100 for an SMR in percent) or ``"rate"``
     (the ratio times the reference crude rate; multiplier 100,000 by default).
     ``method`` for the observed count: ``"auto"`` (exact below 10, Byar's from 10), ``"exact"``,
-    ``"byar"``. A zero population in a band is allowed (it adds nothing to the expected count).
+    ``"byar"``, ``"byar-epitools"``. A zero population in a band is allowed (it adds nothing to
+    the expected count). ``missing="zero"``: missing counts, populations and reference counts
+    count as 0, as PHE does. ``layout="wide"``: one row per group (``lower95_0cl``...).
 
     Returns group columns, ``count`` (observed), ``expected``, ``population``, ``value``,
     ``lowercl``, ``uppercl``, ``confidence``, ``method``, ``statistic`` (and ``reference_rate``
@@ -61,16 +123,43 @@ def isr(
         multiplier = 1 if kind == "ratio" else 100_000
     df = v.as_frame(data)
     by_list = v.as_list(by)
-    v.require_columns(df, [count, population, age] + by_list)
+    v.require_columns(df, [population, age] + by_list + ([] if observed_totals is not None else [count]))
     keys = by_list + [age]
-    x = v.check_counts(df, count, keys=keys, missing="zero" if missing == "zero" else "error")
+    if observed_totals is not None:
+        x = np.zeros(len(df))  # observed counts come per group, below
+    else:
+        x = v.check_counts(df, count, keys=keys, missing="zero" if missing == "zero" else "error")
     n = v.check_population(
         df, population, keys=keys, allow_zero=True, missing="keep" if missing == "zero" else "error"
     )
-    n = np.nan_to_num(n)
-    if not allow_count_above_population:
+    if not allow_count_above_population and observed_totals is None:
+        # a population missing under missing="zero" is unknown, not a population of 0 below its count
         v.check_not_above(x, n, df, count=count, population=population, keys=keys)
-    if reference is None:
+    n = np.nan_to_num(n)
+    vector_ref = reference is None and not isinstance(reference_count, str)
+    if vector_ref:
+        from corridor.epi.standardize import vector_weights
+
+        if isinstance(reference_population, str):
+            raise InputError(
+                "reference_count is a list of numbers but reference_population is a column name",
+                hint="give both as numbers (one per age band) or both as column names",
+            )
+        labels = list(pd.unique(df[age]))
+        rx = _reference_vector(reference_count, "reference_count", len(labels))
+        rn = _reference_vector(reference_population, "reference_population", len(labels))
+        if missing == "zero":
+            rx = np.nan_to_num(rx)
+        if np.isnan(rx).any() or (rx < 0).any() or np.isnan(rn).any() or (rn <= 0).any():
+            raise InputError(
+                "the reference counts must be numbers of 0 or more and the reference populations above 0",
+                hint="check the reference vectors (missing='zero' counts a missing reference count as 0)",
+            )
+        rate_of = vector_weights(labels, rx / rn)
+        ref_rate_rows = df[age].map(rate_of).to_numpy(dtype=float)
+        ref_total_rate = float(rx.sum() / rn.sum())
+    elif reference is None:
+        assert isinstance(reference_count, str) and isinstance(reference_population, str)
         v.require_columns(df, [reference_count, reference_population])
         ref_x = v.check_counts(
             df, reference_count, keys=keys, missing="zero" if missing == "zero" else "error"
@@ -80,6 +169,11 @@ def isr(
         ref_sums = group_sums(df, by_list, {"rx": ref_x, "rn": ref_n})
         ref_total_rate = (ref_sums["rx"] / ref_sums["rn"]).to_numpy(dtype=float)
     else:
+        if not (isinstance(reference_count, str) and isinstance(reference_population, str)):
+            raise InputError(
+                "with a reference table, reference_count and reference_population are its column names",
+                hint="pass the numbers as reference_count=/reference_population= without reference=, or name the columns",
+            )
         ref = v.as_frame(reference, where="the reference table")
         r_age = reference_age or age
         v.require_columns(ref, [r_age, reference_count, reference_population], where="the reference table")
@@ -111,6 +205,10 @@ def isr(
         ref_total_rate = float(rx.sum() / rn.sum())
     expected = n * ref_rate_rows
     out = group_sums(df, by_list, {"count": x, "expected": expected, "population": n})
+    if observed_totals is not None:
+        out["count"] = _observed_totals(
+            observed_totals, count, by_list, out, "zero" if missing == "zero" else "error"
+        )
     obs = out["count"].to_numpy(dtype=float)
     exp_ = out["expected"].to_numpy(dtype=float)
     factor = multiplier * (ref_total_rate if kind == "rate" else 1.0)
@@ -128,4 +226,4 @@ def isr(
         if kind == "ratio"
         else f"indirectly standardised rate per {label}"
     )
-    return long_by_confidence(out, per_level, {"method": names, "statistic": statistic})
+    return long_by_confidence(out, per_level, {"method": names, "statistic": statistic}, layout)

@@ -3,6 +3,10 @@
 * Byar's approximation to the Poisson limits (Breslow & Day 1987, vol. II, p. 69).
 * Exact Poisson limits from the chi-square distribution (Garwood 1936).
 * Wilson score limits for a proportion (Wilson 1927; Newcombe & Altman 2000).
+* Byar's approximation as R's ``epitools::pois.byar`` applies it: ``x + 0.5`` in both limits
+  (:func:`byars_epitools_limits`).
+* Fay & Feuer's (1997) gamma limits of a directly standardised rate (:func:`gamma_dsr_limits`),
+  as ``epitools::ageadjust.direct`` and the US NCHS compute them.
 
 The functions take arrays of counts and one confidence level and return arrays
 of the same shape. They follow the conventions of PHE/OHID's
@@ -86,14 +90,69 @@ def exact_upper(x: ArrayLike, confidence: float = 0.95) -> NDArray[np.float64]:
     return stats.chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2
 
 
+#: Label of epitools' variant of Byar's limits in the ``method`` column.
+BYAR_EPITOOLS = "Byars (epitools: x + 0.5)"
+#: Label of a row whose epitools Byar lower limit (negative at x = 0) is reported as 0.
+BYAR_EPITOOLS_ZERO = "Byars (epitools: x + 0.5; lower limit 0 at x = 0, the formula gives a negative value)"
+
+POISSON_METHODS = ("auto", "exact", "byar", "byar-epitools")
+
+
+def byars_epitools_limits(x: ArrayLike, confidence: float = 0.95) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Byar's limits with ``a = x + 0.5`` in both: ``a (1 - 1/(9a) -/+ z/(3 sqrt a))^3``.
+
+    The variant of R's ``epitools::pois.byar`` (Rothman & Greenland, *Modern Epidemiology*).
+    At ``x = 0`` the lower formula is negative (about -1.6e-5 at 95%); it is returned as 0
+    here (the method label of such rows says so), every other value as epitools gives it.
+    """
+    a = np.asarray(x, dtype=float) + 0.5
+    z = z_value(confidence)
+    part = 1 - 1 / (9 * a)
+    step = z / 3 * np.sqrt(1 / a)
+    lower = a * (part - step) ** 3
+    upper = a * (part + step) ** 3
+    return np.where(lower < 0, 0.0, lower), upper
+
+
+def gamma_dsr_limits(
+    dsr: ArrayLike, var: ArrayLike, max_weight: ArrayLike, confidence: float = 0.95
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Fay & Feuer (1997) gamma limits of a directly standardised rate.
+
+    ``dsr = sum(w_i x_i / n_i)`` and ``var = sum(w_i^2 x_i / n_i^2)`` with weights ``w_i``
+    summing to 1, and ``max_weight = max(w_i / n_i)`` over the age bands. Lower limit: the
+    ``alpha/2`` quantile of a gamma with mean ``dsr`` and variance ``var``; upper limit: the
+    ``1 - alpha/2`` quantile of a gamma with mean ``dsr + max_weight`` and variance
+    ``var + max_weight^2``. With no events the lower limit is 0 (epitools gives NaN there).
+
+    Reference: Fay MP, Feuer EJ (1997) Confidence intervals for directly standardized rates: a
+    method based on the gamma distribution. *Stat Med* 16:791-801; as R's
+    ``epitools::ageadjust.direct``.
+    """
+    y = np.asarray(dsr, dtype=float)
+    v = np.asarray(var, dtype=float)
+    wm = np.asarray(max_weight, dtype=float)
+    alpha = 1 - normalise_confidence(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = stats.gamma.ppf(alpha / 2, y**2 / v, scale=v / y)
+        upper = stats.gamma.ppf(1 - alpha / 2, (y + wm) ** 2 / (v + wm**2), scale=(v + wm**2) / (y + wm))
+    return np.where(y == 0, 0.0, lower), upper
+
+
 def poisson_limits(
     x: ArrayLike, confidence: float = 0.95, method: str = "auto"
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.object_]]:
     """Lower and upper limits of Poisson counts and the method used per element.
 
-    ``method``: ``"auto"`` (exact below 10, Byar's from 10, PHE's rule), ``"exact"`` or ``"byar"``.
+    ``method``: ``"auto"`` (exact below 10, Byar's from 10, PHE's rule), ``"exact"``, ``"byar"``
+    (PHE's Byar: ``x`` in the lower limit, ``x + 1`` in the upper) or ``"byar-epitools"``
+    (``x + 0.5`` in both, as ``epitools::pois.byar``).
     """
     x = np.asarray(x, dtype=float)
+    if method == "byar-epitools":
+        lower, upper = byars_epitools_limits(x, confidence)
+        names = np.where(x == 0, BYAR_EPITOOLS_ZERO, BYAR_EPITOOLS).astype(object)
+        return lower, upper, names
     if method == "exact":
         use_exact = np.ones(x.shape, dtype=bool)
     elif method == "byar":
@@ -101,7 +160,10 @@ def poisson_limits(
     elif method == "auto":
         use_exact = x < EXACT_BELOW
     else:
-        raise InputError(f"unknown Poisson interval method {method!r}", hint="use 'auto', 'exact' or 'byar'")
+        raise InputError(
+            f"unknown Poisson interval method {method!r}",
+            hint="use 'auto', 'exact', 'byar' (PHE) or 'byar-epitools' (epitools::pois.byar)",
+        )
     lower = byars_lower(x, confidence)
     upper = byars_upper(x, confidence)
     if use_exact.any():  # the chi-square quantiles are costly: only where needed
@@ -129,10 +191,13 @@ def wilson_upper(x: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> NDArra
 
 __all__ = [
     "EXACT_BELOW",
+    "POISSON_METHODS",
+    "byars_epitools_limits",
     "byars_lower",
     "byars_upper",
     "exact_lower",
     "exact_upper",
+    "gamma_dsr_limits",
     "normalise_confidence",
     "poisson_limits",
     "wilson_lower",

@@ -40,6 +40,7 @@ def crude_rate(
     population_se: str | None = None,
     missing: str = "error",
     allow_count_above_population: bool = False,
+    layout: str = "long",
 ) -> pd.DataFrame:
     """Crude rates ``count / population * multiplier`` with Poisson confidence limits.
 
@@ -52,7 +53,8 @@ def crude_rate(
     multiplier : rate per this many (100,000 by default).
     confidence : a level or several (fractions or percentages); one output row per level.
     method : ``"auto"`` exact limits below 10 events, Byar's from 10 (PHE's rule); ``"exact"``;
-        ``"byar"``.
+        ``"byar"`` (PHE: ``x`` in the lower limit, ``x + 1`` in the upper); ``"byar-epitools"``
+        (``x + 0.5`` in both, as ``epitools::pois.byar``; a lower limit of 0 at ``x = 0``).
     population_se : column with the standard error of a survey-estimated population (summed in
         quadrature within a group). The interval is widened on the log scale (delta method,
         MOVER); a standard error of 0 leaves the classical interval unchanged.
@@ -60,6 +62,9 @@ def crude_rate(
         PHE's behaviour) or ``"zero"`` (a missing count is 0).
     allow_count_above_population : allow counts above the population (recurrent events,
         person-time denominators); by default that is an error.
+    layout : ``"long"`` (default; one row per group and confidence level, ``lowercl``,
+        ``uppercl``) or ``"wide"`` (one row per group; ``lower95_0cl``, ``upper95_0cl``,
+        ``lower99_8cl``... as PHEindicatormethods names them).
 
     Returns a DataFrame: group columns, ``count``, ``population`` (and ``population_se``),
     ``value``, ``lowercl``, ``uppercl``, ``confidence``, ``method``, ``statistic``.
@@ -105,7 +110,7 @@ def crude_rate(
     if cv is not None:
         names = np.where(cv > 0, [f"{m}, denominator SE (delta method, log scale)" for m in names], names)
     statistic = f"rate per {v.format_multiplier(multiplier)}"
-    return long_by_confidence(base, per_level, {"method": names, "statistic": statistic})
+    return long_by_confidence(base, per_level, {"method": names, "statistic": statistic}, layout)
 
 
 def proportion(
@@ -117,10 +122,12 @@ def proportion(
     multiplier: float = 1,
     confidence: float | Sequence[float] = 0.95,
     missing: str = "error",
+    layout: str = "long",
 ) -> pd.DataFrame:
     """Proportions ``count / denominator * multiplier`` with Wilson score limits.
 
-    ``multiplier=100`` gives percentages. Counts may not exceed their denominator.
+    ``multiplier=100`` gives percentages. Counts may not exceed their denominator; a zero or
+    missing denominator is an error naming the row ("zero denominator").
     Other parameters and the returned columns are as in :func:`crude_rate`.
     Reference: Wilson EB (1927) *JASA* 22:209-212; PHE ``calculate_proportion``.
     """
@@ -129,7 +136,7 @@ def proportion(
     v.require_columns(df, used + ([] if by is None else _keys(df, by, used)))
     keys = _keys(df, by, used)
     x = v.check_counts(df, count, keys=keys, missing=missing)
-    n = v.check_population(df, denominator, keys=keys, missing=missing)
+    n = v.check_population(df, denominator, keys=keys, missing=missing, noun="denominator")
     v.check_not_above(
         x,
         n,
@@ -155,4 +162,4 @@ def proportion(
         for level in v.confidence_levels(confidence)
     ]
     statistic = "percentage" if multiplier == 100 else f"proportion of {v.format_multiplier(multiplier)}"
-    return long_by_confidence(base, per_level, {"method": "Wilson", "statistic": statistic})
+    return long_by_confidence(base, per_level, {"method": "Wilson", "statistic": statistic}, layout)

@@ -19,7 +19,7 @@ Survey-estimated denominators (``population_se``) widen every interval on the lo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ from corridor.epi import _validate as v
 from corridor.epi._groups import group_sums, long_by_confidence
 from corridor.epi.denominators import log_cv, widen_log_interval
 from corridor.epi.intervals import normalise_confidence, z_value
-from corridor.epi.standardize import DSR_MIN_COUNT, dsr_components
+from corridor.epi.standardize import DSR_MIN_COUNT, StandardSpec, dsr_components
 from corridor.errors import InputError
 
 
@@ -89,7 +89,7 @@ def rate_ratio(
     by: Sequence[str] | str | None = None,
     *,
     age: str | None = None,
-    standard: str | pd.DataFrame | Mapping[str, float] | None = "esp2013",
+    standard: StandardSpec = "esp2013",
     standard_column: str | None = None,
     confidence: float | Sequence[float] = 0.95,
     method: str = "exact",
@@ -98,6 +98,7 @@ def rate_ratio(
     multiplier: float = 100_000,
     missing: str = "error",
     allow_count_above_population: bool = False,
+    layout: str = "long",
 ) -> pd.DataFrame:
     """Rate ratios of groups in column ``compare`` against the ``reference`` group.
 
@@ -108,7 +109,8 @@ def rate_ratio(
 
     Returns ``by`` columns, ``group`` (the compared group), ``reference``, ``count``,
     ``reference_count``, ``rate``, ``reference_rate`` (per ``multiplier``), ``value`` (the ratio),
-    ``lowercl``, ``uppercl``, ``confidence``, ``method``, ``statistic``.
+    ``lowercl``, ``uppercl``, ``confidence``, ``method``, ``statistic`` (``layout="wide"``: one
+    row per pair, ``lower95_0cl``... as in :func:`corridor.epi.crude_rate`).
     """
     df = v.as_frame(data)
     by_list = v.as_list(by)
@@ -194,4 +196,4 @@ def rate_ratio(
         statistic = "rate ratio"
     if population_se:
         name = np.where(extra > 0, f"{name}, denominator SE (delta method, log scale)", name)
-    return long_by_confidence(base, per_level, {"method": name, "statistic": statistic})
+    return long_by_confidence(base, per_level, {"method": name, "statistic": statistic}, layout)

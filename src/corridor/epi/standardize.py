@@ -6,14 +6,16 @@ populations ``n_i`` and standard weights ``w_i``::
     DSR = sum(w_i x_i / n_i) / sum(w_i) * multiplier
     var = sum(w_i^2 x_i / n_i^2) / sum(w_i)^2
 
-The interval is Dobson et al.'s (1991), as PHE applies it: with ``X = sum x_i`` and
+The interval is Dobson et al.'s (1991), as PHE applies it (``method="dobson"``, default), or
+Fay & Feuer's (1997) gamma interval (``method="gamma"``), as R's ``epitools::ageadjust.direct``
+and the US NCHS compute it. Dobson's, as PHE applies it: with ``X = sum x_i`` and
 ``(X_L, X_U)`` the Poisson limits of ``X`` (Byar's from 10 events, exact below),
 ``DSR + sqrt(var / X) (X_L - X) * multiplier`` and likewise for the upper limit.
 No DSR is given when ``X`` is below 10 (PHE's rule). For non-independent events
 (people with several events) the variance uses the frequency breakdown:
 ``sum(k^2 x_ik w_i^2 / n_i^2) / sum(w_i)^2`` where ``x_ik`` people had ``k`` events.
 
-References: Dobson AJ, Kuulasmaa K, Eberle E, Scherer J (1991) *Stat Med* 10:457-462;
+References: Fay MP, Feuer EJ (1997) *Stat Med* 16:791-801; Dobson AJ, Kuulasmaa K, Eberle E, Scherer J (1991) *Stat Med* 10:457-462;
 Breslow NE, Day NE (1987) *Statistical methods in cancer research* vol. II, IARC;
 PHE/OHID ``PHEindicatormethods`` 2.1.0 (``calculate_dsr``).
 """
@@ -29,18 +31,67 @@ import pandas as pd
 from corridor.epi import _validate as v
 from corridor.epi._groups import Grouping, group_sums, key_codes, long_by_confidence
 from corridor.epi.denominators import widen_log_interval
-from corridor.epi.intervals import poisson_limits, z_value
-from corridor.epi.standards import match_bands, standard_population
+from corridor.epi.intervals import gamma_dsr_limits, poisson_limits, z_value
+from corridor.epi.standards import match_bands, parse_band, standard_population
 from corridor.errors import InputError
 
 #: PHE's small-count rule: no DSR when the group's total count is below this.
 DSR_MIN_COUNT = 10
+DSR_METHODS = ("dobson", "gamma")
+
+StandardSpec = str | pd.DataFrame | Mapping[str, float] | Sequence[float] | np.ndarray | None
+
+
+def _is_vector(standard: object) -> bool:
+    """A standard given as plain numbers, one per age band (PHE's ``stdpop`` vector)."""
+    if isinstance(standard, pd.Series):
+        return isinstance(standard.index, pd.RangeIndex)
+    return isinstance(standard, (list, tuple, np.ndarray))
+
+
+def _band_order_key(label: object) -> float:
+    try:
+        return float(parse_band(label)[0])
+    except InputError:
+        try:
+            return float(str(label).strip())
+        except ValueError:
+            raise InputError(
+                f"age band {label!r} is not understood, so a standard given as plain numbers cannot be "
+                "matched to it",
+                hint="write bands as '0-4', '5-9', ..., '90+' (or their first ages 0, 5, ..., 90), or give "
+                "the standard as a table or mapping of band -> population",
+            ) from None
+
+
+def vector_weights(labels: Sequence[object], standard: Sequence[float] | np.ndarray) -> dict[object, float]:
+    """Weights of a standard given as plain numbers: one per age band, youngest first.
+
+    PHE's ``stdpop`` vector is matched by position within each group's rows; here the data's
+    distinct bands are put in age order (by their first age) and matched to the numbers in turn,
+    so the order of the rows does not matter.
+    """
+    values = np.asarray(standard, dtype=float).ravel()
+    bands = sorted(labels, key=_band_order_key)
+    if values.size != len(bands):
+        raise InputError(
+            f"the standard population has {values.size} numbers but the data have {len(bands)} age bands "
+            f"({', '.join(repr(b) for b in bands[:6])}{' ...' if len(bands) > 6 else ''})",
+            hint="give one standard population per age band, youngest first, or a table of band and population",
+        )
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if bad.size:
+        raise InputError(
+            f"the standard population has an invalid value {values[bad[0]]:g} for band {bands[bad[0]]!r}",
+            hint="standard populations must be numbers of 0 or more",
+        )
+    return dict(zip(bands, values.tolist()))
 
 
 def _row_weights(
     df: pd.DataFrame,
     age: str,
-    standard: str | pd.DataFrame | Mapping[str, float] | None,
+    standard: StandardSpec,
     standard_column: str | None,
     keys: Sequence[str],
 ) -> np.ndarray:
@@ -56,8 +107,10 @@ def _row_weights(
                 hint="standard populations must be numbers of 0 or more",
             )
         return w
-    table = standard_population("esp2013" if standard is None else standard)
     labels = pd.unique(df[age])
+    if _is_vector(standard):
+        return df[age].map(vector_weights(list(labels), standard)).to_numpy(dtype=float)  # type: ignore[arg-type]
+    table = standard_population("esp2013" if standard is None else standard)  # type: ignore[arg-type]
     try:
         weights = match_bands(list(labels), table)
     except InputError as exc:
@@ -101,16 +154,17 @@ def dsr_components(
     age: str,
     by: Sequence[str] | str | None = None,
     *,
-    standard: str | pd.DataFrame | Mapping[str, float] | None = "esp2013",
+    standard: StandardSpec = "esp2013",
     standard_column: str | None = None,
     population_se: str | None = None,
     event_frequency: str | None = None,
     missing: str = "error",
     allow_count_above_population: bool = False,
 ) -> pd.DataFrame:
-    """Per group: total count ``count``, ``population``, unscaled ``dsr``, Dobson ``var`` and
-    ``log_se_den`` (delta-method SE of log DSR from the denominators). Building block of
-    :func:`dsr` and :func:`corridor.epi.ratios.rate_ratio`."""
+    """Per group: total count ``count``, ``population``, unscaled ``dsr``, Dobson ``var``,
+    ``max_weight`` (largest ``w_i / n_i`` over the bands, weights summing to 1; for the gamma
+    interval) and ``log_se_den`` (delta-method SE of log DSR from the denominators). Building
+    block of :func:`dsr` and :func:`corridor.epi.ratios.rate_ratio`."""
     df = v.as_frame(data)
     by = v.as_list(by)
     used = [count, population, age] + [c for c in (population_se, event_frequency) if c]
@@ -179,7 +233,15 @@ def dsr_components(
     if population_se:
         parts["den_var"] = (ev * ww / nn) ** 2 * cells["var_n"].to_numpy(dtype=float) / nn**2
     out = group_sums(cells, by, parts, grouping=groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = ww / nn
+    if groups is None:
+        largest = np.array([np.max(ratio)]) if ratio.size else np.array([np.nan])
+    else:
+        largest = np.full(groups.n, -np.inf)
+        np.maximum.at(largest, groups.ids, ratio)
     total_w = out.pop("w").to_numpy()
+    out["max_weight"] = largest / total_w
     out["dsr"] = out.pop("wr").to_numpy() / total_w
     out["var"] = out.pop("wsq").to_numpy() / total_w**2
     if population_se:
@@ -198,7 +260,7 @@ def dsr(
     age: str,
     by: Sequence[str] | str | None = None,
     *,
-    standard: str | pd.DataFrame | Mapping[str, float] | None = "esp2013",
+    standard: StandardSpec = "esp2013",
     standard_column: str | None = None,
     multiplier: float = 100_000,
     confidence: float | Sequence[float] = 0.95,
@@ -207,8 +269,10 @@ def dsr(
     event_frequency: str | None = None,
     missing: str = "error",
     allow_count_above_population: bool = False,
+    method: str = "dobson",
+    layout: str = "long",
 ) -> pd.DataFrame:
-    """Directly age-standardised rates with Dobson et al. (1991) confidence limits.
+    """Directly age-standardised rates with Dobson et al. (1991) or Fay-Feuer gamma limits.
 
     Parameters
     ----------
@@ -216,9 +280,11 @@ def dsr(
         whose counts and populations are summed within the band).
     count, population, age : column names of the counts, populations and age bands.
     by : group columns (one DSR per group); every group needs every age band.
-    standard : ``"esp2013"`` (default), ``"who2000"``, a mapping band -> population or a
-        DataFrame (band, population). Data bands may be a coarsening of the standard's
-        (e.g. 0-4 ... 80+); other mismatches are errors.
+    standard : ``"esp2013"`` (default), ``"who2000"``, a mapping band -> population, a
+        DataFrame (band, population), or plain numbers (a list, array or unlabelled Series, as
+        PHE's ``stdpop`` vector): one per age band of the data, youngest band first. Data bands
+        may be a coarsening of a labelled standard's (e.g. 0-4 ... 80+); other mismatches are
+        errors.
     standard_column : instead of ``standard``, a data column holding each row's standard
         population (matched by row, as PHE's ``stdpop`` field).
     multiplier, confidence : as in :func:`corridor.epi.crude_rate`.
@@ -230,10 +296,24 @@ def dsr(
         ``k``; ``count`` is then the number of people with ``k`` events (PHE's
         ``independent_events = FALSE``).
     missing : ``"error"`` (default) or ``"zero"`` (a missing count is 0, PHE's convention).
+    method : ``"dobson"`` (default; PHE) or ``"gamma"`` (Fay & Feuer 1997, as
+        ``epitools::ageadjust.direct`` and the US NCHS). ``min_count`` applies to both; pass
+        ``min_count=0`` for a value in every group, as epitools gives.
+    layout : ``"long"`` (one row per group and level) or ``"wide"`` (``lower95_0cl``...).
 
     Returns group columns, ``count``, ``population``, ``value``, ``lowercl``, ``uppercl``,
     ``confidence``, ``method``, ``statistic``.
     """
+    if method not in DSR_METHODS:
+        raise InputError(
+            f"unknown DSR interval method {method!r}",
+            hint="use 'dobson' (PHE, Dobson et al. 1991) or 'gamma' (Fay-Feuer, as epitools::ageadjust.direct)",
+        )
+    if method == "gamma" and event_frequency:
+        raise InputError(
+            "the gamma interval is not defined here for non-independent events (event_frequency)",
+            hint="use method='dobson' with event_frequency, as PHE does",
+        )
     by_list = v.as_list(by)
     comp = dsr_components(
         data,
@@ -258,19 +338,28 @@ def dsr(
     per_level = []
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.sqrt(var / total) * multiplier
+    max_weight = comp["max_weight"].to_numpy()
     for level in v.confidence_levels(confidence):
-        lo, hi, _ = poisson_limits(total, level, "auto")
-        lower = value + scale * (lo - total)
-        upper = value + scale * (hi - total)
+        if method == "gamma":
+            lower, upper = gamma_dsr_limits(comp["dsr"].to_numpy(), var, max_weight, level)
+            lower, upper = lower * multiplier, upper * multiplier
+        else:
+            lo, hi, _ = poisson_limits(total, level, "auto")
+            lower = value + scale * (lo - total)
+            upper = value + scale * (hi - total)
         if population_se:
             lower, upper = widen_log_interval(value, lower, upper, log_se_den, z_value(level))
         per_level.append((level, np.where(small, np.nan, lower), np.where(small, np.nan, upper)))
-    method = (
-        "Dobson" if not event_frequency else "Dobson, with confidence adjusted for non-independent events"
-    )
+    if method == "gamma":
+        name = np.where(total == 0, "Fay-Feuer gamma (lower limit 0 with no events)", "Fay-Feuer gamma")
+    else:
+        name = np.array(
+            "Dobson" if not event_frequency else "Dobson, with confidence adjusted for non-independent events"
+        )
     if population_se:
-        method = np.where(log_se_den > 0, f"{method}, denominator SE (delta method, log scale)", method)
+        name = np.where(log_se_den > 0, np.char.add(name.astype(str), ", denominator SE (delta method, log scale)"), name)
+    name = name.astype(object) if name.ndim else name.item()
     statistic = np.where(
         small, f"dsr NA for total count < {min_count}", f"dsr per {v.format_multiplier(multiplier)}"
     ).astype(object)
-    return long_by_confidence(base, per_level, {"method": method, "statistic": statistic})
+    return long_by_confidence(base, per_level, {"method": name, "statistic": statistic}, layout)
