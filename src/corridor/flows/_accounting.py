@@ -12,10 +12,36 @@ import numpy as np
 from numpy.typing import NDArray
 
 from corridor.errors import EstimationError, InputError
-from corridor.flows.ipf import _factor, fit_margins
-from corridor.flows.newton import fit_margins_newton
+from corridor.flows.convergence import Convergence, settle
+from corridor.flows.ipf import IPFResult, _factor, fit_margins
+from corridor.flows.newton import newton_fit
 
 F = NDArray[np.float64]
+
+
+class Fits:
+    """The convergence records of one estimator run, and what to do when a fit fails."""
+
+    def __init__(self, on_nonconvergence: str = "raise") -> None:
+        self.on_nonconvergence = on_nonconvergence
+        self.records: list[Convergence] = []
+
+    def add(
+        self, res: IPFResult, step: str, method: str, criterion: str, tol: float, maxit: int, *, reason: str = "",
+        hint: str = "", settle_now: bool = True,
+    ) -> Convergence:
+        conv = np.atleast_1d(np.asarray(res.converged, dtype=bool))
+        record = Convergence(
+            step=step, method=method, criterion=criterion, iterations=int(np.max(res.iterations)),
+            gap=float(np.max(res.tol)), tol=tol, maxit=maxit, converged=bool(conv.all()),
+        )
+        self.records.append(record)
+        if settle_now:
+            if not record.converged and conv.size > 1:
+                periods = ", ".join(str(int(i)) for i in np.flatnonzero(~conv)[:10])
+                reason = f"in period(s) {periods}" + (f"; {reason}" if reason else "")
+            settle(record, self.on_nonconvergence, reason=reason, hint=hint)
+        return record
 
 
 def _diag(m: F) -> F:
@@ -89,8 +115,16 @@ def birth_matrix(b: F, s2: F, method: str, non_negative: bool) -> F:
     return bb
 
 
-def death_matrix(d: F, s1: F, method: str, s2: F, b: F) -> F:
-    """Deaths by birthplace x residence (``death_mat``): proportional to ``s1``, or by accounting."""
+def death_matrix(
+    d: F, s1: F, method: str, s2: F, b: F, *, tol: float = 1e-5, maxit: int = 500, fits: Fits | None = None
+) -> F:
+    """Deaths by birthplace x residence (``death_mat``): proportional to ``s1``, or by accounting.
+
+    The accounting method fits ``s1`` to deaths by birthplace (row totals, implied by the stocks,
+    births and deaths) and by residence (column totals) by IPF (``migest::ipf2``'s stopping rule:
+    the margin gap, ``tol``, ``maxit``); when the two sets of totals differ, no table meets both
+    and the fit cannot converge.
+    """
     if method == "proportion":
         return s1 * _factor(d, s1.sum(axis=-2))[:, None, :]
     d_pob = s1.sum(axis=-1) + b - s2.sum(axis=-1)
@@ -100,11 +134,26 @@ def death_matrix(d: F, s1: F, method: str, s2: F, b: F) -> F:
             f"death_method='accounting' implies {d_pob[bi, k]:g} deaths for birthplace {k} (period {bi})",
             hint="deaths by birthplace cannot be negative; use death_method='proportion'",
         )
-    return fit_margins(s1, d_pob, d, first="cols", criterion="margins", tol=1e-5, maxit=500).mu
+    res = fit_margins(s1, d_pob, d, first="cols", criterion="margins", tol=tol, maxit=maxit)
+    gap = np.abs(d_pob.sum(axis=-1) - d.sum(axis=-1))
+    reason = ""
+    if (gap > tol).any():
+        bi = int(np.argmax(gap))
+        reason = (
+            f"the deaths by birthplace implied by the stocks and births sum to {d_pob[bi].sum():,.6g} but the "
+            f"deaths given sum to {d[bi].sum():,.6g}, so no table meets both"
+        )
+    (fits or Fits()).add(
+        res, "deaths by birthplace (death_method='accounting')", "IPF", "margins", tol, maxit, reason=reason,
+        hint="with match_global='before-demo-adjust' and match_birthplace_tot_method='rescale' the stocks' "
+        "growth matches births minus deaths; or use death_method='proportion'",
+    )
+    return res.mu
 
 
 def match_birthplace_totals(
-    s1: F, s2: F, method: str, *, tol: float, maxit: int, solver: str = "ipf"
+    s1: F, s2: F, method: str, *, tol: float, maxit: int, solver: str = "ipf", fits: Fits | None = None,
+    newton_tol: float = 1e-10, newton_maxit: int = 30,
 ) -> tuple[F, F, F, F]:
     """Make each birthplace's total equal in both tables (``match_birthplace_tot``).
 
@@ -120,14 +169,16 @@ def match_birthplace_totals(
         in_mat = seed_in * _factor(into, seed_in.sum(axis=-1))[..., None]
         out_mat = seed_out * _factor(out, seed_out.sum(axis=-1))[..., None]
         return s1 - out_mat, s2 - in_mat, in_mat, out_mat
+    fits = fits or Fits()
+    newton = (newton_tol, newton_maxit)
     if method == "rescale":
-        a = _rescale(s1, s1.sum(axis=-1) - dd / 2, s1.sum(axis=-2), tol, maxit, "start", solver)
-        c = _rescale(s2, s2.sum(axis=-1) + dd / 2, s2.sum(axis=-2), tol, maxit, "end", solver)
+        a = _rescale(s1, s1.sum(axis=-1) - dd / 2, s1.sum(axis=-2), tol, maxit, "start", solver, fits, newton)
+        c = _rescale(s2, s2.sum(axis=-1) + dd / 2, s2.sum(axis=-2), tol, maxit, "end", solver, fits, newton)
         return a, c, zeros, zeros
     if method == "rescale-adjust-zero-fb":
         out1, out2 = np.empty_like(s1), np.empty_like(s2)
         for i in range(s1.shape[0]):
-            out1[i], out2[i] = _rescale_zero_fb(s1[i], s2[i], tol, maxit)
+            out1[i], out2[i] = _rescale_zero_fb(s1[i], s2[i], tol, maxit, fits)
         return out1, out2, zeros, zeros
     raise InputError(
         f"unknown match_birthplace_tot_method {method!r}",
@@ -135,7 +186,12 @@ def match_birthplace_totals(
     )
 
 
-def _rescale(seed: F, row: F, col: F, tol: float, maxit: int, which: str, solver: str = "ipf") -> F:
+def _rescale(
+    seed: F, row: F, col: F, tol: float, maxit: int, which: str, solver: str = "ipf", fits: Fits | None = None,
+    newton: tuple[float, int] = (1e-10, 30),
+) -> F:
+    fits = fits or Fits()
+    step = f"rescaling the {which} stock table to common birthplace totals"
     hint = "births or deaths are too large for the stocks; check them or use match_birthplace_tot_method='open'"
     if (row < 0).any():
         bi, k = (int(v) for v in np.argwhere(row < 0)[0])
@@ -147,25 +203,22 @@ def _rescale(seed: F, row: F, col: F, tol: float, maxit: int, which: str, solver
     if (seed < 0).any():
         raise EstimationError(f"the {which} stock table has negative cells after removing births/deaths", hint=hint)
     if solver == "newton":
-        fast = fit_margins_newton(seed, row, col, tol=1e-10, maxit=30)
+        fast = newton_fit(seed, row, col, tol=newton[0], maxit=newton[1])
         failed = ~np.asarray(fast.converged)
+        # Tables whose margins cannot both be met in a way the Newton solver does not
+        # resolve (see newton_fit) fall back to migest's IPF, which then has to converge.
+        fits.add(fast, step, "Newton", "relative margins", newton[0], newton[1], settle_now=False)
         if not failed.any():
             return fast.mu
-        # Tables whose margins cannot both be met in a way the Newton solver does not
-        # resolve (see fit_margins_newton) keep migest's IPF iterate.
         out = fast.mu.copy()
-        out[failed] = _rescale(seed[failed], row[failed], col[failed], tol, maxit, which, "ipf")
+        out[failed] = _rescale(seed[failed], row[failed], col[failed], tol, maxit, which, "ipf", fits)
         return out
     res = fit_margins(seed, row, col, first="rows", criterion="cells", tol=tol, maxit=maxit)
-    if not np.all(res.converged):
-        raise EstimationError(
-            f"rescaling the {which} stock table did not converge in {maxit} iterations",
-            hint="raise maxit or loosen tol",
-        )
+    fits.add(res, step, "IPF", "cells", tol, maxit)
     return res.mu
 
 
-def _rescale_zero_fb(m1: F, m2: F, tol: float, maxit: int) -> tuple[F, F]:
+def _rescale_zero_fb(m1: F, m2: F, tol: float, maxit: int, fits: Fits | None = None) -> tuple[F, F]:
     # Regions without foreign-born at one date cannot absorb the birthplace
     # adjustment in their native-born cell alone: they get the larger of the
     # native-born and the mid-point target, the rest of the system is rescaled.
@@ -178,16 +231,16 @@ def _rescale_zero_fb(m1: F, m2: F, tol: float, maxit: int) -> tuple[F, F]:
     target = np.where(nb2 > mid, nb2, target)
     z = ((fb1 == 0) | (fb2 == 0)) & (mid != target)
     if not z.any():
-        a = _rescale(m1[None], mid[None], m1.sum(axis=0)[None], tol, maxit, "start")[0]
-        c = _rescale(m2[None], (m2.sum(axis=1) + dd / 2)[None], m2.sum(axis=0)[None], tol, maxit, "end")[0]
+        a = _rescale(m1[None], mid[None], m1.sum(axis=0)[None], tol, maxit, "start", "ipf", fits)[0]
+        c = _rescale(m2[None], (m2.sum(axis=1) + dd / 2)[None], m2.sum(axis=0)[None], tol, maxit, "end", "ipf", fits)[0]
         return a, c
     keep = ~z
     w1, w2 = m1[np.ix_(keep, keep)], m2[np.ix_(keep, keep)]
     w1, w2 = scale_native_global(w1[None], w2[None], np.zeros((1, w1.shape[0])), np.zeros((1, w1.shape[0])))
     w1, w2 = w1[0], w2[0]
     dw = w1.sum(axis=1) - w2.sum(axis=1)
-    a1 = _rescale(w1[None], (w1.sum(axis=1) - dw)[None], w1.sum(axis=0)[None], tol, maxit, "start")[0]
-    a2 = _rescale(w2[None], (w2.sum(axis=1) + dw)[None], w2.sum(axis=0)[None], tol, maxit, "end")[0]
+    a1 = _rescale(w1[None], (w1.sum(axis=1) - dw)[None], w1.sum(axis=0)[None], tol, maxit, "start", "ipf", fits)[0]
+    a2 = _rescale(w2[None], (w2.sum(axis=1) + dw)[None], w2.sum(axis=0)[None], tol, maxit, "end", "ipf", fits)[0]
     out1, out2 = np.zeros_like(m1), np.zeros_like(m2)
     out1[np.ix_(keep, keep)] = a1
     out2[np.ix_(keep, keep)] = a2

@@ -36,6 +36,18 @@ def as_array(values: ArrayLike, name: str, *, ndim: int | tuple[int, ...] | None
     return arr
 
 
+def alias(value: object, other: object, name: str, other_name: str) -> object:
+    """The value of an argument that may be given under its migest name ``other_name`` instead."""
+    if other is None:
+        return value
+    if value is not None:
+        raise InputError(
+            f"{name} and {other_name} are the same argument ({other_name} is migest's name); give one",
+            hint=f"drop {other_name}= or {name}=",
+        )
+    return other
+
+
 def check_square(arr: NDArray[np.float64], name: str) -> int:
     """Check that the last two axes of ``arr`` are square and return their size."""
     if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2]:

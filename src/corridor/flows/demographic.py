@@ -40,6 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 from corridor.errors import InputError
 from corridor.flows import _accounting as acc
 from corridor.flows._checks import as_array, check_labels, check_non_negative, check_square, same_labels
+from corridor.flows.convergence import NOT_CONVERGED, Convergence, check_choice
 from corridor.flows.ipf import _factor, fit_margins
 from corridor.flows.newton import single_thread_blas
 
@@ -58,6 +59,9 @@ class DemographicFlows:
     (only when ``by_birthplace=True``); ``stock_start``/``stock_end`` the adjusted
     tables the flows reproduce; ``births``/``deaths`` by birthplace x residence;
     ``inflow_outside``/``outflow_outside`` moves into/out of the system (open methods).
+    ``convergence``: one record per iterative fit (step, method, iterations, final gap,
+    tol, maxit, converged); ``flags`` is ``("not_converged",)`` when a fit kept its last
+    iterate under ``on_nonconvergence="warn"``.
     """
 
     labels: list[str]
@@ -71,12 +75,116 @@ class DemographicFlows:
     outflow_outside: NDArray[np.float64]
     flows: NDArray[np.float64] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    convergence: list[Convergence] = field(default_factory=list)
+    flags: tuple[str, ...] = ()
+
+    @property
+    def converged(self) -> bool:
+        """Whether every iterative fit of the run met its tolerance (see ``convergence``)."""
+        return all(c.converged for c in self.convergence if c.method != "Newton") and all(
+            c.converged or any(o.step == c.step and o.method == "IPF" for o in self.convergence)
+            for c in self.convergence
+            if c.method == "Newton"
+        )
 
     @property
     def total(self) -> NDArray[np.float64] | float:
         """Total migrant flow (sum of the off-diagonal od cells)."""
         t = self.od.sum(axis=(-2, -1))
         return float(t) if np.ndim(t) == 0 else t
+
+    def account(self) -> DemographicAccount:
+        """The demographic account of each birthplace (``migest::ffs_demo(return = "account")``).
+
+        ``values[..., k, i, j]``: for birthplace ``k``, rows are origins (the regions, then
+        ``birth``, then ``outside``) and columns destinations (the regions, then ``death``, then
+        ``outside``): flows and stayers between regions, births into each region, deaths in each
+        region, moves into (row ``outside``) and out of (column ``outside``) the system. Each
+        row of region ``i`` adds up to the birthplace's stock in ``i`` at the start (after the
+        global adjustment of the native-born) and each column to the stock at the end, which
+        is how the account is read. Needs ``by_birthplace=True``.
+
+        migest 2.0.4 lays out births, and moves into and out of the system, transposed in two
+        places (births by residence x birthplace instead of birthplace x residence, and the
+        moves out of the system in the ``outside`` row); its regions and deaths blocks are the
+        same as these.
+        """
+        if self.flows is None:
+            raise InputError(
+                "the demographic account needs the flows by birthplace",
+                hint="run ffs_demo(..., by_birthplace=True)",
+            )
+        n = len(self.labels)
+        lead = self.flows.shape[:-3]
+        out = np.zeros(lead + (n, n + 2, n + 2))
+        out[..., :n, :n] = self.flows
+        out[..., n, :n] = self.births
+        out[..., n + 1, :n] = self.inflow_outside
+        out[..., :n, n] = self.deaths
+        out[..., :n, n + 1] = self.outflow_outside
+        return DemographicAccount(
+            values=out,
+            birthplace=list(self.labels),
+            orig=[*self.labels, "birth", "outside"],
+            dest=[*self.labels, "death", "outside"],
+        )
+
+    def sum_od(self, zero_diag: bool = True, add_margins: bool = True) -> NDArray[np.float64]:
+        """Origin x destination flows summed over birthplaces (``migest::sum_od``); see :func:`sum_od`."""
+        return sum_od(self, zero_diag=zero_diag, add_margins=add_margins)
+
+
+@dataclass
+class DemographicAccount:
+    """A demographic account per birthplace (see :meth:`DemographicFlows.account`)."""
+
+    values: NDArray[np.float64]
+    birthplace: list[str]
+    orig: list[str]
+    dest: list[str]
+
+
+def sum_od(
+    flows: DemographicFlows | ArrayLike, zero_diag: bool = True, add_margins: bool = True
+) -> NDArray[np.float64]:
+    """Sum flows by birthplace into an origin x destination table (``migest::sum_od``).
+
+    ``flows``: a :class:`DemographicFlows` (its flows by birthplace, or its ``od`` table when
+    it was run without ``by_birthplace``) or an array ``[..., birthplace, origin, destination]``.
+    ``zero_diag`` sets the stayers on the diagonal to 0; ``add_margins`` appends the row sums
+    as a last column and the column sums as a last row (the grand total in the corner), as R's
+    ``addmargins``.
+    """
+    if isinstance(flows, DemographicFlows):
+        if flows.flows is None:
+            od = flows.od.copy()
+            if not zero_diag:
+                raise InputError(
+                    "the stayers are only kept with the flows by birthplace",
+                    hint="run ffs_demo(..., by_birthplace=True) or use zero_diag=True",
+                )
+        else:
+            od = flows.flows.sum(axis=-3)
+    else:
+        arr = as_array(flows, "flows")
+        if arr.ndim < 3 or arr.shape[-1] != arr.shape[-2]:
+            raise InputError(
+                f"flows has shape {arr.shape}; expected [..., birthplace, origin, destination]",
+                hint="give the flows by birthplace (e.g. ffs_demo(..., by_birthplace=True).flows)",
+            )
+        od = arr.sum(axis=-3)
+    if zero_diag:
+        idx = np.arange(od.shape[-1])
+        od[..., idx, idx] = 0.0
+    if not add_margins:
+        return od
+    n = od.shape[-1]
+    out = np.zeros(od.shape[:-2] + (n + 1, n + 1))
+    out[..., :n, :n] = od
+    out[..., :n, n] = od.sum(axis=-1)
+    out[..., n, :n] = od.sum(axis=-2)
+    out[..., n, n] = od.sum(axis=(-2, -1))
+    return out
 
 
 def _labels_of(x: Any) -> tuple[list[str] | None, list[str] | None]:
@@ -160,6 +268,11 @@ def ffs_demo(
     tol: float = 1e-3,
     maxit: int = 100_000,
     solver: str = "auto",
+    death_tol: float = 1e-5,
+    death_maxit: int = 500,
+    newton_tol: float = 1e-10,
+    newton_maxit: int = 30,
+    on_nonconvergence: str = "raise",
 ) -> DemographicFlows:
     """Estimate bilateral migrant flows from two stock tables, births and deaths (``migest::ffs_demo``).
 
@@ -172,11 +285,19 @@ def ffs_demo(
     ``solver`` for the ``"rescale"`` step: ``"ipf"`` reproduces migest's iterations
     exactly; ``"newton"`` reaches the same fixed point in a few steps (tables
     whose margins cannot both be met fall back to IPF); ``"auto"`` uses IPF up
-    to 60 regions and Newton above.
+    to 60 regions and Newton above. ``newton_tol``/``newton_maxit``: the Newton stopping
+    rule (largest margin gap relative to the table total). ``death_tol``/``death_maxit``: the
+    IPF of ``death_method="accounting"`` (``migest::ipf2``'s margin-gap rule and defaults).
+
+    Every iterative fit reports its iterations and final gap in ``convergence``; one that
+    does not meet its tolerance raises :class:`~corridor.errors.EstimationError` naming the
+    step, or with ``on_nonconvergence="warn"`` warns and flags the result ``not_converged``.
 
     Raises :class:`~corridor.errors.InputError` for mismatched shapes or labels,
     negative counts, or births/deaths larger than the population they belong to.
     """
+    check_choice(on_nonconvergence)
+    fits = acc.Fits(on_nonconvergence)
     for name, value, allowed in (
         ("match_global", match_global, MATCH_GLOBAL),
         ("match_birthplace_tot_method", match_birthplace_tot_method, BIRTHPLACE_METHODS),
@@ -196,7 +317,7 @@ def ffs_demo(
     if rescale and match_global == "before-demo-adjust":
         s1, s2 = acc.scale_native_global(s1, s2, b, d)
     b_mat = acc.birth_matrix(b, s2, birth_method, birth_non_negative)
-    d_mat = acc.death_matrix(d, s1, death_method, s2, b)
+    d_mat = acc.death_matrix(d, s1, death_method, s2, b, tol=death_tol, maxit=death_maxit, fits=fits)
     s1c = s1 - d_mat
     s2c = s2 - b_mat
     if rescale and match_global == "after-demo-adjust":
@@ -208,14 +329,15 @@ def ffs_demo(
         raise InputError(f"solver={solver!r} is not known", hint="use 'auto', 'ipf' or 'newton'")
     use = ("ipf" if n <= 60 else "newton") if solver == "auto" else solver
     a1, a2, in_mat, out_mat = acc.match_birthplace_totals(
-        s1c, s2c, match_birthplace_tot_method, tol=tol, maxit=maxit, solver=use
+        s1c, s2c, match_birthplace_tot_method, tol=tol, maxit=maxit, solver=use, fits=fits,
+        newton_tol=newton_tol, newton_maxit=newton_maxit,
     )
 
     with single_thread_blas():
         if stayer_assumption:
             od, stay, flows = _quasi_independent(a1, a2, by_birthplace)
         else:
-            od, stay, flows = _independent(a1, a2, seed, n, tol, maxit, by_birthplace)
+            od, stay, flows = _independent(a1, a2, seed, n, tol, maxit, by_birthplace, fits)
 
     def shaped(x: NDArray, tail: tuple[int, ...]) -> NDArray:
         return x.reshape(batch + tail)
@@ -239,8 +361,12 @@ def ffs_demo(
             "birth_non_negative": birth_non_negative,
             "death_method": death_method,
             "tol": tol,
+            "maxit": maxit,
             "solver": use,
+            "on_nonconvergence": on_nonconvergence,
         },
+        convergence=fits.records,
+        flags=(NOT_CONVERGED,) if any(not r.converged for r in fits.records if r.method != "Newton") else (),
     )
 
 
@@ -265,7 +391,8 @@ def _quasi_independent(a1: NDArray, a2: NDArray, by_birthplace: bool) -> tuple[N
 
 
 def _independent(
-    a1: NDArray, a2: NDArray, seed: ArrayLike | None, n: int, tol: float, maxit: int, by_birthplace: bool
+    a1: NDArray, a2: NDArray, seed: ArrayLike | None, n: int, tol: float, maxit: int, by_birthplace: bool,
+    fits: acc.Fits,
 ) -> tuple[NDArray, NDArray, NDArray | None]:
     idx = np.arange(n)
     if seed is None:
@@ -281,10 +408,19 @@ def _independent(
         m3 = np.broadcast_to(m if m.ndim == 3 else m[None], (n, n, n))  # (k, i, j)
         f = np.empty((a1.shape[0], n, n, n))
         per = max(1, (64 * 2**20) // (8 * n**3))  # periods per call: bounds the n^3 working arrays
+        iters, gaps, conv = [], [], []
         for p0 in range(0, a1.shape[0], per):
             sl = slice(p0, p0 + per)
             seeds = np.broadcast_to(m3, (a1[sl].shape[0], n, n, n))
-            f[sl] = fit_margins(seeds, a1[sl], a2[sl], first="rows", criterion="cells", tol=tol, maxit=maxit, group=1).mu
+            res = fit_margins(seeds, a1[sl], a2[sl], first="rows", criterion="cells", tol=tol, maxit=maxit, group=1)
+            f[sl] = res.mu
+            iters.append(np.ravel(res.iterations))
+            gaps.append(np.ravel(res.tol))
+            conv.append(np.ravel(res.converged))
+        from corridor.flows.ipf import IPFResult
+
+        fits.add(IPFResult(f, np.concatenate(iters), np.concatenate(gaps), np.concatenate(conv)),
+                 "flows by birthplace (independence model with seed)", "IPF", "cells", tol, maxit)
         od = f.sum(axis=-3)
         stay = np.diagonal(f, axis1=-2, axis2=-1).copy()
         flows = f if by_birthplace else None

@@ -11,8 +11,10 @@ diagonal (stayers, within-region moves) is ignored.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 
@@ -108,17 +110,24 @@ def index_connectivity(m: ArrayLike, gini_corrected: bool = True) -> dict[str, f
 
 
 def weighted_median(x: ArrayLike, w: ArrayLike) -> float:
-    """Interpolated weighted median (as ``matrixStats::weightedMedian`` with ``interpolate=TRUE``)."""
+    """Interpolated weighted median (``matrixStats::weightedMedian`` with ``interpolate=TRUE``), ties pooled.
+
+    Equal values of ``x`` are one point of the distribution carrying the sum of their weights,
+    so the result does not depend on the order of tied values. (``matrixStats`` interpolates
+    between the tied entries one by one, in the order its sort leaves them, so its result moves
+    with the order of the input: a symmetric distance matrix lists every distance twice.)
+    Without ties the two agree exactly.
+    """
     xv = np.asarray(x, dtype=float)
     wv = np.asarray(w, dtype=float)
     keep = wv > 0
     xv, wv = xv[keep], wv[keep]
     if xv.size == 0:
         raise EstimationError("no positive weight", hint="the flows are all zero")
+    xv, inverse = np.unique(xv, return_inverse=True)
+    wv = np.bincount(inverse.ravel(), weights=wv, minlength=xv.size)
     if xv.size == 1:
         return float(xv[0])
-    order = np.argsort(xv, kind="stable")
-    xv, wv = xv[order], wv[order]
     wcum = np.cumsum(wv)
     mid = wcum[-1] / 2
     wcum = wcum - wv / 2
@@ -163,10 +172,96 @@ def distance_decay(m: ArrayLike, dist: ArrayLike) -> float:
     return float(brentq(score, lo, hi, xtol=1e-10))
 
 
-def index_distance(m: ArrayLike, dist: ArrayLike) -> dict[str, float]:
-    """Mean and median migration distance (flow-weighted) and the distance-decay parameter."""
+def _is_table(obj: object) -> bool:
+    return hasattr(obj, "columns") or isinstance(obj, dict) or hasattr(obj, "to_pandas")
+
+
+def _long_matrix(
+    table: Any, value_col: str, orig_col: str, dest_col: str, what: str, labels: list[str] | None = None
+) -> tuple[NDArray[np.float64], list[str]]:
+    from corridor.epi._validate import as_frame, require_columns
+
+    df = as_frame(table, where=what)
+    require_columns(df, [orig_col, dest_col, value_col], where=what)
+    pairs = df[[orig_col, dest_col]].astype(str)
+    dup = pairs.duplicated()
+    if dup.any():
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(
+            f"{what} lists the pair {pairs.iloc[pos, 0]!r} -> {pairs.iloc[pos, 1]!r} twice (row {pos + 1})",
+            hint="give one row per origin-destination pair (sum the rows first)",
+        )
+    values = pd.to_numeric(df[value_col], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        pos = int(bad[0])
+        raise InputError(
+            f"column {value_col!r} of {what} is not a number at row {pos + 1} ({df[value_col].iloc[pos]!r})",
+            hint="fill or drop the row",
+        )
+    return matrix_from_long(pairs[orig_col].tolist(), pairs[dest_col].tolist(), values, labels)
+
+
+def index_distance(
+    m: Any,
+    d: Any = None,
+    *,
+    dist: Any = None,
+    orig_col: str = "orig",
+    dest_col: str = "dest",
+    flow_col: str = "flow",
+    dist_col: str = "dist",
+) -> dict[str, float]:
+    """Mean and median migration distance (flow-weighted) and the distance-decay parameter.
+
+    ``m``: flows as an origin x destination matrix or a long table (columns ``orig_col``,
+    ``dest_col``, ``flow_col``); ``d`` (or ``dist``): distances as a matrix or a long table
+    (``orig_col``, ``dest_col``, ``dist_col``), as ``migest::index_distance``. Tables are
+    matched by region names, which must be the same in both; within-region rows are ignored.
+    The median pools tied distances (see :func:`weighted_median`), so it does not depend on
+    the order of the rows or on whether the flows come as a table or a matrix.
+    """
+    if d is None:
+        d = dist
+    elif dist is not None:
+        raise InputError("give the distances once, as d= or dist=", hint="drop one of them")
+    if d is None:
+        raise InputError("index_distance needs distances", hint="give d= (a matrix or a long table)")
+    labels: list[str] | None = None
+    if _is_table(m):
+        mat, labels = _long_matrix(m, flow_col, orig_col, dest_col, "the flow table")
+        m = mat
+    if _is_table(d):
+        from corridor.epi._validate import as_frame
+
+        frame = as_frame(d, where="the distance table")
+        names = sorted(set(frame[orig_col].astype(str)) | set(frame[dest_col].astype(str))) if orig_col in frame \
+            and dest_col in frame else None
+        if labels is not None and names is not None and set(names) != set(labels):
+            extra = sorted(set(names) ^ set(labels))
+            raise InputError(
+                f"the flow and distance tables name different regions ({', '.join(extra[:5])})",
+                hint="use the same region names in both tables",
+            )
+        d_mat, _ = _long_matrix(frame, dist_col, orig_col, dest_col, "the distance table", labels)
+        if labels is not None:
+            listed = np.zeros_like(d_mat, dtype=bool)
+            pos = {k: i for i, k in enumerate(labels)}
+            listed[[pos[a] for a in frame[orig_col].astype(str)], [pos[b] for b in frame[dest_col].astype(str)]] = True
+            gaps = np.argwhere(~listed & ~np.eye(len(labels), dtype=bool) & (m > 0))
+            if gaps.size:
+                i, j = (int(v) for v in gaps[0])
+                raise InputError(
+                    f"the distance table has no row for {labels[i]!r} -> {labels[j]!r}, which has a flow",
+                    hint="give the distance of every origin-destination pair with a flow",
+                )
+        d = d_mat
     x = _flows(m)
-    d = as_array(dist, "dist", ndim=2)
+    d = as_array(d, "dist", ndim=2)
+    if d.shape != x.shape:
+        raise InputError(
+            f"dist has shape {d.shape}, flows {x.shape}", hint="give an origin x destination distance matrix"
+        )
     off = ~np.eye(x.shape[0], dtype=bool)
     return {
         "mean": float((d[off] * x[off]).sum() / x[off].sum()),

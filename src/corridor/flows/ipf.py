@@ -20,26 +20,53 @@ change in the fitted cells between sweeps, as ``mipfp::Ipfp``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from corridor.errors import InputError
-from corridor.flows._checks import as_array
+from corridor.flows._checks import alias, as_array
+from corridor.flows.convergence import NOT_CONVERGED, Convergence, check_choice, settle
 
 Criterion = Literal["margins", "cells"]
 
 
 @dataclass(frozen=True)
 class IPFResult:
-    """Fitted table(s) with the iteration count and final value of the stopping criterion."""
+    """Fitted table(s) with the iteration count and final value of the stopping criterion.
+
+    ``tol`` (also ``gap``) is the final value of the stopping criterion, not the tolerance asked
+    for; ``flags`` holds ``"not_converged"`` when a fit kept its last iterate
+    (``on_nonconvergence="warn"``).
+    """
 
     mu: NDArray[np.float64]
     iterations: NDArray[np.int64] | int
     tol: NDArray[np.float64] | float
     converged: NDArray[np.bool_] | bool
+    flags: tuple[str, ...] = ()
+
+    @property
+    def gap(self) -> NDArray[np.float64] | float:
+        """Final value of the stopping criterion (the largest margin gap or cell change)."""
+        return self.tol
+
+
+def _settle_ipf(res: IPFResult, step: str, criterion: str, tol: float, maxit: int, on_nonconvergence: str) -> IPFResult:
+    record = Convergence(
+        step=step,
+        method="IPF",
+        criterion=criterion,
+        iterations=int(np.max(res.iterations)),
+        gap=float(np.max(res.tol)),
+        tol=tol,
+        maxit=maxit,
+        converged=bool(np.all(res.converged)),
+    )
+    settle(record, on_nonconvergence)
+    return res if record.converged else replace(res, flags=(NOT_CONVERGED,))
 
 
 def _factor(target: NDArray[np.float64], current: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -161,6 +188,8 @@ def ipf2(
     *,
     tol: float = 1e-5,
     maxit: int = 500,
+    on_nonconvergence: str = "raise",
+    m: ArrayLike | None = None,
 ) -> IPFResult:
     """Two-way IPF of an origin-destination table to known margins (``migest::ipf2``).
 
@@ -168,7 +197,12 @@ def ipf2(
     Willekens 1999). Columns are scaled first, then rows; the stopping rule is
     the margin gap (``tol``, ``maxit`` as in migest). With one margin missing the
     corresponding term is dropped. Leading axes of the inputs are a batch of tables.
+    ``m`` is migest's name for ``offset``. A fit still above ``tol`` after ``maxit``
+    iterations raises (see :mod:`corridor.flows.convergence`), or with
+    ``on_nonconvergence="warn"`` is returned flagged ``"not_converged"``.
     """
+    check_choice(on_nonconvergence)
+    offset = alias(offset, m, "offset", "m")
     row = as_array(row_tot, "row_tot") if row_tot is not None else None
     col = as_array(col_tot, "col_tot") if col_tot is not None else None
     if row is None and col is None:
@@ -193,7 +227,8 @@ def ipf2(
             hint="the offset must be len(row_tot) x len(col_tot)",
         )
     _check_totals(row, col, "ipf2")
-    return fit_margins(m, row, col, first="cols", criterion="margins", tol=tol, maxit=maxit)
+    res = fit_margins(m, row, col, first="cols", criterion="margins", tol=tol, maxit=maxit)
+    return _settle_ipf(res, "ipf2", "margins", tol, maxit, on_nonconvergence)
 
 
 def ipf3(
@@ -203,6 +238,8 @@ def ipf3(
     *,
     tol: float = 1e-5,
     maxit: int = 500,
+    on_nonconvergence: str = "raise",
+    m: ArrayLike | None = None,
 ) -> IPFResult:
     """Three-way IPF of origin x destination x type flows (``migest::ipf3``).
 
@@ -211,8 +248,11 @@ def ipf3(
     (so two place-of-birth by residence tables ``P1``, ``P2`` enter as
     ``row_tot=P1.T``, ``col_tot=P2``, as in Abel 2013). Fits
     ``log y_ijk = log a_ik + log b_jk + log m_ijk``; ``offset`` is ``(i, j, k)``
-    or an ``(i, j)`` matrix used for every type. Returns ``mu[i, j, k]``.
+    or an ``(i, j)`` matrix used for every type (``m`` is migest's name for it). Returns
+    ``mu[i, j, k]``; non-convergence as in :func:`ipf2`.
     """
+    check_choice(on_nonconvergence)
+    offset = alias(offset, m, "offset", "m")
     rt = as_array(row_tot, "row_tot", ndim=2)
     ct = as_array(col_tot, "col_tot", ndim=2)
     n, k = rt.shape
@@ -240,17 +280,32 @@ def ipf3(
         seed, rt.T[None], ct[None], first="rows", criterion="margins", tol=tol, maxit=maxit, group=1
     )
     mu = np.moveaxis(res.mu[0], 0, 2)
-    return IPFResult(mu, int(np.ravel(res.iterations)[0]), float(np.ravel(res.tol)[0]), bool(np.ravel(res.converged)[0]))
+    out = IPFResult(mu, int(np.ravel(res.iterations)[0]), float(np.ravel(res.tol)[0]), bool(np.ravel(res.converged)[0]))
+    return _settle_ipf(out, "ipf3", "margins", tol, maxit, on_nonconvergence)
 
 
 @dataclass(frozen=True)
 class CMResult:
-    """Fitted table and the alpha (row) and beta (column) parameters of a CM fit."""
+    """Fitted table and the alpha (row) and beta (column) parameters of a CM fit.
+
+    ``gap`` is the last iteration's largest parameter change; ``flags`` holds
+    ``"not_converged"`` when the fit kept its last iterate (``on_nonconvergence="warn"``).
+    """
 
     n: NDArray[np.float64]
     alpha: NDArray[np.float64]
     beta: NDArray[np.float64]
     iterations: int
+    gap: float = 0.0
+    converged: bool = True
+    flags: tuple[str, ...] = ()
+
+
+def _settle_cm(res: CMResult, step: str, tol: float, maxit: int, on_nonconvergence: str) -> CMResult:
+    record = Convergence(step=step, method="conditional maximisation", criterion="parameters",
+                         iterations=res.iterations, gap=res.gap, tol=tol, maxit=maxit, converged=res.converged)
+    settle(record, on_nonconvergence)
+    return res if res.converged else replace(res, flags=(NOT_CONVERGED,))
 
 
 def cm2(
@@ -260,6 +315,8 @@ def cm2(
     *,
     tol: float = 1e-6,
     maxit: int = 500,
+    on_nonconvergence: str = "raise",
+    m: ArrayLike | None = None,
 ) -> CMResult:
     """Two-way conditional maximisation of the Poisson log-linear model (``migest::cm2``).
 
@@ -267,8 +324,12 @@ def cm2(
     ``beta_j = c_j / sum_i alpha_i m_ij`` from ``alpha = beta = 1`` until the
     largest parameter change is at most ``tol`` (Willekens 1999; Raymer et al. 2007,
     *JRSS A* 170(4)). The fitted values equal :func:`ipf2`'s; the parameters are
-    those of migest's normalisation (starting from ``beta = 1``).
+    those of migest's normalisation (starting from ``beta = 1``). ``m`` is migest's name for
+    ``offset``; non-convergence as in :func:`ipf2` (migest counts iterations from 1, so at most
+    ``maxit - 1`` updates are made).
     """
+    check_choice(on_nonconvergence)
+    offset = alias(offset, m, "offset", "m")
     r = as_array(row_tot, "row_tot", ndim=1)
     c = as_array(col_tot, "col_tot", ndim=1)
     m = np.ones((r.size, c.size)) if offset is None else as_array(offset, "offset", ndim=2)
@@ -285,23 +346,31 @@ def cm2(
         beta = c / (alpha @ m)
         d_max = float(np.max(np.abs(np.concatenate([a_old - alpha, b_old - beta]))))
         it += 1
-    return CMResult(np.outer(alpha, beta) * m, alpha, beta, it)
+    res = CMResult(np.outer(alpha, beta) * m, alpha, beta, it, d_max, bool(d_max <= tol))
+    return _settle_cm(res, "cm2", tol, maxit, on_nonconvergence)
 
 
 def cm3(
     row_tot: ArrayLike,
     col_tot: ArrayLike,
-    offset: ArrayLike,
+    offset: ArrayLike | None = None,
     *,
     tol: float = 1e-5,
     maxit: int = 500,
+    on_nonconvergence: str = "raise",
+    m: ArrayLike | None = None,
 ) -> CMResult:
     """Three-way conditional maximisation with known origin and destination totals (``migest::cm3``).
 
     Fits ``y_ijk = alpha_i beta_j m_ijk`` to row totals over ``(j, k)`` and
     column totals over ``(i, k)``; ``beta`` is updated first, as in migest.
-    Returns ``n[i, j, k]``.
+    Returns ``n[i, j, k]``; ``m`` is migest's name for ``offset``; non-convergence as in
+    :func:`ipf2`.
     """
+    check_choice(on_nonconvergence)
+    offset = alias(offset, m, "offset", "m")
+    if offset is None:
+        raise InputError("cm3 needs the offset (i x j x k)", hint="give offset= (or m=)")
     r = as_array(row_tot, "row_tot", ndim=1)
     c = as_array(col_tot, "col_tot", ndim=1)
     m = as_array(offset, "offset", ndim=3)
@@ -319,4 +388,5 @@ def cm3(
         alpha = r / (mm @ beta)
         it += 1
         d_max = float(np.max(np.abs(np.concatenate([alpha - a_old, beta - b_old]))))
-    return CMResult(np.outer(alpha, beta)[:, :, None] * m, alpha, beta, it)
+    res = CMResult(np.outer(alpha, beta)[:, :, None] * m, alpha, beta, it, d_max, bool(d_max <= tol))
+    return _settle_cm(res, "cm3", tol, maxit, on_nonconvergence)

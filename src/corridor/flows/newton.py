@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from corridor.flows.convergence import NOT_CONVERGED, Convergence, check_choice, settle
 from corridor.flows.ipf import IPFResult, _factor
 
 
@@ -123,8 +125,33 @@ def fit_margins_newton(
     *,
     tol: float = 1e-6,
     maxit: int = 100,
+    on_nonconvergence: str = "raise",
 ) -> IPFResult:
     """Fit a batch of two-way tables to both margins by Newton's method on the log scale.
+
+    As :func:`newton_fit`; a table whose relative margin gap is still above ``tol`` after
+    ``maxit`` steps raises (see :mod:`corridor.flows.convergence`), or with
+    ``on_nonconvergence="warn"`` the last iterate is returned flagged ``"not_converged"``.
+    """
+    check_choice(on_nonconvergence)
+    res = newton_fit(seed, row, col, tol=tol, maxit=maxit)
+    record = Convergence(step="fit_margins_newton", method="Newton", criterion="relative margins",
+                         iterations=int(np.max(res.iterations)), gap=float(np.max(res.tol)), tol=tol, maxit=maxit,
+                         converged=bool(np.all(res.converged)))
+    settle(record, on_nonconvergence,
+           hint="tables whose margins cannot both be met do not converge; IPF (fit_margins) shows where")
+    return res if record.converged else replace(res, flags=(NOT_CONVERGED,))
+
+
+def newton_fit(
+    seed: ArrayLike,
+    row: ArrayLike,
+    col: ArrayLike,
+    *,
+    tol: float = 1e-6,
+    maxit: int = 100,
+) -> IPFResult:
+    """Fit a batch of two-way tables to both margins by Newton's method, reporting without raising.
 
     Same fitted table as IPF (the unique ``a_i m_ij b_j`` matching both margins,
     the minimum-discrimination-information adjustment of the seed), reached in a

@@ -39,25 +39,31 @@ def _pair(stock_start: ArrayLike, stock_end: ArrayLike | None) -> tuple[NDArray,
 
 
 def ffs_diff(
-    stock_start: ArrayLike, stock_end: ArrayLike, decrease: Literal["return", "zero"] = "return"
+    stock_start: ArrayLike,
+    stock_end: ArrayLike,
+    decrease: Literal["return", "zero"] = "return",
+    include_native_born: bool = False,
 ) -> NDArray[np.float64]:
     """Flows by stock differencing (``migest::ffs_diff``).
 
     ``flow[i, j] = max(S2[i, j] - S1[i, j], 0)``; with ``decrease="return"`` a fall
     in the stock born in ``j`` living in ``i`` is added as a flow from ``i`` back to
-    ``j``. Rows of the result are origins (birthplaces), columns destinations; the
-    diagonal (changes in native-born stocks) is zero.
+    ``j``. Rows of the result are origins (birthplaces), columns destinations. The
+    diagonal (changes in native-born stocks) is zero unless ``include_native_born=True``,
+    which keeps the native-born cells in the differencing: the diagonal is then the
+    increase of the native-born (plus, with ``"return"``, their decrease).
     """
     s1, s2 = _pair(stock_start, stock_end)
     assert s2 is not None
     if decrease not in ("zero", "return"):
         raise InputError(f"decrease={decrease!r} is not known", hint="use 'zero' or 'return'")
     change = s2 - s1
+    if not include_native_born:
+        idx = np.arange(change.shape[-1])
+        change[..., idx, idx] = 0.0
     flow = np.maximum(change, 0.0)
     if decrease == "return":
         flow = flow + np.maximum(-np.swapaxes(change, -1, -2), 0.0)
-    idx = np.arange(flow.shape[-1])
-    flow[..., idx, idx] = 0.0
     return flow
 
 
