@@ -58,14 +58,17 @@ def command() -> None:
 
 
 def _common_interval_options(f):
-    f = click.option("--seed", "random_seed", type=int, default=2026, show_default=True,
+    from corridor.flows.uncertainty import DEFAULT_REL_ERROR, DEFAULT_RESAMPLES, DEFAULT_SEED
+
+    f = click.option("--seed", "random_seed", type=int, default=DEFAULT_SEED, show_default=True,
                      help="Random seed of the resampling (results are reproducible).")(f)
     f = click.option("--distribution", type=click.Choice(["gamma", "normal", "lognormal"]), default="gamma",
                      show_default=True, help="Distribution of each resampled stock (mean = published value).")(f)
     f = click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level of the intervals.")(f)
-    f = click.option("--resamples", type=int, default=1000, show_default=True,
-                     help="Number of parametric resamples of the stocks.")(f)
-    f = click.option("--relative-error", type=float, default=0.10, show_default=True,
+    f = click.option("--resamples", type=int, default=DEFAULT_RESAMPLES, show_default=True,
+                     help="Number of parametric resamples of the stocks (the corridor profile uses the "
+                          "same default, so a flow has one interval).")(f)
+    f = click.option("--relative-error", type=float, default=DEFAULT_REL_ERROR, show_default=True,
                      help="Assumed relative error (coefficient of variation) of each bilateral stock; "
                           "0 gives point estimates only.")(f)
     f = click.option("--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format.")(f)
@@ -142,13 +145,36 @@ def _read_demography(path: Path, years: list[int]) -> dict[str, dict[int, dict[s
 @click.option("--match-birthplace", type=click.Choice(["rescale", "open", "open-dr", "rescale-adjust-zero-fb"]),
               default="rescale", show_default=True, help="How birthplace totals are made to match (migest).")
 @click.option("--no-stayers", is_flag=True, help="Independence model instead of the minimum-migration (stayer) model.")
+@click.option("--death-method", type=click.Choice(["proportion", "accounting"]), default="proportion",
+              show_default=True, help="Deaths by birthplace: in proportion to the start stocks, or by accounting "
+                                      "(an IPF fit to deaths by birthplace and by residence).")
+@click.option("--solver", type=click.Choice(["auto", "ipf", "newton"]), default="auto", show_default=True,
+              help="Fit of the birthplace-total rescaling: IPF (migest's iterations), Newton, or auto "
+                   "(IPF up to 60 countries).")
+@click.option("--tol", type=float, default=1e-3, show_default=True,
+              help="IPF tolerance: largest change of a fitted cell between sweeps (migest/mipfp).")
+@click.option("--maxit", type=int, default=100_000, show_default=True, help="IPF iteration limit.")
+@click.option("--death-tol", type=float, default=1e-5, show_default=True,
+              help="Tolerance of the deaths fit (--death-method accounting): largest margin gap.")
+@click.option("--death-maxit", type=int, default=500, show_default=True,
+              help="Iteration limit of the deaths fit (--death-method accounting).")
+@click.option("--newton-tol", type=float, default=1e-10, show_default=True,
+              help="Newton tolerance: largest margin gap relative to the table total.")
+@click.option("--newton-maxit", type=int, default=30, show_default=True, help="Newton iteration limit.")
+@click.option("--on-nonconvergence", type=click.Choice(["raise", "warn"]), default="raise", show_default=True,
+              help="A fit that does not meet its tolerance: stop with an error (raise) or keep its last "
+                   "iterate and flag every row 'not_converged' (warn).")
 @_common_interval_options
-def demo_cmd(origin: str, destination: str, demography: Path, match_birthplace: str, no_stayers: bool, fmt: str,
+def demo_cmd(origin: str, destination: str, demography: Path, match_birthplace: str, no_stayers: bool,
+             death_method: str, solver: str, tol: float, maxit: int, death_tol: float, death_maxit: int,
+             newton_tol: float, newton_maxit: int, on_nonconvergence: str, fmt: str,
              relative_error: float, resamples: int, level: float, distribution: str, random_seed: int) -> None:
     """Demographic-accounting flows (Abel's method) from UN DESA stocks plus your births and deaths.
 
     Native-born stocks are population minus the foreign-born stock. The relative
-    error applies to the foreign-born (bilateral) stocks.
+    error applies to the foreign-born (bilateral) stocks. Every iterative fit reports its
+    iterations and final gap in the notes; one that does not converge is an error (or, with
+    --on-nonconvergence warn, flags the rows).
     """
     from corridor.flows.uncertainty import ffs_demo_intervals
     from corridor.flows.undesa import load_bilateral_2019
@@ -183,11 +209,15 @@ def demo_cmd(origin: str, destination: str, demography: Path, match_birthplace: 
     res = ffs_demo_intervals(
         s, births, deaths, rel_error=rel, n_resamples=resamples, level=level, random_state=random_seed,
         distribution=distribution, select=lambda x: x[..., i, j], labels=codes,  # type: ignore[arg-type]
-        match_birthplace_tot_method=match_birthplace, stayer_assumption=not no_stayers,
+        match_birthplace_tot_method=match_birthplace, stayer_assumption=not no_stayers, death_method=death_method,
+        solver=solver, tol=tol, maxit=maxit, death_tol=death_tol, death_maxit=death_maxit, newton_tol=newton_tol,
+        newton_maxit=newton_maxit, on_nonconvergence=on_nonconvergence,
     )
+    flag = ",".join(res.flags) or None
     rows = [{
         "period": f"{data.years[p]}-{data.years[p + 1]}", "origin": codes[i], "destination": codes[j],
         "flow": float(res.point[p]), "lower": float(res.lower[p]), "upper": float(res.upper[p]), "se": float(res.se[p]),
+        "flag": flag,
     } for p in range(t - 1)]
     notes = [
         f"source: {data.source} (CC BY 3.0 IGO); population, births and deaths: {demography}",
@@ -195,8 +225,13 @@ def demo_cmd(origin: str, destination: str, demography: Path, match_birthplace: 
         f"{'minimum migration (stayers)' if not no_stayers else 'independence'}, birthplace matching {match_birthplace}"),
         (f"interval: {level:.0%} percentile interval, {resamples} {distribution} resamples, relative error "
         f"{relative_error:g} on foreign-born stocks"),
+        *(f"fit: {c.describe()}" for c in res.convergence),
     ]
-    _emit(rows, fmt, ["period", "origin", "destination", "flow", "lower", "upper", "se"], notes)
+    if res.flags:
+        batches = res.settings.get("resample_batches_not_converged", 0)
+        notes.append(f"flag not_converged: a fit kept its last iterate (point estimates or {batches} batch(es) of "
+                     "resamples); raise --maxit or loosen --tol")
+    _emit(rows, fmt, ["period", "origin", "destination", "flow", "lower", "upper", "se", "flag"], notes)
 
 
 @command.command("permits")

@@ -20,7 +20,8 @@ from scipy.optimize import brentq
 
 from corridor.errors import EstimationError, InputError
 from corridor.flows import gini
-from corridor.flows._checks import as_array, check_square
+from corridor.flows._checks import alias, as_array, check_square
+from corridor.flows.convergence import Convergence, settle
 from corridor.flows.ipf import fit_margins
 
 
@@ -49,12 +50,15 @@ def index_intensity(mig_total: ArrayLike, pop_total: ArrayLike, n: int) -> dict[
     return {"cmp": cmp if cmp.ndim else float(cmp), "courgeau_k": k if k.ndim else float(k)}
 
 
-def index_impact(m: ArrayLike, pop: ArrayLike) -> dict[str, float]:
+def index_impact(m: ArrayLike, pop: ArrayLike | None = None, *, p: ArrayLike | None = None) -> dict[str, float]:
     """Migration effectiveness, aggregate net migration rate, index of preference and velocity.
 
-    ``pop`` is the population of each region in the order of the matrix (the units
-    of ``pop`` carry into ``anmr`` and ``velocity``, as in migest).
+    ``pop`` (migest's ``p``) is the population of each region in the order of the matrix (the
+    units of ``pop`` carry into ``anmr`` and ``velocity``, as in migest).
     """
+    pop = alias(pop, p, "pop", "p")
+    if pop is None:
+        raise InputError("index_impact needs the population of each region", hint="give pop= (or p=)")
     x = _flows(m)
     p = as_array(pop, "pop", ndim=1)
     if p.size != x.shape[0]:
@@ -80,7 +84,11 @@ def quasi_independence_fit(m: ArrayLike) -> NDArray[np.float64]:
     """Fitted values of the Poisson model ``flow ~ origin + destination`` on the off-diagonal cells."""
     x = _flows(m)
     seed = 1.0 - np.eye(x.shape[0])
-    return fit_margins(seed, x.sum(axis=1), x.sum(axis=0), criterion="margins", tol=1e-10, maxit=10_000).mu
+    res = fit_margins(seed, x.sum(axis=1), x.sum(axis=0), criterion="margins", tol=1e-10 * max(1.0, x.sum()),
+                      maxit=10_000)
+    settle(Convergence("quasi-independence fit of index_connectivity", "IPF", "margins", int(res.iterations),
+                       float(res.tol), 1e-10 * max(1.0, x.sum()), 10_000, bool(res.converged)), "raise")
+    return res.mu
 
 
 def index_connectivity(m: ArrayLike, gini_corrected: bool = True) -> dict[str, float]:
@@ -155,10 +163,14 @@ def distance_decay(m: ArrayLike, dist: ArrayLike) -> float:
     rows, cols = x.sum(axis=1), x.sum(axis=0)
     target = (x * logd).sum()
 
+    tol = 1e-9 * max(1.0, x.sum())
+
     def score(b: float) -> float:
         seed = np.where(off, np.exp(b * logd), 0.0)
-        mu = fit_margins(seed, rows, cols, criterion="margins", tol=1e-9 * max(1.0, x.sum()), maxit=20_000).mu
-        return float((mu * logd).sum() - target)
+        res = fit_margins(seed, rows, cols, criterion="margins", tol=tol, maxit=20_000)
+        settle(Convergence(f"distance-decay fit at decay {b:.6g}", "IPF", "margins", int(res.iterations),
+                           float(res.tol), tol, 20_000, bool(res.converged)), "raise")
+        return float((res.mu * logd).sum() - target)
 
     lo, hi = -1.0, 1.0
     while score(lo) > 0:

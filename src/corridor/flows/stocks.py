@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from corridor.errors import EstimationError, InputError
-from corridor.flows._checks import as_array, check_non_negative, check_square
+from corridor.flows._checks import alias, as_array, check_non_negative, check_square
 
 
 def _pair(stock_start: ArrayLike, stock_end: ArrayLike | None) -> tuple[NDArray, NDArray | None]:
@@ -73,6 +73,7 @@ def ffs_rates(
     *,
     method: Literal["dennett", "rogers-von-rabenau"] = "dennett",
     total: ArrayLike | None = None,
+    M: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """Flows by rates (``migest::ffs_rates``).
 
@@ -82,7 +83,9 @@ def ffs_rates(
     as in migest's example. ``"rogers-von-rabenau"``: the growth matrix ``G`` with
     ``S1 G = S2`` times the population at risk (the start residence totals), with
     the diagonal set to zero (Rogers & von Rabenau 1971); flows can be negative.
+    ``M`` is migest's name for ``total``.
     """
+    total = alias(total, M, "total", "M")  # type: ignore[assignment]
     s1, s2 = _pair(stock_start, stock_end)
     n = s1.shape[-1]
     idx = np.arange(n)

@@ -23,6 +23,7 @@ model error of the estimator itself.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -36,6 +37,14 @@ from corridor.flows.demographic import ffs_demo
 from corridor.flows.stocks import ffs_diff, ffs_rates
 
 Distribution = Literal["gamma", "normal", "lognormal"]
+
+#: Resamples behind every flow interval unless asked otherwise: the command line, the Python
+#: functions and the corridor profile all use it, so one flow has one interval everywhere.
+DEFAULT_RESAMPLES = 1000
+#: Seed of the resampling when none is given by the command line or the profile.
+DEFAULT_SEED = 2026
+#: Relative error assumed for UN DESA's bilateral stocks, which publish none.
+DEFAULT_REL_ERROR = 0.10
 
 
 @dataclass
@@ -51,6 +60,8 @@ class FlowIntervals:
     method: str
     labels: list[str] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    convergence: list[Any] = field(default_factory=list)
+    flags: tuple[str, ...] = ()
 
 
 def input_sd(values: NDArray[np.float64], rel_error: ArrayLike | None, se: ArrayLike | None, name: str) -> NDArray[np.float64]:
@@ -125,7 +136,7 @@ def propagate(
     deaths: NDArray[np.float64] | None = None,
     deaths_sd: NDArray[np.float64] | None = None,
     *,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     level: float = 0.95,
     random_state: int | np.random.Generator | None = None,
     distribution: Distribution = "gamma",
@@ -210,7 +221,7 @@ def ffs_demo_intervals(
     stock_se: ArrayLike | None = None,
     births_rel_error: ArrayLike | None = None,
     deaths_rel_error: ArrayLike | None = None,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     level: float = 0.95,
     random_state: int | np.random.Generator | None = None,
     distribution: Distribution = "gamma",
@@ -224,8 +235,12 @@ def ffs_demo_intervals(
     ``stocks`` ``(T, n, n)``; ``births``/``deaths`` ``(T - 1, n)``. Errors: ``rel_error``
     (scalar or array broadcast to the stocks, e.g. 0 on the diagonal) or
     ``stock_se`` (absolute SEs), and relative errors of births and deaths.
-    ``options`` go to ``ffs_demo``. Output ``point[p, i, j]``: flows origin ``i`` to
-    destination ``j`` in period ``p`` (or ``select`` of it).
+    ``options`` go to ``ffs_demo`` (including ``tol``, ``maxit`` and ``on_nonconvergence``).
+    Output ``point[p, i, j]``: flows origin ``i`` to destination ``j`` in period ``p`` (or
+    ``select`` of it). ``convergence`` holds the fits of the point estimates; with
+    ``on_nonconvergence="warn"``, ``flags`` is ``("not_converged",)`` when a fit of the point
+    estimates or of any draw kept its last iterate, and ``settings["draws_not_converged"]``
+    counts the batches of draws with such a fit.
     """
     s = _series(stocks)
     t, n = s.shape[0], s.shape[-1]
@@ -237,16 +252,32 @@ def ffs_demo_intervals(
     sd = input_sd(s, rel_error, stock_se, "stocks")
     bsd = input_sd(b, births_rel_error, None, "births")
     dsd = input_sd(d, deaths_rel_error, None, "deaths")
-    ffs_demo(s[0], s[1], b[0], d[0], labels=labels, **options)  # validate inputs and options once
+    # the point estimates of every period at once: validates inputs and options, records the fits
+    whole = ffs_demo(s[:-1], s[1:], b, d, labels=labels, **options)
+    failed_draws = 0
 
     def est(s1: NDArray, s2: NDArray, bb: NDArray | None, dd: NDArray | None) -> NDArray:
-        return ffs_demo(s1, s2, bb, dd, labels=labels, **options).od
+        nonlocal failed_draws
+        res = ffs_demo(s1, s2, bb, dd, labels=labels, **options)
+        if res.flags:
+            failed_draws += 1
+        return res.od
 
-    point, lo, hi, se = propagate(
-        est, s, sd, b, bsd, d, dsd, n_resamples=n_resamples, level=level, random_state=random_state,
-        distribution=distribution, select=select, memory_budget=memory_budget,
-    )
-    return FlowIntervals(point, lo, hi, se, level, n_resamples, "ffs_demo", list(labels) if labels else None, dict(options))
+    with warnings.catch_warnings():
+        # each draw that keeps its last iterate is counted and flagged once, not warned about
+        warnings.simplefilter("ignore", RuntimeWarning)
+        point, lo, hi, se = propagate(
+            est, s, sd, b, bsd, d, dsd, n_resamples=n_resamples, level=level, random_state=random_state,
+            distribution=distribution, select=select, memory_budget=memory_budget,
+        )
+    settings = dict(options)
+    settings["resample_batches_not_converged"] = failed_draws
+    if failed_draws:
+        warnings.warn(f"{failed_draws} batch(es) of resamples kept a fit that did not converge; the intervals are "
+                      "flagged 'not_converged'", RuntimeWarning, stacklevel=2)
+    flags = ("not_converged",) if whole.flags or failed_draws else ()
+    return FlowIntervals(point, lo, hi, se, level, n_resamples, "ffs_demo", list(labels) if labels else None,
+                         settings, whole.convergence, flags)
 
 
 def ffs_stock_intervals(
@@ -255,7 +286,7 @@ def ffs_stock_intervals(
     method: Literal["diff-zero", "diff-return", "dennett", "rogers-von-rabenau"] = "diff-zero",
     rel_error: ArrayLike | None = None,
     stock_se: ArrayLike | None = None,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     level: float = 0.95,
     random_state: int | np.random.Generator | None = None,
     distribution: Distribution = "gamma",

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from corridor.errors import InputError, SourceError
 from corridor.flows.countries import iso3_from_m49, iso3_from_un_name, normalise_iso3
+from corridor.flows.uncertainty import DEFAULT_REL_ERROR, DEFAULT_RESAMPLES, DEFAULT_SEED
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "datasets" / "undesa_ims"
 BILATERAL_2019 = DATA_DIR / "un_migrant_stock_origin_destination_2019_wide.csv"
@@ -124,10 +125,10 @@ def corridor_flows(
     destination: str,
     *,
     method: str = "diff-zero",
-    rel_error: float = 0.10,
-    n_resamples: int = 1000,
+    rel_error: float = DEFAULT_REL_ERROR,
+    n_resamples: int = DEFAULT_RESAMPLES,
     level: float = 0.95,
-    random_state: int | None = 2026,
+    random_state: int | None = DEFAULT_SEED,
     distribution: str = "gamma",
     data: BilateralStocks | None = None,
 ) -> list[dict[str, object]]:
@@ -137,8 +138,9 @@ def corridor_flows(
     (:func:`~corridor.flows.stocks.ffs_diff`) and ``"dennett"``
     (:func:`~corridor.flows.stocks.ffs_rates`, global flow = sum of the absolute
     changes in the foreign-born residents of every country). Intervals: every
-    bilateral stock resampled with relative error ``rel_error``
-    (:mod:`corridor.flows.uncertainty`). One dict per period with the stocks at both
+    bilateral stock resampled with relative error ``rel_error`` (:mod:`corridor.flows.uncertainty`;
+    the defaults, 1,000 resamples, seed 2026 and a relative error of 0.10, are those of the command
+    line and the corridor profile, so the same flow has the same interval everywhere). One dict per period with the stocks at both
     dates, ``flow``, ``lower``, ``upper``, ``se``, ``method`` and ``source``.
     """
     from corridor.flows.uncertainty import ffs_stock_intervals

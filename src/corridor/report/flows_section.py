@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from corridor.flows.admin import SERMIG_SOURCE, sermig_permits
+from corridor.flows.uncertainty import DEFAULT_REL_ERROR, DEFAULT_RESAMPLES, DEFAULT_SEED
 from corridor.flows.undesa import corridor_flows
 
-REL_ERROR = 0.10
-RESAMPLES = 200
-SEED = 2026
+# the defaults of `corridor flows stocks`: the same flow has the same interval in both
+REL_ERROR = DEFAULT_REL_ERROR
+RESAMPLES = DEFAULT_RESAMPLES
+SEED = DEFAULT_SEED
 PERMITS = Path(__file__).resolve().parent / "data" / "sermig_permits_region_country_2023.csv"
 UNDESA_METHOD = "stock differencing (decrease = zero), UN DESA stocks resampled (gamma, relative error {rel:.0%}, {n} draws, seed {seed})"
 
