@@ -141,7 +141,9 @@ def ratio_chart(items: Sequence[tuple[str, float | None, float | None, float | N
             if lo is not None and hi is not None:
                 ax.plot([lo, hi], [yi, yi], color=CORRIDOR, lw=2)
             ax.plot([est], [yi], "o", color=CORRIDOR)
-            ax.text(hi if hi is not None else est, yi, "  " + loc.num(est, 2), va="center", fontsize=7)
+            # the value sits above its own point, not at the end of the whisker where it reads as the limit
+            ax.annotate(loc.num(est, 2), (est, yi), textcoords="offset points", xytext=(0, 4), ha="center",
+                        va="bottom", fontsize=7)
         ax.set_yticks(y, [i[0] for i in items])
         ax.set_ylim(-0.7, len(items) - 0.3)
         ax.axvline(1.0, color="#444", lw=0.8)
