@@ -21,10 +21,13 @@ def _run(block: str, namespace: dict) -> object:
 
 def test_python_examples_run_and_match_the_page():
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
-    assert len(blocks) == 4
+    assert len(blocks) == 6
     namespace: dict = {}
     results = [_run(block, namespace) for block in blocks]
-    crude, ratios, survey, smr = results
+    crude, ratios, survey, smr, gamma, smr_totals = results
+    assert gamma.round(2)["lower95_0cl"].tolist() == [31.14, 16.88, 12.34]
+    assert gamma.round(2)["upper99_8cl"].tolist() == [274.55, 61.17, 16.86]
+    assert smr_totals.round(2)["value"].tolist() == [241.29, 160.66]
     assert crude.round(2)["value"].tolist() == [24.94, 16.16, 11.31]
     assert ratios.round(3)["value"].tolist() == [5.916, 2.029]
     assert survey.round(2)["lowercl"].tolist() == [49.14, 83.97]

@@ -22,7 +22,7 @@ def _run(block: str, namespace: dict) -> object:
 
 def test_python_examples_run_and_match_the_page() -> None:
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
-    assert len(blocks) == 8
+    assert len(blocks) == 11
     ns: dict = {}
     out = [_run(b, ns) for b in blocks]
     _od, total = out[0]
@@ -39,3 +39,9 @@ def test_python_examples_run_and_match_the_page() -> None:
     net, upper_chl_ven = out[6]
     assert net == 5200 - 300  # Chile (first label): in 5,200, out 300
     assert upper_chl_ven > 300
+    peak_age, breadth, breadth_migest = out[8]
+    assert (peak_age, breadth, breadth_migest) == (24, 149.1, 147.15)
+    orig, births_b, total = out[9]
+    assert orig == ["A", "B", "C", "D", "birth", "outside"] and births_b == 20 and total == 127.693289
+    assert out[10].startswith("deaths by birthplace (death_method='accounting'): IPF did not converge after 500")
+    assert "sum to 140 but the deaths given sum to 160" in out[10]

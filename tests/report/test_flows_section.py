@@ -29,7 +29,7 @@ def test_stock_difference_2015_2019(profile, outputs) -> None:
     assert row["estimate"] == 120_626 - 73_601 == 47_025
     assert row["ci_low"] < row["estimate"] < row["ci_high"]
     assert row["source"].startswith("UN DESA") and not row["synthetic"]
-    assert "200 draws" in row["note"] and "relative error 10%" in row["note"]
+    assert "1000 draws" in row["note"] and "relative error 10%" in row["note"]
     html = outputs["es"]["html"].read_text(encoding="utf-8")
     assert '<td class="num"><strong>47.025</strong></td>' in html
 

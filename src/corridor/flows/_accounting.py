@@ -28,7 +28,7 @@ class Fits:
 
     def add(
         self, res: IPFResult, step: str, method: str, criterion: str, tol: float, maxit: int, *, reason: str = "",
-        hint: str = "", settle_now: bool = True,
+        hint: str = "", settle_now: bool = True, prefix: str = "",
     ) -> Convergence:
         conv = np.atleast_1d(np.asarray(res.converged, dtype=bool))
         record = Convergence(
@@ -40,7 +40,7 @@ class Fits:
             if not record.converged and conv.size > 1:
                 periods = ", ".join(str(int(i)) for i in np.flatnonzero(~conv)[:10])
                 reason = f"in period(s) {periods}" + (f"; {reason}" if reason else "")
-            settle(record, self.on_nonconvergence, reason=reason, hint=hint)
+            settle(record, self.on_nonconvergence, reason=reason, hint=hint, prefix=prefix)
         return record
 
 
@@ -147,6 +147,7 @@ def death_matrix(
         res, "deaths by birthplace (death_method='accounting')", "IPF", "margins", tol, maxit, reason=reason,
         hint="with match_global='before-demo-adjust' and match_birthplace_tot_method='rescale' the stocks' "
         "growth matches births minus deaths; or use death_method='proportion'",
+        prefix="death_",
     )
     return res.mu
 

@@ -61,13 +61,18 @@ def check_choice(on_nonconvergence: str) -> str:
     return on_nonconvergence
 
 
-def settle(record: Convergence, on_nonconvergence: str, *, reason: str = "", hint: str = "") -> Convergence:
-    """Raise or warn if ``record`` did not converge; return it unchanged otherwise."""
+def settle(
+    record: Convergence, on_nonconvergence: str, *, reason: str = "", hint: str = "", prefix: str = ""
+) -> Convergence:
+    """Raise or warn if ``record`` did not converge; return it unchanged otherwise.
+
+    ``prefix`` names the fit's own arguments (``"death_"`` for ``death_maxit``/``death_tol``).
+    """
     if record.converged:
         return record
     message = record.describe() + (f"; {reason}" if reason else "")
     advice = (hint + "; " if hint else "") + (
-        "raise maxit or loosen tol, or pass on_nonconvergence='warn' to keep the last iterate, "
+        f"raise {prefix}maxit or loosen {prefix}tol, or pass on_nonconvergence='warn' to keep the last iterate, "
         f"flagged {NOT_CONVERGED!r}"
     )
     if check_choice(on_nonconvergence) == "raise":
