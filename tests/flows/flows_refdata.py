@@ -40,3 +40,25 @@ def korea(year: int) -> list[dict[str, str]]:
     with KOREA_CSV.open(newline="") as fh:
         return [r for r in csv.DictReader(fh) if int(r["year"]) == year]
 
+
+
+def write_demography(path: Path, codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A made-up demography file for ``corridor flows demo`` (not real figures): populations that
+    grow 5% a period around the UN DESA foreign-born stocks of ``codes``, births 8% and deaths 3%.
+
+    Returns the foreign-born stocks by residence and the populations, by year.
+    """
+    from corridor.flows.undesa import load_bilateral_2019
+
+    data = load_bilateral_2019()
+    idx = [data.index(c) for c in codes]
+    fb = data.stocks[:, idx][:, :, idx].sum(axis=1)
+    pop = np.array([[1e6 * (k + 2) * (1.05**t) + fb[t, k] for k in range(len(codes))] for t in range(len(data.years))])
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["year", "iso3", "population", "births", "deaths"])
+        for t, y in enumerate(data.years):
+            for k, c in enumerate(codes):
+                last = t == len(data.years) - 1
+                w.writerow([y, c, pop[t, k], "" if last else 0.08 * pop[t, k], "" if last else 0.03 * pop[t, k]])
+    return fb, pop

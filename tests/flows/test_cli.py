@@ -14,7 +14,7 @@ from corridor.errors import InputError
 from corridor.flows.demographic import ffs_demo
 from corridor.flows.undesa import load_bilateral_2019
 
-from .flows_refdata import SERMIG_PERMITS, korea
+from .flows_refdata import SERMIG_PERMITS, korea, write_demography
 
 
 def run(*args: str):
@@ -59,22 +59,14 @@ def test_demo_with_a_demography_file(tmp_path) -> None:
     codes = ["COL", "CHL", "VEN", "PER", "ARG"]
     idx = [data.index(c) for c in codes]
     s = data.stocks[:, idx][:, :, idx]
-    fb = s.sum(axis=1)
     p = tmp_path / "demo.csv"
-    with p.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["year", "iso3", "population", "births", "deaths"])
-        for t, y in enumerate(data.years):
-            for k, c in enumerate(codes):
-                pop = 1e6 * (k + 2) * (1.05**t) + fb[t, k]
-                w.writerow([y, c, pop, 0.08 * pop if t < 6 else "", 0.03 * pop if t < 6 else ""])
+    fb, pop = write_demography(p, codes)
     res = run("demo", "--origin", "COL", "--destination", "CHL", "--demography", str(p), "--resamples", "20",
               "--format", "json")
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)["rows"]
     assert len(rows) == 6
     # the point estimate is ffs_demo on the same system
-    pop = np.array([[1e6 * (k + 2) * (1.05**t) + fb[t, k] for k in range(5)] for t in range(7)])
     st = s.copy()
     st[:, range(5), range(5)] = pop - fb
     ref = ffs_demo(st[:-1], st[1:], 0.08 * pop[:-1], 0.03 * pop[:-1])

@@ -4,7 +4,6 @@ as a user meets it."""
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import warnings
@@ -17,9 +16,8 @@ from corridor.cli import main
 from corridor.errors import EstimationError
 from corridor.flows import cm2, cm3, ffs_demo, ffs_demo_intervals, ipf2, ipf3
 from corridor.flows.newton import fit_margins_newton
-from corridor.flows.undesa import load_bilateral_2019
 
-from .flows_refdata import case
+from .flows_refdata import case, write_demography
 
 E3 = case("ffs_demo", "e3")["inputs"]  # open-dr, with births and deaths
 E5 = case("ffs_demo", "e5")["inputs"]
@@ -158,18 +156,8 @@ def test_intervals_carry_the_fits_and_flags():
 
 @pytest.fixture(scope="module")
 def demography(tmp_path_factory):
-    data = load_bilateral_2019()
-    codes = ["COL", "CHL", "PER", "ARG", "BOL"]
-    idx = [data.index(c) for c in codes]
-    fb = data.stocks[:, idx][:, :, idx].sum(axis=1)
     path = tmp_path_factory.mktemp("vital") / "vital.csv"
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["year", "iso3", "population", "births", "deaths"])
-        for t, y in enumerate(data.years):
-            for k, c in enumerate(codes):
-                pop = 1e6 * (k + 2) * (1.05**t) + fb[t, k]
-                w.writerow([y, c, pop, 0.08 * pop if t < 6 else "", 0.03 * pop if t < 6 else ""])
+    write_demography(path, ["COL", "CHL", "PER", "ARG", "BOL"])
     return str(path)
 
 

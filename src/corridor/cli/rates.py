@@ -80,6 +80,11 @@ def _load(
     return data
 
 
+def _shape(missing: str, wide: bool) -> dict[str, str]:
+    """The --missing and --wide options as keyword arguments of the rate functions."""
+    return {"missing": missing, "layout": "wide" if wide else "long"}
+
+
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
@@ -231,8 +236,7 @@ def crude_command(
         method=method,
         population_se=se_column,
         allow_count_above_population=allow_count_above_population,
-        missing=missing,
-        layout="wide" if wide else "long",
+        **_shape(missing, wide),
     )
     write_table(out, output)
 
@@ -393,8 +397,7 @@ def ratio_command(
         method=method,
         population_se=se_column,
         allow_count_above_population=allow_count_above_population,
-        missing=missing,
-        layout="wide" if wide else "long",
+        **_shape(missing, wide),
     )
     write_table(out, output)
 
@@ -524,7 +527,6 @@ def proportion_command(
         list(by),
         multiplier=multiplier,
         confidence=list(confidence),
-        missing=missing,
-        layout="wide" if wide else "long",
+        **_shape(missing, wide),
     )
     write_table(out, output)
