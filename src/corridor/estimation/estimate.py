@@ -180,8 +180,6 @@ class _Estimator:
         self.zero_weights = False
         self.zero_weight_rows = 0
         self._profile()
-        if isinstance(d, ReplicateDesign):
-            self._check_replicates(d)
 
     # ---- validation -------------------------------------------------------------------------
     def _replicate_columns(self, d: ReplicateDesign) -> list[str]:
@@ -344,28 +342,17 @@ class _Estimator:
         self._check_weight_stats(tbl, wname)
         self.zero_weight_rows = int(column_numpy(tbl["__w_zero"]).sum())
 
-    def _check_replicates(self, d: ReplicateDesign) -> None:
+    def _check_replicates(self, scan: replicates.RankScan) -> None:
         """Refuse replicate weights that are all the same column, or all the full-sample weight.
 
         Their variances would be 0 (or rounding noise, such as 4e-13) for every statistic: a
-        precision the data do not have. One pass over the data, for replicate designs only.
+        precision the data do not have. Found by the pass that finds the replicate weights' rank
+        (such columns have rank one).
         """
         cols = self.req.repcols
-        if not cols:
-            return
-        w = self._weight_expr() if (d.weights or not d.combined_weights) else None
-        eff = [nw.col(c).cast(nw.Float64) if d.combined_weights or w is None else nw.col(c).cast(nw.Float64) * w
-               for c in cols]
-        aggs = [(eff[0] * eff[0]).sum().alias("__ss")]
-        aggs += [((e - eff[0]) * (e - eff[0])).sum().alias(f"__d{r}") for r, e in enumerate(eff[1:], 1)]
-        if w is not None:
-            aggs += [((e - w) * (e - w)).sum().alias(f"__f{r}") for r, e in enumerate(eff)]
-        row = self.req.engine.aggregate(self._frame(), [], aggs).to_pylist()[0]
-        tol = 1e-20 * max(float(row["__ss"] or 0.0), 1e-300)
-        same = len(cols) > 1 and all(float(row[f"__d{r}"] or 0.0) <= tol for r in range(1, len(cols)))
-        full = w is not None and all(float(row[f"__f{r}"] or 0.0) <= tol for r in range(len(cols)))
-        if same or full:
-            what = ("all equal to the full-sample weight" if full else "all identical to each other")
+        same = len(cols) > 1 and scan.identical
+        if same or scan.equal_to_weight:
+            what = ("all equal to the full-sample weight" if scan.equal_to_weight else "all identical to each other")
             raise DesignError(
                 f"the {len(cols)} replicate weight columns in {self.req.source} ({cols[0]!r} ... {cols[-1]!r}) are "
                 f"{what}: every standard error would be 0",
@@ -644,8 +631,8 @@ class _Estimator:
                 cov = taylor.covariance_clustered(blocks, structure, self.taylor)
         else:
             need_domain = self._needs_domain_df([outs[i].kind for i in out_idx])
-            if need_domain:
-                self._replicate_ranks(plan, tbl, counts, in_group)  # one pass: the design's rank and the domains'
+            # one pass: the design's rank, the domains' when needed, degenerate weights refused
+            self._replicate_scan(*((plan, tbl, counts, in_group) if need_domain else ()))
             var, cov, dom_df = self._user_replicates(tbl, plan, pk, pg, num, den, has_den, theta, K)
             if need_domain:
                 dom_df = self._replicate_domain_df(plan, grouping, dom_values, out_idx)
@@ -802,34 +789,40 @@ class _Estimator:
 
     def _replicate_rank_df(self) -> int:
         """Rank of every row's replicate weights minus one (R's ``degf`` of a replicate design)."""
-        ranks = getattr(self, "_rank_cells", None)
-        if ranks is not None:
-            return ranks[0].rank - 1
-        whole, _ = replicates.rank_spaces(self.req.engine, self._frame(), self._weight_columns(), [], [], [])
-        return whole.rank - 1
+        return self._replicate_scan().whole.rank - 1
+
+    def _replicate_scan(self, plan=None, tbl=None, counts=None, in_group=None) -> replicates.RankScan:
+        """One pass over the replicate weights (stopped early once complete): the whole design's row space
+        and, given the scan's groups, each domain cell's; degenerate weights are refused here."""
+        cached = getattr(self, "_rank_cells", None)
+        if cached is not None and (plan is None or cached[1] is not None):
+            return cached[0]
+        req = self.req
+        d: ReplicateDesign = req.design  # type: ignore[assignment]
+        flags: list[nw.Expr] = []
+        expected: list[set[tuple]] = []
+        count_cols = None
+        if plan is not None:
+            by_count: dict[int, int] = {}
+            for out in plan.outputs:
+                by_count.setdefault(out.count, out.num)
+            inside = self.where_expr.fill_null(False) if self.where_expr is not None else nw.lit(True)
+            flags = [inside & ~plan.values[num].is_null() for num in by_count.values()]
+            keys = tbl.select(req.by).to_pylist() if req.by else [{}] * tbl.num_rows
+            for c in by_count:
+                present = in_group & (counts[:, c] > 0)
+                expected.append({tuple(keys[g].values()) for g in np.flatnonzero(present).tolist()})
+            count_cols = {c: i for i, c in enumerate(by_count)}
+        base = self._weight_expr() if (d.weights or not d.combined_weights) else None
+        scan = replicates.rank_spaces(req.engine, self._frame(), self._weight_columns(),
+                                      req.by if plan is not None else [], flags, expected, base)
+        self._check_replicates(scan)
+        self._rank_cells = (scan, count_cols)
+        return scan
 
     def _needs_domain_df(self, kinds: list[str]) -> bool:
         rule = self.req.df_rule
         return rule == "domain" or (rule is None and any(k in ("proportion", "quantile") for k in kinds))
-
-    def _replicate_ranks(self, plan, tbl, counts, in_group) -> None:
-        """The row spaces of the replicate weights: of every row, and of each domain cell's counted rows."""
-        if getattr(self, "_rank_cells", None) is not None:
-            return
-        req = self.req
-        by_count: dict[int, int] = {}
-        for out in plan.outputs:
-            by_count.setdefault(out.count, out.num)
-        inside = self.where_expr.fill_null(False) if self.where_expr is not None else nw.lit(True)
-        flags = [inside & ~plan.values[num].is_null() for num in by_count.values()]
-        keys = tbl.select(req.by).to_pylist() if req.by else [{}] * tbl.num_rows
-        expected = []
-        for c in by_count:
-            present = in_group & (counts[:, c] > 0)
-            expected.append({tuple(keys[g].values()) for g in np.flatnonzero(present).tolist()})
-        whole, spaces = replicates.rank_spaces(req.engine, self._frame(), self._weight_columns(), req.by, flags,
-                                               expected)
-        self._rank_cells = (whole, {c: i for i, c in enumerate(by_count)}, spaces)
 
     def _replicate_domain_df(self, plan, grouping, dom_values, out_idx) -> np.ndarray:
         """Per output: rank of the replicate weights of the domain's rows it counts, minus one.
@@ -837,7 +830,8 @@ class _Estimator:
         As R's ``svyby`` on a replicate design, whose every domain is a subset with its own ``degf``
         (a user-given design df does not carry over to subsets in R either).
         """
-        _whole, count_cols, spaces = self._rank_cells
+        scan, count_cols = self._rank_cells
+        spaces = scan.spaces
         pos = [self.req.by.index(v) for v in grouping]
         per_domain: list[dict[tuple, list[replicates.RowSpace]]] = []
         for cells in spaces:

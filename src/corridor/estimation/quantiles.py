@@ -46,6 +46,7 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
             cols += [nw.col(c).alias(f"__fpc_min_{s}"), nw.col(c).alias(f"__fpc_max_{s}")]
     repcols = req.repcols
     if repcols:
+        est._replicate_scan()  # degenerate replicate weights are refused before any estimate
         rd: ReplicateDesign = req.design  # type: ignore[assignment]
         for i, c in enumerate(repcols):
             e = nw.col(c).cast(nw.Float64)

@@ -7,6 +7,8 @@ replicate mean, or the full-sample estimate when ``mse``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from corridor.design import Replicated
@@ -191,51 +193,91 @@ def rank_df(rows: np.ndarray) -> int:
     return space.rank - 1
 
 
+@dataclass
+class RankScan:
+    """What a pass over the replicate weights found: row spaces, and whether the weights say nothing."""
+
+    whole: RowSpace
+    spaces: list[dict[tuple, RowSpace]]
+    identical: bool  # every replicate column equals every other
+    equal_to_weight: bool  # every replicate column equals the full-sample weight
+
+
 def rank_spaces(
-    engine, frame, weights: list, keys: list[str], flags: list, expected: list[set[tuple]],
-) -> tuple[RowSpace, list[dict[tuple, RowSpace]]]:
+    engine, frame, weights: list, keys: list[str], flags: list, expected: list[set[tuple]], base=None,
+) -> RankScan:
     """The row space of every row's replicate weights, and per flag the row space of each cell.
 
     ``weights`` are the replicate weight expressions, ``keys`` the columns whose value tuples make
     a cell, ``flags[f]`` a row condition (rows counted by an output) and ``expected[f]`` the cells
-    that have rows with it. Reading stops early once every space is complete.
+    that have rows with it; ``base`` the full-sample weight. Identical columns (or columns equal
+    to the full-sample weight) have rank one, so they are looked for only while the rank is below
+    two. The first rows are read on their own: usually every space is complete after them, and
+    the pass over the whole file is not needed (when it is, those rows count twice, which leaves
+    every rank as it is).
     """
     import narwhals as nw
 
+    R = len(weights)
+    scan = RankScan(RowSpace(R), [{cell: RowSpace(R) for cell in exp} for exp in expected], True, base is not None)
+    sel = frame.select(*[nw.col(k).alias(f"__k{i}") for i, k in enumerate(keys)],
+                       *[f.alias(f"__f{i}") for i, f in enumerate(flags)],
+                       *[w.alias(f"__rw{i}") for i, w in enumerate(weights)],
+                       *([base.alias("__base")] if base is not None else []))
+    for part in (sel.head(_FIRST_ROWS), sel):
+        rows = 0
+        for batch in engine.iter_batches(part, batch_size=_FIRST_ROWS):
+            rows += batch.num_rows
+            _rank_batch(scan, batch, len(keys), len(flags), R, base is not None)
+            if _complete(scan):
+                break
+        if _complete(scan) or rows < _FIRST_ROWS:  # complete, or the first rows were all the rows
+            break
+    if scan.whole.rank >= 2:  # columns that differ somewhere: neither identical nor the weight
+        scan.identical = scan.equal_to_weight = False
+    return scan
+
+
+_FIRST_ROWS = 1 << 17
+_SAME_TOL = 1e-12
+
+
+def _complete(scan: RankScan) -> bool:
+    return scan.whole.rank >= 2 and all(sp.full for per in scan.spaces for sp in per.values())
+
+
+def _rank_batch(scan: RankScan, batch, n_keys: int, n_flags: int, R: int, has_base: bool) -> None:
     from corridor.engine.columns import column_numpy, float_column
     from corridor.estimation.structure import codes, combine
 
-    R = len(weights)
-    whole = RowSpace(R)
-    spaces: list[dict[tuple, RowSpace]] = [{cell: RowSpace(R) for cell in exp} for exp in expected]
-    sel = frame.select(*[nw.col(k).alias(f"__k{i}") for i, k in enumerate(keys)],
-                       *[f.alias(f"__f{i}") for i, f in enumerate(flags)],
-                       *[w.alias(f"__rw{i}") for i, w in enumerate(weights)])
-    # small batches: reading stops at the first one after which every space is complete
-    for batch in engine.iter_batches(sel, batch_size=1 << 17):
-        n = batch.num_rows
-        cols = [float_column(batch.column(len(keys) + len(flags) + r)) for r in range(R)]
-        if keys:
-            code = combine(*[codes(batch.column(i))[0] for i in range(len(keys))])
-        else:
-            code = np.zeros(n, dtype=np.int64)
-        flag_cols = [np.asarray(column_numpy(batch.column(len(keys) + f)), dtype=bool) for f in range(len(flags))]
-        full = combine(code, *[fc.astype(np.int64) for fc in flag_cols]) if flags else code
-        # representatives come sorted by their (cell, flags) code
-        rep, norm = distinct_directions(cols, full)
-        feed(whole, cols, norm, rep)
-        if flags and len(rep):
-            _, first = np.unique(code, return_index=True)  # codes are dense: one first row per code
-            key_rows = batch.select(list(range(len(keys)))).take(first).to_pylist()
-            cell_of = [tuple(row.values()) for row in key_rows]
-            rc = full[rep]
-            starts = np.flatnonzero(np.concatenate([[True], rc[1:] != rc[:-1]]))
-            ends = np.append(starts[1:], len(rep))
-            for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-                row = rep[a]
-                for f in range(len(flags)):
-                    if flag_cols[f][row]:
-                        feed(spaces[f].setdefault(cell_of[code[row]], RowSpace(R)), cols, norm, rep[a:b])
-        if whole.full and all(sp.full for per in spaces for sp in per.values()):
-            break
-    return whole, spaces
+    n = batch.num_rows
+    if not n:
+        return
+    cols = [float_column(batch.column(n_keys + n_flags + r)) for r in range(R)]
+    if scan.whole.rank < 2 and (scan.identical or scan.equal_to_weight):
+        top = max(float(np.abs(c).max()) for c in cols) or 1.0
+        if scan.identical and any(np.abs(c - cols[0]).max() > _SAME_TOL * top for c in cols[1:]):
+            scan.identical = False
+        if scan.equal_to_weight:
+            w = float_column(batch.column(n_keys + n_flags + R))
+            if any(np.abs(c - w).max() > _SAME_TOL * top for c in cols):
+                scan.equal_to_weight = False
+    code = combine(*[codes(batch.column(i))[0] for i in range(n_keys)]) if n_keys else np.zeros(n, dtype=np.int64)
+    flag_cols = [np.asarray(column_numpy(batch.column(n_keys + f)), dtype=bool) for f in range(n_flags)]
+    full = combine(code, *[fc.astype(np.int64) for fc in flag_cols]) if n_flags else code
+    # representatives come sorted by their (cell, flags) code
+    rep, norm = distinct_directions(cols, full)
+    feed(scan.whole, cols, norm, rep)
+    if not n_flags or not len(rep):
+        return
+    _, first = np.unique(code, return_index=True)  # codes are dense: one first row per code
+    key_rows = batch.select(list(range(n_keys))).take(first).to_pylist()
+    cell_of = [tuple(row.values()) for row in key_rows]
+    rc = full[rep]
+    starts = np.flatnonzero(np.concatenate([[True], rc[1:] != rc[:-1]]))
+    ends = np.append(starts[1:], len(rep))
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        row = rep[a]
+        for f in range(n_flags):
+            if flag_cols[f][row]:
+                feed(scan.spaces[f].setdefault(cell_of[code[row]], RowSpace(R)), cols, norm, rep[a:b])
