@@ -127,3 +127,18 @@ def test_rank_of_many_rows_in_many_psus() -> None:
     few = pa.table({"w": w[:300], "y": rng.normal(size=300), "g": np.zeros(300, dtype=np.int64),
                     **{f"rw{r}": w[:300] * factors[np.arange(300) % 3, r] for r in range(R)}})
     assert cr.estimate(few, design, cr.Mean("y"), by="g", df="domain").to_pylist()[0]["df"] == 2
+
+
+def test_rank_reads_further_when_the_first_rows_are_not_enough() -> None:
+    """Rows sorted by PSU: the first thousands come from one PSU, the rank shows only further on."""
+    rng = np.random.default_rng(2)
+    R, n = 12, 120_000
+    factors = rng.poisson(1.0, size=(60, R)).astype(float)
+    psu = np.sort(rng.integers(0, 60, size=n))
+    w = rng.uniform(1, 3, size=n)
+    tbl = pa.table({"w": w, "y": rng.normal(size=n), **{f"rw{r}": w * factors[psu, r] for r in range(R)}})
+    design = cr.ReplicateDesign(repweights="^rw", weights="w", type="bootstrap")
+    assert cr.estimate(tbl, design, cr.Mean("y")).to_pylist()[0]["df"] == R - 1
+    # the same rows in PSUs 0-5 only: rank 6, found by reading every row
+    few = tbl.filter(pa.array(psu < 6))
+    assert cr.estimate(few, design, cr.Mean("y")).to_pylist()[0]["df"] == 5

@@ -815,7 +815,8 @@ class _Estimator:
             count_cols = {c: i for i, c in enumerate(by_count)}
         base = self._weight_expr() if (d.weights or not d.combined_weights) else None
         scan = replicates.rank_spaces(req.engine, self._frame(), self._weight_columns(),
-                                      req.by if plan is not None else [], flags, expected, base)
+                                      req.by if plan is not None else [], flags, expected, base,
+                                      total_rows=self.n_rows or None)
         self._check_replicates(scan)
         self._rank_cells = (scan, count_cols)
         return scan

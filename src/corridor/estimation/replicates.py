@@ -205,6 +205,7 @@ class RankScan:
 
 def rank_spaces(
     engine, frame, weights: list, keys: list[str], flags: list, expected: list[set[tuple]], base=None,
+    total_rows: int | None = None,
 ) -> RankScan:
     """The row space of every row's replicate weights, and per flag the row space of each cell.
 
@@ -212,9 +213,10 @@ def rank_spaces(
     a cell, ``flags[f]`` a row condition (rows counted by an output) and ``expected[f]`` the cells
     that have rows with it; ``base`` the full-sample weight. Identical columns (or columns equal
     to the full-sample weight) have rank one, so they are looked for only while the rank is below
-    two. The first rows are read on their own: usually every space is complete after them, and
-    the pass over the whole file is not needed (when it is, those rows count twice, which leaves
-    every rank as it is).
+    two. The first rows are read on their own (a few per replicate and cell, then eight times as
+    many while that is under half of ``total_rows``): usually every space is complete after them,
+    and the pass over the whole file is not needed (when it is, rows read before count again,
+    which leaves every rank as it is).
     """
     import narwhals as nw
 
@@ -224,15 +226,20 @@ def rank_spaces(
                        *[f.alias(f"__f{i}") for i, f in enumerate(flags)],
                        *[w.alias(f"__rw{i}") for i, w in enumerate(weights)],
                        *([base.alias("__base")] if base is not None else []))
-    for part in (sel.head(_FIRST_ROWS), sel):
+    # a few rows per replicate and cell first, then eight times as many, ..., then every row
+    cells = max(1, sum(len(e) for e in expected))
+    size = min(max(4 * R * cells, 1 << 13), _FIRST_ROWS)
+    while True:
+        part = sel.head(size) if size else sel
         rows = 0
         for batch in engine.iter_batches(part, batch_size=_FIRST_ROWS):
             rows += batch.num_rows
             _rank_batch(scan, batch, len(keys), len(flags), R, base is not None)
             if _complete(scan):
                 break
-        if _complete(scan) or rows < _FIRST_ROWS:  # complete, or the first rows were all the rows
+        if _complete(scan) or not size or rows < size:  # complete, or every row has been read
             break
+        size = size * 8 if size * 8 <= (total_rows or 0) // 2 else 0
     if scan.whole.rank >= 2:  # columns that differ somewhere: neither identical nor the weight
         scan.identical = scan.equal_to_weight = False
     return scan
@@ -243,7 +250,8 @@ _SAME_TOL = 1e-12
 
 
 def _complete(scan: RankScan) -> bool:
-    return scan.whole.rank >= 2 and all(sp.full for per in scan.spaces for sp in per.values())
+    # the design's rank is needed too: complete only at full rank (which is two or more)
+    return scan.whole.full and scan.whole.rank >= 2 and all(sp.full for per in scan.spaces for sp in per.values())
 
 
 def _rank_batch(scan: RankScan, batch, n_keys: int, n_flags: int, R: int, has_base: bool) -> None:
