@@ -270,7 +270,8 @@ def _rank_batch(scan: RankScan, batch, n_keys: int, n_flags: int, R: int, has_ba
             w = float_column(batch.column(n_keys + n_flags + R))
             if any(np.abs(c - w).max() > _SAME_TOL * top for c in cols):
                 scan.equal_to_weight = False
-    code = combine(*[codes(batch.column(i))[0] for i in range(n_keys)]) if n_keys else np.zeros(n, dtype=np.int64)
+    keyed = [codes(batch.column(i)) for i in range(n_keys)]  # (row codes, distinct values) per key column
+    code = combine(*[c for c, _ in keyed]) if n_keys else np.zeros(n, dtype=np.int64)
     flag_cols = [np.asarray(column_numpy(batch.column(n_keys + f)), dtype=bool) for f in range(n_flags)]
     full = combine(code, *[fc.astype(np.int64) for fc in flag_cols]) if n_flags else code
     # representatives come sorted by their (cell, flags) code
@@ -279,8 +280,9 @@ def _rank_batch(scan: RankScan, batch, n_keys: int, n_flags: int, R: int, has_ba
     if not n_flags or not len(rep):
         return
     _, first = np.unique(code, return_index=True)  # codes are dense: one first row per code
-    key_rows = batch.select(list(range(n_keys))).take(first).to_pylist()
-    cell_of = [tuple(row.values()) for row in key_rows]
+    # the key values of each cell, from the distinct values (no Arrow compute kernels: their import is slow)
+    values = [vals.to_pylist() for _, vals in keyed]
+    cell_of = [tuple(values[i][int(keyed[i][0][r])] for i in range(n_keys)) for r in first.tolist()]
     rc = full[rep]
     starts = np.flatnonzero(np.concatenate([[True], rc[1:] != rc[:-1]]))
     ends = np.append(starts[1:], len(rep))
