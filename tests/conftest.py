@@ -3,10 +3,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import os
+
 import duckdb
 import pytest
+from hypothesis import settings
+
 
 from shared_data import SHARED, shared_file  # noqa: F401  (re-exported for test modules)
+
+# CI runs the same hypothesis examples every time, so that a red build is reproducible and never
+# depends on the draw; local runs keep exploring new examples (and replay the failures they find).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(params=["duckdb"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import corridor as cr
@@ -56,13 +56,16 @@ def test_zero_sampling_variances_give_the_direct_estimates(seed: int, m: int, p:
 
 @SETTINGS
 @given(seed=st.integers(0, 2**31), m=st.integers(8, 60), p=st.integers(1, 3), method=st.sampled_from(model.METHODS))
+@example(seed=1377, m=9, p=3, method="ML")  # ML on 9 areas: A well below 1e8, residuals ~6,000
 def test_huge_random_effect_variance_tends_to_the_direct_estimate(seed: int, m: int, p: int, method: str) -> None:
     X, _, psi, y = _data(seed, m, p, 1e4, 1.0)
     res = _fit(_table(y, psi, X), p, method=method)
     eblup = res.areas.column("eblup").to_numpy()
-    # the EBLUP moves away from y by B_d (y - x'beta), B_d = psi / (A + psi) ~ 1e-8 here
+    synthetic = res.areas.column("synthetic").to_numpy()
+    # the EBLUP moves away from y by B_d (y - x'beta), B_d = psi / (A + psi): relative to the
+    # residual (thousands here) the move is below 1e-5, whatever the scale of y
     assert res.fit["refvar"] > 1e6
-    assert np.max(np.abs(eblup - y)) < 1e-3
+    assert np.max(np.abs(eblup - y) / np.abs(y - synthetic)) < 1e-5
     shrink = res.areas.column("shrinkage").to_numpy()
     assert np.all(shrink < 1e-5)
     np.testing.assert_allclose(res.areas.column("mse").to_numpy(), psi, rtol=1e-3)
