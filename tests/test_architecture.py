@@ -14,7 +14,7 @@ LAYERS = {
     "errors": 0, "_deps": 0, "design": 0, "estimands": 0,
     "engine": 1,
     "estimation": 2, "sources": 2, "datasets": 2,
-    "harmonize": 3,
+    "harmonize": 3, "calibration": 3,
     "indicators": 4, "quality": 4, "epi": 4, "flows": 4, "sae": 4,
     "programme": 5, "report": 5,
     "service": 6, "cli": 6,

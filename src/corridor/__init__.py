@@ -12,6 +12,7 @@ from corridor.estimands import Mean, Proportion, Quantile, Ratio, Total
 from corridor import errors
 from corridor import estimands
 from corridor.estimation import Estimates, estimate
+from corridor.calibration import Calibrated, calibrate, poststratify, rake
 
 __version__ = "0.1.0"
 
@@ -26,6 +27,7 @@ def __getattr__(name: str):  # noqa: ANN202
 
 
 __all__ = [
+    "Calibrated",
     "Design",
     "Estimates",
     "Mean",
@@ -37,8 +39,11 @@ __all__ = [
     "SmallAreaEstimates",
     "Total",
     "__version__",
+    "calibrate",
     "design_from_dict",
     "errors",
     "estimate",
     "fay_herriot",
+    "poststratify",
+    "rake",
 ]

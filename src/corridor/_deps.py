@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
+from collections.abc import Iterator
 from types import ModuleType
 
 from corridor.errors import UnsupportedError
@@ -44,3 +46,20 @@ def import_optional(name: str, *, feature: str | None = None) -> ModuleType:
 def is_loaded(name: str) -> bool:
     """Whether a package is already imported (checks without importing it)."""
     return name in sys.modules
+
+
+@contextlib.contextmanager
+def single_thread_blas() -> Iterator[None]:
+    """Run BLAS/LAPACK single-threaded (through threadpoolctl).
+
+    Newton steps are many small (n x n) products and solves: threading inside each one costs
+    more than it gains, badly so on a busy machine (a 500 x 500 eigen decomposition: 0.3 s on
+    one thread, 4 s on two threads of a loaded machine).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # without it BLAS keeps its own threading
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

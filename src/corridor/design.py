@@ -274,4 +274,28 @@ def design_from_dict(spec: Mapping[str, Any]) -> AnyDesign:
     return design
 
 
-__all__ = ["AnyDesign", "Design", "ReplicateDesign", "Replicated", "design_from_dict"]
+def design_to_dict(design: AnyDesign) -> dict[str, Any]:
+    """The plain mapping :func:`design_from_dict` reads back (for files that record their design)."""
+    if isinstance(design, ReplicateDesign):
+        out: dict[str, Any] = {"type": "replicate", "rep_type": design.type, "weights": design.weights,
+                               "combined_weights": design.combined_weights, "mse": design.mse}
+        if isinstance(design.repweights, str):
+            out["repweights_regex"] = design.repweights
+        else:
+            out["repweights"] = list(design.repweights)
+        for key in ("scale", "rho", "df"):
+            if getattr(design, key) is not None:
+                out[key] = getattr(design, key)
+        if design.rscales is not None:
+            out["rscales"] = list(design.rscales)
+        return out
+    base = design.design if isinstance(design, Replicated) else design
+    out = {"type": "taylor", "weights": base.weights, "strata": list(base.strata), "ids": list(base.ids),
+           "fpc": list(base.fpc), "nest": base.nest, "lonely_psu": base.lonely_psu,
+           "adjust_domain_lonely": base.adjust_domain_lonely, "ultimate_cluster": base.ultimate_cluster}
+    if isinstance(design, Replicated):
+        out["convert"] = {"type": design.type, "replicates": design.replicates, "seed": design.seed, "mse": design.mse}
+    return out
+
+
+__all__ = ["AnyDesign", "Design", "ReplicateDesign", "Replicated", "design_from_dict", "design_to_dict"]

@@ -21,6 +21,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "profile": ("corridor.cli.profile", "The corridor profile: HTML, PDF and indicator table in es/fr/en."),
     "estimate": ("corridor.cli.estimate", "Design-based estimates (totals, means, proportions, ratios, quantiles)."),
     "quality": ("corridor.cli.quality", "Quality inputs and labels as INE Chile's calidad (INE, ECLAC schemes)."),
+    "calibrate": ("corridor.cli.calibrate", "Calibrate survey weights to population totals (linear, raking, logit, rake)."),
     "sources": ("corridor.cli.sources", "Describe files and check harmonization specs, with the row ledger."),
     "rates": ("corridor.cli.rates", "Disease rates: crude, age-standardised, indirect, rate ratios."),
     "flows": ("corridor.cli.flows", "Migration flows: from stocks (migest methods) with intervals, permits, indices."),

@@ -101,6 +101,10 @@ def _df(value: str | None) -> Any:
 @click.option("--rho", type=float, help="Fay's rho (rep-type Fay).")
 @click.option("--mse", is_flag=True, help="Centre replicate variances at the full-sample estimate.")
 @click.option("--rep-multipliers", is_flag=True, help="Replicate columns are multipliers of --weights.")
+@click.option("--calibrate", metavar="TOTALS", help="Calibrate the design to population totals first (a totals file "
+              "term,level,total or ine:..., see corridor calibrate --help); standard errors account for it.")
+@click.option("--calibrate-method", type=click.Choice(["linear", "raking", "logit", "rake", "poststratify"]),
+              default="linear", show_default=True, help="Calibration method of --calibrate.")
 @click.option("--na", type=click.Choice(["fail", "drop"]), default="fail", show_default=True,
               help="Missing values: stop with an error, or drop them from each estimate (R's na.rm=TRUE).")
 @click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level.")
@@ -170,10 +174,16 @@ def command(data: str | None, **opts: Any) -> None:
         design = _design(opts) if has_flags else design_from_dict(harmonized.design)
         if opts["replicates"] and not has_flags:
             design = design.replicates(opts["replicates"], replicates=opts["n_replicates"], seed=opts["seed"])
+        if opts["calibrate"]:
+            from corridor.cli.calibrate import design_for_estimate
+
+            design = design_for_estimate(source, opts, lambda _opts: design)
     elif source is None:
         raise click.UsageError("give a DATA file or --spec")
     else:
-        design = _design(opts)
+        from corridor.cli.calibrate import design_for_estimate
+
+        design = design_for_estimate(source, opts, _design)
     ests = [parse_estimand(e) for e in opts["estimands"]]
     engine: Any = opts["engine"]
     if engine == "spark":

@@ -406,6 +406,29 @@ if SparkLikeLazyFrame is not None:
         def group_by(self, keys: Any, *, drop_null_keys: bool) -> Any:
             return _QuotedGroupBy(self, keys, drop_null_keys=drop_null_keys)
 
+        # Narwhals' join and row index select columns by bare name: dotted names go through plain aliases
+        def join(self, other: Any, *, how: Any, left_on: Any, right_on: Any, suffix: str) -> Any:
+            left, lnames = _plain(self)
+            right, rnames = _plain(other)
+            out = SparkLikeLazyFrame.join(
+                left, right, how=how, left_on=[lnames.get(c, c) for c in left_on or []] or None,
+                right_on=[rnames.get(c, c) for c in right_on or []] or None, suffix=suffix,
+            )
+            return _named_back(out, {**rnames, **lnames})
+
+        def with_row_index(self, name: str, order_by: Any) -> Any:
+            frame, names = _plain(self)
+            out = SparkLikeLazyFrame.with_row_index(frame, name, order_by=[names.get(c, c) for c in order_by or []])
+            return _named_back(out, names)
+
+    def _plain(frame: Any) -> tuple[Any, dict[str, str]]:
+        names = {c: f"__dot{i}" for i, c in enumerate(frame.columns) if "." in c or "`" in c}
+        return (frame.rename(names) if names else frame), names
+
+    def _named_back(frame: Any, names: dict[str, str]) -> Any:
+        back = {a: c for c, a in names.items() if a in frame.columns}
+        return frame.rename(back) if back else frame
+
 
 def _wrap(df: DataFrame) -> nw.LazyFrame:
     plain = nw.from_native(df)

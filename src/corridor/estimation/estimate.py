@@ -31,7 +31,7 @@ from corridor.errors import (
     MissingValueError,
     UnsupportedError,
 )
-from corridor.estimands import Estimand, Mean, Proportion, Quantile, Ratio, Total
+from corridor.estimands import Estimand, Mean, Proportion, Quantile, Ratio, Total, variables_of
 from corridor.estimation import intervals, replicates, taylor
 from corridor.estimation.assemble import assemble, block_diag
 from corridor.estimation.domains import GroupSums, domain_df, domains, groupings
@@ -156,12 +156,20 @@ def estimate(
 class _Estimator:
     def __init__(self, req: _Request) -> None:
         self.req = req
+        self.user_design = d = req.design
+        # a calibrated design: an ordinary design over the data joined with its g-weights
+        self.cal = None
+        if hasattr(d, "for_estimation"):
+            needed = [*req.by, *variables_of(req.estimands), *(parse_where(req.where)[1] if req.where else ())]
+            self.cal = d.for_estimation(req.engine, req.lf, req.source, needed)
+        if self.cal is not None:
+            req.lf, req.design = self.cal.frame, self.cal.design
+            d = req.design
         self.schema = dict(req.lf.collect_schema())
         self.names = list(self.schema)
         self.taylor: Design | None = None
         self.conv: Replicated | None = None
         self._reps: tuple[np.ndarray, float, np.ndarray, bool] | None = None
-        d = req.design
         if isinstance(d, Replicated):
             self.taylor, self.conv = d.design, d
         elif isinstance(d, Design):
@@ -304,9 +312,12 @@ class _Estimator:
             if quant:
                 raise UnsupportedError("covariances of quantiles are not available", hint="estimate quantiles separately")
             vcov = block_diag(cov_blocks)
+        meta = {}
+        if self.cal is not None:
+            table, meta = self.cal.flag_table(table), self.cal.meta()
         return Estimates(
-            table=table, vcov=vcov, design=req.design, design_df=self.design_df, level=req.level,
-            by=tuple(req.by), n_rows=self.n_rows, engine=req.engine.name, meta=self._meta(),
+            table=table, vcov=vcov, design=self.user_design, design_df=self.design_df, level=req.level,
+            by=tuple(req.by), n_rows=self.n_rows, engine=req.engine.name, meta={**self._meta(), **meta},
         )
 
     def _meta(self) -> dict[str, Any]:
@@ -466,6 +477,8 @@ class _Estimator:
         keys = [*req.by, _IN] if self._subpopulation else list(req.by)
         if self.taylor is not None:
             keys += [*self.taylor.strata, *self.taylor.ids]
+            if self.cal is not None:
+                keys += self.cal.keys
             for s, col in enumerate(self.taylor.fpc):
                 aggs += [nw.col(col).min().alias(f"__fpc_min_{s}"), nw.col(col).max().alias(f"__fpc_max_{s}")]
         keys = list(dict.fromkeys(keys))
@@ -500,7 +513,11 @@ class _Estimator:
                 rw = rw if rd.combined_weights else rw * w
                 for j, v in enumerate(plan.values):
                     aggs.append((rw * v).sum().alias(f"__r{r}_{j}"))
+        if self.cal is not None:
+            aggs += self.cal.aggregates(plan.values)
         tbl = req.engine.aggregate(lf, keys, aggs)
+        if self.cal is not None:
+            self.cal.check(tbl)
         if self._check_weight_stats(tbl, wname):
             return self._linear(plan)  # weights of 0: scan again with those rows outside the sample
         if "__w_zero" in tbl.column_names:
@@ -560,6 +577,7 @@ class _Estimator:
                 if not counted.all():
                     by_count[c] = np.bincount(gs.domain, weights=gs.column(0, one) * counted, minlength=n_dom)
         group_level = element or self.conv is not None or req.deff or structure is None
+        group_level = group_level or self.cal is not None  # residuals need each group's calibration cell
         if structure is not None and not group_level:
             # sums are additive: the estimates and the variance need only totals per (domain, unit
             # of the finest stage the variance uses)
@@ -606,6 +624,10 @@ class _Estimator:
         if group_level:
             flat = blocks.pairs()
             pk, pg = flat.out, flat.group
+        vblocks = blocks
+        if self.cal is not None and structure is not None:
+            vblocks = self.cal.adjust(blocks, tbl=tbl, sums=sums, one=one, structure=structure, num=num_o, den=den_o,
+                                      a_num=an, a_den=ad)
 
         cov = None
         dom_df = np.full(K, np.nan)
@@ -617,7 +639,7 @@ class _Estimator:
                 var = taylor.variance_elements(blocks, units, within if not req.covariance else
                                                np.diagonal(within, axis1=1, axis2=2), structure, self.taylor)
             else:
-                var = taylor.variance_clustered(blocks, structure, self.taylor)
+                var = taylor.variance_clustered(vblocks, structure, self.taylor)
             dom_df = domain_df(blocks, structure, element)
             if self.conv is not None:
                 var, rep_cov = self._converted(structure, sums, pk, pg, num, den, has_den, theta, K, element)
@@ -628,7 +650,7 @@ class _Estimator:
             elif req.covariance and element:
                 cov = taylor.covariance_elements(blocks, units, within, structure, self.taylor)
             elif req.covariance:
-                cov = taylor.covariance_clustered(blocks, structure, self.taylor)
+                cov = taylor.covariance_clustered(vblocks, structure, self.taylor)
         else:
             need_domain = self._needs_domain_df([outs[i].kind for i in out_idx])
             # one pass: the design's rank, the domains' when needed, degenerate weights refused

@@ -44,6 +44,8 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
                 names.append(c)
         for s, c in enumerate(design.fpc):
             cols += [nw.col(c).alias(f"__fpc_min_{s}"), nw.col(c).alias(f"__fpc_max_{s}")]
+        if est.cal is not None:
+            cols += est.cal.quantile_columns()
     repcols = req.repcols
     if repcols:
         est._replicate_scan()  # degenerate replicate weights are refused before any estimate
@@ -55,6 +57,8 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
             cols.append(e.alias(f"__rw{i}"))
     rows = req.engine.collect(lf.select(*cols).with_columns(nw.lit(1).alias("__rows")))
     est.n_rows = rows.num_rows
+    if est.cal is not None and design is not None:
+        est.cal.rows(rows)  # each row's calibration cell, for the residuals
     x = _f64_nan(rows["__x"])
     w = float_column(rows["__w"])
     in_sub = np.asarray(rows[_IN].to_pylist(), dtype=bool)
@@ -164,7 +168,9 @@ def _cdf(est, theta, x, w, sel, structure, element, rep_w, cache):
             # as R's svyby on a converted design: the rank of the domain's replicate weights
             cache["df"] = float(replicates.rank_df(factors[np.unique(unit)]))
     else:
-        var = taylor.variance_clustered(blocks, structure, est.taylor)[0]
+        # a calibrated design: the units' totals of the calibration residuals
+        vblocks = blocks if est.cal is None else taylor.Blocks.single(est.cal.adjust_rows(z, sel, w, structure), 1)
+        var = taylor.variance_clustered(vblocks, structure, est.taylor)[0]
     if "df" not in cache:
         from corridor.estimation.domains import domain_df
 

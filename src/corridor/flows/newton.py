@@ -10,31 +10,14 @@ complement of the Hessian for the column parameters (Bishop, Fienberg & Holland
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from corridor._deps import single_thread_blas
 from corridor.flows.convergence import NOT_CONVERGED, Convergence, check_choice, settle
 from corridor.flows.ipf import IPFResult, _factor
-
-
-@contextlib.contextmanager
-def single_thread_blas() -> Iterator[None]:
-    """Run BLAS/LAPACK single-threaded (if threadpoolctl is installed).
-
-    The Newton steps are many small (n x n) products and solves: threading inside
-    each one costs more than it gains, badly so on a busy machine.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: without it BLAS keeps its own threading
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def _consistent_rows(m: NDArray[np.float64], r: NDArray[np.float64], c: NDArray[np.float64]) -> NDArray[np.float64]:
