@@ -64,7 +64,9 @@ def test_nonconvergence_kept_when_asked_flags_every_estimate(tmp_path: Path) -> 
     res.write(tmp_path / "r.csv")
     res.write(tmp_path / "r.json")
     assert "calibration_not_converged" in (tmp_path / "r.csv").read_text()
-    assert all(r["flag"] == "calibration_not_converged" for r in json.loads((tmp_path / "r.json").read_text()))
+    written = json.loads((tmp_path / "r.json").read_text())
+    assert all(r["flag"] == "calibration_not_converged" for r in written["rows"])
+    assert written["calibration"]["flag"] == "calibration_not_converged"
 
 
 def test_bounds_that_cannot_be_met() -> None:

@@ -48,7 +48,7 @@ def test_calibrate_writes_weights_and_metadata_and_estimate_keeps_the_calibratio
     _, expected = load("CAL04")
     est = run("estimate", str(out), "-e", "mean:api00", "--df", "normal", "--format", "json")
     assert est.exit_code == 0, est.output
-    row = json.loads(est.stdout)[0]
+    row = json.loads(est.stdout)["rows"][0]
     want = next(r for r in expected["results"] if r["variable"] == "api00" and "by" not in r)
     assert row["estimate"] == pytest.approx(want["estimate"], rel=1e-10)
     assert row["se"] == pytest.approx(want["se"], rel=1e-8)
@@ -65,7 +65,7 @@ def test_estimate_calibrate_option_matches_r(totals: Path) -> None:
     res = run("estimate", str(DATA), *DESIGN, "--calibrate", str(totals), "--calibrate-method", "raking",
               "-e", "total:enroll", "--df", "normal", "--format", "json")
     assert res.exit_code == 0, res.output
-    row = json.loads(res.output)[0]
+    row = json.loads(res.stdout)["rows"][0]
     want = next(r for r in expected["results"] if r["variable"] == "enroll")
     assert row["estimate"] == pytest.approx(want["estimate"], rel=1e-8)
     assert row["se"] == pytest.approx(want["se"], rel=1e-8)

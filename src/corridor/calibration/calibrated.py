@@ -396,7 +396,7 @@ class _Builder:
             raise InputError(t("weights.missing", column=wname, source=self.source, n=nulls),
                              hint=t("weights.missing.hint"))
         wmin = float(np.min(column_numpy(tbl["__wmin"])))
-        if wmin <= 0:
+        if wmin < 0:  # weights of 0 are rows outside the sample (as R's subset()): they keep weight 0
             raise InputError(t("weights.nonpositive", column=wname, source=self.source, min=f"{wmin:g}"),
                              hint=t("weights.nonpositive.hint"))
         for col in keys:
@@ -511,8 +511,9 @@ class _Builder:
             return -np.inf, np.inf
         lo, hi = self.opts.bounds
         if self.opts.bounds_const:
-            # bounds on the weights: divided by each cell's design weight (R's bounds.const)
-            return lo / wbar, hi / wbar
+            # bounds on the weights: divided by each cell's design weight (R's bounds.const; as is for weight 0)
+            safe = np.where(wbar > 0, wbar, 1.0)
+            return np.where(wbar > 0, lo / safe, lo), np.where(wbar > 0, hi / safe, hi)
         return lo, hi
 
     def _solve(self, model: Model, x: np.ndarray, w: np.ndarray, sigma2: np.ndarray, tbl: pa.Table,

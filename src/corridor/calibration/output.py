@@ -30,6 +30,7 @@ from corridor.errors import InputError
 
 KEY = "corridor.calibration"
 VERSION = 1
+_ROW_GROUP = 1_000_000  # rows per Parquet row group (and per CSV write)
 
 
 class _Lookup:
@@ -39,6 +40,11 @@ class _Lookup:
         self.keys = keys
         self.sets = [pc.unique(table[k].combine_chunks()) for k in keys]
         codes = self._codes([table[k].combine_chunks() for k in keys])
+        space = int(np.prod([len(v) + 1 for v in self.sets], dtype=float))
+        # a small code space: a dense table maps codes to rows in one indexing step
+        self.dense = np.full(space, -1, dtype=np.int64) if space <= 1 << 24 else None
+        if self.dense is not None:
+            self.dense[codes] = np.arange(len(codes))
         self.order = np.argsort(codes, kind="stable")
         self.sorted = codes[self.order]
 
@@ -52,6 +58,8 @@ class _Lookup:
 
     def index(self, batch: pa.RecordBatch) -> np.ndarray:
         codes = self._codes([batch.column(batch.schema.get_field_index(k)) for k in self.keys])
+        if self.dense is not None:
+            return self.dense[codes]
         pos = np.minimum(np.searchsorted(self.sorted, codes), len(self.sorted) - 1)
         return np.where(self.sorted[pos] == codes, self.order[pos], -1)
 
@@ -136,27 +144,50 @@ def write(cal: Calibrated, data: Any, out: str | Path, *, weight_name: str = "we
     csv = out.suffix.lower() == ".csv"
     writer: Any = None
     weights = _Weights(cal)
+    pending: list[pa.Table] = []
+
+    def flush() -> None:
+        nonlocal writer
+        table = pa.concat_tables(pending)
+        pending.clear()
+        if writer is None:
+            if csv:
+                import pyarrow.csv as pacsv
+
+                writer = pacsv.CSVWriter(out, table.schema)
+            else:
+                schema = table.schema.with_metadata({KEY: json.dumps(meta, default=float)})
+                # dictionaries pay for codes and labels, not for continuous numbers such as weights
+                coded = [f.name for f in schema if not pa.types.is_floating(f.type)]
+                writer = pq.ParquetWriter(out, schema, use_dictionary=coded)
+        writer.write_table(table if csv else table.cast(writer.schema))
+
     try:
         for batch in eng.iter_batches(lf):
             extra = weights(batch)
             arrays = list(batch.columns) + [arrow_array(extra["weight"], pa.float64())]
             arrays += [arrow_array(extra[f"rep{r + 1}"], pa.float64()) for r in range(n_reps)]
-            table = pa.Table.from_arrays(arrays, names=[*batch.schema.names, weight_name, *rep_names])
-            if writer is None:
-                if csv:
-                    import pyarrow.csv as pacsv
-
-                    writer = pacsv.CSVWriter(out, table.schema)
-                else:
-                    schema = table.schema.with_metadata({KEY: json.dumps(meta, default=float)})
-                    writer = pq.ParquetWriter(out, schema)
-            writer.write_table(table.cast(writer.schema) if not csv else table)
+            pending.append(pa.Table.from_arrays(arrays, names=[*batch.schema.names, weight_name, *rep_names]))
+            if sum(t.num_rows for t in pending) >= _ROW_GROUP:
+                flush()
+        if pending or writer is None:
+            if not pending:
+                pending.append(_empty(lf, weight_name, rep_names, eng))
+            flush()
     finally:
         if writer is not None:
             writer.close()
     if csv:
         Path(f"{out}.calibration.json").write_text(json.dumps(meta, indent=1, default=float), encoding="utf-8")
     return out
+
+
+def _empty(lf: Any, weight_name: str, rep_names: list[str], eng: Any) -> pa.Table:
+    """The output's columns without rows (data with no rows still get a file that says so)."""
+    table = eng.collect(lf.head(0))
+    for name in [weight_name, *rep_names]:
+        table = table.append_column(name, arrow_array(np.zeros(0), pa.float64()))
+    return table
 
 
 def read_metadata(path: str | Path) -> dict[str, Any] | None:

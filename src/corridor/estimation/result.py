@@ -75,6 +75,7 @@ class Estimates:
             "zero_weight_rows": meta.get("zero_weight_rows", 0),
             "rejected_rows_dropped": meta.get("rejected_rows_dropped", 0),
             "notes": list(meta.get("notes", [])),
+            **({"calibration": meta["calibration"]} if "calibration" in meta else {}),
         }
 
     def write(self, path: str | Path) -> Path:
