@@ -83,7 +83,7 @@ def timed(code: str, limit: float = 3600) -> tuple[float, float, str] | str:
         print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2)
         print(p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "")
     """)]
-    proc = subprocess.run(wrapper, capture_output=True, text=True)
+    proc = subprocess.run(wrapper, capture_output=True, text=True, check=False)
     if proc.returncode:
         return proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"
     first, *rest = proc.stdout.splitlines()

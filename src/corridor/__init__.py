@@ -7,12 +7,12 @@
 
 from __future__ import annotations
 
+from corridor.calibration import Calibrated, calibrate, poststratify, rake
 from corridor.design import Design, ReplicateDesign, Replicated, design_from_dict
 from corridor.estimands import Mean, Proportion, Quantile, Ratio, Total
 from corridor import errors
 from corridor import estimands
 from corridor.estimation import Estimates, estimate
-from corridor.calibration import Calibrated, calibrate, poststratify, rake
 
 __version__ = "0.1.0"
 

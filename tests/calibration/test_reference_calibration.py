@@ -9,7 +9,16 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from reference.calibration_cases import ATOL, CASES, calibrated, close, estimates, key_of_actual, key_of_expected, load
+from reference.calibration_cases import (
+    ATOL,
+    CASES,
+    calibrated,
+    close,
+    estimates,
+    key_of_actual,
+    key_of_expected,
+    load,
+)
 
 import corridor as cr
 

@@ -10,6 +10,7 @@ recalibrated replicate by replicate with bounds, trimming and a replicate that d
 from __future__ import annotations
 
 import pytest
+
 from spark.agree import QUIET_PANDAS3
 from spark.reuse import load_test_module
 

@@ -452,6 +452,8 @@ class _Builder:
         sigma2 = self._sigma2(model, tbl, x, first, group_cell, n_g, n_cells)
         wbar = w_p / n_p  # mean design weight of a cell (R's ave(ww) when aggregated)
         self.model = model
+        # each categorical term's level per cell (rake and post-stratification work on these)
+        self.cell_codes = [c[first] if c is not None else None for c in codes]
         fits: list[solve.Fit] = []
         main = self._solve(model, x, w_p, sigma2, tbl, group_cell, first, n_p, wbar, None)
         fits.append(main)
@@ -473,7 +475,7 @@ class _Builder:
         if self.taylor is not None and self.conv is None:
             residual = self._residuals(model, x, w_p, sigma2, g, main, n_p, wbar)
         weights = self._summaries(g, w_p, n_p, tbl, group_cell, rep_w, g_reps)
-        check = self._check_table(model, codes, numeric, w_g, g[group_cell] if not cluster_keys else g[group_cell])
+        check = self._check_table(model, codes, numeric, w_g, g[group_cell])
         cal = Calibrated(
             base=self.design, totals=self.totals, options=self.opts, convergence=conv, weights=weights, check=check,
             flag=flag, keys=cell_keys, cells=cells, g=g, g_reps=g_reps, cell_w0=w_p, residuals=residual,
@@ -522,8 +524,7 @@ class _Builder:
         o = self.opts
         pop = model.population
         if o.method in ("rake", "poststratify"):
-            margins = [solve.Margin(_term_cells(model, i, x), np.array(tm.totals))
-                       for i, tm in enumerate(model.terms)]
+            margins = [solve.Margin(self._term_cells(i), np.array(tm.totals)) for i, tm in enumerate(model.terms)]
             try:
                 if o.method == "poststratify":
                     fit = solve.ipf(w, margins, 1.0, 1, sweeps=1)
@@ -561,6 +562,12 @@ class _Builder:
             bad = int(((fit.g <= 0) & (w > 0)).sum())
             raise CalibrationError(t("negative", n=bad, min=f"{float(np.min(fit.g)):.4g}"), hint=t("negative.hint"))
         return fit
+
+    def _term_cells(self, i: int) -> np.ndarray:
+        codes = self.cell_codes[i]
+        if codes is None:  # a numeric term: margins are categorical
+            raise InputError(t("rake.numeric", term=self.model.terms[i].name), hint=t("rake.numeric.hint"))
+        return codes
 
     def _converged(self, fit: solve.Fit, rep: int | None, model: Model) -> None:
         if fit.converged:
@@ -632,10 +639,10 @@ class _Builder:
             final = after[-1]
             with np.errstate(divide="ignore", invalid="ignore"):
                 rho = [np.where(final != 0, a / np.where(final != 0, final, 1.0), 1.0) for a in after]
-            cells = [_term_cells(model, i, x) for i in range(len(model.terms))]
+            cells = [self._term_cells(i) for i in range(len(model.terms))]
             return Residuals.rake(cells, [len(tm.totals) for tm in model.terms], rho, n_p)
         if o.method == "poststratify":
-            cells = _term_cells(model, 0, x)
+            cells = self._term_cells(0)
             onehot = np.zeros((len(x), len(model.terms[0].totals)))
             onehot[np.arange(len(x)), cells] = 1.0
             return Residuals.greg(onehot, w_p, np.ones(len(x)), g, mass)
@@ -709,18 +716,6 @@ def _cell_mean(values: np.ndarray, cell: np.ndarray, n: np.ndarray, n_cells: int
     out = np.zeros((n_cells, values.shape[1]))
     np.add.at(out, cell, values * n[:, None])
     return out / np.bincount(cell, weights=n, minlength=n_cells)[:, None]
-
-
-def _term_cells(model: Model, i: int, x: np.ndarray) -> np.ndarray:
-    """Level index of term ``i`` per cell, read back from the model matrix's dummies (reference level 0)."""
-    tm = model.terms[i]
-    cols = [(j, c.level) for j, c in enumerate(model.columns) if c.term == i]
-    out = np.full(len(x), -1, dtype=np.int64)
-    for j, level in cols:
-        out[x[:, j] == 1.0] = level
-    present = np.flatnonzero(model.present[i])
-    out[out < 0] = present[0] if present.size else 0
-    return out if len(tm.levels) else out
 
 
 def _replicate_columns(d: ReplicateDesign, names: list[str], source: str) -> list[str]:

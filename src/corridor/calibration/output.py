@@ -13,7 +13,7 @@ estimates from the file keep calibration-aware standard errors.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +114,7 @@ class _Weights:
 def metadata(cal: Calibrated, weight_name: str, replicate_names: list[str]) -> dict[str, Any]:
     """The description written beside the calibrated weights: enough to rebuild the design."""
     return {
-        "version": VERSION, "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "version": VERSION, "written": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": cal.source, "design": design_to_dict(cal.base), "totals": cal.totals.to_rows(),
         "method": cal.method, "options": cal.options.as_dict(), "weight": weight_name,
         "replicate_weights": replicate_names,
