@@ -199,7 +199,10 @@ def read_metadata(path: str | Path) -> dict[str, Any] | None:
     if path.suffix.lower() in (".parquet", ".pq") and path.is_file():
         import pyarrow.parquet as pq
 
-        raw = (pq.read_schema(path).metadata or {}).get(KEY.encode())
+        try:
+            raw = (pq.read_schema(path).metadata or {}).get(KEY.encode())
+        except (pa.ArrowInvalid, OSError):  # not a readable Parquet file: the reader that opens it says why
+            return None
         return json.loads(raw) if raw else None
     return None
 

@@ -15,7 +15,7 @@ from spark.agree import QUIET_PANDAS3
 from spark.reuse import load_test_module
 
 pytestmark = [pytest.mark.spark, QUIET_PANDAS3]
-reference = load_test_module("calibration/test_reference_calibration.py")
+reference = load_test_module("calibration/test_calibration_reference.py")
 
 
 @pytest.mark.parametrize("case", ["CAL04", "CAL09", "CAL11", "CAL13", "CAL15"])
