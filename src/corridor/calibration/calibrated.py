@@ -269,6 +269,8 @@ def _pair(value: Any, what: str) -> tuple[float, float] | None:
 
 
 def _onfail(value: str) -> str:
+    if value == "raise":  # the word corridor.flows uses for the same choice
+        return "error"
     if value not in ("error", "warn"):
         raise InputError(t("onfail.invalid", value=value), hint=t("onfail.invalid.hint"))
     return value
