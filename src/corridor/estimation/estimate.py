@@ -566,16 +566,6 @@ class _Estimator:
         cnt_o = np.array([o.count for o in outs], dtype=np.int64)
         num, den = num_o[out_idx], den_o[out_idx]
         gs = GroupSums(sums, counts, in_group, dom_codes, n_dom)
-        # the weights of the groups where each output's variable was observed (before pooling:
-        # a pooled cell may mix groups with and without observations)
-        sum_w = np.empty((n_dom, n_out_per))
-        by_count: dict[int, np.ndarray] = {}
-        for o in range(n_out_per):
-            c = int(cnt_o[o])
-            if c not in by_count and c != plan.rows_count:
-                counted = gs.column(1, c) > 0
-                if not counted.all():
-                    by_count[c] = np.bincount(gs.domain, weights=gs.column(0, one) * counted, minlength=n_dom)
         group_level = element or self.conv is not None or req.deff or structure is None
         group_level = group_level or self.cal is not None  # residuals need each group's calibration cell
         if structure is not None and not group_level:
@@ -586,12 +576,8 @@ class _Estimator:
             # groups of a grouping of every by variable are distinct cells of the last stage's units
             distinct = full and used >= len(structure.stages)
             gs = gs.pooled(finest.unit, len(finest.unit_stratum), distinct=distinct)
-        for o in range(n_out_per):
-            c = int(cnt_o[o])
-            if c not in by_count:  # observed in every group: all of the weight
-                by_count[c] = gs.domain_sum(0, np.array([one]))
-            sum_w[:, o] = by_count[c]
-        sum_w = sum_w.ravel()
+        # the weight of the rows each output used (missing values dropped), not the domain's
+        sum_w = gs.domain_sum(0, np.array([o.weight for o in outs], dtype=np.int64))
         S_num = gs.domain_sum(0, num_o)
         has_den = den >= 0
         S_den = gs.domain_sum(0, den_o)

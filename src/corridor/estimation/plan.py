@@ -33,7 +33,7 @@ class Output:
     cases: int = -1  # count of rows with the level (categorical outputs)
     numerator: str | None = None
     denominator: str | None = None
-    weight: int = -1  # value whose weighted sum is the weight of the rows used (deff's population), -1: unplanned
+    weight: int = -1  # value whose weighted sum is the weight of the rows used (sum_w, deff's population)
 
 
 @dataclass
@@ -112,7 +112,7 @@ def build_plan(
                 num = plan.value(("ratio_num", *pair), nw.when(both).then(y))
                 den = plan.value(("ratio_den", *pair), nw.when(both).then(x))
                 cnt = plan.count(("both", *pair), nw.when(both).then(nw.lit(1)).count())
-                weight = plan.value(("ratio_one", *pair), nw.when(both).then(nw.lit(1.0))) if deff else -1
+                weight = plan.value(("ratio_one", *pair), nw.when(both).then(nw.lit(1.0)))
             if deff:
                 # the SRS variance of a ratio reads the residuals y - R x: sums of y^2, x^2 and x y over its rows
                 def used(e: nw.Expr, both: nw.Expr | None = both) -> nw.Expr:
@@ -150,7 +150,7 @@ def build_plan(
         if deff:
             plan.squares[y] = plan.value(("y2", var), _num(var) * _num(var))
         if isinstance(est, Total):
-            plan.outputs.append(Output(est, "total", var, None, y, -1, cnt, weight=nonmissing(var) if deff else -1))
+            plan.outputs.append(Output(est, "total", var, None, y, -1, cnt, weight=nonmissing(var)))
         elif isinstance(est, Mean):
             nn = nonmissing(var)
             plan.outputs.append(Output(est, "mean", var, None, y, nn, cnt, weight=nn))
