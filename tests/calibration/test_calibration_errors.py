@@ -169,3 +169,18 @@ def test_every_message_in_three_languages() -> None:
         cr.calibrate(DATA, DESIGN, {"stype": {"E": 4421, "H": 1773}})
     with language("fr"), pytest.raises(InputError, match="sans total"):
         cr.calibrate(DATA, DESIGN, {"stype": {"E": 4421, "H": 1773}})
+
+
+def test_a_relation_of_the_callers_own_duckdb_connection() -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    rel = con.read_csv(str(DATA))
+    d2 = cr.Design(ids=["dnum", "snum"], fpc=["fpc1", "fpc2"])  # weights implied by fpc: a third join
+    two = con.read_csv(str(DATA.with_name("apiclus2.csv")))
+    for data, design in ((rel, DESIGN), (two, d2)):
+        cal = cr.calibrate(data, design, {"stype": STYPE, "api99": 3914069})
+        row = cr.estimate(data, cal, cr.Mean("api00")).to_pylist()[0]
+        assert row["se"] > 0
+    jk = cr.calibrate(rel, DESIGN.replicates("JK1"), {"stype": STYPE})
+    assert cr.estimate(rel, jk, cr.Mean("api00")).to_pylist()[0]["se"] > 0

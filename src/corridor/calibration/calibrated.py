@@ -24,6 +24,7 @@ from corridor._deps import single_thread_blas
 from corridor.calibration import solve
 from corridor.calibration.messages import t
 from corridor.calibration.model import Model, build, key_codes
+from corridor.calibration.hook import _small
 from corridor.calibration.residuals import Residuals
 from corridor.calibration.totals import Totals, read_totals
 from corridor.design import AnyDesign, Design, Replicated, ReplicateDesign
@@ -342,7 +343,7 @@ class _Builder:
         st = build_structure(tbl, d, element_psu=element)
         assert st.weight_factor is not None
         self.w0_table = tbl.select(keys).append_column(W0, arrow_array(st.weight_factor, pa.float64()))
-        self.lf = self.lf.join(self.eng.open(self.w0_table), on=keys, how="left")
+        self.lf = self.lf.join(_small(self.eng, self.lf, self.w0_table), on=keys, how="left")
 
     # -- the scan --------------------------------------------------------------------------------------
     def _keys(self) -> list[str]:

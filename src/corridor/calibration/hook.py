@@ -69,7 +69,7 @@ class Hook:
             cells = cal.cells
             for name, values in columns.items():
                 cells = cells.append_column(name, values)
-            lf = lf.join(engine.open(cells), on=cal.keys, how="left")
+            lf = lf.join(_small(engine, lf, cells), on=cal.keys, how="left")
         else:  # calibrated to the population size only: one cell
             lf = lf.with_columns(*[nw.lit(v[0].as_py()).alias(k) for k, v in columns.items()])
         # every derived column in one step: each step of a lazy plan is bound again by the engine
@@ -94,7 +94,7 @@ class Hook:
         elif isinstance(base, Replicated):
             assert cal.factor_table is not None and cal.rep_rscales is not None
             psu = [c for c in cal.factor_table.column_names if not c.startswith("__cal_f")]
-            lf = lf.join(engine.open(cal.factor_table), on=psu, how="left")
+            lf = lf.join(_small(engine, lf, cal.factor_table), on=psu, how="left")
             derived += [(w0 * nw.col(f"__cal_f{r}") * nw.col(f"__cal_g{r}")).alias(f"__cal_rw{r}")
                         for r in range(n_reps)]
             lf = lf.select(*self._plain(lf, n_reps), *derived)
@@ -139,7 +139,7 @@ class Hook:
         cal = self.cal
         if cal.w0_table is not None:
             keys = [c for c in cal.w0_table.column_names if c != W0]
-            return nw.col(W0), lf.join(engine.open(cal.w0_table), on=keys, how="left")
+            return nw.col(W0), lf.join(_small(engine, lf, cal.w0_table), on=keys, how="left")
         if cal.w0_column is not None:
             return nw.col(cal.w0_column).cast(nw.Float64), lf
         return nw.lit(1.0), lf
@@ -250,6 +250,12 @@ class Hook:
 
     def meta(self) -> dict[str, Any]:
         return {"calibration": self.cal.summary()}
+
+
+def _small(engine: Engine, lf: nw.LazyFrame, table: pa.Table) -> nw.LazyFrame:
+    """A lookup table the engine can join with ``lf`` (DuckDB: on ``lf``'s own connection)."""
+    beside = getattr(engine, "beside", None)
+    return beside(lf, table) if beside is not None else engine.open(table)
 
 
 def _finest(structure: Any, design: Design) -> Any:

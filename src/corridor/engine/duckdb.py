@@ -67,6 +67,18 @@ class DuckDBEngine:
         # relations whose column counts and minima are cheap (Parquet statistics, in-memory columns)
         self._cheap: dict[int, duckdb.DuckDBPyRelation] = {}
 
+    def beside(self, frame: nw.LazyFrame, table: pa.Table) -> nw.LazyFrame:
+        """A small Arrow table as a frame that joins with ``frame``.
+
+        DuckDB joins relations of one connection only; a relation a caller opened on a connection of
+        its own gets the table on that connection (where the DuckDB build says which it is).
+        """
+        native = frame.to_native()
+        con = getattr(native, "_con", None) if isinstance(native, duckdb.DuckDBPyRelation) else None
+        if con is not None and con is not self.connection:
+            return nw.from_native(con.from_arrow(table))
+        return self.open(table)
+
     def open(self, data: Any, *, statistics: bool = False) -> nw.LazyFrame:
         """A lazy frame over a CSV/Parquet path, a DuckDB relation or any Narwhals-supported frame.
 
