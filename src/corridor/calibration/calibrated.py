@@ -22,9 +22,9 @@ import pyarrow as pa
 
 from corridor._deps import single_thread_blas
 from corridor.calibration import solve
+from corridor.calibration.hook import _small
 from corridor.calibration.messages import t
 from corridor.calibration.model import Model, build, key_codes
-from corridor.calibration.hook import _small
 from corridor.calibration.residuals import Residuals
 from corridor.calibration.totals import Totals, read_totals
 from corridor.design import AnyDesign, Design, Replicated, ReplicateDesign

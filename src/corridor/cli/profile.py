@@ -29,6 +29,7 @@ Examples:
   corridor profile --origin COL --destination CHL --lang es --out perfil
   corridor profile --origin COL --destination CHL --region CL-AN --lang fr --out profil
   corridor profile --origin COL --destination CHL --small-areas --lang es --out perfil
+  corridor profile --origin COL --destination CHL --calibrate ine --lang fr --out profil
   corridor profile --origin COL --destination CHL --data casen_2022_spec.yaml --scheme eclac_2023 --min-n 50
 """
 
@@ -62,6 +63,11 @@ class _Progress:
               help="Quality scheme of survey estimates: INE Chile 2020 or ECLAC 2023 (as R package calidad).")
 @click.option("--min-n", "min_n", type=int, default=30, show_default=True,
               help="Suppress cells with fewer unweighted sample cases (plus secondary suppression).")
+@click.option("--calibrate", metavar="TOTALS", default=None,
+              help="Rake the survey's weights to population totals before estimating: 'ine' (INE projections by "
+                   "region x sex x age group and INE/SERMIG foreign residents by nationality, of the survey's year), "
+                   "an ine:YEAR:VARIABLES:nationality:MIN_AGE spec, or a totals file (term,level,total). The methods "
+                   "section says so, with the weights before and after; standard errors account for it.")
 @click.option("--small-areas", is_flag=True,
               help="Add the section 'By comuna (model-based)': Fay-Herriot estimates per comuna of the highlighted "
                    "region with intervals and the method stated (shipped data: persons born in Colombia in "
@@ -69,13 +75,13 @@ class _Progress:
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF (faster).")
 @click.option("--quiet", is_flag=True, help="No progress messages on stderr.")
 def command(origin: str, destination: str, region: str | None, lang: str, out: Path, data: str | None, scheme: str,
-            min_n: int, small_areas: bool, no_pdf: bool, quiet: bool) -> None:
+            min_n: int, calibrate: str | None, small_areas: bool, no_pdf: bool, quiet: bool) -> None:
     from corridor.report import build_profile, write_profile
 
     progress = _Progress(quiet)
     try:
         profile = build_profile(origin, destination, region=region, data=data, scheme=scheme, min_n=min_n, progress=progress,
-                                small_areas=small_areas)
+                                small_areas=small_areas, calibrate=calibrate)
         paths = write_profile(profile, out, lang, pdf=not no_pdf, progress=progress)
     except CorridorError as exc:
         click.echo(f"error: {exc.message}", err=True)

@@ -195,7 +195,8 @@ def _frame(source: SurveySource, origin: str, inds: list[Indicator], region: str
             exprs.append(f"CASE WHEN {u} THEN CAST({ind.variable} AS DOUBLE) END AS v_{ind.id}")
         else:
             exprs.append(f"CASE WHEN {u} THEN CAST({ind.categories['expr']} AS VARCHAR) END AS v_{ind.id}")
-    design_cols = [c for c in source.design.columns if c]
+    # a design's columns that a disaggregation redefines come with it (calibration variables may be both)
+    design_cols = [c for c in source.design.columns if c and c not in dis]
     rel = source.relation
     if region:
         if "region" not in source.columns:

@@ -92,6 +92,21 @@ def _describe_design(d: dict[str, Any]) -> str:
     return "stratified cluster sample: " + ", ".join(parts) if d.get("ids") else "weighted sample: " + ", ".join(parts)
 
 
+def calibrated(source: SurveySource, totals: Any, *, engine: Any = None) -> tuple[SurveySource, Any]:
+    """The source with its design raked to population totals (``ine``: INE projections by region x
+    sex x age group and INE/SERMIG residents by nationality, of the survey's year; ``ine:...``; or a
+    totals file, see :func:`corridor.calibration.read_totals`), and the calibrated design."""
+    from dataclasses import replace
+
+    from corridor.calibration import calibrate, official
+
+    if isinstance(totals, str) and totals.split(":")[0] == "ine":
+        spec = totals if totals != "ine" else f"ine:{source.year or 2022}"
+        totals = official.totals(spec, data=source.relation, engine=engine)
+    cal = calibrate(source.relation, source.design, totals, method="raking", engine=engine)
+    return replace(source, design=cal), cal
+
+
 def design_of(source: SurveySource) -> Design | AnyDesign:
     """The source's design (for callers that estimate directly)."""
     return source.design

@@ -28,6 +28,7 @@ from corridor.indicators import (
     load_aggregates,
     load_survey,
 )
+from corridor.indicators.survey import calibrated
 from corridor.indicators.table import to_table
 from corridor.report import burden, flows_section, small_areas_section
 from corridor.report.locale import check_lang, extra_label
@@ -93,6 +94,7 @@ def build_profile(
     progress: Progress | None = None,
     disaggregations: tuple[str, ...] = ("sex", "age_band", "region"),
     small_areas: bool = False,
+    calibrate: Any = None,
 ) -> Profile:
     """Compute a corridor profile.
 
@@ -109,6 +111,11 @@ def build_profile(
             shows totals, sexes and the highlighted region; the table holds them all).
         small_areas: add the section "By comuna (model-based)" (Fay-Herriot estimates per comuna of
             the highlighted region, :mod:`corridor.report.small_areas_section`).
+        calibrate: rake the survey's weights to population totals before estimating: ``"ine"``
+            (INE projections by region x sex x age group and INE/SERMIG foreign residents by
+            nationality, of the survey's year), an ``ine:...`` spec or a totals table
+            (:mod:`corridor.calibration`); the methods section states it, with the weights before and
+            after.
     """
     say = progress or (lambda _m: None)
     origin, destination = _code(origin, "origin", 3), _code(destination, "destination", 3)
@@ -128,6 +135,10 @@ def build_profile(
     if survey.country and survey.country != destination:
         raise InputError(f"the survey {survey.name!r} covers {survey.country}, not the destination {destination}",
                          hint=f"use --destination {survey.country}, or --data with a survey of {destination}")
+    calibration = None
+    if calibrate is not None:
+        say("calibrating the survey weights to official totals (INE projections, INE/SERMIG)")
+        survey, calibration = calibrated(survey, calibrate, engine=eng)
     say("reading official aggregate sources (INE/SERMIG, INE projections, UN DESA)")
     agg = load_aggregates(origin, destination)
     rows = compute_aggregates(agg, indicators=list(catalogue.values()))
@@ -153,7 +164,9 @@ def build_profile(
     return Profile(origin=origin, destination=destination, region=reg, scheme=scheme, min_n=min_n, table=table,
                    catalogue=catalogue, sources=sources, survey_title=survey.title, survey_synthetic=survey.synthetic,
                    unavailable=res.unavailable, scans=res.scans, period=max(agg.years) if agg.years else None,
-                   highlight=highlight, extra={"section_sources": added_sources, "small_areas": comunas})
+                   highlight=highlight, extra={"section_sources": added_sources, "small_areas": comunas,
+                                             "calibration": calibration.summary() if calibration else None,
+                                             "calibration_source": calibration.totals.source if calibration else None})
 
 
 def _burden_and_flows(origin: str, destination: str, highlight: str | None,

@@ -206,6 +206,7 @@ def render_html(profile: Profile, lang: str) -> str:
         "burden": sections_extra.burden_context(profile, loc, o_name),
         "flows": sections_extra.flows_context(profile, loc, o_name, d_name),
         "methods_extra": sections_extra.methods_context(profile, loc),
+        "calibration": sections_extra.calibration_context(profile, loc),
         # None: not asked; False: asked, but no shipped data cover this corridor and region
         "small_areas": (small_areas_section.comunas_context(loc, o_name, profile.scheme)
                         if profile.extra.get("small_areas") else profile.extra.get("small_areas")),

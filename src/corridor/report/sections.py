@@ -97,6 +97,22 @@ def flows_context(profile: Profile, loc: Locale, o_name: str, d_name: str) -> di
     }
 
 
+def calibration_context(profile: Profile, loc: Locale) -> dict[str, Any] | None:
+    """The methods paragraph on calibrated survey weights, with the weights before and after."""
+    cal = profile.extra.get("calibration")
+    if not cal:
+        return None
+    b, a = cal["weights"]["before"], cal["weights"]["after"]
+    rows = [{"label": loc.t("calibration_before"), "sum": loc.num(b["sum"]), "min": loc.num(b["min"], 2),
+             "max": loc.num(b["max"], 2), "g": "1", "cv": "0"},
+            {"label": loc.t("calibration_after"), "sum": loc.num(a["sum"]), "min": loc.num(a["min"], 2),
+             "max": loc.num(a["max"], 2), "g": f"{loc.num(a['g_min'], 3)} – {loc.num(a['g_max'], 3)}",
+             "cv": loc.num(a["g_cv"], 3)}]
+    text = loc.t("methods_calibration_text", source=profile.extra.get("calibration_source") or "",
+                 method=loc.t(f"calibration_method_{cal['method']}"), n=cal["iterations"])
+    return {"text": text, "rows": rows}
+
+
 def methods_context(profile: Profile, loc: Locale) -> dict[str, str]:
     """Methods paragraphs of the new sections (only for the sections present)."""
     out = {}
