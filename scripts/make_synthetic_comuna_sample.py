@@ -31,6 +31,7 @@ import argparse
 import csv
 import gzip
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pyarrow as pa
@@ -57,7 +58,7 @@ ASSUMPTIONS = {
 }
 
 
-def _open(path: Path):  # noqa: ANN202
+def _open(path: Path) -> TextIO:
     return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
 
 
@@ -79,9 +80,10 @@ def census_2017(census: Path) -> dict[str, tuple[float, float, float]]:
         for r in csv.DictReader(fh):
             if r["Codigo_region"] != "2":
                 continue
-            num = lambda k: float(r[k] or 0)  # noqa: E731 - empty cells are zeros (see PROVENANCE)
-            out[r["Codigo_comuna"]] = (num("PERSONAS"), num("LugarNacimiento_Colombia"),
-                                       sum(num(f"LugarNacimiento_{c}") for c in foreign))
+            # empty cells are zeros (see PROVENANCE)
+            num = {k: float(v or 0) for k, v in r.items() if k == "PERSONAS" or k.startswith("LugarNacimiento_")}
+            out[r["Codigo_comuna"]] = (num["PERSONAS"], num["LugarNacimiento_Colombia"],
+                                       sum(num[f"LugarNacimiento_{c}"] for c in foreign))
     return out
 
 

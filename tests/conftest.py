@@ -1,15 +1,13 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
-
-import os
 
 import duckdb
 import pytest
 from hypothesis import settings
-
-
+from pg_server import MISSING, PG_ENV, pg_bin, throwaway_server
 from shared_data import SHARED, shared_file  # noqa: F401  (re-exported for test modules)
 
 # CI runs the same hypothesis examples every time, so that a red build is reproducible and never
@@ -52,3 +50,17 @@ def datasets() -> Path:
 def fixtures() -> Path:
     """Small files written to follow public codebooks (see tests/harmonize/fixtures/README)."""
     return ROOT / "tests" / "harmonize" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server for the postgres-marked tests: the configured one, or one started for the session."""
+    url = os.environ.get(PG_ENV)
+    if url:
+        yield url
+        return
+    bindir = pg_bin()
+    if bindir is None:
+        pytest.fail(MISSING)
+    with throwaway_server(bindir) as started:
+        yield started

@@ -7,17 +7,16 @@
 
 from __future__ import annotations
 
+from corridor import errors, estimands
 from corridor.calibration import Calibrated, calibrate, poststratify, rake
-from corridor.design import Design, ReplicateDesign, Replicated, design_from_dict
+from corridor.design import Design, Replicated, ReplicateDesign, design_from_dict
 from corridor.estimands import Mean, Proportion, Quantile, Ratio, Total
-from corridor import errors
-from corridor import estimands
 from corridor.estimation import Estimates, estimate
 
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str):  # noqa: ANN202
+def __getattr__(name: str):
     # small-area estimation loads on first use: it is not needed to estimate
     if name in ("fay_herriot", "SmallAreaEstimates"):
         from corridor import sae
@@ -42,6 +41,7 @@ __all__ = [
     "calibrate",
     "design_from_dict",
     "errors",
+    "estimands",
     "estimate",
     "fay_herriot",
     "poststratify",

@@ -34,7 +34,7 @@ def import_optional(name: str, *, feature: str | None = None) -> ModuleType:
     except ImportError as exc:
         top = name.split(".")[0]
         extra = _EXTRA_OF.get(top)
-        what = feature or f"this feature"
+        what = feature or "this feature"
         hint = (
             f"install it with `pip install 'corridor[{extra}]'`"
             if extra

@@ -12,7 +12,7 @@ field of the design, never a global setting.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from corridor.errors import DesignError
@@ -164,9 +164,8 @@ class ReplicateDesign:
                 raise DesignError("a replicate design needs replicate weight columns")
         if self.rscales is not None:
             object.__setattr__(self, "rscales", tuple(float(r) for r in self.rscales))
-        if self.type == "Fay":
-            if self.rho is None or not 0 <= self.rho < 1:
-                raise DesignError("a Fay design needs rho in [0, 1)", hint="e.g. ReplicateDesign(..., type='Fay', rho=0.5)")
+        if self.type == "Fay" and (self.rho is None or not 0 <= self.rho < 1):
+            raise DesignError("a Fay design needs rho in [0, 1)", hint="e.g. ReplicateDesign(..., type='Fay', rho=0.5)")
         if self.type in ("JKn", "other") and self.rscales is None and self.scale is None:
             raise DesignError(
                 f"replicate type {self.type!r} has no default scale",

@@ -209,7 +209,7 @@ def test_estimands_of_one_variable_do_not_depend_on_their_order():
     d = cr.Design(weights="w")
     a = cr.estimate(t, d, [cr.Proportion("x"), cr.Mean("x")]).to_pylist()
     b = cr.estimate(t, d, [cr.Mean("x"), cr.Proportion("x")]).to_pylist()
-    key = lambda r: (r["estimand"], r["level"])  # noqa: E731
+    key = lambda r: (r["estimand"], r["level"])
     assert sorted(a, key=key) == sorted(b, key=key)
     mean = next(r for r in a if r["estimand"] == "mean")
     assert mean["level"] is None and mean["estimate"] == pytest.approx((1 + 4 + 6 + 20) / 10)

@@ -82,7 +82,7 @@ def test_subpopulation_equals_domain(tbl: pa.Table) -> None:
 
 
 def test_the_same_answer_from_every_kind_of_input(tmp_path) -> None:
-    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pandas")  # tbl.to_pandas() below
     pl = pytest.importorskip("polars")
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq

@@ -41,7 +41,7 @@ def test_special_degrees_of_freedom() -> None:
     assert intervals.t_quantile(0.95, 30.0).shape == ()  # scalars stay scalars
 
 
-def test_estimating_needs_no_scipy(tmp_path) -> None:  # noqa: ANN001
+def test_estimating_needs_no_scipy(tmp_path) -> None:
     """SciPy (0.14 s to import) is used only by the Korn-Graubard beta intervals."""
     import subprocess
     import sys

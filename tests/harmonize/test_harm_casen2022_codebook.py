@@ -10,9 +10,9 @@ each canonical value must carry the codebook label stated below.
 from __future__ import annotations
 
 import pytest
+from shared_data import shared_file
 
 from corridor.harmonize.spec import load_spec
-from shared_data import shared_file
 
 # canonical value -> words its codebook label must contain (lower case)
 MEANING = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import gzip
 
 import pytest
+from shared_data import shared_file
 
 from corridor.datasets import root
 from corridor.harmonize import harmonize
-from shared_data import shared_file
 
 
 def test_census_birthplace_totals():

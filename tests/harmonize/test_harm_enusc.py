@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from shared_data import shared_file
 
 from corridor.harmonize import harmonize
 from corridor.harmonize.codes import CL_REGION, CL_REGION_GEO
-from shared_data import shared_file
 
 NAT = {2: "VEN", 3: "PER", 4: "HTI", 5: "COL", 6: "BOL", 7: "ARG", 8: "ECU"}
 NORTH = ("CL-AP", "CL-TA", "CL-AN")
@@ -111,7 +111,7 @@ def test_arrival_bands(raw, view, weight):
     """Code 1 (2016 or later) holds 90%+ of codes 2 and 4 (Venezuelans, Haitians); code 7 (Argentinians) arrived earliest."""
     arr = _by(raw, view, weight, "rph_migracion")
     assert raw.sql(f"SELECT DISTINCT rph_migracion FROM {view} WHERE rph_migracion < 80").fetchall() != []
-    assert set(k for d in arr.values() for k in d if k is not None) <= {1, 2, 3, 4, 5, 88, 96, 99}
+    assert {k for d in arr.values() for k in d if k is not None} <= {1, 2, 3, 4, 5, 88, 96, 99}
     if view == "e19":
         assert _share(arr[2], (1,)) > 0.9 and _share(arr[4], (1,)) > 0.9
     else:

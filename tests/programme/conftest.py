@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import uuid
 from pathlib import Path
@@ -18,7 +17,6 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "src" / "corridor" / "datasets" / "programme_demo"
 DEMO_YAML = DEMO / "programme.yaml"
 DEMO_TRAININGS = DEMO / "trainings_SYNTHETIC.csv"
-PG_ENV = "CORRIDOR_TEST_POSTGRES_URL"
 
 
 def load_cli():
@@ -29,23 +27,12 @@ def load_cli():
     return mod.command
 
 
-def _postgres_url() -> str:
-    url = os.environ.get(PG_ENV)
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{PG_ENV} is not set: CI must start PostgreSQL and export {PG_ENV}="
-                        "postgresql+psycopg://USER@127.0.0.1:PORT/DBNAME for the postgres-marked tests")
-        pytest.skip(f"{PG_ENV} is not set; set it to a PostgreSQL URL to run this test against PostgreSQL")
-    return url
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request) -> str:
     return request.param
 
 
-def _pg_engine():
-    url = _postgres_url()
+def _pg_engine(url: str):
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = dbm.make_engine(url)
     with admin.begin() as conn:
@@ -59,10 +46,10 @@ def _pg_engine():
 
 
 @pytest.fixture
-def engine(backend, tmp_path):
+def engine(backend, tmp_path, request):
     """An empty database: a SQLite file, or a fresh schema on the PostgreSQL server."""
     if backend == "postgres":
-        yield from _pg_engine()
+        yield from _pg_engine(request.getfixturevalue("postgres_url"))
         return
     eng = dbm.make_engine(f"sqlite:///{tmp_path / 'programme.sqlite'}")
     yield eng
@@ -96,9 +83,9 @@ def sqlite_templates(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-def _from_template(backend, tmp_path, templates, name):
+def _from_template(backend, tmp_path, templates, name, request=None):
     if backend == "postgres":
-        gen = _pg_engine()
+        gen = _pg_engine(request.getfixturevalue("postgres_url"))
         eng = next(gen)
         dbm.upgrade(eng)
         if name == "demo":
@@ -114,15 +101,15 @@ def _from_template(backend, tmp_path, templates, name):
 
 
 @pytest.fixture
-def migrated(backend, tmp_path, sqlite_templates):
+def migrated(backend, tmp_path, sqlite_templates, request):
     """A database at the newest migration, with no programme."""
-    yield from _from_template(backend, tmp_path, sqlite_templates, "migrated")
+    yield from _from_template(backend, tmp_path, sqlite_templates, "migrated", request)
 
 
 @pytest.fixture
-def demo(backend, tmp_path, sqlite_templates):
+def demo(backend, tmp_path, sqlite_templates, request):
     """The demo programme loaded with its SYNTHETIC training records (committed)."""
-    yield from _from_template(backend, tmp_path, sqlite_templates, "demo")
+    yield from _from_template(backend, tmp_path, sqlite_templates, "demo", request)
 
 
 def snapshot(engine) -> dict[str, int]:

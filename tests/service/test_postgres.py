@@ -1,12 +1,11 @@
 """The service on PostgreSQL (the documented one-server deployment): schema, demo, a partner's write, audit.
 
-Needs a PostgreSQL server: CORRIDOR_TEST_POSTGRES_URL (set by .ci/run); elsewhere the test says it
-was not run and why.
+Runs on the server of the ``postgres_url`` fixture: CORRIDOR_TEST_POSTGRES_URL when set, otherwise a
+throw-away cluster the tests start themselves (tests/pg_server.py).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from pathlib import Path
@@ -17,16 +16,11 @@ from svc_helpers import FAST, PASSWORD, USERS, Env
 from svc_helpers import training_form as _form
 
 pytestmark = pytest.mark.postgres
-PG_ENV = "CORRIDOR_TEST_POSTGRES_URL"
 
 
 @pytest.fixture
-def pg_env(tmp_path: Path, profile_root: Path):
-    url = os.environ.get(PG_ENV)
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{PG_ENV} is not set: CI must start PostgreSQL for the postgres-marked tests")
-        pytest.skip(f"{PG_ENV} is not set; set it to a PostgreSQL URL to run this test against PostgreSQL")
+def pg_env(tmp_path: Path, profile_root: Path, postgres_url: str):
+    url = postgres_url
     from fastapi.testclient import TestClient
 
     from corridor.programme import db as pdb

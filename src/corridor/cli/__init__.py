@@ -51,7 +51,7 @@ class _Group(click.Group):
                 f"install the extras with `pip install 'corridor[all]'`"
             ) from exc
 
-    def resolve_command(self, ctx: click.Context, args: list[str]):  # noqa: ANN201
+    def resolve_command(self, ctx: click.Context, args: list[str]):
         name = args[0] if args else ""
         if name and not name.startswith("-") and name not in _COMMANDS:
             near = get_close_matches(name, list(_COMMANDS), n=2, cutoff=0.6)
@@ -59,7 +59,7 @@ class _Group(click.Group):
             ctx.fail(f"No such command {name!r}.{hint} The commands are: {', '.join(sorted(_COMMANDS))}.")
         return super().resolve_command(ctx, args)
 
-    def invoke(self, ctx: click.Context):  # noqa: ANN201
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except CorridorError as exc:

@@ -17,8 +17,8 @@ import io
 import os
 import re
 import tempfile
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import duckdb
