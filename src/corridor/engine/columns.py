@@ -35,7 +35,7 @@ def column_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
         bits = np.unpackbits(np.frombuffer(column.buffers()[1], dtype=np.uint8), bitorder="little")
         return bits[column.offset : column.offset + n].astype(bool)
     if dtype is None:
-        return column.to_numpy(zero_copy_only=False)
+        return np.asarray(column.to_numpy(zero_copy_only=False))
     values = np.frombuffer(column.buffers()[1], dtype=dtype, count=n + column.offset)[column.offset :]
     if not column.null_count:
         return values

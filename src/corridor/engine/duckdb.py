@@ -67,7 +67,7 @@ class DuckDBEngine:
         # relations whose column counts and minima are cheap (Parquet statistics, in-memory columns)
         self._cheap: dict[int, duckdb.DuckDBPyRelation] = {}
 
-    def beside(self, frame: nw.LazyFrame, table: pa.Table) -> nw.LazyFrame:
+    def beside(self, frame: nw.LazyFrame[Any], table: pa.Table) -> nw.LazyFrame[Any]:
         """A small Arrow table as a frame that joins with ``frame``.
 
         DuckDB joins relations of one connection only; a relation a caller opened on a connection of
@@ -79,7 +79,7 @@ class DuckDBEngine:
             return nw.from_native(con.from_arrow(table))
         return self.open(table)
 
-    def open(self, data: Any, *, statistics: bool = False) -> nw.LazyFrame:
+    def open(self, data: Any, *, statistics: bool = False) -> nw.LazyFrame[Any]:
         """A lazy frame over a CSV/Parquet path, a DuckDB relation or any Narwhals-supported frame.
 
         ``statistics``: a relation that answers column counts and minima without a pass over the
@@ -141,7 +141,7 @@ class DuckDBEngine:
             hint="give a .csv, .csv.gz or .parquet file, or read other formats with corridor.sources",
         )
 
-    def aggregate(self, frame: nw.LazyFrame, keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table:
+    def aggregate(self, frame: nw.LazyFrame[Any], keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table:
         """One grouped scan: ``GROUP BY keys`` computing ``aggs``; a single row when ``keys`` is empty."""
         if not keys:
             return self.collect(frame.select(*aggs))
@@ -155,7 +155,7 @@ class DuckDBEngine:
         back = {a: k for k, a in alias.items()}
         return table.rename_columns([back.get(c, c) for c in table.column_names]) if renamed else table
 
-    def profile(self, frame: nw.LazyFrame, columns: Sequence[str], minima: Sequence[str]) -> dict[str, float] | None:
+    def profile(self, frame: nw.LazyFrame[Any], columns: Sequence[str], minima: Sequence[str]) -> dict[str, float] | None:
         """Counts and minima of a Parquet file or an in-memory frame (DuckDB reads Parquet statistics)."""
         if id(frame.to_native()) not in self._cheap:
             return None
@@ -165,18 +165,18 @@ class DuckDBEngine:
         row = self._run(frame.select(*[e.alias(f"__p{i}") for i, e in enumerate(exprs)])).to_pylist()[0]
         return {n: (float(v) if v is not None else float("nan")) for n, v in zip(names, row.values(), strict=True)}
 
-    def iter_batches(self, frame: nw.LazyFrame, batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
+    def iter_batches(self, frame: nw.LazyFrame[Any], batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
         """Stream a (possibly large) lazy frame as Arrow record batches."""
         self.scans += 1
         native = frame.to_native()
         yield from native.to_arrow_reader(batch_size)
 
-    def collect(self, frame: nw.LazyFrame) -> pa.Table:
+    def collect(self, frame: nw.LazyFrame[Any]) -> pa.Table:
         """Run a lazy query and return Arrow."""
         self.scans += 1
         return self._run(frame)
 
-    def _run(self, frame: nw.LazyFrame) -> pa.Table:
+    def _run(self, frame: nw.LazyFrame[Any]) -> pa.Table:
         try:
             native = frame.to_native()
             if not isinstance(native, duckdb.DuckDBPyRelation):

@@ -102,7 +102,7 @@ class SparkEngine:
         return self._session
 
     # ---- opening data ----------------------------------------------------------------------------
-    def open(self, data: Any, *, statistics: bool = False) -> nw.LazyFrame:
+    def open(self, data: Any, *, statistics: bool = False) -> nw.LazyFrame[Any]:
         """A lazy frame over a Spark DataFrame, a Parquet/CSV path or URI, or any Narwhals-supported frame.
 
         Frames that live outside Spark (pandas, polars, PyArrow, DuckDB) are
@@ -176,7 +176,7 @@ class SparkEngine:
         )
 
     # ---- scans -----------------------------------------------------------------------------------
-    def aggregate(self, frame: nw.LazyFrame, keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table:
+    def aggregate(self, frame: nw.LazyFrame[Any], keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table:
         """One grouped scan: ``GROUP BY keys`` computing ``aggs``; a single row when ``keys`` is empty.
 
         Groups come back sorted by their keys (nulls last).
@@ -190,17 +190,17 @@ class SparkEngine:
         # result (e.g. the PSU order a seeded bootstrap draws in) independent of the cluster.
         return table.sort_by([(k, "ascending") for k in keys]) if keys else table
 
-    def profile(self, frame: nw.LazyFrame, columns: Sequence[str], minima: Sequence[str]) -> dict[str, float] | None:
+    def profile(self, frame: nw.LazyFrame[Any], columns: Sequence[str], minima: Sequence[str]) -> dict[str, float] | None:
         """None: counting missing values is a Spark job of its own, so the estimator checks inside its scan."""
         return None
 
-    def collect(self, frame: nw.LazyFrame) -> pa.Table:
+    def collect(self, frame: nw.LazyFrame[Any]) -> pa.Table:
         """Run a lazy query (one Spark job) and return its result as Arrow on the driver."""
         self.scans += 1
         with _spark_errors():
             return frame.collect("pyarrow").to_arrow()
 
-    def iter_batches(self, frame: nw.LazyFrame, batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
+    def iter_batches(self, frame: nw.LazyFrame[Any], batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
         """Stream a (possibly large) lazy frame to the driver as Arrow record batches, one partition at a time.
 
         Executors encode their rows as Arrow IPC streams (at most ``batch_size``
@@ -280,7 +280,8 @@ def _read_csv(reader: Any, path: str, local: Path | None) -> DataFrame:
             if len(_CSV_SCHEMAS) >= 64:
                 _CSV_SCHEMAS.pop(next(iter(_CSV_SCHEMAS)))
             _CSV_SCHEMAS[key] = schema
-    return reader.options(**options).schema(schema).csv(path)
+    out: DataFrame = reader.options(**options).schema(schema).csv(path)
+    return out
 
 
 def _csv_type(dtype: Any, T: Any) -> Any:
@@ -298,7 +299,7 @@ def _delimiter(path: str, local: Path | None) -> str:
     if local is None:
         return ","
     opener = gzip.open if name.endswith(".gz") else bz2.open if name.endswith(".bz2") else open
-    with opener(local, "rt", encoding="utf-8", errors="replace", newline="") as fh:  # type: ignore[operator]
+    with opener(local, "rt", encoding="utf-8", errors="replace", newline="") as fh:
         head = fh.readline()
     try:
         return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
@@ -389,7 +390,7 @@ if SparkLikeLazyFrame is not None:
             frame = self.compliant
             keys = [frame._F.col(k) for k in self._keys]
             agg_columns = tuple(self._evaluate_exprs(exprs))
-            native = frame.native
+            native: Any = frame.native
             result = native.groupBy(*keys).agg(*agg_columns) if agg_columns else native.select(*keys).dropDuplicates()
             return frame._with_native(result).rename(dict(zip(self._keys, self._output_key_names, strict=False)))
 
@@ -401,7 +402,8 @@ if SparkLikeLazyFrame is not None:
             return _QuotingFunctions(super()._F)
 
         def simple_select(self, *column_names: str) -> Any:
-            return self._with_native(self.native.select(*[self._F.col(c) for c in column_names]))
+            native: Any = self.native
+            return self._with_native(native.select(*[self._F.col(c) for c in column_names]))
 
         def group_by(self, keys: Any, *, drop_null_keys: bool) -> Any:
             return _QuotedGroupBy(self, keys, drop_null_keys=drop_null_keys)
@@ -430,7 +432,7 @@ if SparkLikeLazyFrame is not None:
         return frame.rename(back) if back else frame
 
 
-def _wrap(df: DataFrame) -> nw.LazyFrame:
+def _wrap(df: DataFrame) -> nw.LazyFrame[Any]:
     plain = nw.from_native(df)
     if SparkLikeLazyFrame is None:
         awkward = [c for c in df.columns if "." in c or "`" in c]

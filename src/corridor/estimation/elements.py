@@ -9,12 +9,18 @@ group is over all its rows and moments of different variables combine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from corridor.engine.columns import float_column
 
+# the column of each pair of value columns (i, j), i <= j, in a table of products
+Products = dict[tuple[int, int], int]
 
-def cross_moments(tbl, products, weight_factor):
+
+def cross_moments(tbl: Any, products: Products, weight_factor: np.ndarray | None) -> np.ndarray:
     """Within-group (co)variances of the weighted row values, per group and product pair."""
     var = {key: float_column(tbl[f"__p{i}"]) for key, i in products.items()}
     out = np.zeros((tbl.num_rows, len(products)))
@@ -25,7 +31,8 @@ def cross_moments(tbl, products, weight_factor):
     return out
 
 
-def within_moments(prod, products, group, domain, num_o, den_o, a_num, a_den, *, full: bool) -> np.ndarray:
+def within_moments(prod: np.ndarray, products: Products, group: np.ndarray, domain: np.ndarray, num_o: np.ndarray,
+                   den_o: np.ndarray, a_num: np.ndarray, a_den: np.ndarray, *, full: bool) -> np.ndarray:
     """Population (co)variances of the outputs' influence values over each entry's rows.
 
     An output's influence value is ``a_num * x_num + a_den * x_den`` (``a`` of the entry's domain),
@@ -44,7 +51,8 @@ def within_moments(prod, products, group, domain, num_o, den_o, a_num, a_den, *,
     return out
 
 
-def _fill(out, terms, prod, products, group, width, full) -> None:
+def _fill(out: np.ndarray, terms: Callable[[int], list[tuple[int, np.ndarray]]], prod: np.ndarray, products: Products,
+          group: np.ndarray, width: int, full: bool) -> None:
     for o1 in range(width):
         for o2 in range(o1, width) if full else (o1,):
             val = np.zeros(len(group))

@@ -50,7 +50,7 @@ _IN = "__in"
 
 @dataclass
 class _Request:
-    lf: nw.LazyFrame
+    lf: nw.LazyFrame[Any]
     engine: Engine
     design: AnyDesign
     estimands: list[Estimand]
@@ -376,7 +376,7 @@ class _Estimator:
         w = self.taylor.weights if self.taylor else d.weights  # type: ignore[union-attr]
         return nw.col(w).cast(nw.Float64) if w else nw.col("__one")
 
-    def _frame(self) -> nw.LazyFrame:
+    def _frame(self) -> nw.LazyFrame[Any]:
         lf = self.req.lf
         # __one: a per-row constant the engines can aggregate (a bare literal is scalar-like)
         inside = self.where_expr.fill_null(False) if self.where_expr is not None else nw.lit(True)
@@ -907,7 +907,7 @@ class _Estimator:
         return estimate_quantiles(self, q, grouping)
 
 
-def _non_numeric_lazy(engine: Engine, lf: nw.LazyFrame, col: str, na_values: Sequence[str]):
+def _non_numeric_lazy(engine: Engine, lf: nw.LazyFrame[Any], col: str, na_values: Sequence[str]):
     """Values of a text column that are not numbers, on any engine (without row numbers)."""
     tbl = engine.aggregate(lf.filter(~nw.col(col).is_null()), [col], [nw.len().alias("__n")])
     skip = {*na_values, ""}

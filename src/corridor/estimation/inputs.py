@@ -31,7 +31,7 @@ READ_OPTIONS = ("format", "encoding", "delimiter", "sheet", "header_row", "last_
 class Input:
     """The data an estimate reads, and what is known about where they came from."""
 
-    lf: nw.LazyFrame
+    lf: nw.LazyFrame[Any]
     engine: Engine
     where: str  # how messages name the data ("file 'casen.csv'")
     source: Source | None = None
@@ -153,21 +153,21 @@ class _Explaining:
                 raise
             raise explain_scan_error(self._src, exc) from exc
 
-    def open(self, data: Any, *, statistics: bool = False) -> nw.LazyFrame:
+    def open(self, data: Any, *, statistics: bool = False) -> nw.LazyFrame[Any]:
         return self._engine.open(data, statistics=statistics)
 
-    def aggregate(self, frame: nw.LazyFrame, keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table:
+    def aggregate(self, frame: nw.LazyFrame[Any], keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table:
         with self._explained():
             return self._engine.aggregate(frame, keys, aggs)
 
-    def profile(self, frame: nw.LazyFrame, columns: Sequence[str], minima: Sequence[str]) -> dict[str, float] | None:
+    def profile(self, frame: nw.LazyFrame[Any], columns: Sequence[str], minima: Sequence[str]) -> dict[str, float] | None:
         with self._explained():
             return self._engine.profile(frame, columns, minima)
 
-    def collect(self, frame: nw.LazyFrame) -> pa.Table:
+    def collect(self, frame: nw.LazyFrame[Any]) -> pa.Table:
         with self._explained():
             return self._engine.collect(frame)
 
-    def iter_batches(self, frame: nw.LazyFrame, batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
+    def iter_batches(self, frame: nw.LazyFrame[Any], batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
         with self._explained():
             yield from self._engine.iter_batches(frame, batch_size)

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from statistics import NormalDist
 
 import numpy as np
@@ -66,7 +67,7 @@ def _solve(q: float, nu: np.ndarray) -> np.ndarray:
         out[nu > 0] = 0.0
         return out
     with np.errstate(divide="ignore", invalid="ignore"):
-        expansion = z + sum(g / nu**k for k, g in enumerate(_cornish_fisher(z), start=1))
+        expansion = np.asarray(z + sum(g / nu**k for k, g in enumerate(_cornish_fisher(z), start=1)), dtype=float)
     out[(nu >= 1e4) & np.isfinite(nu)] = expansion[(nu >= 1e4) & np.isfinite(nu)]
     small = (nu > 0) & (nu < 1e4)
     if small.any():
@@ -103,7 +104,8 @@ def _newton(q: float, v: np.ndarray, t: np.ndarray) -> np.ndarray:
         log_t[idx] = lt + step
         # Newton converges quadratically: after a step of 1e-9 the error is far below 1e-15
         active[idx[~(np.abs(step) > 1e-9)]] = False
-    return np.exp(log_t)
+    out: np.ndarray = np.exp(log_t)
+    return out
 
 
 def _excess_tail(s: np.ndarray, nu: np.ndarray, lbeta: np.ndarray, q: float) -> np.ndarray:
@@ -278,7 +280,7 @@ def _interp_approx(pk: np.ndarray, x: np.ndarray, p: float) -> float:
     return _interp(pk, x, p)
 
 
-def brent_root(f, lower: float, upper: float, f_lower: float, f_upper: float, tol: float, maxiter: int = 1000) -> float:
+def brent_root(f: Callable[[float], float], lower: float, upper: float, f_lower: float, f_upper: float, tol: float, maxiter: int = 1000) -> float:
     """A root of ``f`` in [lower, upper] by Brent's method (Brent 1973, the ``zeroin`` algorithm).
 
     Steps as R's ``uniroot`` takes them (bisection, secant and inverse quadratic interpolation,
