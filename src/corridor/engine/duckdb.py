@@ -76,7 +76,8 @@ class DuckDBEngine:
         native = frame.to_native()
         con = getattr(native, "_con", None) if isinstance(native, duckdb.DuckDBPyRelation) else None
         if con is not None and con is not self.connection:
-            return nw.from_native(con.from_arrow(table))
+            near: nw.LazyFrame[Any] = nw.from_native(con.from_arrow(table))
+            return near
         return self.open(table)
 
     def open(self, data: Any, *, statistics: bool = False) -> nw.LazyFrame[Any]:
