@@ -20,19 +20,93 @@ Hierarchy::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from difflib import get_close_matches
+from typing import Any
+
+from corridor.i18n import Message, render
+
+Text = str | Message
 
 
 class CorridorError(Exception):
-    """Base class of every error corridor raises on purpose."""
+    """Base class of every error corridor raises on purpose.
 
-    def __init__(self, message: str, *, hint: str | None = None, detail: str | None = None) -> None:
-        self.message = message
-        self.hint = hint
+    The message and the hint are :class:`~corridor.i18n.Message` objects (an id of corridor's
+    message catalogue with its parameters) or plain strings. A Message is rendered when it is
+    read, in the reader's language: ``exc.message`` and ``str(exc)`` in the current language
+    (``corridor.i18n.language``), ``exc.render("fr")`` in French. ``to_dict``/``from_dict`` keep
+    an error as data (a failed job's error is shown later in the language of whoever reads it).
+    """
+
+    def __init__(self, message: Text, *, hint: Text | None = None, detail: str | None = None) -> None:
+        self.msg = message
+        self.hint_msg = hint
         # the original text of a library error this one translates (shown by the CLI's --verbose)
         self.detail = detail
-        super().__init__(message if hint is None else f"{message}\nHint: {hint}")
+        super().__init__(message)
+
+    @property
+    def message(self) -> str:
+        """The message in the current language."""
+        return render(self.msg)
+
+    @property
+    def hint(self) -> str | None:
+        """How to fix it, in the current language (None if there is no hint)."""
+        return None if self.hint_msg is None else render(self.hint_msg)
+
+    @property
+    def key(self) -> str | None:
+        """The catalogue id of the message (None for a message written as plain text)."""
+        return self.msg.key if isinstance(self.msg, Message) else None
+
+    def render(self, lang: str | None = None) -> tuple[str, str | None]:
+        """The message and the hint in ``lang``."""
+        return render(self.msg, lang), (None if self.hint_msg is None else render(self.hint_msg, lang))
+
+    def text(self, lang: str | None = None) -> str:
+        """The message and, on a second line, the hint, in ``lang``."""
+        message, hint = self.render(lang)
+        return message if hint is None else f"{message}\n{render(Message('error.hint', hint=hint), lang)}"
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.msg, self.hint_msg, self.detail, dict(self.__dict__)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as JSON-able data: its class, message and hint (as catalogue ids with parameters, or text)."""
+        return {"type": type(self).__name__, "message": _text_to_data(self.msg), "hint": _text_to_data(self.hint_msg),
+                "detail": self.detail}
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> CorridorError:
+        """The error ``to_dict`` gave (its class if corridor.errors has it, else CorridorError)."""
+        cls = globals().get(str(data.get("type")), CorridorError)
+        if not (isinstance(cls, type) and issubclass(cls, CorridorError)):
+            cls = CorridorError
+        err = cls.__new__(cls)
+        CorridorError.__init__(err, _text_from_data(data.get("message")) or "", hint=_text_from_data(data.get("hint")),
+                               detail=data.get("detail"))
+        return err
+
+
+def _rebuild(cls: type[CorridorError], msg: Text, hint: Text | None, detail: str | None,
+             state: dict[str, Any]) -> CorridorError:
+    err = cls.__new__(cls)
+    CorridorError.__init__(err, msg, hint=hint, detail=detail)
+    err.__dict__.update(state)
+    return err
+
+
+def _text_to_data(value: Text | None) -> Any:
+    return value.to_dict() if isinstance(value, Message) else value
+
+
+def _text_from_data(value: Any) -> Text | None:
+    return Message.from_dict(value) if isinstance(value, dict) else value
 
 
 class InputError(CorridorError, ValueError):
@@ -43,25 +117,24 @@ class ColumnNotFoundError(InputError, KeyError):
     """A named column is not in the data."""
 
     def __str__(self) -> str:  # KeyError would quote the message
-        return self.args[0]
+        return self.text()
 
     @classmethod
     def from_names(
-        cls, missing: Sequence[str], available: Iterable[str], *, where: str = "the data"
+        cls, missing: Sequence[str], available: Iterable[str], *, where: Text = "the data"
     ) -> ColumnNotFoundError:
         available = list(available)
         suggestions = []
         for name in missing:
             suggestions += get_close_matches(name, available, n=2)
-        hint = (
-            f"did you mean {', '.join(repr(s) for s in dict.fromkeys(suggestions))}?"
-            if suggestions
-            else f"the columns are: {', '.join(available[:40])}"
-            + (" ..." if len(available) > 40 else "")
-        )
+        if suggestions:
+            hint = Message("error.did_you_mean", names=", ".join(repr(s) for s in dict.fromkeys(suggestions)))
+        else:
+            hint = Message("error.columns_are", columns=", ".join(available[:40]) + (" ..." if len(available) > 40 else ""))
         names = ", ".join(repr(m) for m in missing)
-        noun = "column" if len(missing) == 1 else "columns"
-        return cls(f"{noun} {names} not found in {where}", hint=hint)
+        if where == "the data":
+            where = Message("error.the_data")
+        return cls(Message("error.columns_not_found", count=len(missing), names=names, where=where), hint=hint)
 
 
 class MissingValueError(InputError):

@@ -4,6 +4,9 @@ Each sub-command lives in its own module of this package and exposes a click
 object named ``command``. Modules are imported only when their command runs,
 so ``corridor --help`` and the light core never import an optional extra;
 :class:`~corridor.errors.CorridorError` becomes a message and exit status 2.
+
+Messages follow the user's language: ``--lang`` (on ``corridor`` or on any command), else
+``CORRIDOR_LANG``, else the system locale (LC_ALL, LC_MESSAGES, LANG), else English.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from difflib import get_close_matches
 
 import click
 
+from corridor import i18n
+from corridor.cli._messages import LANG_HELP, Context, add_lang_option, echo_error, set_message_language, translate_click
 from corridor.errors import CorridorError, UnsupportedError
+from corridor.i18n import t
 
 # name -> (module defining ``command``, one-line help shown by ``corridor --help``)
 _COMMANDS: dict[str, tuple[str, str]] = {
@@ -32,6 +38,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class _Group(click.Group):
+    context_class = Context
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(_COMMANDS)
 
@@ -43,38 +50,37 @@ class _Group(click.Group):
             # top-level help: describe without importing
             return click.Command(name, help=short, short_help=short)
         try:
-            return importlib.import_module(module).command
+            command = importlib.import_module(module).command
         except ImportError as exc:
-            missing = exc.name or "a package"
-            raise click.ClickException(
-                f"'corridor {name}' needs {missing!r}, which is not installed; "
-                f"install the extras with `pip install 'corridor[all]'`"
-            ) from exc
+            raise click.ClickException(t("cli.missing_extra", command=name, module=exc.name or "?")) from exc
+        return add_lang_option(command)
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         name = args[0] if args else ""
         if name and not name.startswith("-") and name not in _COMMANDS:
             near = get_close_matches(name, list(_COMMANDS), n=2, cutoff=0.6)
-            hint = f" Did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
-            ctx.fail(f"No such command {name!r}.{hint} The commands are: {', '.join(sorted(_COMMANDS))}.")
+            hint = (" " + t("cli.did_you_mean", names=i18n.join([repr(n) for n in near], style="or"))) if near else ""
+            ctx.fail(t("cli.no_such_command", name=name, hint=hint, commands=", ".join(sorted(_COMMANDS))))
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except CorridorError as exc:
-            click.secho(f"error: {exc.message}", err=True, fg="red")
-            if exc.hint:
-                click.echo(f"hint: {exc.hint}", err=True)
-            if exc.detail and ctx.meta.get("corridor.verbose"):
-                click.echo("the reader's own message:\n" + exc.detail.rstrip(), err=True)
-            elif exc.detail:
-                click.echo("(--verbose shows the reader's own message)", err=True)
+            echo_error(exc, verbose=bool(ctx.meta.get("corridor.verbose")))
             sys.exit(2)
+
+    def main(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        # the environment's language until a --lang says otherwise (click's own parse errors included)
+        translate_click()
+        with i18n.language(i18n.from_environment(system_locale=True)):
+            return super().main(*args, **kwargs)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="corridor")
+@click.option("--lang", type=click.Choice(i18n.LANGS), callback=set_message_language, expose_value=False,
+              is_eager=True, help=LANG_HELP)
 def main() -> None:
     """corridor: migration-corridor statistics with correct survey standard errors.
 
