@@ -16,6 +16,9 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# messages in English whatever the machine's locale (tests of other languages ask for theirs)
+os.environ["CORRIDOR_LANG"] = "en"
+
 
 @pytest.fixture(params=["duckdb"])
 def engine(request: pytest.FixtureRequest) -> str:

@@ -11,7 +11,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "corridor"
 
 # Lower number = lower layer; a module may import only from its own layer or lower ones.
 LAYERS = {
-    "errors": 0, "_deps": 0, "design": 0, "estimands": 0,
+    "errors": 0, "i18n": 0, "_deps": 0, "design": 0, "estimands": 0,
     "engine": 1,
     "estimation": 2, "sources": 2, "datasets": 2,
     "harmonize": 3, "calibration": 3,

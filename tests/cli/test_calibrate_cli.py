@@ -92,7 +92,7 @@ def test_errors_in_spanish_and_warn_flag(tmp_path: Path, totals: Path) -> None:
     res = run("calibrate", str(DATA), *DESIGN, "--totals", str(bad), "--out", str(tmp_path / "o.parquet"),
               "--lang", "es")
     assert res.exit_code == 2
-    assert "sin total" in res.output and "hint:" in res.output
+    assert "sin total" in res.output and "sugerencia:" in res.output
     with pytest.warns(CalibrationWarning):
         res = run("calibrate", str(DATA), *DESIGN, "--totals", str(totals), "--method", "raking", "--maxit", "2",
                   "--epsilon", "1e-14", "--on-nonconvergence", "warn", "--out", str(tmp_path / "w.parquet"))

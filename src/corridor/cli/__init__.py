@@ -91,3 +91,6 @@ def main() -> None:
 
 
 __all__ = ["UnsupportedError", "main"]
+
+
+add_lang_option(main)

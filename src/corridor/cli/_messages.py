@@ -13,9 +13,34 @@ from corridor.i18n import t
 LANG_HELP = "Language of messages: es, fr or en (default: CORRIDOR_LANG, else the system locale, else en)."
 
 
+class Languages(click.ParamType):
+    """``es``, ``es,fr,en``: languages corridor writes, in the order given."""
+
+    name = "LANG[,LANG...]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, ...]:
+        if isinstance(value, tuple | list):
+            return tuple(value)
+        parts = [p.strip().lower() for p in str(value).split(",") if p.strip()]
+        bad = [p for p in parts if p not in i18n.LANGS]
+        if bad or not parts:
+            self.fail(t("cli.bad_lang", value=bad[0] if bad else value), param, ctx)
+        return tuple(parts)
+
+
+def flat_langs(values: Any) -> list[str]:
+    """The languages of a repeated ``--lang`` of type :class:`Languages`, without repeats."""
+    out: list[str] = []
+    for v in values or ():
+        for lang in (v if isinstance(v, tuple | list) else (v,)):
+            if lang not in out:
+                out.append(lang)
+    return out
+
+
 def set_message_language(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Callback of ``--lang``: messages in that language from now on (the first, when several are given)."""
-    langs = i18n.parse_langs(value) if value else []
+    langs = flat_langs(value) if isinstance(value, tuple | list) else ([value] if value else [])
     if langs:
         i18n.set_language(langs[0])
     return value
@@ -39,18 +64,33 @@ def add_lang_option(command: click.Command) -> click.Command:
     A command that has its own ``--lang`` (the languages of the documents it writes) keeps it;
     its first language is then the language of the messages too."""
     command.context_class = Context
+    _help_in_language(command)
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             add_lang_option(sub)
-    names = {p.name for p in command.params}
-    if "lang" in names:
-        for p in command.params:
-            if p.name == "lang" and p.callback is None:
-                p.callback = set_message_language
-    else:
+    own = [p for p in command.params if "--lang" in getattr(p, "opts", ())]
+    if not own:
         command.params.append(click.Option(["--lang", "message_lang"], type=click.Choice(i18n.LANGS), expose_value=False,
                                            is_eager=True, callback=set_message_language, help=LANG_HELP))
+    elif own[0].callback is None:
+        own[0].callback = set_message_language
     return command
+
+
+def _help_in_language(command: click.Command) -> None:
+    # click builds the --help option once, possibly before --lang is read; its text is read again when shown
+    if getattr(command, "_corridor_help", False):
+        return
+    built = command.get_help_option
+
+    def get_help_option(ctx: click.Context) -> click.Option | None:
+        option = built(ctx)
+        if option is not None:
+            option.help = i18n.text("click.help_option")
+        return option
+
+    command.get_help_option = get_help_option  # type: ignore[method-assign]
+    command._corridor_help = True  # type: ignore[attr-defined]
 
 
 def echo_error(exc: CorridorError, *, verbose: bool = False) -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from corridor.cli._messages import Languages, echo_error, flat_langs
 from corridor.errors import CorridorError
+from corridor.i18n import t
 
 _HELP = """Build the profile of a migration corridor: an HTML page and a PDF with charts and tables, and
 the tidy indicator table behind every number (CSV, Parquet, JSON), in Spanish, French or English.
@@ -27,6 +29,7 @@ Without --data the survey sections run on the shipped SYNTHETIC sample and are l
 \b
 Examples:
   corridor profile --origin COL --destination CHL --lang es --out perfil
+  corridor profile --origin COL --destination CHL --lang es,fr,en --out corridor-profile
   corridor profile --origin COL --destination CHL --region CL-AN --lang fr --out profil
   corridor profile --origin COL --destination CHL --small-areas --lang es --out perfil
   corridor profile --origin COL --destination CHL --calibrate ine --lang fr --out profil
@@ -53,9 +56,11 @@ class _Progress:
 @click.option("--destination", required=True, metavar="ISO3", help="Destination country, ISO 3166-1 alpha-3 (e.g. CHL).")
 @click.option("--region", metavar="ISO3166-2", default=None,
               help="Region of the destination to highlight, ISO 3166-2 (e.g. CL-AN). Default for Chile: CL-AN (Antofagasta).")
-@click.option("--lang", type=click.Choice(["es", "fr", "en"]), default="en", show_default=True, help="Language of the page, PDF and names.")
+@click.option("--lang", "langs", type=Languages(), multiple=True, default=("en",), show_default=True,
+              help="Language(s) of the page, PDF and names: es, fr, en; several as es,fr,en or repeated --lang. "
+                   "The profile is computed once and written in each language.")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("profile"), show_default=True,
-              help="Output folder (created if needed).")
+              help="Output folder (created if needed); with several languages, one subfolder per language (OUT/es, OUT/fr...).")
 @click.option("--data", metavar="SPEC_OR_FILE", default=None,
               help="Survey microdata: a harmonization spec (shipped name or YAML file) or a CSV/Parquet file in canonical columns. "
                    "Default: the shipped SYNTHETIC sample.")
@@ -74,20 +79,23 @@ class _Progress:
                    "Antofagasta's comunas, from a SYNTHETIC comuna survey and the 2017 census).")
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF (faster).")
 @click.option("--quiet", is_flag=True, help="No progress messages on stderr.")
-def command(origin: str, destination: str, region: str | None, lang: str, out: Path, data: str | None, scheme: str,
-            min_n: int, calibrate: str | None, small_areas: bool, no_pdf: bool, quiet: bool) -> None:
+def command(origin: str, destination: str, region: str | None, langs: tuple[str, ...], out: Path, data: str | None,
+            scheme: str, min_n: int, calibrate: str | None, small_areas: bool, no_pdf: bool, quiet: bool) -> None:
     from corridor.report import build_profile, write_profile
 
     progress = _Progress(quiet)
     try:
+        languages = flat_langs(langs)
         profile = build_profile(origin, destination, region=region, data=data, scheme=scheme, min_n=min_n, progress=progress,
                                 small_areas=small_areas, calibrate=calibrate)
-        paths = write_profile(profile, out, lang, pdf=not no_pdf, progress=progress)
+        written = {}
+        for lang in languages:
+            folder = out / lang if len(languages) > 1 else out
+            written[lang] = write_profile(profile, folder, lang, pdf=not no_pdf, progress=progress)
     except CorridorError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        if exc.hint:
-            click.echo(f"hint: {exc.hint}", err=True)
+        echo_error(exc)
         sys.exit(2)
-    progress(f"done: {len(profile.table)} indicator rows, {profile.scans} scans of the microdata")
-    for kind, path in paths.items():
-        click.echo(f"{kind:8s} {path}")
+    progress(t("cli.profile.done", rows=len(profile.table), scans=profile.scans, langs=", ".join(languages)))
+    for lang, paths in written.items():
+        for kind, path in paths.items():
+            click.echo(f"{kind:8s} {path}" if len(written) == 1 else f"{lang}  {kind:8s} {path}")

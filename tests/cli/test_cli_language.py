@@ -1,0 +1,69 @@
+"""The command line speaks the user's language: --lang, CORRIDOR_LANG, the system locale."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from corridor import i18n
+from corridor.cli import main
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> object:
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_errors_follow_lang_on_any_command() -> None:
+    res = run("estimate", "demo:casen_2020", "-e", "mean:edda", "--weights", "expr", "--lang", "fr")
+    assert res.exit_code == 2
+    assert "erreur : colonne 'edda' introuvable" in res.output
+    assert "conseil : vouliez-vous dire 'edad' ?" in res.output
+    res = run("--lang", "es", "estimate", "demo:casen_2020", "-e", "mean:edda", "--weights", "expr")
+    assert "error: no se encuentra la columna 'edda'" in res.output and "sugerencia: ¿quiso decir 'edad'?" in res.output
+
+
+def test_language_from_corridor_lang_then_locale() -> None:
+    env = {"CORRIDOR_LANG": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "es_CL.UTF-8"}
+    res = run("profle", env=env)
+    assert "No existe el comando 'profle'. ¿Quiso decir 'profile'?" in res.output
+    assert "Uso: " in res.output
+    res = run("profle", env={**env, "CORRIDOR_LANG": "fr"})
+    assert "La commande 'profle' n'existe pas. Vouliez-vous dire 'profile' ?" in res.output
+    # an explicit --lang wins over both
+    res = run("--lang", "en", "profle", env={**env, "CORRIDOR_LANG": "fr"})
+    assert "No such command 'profle'. Did you mean 'profile'?" in res.output
+
+
+def test_click_messages_and_help_headings_translated() -> None:
+    res = run("profile", "--lang", "fr")
+    assert "Option manquante '--origin'." in res.output and "Utilisation : " in res.output
+    res = run("sources", "--lang", "es", "--help")
+    assert "Opciones:" in res.output and "Muestra este mensaje y termina." in res.output
+    res = run("sources", "describe", "--lang", "fr", "--help")
+    assert "Options :" in res.output
+
+
+def test_lang_option_added_once() -> None:
+    for _ in range(3):
+        res = run("sources", "specs", "--help")
+        assert res.output.count("--lang") == 1
+
+
+def test_language_restored_after_a_run() -> None:
+    run("--lang", "fr", "sources", "specs")
+    assert i18n.current() == "en"
+
+
+def test_unknown_language_refused_in_the_chosen_language() -> None:
+    res = run("--lang", "fr", "sources", "specs", "--lang", "de")
+    assert res.exit_code == 2 and "'de' ne fait pas partie de 'es', 'fr', 'en'" in res.output
+
+
+@pytest.mark.parametrize("lang,word", [("es", "Sugerencia"), ("fr", "Conseil"), ("en", "Hint")])
+def test_library_errors_render_in_any_language(lang: str, word: str) -> None:
+    from corridor.errors import ColumnNotFoundError
+
+    exc = ColumnNotFoundError.from_names(["edda"], ["edad"])
+    with i18n.language(lang):
+        assert str(exc).splitlines()[1].startswith(word)
+    assert exc.key == "error.columns_not_found"

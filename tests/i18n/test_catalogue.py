@@ -1,0 +1,138 @@
+"""The message catalogue itself: complete translations, the same placeholders, every id the code uses."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from corridor import i18n
+from corridor.i18n.catalogue import PSEUDO, entries, pseudo
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "corridor"
+TRANSLATED = ("es", "fr")
+
+
+def fields(text: str) -> set[str]:
+    return {f"{name}!{conv}" if conv else name for _, name, _, conv in string.Formatter().parse(text) if name is not None}
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_message_is_translated(lang: str) -> None:
+    template, tr = entries("en"), entries(lang)
+    missing = [k for k in template if k not in tr or tr[k].text is None]
+    stale = [k for k in template if k in tr and tr[k].source != template[k].source]
+    extra = [k for k in tr if k not in template]
+    assert not missing, f"{lang}: {len(missing)} messages untranslated or fuzzy: {missing[:20]}"
+    assert not stale, f"{lang}: translations of an older English text (run scripts/messages.py missing {lang}): {stale[:20]}"
+    assert not extra, f"{lang}: ids the template no longer has: {extra[:20]}"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_translations_keep_the_placeholders(lang: str) -> None:
+    template, tr = entries("en"), entries(lang)
+    bad = [k for k, e in template.items() if k in tr and tr[k].text and fields(tr[k].text) != fields(e.source)]
+    assert not bad, f"{lang}: placeholders differ from the English in {bad}"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_translations_differ_from_english_unless_marked(lang: str) -> None:
+    """An 'identical' translation is either a proper title (flagged) or a word the languages share."""
+    template, tr = entries("en"), entries(lang)
+    same = [k for k, e in template.items()
+            if not e.proper and k in tr and tr[k].text == e.source and len(re.findall(r"[A-Za-z]{4,}", e.source)) >= 3]
+    assert not same, f"{lang}: left in English: {same}"
+
+
+def test_french_punctuation_is_spaced() -> None:
+    """French puts a (narrow) space before : ; ? ! outside code and URLs."""
+    bad = []
+    for k, e in entries("fr").items():
+        text = re.sub(r"\{[^{}]*\}|`[^`]*`|https?://\S+|\d+:\d+|[a-z]+:[A-Za-z]", "", e.text or "")
+        if re.search(r"[^\s\u00a0\u202f(][:;?!](\s|$)", text):
+            bad.append((k, e.text))
+    assert not bad, f"French punctuation without its space: {bad[:10]}"
+
+
+def test_pseudo_language_keeps_fields_and_markup() -> None:
+    assert pseudo("column {name!r} in <b>{where}</b>") == "⟦çóļúɱñ {name!r} íñ <b>{where}</b>⟧"
+    for key, e in entries("en").items():
+        assert fields(i18n.catalogue(PSEUDO)[key]) == fields(e.source), key
+
+
+CALLS = {"Message", "t", "text", "get"}
+
+
+def _catalogue_calls(path: Path) -> list[tuple[str, int]]:
+    """Literal ids given to corridor.i18n's Message/t/text/get in one module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    own = path.parent == SRC / "i18n"
+    names = set(CALLS) if own else set()
+    module_aliases = {"i18n"} if own else set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.ImportFrom) and n.module == "corridor.i18n":
+            names |= {a.asname or a.name for a in n.names if a.name in CALLS}
+        elif isinstance(n, ast.ImportFrom) and n.module == "corridor":
+            module_aliases |= {a.asname or a.name for a in n.names if a.name == "i18n"}
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        f = node.func
+        hit = (isinstance(f, ast.Name) and f.id in names) or (
+            isinstance(f, ast.Attribute) and f.attr in CALLS and isinstance(f.value, ast.Name) and f.value.id in module_aliases)
+        first = node.args[0]
+        if hit and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            out.append((first.value, node.lineno))
+    return out
+
+
+def test_every_message_id_in_the_code_exists() -> None:
+    """Every literal id passed to Message / t / text / get is in the catalogue (a typo would show an id)."""
+    known = set(entries("en"))
+    bad, seen = [], 0
+    for path in SRC.rglob("*.py"):
+        for key, line in _catalogue_calls(path):
+            seen += 1
+            if key not in known and f"{key}.other" not in known:
+                bad.append(f"{path.relative_to(SRC)}:{line}: {key}")
+    assert seen > 10
+    assert not bad, "message ids missing from the catalogue:\n" + "\n".join(bad)
+
+
+def test_plural_forms_follow_the_language() -> None:
+    assert i18n.t("error.columns_not_found", "en", count=1, names="'a'", where="x") == "column 'a' not found in x"
+    assert i18n.t("error.columns_not_found", "fr", count=2, names="'a', 'b'", where="x").startswith("colonnes")
+    # French counts 0 and 1 as singular
+    assert i18n.t("error.columns_not_found", "fr", count=0, names="", where="x").startswith("colonne ")
+
+
+def test_language_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("CORRIDOR_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    assert i18n.from_environment(system_locale=True) is None
+    monkeypatch.setenv("LANG", "fr_CA.UTF-8")
+    assert i18n.from_environment(system_locale=True) == "fr"
+    assert i18n.from_environment() is None  # the library itself ignores the system locale
+    monkeypatch.setenv("LC_ALL", "C")
+    assert i18n.from_environment(system_locale=True) == "en"
+    monkeypatch.setenv("CORRIDOR_LANG", "es")
+    assert i18n.from_environment(system_locale=True) == "es"
+    assert i18n.current() == "es"
+    with i18n.language("fr"):
+        assert i18n.current() == "fr"
+    assert i18n.current() == "es"
+
+
+def test_languages_parsed_from_lists() -> None:
+    assert i18n.parse_langs(("es,fr", "en", "fr")) == ["es", "fr", "en"]
+    with pytest.raises(Exception, match="'de'"):
+        i18n.parse_langs("es,de")
+
+
+def test_list_joined_as_the_language_writes_it() -> None:
+    assert i18n.join(["a", "b", "c"], "es") == "a, b y c"
+    assert i18n.join(["a", "b"], "fr", style="or") == "a ou b"
