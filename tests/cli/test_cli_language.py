@@ -67,3 +67,11 @@ def test_library_errors_render_in_any_language(lang: str, word: str) -> None:
     with i18n.language(lang):
         assert str(exc).splitlines()[1].startswith(word)
     assert exc.key == "error.columns_not_found"
+
+
+def test_a_commands_own_default_language_does_not_override_the_chosen_one() -> None:
+    # profile's --lang defaults to en (its documents); messages stay in the language asked for
+    res = run("profile", "--origin", "XXX", "--destination", "CHL", "--no-pdf", env={"CORRIDOR_LANG": "fr"})
+    assert res.exit_code == 2 and res.output.startswith("erreur : ") and "\nconseil : " in res.output, res.output
+    res = run("--lang", "es", "profile", "--origin", "XXX", "--destination", "CHL", "--no-pdf")
+    assert res.exit_code == 2 and "\nsugerencia: " in res.output, res.output

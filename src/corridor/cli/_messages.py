@@ -39,7 +39,12 @@ def flat_langs(values: Any) -> list[str]:
 
 
 def set_message_language(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    """Callback of ``--lang``: messages in that language from now on (the first, when several are given)."""
+    """Callback of ``--lang``: messages in that language from now on (the first, when several are given).
+
+    A command's own default (``profile``'s English documents) does not override the language the
+    user chose with ``corridor --lang`` or ``CORRIDOR_LANG``."""
+    if param.name and ctx.get_parameter_source(param.name) is click.core.ParameterSource.DEFAULT:
+        return value
     langs = flat_langs(value) if isinstance(value, tuple | list) else ([value] if value else [])
     if langs:
         i18n.set_language(langs[0])

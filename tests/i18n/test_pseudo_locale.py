@@ -1,0 +1,72 @@
+"""Pseudo-locale runs: what corridor writes in the pseudo-language ``qps`` comes from the catalogue.
+
+In ``qps`` every catalogue text reads accented and bracketed (``⟦ƒíļé ... ŕéáđ⟧``), so a plain
+English word left in an error is text that bypassed the catalogue. The values a message quotes
+(paths, column names, codes, numbers) and the words of the command line itself stay as written.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from corridor import i18n
+from corridor.cli import main
+
+# words that are code, not prose, wherever they appear (command names, options' values)
+CODE_WORDS = {"corridor", "Parquet", "PSUs",
+              # formats and command names, as typed on the command line
+              "csv", "json", "parquet", "stata", "spss", "sas", "ipums", "xlsx", *main.list_commands(None)}
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
+
+
+def leaks(text: str, allowed: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Words of plain English in a ``qps`` rendering: text that did not come from the catalogue."""
+    found = []
+    for line in text.splitlines():
+        bare = _QUOTED.sub(" ", line)
+        for word in re.findall(r"(?<![\w./<-])[A-Za-z]{3,}(?![\w/.>-])", bare):
+            # capitals are metavariables and codes (OPTIONS, DATA, ISO3)
+            if word not in allowed and word not in CODE_WORDS and not word.isupper():
+                found.append(word)
+    return found
+
+
+def test_leaks_tells_catalogue_text_from_hard_coded_text() -> None:
+    assert leaks(i18n.t("error.columns_not_found", i18n.PSEUDO, count=1, names="'edda'", where="'x.csv'")) == []
+    assert leaks("⟦éŕŕóŕ: file 'x.csv' does not exist⟧") == ["file", "does", "not", "exist"]
+    assert leaks("⟦ĥíñţ: úšé --na-values abc⟧", {"abc"}) == []
+
+
+def _run(args: list[str], tmp_path: Path) -> str:
+    res = CliRunner().invoke(main, args, prog_name="corridor", env={"CORRIDOR_LANG": i18n.PSEUDO})
+    assert res.exit_code != 0, res.output
+    assert "⟦" in res.output, res.output
+    return res.output
+
+
+def _write(tmp_path: Path, name: str, text: str | bytes) -> str:
+    p = tmp_path / name
+    p.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return str(p)
+
+
+# each case: a command line that fails; its messages must all come from the catalogue
+CASES = {
+    "no such command": lambda d: ["profle"],
+    "missing option": lambda d: ["profile", "--origin", "COL"],
+    "bad choice": lambda d: ["estimate", "demo:casen_2020", "--weights", "expr", "-e", "mean:edad", "--na", "maybe"],
+    "unknown language": lambda d: ["sources", "specs", "--lang", "de"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_errors_come_from_the_catalogue(case: str, tmp_path: Path) -> None:
+    args = CASES[case](tmp_path)
+    out = _run(args, tmp_path)
+    # the words of the command line and the values read from the files come back as written
+    allowed = {w for a in args for w in re.findall(r"[A-Za-z]+", a)} | {"abc"}
+    assert not leaks(out, allowed), f"{case}: hard-coded English in\n{out}"
