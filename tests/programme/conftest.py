@@ -17,6 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "src" / "corridor" / "datasets" / "programme_demo"
 DEMO_YAML = DEMO / "programme.yaml"
 DEMO_TRAININGS = DEMO / "trainings_SYNTHETIC.csv"
+DEMO_VALUES = DEMO / "values_SYNTHETIC.csv"
+DEMO_PROFILE = DEMO / "profile_COL_CHL"
 
 
 def load_cli():
@@ -57,14 +59,10 @@ def engine(backend, tmp_path, request):
 
 
 def _load_demo(eng) -> None:
-    from corridor.programme.activities import import_trainings
-    from corridor.programme.load import load_programme
-    from corridor.programme.refresh import refresh_observations
+    from corridor.programme.demo import load_demo
 
     with dbm.session_scope(eng) as s:
-        prog = load_programme(s, DEMO_YAML)
-        import_trainings(s, prog, DEMO_TRAININGS)
-        refresh_observations(s, prog)
+        load_demo(s)
 
 
 @pytest.fixture(scope="session")

@@ -1,21 +1,24 @@
-"""Activity records: trainings of health professionals.
+"""Activity records: trainings of health professionals, tied to the programme's course catalogue.
 
 Import a CSV or XLSX export (e.g. from KoboToolbox or ODK) with one row per
 participant and the session columns repeated on each row::
 
-    session_id, date, region, facility, topic, trainers, line_of_work,
-    participant_id, profession, sex, pre_score, post_score
+    session_id, date, region, facility, course, topic, trainers, line_of_work, organisation,
+    participant_id, profession, sex, age (or age_band), nationality, migratory_status,
+    pre_score, post_score
 
-Every row is checked first (known ISO 3166-2 region of a programme country, date
-not in the future, scores within 0-100, known profession and sex, one session
-described consistently, a session not imported before and not repeated under
-another id, a participant once per session). Any problem stops the import with
-the file, row, column and value of each, and nothing is written. A successful
-import keeps a ledger: rows read = rows imported + blank rows skipped.
+Every row is checked first (a course of the catalogue, and its line of work; a known
+ISO 3166-2 region of a programme country; a date inside the programme's reporting periods
+and not in the future; the partner's period still in draft; scores within 0-100; known
+profession, sex, age band, nationality and migratory status; one session described
+consistently; a session not imported before and not repeated under another id; a participant
+once per session). Any problem stops the import with the file, row, column and value of each,
+and nothing is written. A successful import keeps a ledger: rows read = rows imported + blank
+rows skipped.
 
-Indicators computed from the records (``METRICS``): professionals trained
-(distinct participant ids), participations, sessions held, and the mean
-pre/post score gain with a paired Student-t interval (as R's
+Indicators computed from the records (``METRICS``) count only sessions of the courses of the
+indicator's output: professionals trained (distinct participant ids), participations, sessions
+held, and the mean pre/post score gain with a paired Student-t interval (as R's
 ``t.test(post, pre, paired = TRUE)``).
 """
 
@@ -28,6 +31,7 @@ import math
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,10 +43,16 @@ if TYPE_CHECKING:
 
     from corridor.programme.models import ImportBatch, Programme
 
-REQUIRED = ("session_id", "date", "region", "facility", "topic", "participant_id", "profession", "sex",
+REQUIRED = ("session_id", "date", "region", "facility", "course", "participant_id", "profession", "sex",
             "pre_score")
-OPTIONAL = ("trainers", "line_of_work", "post_score")
-SESSION_FIELDS = ("date", "region", "facility", "topic", "trainers", "line_of_work")
+OPTIONAL = ("topic", "trainers", "line_of_work", "organisation", "post_score", "age", "age_band", "nationality",
+            "migratory_status")
+SESSION_FIELDS = ("date", "region", "facility", "course", "topic", "trainers", "line_of_work", "organisation")
+AGE_BANDS = ("0-14", "15-24", "25-44", "45-64", "65+")  # the profile's age bands
+MIGRATORY_STATUSES = {"migrant": ("migrante", "foreign-born", "nacido en el extranjero", "ne a l'etranger"),
+                      "non_migrant": ("no migrante", "non-migrant", "non migrant", "native", "nativo", "nativa",
+                                      "native-born", "non migrant")}
+DISAGGREGATIONS = ("region", "profession", "sex", "age_band", "nationality", "migratory_status", "course")
 
 PROFESSIONS = {
     "physician": ("medico", "médico", "medica", "médica", "doctor", "medecin", "médecin"),
@@ -54,7 +64,9 @@ PROFESSIONS = {
     "administrative": ("administrativo", "administrativa", "administratif"),
     "other": ("otro", "otra", "autre"),
 }
-SEXES = {"F": ("f", "female", "woman", "mujer", "femme"), "M": ("m", "male", "man", "hombre", "homme")}
+SEXES = {"F": ("f", "female", "woman", "mujer", "femme"), "M": ("m", "male", "man", "hombre", "homme"),
+         "O": ("o", "other", "otro", "otra", "autre", "non-binary", "no binario", "non binaire"),
+         "U": ("u", "not stated", "unknown", "no informa", "sin dato", "non declare", "non déclaré")}
 METRICS = {
     "professionals_trained": "distinct participants trained in the period",
     "participations": "participant-sessions in the period",
@@ -79,10 +91,39 @@ def _lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 _PROF = _lookup(PROFESSIONS)
 _SEX = _lookup(SEXES)
+_MIG = _lookup(MIGRATORY_STATUSES)
+
+
+def age_band(age: object) -> str | None:
+    """The profile's age band of an age in years (None when not a whole number from 0 to 120)."""
+    try:
+        a = float(str(age).strip().replace(",", "."))
+    except ValueError:
+        return None
+    if not (0 <= a <= 120) or a != int(a):
+        return None
+    return next(b for lim, b in ((15, "0-14"), (25, "15-24"), (45, "25-44"), (65, "45-64"), (999, "65+")) if a < lim)
+
+
+def nationality_code(value: str) -> str | None:
+    """ISO 3166-1 alpha-3 code of a country code or name (None when unknown)."""
+    pycountry = import_optional("pycountry", feature="nationality codes")
+    text = value.strip()
+    if len(text) == 3 and text.isalpha() and pycountry.countries.get(alpha_3=text.upper()):
+        return text.upper()
+    try:
+        return pycountry.countries.lookup(text).alpha_3
+    except LookupError:
+        return None
 
 
 def region_lookup(countries: Iterable[str]) -> dict[str, str]:
     """ISO 3166-2 subdivisions of the given alpha-3 countries, by code and by folded name."""
+    return dict(_regions(tuple(countries)))
+
+
+@cache
+def _regions(countries: tuple[str, ...]) -> dict[str, str]:
     pycountry = import_optional("pycountry", feature="region codes")
     out: dict[str, str] = {}
     for alpha3 in countries:
@@ -165,14 +206,18 @@ def _parse_date(value: object) -> dt.date:
 
 
 def import_trainings(session: Session, programme: Programme, path: str | Path, *,
-                     today: dt.date | None = None) -> tuple[ImportBatch, Ledger]:
+                     today: dt.date | None = None, organisation: str | None = None,
+                     by: str | None = None) -> tuple[ImportBatch, Ledger]:
     """Validate and add a file of training records to ``programme`` in the session's transaction.
 
-    Raises InputError listing every bad row (file, row, column, value) before anything is written.
+    ``organisation`` is the partner that ran the sessions when the file has no ``organisation``
+    column. Raises InputError listing every bad row (file, row, column, value) before anything
+    is written.
     """
     from sqlalchemy import insert, select
 
     from corridor.programme import models as m
+    from corridor.programme import periods as pm
 
     path = Path(path)
     if not path.exists():
@@ -184,6 +229,16 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
         raise ColumnNotFoundError.from_names(missing, header, where=f"training records {path}")
     regions = region_lookup(programme.countries or [programme.destination])
     lines = {lw.code for lw in programme.lines_of_work}
+    courses = {c.code: c for c in programme.courses}
+    orgs = {o.code: o for o in programme.organisations}
+    if organisation is not None and organisation not in orgs:
+        raise InputError(f"{organisation!r} is not a partner of programme {programme.code}",
+                         hint=f"partners: {', '.join(sorted(orgs))}")
+    if "organisation" not in header and organisation is None:
+        raise InputError(f"training records {path} do not say which partner ran the sessions",
+                         hint="add an organisation column (partner codes) or give the partner (--org CODE)")
+    first = min((p.start for p in programme.periods), default=None)
+    last = max((p.end for p in programme.periods), default=None)
     known = {
         s.session_code: s for s in session.scalars(
             select(m.TrainingSession).where(m.TrainingSession.programme_id == programme.id))
@@ -204,18 +259,40 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
         clean: dict = {"row": row}
         for col in (*REQUIRED, *OPTIONAL):
             v = rec.get(col, "")
-            clean[col] = v.strip() if isinstance(v, str) else v
+            clean[col] = v.strip() if isinstance(v, str) else ("" if v is None else v)
         for col in REQUIRED:
             if clean[col] in ("", None):
                 bad(row, col, clean[col], "is empty")
+        if not clean["organisation"] and organisation:
+            clean["organisation"] = organisation
         sid = str(clean["session_id"])
+        course = courses.get(str(clean["course"]))
+        if course is None and clean["course"]:
+            bad(row, "course", clean["course"],
+                f"is not a course of the programme's catalogue ({', '.join(sorted(courses)) or 'none declared'})")
+        if not clean["topic"] and course is not None:
+            clean["topic"] = course.title.get("en") or next(iter(course.title.values()))
         try:
             d = _parse_date(clean["date"])
             if d > today:
                 bad(row, "date", clean["date"], f"is in the future (today is {today.isoformat()})")
+            elif first is None or not (first <= d <= last):
+                bad(row, "date", clean["date"],
+                    f"is outside the programme's reporting periods ({first} to {last})" if first
+                    else "cannot be placed: the programme has no reporting periods (give it start and end dates)")
             clean["date"] = d
         except ValueError:
             bad(row, "date", clean["date"], "is not a date (YYYY-MM-DD)")
+        org = orgs.get(str(clean["organisation"]))
+        if org is None and clean["organisation"]:
+            bad(row, "organisation", clean["organisation"], f"is not a partner ({', '.join(sorted(orgs))})")
+        if org is not None and isinstance(clean["date"], dt.date):
+            period = pm.containing(programme, clean["date"])
+            if period is not None and pm.state(period, org) != "draft":
+                try:
+                    pm.require_draft(period, org, f"session {sid}")
+                except pm.PeriodLockedError as exc:
+                    bad(row, "date", clean["date"], exc.message)
         reg = regions.get(_fold(str(clean["region"])))
         if reg is None and clean["region"]:
             bad(row, "region", clean["region"],
@@ -227,8 +304,33 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
         clean["profession"] = prof
         sex = _SEX.get(_fold(str(clean["sex"])))
         if sex is None and clean["sex"]:
-            bad(row, "sex", clean["sex"], "is not F or M")
+            bad(row, "sex", clean["sex"], "is not F, M, O (other) or U (not stated)")
         clean["sex"] = sex
+        band = None
+        if clean["age"] not in ("", None):
+            band = age_band(clean["age"])
+            if band is None:
+                bad(row, "age", clean["age"], "is not an age in whole years (0 to 120)")
+        if clean["age_band"]:
+            given = str(clean["age_band"])
+            if given not in AGE_BANDS:
+                bad(row, "age_band", given, f"is not one of {', '.join(AGE_BANDS)}")
+            elif band is not None and band != given:
+                bad(row, "age_band", given, f"contradicts age {clean['age']} (band {band})")
+            band = given
+        clean["age_band"] = band
+        nat = None
+        if clean["nationality"]:
+            nat = nationality_code(str(clean["nationality"]))
+            if nat is None:
+                bad(row, "nationality", clean["nationality"], "is not a country (ISO 3166-1 code or name)")
+        clean["nationality"] = nat
+        mig = None
+        if clean["migratory_status"]:
+            mig = _MIG.get(_fold(str(clean["migratory_status"])))
+            if mig is None:
+                bad(row, "migratory_status", clean["migratory_status"], "is not migrant or non_migrant")
+        clean["migratory_status"] = mig
         for col in ("pre_score", "post_score"):
             try:
                 s = _score(clean[col])
@@ -242,15 +344,19 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
             clean[col] = s
         if clean["line_of_work"] and clean["line_of_work"] not in lines:
             bad(row, "line_of_work", clean["line_of_work"], f"is not a line of work ({', '.join(sorted(lines))})")
+        elif clean["line_of_work"] and course is not None and course.line is not None \
+                and clean["line_of_work"] != course.line.code:
+            bad(row, "line_of_work", clean["line_of_work"],
+                f"course {course.code} belongs to line of work {course.line.code}")
         if sid in known:
             bad(row, "session_id", sid, f"duplicate session: already imported on {known[sid].held_on} "
                 "(import each session once)")
         s = sessions.get(sid)
         if s is None:
             sessions[sid] = s = {**{f: clean[f] for f in SESSION_FIELDS}, "row": row, "participants": {}}
-            fp = (clean["date"], clean["region"], _fold(str(clean["facility"])), _fold(str(clean["topic"])))
+            fp = (clean["date"], clean["region"], _fold(str(clean["facility"])), str(clean["course"]))
             if fp in fingerprints:
-                bad(row, "session_id", sid, f"duplicate session: same date, region, facility and topic as session "
+                bad(row, "session_id", sid, f"duplicate session: same date, region, facility and course as session "
                     f"{fingerprints[fp]!r} (row {sessions[fingerprints[fp]]['row']})")
             else:
                 fingerprints[fp] = sid
@@ -270,24 +376,30 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
                          f"{shown}{more}", hint="correct these rows and import the whole file again")
     if not sessions:
         raise InputError(f"training records {path} have no data rows", hint="export the form with its submissions")
+    owners = {s["organisation"] for s in sessions.values()}
     batch = m.ImportBatch(programme_id=programme.id, kind="trainings", file_name=str(path),
                           sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
                           imported_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), rows_read=ledger.rows_read,
                           rows_imported=0, rows_skipped_blank=ledger.rows_blank, sessions=len(sessions),
-                          synthetic=synthetic)
+                          synthetic=synthetic, recorded_by=by,
+                          organisation_id=orgs[next(iter(owners))].id if len(owners) == 1 else None)
     session.add(batch)
     session.flush()
     rows_out = {
         sid: m.TrainingSession(programme_id=programme.id, import_id=batch.id, session_code=sid, held_on=s["date"],
                                region=s["region"], facility=str(s["facility"]), topic=str(s["topic"]),
-                               trainers=(str(s["trainers"]) or None), line_code=(s["line_of_work"] or None))
+                               trainers=(str(s["trainers"]) or None), course_id=courses[str(s["course"])].id,
+                               line_code=(s["line_of_work"] or (courses[str(s["course"])].line.code
+                                                                if courses[str(s["course"])].line else None)),
+                               organisation_id=orgs[str(s["organisation"])].id)
         for sid, s in sessions.items()
     }
     session.add_all(rows_out.values())
     session.flush()
     participants = [
         {"session_id": rows_out[sid].id, "participant_code": pid, "profession": p["profession"], "sex": p["sex"],
-         "pre_score": p["pre_score"], "post_score": p["post_score"], "source_row": p["row"]}
+         "pre_score": p["pre_score"], "post_score": p["post_score"], "source_row": p["row"],
+         "age_band": p["age_band"], "nationality": p["nationality"], "migratory_status": p["migratory_status"]}
         for sid, s in sessions.items() for pid, p in s["participants"].items()
     ]
     session.execute(insert(m.TrainingParticipant), participants)  # one executemany, not one ORM object per row
@@ -297,6 +409,7 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
     if not ledger.balanced():  # an internal error, never a user error
         raise AssertionError(f"row ledger does not balance for {path}: {ledger}")
     session.flush()
+    session.expire(programme, ["sessions", "imports"])
     return batch, ledger
 
 
@@ -313,6 +426,17 @@ class Attendance:
     sex: str
     pre: float
     post: float | None
+    course: str | None = None
+    result_id: int | None = None
+    organisation: str | None = None
+    age_band: str | None = None
+    nationality: str | None = None
+    migratory_status: str | None = None
+
+    def value(self, dimension: str) -> str:
+        """The attendance's value for a disaggregation (``not_stated`` when not recorded)."""
+        v = getattr(self, dimension)
+        return v if v not in (None, "") else "not_stated"
 
 
 def attendances(programme: Programme) -> list[Attendance]:
@@ -326,14 +450,26 @@ def attendances(programme: Programme) -> list[Attendance]:
     if session is None:
         return [
             Attendance(s.session_code, s.held_on, s.region, s.topic, p.participant_code, p.profession, p.sex,
-                       p.pre_score, p.post_score)
+                       p.pre_score, p.post_score, s.course.code if s.course else None,
+                       s.course.result_id if s.course else None, s.organisation.code if s.organisation else None,
+                       p.age_band, p.nationality, p.migratory_status)
             for s in programme.sessions for p in s.participants
         ]
-    S, P = m.TrainingSession, m.TrainingParticipant
+    S, P, C, O = m.TrainingSession, m.TrainingParticipant, m.Course, m.Organisation
     query = (select(S.session_code, S.held_on, S.region, S.topic, P.participant_code, P.profession, P.sex,
-                    P.pre_score, P.post_score)
-             .join(P, P.session_id == S.id).where(S.programme_id == programme.id).order_by(S.id, P.id))
+                    P.pre_score, P.post_score, C.code, C.result_id, O.code, P.age_band, P.nationality,
+                    P.migratory_status)
+             .join(P, P.session_id == S.id).outerjoin(C, C.id == S.course_id).outerjoin(O, O.id == S.organisation_id)
+             .where(S.programme_id == programme.id).order_by(S.id, P.id))
     return [Attendance(*row) for row in session.execute(query)]
+
+
+def for_indicator(records: list[Attendance], indicator: object) -> list[Attendance]:
+    """The attendances an activity indicator counts: sessions of its courses (by default, its output's)."""
+    wanted = (getattr(indicator, "source", None) or {}).get("courses")
+    if wanted:
+        return [r for r in records if r.course in wanted]
+    return [r for r in records if r.result_id is not None and r.result_id == indicator.result_id]
 
 
 @dataclass(frozen=True)
@@ -348,7 +484,7 @@ class MetricValue:
 
 def paired_gain(pre: list[float], post: list[float], confidence: float = 0.95) -> MetricValue:
     """Mean of post - pre with a paired Student-t interval (n - 1 df), as R ``t.test(post, pre, paired=TRUE)``."""
-    from scipy import stats
+    from corridor.estimation.intervals import t_quantile
 
     d = [b - a for a, b in zip(pre, post)]
     n = len(d)
@@ -359,7 +495,7 @@ def paired_gain(pre: list[float], post: list[float], confidence: float = 0.95) -
         return MetricValue(mean, None, None, None, confidence, 1)
     sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
     se = sd / math.sqrt(n)
-    q = stats.t.ppf(0.5 + confidence / 2, n - 1)
+    q = float(t_quantile(confidence, n - 1))
     return MetricValue(mean, se, mean - q * se, mean + q * se, confidence, n)
 
 

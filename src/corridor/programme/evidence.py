@@ -1,24 +1,40 @@
-"""Read corridor's tidy indicator table (the evidence behind a results framework).
+"""corridor's own evidence, linked to programme indicators by identity.
 
-The table has one row per estimate with the columns ``indicator, population,
-area, period, disaggregation, estimate, se, ci_low, ci_high, ci_level, quality,
-suppressed, source``, as written by a corridor profile (CSV or Parquet). Lines
-of a CSV that start with ``#`` are comments.
+The evidence is the tidy indicator table a corridor profile writes (``indicators.parquet`` or
+``indicators.csv`` in the profile's folder, or the file itself). Its documented columns are
+read by name, so columns added later are ignored. A programme indicator names a series of that
+table by its identity, never by a file position::
+
+    source: {evidence: {indicator: uninsured_share, population: corridor, area: CHL}}
+
+with optional ``level`` (a category of a distribution) and ``source`` (the publishing source,
+needed where two sources give the same cell, e.g. INE/SERMIG and UN DESA migrant stocks). A
+series' *cells* are its periods, in total (``disaggregation`` total, or ``region`` = the area)
+and by each disaggregation the indicator asks for (``sex``, ``age_band``, ...). A programme
+indicator declares its unit; a unit or a disaggregation the evidence does not have is an error
+that names both sides.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from difflib import get_close_matches
 from pathlib import Path
 
 from corridor.errors import ColumnNotFoundError, InputError, SourceError
 
 COLUMNS = (
-    "indicator", "population", "area", "period", "disaggregation", "estimate", "se",
-    "ci_low", "ci_high", "ci_level", "quality", "suppressed", "source",
+    "indicator", "population", "area", "period", "disaggregation", "disaggregation_value", "level",
+    "estimate", "se", "ci_low", "ci_high", "ci_level", "unit", "quality", "suppressed", "status", "source",
+    "synthetic",
 )
+OPTIONAL = ("suppression_reason", "note", "n", "estimand")
+TABLE_NAMES = ("indicators.parquet", "indicators.csv")
+TOTAL = ("total", "", "_T")
 
 
 @dataclass(frozen=True)
@@ -30,19 +46,63 @@ class EvidenceRow:
     area: str
     period: str
     disaggregation: str
+    value: str  # the disaggregation's value ('' for the total)
+    level: str
     estimate: float | None
     se: float | None
     ci_low: float | None
     ci_high: float | None
     ci_level: float | None
+    unit: str
     quality: str | None
     suppressed: bool
+    suppression_reason: str | None
+    status: str
+    note: str | None
     source: str | None
+    synthetic: bool
+    n: int | None
     row: int
 
-    @property
-    def synthetic(self) -> bool:
-        return bool(self.source and self.source.upper().startswith("SYNTHETIC"))
+    def dimension(self, area: str) -> dict[str, str] | None:
+        """The cell's dimension within the series of ``area``: {} for the total, None if not of that area."""
+        if self.disaggregation in TOTAL:
+            return {}
+        if self.disaggregation == "region" and self.value == area:
+            return {}
+        return {self.disaggregation: self.value}
+
+    def describe(self) -> str:
+        lvl = f", level {self.level!r}" if self.level else ""
+        return (f"{self.indicator}/{self.population}/{self.area}/{self.period}"
+                f"/{self.disaggregation}{'=' + self.value if self.value else ''}{lvl}")
+
+
+@dataclass
+class EvidenceTable:
+    """A tidy indicator table and where it came from."""
+
+    path: Path
+    rows: list[EvidenceRow]
+    meta: dict = field(default_factory=dict)
+
+    def where(self, row: EvidenceRow) -> str:
+        return f"{self.path}, row {row.row}"
+
+
+def locate(path: str | Path) -> Path:
+    """The tidy table of a profile folder (``indicators.parquet``/``.csv``), or the file itself."""
+    path = Path(path)
+    if path.is_dir():
+        for name in TABLE_NAMES:
+            if (path / name).exists():
+                return path / name
+        raise SourceError(f"{path} holds no indicator table ({' or '.join(TABLE_NAMES)})",
+                          hint="give the folder written by `corridor profile --out DIR`, or the table itself")
+    if not path.exists():
+        raise SourceError(f"evidence table {path} does not exist",
+                          hint="run `corridor profile --out DIR` and give DIR (or its indicators.csv)")
+    return path
 
 
 def _num(value: object, *, path: Path, row: int, column: str) -> float | None:
@@ -51,28 +111,46 @@ def _num(value: object, *, path: Path, row: int, column: str) -> float | None:
     try:
         out = float(value)
     except (TypeError, ValueError):
-        raise InputError(
-            f"{path}, row {row}, column {column!r}: {value!r} is not a number",
-            hint="write numbers with a dot as decimal separator, or leave the cell empty",
-        ) from None
+        raise InputError(f"{path}, row {row}, column {column!r}: {value!r} is not a number",
+                         hint="write numbers with a dot as decimal separator, or leave the cell empty") from None
     return None if math.isnan(out) else out
 
 
 def _bool(value: object) -> bool:
-    return str(value).strip().lower() in ("true", "1", "yes", "t")
+    return value is True or str(value).strip().lower() in ("true", "1", "yes", "t")
 
 
-def read_evidence(path: str | Path) -> list[EvidenceRow]:
-    """Read an evidence table from CSV (``#`` comments allowed) or Parquet."""
-    path = Path(path)
-    if not path.exists():
-        raise SourceError(f"evidence table {path} does not exist",
-                          hint="give the path of a tidy indicator table (CSV or Parquet)")
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _meta(table: Path) -> dict:
+    """The run's metadata: the profile's JSON table or the service's ``meta.json``, plus the file's digest."""
+    meta: dict = {}
+    for candidate in (table.parent / "indicators.json", table.parent / "meta.json"):
+        if candidate.exists() and candidate != table:
+            try:
+                doc = json.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            info = doc.get("metadata", doc) if isinstance(doc, dict) else {}
+            meta.update({k: info[k] for k in ("origin", "destination", "created_at", "quality_scheme", "scheme",
+                                                "min_n", "synthetic_survey") if k in info})
+            break
+    meta["file"] = str(table)
+    meta["sha256"] = hashlib.sha256(table.read_bytes()).hexdigest()
+    return meta
+
+
+def read_evidence(path: str | Path) -> EvidenceTable:
+    """Read a tidy indicator table (profile folder, CSV with ``#`` comment lines, or Parquet)."""
+    path = locate(path)
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
-        records = pq.read_table(path).to_pylist()
-        header = list(records[0]) if records else []
+        table = pq.read_table(path)
+        header = table.column_names
+        records = table.to_pylist()
         first_row = 1
     else:
         with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -80,36 +158,138 @@ def read_evidence(path: str | Path) -> list[EvidenceRow]:
         lead = 0
         while lead < len(raw) and raw[lead].startswith("#"):
             lead += 1
-        lines = raw[lead:]
-        reader = csv.DictReader(lines)
+        reader = csv.DictReader(raw[lead:])
         records = list(reader)
         header = reader.fieldnames or []
         first_row = lead + 2
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise ColumnNotFoundError.from_names(missing, header, where=f"evidence table {path}")
+        raise ColumnNotFoundError.from_names(missing, header, where=f"evidence table {path} (a corridor tidy table)")
     out = []
     for i, rec in enumerate(records):
         row = first_row + i
+        value = _text(rec["disaggregation_value"])
+        n = _num(rec.get("n"), path=path, row=row, column="n")
         out.append(EvidenceRow(
-            indicator=str(rec["indicator"]), population=str(rec["population"]), area=str(rec["area"]),
-            period=str(rec["period"]), disaggregation=str(rec["disaggregation"] or "total"),
+            indicator=_text(rec["indicator"]), population=_text(rec["population"]), area=_text(rec["area"]),
+            period=_text(rec["period"]), disaggregation=_text(rec["disaggregation"]) or "total",
+            value="" if value == "_T" else value, level=_text(rec["level"]),
             estimate=_num(rec["estimate"], path=path, row=row, column="estimate"),
             se=_num(rec["se"], path=path, row=row, column="se"),
             ci_low=_num(rec["ci_low"], path=path, row=row, column="ci_low"),
             ci_high=_num(rec["ci_high"], path=path, row=row, column="ci_high"),
             ci_level=_num(rec["ci_level"], path=path, row=row, column="ci_level"),
-            quality=(str(rec["quality"]) if rec["quality"] not in (None, "") else None),
-            suppressed=_bool(rec["suppressed"]), source=(rec["source"] or None), row=row,
+            unit=_text(rec["unit"]), quality=_text(rec["quality"]) or None, suppressed=_bool(rec["suppressed"]),
+            suppression_reason=_text(rec.get("suppression_reason")) or None, status=_text(rec["status"]) or "ok",
+            note=_text(rec.get("note")) or None, source=_text(rec["source"]) or None,
+            synthetic=_bool(rec["synthetic"]), n=None if n is None else int(n), row=row,
         ))
-    return out
+    return EvidenceTable(path=path, rows=out, meta=_meta(path))
 
 
-def select(rows: list[EvidenceRow], *, indicator: str, population: str, area: str,
-           disaggregation: str = "total") -> dict[str, EvidenceRow]:
-    """The rows of one series, keyed by period."""
-    return {
-        r.period: r for r in rows
-        if r.indicator == indicator and r.population == population and r.area == area
-        and r.disaggregation == disaggregation
-    }
+@dataclass(frozen=True)
+class EvidenceKey:
+    """The identity of a series of the evidence table."""
+
+    indicator: str
+    population: str
+    area: str
+    level: str = ""
+    source: str | None = None
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> EvidenceKey:
+        return cls(indicator=str(spec.get("indicator") or ""), population=str(spec.get("population") or ""),
+                   area=str(spec.get("area") or ""), level=str(spec.get("level") or ""),
+                   source=(str(spec["source"]) if spec.get("source") else None))
+
+    def describe(self) -> str:
+        extra = (f", level {self.level!r}" if self.level else "") + (f", source {self.source!r}" if self.source else "")
+        return f"{self.indicator!r} for population {self.population!r} in area {self.area!r}{extra}"
+
+
+Cell = tuple[str, tuple[tuple[str, str], ...]]  # (period, sorted dimension items)
+
+
+@dataclass
+class Series:
+    """The cells of one evidence series, and the problems found linking it."""
+
+    key: EvidenceKey
+    cells: dict[Cell, EvidenceRow]
+    unit: str | None
+    problems: list[str]
+
+    def periods(self) -> list[str]:
+        return sorted({p for p, _ in self.cells})
+
+
+def link(table: EvidenceTable, key: EvidenceKey, *, unit: str, dimensions: list[str], what: str) -> Series:
+    """The cells of ``key`` in total and by ``dimensions``, checking the unit and the dimensions.
+
+    Problems (unknown series, unit or dimension mismatch, two rows for one cell) are returned,
+    each naming the programme side (``what``) and the evidence side (file, row, identity).
+    """
+    problems: list[str] = []
+    same = [r for r in table.rows if r.indicator == key.indicator]
+    if not same:
+        close = get_close_matches(key.indicator, sorted({r.indicator for r in table.rows}), n=1)
+        problems.append(f"{what} names evidence indicator {key.indicator!r}, which is not in {table.path}"
+                        + (f" (did you mean {close[0]!r}?)" if close else ""))
+        return Series(key, {}, None, problems)
+    for attr, label in (("population", "population"), ("area", "area")):
+        wanted = getattr(key, attr)
+        have = sorted({getattr(r, attr) for r in same})
+        if wanted not in have and not (attr == "area" and any(r.value == wanted for r in same)):
+            problems.append(f"{what}: evidence indicator {key.indicator!r} in {table.path} has no {label} "
+                            f"{wanted!r} (it has {', '.join(have)})")
+    if problems:
+        return Series(key, {}, None, problems)
+    rows = [r for r in same if r.population == key.population and r.level == key.level
+            and (key.source is None or (r.source or "").startswith(key.source))]
+    cells: dict[Cell, EvidenceRow] = {}
+    seen_dims: set[str] = set()
+    for r in rows:
+        if r.area != key.area and not (r.disaggregation == "region" and r.value == key.area):
+            continue
+        dim = r.dimension(key.area)
+        if dim is None:
+            continue
+        name = next(iter(dim), None)
+        if name is not None:
+            seen_dims.add(name)
+            if name not in dimensions:
+                continue
+        cell = (r.period, tuple(sorted(dim.items())))
+        if cell in cells:
+            other = cells[cell]
+            problems.append(
+                f"{what}: evidence {key.describe()} has two rows for period {r.period}"
+                f"{' ' + ', '.join(f'{k}={v}' for k, v in cell[1]) if cell[1] else ''}: {table.where(other)} "
+                f"({other.source}) and row {r.row} ({r.source}); add source: (the start of one source's name)"
+                + ("" if key.level else " or level:") + " to the evidence link")
+            continue
+        cells[cell] = r
+    if not cells:
+        levels = sorted({r.level for r in same if r.population == key.population and r.level})
+        problems.append(f"{what}: no row of {table.path} is evidence {key.describe()}"
+                        + (f" (its levels: {', '.join(levels)}; add level:)" if levels and not key.level else ""))
+        return Series(key, {}, None, problems)
+    units = {r.unit for r in cells.values()}
+    first = next(iter(cells.values()))
+    if len(units) > 1:
+        problems.append(f"{what}: evidence {key.describe()} mixes units {', '.join(sorted(units))} in {table.path}")
+    elif first.unit != unit:
+        problems.append(f"{what} declares unit {unit!r}, but its evidence {key.describe()} is in {first.unit!r} "
+                        f"({table.where(first)}); declare unit: {first.unit} (values are used as the table "
+                        "states them, never rescaled)")
+    for d in dimensions:
+        if d not in seen_dims:
+            problems.append(f"{what} is disaggregated by {d!r}, but its evidence {key.describe()} in {table.path} "
+                            f"has no {d!r} rows (it has: {', '.join(sorted(seen_dims)) or 'totals only'})")
+    return Series(key, cells, first.unit, problems)
+
+
+def dimension_values(series: Series, name: str) -> set[str]:
+    """The values a dimension takes in a linked series (e.g. ``female``, ``male`` for sex)."""
+    return {v for _, dims in series.cells for k, v in dims if k == name}

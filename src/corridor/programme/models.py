@@ -3,9 +3,11 @@
 One programme covers a corridor (origin -> destination, ISO 3166-1 alpha-3) and
 holds its agreements, partner organisations, meetings, lines of work,
 commitments, documents, a results framework (results -> indicators ->
-baselines, targets, observations) and activity records (training sessions and
-their participants). Multilingual texts are stored as JSON objects keyed by
-language code (``{"es": ..., "fr": ..., "en": ...}``).
+baselines, targets, observations, revisions) with its monitoring data (training
+sessions of catalogued courses and their participants, values entered by
+partners), reporting periods with their approval state per partner, and the
+finance of the programme (budget lines and transactions). Multilingual texts are
+stored as JSON objects keyed by language code (``{"es": ..., "fr": ..., "en": ...}``).
 
 The schema is created by the Alembic migrations in ``migrations/``; the
 metadata here is the single source of truth and a test checks that the
@@ -15,6 +17,7 @@ migrated database matches it.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import ClassVar
 
 from sqlalchemy import (
@@ -29,6 +32,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -52,8 +56,24 @@ ORGANISATION_KINDS = (
     "other",
 )
 COMMITMENT_STATUSES = ("planned", "in_progress", "done", "overdue", "cancelled")
-RESULT_LEVELS = ("impact", "outcome", "output")
+RESULT_LEVELS = ("impact", "outcome", "output", "activity")
 OBSERVATION_KINDS = ("baseline", "actual")
+PERIOD_STATES = ("draft", "submitted", "approved", "locked")
+SEXES = ("F", "M", "O", "U")  # female, male, other, not stated
+TRANSACTION_KINDS = ("incoming_funds", "outgoing_commitment", "disbursement", "expenditure")
+
+
+class Money(TypeDecorator):
+    """An exact decimal amount, stored as text so SQLite and PostgreSQL keep the same digits."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(Decimal(value))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value)
 
 
 class Base(DeclarativeBase):
@@ -81,8 +101,16 @@ class Programme(Base):
     iati_identifier: Mapped[str | None] = mapped_column(String(200))
     reporting_org: Mapped[str | None] = mapped_column(String(80))
     evidence_path: Mapped[str | None] = mapped_column(Text)
+    evidence_meta: Mapped[dict | None] = mapped_column(JSON)
     source_file: Mapped[str | None] = mapped_column(Text)
     loaded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    actual_start: Mapped[dt.date | None] = mapped_column(Date)
+    actual_end: Mapped[dt.date | None] = mapped_column(Date)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    finance_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    recipient_countries: Mapped[list] = mapped_column(JSON, default=list)  # [{code, percentage}]
+    sectors: Mapped[list] = mapped_column(JSON, default=list)  # [{vocabulary, code, percentage}]
+    sdg: Mapped[list] = mapped_column(JSON, default=list)  # goal / target / indicator codes of the whole programme
 
     organisations: Mapped[list[Organisation]] = relationship(back_populates="programme", **_cascade())
     agreements: Mapped[list[Agreement]] = relationship(back_populates="programme", **_cascade())
@@ -93,6 +121,11 @@ class Programme(Base):
     results: Mapped[list[Result]] = relationship(back_populates="programme", **_cascade())
     sessions: Mapped[list[TrainingSession]] = relationship(back_populates="programme", **_cascade())
     imports: Mapped[list[ImportBatch]] = relationship(back_populates="programme", **_cascade())
+    courses: Mapped[list[Course]] = relationship(back_populates="programme", **_cascade())
+    periods: Mapped[list[ReportingPeriod]] = relationship(back_populates="programme", **_cascade())
+    budget_lines: Mapped[list[BudgetLine]] = relationship(back_populates="programme", **_cascade())
+    transactions: Mapped[list[FinanceTransaction]] = relationship(back_populates="programme", **_cascade())
+    revisions: Mapped[list[Revision]] = relationship(back_populates="programme", **_cascade())
 
 
 class Organisation(Base):
@@ -111,6 +144,7 @@ class Organisation(Base):
     region: Mapped[str | None] = mapped_column(String(10))
     iati_ref: Mapped[str | None] = mapped_column(String(80))
     iati_type: Mapped[str | None] = mapped_column(String(4))
+    iati_roles: Mapped[list] = mapped_column(JSON, default=list)  # IATI OrganisationRole codes, as declared
 
     programme: Mapped[Programme] = relationship(back_populates="organisations")
 
@@ -157,6 +191,7 @@ class Meeting(Base):
     date_note: Mapped[dict | None] = mapped_column(JSON)
     place: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str | None] = mapped_column(Text)
+    minutes: Mapped[dict | None] = mapped_column(JSON)
 
     programme: Mapped[Programme] = relationship(back_populates="meetings")
     participants: Mapped[list[MeetingParticipant]] = relationship(back_populates="meeting", **_cascade())
@@ -216,6 +251,9 @@ class Commitment(Base):
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     due_note: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="planned")
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(80))
 
     programme: Mapped[Programme] = relationship(back_populates="commitments")
     owner: Mapped[Organisation] = relationship()
@@ -242,7 +280,7 @@ class Document(Base):
 
 
 class Result(Base):
-    """An outcome or output of the results framework (IATI result @type 2 or 1)."""
+    """An impact, outcome, output or activity of the results framework (IATI result @type 3, 2, 1 or 9)."""
 
     __tablename__ = "result"
     __table_args__ = (
@@ -259,6 +297,8 @@ class Result(Base):
     level: Mapped[str] = mapped_column(String(10))
     title: Mapped[dict] = mapped_column(JSON)
     sdg: Mapped[list] = mapped_column(JSON, default=list)
+    assumptions: Mapped[dict | None] = mapped_column(JSON)
+    risks: Mapped[dict | None] = mapped_column(JSON)
 
     programme: Mapped[Programme] = relationship(back_populates="results")
     line: Mapped[LineOfWork | None] = relationship()
@@ -290,10 +330,16 @@ class Indicator(Base):
     disaggregation: Mapped[list] = mapped_column(JSON, default=list)
     verification: Mapped[dict | None] = mapped_column(JSON)
     sdg: Mapped[list] = mapped_column(JSON, default=list)
+    collection_method: Mapped[dict | None] = mapped_column(JSON)
+    frequency: Mapped[str | None] = mapped_column(String(20))
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
+    trajectory: Mapped[list] = mapped_column(JSON, default=list)  # declared [{date, value}] milestones
 
     result: Mapped[Result] = relationship(back_populates="indicators")
+    responsible: Mapped[Organisation | None] = relationship()
     targets: Mapped[list[Target]] = relationship(back_populates="indicator", **_cascade())
     observations: Mapped[list[Observation]] = relationship(back_populates="indicator", **_cascade())
+    values: Mapped[list[ManualValue]] = relationship(back_populates="indicator", **_cascade())
 
 
 class Target(Base):
@@ -333,6 +379,9 @@ class Observation(Base):
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str | None] = mapped_column(Text)
     refreshed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    unit: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
 
     indicator: Mapped[Indicator] = relationship(back_populates="observations")
 
@@ -353,8 +402,11 @@ class ImportBatch(Base):
     rows_skipped_blank: Mapped[int] = mapped_column(Integer)
     sessions: Mapped[int] = mapped_column(Integer)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
+    recorded_by: Mapped[str | None] = mapped_column(String(80))
 
     programme: Mapped[Programme] = relationship(back_populates="imports")
+    organisation: Mapped[Organisation | None] = relationship()
 
 
 class TrainingSession(Base):
@@ -371,8 +423,12 @@ class TrainingSession(Base):
     topic: Mapped[str] = mapped_column(String(200))
     trainers: Mapped[str | None] = mapped_column(String(400))
     line_code: Mapped[str | None] = mapped_column(String(80))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="RESTRICT"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
 
     programme: Mapped[Programme] = relationship(back_populates="sessions")
+    course: Mapped[Course | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
     participants: Mapped[list[TrainingParticipant]] = relationship(back_populates="session", **_cascade())
 
 
@@ -380,7 +436,7 @@ class TrainingParticipant(Base):
     __tablename__ = "training_participant"
     __table_args__ = (
         UniqueConstraint("session_id", "participant_code"),
-        CheckConstraint("sex IN ('F', 'M')", name="sex"),
+        CheckConstraint(f"sex IN {SEXES!r}", name="sex"),
         CheckConstraint("pre_score >= 0 AND pre_score <= 100", name="pre_score"),
         CheckConstraint("post_score IS NULL OR (post_score >= 0 AND post_score <= 100)", name="post_score"),
     )
@@ -393,5 +449,173 @@ class TrainingParticipant(Base):
     pre_score: Mapped[float] = mapped_column(Float)
     post_score: Mapped[float | None] = mapped_column(Float)
     source_row: Mapped[int] = mapped_column(Integer)
+    age_band: Mapped[str | None] = mapped_column(String(10))
+    nationality: Mapped[str | None] = mapped_column(String(3))
+    migratory_status: Mapped[str | None] = mapped_column(String(20))
 
     session: Mapped[TrainingSession] = relationship(back_populates="participants")
+
+
+class Course(Base):
+    """A course of the programme's training catalogue: its sessions count only toward its output."""
+
+    __tablename__ = "course"
+    __table_args__ = (UniqueConstraint("programme_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(80))
+    title: Mapped[dict] = mapped_column(JSON)
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("line_of_work.id", ondelete="SET NULL"))
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("result.id", ondelete="SET NULL"))
+
+    programme: Mapped[Programme] = relationship(back_populates="courses")
+    line: Mapped[LineOfWork | None] = relationship()
+    result: Mapped[Result | None] = relationship()
+
+
+class ReportingPeriod(Base):
+    """A reporting period of the programme (a year or a quarter)."""
+
+    __tablename__ = "reporting_period"
+    __table_args__ = (UniqueConstraint("programme_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))
+    start: Mapped[dt.date] = mapped_column(Date)
+    end: Mapped[dt.date] = mapped_column(Date)
+
+    programme: Mapped[Programme] = relationship(back_populates="periods")
+    approvals: Mapped[list[PeriodApproval]] = relationship(back_populates="period", **_cascade())
+
+
+class PeriodApproval(Base):
+    """Where one partner's data of one period stands: draft, submitted, approved or locked."""
+
+    __tablename__ = "period_approval"
+    __table_args__ = (
+        UniqueConstraint("period_id", "organisation_id"),
+        CheckConstraint(f"state IN {PERIOD_STATES!r}", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(12), default="draft")
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    changed_by: Mapped[str] = mapped_column(String(80))
+
+    period: Mapped[ReportingPeriod] = relationship(back_populates="approvals")
+    organisation: Mapped[Organisation] = relationship()
+    events: Mapped[list[PeriodEvent]] = relationship(back_populates="approval", **_cascade())
+
+
+class PeriodEvent(Base):
+    """One change of an approval state: who, when, from, to, why (unlocks are marked)."""
+
+    __tablename__ = "period_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    approval_id: Mapped[int] = mapped_column(ForeignKey("period_approval.id", ondelete="CASCADE"))
+    from_state: Mapped[str] = mapped_column(String(12))
+    to_state: Mapped[str] = mapped_column(String(12))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    by: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    approval: Mapped[PeriodApproval] = relationship(back_populates="events")
+
+
+class ManualValue(Base):
+    """A value entered by a partner for one indicator, area and period (in total or for one disaggregation)."""
+
+    __tablename__ = "manual_value"
+    __table_args__ = (UniqueConstraint("indicator_id", "organisation_id", "period_id", "area", "dimension_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id", ondelete="CASCADE"))
+    area: Mapped[str] = mapped_column(String(10))
+    dimension: Mapped[dict] = mapped_column(JSON, default=dict)
+    dimension_key: Mapped[str] = mapped_column(String(200), default="")
+    value: Mapped[float] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    entered_by: Mapped[str] = mapped_column(String(80))
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    indicator: Mapped[Indicator] = relationship(back_populates="values")
+    organisation: Mapped[Organisation] = relationship()
+    period: Mapped[ReportingPeriod] = relationship()
+
+
+class Revision(Base):
+    """One change to a stored value or record: what, from, to, who, when and why."""
+
+    __tablename__ = "revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    indicator_id: Mapped[int | None] = mapped_column(ForeignKey("indicator.id", ondelete="SET NULL"))
+    subject: Mapped[str] = mapped_column(String(20))  # baseline, actual, value, commitment, meeting
+    code: Mapped[str] = mapped_column(String(80))  # indicator, commitment or meeting code
+    period: Mapped[str | None] = mapped_column(String(20))
+    dimension: Mapped[dict] = mapped_column(JSON, default=dict)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    by: Mapped[str] = mapped_column(String(80))
+    why: Mapped[str | None] = mapped_column(Text)
+
+    programme: Mapped[Programme] = relationship(back_populates="revisions")
+
+
+class BudgetLine(Base):
+    """Planned money for one line of work and period (IATI budget: at most a year)."""
+
+    __tablename__ = "budget_line"
+    __table_args__ = (UniqueConstraint("programme_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(80))
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("line_of_work.id", ondelete="SET NULL"))
+    title: Mapped[dict | None] = mapped_column(JSON)
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    value_date: Mapped[dt.date] = mapped_column(Date)
+    revised: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    programme: Mapped[Programme] = relationship(back_populates="budget_lines")
+    line: Mapped[LineOfWork | None] = relationship()
+
+
+class FinanceTransaction(Base):
+    """Money received, committed, disbursed or spent (IATI transaction types 1, 2, 3, 4)."""
+
+    __tablename__ = "finance_transaction"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "code"),
+        CheckConstraint(f"kind IN {TRANSACTION_KINDS!r}", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))
+    date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("line_of_work.id", ondelete="SET NULL"))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
+    receiver_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
+    description: Mapped[dict | None] = mapped_column(JSON)
+
+    programme: Mapped[Programme] = relationship(back_populates="transactions")
+    line: Mapped[LineOfWork | None] = relationship()
+    provider: Mapped[Organisation | None] = relationship(foreign_keys=[provider_id])
+    receiver: Mapped[Organisation | None] = relationship(foreign_keys=[receiver_id])

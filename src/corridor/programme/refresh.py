@@ -1,94 +1,263 @@
-"""Refresh an indicator's baselines and actuals from their sources.
+"""Refresh the stored baselines and actuals from their sources, keeping every revision.
 
-Evidence indicators read corridor's tidy indicator table (the programme's
-``evidence`` file); activity indicators recompute their metric from the training
-records, for each target period, in total and by each disaggregation. The
-values are stored as :class:`~corridor.programme.models.Observation` rows, so a
-report shows what the evidence said when it was last refreshed.
+* Evidence indicators read the cells of their linked series in corridor's tidy indicator table
+  (:mod:`corridor.programme.evidence`): the baseline period, and every later period, in total
+  and by each disaggregation. A refresh merges: a period the new table lacks keeps its stored
+  value (a new profile of a later survey round adds periods; it does not erase the baseline).
+* Activity indicators recompute their metric from the training records of their output's
+  courses; indicators with ``source: manual`` sum the values partners entered. Both for every
+  target period and reporting period, in total and by each disaggregation.
+
+Every value that appears, changes or disappears is written as a :class:`~models.Revision`
+(who, when, before, after, why), so a report can say "revised on ... from ... to ...". A change
+to an actual of a period that the responsible partner submitted, had approved or locked is
+refused, and nothing is written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from corridor.errors import SpecError
 from corridor.programme import models as m
-from corridor.programme.activities import attendances, compute_metric
-from corridor.programme.evidence import read_evidence, select
+from corridor.programme import periods as pm
+from corridor.programme.activities import attendances, compute_metric, for_indicator
+from corridor.programme.evidence import EvidenceKey, EvidenceTable, link, read_evidence
+from corridor.programme.values import totals
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+FIELDS = ("estimate", "se", "ci_low", "ci_high", "ci_level", "n", "quality", "suppressed", "source", "unit", "note",
+          "synthetic")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
 
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a period written as a year (``2017``) or ``START/END`` ISO dates."""
+    """First and last day of a period: a year (``2017``), a quarter (``2024-Q2``) or ``START/END`` ISO dates."""
     if "/" in period:
         a, b = period.split("/", 1)
         return dt.date.fromisoformat(a), dt.date.fromisoformat(b)
+    q = _QUARTER.match(period)
+    if q:
+        year, n = int(q.group(1)), int(q.group(2))
+        start = dt.date(year, 3 * n - 2, 1)
+        end = dt.date(year + (n == 4), (3 * n) % 12 + 1, 1) - dt.timedelta(days=1)
+        return start, end
     year = int(period)
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
-def _obs(ind: m.Indicator, kind: str, period: str, now: dt.datetime, **values: object) -> m.Observation:
-    start, end = period_bounds(period)
-    return m.Observation(indicator=ind, kind=kind, period=period, period_start=start, period_end=end,
-                         refreshed_at=now, **values)
+def cumulative(ind: m.Indicator) -> bool:
+    """Whether the indicator counts what happened within each period (trainees, people reached)."""
+    src = ind.source or {}
+    if "cumulative" in src:
+        return bool(src["cumulative"])
+    if ind.source_kind == "activities":
+        return src.get("metric") in ("professionals_trained", "participations", "sessions_held")
+    return ind.source_kind == "manual"
 
 
-def refresh_observations(session: Session, programme: m.Programme, *, now: dt.datetime | None = None) -> int:
-    """Replace the stored baselines/actuals of every indicator of ``programme``; return how many were stored."""
-    from sqlalchemy import delete
-    from sqlalchemy import select as sa_select
+@dataclass(frozen=True)
+class Value:
+    kind: str
+    period: str
+    dimension: tuple[tuple[str, str], ...]
+    fields: dict
 
+
+def _same(a: dict, b: dict) -> bool:
+    for k in FIELDS:
+        x, y = a.get(k), b.get(k)
+        if isinstance(x, float) and isinstance(y, float):
+            if not math.isclose(x, y, rel_tol=1e-12, abs_tol=0.0):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def _fields(o: m.Observation) -> dict:
+    return {k: getattr(o, k) for k in FIELDS}
+
+
+def _evidence_values(ind: m.Indicator, table: EvidenceTable, problems: list[str]) -> list[Value]:
+    src = ind.source
+    what = f"indicator {ind.code}"
+    series = link(table, EvidenceKey.from_spec(src), unit=ind.unit, dimensions=list(ind.disaggregation), what=what)
+    problems += series.problems
+    if series.problems:
+        return []
+    base = (src.get("baseline") or {}).get("period")
+    base_start = period_bounds(base)[0] if base else None
+    out = []
+    for (period, dims), row in sorted(series.cells.items()):
+        if base is not None and period == base:
+            kind = "baseline"
+        elif base_start is not None and period_bounds(period)[0] <= base_start:
+            continue  # before the baseline: context, not an actual
+        else:
+            kind = "actual"
+        est = None if row.suppressed else row.estimate
+        out.append(Value(kind, period, dims, {
+            "estimate": est, "se": None if row.suppressed else row.se,
+            "ci_low": None if row.suppressed else row.ci_low, "ci_high": None if row.suppressed else row.ci_high,
+            "ci_level": row.ci_level, "n": row.n, "quality": row.quality, "suppressed": row.suppressed,
+            "source": row.source, "unit": row.unit, "synthetic": row.synthetic,
+            "note": row.suppression_reason if row.suppressed else (row.note if est is None else None)}))
+    return out
+
+
+def _periods_of(ind: m.Indicator, programme: m.Programme) -> list[str]:
+    codes = {t.period for t in ind.targets} | {p.code for p in programme.periods}
+    return sorted(codes, key=lambda c: (period_bounds(c)[0], period_bounds(c)[1]))
+
+
+def _activity_values(ind: m.Indicator, programme: m.Programme, records: list) -> list[Value]:
+    mine = for_indicator(records, ind)
+    out = []
+    for period in _periods_of(ind, programme):
+        start, end = period_bounds(period)
+        rows = [r for r in mine if start <= r.date <= end]
+        if not rows:
+            continue
+        groups = [((), rows)]
+        for dim in ind.disaggregation:
+            by_value: dict[str, list] = {}
+            for r in rows:
+                by_value.setdefault(r.value(dim), []).append(r)
+            groups += [(((dim, v),), by_value[v]) for v in sorted(by_value)]
+        for dims, sub in groups:
+            v = compute_metric(ind.source["metric"], sub, ind.confidence)
+            out.append(Value("actual", period, dims, {
+                "estimate": v.estimate, "se": v.se, "ci_low": v.ci_low, "ci_high": v.ci_high, "ci_level": v.ci_level,
+                "n": v.n, "quality": None, "suppressed": False, "source": "training records", "unit": ind.unit,
+                "synthetic": False, "note": None}))
+    return out
+
+
+def _manual_values(ind: m.Indicator, programme: m.Programme) -> list[Value]:
+    out = []
+    for period in _periods_of(ind, programme):
+        start, end = period_bounds(period)
+        for dims, (total, synthetic) in sorted(totals(ind, start, end).items()):
+            out.append(Value("actual", period, dims, {
+                "estimate": total, "se": 0.0, "ci_low": total, "ci_high": total, "ci_level": None, "n": None,
+                "quality": None, "suppressed": False, "source": "partner entries", "unit": ind.unit,
+                "synthetic": synthetic, "note": None}))
+    return out
+
+
+def _declared_baseline(ind: m.Indicator) -> list[Value]:
+    base = (ind.source or {}).get("baseline") or {}
+    if base.get("value") is None:
+        return []
+    val = float(base["value"])
+    return [Value("baseline", base["period"], (), {
+        "estimate": val, "se": 0.0, "ci_low": val, "ci_high": val, "ci_level": None, "n": None, "quality": None,
+        "suppressed": False, "source": "programme file", "unit": ind.unit, "synthetic": False, "note": None})]
+
+
+@dataclass
+class RefreshSummary:
+    added: int = 0
+    revised: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+    @property
+    def stored(self) -> int:
+        return self.added + self.revised + self.unchanged
+
+
+def refresh_observations(session: Session, programme: m.Programme, *, now: dt.datetime | None = None,
+                         by: str = "corridor", why: str = "refresh", evidence: EvidenceTable | None = None,
+                         kinds: tuple[str, ...] = ("evidence", "activities", "manual")) -> RefreshSummary:
+    """Bring the stored baselines/actuals of ``programme`` up to date with their sources.
+
+    ``kinds`` limits the refresh to indicators of those source kinds (an import of training
+    records refreshes the activity indicators only). Raises SpecError (evidence that no longer
+    links) or PeriodLockedError (a change to a period that is not in draft) before writing.
+    """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    ind_ids = sa_select(m.Indicator.id).join(m.Result).where(m.Result.programme_id == programme.id)
-    session.execute(delete(m.Observation).where(m.Observation.indicator_id.in_(ind_ids)))
     session.flush()
-    session.expire_all()
-    evidence = read_evidence(programme.evidence_path) if programme.evidence_path else []
-    records = attendances(programme)
-    added = 0
-    for res in programme.results:
-        for ind in res.indicators:
-            base = (ind.source or {}).get("baseline") or None
-            new: list[m.Observation] = []
+    session.expire(programme)
+    if evidence is None and "evidence" in kinds and programme.evidence_path:
+        evidence = read_evidence(programme.evidence_path)
+    records = attendances(programme) if "activities" in kinds else []
+    problems: list[str] = []
+    plans: list[tuple[m.Indicator, list[Value], bool]] = []
+    for res in sorted(programme.results, key=lambda r: r.position):
+        for ind in sorted(res.indicators, key=lambda i: i.position):
+            if ind.source_kind not in kinds:
+                continue
             if ind.source_kind == "evidence":
-                src = ind.source
-                series = select(evidence, indicator=src["indicator"], population=src["population"],
-                                area=src["area"], disaggregation=src.get("disaggregation", "total"))
-                for period, row in sorted(series.items()):
-                    is_base = base is not None and period == base["period"] and base.get("value") is None
-                    kind = "baseline" if is_base else "actual"
-                    if base is not None and kind == "actual" and period_bounds(period)[0] <= period_bounds(base["period"])[0]:
-                        continue  # earlier than the baseline: context, not an actual
-                    new.append(_obs(ind, kind, period, now, estimate=None if row.suppressed else row.estimate,
-                                    se=row.se, ci_low=row.ci_low, ci_high=row.ci_high, ci_level=row.ci_level,
-                                    quality=row.quality, suppressed=row.suppressed, source=row.source,
-                                    dimension={}))
+                if evidence is None:
+                    continue
+                new, merge = _evidence_values(ind, evidence, problems), True
             elif ind.source_kind == "activities":
-                metric = ind.source["metric"]
-                periods = sorted({t.period for t in ind.targets})
-                for period in periods:
-                    start, end = period_bounds(period)
-                    rows = [r for r in records if start <= r.date <= end]
-                    if not rows:
-                        continue
-                    groups = [({}, rows)]
-                    for dim in ind.disaggregation:
-                        by_value: dict[str, list] = {}
-                        for r in rows:
-                            by_value.setdefault(getattr(r, dim), []).append(r)
-                        groups += [({dim: v}, by_value[v]) for v in sorted(by_value)]
-                    for dimension, sub in groups:
-                        v = compute_metric(metric, sub, ind.confidence)
-                        new.append(_obs(ind, "actual", period, now, estimate=v.estimate, se=v.se, ci_low=v.ci_low,
-                                        ci_high=v.ci_high, ci_level=v.ci_level, n=v.n, dimension=dimension,
-                                        quality=None, source="training records", suppressed=False))
-            if base is not None and base.get("value") is not None:
-                val = float(base["value"])
-                new.append(_obs(ind, "baseline", base["period"], now, estimate=val, se=0.0, ci_low=val, ci_high=val,
-                                ci_level=None, dimension={}, source="programme file", suppressed=False))
-            session.add_all(new)
-            added += len(new)
+                new, merge = _activity_values(ind, programme, records), False
+            else:
+                new, merge = _manual_values(ind, programme), False
+            plans.append((ind, new + _declared_baseline(ind), merge))
+    if problems:
+        shown = "\n  ".join(problems[:25])
+        raise SpecError(f"{len(problems)} problem(s) linking the programme's indicators to their evidence "
+                        f"{evidence.path if evidence else ''}:\n  {shown}",
+                        hint="correct the programme file (units, identities, disaggregations) or give the "
+                             "profile the programme was built on; nothing was written")
+    summary = RefreshSummary()
+    changes: list[tuple] = []
+    locked: list[str] = []
+    for ind, new, merge in plans:
+        stored = {(o.kind, o.period, tuple(sorted((o.dimension or {}).items()))): o for o in ind.observations}
+        wanted = {(v.kind, v.period, v.dimension): v for v in new}
+        for key, v in wanted.items():
+            old = stored.get(key)
+            if old is not None and _same(_fields(old), v.fields):
+                summary.unchanged += 1
+                continue
+            changes.append((ind, key, old, v))
+        if not merge:
+            changes += [(ind, key, old, None) for key, old in stored.items() if key not in wanted]
+    for ind, (kind, period, _dims), old, v in changes:
+        if kind != "actual" or (ind.source_kind != "evidence"):
+            continue  # records and entries were checked against their periods when they were written
+        owner = ind.responsible or next((o for o in programme.organisations if o.code == programme.reporting_org), None)
+        if owner is None:
+            continue
+        for rp in pm.overlapping(programme, *period_bounds(period)):
+            try:
+                pm.require_draft(rp, owner, f"evidence of indicator {ind.code}, period {period}")
+            except pm.PeriodLockedError as exc:
+                locked.append(exc.message)
+    if locked:
+        raise pm.PeriodLockedError(
+            f"{len(locked)} evidence value(s) would change in periods that are not in draft:\n  "
+            + "\n  ".join(dict.fromkeys(locked)),
+            hint="return or unlock those periods first (an unlock needs an administrator and a reason); "
+                 "nothing was written")
+    for ind, (kind, period, dims), old, v in changes:
+        before = None if old is None else _fields(old)
+        if v is None:
+            session.delete(old)
+            summary.removed += 1
+        elif old is None:
+            start, end = period_bounds(period)
+            session.add(m.Observation(indicator=ind, kind=kind, period=period, period_start=start, period_end=end,
+                                      dimension=dict(dims), refreshed_at=now, **v.fields))
+            summary.added += 1
+        else:
+            for k, val in v.fields.items():
+                setattr(old, k, val)
+            old.refreshed_at = now
+            summary.revised += 1
+        session.add(m.Revision(programme=programme, indicator_id=ind.id, subject=kind, code=ind.code, period=period,
+                               dimension=dict(dims), before=before, after=None if v is None else dict(v.fields),
+                               at=now, by=by, why=why))
     session.flush()
-    return added
+    return summary

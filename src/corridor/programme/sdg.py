@@ -1,101 +1,116 @@
-"""2030 Agenda tags: SDG indicators that corridor's indicators and programme results map to.
+"""2030 Agenda tags, checked against the UN list of SDG goals, targets and indicators.
 
-Codes and titles follow the UN global indicator framework (A/RES/71/313 and its
-annual refinements, as listed by the UN Statistics Division); titles here are
-shortened. 17.18.1 marks data disaggregated by migratory status, as the
-framework asks of every indicator "where relevant".
+The list (``reference/sdg_framework.csv``, see PROVENANCE.md there) is the UN Statistics
+Division's global indicator framework with its official titles in English, Spanish and French.
+A programme may tag a goal (``3``), a target (``3.8``) or an indicator (``3.8.1``); a code that is
+not in the list is an error. Disaggregation by migratory status is what target 17.18 asks for;
+indicator 17.18.1 is the statistical-capacity indicator and is not a tag for migrant data.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from difflib import get_close_matches
+from functools import cache
+from pathlib import Path
 from typing import TypeVar
 
 from corridor.errors import SpecError
 
 T = TypeVar("T")
+FRAMEWORK = Path(__file__).resolve().parent / "reference" / "sdg_framework.csv"
+VERSION = "UN global indicator framework after the 2023 refinement"
 
-SDG_INDICATORS: dict[str, dict[str, str]] = {
-    "1.2.1": {"en": "Population below the national poverty line",
-              "es": "Población por debajo del umbral nacional de pobreza",
-              "fr": "Population vivant au-dessous du seuil national de pauvreté"},
-    "3.3.1": {"en": "New HIV infections per 1,000 uninfected population",
-              "es": "Nuevas infecciones por el VIH por cada 1.000 habitantes no infectados",
-              "fr": "Nouvelles infections à VIH pour 1 000 personnes séronégatives"},
-    "3.3.2": {"en": "Tuberculosis incidence per 100,000 population",
-              "es": "Incidencia de la tuberculosis por cada 100.000 habitantes",
-              "fr": "Incidence de la tuberculose pour 100 000 habitants"},
-    "3.8.1": {"en": "Coverage of essential health services",
-              "es": "Cobertura de los servicios de salud esenciales",
-              "fr": "Couverture des services de santé essentiels"},
-    "3.c.1": {"en": "Health worker density and distribution",
-              "es": "Densidad y distribución del personal sanitario",
-              "fr": "Densité et répartition du personnel de santé"},
-    "8.3.1": {"en": "Informal employment in total employment",
-              "es": "Empleo informal con respecto al empleo total",
-              "fr": "Emploi informel dans l'emploi total"},
-    "8.5.2": {"en": "Unemployment rate", "es": "Tasa de desempleo", "fr": "Taux de chômage"},
-    "10.7.2": {"en": "Countries with well-managed migration policies",
-               "es": "Países con políticas migratorias bien gestionadas",
-               "fr": "Pays dotés de politiques migratoires bien gérées"},
-    "17.18.1": {"en": "Data disaggregated by migratory status",
-                "es": "Datos desglosados por estatus migratorio",
-                "fr": "Données ventilées par statut migratoire"},
-}
-
-# catalogue indicator name -> SDG indicators it corresponds to
+# catalogue indicator -> the SDG codes it serves (targets where the indicator is related to, not
+# the same as, an SDG indicator: an uninsured share is not the 3.8.1 service-coverage index)
 CATALOGUE_TAGS: dict[str, tuple[str, ...]] = {
-    "uninsured_share": ("3.8.1",),
-    "health_insurance_coverage": ("3.8.1",),
-    "usual_source_of_care_share": ("3.8.1",),
-    "hiv_notification_rate": ("3.3.1",),
-    "tb_notification_rate": ("3.3.2",),
+    "uninsured_share": ("3.8",),
+    "health_insurance_coverage": ("3.8",),
+    "unmet_health_need": ("3.8",),
+    "health_care_use": ("3.8",),
     "unemployment_rate": ("8.5.2",),
-    "informal_employment_share": ("8.3.1",),
-    "poverty_rate": ("1.2.1",),
+    "informality_rate": ("8.3.1",),
+    "income_poverty_rate": ("1.2.1",),
+    "extreme_poverty_rate": ("1.2",),
 }
+_DISEASE = re.compile(r"^notification_(count|rate|dsr|rate_ratio|dsr_ratio)_")
+MIGRATORY_STATUS_TARGET = "17.18"
 
-_CODE = re.compile(r"^(1[0-7]|[1-9])\.([1-9][0-9]?|[a-c])\.[1-9]$")
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    kind: str  # goal, target, indicator
+    titles: dict[str, str]
 
 
-def check_code(code: str, *, where: str = "") -> str:
-    """Validate an SDG indicator code such as ``3.8.1`` or ``3.c.1``; return it."""
-    code = str(code).strip()
-    if not _CODE.match(code):
-        raise SpecError(
-            f"{where}{code!r} is not an SDG indicator code",
-            hint="SDG indicator codes look like goal.target.indicator, e.g. 3.8.1, 3.c.1 or 17.18.1",
-        )
-    return code
+@cache
+def framework() -> dict[str, Code]:
+    """Every goal, target and indicator of the UN list, by code."""
+    with FRAMEWORK.open(encoding="utf-8", newline="") as fh:
+        return {r["code"]: Code(r["code"], r["kind"], {k: r[f"title_{k}"] for k in ("en", "es", "fr") if r[f"title_{k}"]})
+                for r in csv.DictReader(fh)}
+
+
+def check_code(code: object, *, where: str = "") -> str:
+    """Return ``code`` if it is a goal, target or indicator of the UN list; raise SpecError otherwise."""
+    text = str(code).strip()
+    known = framework()
+    if text in known:
+        return text
+    parent = text.rsplit(".", 1)[0] if text.count(".") == 2 else None
+    siblings = sorted((c for c in known if parent and c.startswith(parent + ".") and c.count(".") == 2), key=sort_key)
+    close = siblings or get_close_matches(text, list(known), n=3)
+    raise SpecError(
+        f"{where}{text!r} is not an SDG goal, target or indicator of the {VERSION}",
+        hint=(f"codes near it: {', '.join(close)}; " if close else "")
+        + "tag a goal (3), a target (3.8) or an indicator (3.8.1) of the UN list",
+    )
+
+
+def kind(code: str) -> str:
+    """``goal``, ``target`` or ``indicator``."""
+    return framework()[code].kind
 
 
 def title(code: str, lang: str = "en") -> str:
-    """A short title of the SDG indicator in ``lang`` (falls back to the code)."""
-    entry = SDG_INDICATORS.get(code)
-    return entry.get(lang, entry["en"]) if entry else code
+    """The official title of the code in ``lang`` (English where no translation is published)."""
+    entry = framework().get(code)
+    if entry is None:
+        return code
+    return entry.titles.get(lang) or entry.titles["en"]
 
 
-def goal(code: str) -> int:
-    """The goal number of an SDG indicator code."""
-    return int(code.split(".")[0])
+def goal(code: str) -> str:
+    """The goal of a code (``3.8.1`` -> ``3``)."""
+    return code.split(".")[0]
+
+
+def target(code: str) -> str | None:
+    """The target of a target or indicator code (``3.8.1`` -> ``3.8``); None for a goal."""
+    parts = code.split(".")
+    return ".".join(parts[:2]) if len(parts) >= 2 else None
 
 
 def tags_for(indicator: str, population: str | None = None) -> list[str]:
-    """SDG tags of a catalogue indicator; 17.18.1 too when the population is defined by migratory status."""
+    """SDG codes of a catalogue indicator; target 17.18 too when its population is defined by migratory status."""
     tags = list(CATALOGUE_TAGS.get(indicator, ()))
-    if population and re.match(r"^(born_|citizen_|migrant|recent_migrant|native)", population):
-        tags.append("17.18.1")
+    if _DISEASE.match(indicator):
+        tags.append("3.3")
+    if population in ("corridor", "migrants", "natives", "gap"):
+        tags.append(MIGRATORY_STATUS_TARGET)
     return tags
 
 
 def sort_key(code: str) -> tuple:
-    parts = code.split(".")
-    return tuple(int(p) if p.isdigit() else 100 + ord(p) for p in parts)
+    return tuple(int(p) if p.isdigit() else 100 + ord(p) for p in code.split("."))
 
 
 def group_by_sdg(items: Iterable[T], codes: Callable[[T], Iterable[str]]) -> dict[str, list[T]]:
-    """Group items by SDG indicator (an item with several tags appears under each); codes in order."""
+    """Group items by SDG code (an item with several tags appears under each); codes in order."""
     groups: dict[str, list[T]] = {}
     for item in items:
         for code in codes(item):
