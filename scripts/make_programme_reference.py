@@ -24,6 +24,7 @@ import csv
 import json
 import re
 import subprocess
+import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def sdg_rows(xlsx: Path, translations: Path, ref: str) -> list[dict]:
                     continue
                 code = key[: -len("-title")].replace("-", ".")
                 if code in rows and rows[code]["kind"] == kind:
-                    rows[code][f"title_{lang}"] = " ".join(str(title).split())
+                    rows[code][f"title_{lang}"] = unicodedata.normalize("NFC", " ".join(str(title).split()))
     def order(code: str) -> tuple:
         return tuple(int(p) if p.isdigit() else 100 + ord(p) for p in code.split("."))
     return [rows[c] for c in sorted(rows, key=order)]
@@ -94,7 +95,8 @@ def codelist_rows(embedded: Path, nonembedded: Path) -> list[dict]:
         for item in root.iter("codelist-item"):
             if item.get("status") == "withdrawn":
                 continue
-            texts = {n.get(XML_LANG, "en"): (n.text or "").strip() for n in item.findall("name/narrative")}
+            texts = {n.get(XML_LANG, "en"): unicodedata.normalize("NFC", (n.text or "").strip())
+                     for n in item.findall("name/narrative")}
             out.append({"list": name, "code": item.findtext("code").strip(), "name_en": texts.get("en", ""),
                         "name_fr": texts.get("fr", "")})
     return out

@@ -58,6 +58,13 @@ def engine(backend, tmp_path, request):
     eng.dispose()
 
 
+def _load_file(eng) -> None:
+    from corridor.programme.load import load_programme
+
+    with dbm.session_scope(eng) as s:
+        load_programme(s, DEMO_YAML)
+
+
 def _load_demo(eng) -> None:
     from corridor.programme.demo import load_demo
 
@@ -70,7 +77,7 @@ def sqlite_templates(tmp_path_factory) -> dict[str, Path]:
     """Migrated and demo-loaded SQLite files, built once and copied by each test (the copy is the test's)."""
     root = tmp_path_factory.mktemp("templates")
     out = {}
-    for name, fill in (("migrated", None), ("demo", _load_demo)):
+    for name, fill in (("migrated", None), ("loaded", _load_file), ("demo", _load_demo)):
         path = root / f"{name}.sqlite"
         eng = dbm.make_engine(f"sqlite:///{path}")
         dbm.upgrade(eng)
@@ -86,8 +93,7 @@ def _from_template(backend, tmp_path, templates, name, request=None):
         gen = _pg_engine(request.getfixturevalue("postgres_url"))
         eng = next(gen)
         dbm.upgrade(eng)
-        if name == "demo":
-            _load_demo(eng)
+        {"demo": _load_demo, "loaded": _load_file}.get(name, lambda e: None)(eng)
         yield eng
         next(gen, None)
         return
@@ -102,6 +108,12 @@ def _from_template(backend, tmp_path, templates, name, request=None):
 def migrated(backend, tmp_path, sqlite_templates, request):
     """A database at the newest migration, with no programme."""
     yield from _from_template(backend, tmp_path, sqlite_templates, "migrated", request)
+
+
+@pytest.fixture
+def loaded(backend, tmp_path, sqlite_templates, request):
+    """The demo programme file loaded, without training records or entries."""
+    yield from _from_template(backend, tmp_path, sqlite_templates, "loaded", request)
 
 
 @pytest.fixture

@@ -13,11 +13,10 @@ from corridor.errors import ColumnNotFoundError, InputError
 from corridor.programme import db as dbm
 from corridor.programme import models as m
 from corridor.programme.activities import import_trainings
-from corridor.programme.load import load_programme
 
-from .conftest import DEMO_TRAININGS, DEMO_YAML, programme, snapshot
+from .conftest import DEMO_TRAININGS, programme, snapshot
 
-TODAY = dt.date(2026, 1, 1)
+TODAY = dt.date(2026, 12, 1)
 
 
 def _rows() -> tuple[list[str], list[dict]]:
@@ -34,24 +33,23 @@ def _write(path: Path, header: list[str], rows: list[dict]) -> Path:
     return path
 
 
-@pytest.fixture
-def loaded(migrated):
-    with dbm.session_scope(migrated) as s:
-        load_programme(s, DEMO_YAML)
-    return migrated
-
-
 def test_demo_import_ledger_balances(loaded):
     _, rows = _rows()
     with dbm.session_scope(loaded) as s:
-        batch, ledger = import_trainings(s, programme(s), DEMO_TRAININGS, today=TODAY)
+        batch, ledger = import_trainings(s, programme(s), DEMO_TRAININGS, today=TODAY, by="ana")
+        assert batch.recorded_by == "ana"
     assert ledger.rows_read == len(rows) == ledger.rows_imported + ledger.rows_blank
-    assert ledger.sessions == len({r["session_id"] for r in rows}) == 14
+    assert ledger.sessions == len({r["session_id"] for r in rows})
     assert batch.synthetic  # the file is labelled SYNTHETIC
     with dbm.session_scope(loaded) as s:
         assert s.scalar(select(func.count()).select_from(m.TrainingParticipant)) == len(rows)
         regions = set(s.scalars(select(m.TrainingSession.region)))
+        bands = set(s.scalars(select(m.TrainingParticipant.age_band)))
+        nat = set(s.scalars(select(m.TrainingParticipant.nationality)))
+        sexes = set(s.scalars(select(m.TrainingParticipant.sex)))
     assert regions == {"CL-AN", "CL-TA", "CL-RM"}
+    assert bands <= {"15-24", "25-44", "45-64", "65+"} and "25-44" in bands
+    assert {"CHL", "COL", "VEN", None} <= nat and sexes <= {"F", "M", "O", "U"}
 
 
 def test_blank_rows_are_counted_and_region_names_accepted(loaded, tmp_path):
@@ -95,6 +93,12 @@ def _edit(rows: list[dict], index: int, **changes: str) -> list[dict]:
     ({"pre_score": "-5"}, "pre_score", "is negative"),
     ({"post_score": "104"}, "post_score", "is above 100"),
     ({"profession": "astronaut"}, "profession", "is not one of"),
+    ({"course": "COOKING-1"}, "course", "is not a course of the programme's catalogue"),
+    ({"organisation": "NOBODY"}, "organisation", "is not a partner"),
+    ({"sex": "X"}, "sex", "is not F, M, O (other) or U (not stated)"),
+    ({"age": "230"}, "age", "is not an age in whole years"),
+    ({"nationality": "Atlantis"}, "nationality", "is not a country"),
+    ({"migratory_status": "tourist"}, "migratory_status", "is not migrant or non_migrant"),
 ])
 def test_bad_value_is_located_and_nothing_is_imported(loaded, tmp_path, change, column, why):
     header, rows = _rows()
@@ -109,17 +113,45 @@ def test_bad_value_is_located_and_nothing_is_imported(loaded, tmp_path, change, 
     assert snapshot(loaded) == before
 
 
-def test_future_date_is_refused(loaded, tmp_path):
+def test_future_date_and_date_before_the_programme_are_refused(loaded, tmp_path):
     header, rows = _rows()
-    rows = [r for r in rows if r["session_id"] == "S001"]
+    rows = [dict(r) for r in rows if r["session_id"] == "S001"]
     for r in rows:
-        r["date"] = "2026-03-01"
+        r["date"] = "2026-12-20"
     path = _write(tmp_path / "future.csv", header, rows)
     before = snapshot(loaded)
-    with pytest.raises(InputError, match=r"row 2, column 'date', value '2026-03-01': is in the future "
-                                         r"\(today is 2026-01-01\)"), dbm.session_scope(loaded) as s:
+    with pytest.raises(InputError, match=r"row 2, column 'date', value '2026-12-20': is in the future "
+                                         r"\(today is 2026-12-01\)"), dbm.session_scope(loaded) as s:
+        import_trainings(s, programme(s), path, today=TODAY)
+    for r in rows:
+        r["date"] = "2014-06-10"
+    path = _write(tmp_path / "old.csv", header, rows)
+    with pytest.raises(InputError, match=r"row 2, column 'date', value '2014-06-10': is outside the programme's "
+                                         r"reporting periods \(2023-01-01 to 2026-12-31\)"), \
+            dbm.session_scope(loaded) as s:
         import_trainings(s, programme(s), path, today=TODAY)
     assert snapshot(loaded) == before
+
+
+def test_course_of_another_line_of_work_is_refused(loaded, tmp_path):
+    header, rows = _rows()
+    rows = [dict(r, line_of_work="LW3") for r in rows if r["course"] == "DENGUE-CM"][:3]
+    path = _write(tmp_path / "lw.csv", header + ["line_of_work"], rows)
+    with pytest.raises(InputError, match=r"value 'LW3': course DENGUE-CM belongs to line of work LW2"), \
+            dbm.session_scope(loaded) as s:
+        import_trainings(s, programme(s), path, today=TODAY)
+
+
+def test_partner_comes_from_the_column_or_the_option(loaded, tmp_path):
+    header, rows = _rows()
+    one = [{k: v for k, v in r.items() if k != "organisation"} for r in rows if r["session_id"] == "S001"]
+    path = _write(tmp_path / "noorg.csv", [h for h in header if h != "organisation"], one)
+    with pytest.raises(InputError, match="do not say which partner ran the sessions"), dbm.session_scope(loaded) as s:
+        import_trainings(s, programme(s), path, today=TODAY)
+    with dbm.session_scope(loaded) as s:
+        batch, _ = import_trainings(s, programme(s), path, today=TODAY, organisation="LOCAL-HEALTH-AN")
+        assert batch.organisation.code == "LOCAL-HEALTH-AN"
+        assert {x.organisation.code for x in programme(s).sessions} == {"LOCAL-HEALTH-AN"}
 
 
 def test_session_imported_twice_is_a_duplicate(loaded):
@@ -127,7 +159,7 @@ def test_session_imported_twice_is_a_duplicate(loaded):
         import_trainings(s, programme(s), DEMO_TRAININGS, today=TODAY)
     before = snapshot(loaded)
     with pytest.raises(InputError, match=r"row 3, column 'session_id', value 'S001': duplicate session: already "
-                                         r"imported on 2016-"), dbm.session_scope(loaded) as s:
+                                         r"imported on 2023-"), dbm.session_scope(loaded) as s:
         import_trainings(s, programme(s), DEMO_TRAININGS, today=TODAY)
     assert snapshot(loaded) == before
 
@@ -137,7 +169,7 @@ def test_same_session_under_two_ids_is_a_duplicate(loaded, tmp_path):
     s1 = [r for r in rows if r["session_id"] == "S001"]
     copy = [dict(r, session_id="S999") for r in s1[:3]]
     path = _write(tmp_path / "dup.csv", header, [*s1, *copy])
-    with pytest.raises(InputError, match=r"value 'S999': duplicate session: same date, region, facility and topic "
+    with pytest.raises(InputError, match=r"value 'S999': duplicate session: same date, region, facility and course "
                                          r"as session 'S001' \(row 2\)"), dbm.session_scope(loaded) as s:
         import_trainings(s, programme(s), path, today=TODAY)
 

@@ -1,4 +1,4 @@
-"""IATI 2.03 results export, validated against the official activity schema."""
+"""IATI 2.03 export: valid against the official schema and passing the IATI Standard's ruleset."""
 
 from __future__ import annotations
 
@@ -7,18 +7,32 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from corridor.errors import SpecError
 from corridor.programme import db as dbm
-from corridor.programme.iati import SCHEMA, export_iati, schema_errors
+from corridor.programme.iati import SCHEMA, build_activity, export_iati, schema_errors, to_xml
+from corridor.programme.iati_rules import evaluate, summary
 
 from .conftest import programme
 
-NOW = dt.datetime(2026, 1, 2, 3, 4, 5)
+NOW = dt.datetime(2026, 12, 4, 10, 0, 0)
+LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
-@pytest.fixture
-def xml(demo_sqlite) -> bytes:
-    with dbm.session_scope(demo_sqlite) as s:
-        return export_iati(programme(s), now=NOW)
+@pytest.fixture(scope="module")
+def exports(sqlite_templates, tmp_path_factory):
+    import shutil
+
+    path = tmp_path_factory.mktemp("iati") / "demo.sqlite"
+    shutil.copyfile(sqlite_templates["demo"], path)
+    eng = dbm.make_engine(f"sqlite:///{path}")
+    with dbm.session_scope(eng) as s:
+        out = {lang: export_iati(programme(s), lang=lang, now=NOW) for lang in ("es", "fr", "en")}
+    eng.dispose()
+    return out
+
+
+def _act(xml: bytes) -> ET.Element:
+    return ET.fromstring(xml).find("iati-activity")
 
 
 def test_schema_is_the_official_203_release():
@@ -26,53 +40,110 @@ def test_schema_is_the_official_203_release():
     assert 'version="2.03"' in head and "Release 2.03, 2018-02-19" in head
 
 
-def test_export_validates_and_has_the_framework(xml):
+@pytest.mark.parametrize("lang", ["es", "fr", "en"])
+def test_demo_passes_schema_and_the_standard_ruleset(exports, lang):
+    xml = exports[lang]
     assert schema_errors(xml) == []
+    results = evaluate(xml, now=NOW)
+    s = summary(results)
+    assert s["errors"] == 0 and s["warnings"] == 0, [r for r in results if r.passed is False]
+    assert s["passed"] > 700 and s["rules"] >= 60
+    ids = {r.id for r in results if r.passed}
+    # the checks the issue names: country and sector shares, a sector, dates vs status, references at one level
+    assert {"3.1.1", "3.1.2", "6.2.2", "2.1.2", "11.1.2", "11.1.4", "8.11.1", "7.5.3", "7.8.1", "1.14.8"} <= ids
+
+
+def test_narratives_are_in_the_exports_language_first(exports):
+    act = _act(exports["es"])
+    assert act.get(LANG) == "es"
+    first = act.find("title").findall("narrative")
+    assert first[0].get(LANG) is None and first[0].text.startswith("Programa binacional")
+    assert {n.get(LANG) for n in first[1:]} == {"en", "fr"}
+    comment = act.find("result/indicator/baseline/comment/narrative")
+    assert comment.get(LANG) is None and "IC 95" in comment.text and "calidad: fiable" in comment.text
+    en = _act(exports["en"]).find("result/indicator/baseline/comment/narrative")
+    assert "95% CI" in en.text and "quality: reliable" in en.text
+
+
+def test_partners_roles_identifiers_countries_sectors_and_tags(exports):
+    act = _act(exports["en"])
+    orgs = [(p.get("role"), p.get("ref"), p.findtext("narrative")) for p in act.findall("participating-org")]
+    assert ("2", "XM-DAC-47066", "International Organization for Migration (IOM)") in orgs
+    assert ("4", "XM-DAC-47066", "International Organization for Migration (IOM)") in orgs
+    assert ("1", None, "IOM Development Fund") in orgs
+    assert {(c.get("code"), c.get("percentage")) for c in act.findall("recipient-country")} == {("CL", "85"), ("CO", "15")}
+    sectors = [(s.get("vocabulary"), s.get("code"), float(s.get("percentage"))) for s in act.findall("sector")]
+    assert sum(p for _, _, p in sectors) == 100 and all(v == "1" for v, _, _ in sectors)
+    tags = {(t.get("vocabulary"), t.get("code")) for t in act.findall("tag")}
+    assert {("2", "3"), ("2", "10"), ("2", "17"), ("3", "3.8"), ("3", "17.18"), ("3", "3.c")} <= tags
+    assert (act.find("activity-status").get("code"), act.find("activity-date[@type='2']").get("iso-date")) == \
+        ("2", "2023-01-01")
+
+
+def test_finance_budgets_and_transactions(exports):
+    act = _act(exports["en"])
+    assert act.get("default-currency") == "USD"
+    budgets = act.findall("budget")
+    assert len(budgets) == 12
+    for b in budgets:
+        start = dt.date.fromisoformat(b.find("period-start").get("iso-date"))
+        end = dt.date.fromisoformat(b.find("period-end").get("iso-date"))
+        assert (end - start).days <= 365
+    kinds = [t.find("transaction-type").get("code") for t in act.findall("transaction")]
+    assert kinds.count("1") == 4 and kinds.count("3") == 8 and kinds.count("4") == 12
+
+
+def test_results_values_and_references(exports):
+    act = _act(exports["en"])
+    assert all(r.find("reference") is None for r in act.findall("result"))  # references at indicator level only
+    types = [r.get("type") for r in act.findall("result")]
+    assert types[0] == "3" and types[-1] == "9"  # impact first, activities last
+    oc11 = next(i for i in act.iter("indicator") if i.findtext("title/narrative").startswith("OC1.1 "))
+    assert (oc11.get("measure"), oc11.get("ascending")) == ("2", "0")
+    bases = {tuple((d.get("name"), d.get("value")) for d in b.findall("dimension")): b.get("value")
+             for b in oc11.findall("baseline")}
+    assert bases[()] == "18.1331" and set(bases) == {(), (("sex", "female"),), (("sex", "male"),)}
+    trained = next(i for i in act.iter("indicator") if i.findtext("title/narrative").startswith("OP3.1.1 "))
+    p2023 = trained.find("period")
+    assert p2023.find("period-start").get("iso-date") == "2023-01-01"
+    assert p2023.find("target").get("value") == "180" and p2023.find("actual").get("value") == "183"
+    tb = next(i for i in act.iter("indicator") if i.findtext("title/narrative").startswith("OC2.4 "))
+    assert tb.find("baseline") is None and "not computed" in tb.findtext("description/narrative")
+
+
+def test_indicator_level_sdg_reference_and_ruleset_catches_broken_documents(demo_sqlite):
+    with dbm.session_scope(demo_sqlite) as s:
+        p = programme(s)
+        ind = next(i for r in p.results for i in r.indicators if i.code == "OC2.3")
+        ind.sdg = ["3.3.1", "3.3"]
+        xml = to_xml(build_activity(p, now=NOW))
+        s.rollback()
+    oc23 = next(i for i in _act(xml).iter("indicator") if i.findtext("title/narrative").startswith("OC2.3 "))
+    assert [(r.get("vocabulary"), r.get("code")) for r in oc23.findall("reference")] == [("9", "3.3.1")]
+    assert summary(evaluate(xml, now=NOW))["errors"] == 0
+
+    def errors(doc: bytes) -> set[str]:
+        return {r.id for r in evaluate(doc, now=NOW) if r.failed}
+
+    assert "3.1.1" in errors(xml.replace(b' percentage="85"', b"", 1))
+    assert "3.1.2" in errors(xml.replace(b'percentage="85"', b'percentage="80"', 1))
     root = ET.fromstring(xml)
-    assert root.get("version") == "2.03"
-    act = root.find("iati-activity")
-    assert act.findtext("iati-identifier") == "XM-DAC-47066-CHL-COL-HEALTH-MIGRATION"
-    assert act.find("reporting-org").get("ref") == "XM-DAC-47066"
-    assert {c.get("code") for c in act.findall("recipient-country")} == {"CL", "CO"}
-    results = act.findall("result")
-    assert [(r.get("type"), r.find("reference").get("code")) for r in results] == [("2", "OC1"), ("1", "OP3.1")]
+    oc2 = next(r for r in root.iter("result") if r.findtext("title/narrative").startswith("OC2 "))
+    oc2.insert(1, ET.Element("reference", {"vocabulary": "99", "code": "OC2"}))
+    assert "8.11.1" in errors(ET.tostring(root))  # references at both result and indicator level
+    root = ET.fromstring(xml)
+    root.find("iati-activity/budget/period-end").set("iso-date", "2024-12-31")
+    assert "7.5.3" in errors(ET.tostring(root))  # a budget period longer than a year
+    assert "6.2.2" in errors(b"".join(ln for ln in xml.splitlines(keepends=True) if b"<sector " not in ln))
 
 
-def test_uncertain_outcome_carries_interval_and_judgement(xml):
-    act = ET.fromstring(xml).find("iati-activity")
-    ind = act.find("result").find("indicator")
-    assert (ind.get("measure"), ind.get("ascending")) == ("2", "0")
-    # SDG tags of the result, as IATI IndicatorVocabulary 9 (UN SDG indicators)
-    assert [(r.get("vocabulary"), r.get("code")) for r in ind.findall("reference")] == [("9", "3.8.1"), ("9", "17.18.1")]
-    base = ind.find("baseline")
-    assert (base.get("year"), base.get("value")) == ("2015", "21")  # percent, as measure 2 expects
-    period = ind.find("period")
-    assert period.find("period-start").get("iso-date") == "2017-01-01"
-    target = period.find("target")
-    assert target.get("value") == "12"
-    assert "not yet demonstrated" in target.find("comment").findtext("narrative")
-    actual = period.find("actual")
-    assert actual.get("value") == "15"
-    comment = actual.find("comment").findtext("narrative")
-    assert "95% CI 9.5121 to 20.4879" in comment and "quality: reliable" in comment and "SYNTHETIC" in comment
-
-
-def test_disaggregated_targets_and_actuals_use_dimensions(xml):
-    act = ET.fromstring(xml).find("iati-activity")
-    output = act.findall("result")[1]
-    trained = output.find("indicator")
-    period = trained.find("period")
-    targets = {tuple((d.get("name"), d.get("value")) for d in t.findall("dimension")): t.get("value")
-               for t in period.findall("target")}
-    assert targets == {(): "250", (("region", "CL-AN"),): "150"}
-    actuals = {tuple((d.get("name"), d.get("value")) for d in a.findall("dimension")): a.get("value")
-               for a in period.findall("actual")}
-    assert actuals[()] == "224" and actuals[(("region", "CL-AN"),)] == "135"
-    assert sum(int(v) for k, v in actuals.items() if k and k[0][0] == "sex") == 224  # F + M = all
-    assert [(r.get("vocabulary"), r.get("code")) for r in trained.findall("reference")] == [("9", "3.c.1")]
-
-
-def test_validator_rejects_a_broken_document(xml):
-    broken = xml.replace(b'measure="2"', b"", 1)
-    errors = schema_errors(broken)
-    assert errors and any("measure" in e for e in errors)
+def test_status_and_dates_must_agree(demo_sqlite):
+    with dbm.session_scope(demo_sqlite) as s:
+        p = programme(s)
+        p.status = "pipeline"
+        with pytest.raises(SpecError, match="is in status 'pipeline' but reports an actual start, actual results"):
+            build_activity(p, now=NOW)
+        p.status, p.actual_start = "implementation", None
+        with pytest.raises(SpecError, match="has no actual_start date"):
+            build_activity(p, now=NOW)
+        s.rollback()

@@ -11,38 +11,77 @@ from scipy import stats
 
 from corridor.programme import db as dbm
 from corridor.programme import models as m
-from corridor.programme.progress import interval_at, judge, programme_progress
+from corridor.programme.progress import (indicator_progress, interval_at, judge, judge_open,
+                                         programme_progress, trajectory_value)
 
 from .conftest import programme
 
 Z95 = stats.norm.ppf(0.975)
 
 
-def _by_key(demo_engine) -> dict:
+TODAY = dt.date(2026, 12, 4)
+
+
+def _by_key(demo_engine, today=TODAY) -> dict:
     with dbm.session_scope(demo_engine) as s:
-        return {(p.indicator, tuple(p.dimension.items())): p for p in programme_progress(programme(s))}
+        return {(p.indicator, p.period, tuple(p.dimension.items())): p
+                for p in programme_progress(programme(s), today=today)}
 
 
 def test_demo_progress(demo):
     got = _by_key(demo)
-    # OC1.1 uninsured share (lower is better): 2017 actual 0.15, SE 0.028 -> 95% CI [0.0951, 0.2049]
-    # straddles the 0.12 target although the point estimate moved from 0.21 towards it.
-    p = got[("OC1.1", ())]
-    assert p.status == "not_yet_demonstrated"
-    assert p.actual == 0.15 and p.ci_low == pytest.approx(0.15 - Z95 * 0.028, abs=1e-6)
-    assert p.ci_low < p.target < p.ci_high
-    assert p.progress == pytest.approx((0.15 - 0.21) / (0.12 - 0.21))
-    half = Z95 * (0.028**2 + 0.030**2) ** 0.5 / 0.09
-    assert (p.progress_low, p.progress_high) == pytest.approx((p.progress - half, p.progress + half))
-    # OC1.2 usual source of care (higher is better): CI [0.6412, 0.7588] wholly above 0.60
-    assert got[("OC1.2", ())].status == "met"
-    # OP3.1.1 professionals trained in 2016: exact count of distinct participant ids vs 250 / 150 (CL-AN)
-    total, an = got[("OP3.1.1", ())], got[("OP3.1.1", (("region", "CL-AN"),))]
-    assert (total.actual, total.ci_low, total.ci_high, total.status) == (224, 224, 224, "not_met")
-    assert (an.actual, an.status) == (135, "not_met")
-    # OP3.1.2 mean score gain: paired t interval above the 8-point target
-    gain = got[("OP3.1.2", ())]
-    assert gain.status == "met" and gain.ci_low > 8
+    # finished periods: exact counts of distinct participants against the yearly target
+    assert (got[("OP3.1.1", "2023", ())].actual, got[("OP3.1.1", "2023", ())].status) == (183, "met")
+    assert (got[("OP3.1.1", "2024", ())].actual, got[("OP3.1.1", "2024", ())].status) == (189, "not_met")
+    # only sessions of the output's courses count: the dengue and tuberculosis courses count toward OP2.1
+    assert got[("OP2.1.1", "2025", ())].actual == 78
+    # a mean score gain is judged on its paired t interval
+    gain24 = got[("OP3.1.2", "2024", ())]
+    assert gain24.ci_low < 8 < gain24.ci_high and gain24.status == "not_yet_demonstrated"
+    assert got[("OP3.1.2", "2025", ())].ci_low > 8 and got[("OP3.1.2", "2025", ())].status == "met"
+    # open period 2026, as of 4 December: people reached against the straight line 0 -> 3,000 over the year
+    reach = got[("OP1.1.1", "2026", ())]
+    assert reach.open and reach.actual == 2500
+    assert reach.expected == pytest.approx(3000 * (dt.date(2026, 12, 4) - dt.date(2026, 1, 1)).days / 364)
+    assert reach.status == "off_track"
+    women = got[("OP1.1.1", "2026", (("sex", "F"),))]
+    assert women.expected == pytest.approx(1500 * 337 / 364) and women.actual > women.expected
+    assert women.status == "on_track"
+    # evidence indicators: baselines with intervals, no survey round since -> no data
+    for code in ("OC1.1", "OC2.1", "OC2.2", "OC2.3"):
+        p = got[(code, "2026", ())]
+        assert p.baseline is not None and p.status == "no_data"
+    assert got[("OC1.1", "2026", (("sex", "female"),))].baseline != got[("OC1.1", "2026", ())].baseline
+    # a baseline the profile could not compute (fewer than 10 cases) stays empty, with its reason
+    assert got[("OC2.4", "2026", ())].baseline is None
+
+
+def test_open_periods_are_judged_against_the_trajectory():
+    points = [(dt.date(2026, 1, 1), 0.0), (dt.date(2026, 12, 31), 200.0)]
+    assert trajectory_value(points, dt.date(2026, 7, 2)) == pytest.approx(100, abs=0.3)
+    assert trajectory_value(points, dt.date(2025, 6, 1)) == 0 and trajectory_value(points, dt.date(2027, 1, 1)) == 200
+    bent = [(dt.date(2026, 1, 1), 0.0), (dt.date(2026, 6, 30), 40.0), (dt.date(2026, 12, 31), 200.0)]
+    assert trajectory_value(bent, dt.date(2026, 6, 30)) == 40
+    assert judge_open(90, 95, 100, ascending=True) == "off_track"
+    assert judge_open(95, 110, 100, ascending=True) == "not_yet_demonstrated"
+    assert judge_open(101, 110, 100, ascending=True) == "on_track"
+    assert judge_open(101, 110, 100, ascending=False) == "off_track"
+
+
+def test_same_data_judged_after_the_period_ends(demo):
+    late = _by_key(demo, today=dt.date(2027, 2, 1))
+    reach = late[("OP1.1.1", "2026", ())]
+    assert not reach.open and reach.expected is None and reach.status == "not_met"
+
+
+def test_declared_trajectory_milestones(demo):
+    with dbm.session_scope(demo) as s:
+        ind = next(i for r in programme(s).results for i in r.indicators if i.code == "OP1.1.1")
+        ind.trajectory = [{"date": "2026-11-30", "value": 2400}]
+        p = next(x for x in indicator_progress(ind, today=TODAY) if x.period == "2026" and not x.dimension)
+        # 2,400 on 30 Nov, 3,000 on 31 Dec: expected on 4 Dec = 2400 + 600 * 4/31
+        assert p.expected == pytest.approx(2400 + 600 * 4 / 31) and p.status == "on_track"
+        s.rollback()
 
 
 def test_straddling_interval_is_not_yet_demonstrated_both_directions():

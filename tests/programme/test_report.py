@@ -13,12 +13,16 @@ from corridor.programme.report import messages, render_html, write_report
 
 from .conftest import programme
 
-NOW = dt.datetime(2026, 1, 2, 3, 4, 5)
+NOW = dt.datetime(2026, 12, 4, 10, 0, 0)
 SIGNED = {"es": "9 de julio de 2015", "fr": "9 juillet 2015", "en": "July 9, 2015"}
-HEADINGS = {"es": ("Marco lógico", "Aún no demostrada", "Compromisos"),
-            "fr": ("Cadre logique", "Pas encore démontrée", "Engagements"),
-            "en": ("Logical framework", "Not yet demonstrated", "Commitments")}
-UNINSURED = {"es": "15,0\u00a0%", "fr": "15,0\u00a0%", "en": "15.0%"}
+HEADINGS = {"es": ("Matriz de resultados", "Aún no demostrada", "Compromisos", "Desviada", "En camino", "vencido",
+                   "Supuestos y riesgos", "Períodos de informe y aprobación", "cerrado", "Finanzas"),
+            "fr": ("Matrice des résultats", "Pas encore démontrée", "Engagements", "En retard sur la trajectoire",
+                   "En bonne voie", "en retard", "Hypothèses et risques", "verrouillé", "Finances"),
+            "en": ("Results matrix", "Not yet demonstrated", "Commitments", "Off track", "On track", "overdue",
+                   "Assumptions and risks", "Reporting periods and approval", "locked", "Finance")}
+UNINSURED = {"es": "18,1\u00a0%", "fr": "18,1\u00a0%", "en": "18.1%"}
+SYPHILIS = {"es": "29,6 por 100.000", "fr": "29,6 pour 100\u202f000", "en": "29.6 per 100,000"}
 
 
 class _Checker(HTMLParser):
@@ -50,11 +54,18 @@ class _Checker(HTMLParser):
         self.stack.pop()
 
 
-@pytest.fixture
-def prog_html(demo_sqlite):
-    with dbm.session_scope(demo_sqlite) as s:
+@pytest.fixture(scope="module")
+def prog_html(sqlite_templates, tmp_path_factory):
+    import shutil
+
+    path = tmp_path_factory.mktemp("report") / "demo.sqlite"
+    shutil.copyfile(sqlite_templates["demo"], path)
+    eng = dbm.make_engine(f"sqlite:///{path}")
+    with dbm.session_scope(eng) as s:
         p = programme(s)
-        yield {lang: render_html(p, lang, by_sdg=True, now=NOW) for lang in ("es", "fr", "en")}
+        out = {lang: render_html(p, lang, by_sdg=True, now=NOW) for lang in ("es", "fr", "en")}
+    eng.dispose()
+    return out
 
 
 @pytest.mark.parametrize("lang", ["es", "fr", "en"])
@@ -63,8 +74,8 @@ def test_html_in_each_language(prog_html, lang):
     assert f'<html lang="{lang}">' in html
     for text in (*HEADINGS[lang], SIGNED[lang], messages()[lang]["synthetic_banner"].split(":")[0]):
         assert text in html, text
-    assert UNINSURED[lang] in html
-    assert "Antofagasta" in html and "3.8.1" in html
+    assert UNINSURED[lang] in html and SYPHILIS[lang] in html
+    assert "Antofagasta" in html and "17.18" in html and "17.18.1" not in html
     checker = _Checker()
     checker.feed(html)
     assert checker.errors == [] and checker.stack == []
@@ -77,7 +88,23 @@ def test_pdf(demo_sqlite, tmp_path):
         f = write_report(programme(s), tmp_path, "es", now=NOW)
     assert f.html.name == "programme-report-es.html"
     assert f.pdf.read_bytes()[:5] == b"%PDF-"
-    assert 3 <= f.pages <= 12
+    assert 8 <= f.pages <= 30
+
+
+def test_matrix_lines_of_work_and_overdue_commitment(prog_html):
+    html = prog_html["en"]
+    matrix = html[html.index('id="results-matrix"'):html.index('id="commitments"')]
+    for text in ("Line of work LW1", "Line of work LW2", "Line of work LW3", "Whole programme", "Impact IM1",
+                 "Activity A3.1", "Means of verification", "Collection:", "Frequency:", "Regional health authorities",
+                 "Enrolment rules for migrants", "lower is better", "by: Sex"):
+        assert text in matrix, text
+    # LW2: disease-burden indicators with their intervals
+    assert '<span class="value">2.04</span> (2022)' in matrix and "1.11 – 3.75" in matrix
+    assert '<span class="value">not computed</span> (2022)' in matrix
+    proposal = html[html.index('data-commitment="PROPOSAL-OCT"'):]
+    assert 'class="overdue">overdue' in proposal[:600]
+    assert 'data-commitment="TB-COURSE"' in html and "overdue" not in \
+        html[html.index('data-commitment="TB-COURSE"'):][:500].split("</tr>")[0]
 
 
 def test_unknown_language(demo_sqlite):

@@ -260,6 +260,10 @@ def link(table: EvidenceTable, key: EvidenceKey, *, unit: str, dimensions: list[
             seen_dims.add(name)
             if name not in dimensions:
                 continue
+        if not r.period:
+            problems.append(f"{what}: evidence {key.describe()} has no period in {table.where(r)} (its source "
+                            "states no year: give the survey's year in its harmonization spec)")
+            continue
         cell = (r.period, tuple(sorted(dim.items())))
         if cell in cells:
             other = cells[cell]

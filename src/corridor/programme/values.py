@@ -98,7 +98,8 @@ class Entry:
     note: str | None
 
 
-def _check(programme: m.Programme, rec: dict, *, problems: list[str], where: str) -> Entry | None:
+def _check(programme: m.Programme, rec: dict, *, problems: list[str], where: str,
+           check_period: bool = True) -> Entry | None:
     inds = {i.code: i for r in programme.results for i in r.indicators}
     orgs = {o.code: o for o in programme.organisations}
     before = len(problems)
@@ -129,7 +130,7 @@ def _check(programme: m.Programme, rec: dict, *, problems: list[str], where: str
     dim, dim_problems = clean_dimension({k: rec.get(k) for k in DIMENSIONS if rec.get(k) not in (None, "")},
                                         list(ind.disaggregation) if ind is not None else [])
     problems += [f"{where}: {p}" for p in dim_problems]
-    if ind is not None and org is not None and period is not None:
+    if check_period and ind is not None and org is not None and period is not None:
         try:
             pm.require_draft(period, org, f"{where}: {ind.code}")
         except pm.PeriodLockedError as exc:
@@ -169,9 +170,10 @@ def record_value(session: Session, programme: m.Programme, *, indicator: str, or
     problems: list[str] = []
     rec = {"indicator": indicator, "organisation": organisation, "period": period, "area": area, "value": value,
            "note": note, **(dimension or {})}
-    entry = _check(programme, rec, problems=problems, where=f"value for {indicator}")
+    entry = _check(programme, rec, problems=problems, where=f"value for {indicator}", check_period=False)
     if problems:
         raise InputError("; ".join(problems), hint="correct the value and enter it again; nothing was written")
+    pm.require_draft(entry.period, entry.organisation, f"value for {indicator}")
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     row = _write(session, programme, entry, by=by, why=why or "entered", now=now)
     session.flush()
