@@ -93,9 +93,10 @@ def live_server(tmp_path: Path, template: Path, **settings: object):
 
 SESSION = {
     "session_id": "WEB-001",
-    "date": "2016-11-10",
+    "date": "2026-11-10",
     "region": "CL-AN",
     "facility": "Hospital Regional de Antofagasta",
+    "course": "CULT-1",
     "topic": "Intercultural care",
     "trainers": "Team W",
     "line_of_work": "LW3",

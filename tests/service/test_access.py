@@ -17,6 +17,10 @@ VALUES = {
     "job_id": "1",
     "source_id": "1",
     "indicator_id": "unemployment_rate",
+    "value_id": "1",
+    "period": "2026",
+    "organisation": "IOM",
+    "action": "submit",
 }
 
 
@@ -123,7 +127,7 @@ def test_viewer_cannot_write(env):
     assert r.status_code == 403
     # nothing changed
     prog = env.client.get("/api/v1/programme").json()
-    assert prog["commitments"][0]["status"] == "planned"
+    assert next(c for c in prog["commitments"] if c["code"] == "PROPOSAL-OCT")["status"] == "planned"
     assert [b["id"] for b in prog["imports"]] == [1]
 
 

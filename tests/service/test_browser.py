@@ -29,7 +29,7 @@ def server(tmp_path: Path, template_data: Path):
 
 
 def _actual(page) -> float:
-    cell = page.locator('#progress-table tr[data-indicator="OP3.1.1"][data-dimension="{}"] td.actual').first
+    cell = page.locator('#progress-table tr[data-indicator="OP3.1.1"][data-period="2026"][data-dimension="{}"] td.actual')
     return float(cell.inner_text().replace(",", "").replace("\u202f", "").replace(".", "", 0))
 
 
@@ -88,7 +88,7 @@ def test_partner_journey(server, tmp_path):
         before = _actual(page)
         assert before == 224
         page.fill("#t-session", "E2E-1")
-        page.fill("#t-date", "2016-11-20")
+        page.fill("#t-date", "2026-11-20")
         page.select_option("#t-region", "CL-AN")
         page.fill("#t-facility", "CESFAM Central Oriente")
         page.fill("#t-topic", "Intercultural care")

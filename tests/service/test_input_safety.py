@@ -91,9 +91,9 @@ def test_upload_limits(env):
 def test_uploaded_records_import_with_ledger(env):
     csrf = env.login("reg")
     text = (
-        "# a comment line\nsession_id,date,region,facility,topic,participant_id,profession,sex,pre_score,post_score\n"
-        "U1,2016-03-01,Antofagasta,CESFAM Sur,Culture,Q1,enfermera,mujer,40,55\n,,,,,,,,,\n"
-        "U1,2016-03-01,Antofagasta,CESFAM Sur,Culture,Q2,médico,hombre,52,61\n"
+        "# a comment line\nsession_id,date,region,facility,course,participant_id,profession,sex,pre_score,post_score\n"
+        "U1,2026-03-01,Antofagasta,CESFAM Sur,CULT-2,Q1,enfermera,mujer,40,55\n,,,,,,,,,\n"
+        "U1,2026-03-01,Antofagasta,CESFAM Sur,CULT-2,Q2,médico,hombre,52,61\n"
     )
     r = env.client.post(
         "/programme/trainings/upload",

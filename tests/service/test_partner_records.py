@@ -6,23 +6,23 @@ from svc_helpers import SESSION
 from svc_helpers import training_form as _form
 
 
-def _trained_2016(env):
+def _trained_2026(env):
     rows = env.client.get("/api/v1/programme/progress").json()["data"]
     return next(
         r["actual"]
         for r in rows
-        if r["indicator"] == "OP3.1.1" and r["period"] == "2016" and not r["dimension"]
+        if r["indicator"] == "OP3.1.1" and r["period"] == "2026" and not r["dimension"]
     )
 
 
 def test_partner_records_session_and_progress_updates(env):
-    """The demo's 2016 actual is 224 distinct professionals (SYNTHETIC records); three new ones make 227."""
+    """The demo's 2026 actual is 224 distinct professionals (SYNTHETIC records); three new ones make 227."""
     csrf = env.login("reg")
-    before = _trained_2016(env)
+    before = _trained_2026(env)
     assert before == 224.0
     r = env.client.post("/programme/trainings", data=_form(csrf), follow_redirects=False)
     assert r.status_code == 303, r.text
-    assert _trained_2016(env) == before + 3
+    assert _trained_2026(env) == before + 3
     prog = env.client.get("/api/v1/programme").json()
     mine = [b for b in prog["imports"] if b["organisation"] == "REGIONAL-HEALTH-AN"]
     assert (
@@ -51,7 +51,7 @@ def test_invalid_session_is_reported_and_nothing_written(env):
     assert r.status_code == 422
     assert "is above 100" in r.text and "nothing was imported" in r.text
     assert 'value="Hospital Regional de Antofagasta"' in r.text  # the form keeps what was typed
-    assert _trained_2016(env) == 224.0
+    assert _trained_2026(env) == 224.0
 
 
 def test_partner_cannot_withdraw_another_organisations_import(env):
@@ -70,7 +70,7 @@ def test_partner_cannot_withdraw_another_organisations_import(env):
         f"/programme/imports/{batch}/withdraw", data={"csrf_token": csrf}, follow_redirects=False
     )
     assert r.status_code == 303
-    assert _trained_2016(env) == 224.0
+    assert _trained_2026(env) == 224.0
 
 
 def test_partner_updates_only_its_own_commitments(env):

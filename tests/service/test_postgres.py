@@ -66,7 +66,7 @@ def test_partner_write_and_audit_on_postgres(pg_env):
         next(
             r["actual"]
             for r in rows
-            if r["indicator"] == "OP3.1.1" and r["period"] == "2016" and not r["dimension"]
+            if r["indicator"] == "OP3.1.1" and r["period"] == "2026" and not r["dimension"]
         )
         == 227
     )

@@ -61,10 +61,13 @@ def add_commitment(session: Session, programme: m.Programme, *, code: str, text:
     now = _now(now)
     mt = find_meeting(programme, meeting) if meeting else None
     lw = next((x for x in programme.lines_of_work if x.code == line), None) if line else None
-    c = m.Commitment(programme=programme, code=code, text=text, owner=_org(programme, owner, f"commitment {code}"),
-                     meeting=mt, line=lw, due_date=due, status="planned", updated_at=now, updated_by=by)
+    owner_org = _org(programme, owner, f"commitment {code}")
+    c = m.Commitment(programme_id=programme.id, code=code, text=text, owner=owner_org, meeting=mt, line=lw,
+                     due_date=due, status="planned", updated_at=now, updated_by=by)
     session.add(c)
-    session.add(m.Revision(programme=programme, subject="commitment", code=code, before=None, after=_state(c),
+    session.flush()
+    session.expire(programme, ["commitments"])
+    session.add(m.Revision(programme_id=programme.id, subject="commitment", code=code, before=None, after=_state(c),
                            at=now, by=by, why="added"))
     session.flush()
     return c
@@ -103,10 +106,13 @@ def add_meeting(session: Session, programme: m.Programme, *, code: str, title: d
                 place: str | None, participants: list[str], by: str, now: dt.datetime | None = None) -> m.Meeting:
     if any(x.code == code for x in programme.meetings):
         raise InputError(f"meeting {code!r} exists already", hint="record its minutes and decisions instead")
-    mt = m.Meeting(programme=programme, code=code, title=title, held_on=held_on, place=place)
-    mt.participants = [m.MeetingParticipant(organisation=_org(programme, p, f"meeting {code}")) for p in participants]
+    orgs = [_org(programme, p, f"meeting {code}") for p in participants]
+    mt = m.Meeting(programme_id=programme.id, code=code, title=title, held_on=held_on, place=place)
+    mt.participants = [m.MeetingParticipant(organisation=o) for o in orgs]
     session.add(mt)
-    session.add(m.Revision(programme=programme, subject="meeting", code=code, before=None,
+    session.flush()
+    session.expire(programme, ["meetings"])
+    session.add(m.Revision(programme_id=programme.id, subject="meeting", code=code, before=None,
                            after={"held_on": held_on.isoformat() if held_on else None}, at=_now(now), by=by,
                            why="added"))
     session.flush()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corridor.indicators import load as load_catalogue
-from corridor.service import audit, auth, charts, downloads, jobs, programme_view, sources_view
+from corridor.service import api_programme, audit, auth, charts, downloads, jobs, programme_view, sources_view
 from corridor.service.deps import Services, allowed, api_writer, current_user, db, services
 from corridor.service.errors import NotFound
 from corridor.service.profiles import PUBLIC_COLUMNS, Run, resolve
@@ -239,7 +239,10 @@ def programme_progress(
 class Participant(BaseModel):
     participant_id: str = Field(min_length=1, max_length=80)
     profession: str = Field(min_length=1, max_length=40)
-    sex: str = Field(min_length=1, max_length=10)
+    sex: str = Field(min_length=1, max_length=20)
+    age: int | None = Field(default=None, ge=0, le=120)
+    nationality: str | None = Field(default=None, max_length=60)
+    migratory_status: str | None = Field(default=None, max_length=40)
     pre_score: float = Field(ge=0, le=100)
     post_score: float | None = Field(default=None, ge=0, le=100)
 
@@ -249,9 +252,11 @@ class TrainingSessionIn(BaseModel):
     date: str = Field(min_length=1, max_length=10, description="YYYY-MM-DD")
     region: str = Field(min_length=1, max_length=60)
     facility: str = Field(min_length=1, max_length=200)
-    topic: str = Field(min_length=1, max_length=200)
+    course: str = Field(min_length=1, max_length=80, description="a course of the programme's catalogue")
+    topic: str | None = Field(default=None, max_length=200)
     trainers: str | None = Field(default=None, max_length=400)
     line_of_work: str | None = Field(default=None, max_length=80)
+    organisation: str | None = Field(default=None, max_length=80, description="partner (partners: their own)")
     participants: list[Participant] = Field(min_length=1, max_length=60)
 
 
@@ -311,7 +316,7 @@ def withdraw(
 
 
 class StatusIn(BaseModel):
-    status: Literal["planned", "in_progress", "done", "overdue", "cancelled"]
+    status: Literal["planned", "in_progress", "done", "cancelled"]  # overdue is shown, computed from the due date
 
 
 @router.put("/programme/commitments/{code}", tags=["programme"], summary="Set a commitment's status")
@@ -489,3 +494,6 @@ def create_user(
 
 def _addr(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+router.include_router(api_programme.router)

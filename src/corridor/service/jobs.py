@@ -26,7 +26,7 @@ from corridor.errors import CorridorError, InputError
 from corridor.service.store import Job, RegisteredSource, session_scope, utcnow
 
 log = logging.getLogger("corridor.service.jobs")
-KINDS = ("profile",)
+KINDS = ("profile", "programme_refresh")
 LANGS = ("es", "fr", "en")
 
 
@@ -107,6 +107,14 @@ class JobRunner:
         """Queue a job in the caller's transaction; it starts after the caller commits."""
         if kind not in KINDS:
             raise InputError(f"job kind {kind!r} is unknown", hint=f"use one of {', '.join(KINDS)}")
+        if kind == "programme_refresh":
+            from corridor.service.programme_view import check_refresh_params
+
+            params = check_refresh_params(params, self.data_dir / "profiles")
+            job = Job(kind=kind, params=params, status="queued", progress=0.0, message="queued", created_by=username)
+            session.add(job)
+            session.flush()
+            return job
         params = check_params(params)
         if params["source"] is not None and session.get(RegisteredSource, params["source"]) is None:
             raise InputError(f"there is no registered source {params['source']}", hint="see the Sources page")
@@ -157,19 +165,24 @@ class JobRunner:
             if job is None or job.status != "queued":
                 return
             job.status, job.started_at, job.message = "running", utcnow(), "starting"
-            params = dict(job.params)
+            params, kind, created_by = dict(job.params), job.kind, job.created_by
             data = None
             if params.get("source"):
                 src = s.get(RegisteredSource, params["source"])
                 data = src.spec or str((self.data_dir / src.path).resolve()) if src else None
         log.info("job started", extra={"job": jid, "params": params})
         try:
-            run_id = run_profile(
-                params,
-                self.data_dir / "profiles",
-                data,
-                lambda frac, msg: self._update(jid, progress=round(frac, 3), message=msg),
-            )
+            if kind == "programme_refresh":
+                from corridor.service.programme_view import run_refresh_job
+
+                run_id = run_refresh_job(self.engine, self.data_dir / "profiles", params, created_by)
+            else:
+                run_id = run_profile(
+                    params,
+                    self.data_dir / "profiles",
+                    data,
+                    lambda frac, msg: self._update(jid, progress=round(frac, 3), message=msg),
+                )
         except CorridorError as exc:
             self._update(
                 jid,

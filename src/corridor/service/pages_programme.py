@@ -1,4 +1,5 @@
-"""The programme page: framework, progress, commitments, meetings, partners, training records and their forms."""
+"""The programme page: framework, progress, commitments, meetings, partners, reporting periods and their approval,
+entered values, training records, revisions, and their forms."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from corridor.errors import InputError
+from corridor.programme.report import messages as programme_messages
 from corridor.service import audit, auth, downloads, programme_view
 from corridor.service.deps import Services, allowed, current_user, db, form_writer, services
 from corridor.service.errors import NotFound
@@ -39,9 +41,16 @@ def _programme_page(
         "programme.html",
         {
             "p": ov,
+            "pm": programme_messages()[request.state.lang],
             "regions": programme_view.regions(prog) if prog else [],
             "professions": programme_view.PROFESSION_CODES,
-            "statuses": ("planned", "in_progress", "done", "overdue", "cancelled"),
+            "age_bands": programme_view.AGE_BAND_CODES,
+            "courses": sorted((c.code, programme_view.text(c.title, request.state.lang)) for c in prog.courses)
+            if prog else [],
+            "periods": [x.code for x in sorted(prog.periods, key=lambda x: x.start)] if prog else [],
+            "organisations": sorted(o.code for o in prog.organisations) if prog else [],
+            "runs": sv.store.ids()[:20],
+            "statuses": ("planned", "in_progress", "done", "cancelled"),
             "error": error,
             "hint": hint,
             "form": form or {},
@@ -88,12 +97,12 @@ async def record_training(
 ) -> Response:
     form = await form_writer(request, user, "records.write")
     prog = programme_view.require_programme(session)
-    data = {k: str(form.get(k) or "") for k in programme_view.FIELDS[:7]}
+    data = {k: str(form.get(k) or "") for k in programme_view.SESSION_FIELDS}
     parts = []
     for i in range(1, programme_view.MAX_PARTICIPANTS + 1):
         if f"p{i}_participant_id" not in form:
             break
-        parts.append({k: str(form.get(f"p{i}_{k}") or "") for k in programme_view.FIELDS[7:]})
+        parts.append({k: str(form.get(f"p{i}_{k}") or "") for k in programme_view.PARTICIPANT_FIELDS})
     try:
         batch, n = programme_view.record_session(
             session, prog, data, parts, user, sv.settings.data_dir / "uploads"
@@ -196,3 +205,120 @@ async def commitment_status(
     )
     session.commit()
     return see_other("/programme?saved=1#commitments")
+
+
+def _form_error(request: Request, session: Session, sv: Services, exc: InputError, anchor: str) -> Response:
+    session.rollback()
+    return _programme_page(request, session, sv, error=exc.message, hint=exc.hint, status_code=422)
+
+
+@router.post("/programme/values")
+async def record_value(
+    *,
+    request: Request,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    form = await form_writer(request, user, "records.write")
+    prog = programme_view.require_programme(session)
+    data = {k: str(form.get(k) or "") for k in ("indicator", "organisation", "period", "area", "value", "sex",
+                                                 "age_band", "nationality", "migratory_status", "profession", "note")}
+    try:
+        row = programme_view.record_entry(session, prog, data, user)
+    except InputError as exc:
+        return _form_error(request, session, sv, exc, "values")
+    audit.record(session, user, "value.record", f"value {row.id}",
+                 detail={k: v for k, v in data.items() if v}, address=addr(request))
+    session.commit()
+    return see_other("/programme?saved=1#values")
+
+
+@router.post("/programme/values/{value_id}/delete")
+async def delete_value(
+    *,
+    request: Request,
+    value_id: int,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    await form_writer(request, user, "records.write")
+    prog = programme_view.require_programme(session)
+    try:
+        row = programme_view.remove_entry(session, prog, value_id, user)
+    except InputError as exc:
+        return _form_error(request, session, sv, exc, "values")
+    audit.record(session, user, "value.delete", f"value {value_id}", detail={"indicator": row.indicator.code},
+                 address=addr(request))
+    session.commit()
+    return see_other("/programme?saved=1#values")
+
+
+@router.post("/programme/periods")
+async def period_action(
+    *,
+    request: Request,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    form = await form_writer(request, user, "records.write")
+    prog = programme_view.require_programme(session)
+    period, org, action = (str(form.get(k) or "") for k in ("period", "organisation", "action"))
+    reason = str(form.get("reason") or "") or None
+    try:
+        t = programme_view.period_action(session, prog, period, org, action, user, reason)
+    except InputError as exc:
+        return _form_error(request, session, sv, exc, "periods")
+    audit.record(session, user, f"period.{action}", f"period {period} of {org}",
+                 detail={"from": t.before, "to": t.after, "reason": reason}, address=addr(request))
+    session.commit()
+    return see_other("/programme?saved=1#periods")
+
+
+@router.post("/programme/refresh")
+async def refresh_evidence(
+    *,
+    request: Request,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    form = await form_writer(request, user, "programme.edit")
+    programme_view.require_programme(session)
+    try:
+        job = sv.runner.submit(session, "programme_refresh", {"run": form.get("run"), "reason": form.get("reason")},
+                               user.username)
+    except InputError as exc:
+        return _form_error(request, session, sv, exc, "evidence")
+    audit.record(session, user, "job.start", f"job {job.id}", detail=job.params, address=addr(request))
+    session.commit()
+    sv.runner.enqueue(job.id)
+    return see_other("/jobs")
+
+
+@router.post("/programme/meetings/{code}")
+async def meeting_minutes(
+    *,
+    request: Request,
+    code: str,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    form = await form_writer(request, user, "programme.edit")
+    prog = programme_view.require_programme(session)
+    lang = request.state.lang
+    minutes, decision = str(form.get("minutes") or "").strip(), str(form.get("decision") or "").strip()
+    from corridor.programme.governance import update_meeting
+
+    try:
+        update_meeting(session, prog, code, minutes={lang: minutes} if minutes else None,
+                       decisions=[{lang: decision}] if decision else [], by=user.username)
+    except InputError as exc:
+        return _form_error(request, session, sv, exc, "meetings")
+    audit.record(session, user, "meeting.update", f"meeting {code}",
+                 detail={"minutes": bool(minutes), "decision": bool(decision)}, address=addr(request))
+    session.commit()
+    return see_other("/programme?saved=1#meetings")

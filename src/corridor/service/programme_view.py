@@ -2,9 +2,12 @@
 
 Training sessions entered in a form are written as a one-session records file in the data
 folder and imported with :func:`corridor.programme.activities.import_trainings`, so a form and
-an uploaded export pass exactly the same checks and both leave an import ledger. Which
-organisation recorded each import is kept in the service's ``svc_record_owner`` table: the
-programme layer has no owner for activity records, and partners may withdraw only their own.
+an uploaded export pass exactly the same checks and both leave an import ledger. Imports,
+entries and approvals carry the partner (a partner's own organisation; analysts name one), and
+the programme layer refuses changes to periods that are not in draft. Which account recorded
+each import is also kept in the service's ``svc_record_owner`` table (partners may withdraw only
+their own organisation's). Approval actions follow :data:`corridor.programme.periods.MAY`:
+partners submit their own periods, analysts return, approve and lock, administrators unlock.
 """
 
 from __future__ import annotations
@@ -19,31 +22,26 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from corridor.errors import InputError
+from corridor.programme import governance
 from corridor.programme import models as m
-from corridor.programme.activities import PROFESSIONS, import_trainings, region_lookup
-from corridor.programme.load import load_programme
-from corridor.programme.progress import programme_progress
+from corridor.programme import periods as pm
+from corridor.programme.activities import AGE_BANDS, PROFESSIONS, import_trainings, region_lookup
+from corridor.programme.demo import data_owners
+from corridor.programme.demo import load_demo as _load_demo
+from corridor.programme.progress import overdue, programme_progress
 from corridor.programme.refresh import refresh_observations
-from corridor.service.errors import NotFound
+from corridor.programme.report import Fmt
+from corridor.programme.values import delete_value, record_value
+from corridor.service.errors import Forbidden, NotFound
 from corridor.service.roles import require_org
 from corridor.service.store import RecordOwner
 
-DEMO_DIR = Path(__file__).resolve().parents[1] / "datasets" / "programme_demo"
 MAX_PARTICIPANTS = 60
-FIELDS = (
-    "session_id",
-    "date",
-    "region",
-    "facility",
-    "topic",
-    "trainers",
-    "line_of_work",
-    "participant_id",
-    "profession",
-    "sex",
-    "pre_score",
-    "post_score",
-)
+SESSION_FIELDS = ("session_id", "date", "region", "facility", "course", "topic", "trainers", "line_of_work",
+                  "organisation")
+PARTICIPANT_FIELDS = ("participant_id", "profession", "sex", "age", "nationality", "migratory_status", "pre_score",
+                      "post_score")
+FIELDS = SESSION_FIELDS + PARTICIPANT_FIELDS
 
 
 def text(value: dict | str | None, lang: str) -> str:
@@ -68,11 +66,12 @@ def require_programme(session: Session) -> m.Programme:
 
 
 def load_demo(session: Session) -> m.Programme:
-    """Load the shipped Chile-Colombia demo (its training records and survey rows are SYNTHETIC)."""
-    prog = load_programme(session, DEMO_DIR / "programme.yaml")
-    import_trainings(session, prog, DEMO_DIR / "trainings_SYNTHETIC.csv")
-    refresh_observations(session, prog)
-    return prog
+    """Load the shipped Chile-Colombia demo (its monitoring data and survey/notification rows are SYNTHETIC)."""
+    return _load_demo(session)
+
+
+def _who(user: Any) -> str:
+    return getattr(user, "username", None) or "service"
 
 
 def regions(prog: m.Programme) -> list[str]:
@@ -85,6 +84,7 @@ def progress_rows(prog: m.Programme, lang: str) -> list[dict[str, Any]]:
     for p in programme_progress(prog):
         d = p.as_dict()
         d["indicator_title"] = text(p.indicator_title, lang)
+        d["as_of"] = p.as_of.isoformat() if p.as_of else None
         out.append(d)
     return out
 
@@ -131,9 +131,15 @@ def overview(session: Session, prog: m.Programme, lang: str) -> dict[str, Any]:
                 "due_date": c.due_date.isoformat() if c.due_date else None,
                 "due_note": text(c.due_note, lang),
                 "status": c.status,
+                "overdue": overdue(c),
+                "done_on": c.done_on.isoformat() if c.done_on else None,
             }
             for c in sorted(prog.commitments, key=lambda c: c.code)
         ],
+        "periods": periods_overview(prog, lang),
+        "manual": values_overview(prog, lang),
+        "revisions": revisions_overview(prog),
+        "evidence": prog.evidence_meta or ({"file": prog.evidence_path} if prog.evidence_path else None),
         "meetings": [
             {
                 "code": mt.code,
@@ -143,6 +149,7 @@ def overview(session: Session, prog: m.Programme, lang: str) -> dict[str, Any]:
                 "place": mt.place,
                 "participants": [p.organisation.code for p in mt.participants],
                 "decisions": [text(d.text, lang) for d in sorted(mt.decisions, key=lambda d: d.position)],
+                "minutes": text(mt.minutes, lang),
             }
             for mt in sorted(prog.meetings, key=lambda x: x.code)
         ],
@@ -164,9 +171,11 @@ def overview(session: Session, prog: m.Programme, lang: str) -> dict[str, Any]:
                 "facility": s.facility,
                 "topic": s.topic,
                 "line_of_work": s.line_code,
+                "course": s.course.code if s.course else None,
                 "participants": len(s.participants),
                 "import_id": s.import_id,
-                "organisation": owners[s.import_id].organisation if s.import_id in owners else None,
+                "organisation": s.organisation.code if s.organisation else (
+                    owners[s.import_id].organisation if s.import_id in owners else None),
             }
             for s in sessions
         ],
@@ -181,7 +190,8 @@ def overview(session: Session, prog: m.Programme, lang: str) -> dict[str, Any]:
                 "sessions": b.sessions,
                 "synthetic": b.synthetic,
                 "organisation": owners[b.id].organisation if b.id in owners else None,
-                "recorded_by": owners[b.id].username if b.id in owners else None,
+                "partner": b.organisation.code if b.organisation else None,
+                "recorded_by": owners[b.id].username if b.id in owners else b.recorded_by,
             }
             for b in sorted(prog.imports, key=lambda b: b.id)
         ],
@@ -209,6 +219,21 @@ def _check_org(prog: m.Programme, user: Any) -> None:
             )
 
 
+def partner_of(prog: m.Programme, user: Any, named: str | None) -> str:
+    """The partner a write is for: a partner's own organisation; for analysts and admins, the one named."""
+    _check_org(prog, user)
+    if getattr(user, "role", None) == "partner":
+        if named and named != user.organisation:
+            raise Forbidden(
+                f"you record for {user.organisation}, not for {named}",
+                hint="partners record only their own organisation's data",
+            )
+        return user.organisation
+    if not named:
+        raise InputError("name the partner the data belong to", hint="choose the organisation")
+    return named
+
+
 def record_session(
     session: Session,
     prog: m.Programme,
@@ -218,7 +243,7 @@ def record_session(
     uploads: Path,
 ) -> tuple[m.ImportBatch, int]:
     """Import one training session entered in a form; return the import and the participants added."""
-    _check_org(prog, user)
+    data = {**data, "organisation": partner_of(prog, user, str(data.get("organisation") or "") or None)}
     rows = [p for p in participants if any(str(v or "").strip() for v in p.values())]
     if not rows:
         raise InputError("the session has no participants", hint="fill in at least one participant row")
@@ -234,8 +259,8 @@ def record_session(
         for p in rows:
             w.writerow(
                 {
-                    **{k: str(data.get(k) or "").strip() for k in FIELDS[:7]},
-                    **{k: str(p.get(k) or "").strip() for k in FIELDS[7:]},
+                    **{k: str(data.get(k) or "").strip() for k in SESSION_FIELDS},
+                    **{k: str(p.get(k) or "").strip() for k in PARTICIPANT_FIELDS},
                 }
             )
     return import_file(session, prog, path, user)
@@ -244,16 +269,33 @@ def record_session(
 def import_file(session: Session, prog: m.Programme, path: Path, user: Any) -> tuple[m.ImportBatch, int]:
     """Import a file of training records (all or nothing), record its owner, refresh the actuals."""
     _check_org(prog, user)
-    batch, ledger = import_trainings(session, prog, path)
+    org = user.organisation if getattr(user, "role", None) == "partner" else None
+    if org is not None:
+        _only_own_rows(path, org)
+    batch, ledger = import_trainings(session, prog, path, organisation=org, by=_who(user))
     _owner(session, batch, user)
-    refresh_observations(session, prog)
+    refresh_observations(session, prog, by=_who(user), kinds=("activities",),
+                         why=f"training records {path.name} imported (import {batch.id})")
     session.flush()
     session.expire_all()
     return batch, ledger.rows_imported
 
 
+def _only_own_rows(path: Path, org: str) -> None:
+    """A partner's upload may name only its own organisation in an organisation column."""
+    from corridor.programme.activities import _read_rows
+
+    _, rows, _ = _read_rows(path)
+    others = sorted({str(r.get("organisation")) for _, r in rows if r.get("organisation") not in (None, "", org)})
+    if others:
+        raise Forbidden(
+            f"the file records sessions of {', '.join(others)}; you record for {org}",
+            hint="partners upload only their own organisation's sessions",
+        )
+
+
 def withdraw_import(session: Session, prog: m.Programme, batch_id: int, user: Any) -> m.ImportBatch:
-    """Remove one import and its sessions (partners: only their organisation's), then refresh the actuals."""
+    """Remove one import and its sessions (partners: only their organisation's; draft periods only)."""
     batch = session.get(m.ImportBatch, batch_id)
     if batch is None or batch.programme_id != prog.id:
         raise NotFound(
@@ -263,13 +305,18 @@ def withdraw_import(session: Session, prog: m.Programme, batch_id: int, user: An
         select(RecordOwner).where(RecordOwner.kind == "import_batch", RecordOwner.record_id == batch_id)
     )
     require_org(user, owner.organisation if owner else None, f"import {batch_id}")
+    for ts in prog.sessions:
+        if ts.import_id == batch_id and ts.organisation is not None:
+            period = pm.containing(prog, ts.held_on)
+            if period is not None:
+                pm.require_draft(period, ts.organisation, f"withdrawing import {batch_id}")
     session.delete(batch)
     session.execute(
         delete(RecordOwner).where(RecordOwner.kind == "import_batch", RecordOwner.record_id == batch_id)
     )
     session.flush()
     session.expire_all()
-    refresh_observations(session, prog)
+    refresh_observations(session, prog, by=_who(user), kinds=("activities",), why=f"import {batch_id} withdrawn")
     session.flush()
     session.expire_all()
     return batch
@@ -278,19 +325,117 @@ def withdraw_import(session: Session, prog: m.Programme, batch_id: int, user: An
 def set_commitment_status(
     session: Session, prog: m.Programme, code: str, status: str, user: Any
 ) -> m.Commitment:
-    """Change a commitment's status (partners: only commitments their organisation owns)."""
-    if status not in m.COMMITMENT_STATUSES:
-        raise InputError(
-            f"status {status!r} is not one of {', '.join(m.COMMITMENT_STATUSES)}",
-            hint="choose a listed status",
-        )
+    """Change a commitment's status (partners: only commitments their organisation owns); kept as a revision."""
     c = next((c for c in prog.commitments if c.code == code), None)
     if c is None:
         raise NotFound(f"there is no commitment {code!r}", hint="see the programme's commitments")
     require_org(user, c.owner.code, f"commitment {code}")
-    c.status = status
-    session.flush()
-    return c
+    return governance.update_commitment(session, prog, code, status=status, by=_who(user))
+
+
+def record_entry(session: Session, prog: m.Programme, data: dict[str, Any], user: Any) -> m.ManualValue:
+    """Enter one value of a ``source: manual`` indicator (partners: for their own organisation)."""
+    org = partner_of(prog, user, str(data.get("organisation") or "") or None)
+    dim = {k: data.get(k) for k in ("sex", "age_band", "nationality", "migratory_status", "profession")
+           if data.get(k) not in (None, "")}
+    row = record_value(session, prog, indicator=str(data.get("indicator") or ""), organisation=org,
+                       period=str(data.get("period") or ""), area=str(data.get("area") or ""),
+                       value=data.get("value"), dimension=dim, note=(str(data.get("note") or "") or None),
+                       by=_who(user))
+    refresh_observations(session, prog, by=_who(user), kinds=("manual",), why=f"value entered for {row.indicator.code}")
+    return row
+
+
+def remove_entry(session: Session, prog: m.Programme, value_id: int, user: Any) -> m.ManualValue:
+    row = session.get(m.ManualValue, value_id)
+    if row is None or row.indicator.result.programme_id != prog.id:
+        raise NotFound(f"there is no entered value {value_id}", hint="see the list of entered values")
+    require_org(user, row.organisation.code, f"value {value_id}")
+    out = delete_value(session, prog, value_id, by=_who(user))
+    refresh_observations(session, prog, by=_who(user), kinds=("manual",), why=f"value {value_id} removed")
+    return out
+
+
+def period_action(session: Session, prog: m.Programme, period: str, organisation: str, action: str, user: Any,
+                  reason: str | None = None) -> pm.Transition:
+    """Move a partner's period along, if the user's role may (partners: submit their own)."""
+    role = getattr(user, "role", None)
+    if action not in pm.MAY:
+        raise NotFound(f"there is no approval action {action!r}", hint=f"use one of {', '.join(pm.MAY)}")
+    if role not in pm.MAY[action]:
+        raise Forbidden(f"your role ({role}) may not {action} a period",
+                        hint="partners submit; analysts return, approve and lock; administrators unlock")
+    require_org(user, organisation, f"period {period} of {organisation}")
+    return pm.transition(session, prog, period, organisation, action, by=_who(user), reason=reason)
+
+
+def periods_overview(prog: m.Programme, lang: str) -> dict[str, Any]:
+    """Approval state of every reporting period for every partner with data (or an approval)."""
+    orgs = {o.code: o for o in prog.organisations}
+    owners = sorted(data_owners(prog) | {a.organisation.code for p in prog.periods for a in p.approvals})
+    f = Fmt(lang)
+    return {
+        "partners": owners,
+        "rows": [{"period": p.code, "states": {o: pm.state(p, orgs[o]) for o in owners},
+                  "texts": {o: f.msg["period_states"][pm.state(p, orgs[o])] for o in owners}}
+                 for p in sorted(prog.periods, key=lambda p: p.start)],
+        "history": [{**e, "at": e["at"].isoformat(timespec="seconds")} for e in pm.history(prog)],
+    }
+
+
+def values_overview(prog: m.Programme, lang: str) -> dict[str, Any]:
+    """The manual indicators (for the entry form) and the values entered, newest first."""
+    inds = [i for r in sorted(prog.results, key=lambda r: r.position) for i in r.indicators
+            if i.source_kind == "manual"]
+    values = sorted((v for i in inds for v in i.values), key=lambda v: (v.entered_at, v.id), reverse=True)
+    return {
+        "indicators": [{"code": i.code, "title": text(i.title, lang), "disaggregation": list(i.disaggregation)}
+                       for i in inds],
+        "entries": [{"id": v.id, "indicator": v.indicator.code, "organisation": v.organisation.code,
+                     "period": v.period.code, "area": v.area, "dimension": v.dimension, "value": v.value,
+                     "entered_by": v.entered_by, "entered_at": v.entered_at.isoformat(timespec="seconds"),
+                     "synthetic": v.synthetic} for v in values],
+    }
+
+
+def revisions_overview(prog: m.Programme, limit: int = 200) -> list[dict[str, Any]]:
+    """Changes to stored values and records, newest first (first values left out)."""
+    revs = [r for r in prog.revisions if not (r.before is None and r.subject in ("baseline", "actual"))]
+    return [{"at": r.at.isoformat(timespec="seconds"), "by": r.by, "subject": r.subject, "code": r.code,
+             "period": r.period, "dimension": r.dimension, "before": r.before, "after": r.after, "why": r.why}
+            for r in sorted(revs, key=lambda r: (r.at, r.id), reverse=True)[:limit]]
+
+
+def refresh_from_run(session: Session, prog: m.Programme, run_dir: Path, user: str,
+                     reason: str | None = None) -> dict[str, int]:
+    """Refresh the programme's evidence from a profile run folder of the service (a job's work)."""
+    from corridor.programme.evidence import read_evidence
+
+    evidence = read_evidence(run_dir)
+    prog.evidence_path, prog.evidence_meta = str(run_dir), dict(evidence.meta)
+    why = f"evidence refreshed from profile run {run_dir.name} (sha256 {evidence.meta['sha256'][:12]})"
+    s = refresh_observations(session, prog, by=user, why=why + (f": {reason}" if reason else ""), evidence=evidence)
+    return {"added": s.added, "revised": s.revised, "removed": s.removed, "unchanged": s.unchanged}
+
+
+def check_refresh_params(params: dict[str, Any], runs: Path) -> dict[str, Any]:
+    """A programme refresh job's parameters: an existing profile run, and an optional reason."""
+    run = str(params.get("run") or "").strip()
+    if not run or "/" in run or run.startswith(".") or not (runs / run / "indicators.parquet").exists():
+        raise InputError(f"there is no profile run {run!r}", hint="choose a run listed under Profiles")
+    reason = str(params.get("reason") or "").strip()[:500] or None
+    return {"run": run, "reason": reason}
+
+
+def run_refresh_job(engine: Any, runs: Path, params: dict[str, Any], user: str | None) -> str:
+    """The job: refresh the programme's evidence from a profile run, in one transaction."""
+    from corridor.programme.db import session_scope as programme_session
+
+    with programme_session(engine) as session:
+        prog = require_programme(session)
+        counts = refresh_from_run(session, prog, runs / params["run"], user or "service", params.get("reason"))
+    return (f"{params['run']}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))[:80]
 
 
 PROFESSION_CODES = tuple(PROFESSIONS)
+AGE_BAND_CODES = AGE_BANDS
