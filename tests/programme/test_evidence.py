@@ -88,7 +88,7 @@ def test_two_sources_for_one_cell_must_be_chosen(tmp_path):
     head = rows[0]
     one = next(r for r in rows if r.startswith('"uninsured_share","corridor","CHL",2022,"total"'))
     other = one.replace("SYNTHETIC household-survey sample", "Another survey")
-    table = _table_with(tmp_path, "\n".join([head, one, other]))
+    table = _table_with(tmp_path, f"{head}\n{one}\n{other}")
     s = link(table, EvidenceKey("uninsured_share", "corridor", "CHL"), unit="percent", dimensions=[], what="I")
     assert "has two rows for period 2022" in s.problems[0] and "add source:" in s.problems[0]
     s = link(table, EvidenceKey("uninsured_share", "corridor", "CHL", source="Another"), unit="percent",

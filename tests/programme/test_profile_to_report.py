@@ -8,7 +8,6 @@ why); the demo's shipped evidence is this same profile.
 from __future__ import annotations
 
 import csv
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 

@@ -11,8 +11,14 @@ from scipy import stats
 
 from corridor.programme import db as dbm
 from corridor.programme import models as m
-from corridor.programme.progress import (indicator_progress, interval_at, judge, judge_open,
-                                         programme_progress, trajectory_value)
+from corridor.programme.progress import (
+    indicator_progress,
+    interval_at,
+    judge,
+    judge_open,
+    programme_progress,
+    trajectory_value,
+)
 
 from .conftest import programme
 

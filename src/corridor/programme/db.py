@@ -63,12 +63,39 @@ def _alembic_config(connection: object):
     return cfg
 
 
+@contextmanager
+def _migrating(engine: Engine) -> Iterator:
+    """A connection in one transaction for the migrations.
+
+    SQLite alters a table by copying it into a new one and dropping the old one; with foreign keys
+    enforced, that drop would cascade and delete the child rows (training participants with their
+    sessions). So foreign keys are off while migrating (SQLite ignores the pragma inside a
+    transaction, hence before it begins), and the result is checked before they are back on.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                yield conn
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise SourceError(f"the migration left {len(broken)} rows without their parent: {broken[:5]}",
+                                          hint="this is a defect in corridor; the database was not changed")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply the Alembic migrations up to ``revision`` (from an empty database too)."""
     command = import_optional("alembic.command", feature="programme migrations")
     sa = import_optional("sqlalchemy")
     try:
-        with engine.begin() as conn:
+        with _migrating(engine) as conn:
             command.upgrade(_alembic_config(conn), revision)
     except sa.exc.OperationalError as exc:
         raise SourceError(
@@ -81,7 +108,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Revert the migrations down to ``revision`` (``base`` drops every programme table)."""
     command = import_optional("alembic.command", feature="programme migrations")
-    with engine.begin() as conn:
+    with _migrating(engine) as conn:
         command.downgrade(_alembic_config(conn), revision)
 
 

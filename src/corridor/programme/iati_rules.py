@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -67,7 +68,7 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, list):
         return len(value) > 0
     if isinstance(value, float):
-        return value != 0 and value == value
+        return value != 0 and not math.isnan(value)
     return bool(value)
 
 
@@ -155,7 +156,7 @@ def _case(rule: str, element: Any, case: dict, now: dt.datetime) -> bool | None:
         got = element.xpath(case["date"])
         if not got:
             return None
-        stamp = dt.datetime.fromisoformat(_text(got[0]).strip().replace("Z", "+00:00")).replace(tzinfo=None)
+        stamp = dt.datetime.fromisoformat(_text(got[0]).strip()).replace(tzinfo=None)
         return stamp <= now
     if rule == "time_limit":
         start, end = _date(element, case["start"], today), _date(element, case["end"], today)

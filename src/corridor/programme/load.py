@@ -186,7 +186,8 @@ def _programme_section(prog: LineDict, ck: _Checker, path: Path) -> dict:
         ck.fail(prog, f"programme start_date {p['start_date']} is after its end_date {p['end_date']}")
     rc = prog.get("recipient_countries")
     if rc is None:
-        p["recipient_countries"] = ([{"code": c, "percentage": 100}] if len(p["countries"]) == 1 else [])
+        p["recipient_countries"] = [{"code": c, "percentage": 100} for c in p["countries"][:1]] \
+            if len(p["countries"]) == 1 else []
         if len(p["countries"]) > 1:
             ck.fail(prog, "a programme of several countries states each one's share: recipient_countries: "
                     "[{code: CHL, percentage: 70}, {code: COL, percentage: 30}] (IATI rules 3.1.1, 3.1.2)")
@@ -721,4 +722,4 @@ def load_programme(session: Session, path: str | Path, *, now: dt.datetime | Non
     return prog
 
 
-__all__ = ["load_programme", "read_spec", "RefreshSummary", "UNITS", "measure"]
+__all__ = ["UNITS", "RefreshSummary", "load_programme", "measure", "read_spec"]

@@ -32,10 +32,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from statistics import NormalDist
 
 from corridor.programme import models as m
 from corridor.programme.refresh import cumulative, period_bounds
+
 
 def _z(confidence: float) -> float:
     """Two-sided normal critical value (the standard library's, exact to double precision)."""
@@ -91,7 +93,7 @@ def trajectory_value(points: list[tuple[dt.date, float]], day: dt.date) -> float
     """The piecewise-linear trajectory through ``points`` (sorted by date) at ``day``."""
     if day <= points[0][0]:
         return points[0][1]
-    for (a, va), (b, vb) in zip(points, points[1:]):
+    for (a, va), (b, vb) in pairwise(points):
         if day <= b:
             span = (b - a).days
             return vb if span == 0 else va + (vb - va) * (day - a).days / span

@@ -29,9 +29,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from corridor._deps import import_optional
 from corridor.errors import SpecError
-from corridor.programme import sdg
 from corridor.programme import models as m
 from corridor.programme import periods as pm
+from corridor.programme import sdg
 from corridor.programme.activities import attendances, compute_metric, for_indicator
 from corridor.programme.progress import Progress, overdue, programme_progress
 
