@@ -138,3 +138,13 @@ def programme(session, code: str = "CHL-COL-HEALTH-MIGRATION") -> m.Programme:
 def demo_sqlite(tmp_path, sqlite_templates):
     """The demo on SQLite only, for outputs that do not depend on the database server (report, IATI)."""
     yield from _from_template("sqlite", tmp_path, sqlite_templates, "demo")
+
+
+@pytest.fixture(scope="module")
+def demo_module(sqlite_templates, tmp_path_factory):
+    """The demo on SQLite, one copy shared by a module's read-only tests."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    shutil.copyfile(sqlite_templates["demo"], path)
+    eng = dbm.make_engine(f"sqlite:///{path}")
+    yield eng
+    eng.dispose()

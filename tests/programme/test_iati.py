@@ -19,16 +19,9 @@ LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 @pytest.fixture(scope="module")
-def exports(sqlite_templates, tmp_path_factory):
-    import shutil
-
-    path = tmp_path_factory.mktemp("iati") / "demo.sqlite"
-    shutil.copyfile(sqlite_templates["demo"], path)
-    eng = dbm.make_engine(f"sqlite:///{path}")
-    with dbm.session_scope(eng) as s:
-        out = {lang: export_iati(programme(s), lang=lang, now=NOW) for lang in ("es", "fr", "en")}
-    eng.dispose()
-    return out
+def exports(demo_module):
+    with dbm.session_scope(demo_module) as s:
+        return {lang: export_iati(programme(s), lang=lang, now=NOW) for lang in ("es", "fr", "en")}
 
 
 def _act(xml: bytes) -> ET.Element:

@@ -55,17 +55,10 @@ class _Checker(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def prog_html(sqlite_templates, tmp_path_factory):
-    import shutil
-
-    path = tmp_path_factory.mktemp("report") / "demo.sqlite"
-    shutil.copyfile(sqlite_templates["demo"], path)
-    eng = dbm.make_engine(f"sqlite:///{path}")
-    with dbm.session_scope(eng) as s:
+def prog_html(demo_module):
+    with dbm.session_scope(demo_module) as s:
         p = programme(s)
-        out = {lang: render_html(p, lang, by_sdg=True, now=NOW) for lang in ("es", "fr", "en")}
-    eng.dispose()
-    return out
+        return {lang: render_html(p, lang, by_sdg=True, now=NOW) for lang in ("es", "fr", "en")}
 
 
 @pytest.mark.parametrize("lang", ["es", "fr", "en"])

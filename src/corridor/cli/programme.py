@@ -336,12 +336,11 @@ def period_cmd(obj: dict, action: str, period: str | None, code: str | None, org
     unlock (administrators, with a reason) go back. Only draft data can change.
     """
     from corridor.programme import periods as pm
-    from corridor.programme.demo import data_owners
-
+    
     with _session(obj["db"]) as session:
         prog = _stored(session, code)
         if action == "status":
-            owners = sorted(data_owners(prog) | {a.organisation.code for p in prog.periods for a in p.approvals})
+            owners = sorted(pm.partners_with_data(prog) | {a.organisation.code for p in prog.periods for a in p.approvals})
             orgs_by = {o.code: o for o in prog.organisations}
             click.echo("period    " + " ".join(f"{o:<20}" for o in owners))
             for p in sorted(prog.periods, key=lambda p: p.start):
@@ -349,7 +348,7 @@ def period_cmd(obj: dict, action: str, period: str | None, code: str | None, org
             return
         if period is None:
             raise InputError(f"period {action} needs the period", hint=f"e.g. corridor programme period {action} 2026 --org CODE")
-        targets = sorted(data_owners(prog)) if all_partners else list(orgs)
+        targets = sorted(pm.partners_with_data(prog)) if all_partners else list(orgs)
         if not targets:
             raise InputError("name the partner(s): --org CODE (repeat) or --all-partners", hint="see --help")
         for org in targets:

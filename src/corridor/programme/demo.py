@@ -37,15 +37,6 @@ DEMO_HISTORY = (
 )
 
 
-def data_owners(programme: m.Programme) -> set[str]:
-    """Partners with data in the programme: training records, entries, responsibility for evidence."""
-    owners = {s.organisation.code for s in programme.sessions if s.organisation}
-    owners |= {v.organisation.code for r in programme.results for i in r.indicators for v in i.values}
-    owners |= {i.responsible.code for r in programme.results for i in r.indicators
-               if i.responsible and i.source_kind == "evidence"}
-    return owners
-
-
 def load_demo(session: Session, *, now: dt.datetime | None = None) -> m.Programme:
     """Load the demo programme, its SYNTHETIC records and entries, and its approval history."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -54,7 +45,7 @@ def load_demo(session: Session, *, now: dt.datetime | None = None) -> m.Programm
     import_values(session, prog, DEMO_VALUES, by=DEMO_USER, now=now)
     refresh_observations(session, prog, now=now, by=DEMO_USER, why=f"training records and entries imported "
                          f"(import {batch.id})", kinds=("activities", "manual"))
-    owners = sorted(data_owners(prog))
+    owners = sorted(pm.partners_with_data(prog))
     for period, actions, when in DEMO_HISTORY:
         for org in owners:
             for action in actions:

@@ -32,20 +32,20 @@ def _org(programme: m.Programme, code: str | None, what: str) -> m.Organisation:
     return org
 
 
+def _find(items: list, code: str, what: str, programme: m.Programme):
+    found = next((x for x in items if x.code == code), None)
+    if found is None:
+        raise InputError(f"there is no {what} {code!r} in programme {programme.code}",
+                         hint=f"{what}s: {', '.join(sorted(x.code for x in items)) or 'none'}")
+    return found
+
+
 def find_commitment(programme: m.Programme, code: str) -> m.Commitment:
-    c = next((c for c in programme.commitments if c.code == code), None)
-    if c is None:
-        raise InputError(f"there is no commitment {code!r} in programme {programme.code}",
-                         hint=f"commitments: {', '.join(sorted(c.code for c in programme.commitments)) or 'none'}")
-    return c
+    return _find(programme.commitments, code, "commitment", programme)
 
 
 def find_meeting(programme: m.Programme, code: str) -> m.Meeting:
-    mt = next((x for x in programme.meetings if x.code == code), None)
-    if mt is None:
-        raise InputError(f"there is no meeting {code!r} in programme {programme.code}",
-                         hint=f"meetings: {', '.join(sorted(x.code for x in programme.meetings)) or 'none'}")
-    return mt
+    return _find(programme.meetings, code, "meeting", programme)
 
 
 def _state(c: m.Commitment) -> dict:

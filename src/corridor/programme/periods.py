@@ -151,6 +151,15 @@ def transition(session: Session, programme: m.Programme, period_code: str, organ
     return Transition(period.code, org.code, before, target)
 
 
+def partners_with_data(programme: m.Programme) -> set[str]:
+    """Partners whose data a period holds: training records, entries, responsibility for evidence."""
+    owners = {s.organisation.code for s in programme.sessions if s.organisation}
+    owners |= {v.organisation.code for r in programme.results for i in r.indicators for v in i.values}
+    owners |= {i.responsible.code for r in programme.results for i in r.indicators
+               if i.responsible and i.source_kind == "evidence"}
+    return owners
+
+
 def history(programme: m.Programme) -> list[dict]:
     """Every approval event of the programme, oldest first."""
     out = []

@@ -207,9 +207,17 @@ async def commitment_status(
     return see_other("/programme?saved=1#commitments")
 
 
-def _form_error(request: Request, session: Session, sv: Services, exc: InputError, anchor: str) -> Response:
+def _form_error(request: Request, session: Session, sv: Services, exc: InputError) -> Response:
     session.rollback()
     return _programme_page(request, session, sv, error=exc.message, hint=exc.hint, status_code=422)
+
+
+def _done(request: Request, session: Session, user: auth.Principal, action: str, target: str, detail: dict,
+          anchor: str) -> Response:
+    """Audit the change in its transaction, commit, and go back to the page's section."""
+    audit.record(session, user, action, target, detail=detail, address=addr(request))
+    session.commit()
+    return see_other(f"/programme?saved=1#{anchor}")
 
 
 @router.post("/programme/values")
@@ -227,11 +235,9 @@ async def record_value(
     try:
         row = programme_view.record_entry(session, prog, data, user)
     except InputError as exc:
-        return _form_error(request, session, sv, exc, "values")
-    audit.record(session, user, "value.record", f"value {row.id}",
-                 detail={k: v for k, v in data.items() if v}, address=addr(request))
-    session.commit()
-    return see_other("/programme?saved=1#values")
+        return _form_error(request, session, sv, exc)
+    return _done(request, session, user, "value.record", f"value {row.id}", {k: v for k, v in data.items() if v},
+                 "values")
 
 
 @router.post("/programme/values/{value_id}/delete")
@@ -248,11 +254,9 @@ async def delete_value(
     try:
         row = programme_view.remove_entry(session, prog, value_id, user)
     except InputError as exc:
-        return _form_error(request, session, sv, exc, "values")
-    audit.record(session, user, "value.delete", f"value {value_id}", detail={"indicator": row.indicator.code},
-                 address=addr(request))
-    session.commit()
-    return see_other("/programme?saved=1#values")
+        return _form_error(request, session, sv, exc)
+    return _done(request, session, user, "value.delete", f"value {value_id}", {"indicator": row.indicator.code},
+                 "values")
 
 
 @router.post("/programme/periods")
@@ -270,11 +274,9 @@ async def period_action(
     try:
         t = programme_view.period_action(session, prog, period, org, action, user, reason)
     except InputError as exc:
-        return _form_error(request, session, sv, exc, "periods")
-    audit.record(session, user, f"period.{action}", f"period {period} of {org}",
-                 detail={"from": t.before, "to": t.after, "reason": reason}, address=addr(request))
-    session.commit()
-    return see_other("/programme?saved=1#periods")
+        return _form_error(request, session, sv, exc)
+    return _done(request, session, user, f"period.{action}", f"period {period} of {org}",
+                 {"from": t.before, "to": t.after, "reason": reason}, "periods")
 
 
 @router.post("/programme/refresh")
@@ -291,7 +293,7 @@ async def refresh_evidence(
         job = sv.runner.submit(session, "programme_refresh", {"run": form.get("run"), "reason": form.get("reason")},
                                user.username)
     except InputError as exc:
-        return _form_error(request, session, sv, exc, "evidence")
+        return _form_error(request, session, sv, exc)
     audit.record(session, user, "job.start", f"job {job.id}", detail=job.params, address=addr(request))
     session.commit()
     sv.runner.enqueue(job.id)
@@ -317,8 +319,6 @@ async def meeting_minutes(
         update_meeting(session, prog, code, minutes={lang: minutes} if minutes else None,
                        decisions=[{lang: decision}] if decision else [], by=user.username)
     except InputError as exc:
-        return _form_error(request, session, sv, exc, "meetings")
-    audit.record(session, user, "meeting.update", f"meeting {code}",
-                 detail={"minutes": bool(minutes), "decision": bool(decision)}, address=addr(request))
-    session.commit()
-    return see_other("/programme?saved=1#meetings")
+        return _form_error(request, session, sv, exc)
+    return _done(request, session, user, "meeting.update", f"meeting {code}",
+                 {"minutes": bool(minutes), "decision": bool(decision)}, "meetings")

@@ -26,7 +26,6 @@ from corridor.programme import governance
 from corridor.programme import models as m
 from corridor.programme import periods as pm
 from corridor.programme.activities import AGE_BANDS, PROFESSIONS, import_trainings, region_lookup
-from corridor.programme.demo import data_owners
 from corridor.programme.demo import load_demo as _load_demo
 from corridor.programme.progress import overdue, programme_progress
 from corridor.programme.refresh import refresh_observations
@@ -372,7 +371,7 @@ def period_action(session: Session, prog: m.Programme, period: str, organisation
 def periods_overview(prog: m.Programme, lang: str) -> dict[str, Any]:
     """Approval state of every reporting period for every partner with data (or an approval)."""
     orgs = {o.code: o for o in prog.organisations}
-    owners = sorted(data_owners(prog) | {a.organisation.code for p in prog.periods for a in p.approvals})
+    owners = sorted(pm.partners_with_data(prog) | {a.organisation.code for p in prog.periods for a in p.approvals})
     f = Fmt(lang)
     return {
         "partners": owners,
