@@ -197,11 +197,9 @@ def _matrix(programme: m.Programme, f: Fmt, cell_revisions: dict) -> list[dict]:
     def ind_row(ind: m.Indicator) -> dict:
         base = next((o for o in ind.observations if o.kind == "baseline" and not o.dimension), None)
         base_dims = [o for o in ind.observations if o.kind == "baseline" and o.dimension]
-        if ind.source_kind == "evidence":
+        if ind.source_kind == "evidence":  # the source's full title is in the evidence table above
             src = ind.source
             verif = f"{msg['evidence_source']}: {src['indicator']} · {src['population']} · {src['area']}"
-            if base and base.source:
-                verif += f" — {base.source}"
         elif ind.source_kind == "activities":
             verif = msg["training_records"]
         else:
@@ -227,7 +225,7 @@ def _matrix(programme: m.Programme, f: Fmt, cell_revisions: dict) -> list[dict]:
                        and base.ci_low != base.ci_high else ""),
                 "ci_level": f.pct(base.ci_level) if base and base.ci_level else "",
                 "quality": f.quality(base.quality) if base else "",
-                "note": (base.note or "") if base and base.estimate is None else "",
+                "note": "",  # the profile's own note is shown with the cell in the evidence table
                 "synthetic": bool(base and base.synthetic),
                 "estimate": repr(base.estimate) if base and base.estimate is not None else "",
                 "ci_low": repr(base.ci_low) if base and base.ci_low is not None else "",
