@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from corridor.errors import DesignError
+from corridor.i18n import Message
 
 LonelyPSU = Literal["fail", "remove", "certainty", "adjust", "average"]
 RepType = Literal["BRR", "Fay", "JK1", "JKn", "bootstrap", "successive-difference", "ACS", "JK2", "other"]
@@ -32,7 +33,7 @@ def _names(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
         return () if value in ("", "1") else (value,)
     out = tuple(value)
     if not all(isinstance(v, str) and v for v in out):
-        raise DesignError(f"{what} must be column names, got {value!r}")
+        raise DesignError(Message("estimation.must_column_names_got", what=what, value=value))
     return out
 
 
@@ -82,19 +83,19 @@ class Design:
             object.__setattr__(self, "weights", None)
         if self.lonely_psu not in LONELY_PSU_RULES:
             raise DesignError(
-                f"lonely_psu={self.lonely_psu!r} is not a rule for strata with one PSU",
-                hint=f"use one of {', '.join(LONELY_PSU_RULES)}",
+                Message("estimation.lonely_psu_not_rule", lonely_psu=self.lonely_psu),
+                hint=Message("estimation.lonely_psu_not_rule.hint", lonely_psu_rules=', '.join(LONELY_PSU_RULES)),
             )
         stages = max(1, len(self.ids))
         if len(self.strata) > stages:
             raise DesignError(
-                f"{len(self.strata)} strata columns given for a {stages}-stage design",
-                hint="give at most one strata column per stage of ids",
+                Message("estimation.strata_columns_given_stage", n_strata=len(self.strata), stages=stages),
+                hint=Message("estimation.strata_columns_given_stage.hint"),
             )
         if len(self.fpc) > stages:
             raise DesignError(
-                f"{len(self.fpc)} fpc columns given for a {stages}-stage design",
-                hint="give at most one fpc column per stage of ids (first stage first)",
+                Message("estimation.fpc_columns_given_stage", n_fpc=len(self.fpc), stages=stages),
+                hint=Message("estimation.fpc_columns_given_stage.hint"),
             )
 
     @property
@@ -157,19 +158,20 @@ class ReplicateDesign:
 
     def __post_init__(self) -> None:
         if self.type not in REP_TYPES:
-            raise DesignError(f"unknown replicate type {self.type!r}", hint=f"use one of {', '.join(REP_TYPES)}")
+            raise DesignError(Message("estimation.unknown_replicate_type", type=self.type),
+                              hint=Message("estimation.unknown_replicate_type.hint", rep_types=", ".join(REP_TYPES)))
         if not isinstance(self.repweights, str):
             object.__setattr__(self, "repweights", _names(self.repweights, "repweights"))
             if not self.repweights:
-                raise DesignError("a replicate design needs replicate weight columns")
+                raise DesignError(Message("estimation.replicate_design_needs_replicate"))
         if self.rscales is not None:
             object.__setattr__(self, "rscales", tuple(float(r) for r in self.rscales))
         if self.type == "Fay" and (self.rho is None or not 0 <= self.rho < 1):
-            raise DesignError("a Fay design needs rho in [0, 1)", hint="e.g. ReplicateDesign(..., type='Fay', rho=0.5)")
+            raise DesignError(Message("estimation.fay_design_needs_rho"), hint=Message("estimation.fay_design_needs_rho.hint"))
         if self.type in ("JKn", "other") and self.rscales is None and self.scale is None:
             raise DesignError(
-                f"replicate type {self.type!r} has no default scale",
-                hint="give rscales (one per replicate, e.g. (n_h-1)/n_h for JKn) or scale",
+                Message("estimation.replicate_type_default_scale", type=self.type),
+                hint=Message("estimation.replicate_type_default_scale.hint"),
             )
 
     def default_scale(self, n_replicates: int) -> float:
@@ -210,10 +212,10 @@ class Replicated:
     def __post_init__(self) -> None:
         if self.type not in ("JK1", "JKn", "bootstrap"):
             raise DesignError(
-                f"cannot convert a design to {self.type!r} replicates", hint="use JK1, JKn or bootstrap"
+                Message("estimation.cannot_convert_design_replicates", type=self.type), hint=Message("estimation.cannot_convert_design_replicates.hint")
             )
         if self.type == "bootstrap" and self.replicates < 2:
-            raise DesignError("bootstrap needs at least 2 replicates")
+            raise DesignError(Message("estimation.bootstrap_needs_least_replicates"))
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -242,21 +244,21 @@ def design_from_dict(spec: Mapping[str, Any]) -> AnyDesign:
         allowed = {f.name for f in fields(ReplicateDesign)} | {"rep_type", "repweights_regex"}
         unknown = set(spec) - allowed
         if unknown:
-            raise DesignError(f"unknown keys in replicate design: {', '.join(sorted(unknown))}")
+            raise DesignError(Message("estimation.unknown_keys_replicate_design", unknown=', '.join(sorted(unknown))))
         rep = spec.pop("repweights_regex", None) or spec.pop("repweights", None)
         if rep is None:
-            raise DesignError("a replicate design needs 'repweights' (a list of columns or a regex)")
+            raise DesignError(Message("estimation.replicate_design_needs_repweights"))
         if "rep_type" in spec:
             spec["type"] = spec.pop("rep_type")
         return ReplicateDesign(repweights=rep, weights=one(spec.pop("weights", None)), **spec)
     if kind != "taylor":
-        raise DesignError(f"unknown design type {kind!r}", hint="use 'taylor' or 'replicate'")
+        raise DesignError(Message("estimation.unknown_design_type", kind=kind), hint=Message("estimation.unknown_design_type.hint"))
     convert = spec.pop("convert", None)
     allowed = {f.name for f in fields(Design)}
     unknown = set(spec) - allowed
     if unknown:
         raise DesignError(
-            f"unknown keys in design: {', '.join(sorted(unknown))}", hint=f"known keys: {', '.join(sorted(allowed))}"
+            Message("estimation.unknown_keys_design", unknown=', '.join(sorted(unknown))), hint=Message("estimation.unknown_keys_design.hint", allowed=', '.join(sorted(allowed)))
         )
     if "weights" in spec:
         spec["weights"] = one(spec["weights"])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from corridor.errors import EstimationError
+from corridor.i18n import Message
 
 PropCI = Literal["logit", "beta", "wilson", "xlogit", "wald"]
 QRule = Literal["math", "school", "shahvaish", "hf1", "hf2", "hf3", "hf4", "hf5", "hf6", "hf7", "hf8", "hf9"]
@@ -64,8 +65,8 @@ class Proportion:
     def __post_init__(self) -> None:
         if self.method not in PROP_METHODS:
             raise EstimationError(
-                f"unknown interval method {self.method!r} for a proportion",
-                hint=f"use one of {', '.join(PROP_METHODS)}",
+                Message("estimation.unknown_interval_method_proportion", method=self.method),
+                hint=Message("estimation.unknown_interval_method_proportion.hint", prop_methods=', '.join(PROP_METHODS)),
             )
 
 
@@ -108,12 +109,12 @@ class Quantile:
         probs = (self.probs,) if isinstance(self.probs, int | float) else tuple(float(p) for p in self.probs)
         object.__setattr__(self, "probs", probs)
         if not probs or any(not 0 <= p <= 1 for p in probs):
-            raise EstimationError(f"quantile probabilities must lie in [0, 1], got {self.probs!r}")
+            raise EstimationError(Message("estimation.quantile_probabilities_must_lie", probs=self.probs))
         if self.qrule not in QRULES:
-            raise EstimationError(f"unknown quantile rule {self.qrule!r}", hint=f"use one of {', '.join(QRULES)}")
+            raise EstimationError(Message("estimation.unknown_quantile_rule", qrule=self.qrule), hint=Message("estimation.unknown_quantile_rule.hint", qrules=', '.join(QRULES)))
         if self.interval not in QINTERVALS:
             raise EstimationError(
-                f"unknown quantile interval {self.interval!r}", hint=f"use one of {', '.join(QINTERVALS)}"
+                Message("estimation.unknown_quantile_interval", interval=self.interval), hint=Message("estimation.unknown_quantile_interval.hint", qintervals=', '.join(QINTERVALS))
             )
 
 
@@ -132,8 +133,8 @@ def parse_estimand(text: str) -> Estimand:
     kind = kind.strip().lower()
     if not rest:
         raise EstimationError(
-            f"cannot read the estimand {text!r}",
-            hint="write KIND:VARIABLE, e.g. mean:income, proportion:poor=1, ratio:y/x, quantile:income@0.5",
+            Message("estimation.cannot_read_estimand", text=text),
+            hint=Message("estimation.cannot_read_estimand.hint"),
         )
     parts = rest.split(":")
     if kind == "total":
@@ -143,7 +144,7 @@ def parse_estimand(text: str) -> Estimand:
     if kind == "ratio":
         num, sep, den = parts[0].partition("/")
         if not sep:
-            raise EstimationError(f"a ratio needs NUMERATOR/DENOMINATOR, got {rest!r}")
+            raise EstimationError(Message("estimation.ratio_needs_numerator_denominator", rest=rest))
         return Ratio(num, den)
     if kind == "proportion":
         var, eq, level = parts[0].partition("=")
@@ -155,7 +156,7 @@ def parse_estimand(text: str) -> Estimand:
         qrule = parts[1] if len(parts) > 1 else "math"
         interval = parts[2] if len(parts) > 2 else "mean"
         return Quantile(var, probs=probs_t, qrule=qrule, interval=interval)  # type: ignore[arg-type]
-    raise EstimationError(f"unknown estimand {kind!r}", hint="use total, mean, proportion, ratio or quantile")
+    raise EstimationError(Message("estimation.unknown_estimand", kind=kind), hint=Message("estimation.unknown_estimand.hint"))
 
 
 def _literal(text: str) -> Any:

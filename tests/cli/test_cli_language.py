@@ -75,3 +75,24 @@ def test_a_commands_own_default_language_does_not_override_the_chosen_one() -> N
     assert res.exit_code == 2 and res.output.startswith("erreur : ") and "\nconseil : " in res.output, res.output
     res = run("--lang", "es", "profile", "--origin", "XXX", "--destination", "CHL", "--no-pdf")
     assert res.exit_code == 2 and "\nsugerencia: " in res.output, res.output
+
+
+def test_profile_in_several_languages_is_computed_once(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import corridor.report as report
+
+    calls = []
+    build = report.build_profile
+
+    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(args)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(report, "build_profile", counting)
+    res = run("profile", "--origin", "COL", "--destination", "CHL", "--lang", "es,fr", "--lang", "es", "--no-pdf",
+              "--quiet", "--out", str(tmp_path))
+    assert res.exit_code == 0, res.output
+    assert len(calls) == 1
+    written = {p.parent.name: p for p in tmp_path.glob("*/*.html")}
+    assert sorted(written) == ["es", "fr"]
+    assert '<html lang="es"' in written["es"].read_text(encoding="utf-8")
+    assert '<html lang="fr"' in written["fr"].read_text(encoding="utf-8")

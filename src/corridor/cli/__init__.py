@@ -18,7 +18,14 @@ from difflib import get_close_matches
 import click
 
 from corridor import i18n
-from corridor.cli._messages import LANG_HELP, Context, add_lang_option, echo_error, set_message_language, translate_click
+from corridor.cli._messages import (
+    LANG_HELP,
+    Context,
+    add_lang_option,
+    echo_error,
+    set_message_language,
+    translate_click,
+)
 from corridor.errors import CorridorError, UnsupportedError
 from corridor.i18n import t
 
@@ -70,7 +77,7 @@ class _Group(click.Group):
             echo_error(exc, verbose=bool(ctx.meta.get("corridor.verbose")))
             sys.exit(2)
 
-    def main(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def main(self, *args, **kwargs):
         # the environment's language until a --lang says otherwise (click's own parse errors included)
         translate_click()
         with i18n.language(i18n.from_environment(system_locale=True)):

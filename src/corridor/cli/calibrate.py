@@ -104,8 +104,9 @@ def design_for_estimate(source: Any, opts: dict[str, Any], design_of: Any) -> An
               "OUT.calibration.json).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="Format of the summary printed.")
-@click.option("--lang", type=click.Choice(["es", "fr", "en"]), default="en", show_default=True,
-              help="Language of the summary and of messages.")
+@click.option("--lang", type=click.Choice(["es", "fr", "en"]), default=None,
+              help="Language of the summary and of messages (default: corridor --lang, CORRIDOR_LANG, the system "
+              "locale, else en).")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
               help="Data engine.")
 @click.option("--spark-master", help="Spark master URL (engine spark).")

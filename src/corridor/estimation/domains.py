@@ -12,6 +12,7 @@ import pyarrow as pa
 from corridor.errors import EstimationError
 from corridor.estimation import taylor
 from corridor.estimation.structure import Structure, codes, factorize
+from corridor.i18n import Message
 
 
 def groupings(by: str | Sequence[Any]) -> list[tuple[str, ...]]:
@@ -23,7 +24,7 @@ def groupings(by: str | Sequence[Any]) -> list[tuple[str, ...]]:
         return [tuple(i) for i in items]
     if any(isinstance(i, list | tuple) for i in items):
         raise EstimationError(
-            f"by={by!r} mixes names and groups", hint="give one grouping (['region', 'sex']) or a list of groupings"
+            Message("estimation.mixes_names_groups", by=by), hint=Message("estimation.mixes_names_groups.hint")
         )
     return [tuple(items)]
 

@@ -41,6 +41,7 @@ from corridor.estimation.plan import SumPlan, build_plan
 from corridor.estimation.result import Estimates
 from corridor.estimation.structure import Structure, build_structure
 from corridor.estimation.where import parse_where
+from corridor.i18n import Message
 from corridor.sources.columns import non_numeric, not_numbers_error
 
 NA = Literal["fail", "drop"]
@@ -137,11 +138,11 @@ def estimate(
     """
     ests = [estimands] if not isinstance(estimands, Sequence) else list(estimands)
     if not ests:
-        raise EstimationError("nothing to estimate", hint="give at least one estimand, e.g. Mean('income')")
+        raise EstimationError(Message("estimation.nothing_estimate"), hint=Message("estimation.nothing_estimate.hint"))
     if na not in ("fail", "drop"):
-        raise EstimationError(f"na={na!r} is not a rule for missing values", hint="use 'fail' or 'drop'")
+        raise EstimationError(Message("estimation.not_rule_missing_values", na=na), hint=Message("estimation.not_rule_missing_values.hint"))
     if not 0 < level < 1:
-        raise EstimationError(f"confidence level {level} is not between 0 and 1")
+        raise EstimationError(Message("estimation.confidence_level_not_between", level=level))
     by_groups = groupings(by)
     by_list = list(dict.fromkeys(v for g in by_groups for v in g))
     inp = open_input(data, get_engine(engine), read=read, na_values=na_values, drop_rejected=drop_rejected)
@@ -177,7 +178,7 @@ class _Estimator:
         elif isinstance(d, ReplicateDesign):
             req.repcols = self._replicate_columns(d)
         else:
-            raise EstimationError(f"not a design: {d!r}", hint="use Design(...) or ReplicateDesign(...)")
+            raise EstimationError(Message("estimation.not_design", d=d), hint=Message("estimation.not_design.hint"))
         self.where_expr: nw.Expr | None = None
         where_cols: set[str] = set()
         if req.where:
@@ -196,8 +197,8 @@ class _Estimator:
             cols = [c for c in self.names if pattern.search(c)]
             if not cols:
                 raise ColumnNotFoundError(
-                    f"no column matches the replicate-weight pattern {d.repweights!r} in {self.req.source}",
-                    hint=f"the columns are: {', '.join(self.names[:40])}",
+                    Message("estimation.column_matches_replicate_weight", repweights=d.repweights, source=self.req.source),
+                    hint=Message("estimation.column_matches_replicate_weight.hint", names=', '.join(self.names[:40])),
                 )
             return cols
         return list(d.repweights)
@@ -235,8 +236,8 @@ class _Estimator:
         req = self.req
         if self.schema[col] not in (nw.String, nw.Categorical, nw.Enum):
             raise InputError(
-                f"the {role} column {col!r} in {req.source} is not numeric (type {self.schema[col]})",
-                hint="estimate it as categories (a proportion), or give a column of numbers",
+                Message("estimation.column_not_numeric_type", role=Message(f"sources.role.{role.replace(' ', '_')}"), col=col, source=req.source, schema=self.schema[col]),
+                hint=Message("estimation.column_not_numeric_type.hint"),
             )
         inp = req.input
         rel = inp.relation if inp is not None else None
@@ -310,7 +311,7 @@ class _Estimator:
         vcov = None
         if req.covariance:
             if quant:
-                raise UnsupportedError("covariances of quantiles are not available", hint="estimate quantiles separately")
+                raise UnsupportedError(Message("estimation.covariances_quantiles_not_available"), hint=Message("estimation.covariances_quantiles_not_available.hint"))
             vcov = block_diag(cov_blocks)
         meta = {}
         if self.cal is not None:
@@ -327,11 +328,10 @@ class _Estimator:
         if inp is not None and inp.ledger is not None:
             ledger = inp.ledger.as_dict()
         else:
-            ledger = {"source": self.req.source, "read": self.n_rows, "kept": self.n_rows, "filtered": [],
+            ledger = {"source": str(self.req.source), "read": self.n_rows, "kept": self.n_rows, "filtered": [],
                       "rejected": [], "unknown_codes": [], "notes": []}
         if self.zero_weight_rows:
-            notes.append(f"{self.zero_weight_rows:,} rows have weight 0: outside the sample, they contribute nothing "
-                         "and keep their PSU and stratum in the design (as R's subset())")
+            notes.append(str(Message("estimation.zero_weight_note", n=self.zero_weight_rows)))
         labels = inp.value_labels if inp is not None else {}
         wanted = set(self.req.by) | {e.variable for e in self.req.estimands if self.categorical.get(e)}
         return {
@@ -365,10 +365,8 @@ class _Estimator:
         if same or scan.equal_to_weight:
             what = ("all equal to the full-sample weight" if scan.equal_to_weight else "all identical to each other")
             raise DesignError(
-                f"the {len(cols)} replicate weight columns in {self.req.source} ({cols[0]!r} ... {cols[-1]!r}) are "
-                f"{what}: every standard error would be 0",
-                hint="check the replicate columns (a pattern such as --repweights '^repw' may match the wrong "
-                "columns, or the file's replicate weights were not filled in)",
+                Message("estimation.replicate_weight_columns_every", n_cols=len(cols), source=self.req.source, cols=cols[0], cols2=cols[-1], what=what),
+                hint=Message("estimation.replicate_weight_columns_every.hint"),
             )
 
     def _weight_expr(self) -> nw.Expr:
@@ -431,14 +429,13 @@ class _Estimator:
     def _weight_errors(self, wcol: str, nulls: int, wmin: float) -> None:
         if nulls:
             raise InputError(
-                f"the weight column {wcol!r} in {self.req.source} has {nulls:,} missing values",
-                hint="every row needs a weight: fix the file, or give rows outside the sample the weight 0 "
-                "(they then contribute nothing, as in R)",
+                Message("estimation.weight_column_missing_values", wcol=wcol, source=self.req.source, nulls=nulls),
+                hint=Message("estimation.weight_column_missing_values.hint"),
             )
         if wmin < 0:
             raise InputError(
-                f"the weight column {wcol!r} in {self.req.source} has negative values (minimum {wmin:g})",
-                hint="sampling weights cannot be negative; check the column (or the file's decimal separator)",
+                Message("estimation.weight_column_negative_values", wcol=wcol, source=self.req.source, wmin=wmin),
+                hint=Message("estimation.weight_column_negative_values.hint"),
             )
         if wmin == 0:
             self.zero_weights = True
@@ -453,10 +450,8 @@ class _Estimator:
             if nonnull < total_in:
                 col = out.variable if out.kind != "ratio" else f"{out.numerator} or {out.denominator}"
                 raise MissingValueError(
-                    f"column {col!r} in {self.req.source} has {int(total_in - nonnull)} missing values "
-                    f"among the {int(total_in)} rows estimated",
-                    hint="use na='drop' (--na drop) to leave rows with missing values out of that estimate, "
-                    "as R's na.rm=TRUE",
+                    Message("estimation.column_missing_values_among", col=col, source=self.req.source, value=int(total_in - nonnull), total_in=int(total_in)),
+                    hint=Message("estimation.column_missing_values_among.hint"),
                 )
 
     # ---- linear estimands (total, mean, proportion, ratio) -------------------------------------
@@ -496,7 +491,7 @@ class _Estimator:
             if req.covariance:
                 used = sorted({o.num for o in plan.outputs} | {o.den for o in plan.outputs if o.den >= 0})
                 if len(used) > 60:
-                    raise UnsupportedError("covariances of more than 60 sums at once", hint="estimate fewer variables per call")
+                    raise UnsupportedError(Message("estimation.covariances_more_than_sums"), hint=Message("estimation.covariances_more_than_sums.hint"))
                 pairs_needed |= set(itertools.combinations_with_replacement(used, 2))
             # Second moments as population variances per group (DuckDB's var_pop is numerically
             # stable); cross moments from var(x + y). Sums of squares would cancel catastrophically.
@@ -707,15 +702,15 @@ class _Estimator:
         if rule == "domain":
             return dom_df
         if rule is not None:
-            raise EstimationError(f"df={rule!r} is not a degrees-of-freedom rule", hint="use design, domain, normal or a number")
+            raise EstimationError(Message("estimation.not_degrees_freedom_rule", rule=rule), hint=Message("estimation.not_degrees_freedom_rule.hint"))
         per_kind = np.array([k in ("proportion", "quantile") for k in kinds])
         return np.where(per_kind, dom_df, self.design_df)
 
     def _converted(self, structure, sums, pk, pg, num, den, has_den, theta, K, element):
         if element:
             raise UnsupportedError(
-                "replicates can only be made from designs with cluster ids",
-                hint="give ids= (the PSU column; use a row id column for element sampling)",
+                Message("estimation.replicates_can_only_made"),
+                hint=Message("estimation.replicates_can_only_made.hint"),
             )
         factors, scale, rscales = replicates.conversion_factors(self.conv, structure)
         self._conv_factors = factors
@@ -760,8 +755,8 @@ class _Estimator:
             rscales = np.full(R, rscales[0])
         if len(rscales) != R:
             raise InputError(
-                f"{len(rscales)} rscales given for {R} replicate weight columns",
-                hint="give one rscale per replicate column",
+                Message("estimation.rscales_given_replicate_weight", n_rscales=len(rscales), r=R),
+                hint=Message("estimation.rscales_given_replicate_weight.hint"),
             )
         var = replicates.replicate_variance(theta, reps, scale, rscales, rd.mse)
         cov = replicates.replicate_covariance(theta, reps, scale, rscales, rd.mse) if self.req.covariance else None

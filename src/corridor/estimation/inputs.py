@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from corridor.engine import Engine
 from corridor.errors import CorridorError, EstimationError, InputError
+from corridor.i18n import Message
 from corridor.sources import RowLedger, Source, detect_format, explain_scan_error, read_source
 from corridor.sources._files import sniff_kind
 from corridor.sources.columns import check_unique
@@ -33,7 +34,7 @@ class Input:
 
     lf: nw.LazyFrame[Any]
     engine: Engine
-    where: str  # how messages name the data ("file 'casen.csv'")
+    where: Any  # how messages name the data (a Message: "file 'casen.csv'" in the reader's language)
     source: Source | None = None
     line_offset: int | None = None  # row r of the data is line r + offset of the file (CSV with a header)
     ledger: RowLedger | None = None  # rows read, filtered and rejected before estimation (a spec's)
@@ -58,17 +59,17 @@ def open_input(
     read = dict(read or {})
     unknown = set(read) - set(READ_OPTIONS)
     if unknown:
-        raise EstimationError(f"unknown reading option(s) {', '.join(sorted(unknown))}",
-                              hint=f"reading options: {', '.join(READ_OPTIONS)}")
+        raise EstimationError(Message("estimation.unknown_reading_option", unknown=', '.join(sorted(unknown))),
+                              hint=Message("estimation.unknown_reading_option.hint", read_options=', '.join(READ_OPTIONS)))
     if isinstance(data, Source):
         return _from_source(data, engine, drop_rejected, explain=False)
     if isinstance(data, str | os.PathLike):
         return _from_path(Path(data), engine, read, na_values)
     if read:
-        raise EstimationError(f"reading options ({', '.join(read)}) apply to files only",
-                              hint="give a path, or read the frame with the options yourself")
+        raise EstimationError(Message("estimation.reading_options_apply_files", read=', '.join(read)),
+                              hint=Message("estimation.reading_options_apply_files.hint"))
     _check_frame_names(data)
-    return Input(lf=engine.open(data), engine=engine, where="the data")
+    return Input(lf=engine.open(data), engine=engine, where=Message("error.the_data"))
 
 
 def _from_path(path: Path, engine: Engine, read: dict[str, Any], na_values: Sequence[str]) -> Input:
@@ -82,12 +83,12 @@ def _from_path(path: Path, engine: Engine, read: dict[str, Any], na_values: Sequ
         # (bzip2 and the like are the engine's own to read: checked by it)
         plain = path.is_file() and sniff_kind(path) in ("text", "gzip", "parquet")
         src = read_source(path, fmt, **options) if plain else None
-        return Input(lf=lf, engine=engine, where=f"file {str(path)!r}", source=src,
+        return Input(lf=lf, engine=engine, where=Message("sources.where_file", path=str(path)), source=src,
                      line_offset=1 if src is not None and fmt == "csv" and src.options.get("header", True) else None)
     src = read_source(path, fmt, con=con, **options)
     statistics = fmt != "csv"  # Parquet statistics; other formats are read into tables in memory
     eng = _Explaining(engine, src) if engine.name == "duckdb" else engine
-    return Input(lf=eng.open(src.relation, statistics=statistics), engine=eng, where=f"file {src.where!r}",
+    return Input(lf=eng.open(src.relation, statistics=statistics), engine=eng, where=Message("sources.where_file", path=src.where),
                  source=src, line_offset=1 if fmt == "csv" and src.options.get("header", True) else None)
 
 
@@ -97,19 +98,19 @@ def _from_source(src: Source, engine: Engine, drop_rejected: bool | None, explai
     notes: list[str] = []
     if ledger.n_rejected:
         lines = "; ".join(
-            f"{line.rule}: {line.count:,} row{'s' if line.count != 1 else ''}"
-            + (f" (e.g. data rows {', '.join(map(str, line.examples))})" if line.examples else "")
+            f"{line.rule}: {Message('sources.value_rows', count=line.count, n=line.count)}"
+            + (str(Message("estimation.rejected_examples", rows=", ".join(map(str, line.examples)))) if line.examples else "")
             for line in ledger.rejected if line.count
         )
         if not allowed:
-            what = f"spec {src.spec!r}" if src.spec else "the reader"
+            what = Message("estimation.by_spec", spec=src.spec) if src.spec else Message("estimation.by_reader")
             raise InputError(
-                f"{ledger.n_rejected:,} of the {ledger.read:,} rows of {src.where} were rejected by {what}: {lines}",
-                hint="fix those rows, or estimate without them: --drop-rejected (Python: drop_rejected=True; "
-                "a spec: drop_rejected: true); the count is then reported with the result",
+                Message("estimation.rows_were_rejected", n_rejected=ledger.n_rejected, read=ledger.read, where=src.where, what=what, lines=lines),
+                hint=Message("estimation.rows_were_rejected.hint"),
             )
-        notes.append(f"{ledger.n_rejected:,} rejected rows left out: {lines}")
-    where = f"file {src.where!r}" + (f" (spec {src.spec!r})" if src.spec else "")
+        notes.append(str(Message("estimation.rejected_left_out", n=ledger.n_rejected, lines=lines)))
+    where = (Message("sources.where_file_spec", path=src.where, spec=src.spec) if src.spec
+             else Message("sources.where_file", path=src.where))
     return Input(lf=engine.open(src.relation), engine=engine, where=where, source=src, ledger=ledger, notes=notes)
 
 

@@ -20,6 +20,7 @@ from corridor.errors import MissingValueError, UnsupportedError
 from corridor.estimands import Quantile
 from corridor.estimation import intervals, replicates, taylor
 from corridor.estimation.structure import build_structure
+from corridor.i18n import Message
 
 if TYPE_CHECKING:
     from corridor.estimation.estimate import _Estimator
@@ -64,8 +65,8 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
     in_sub = np.asarray(rows[_IN].to_pylist(), dtype=bool)
     if req.na == "fail" and np.isnan(x[in_sub]).any():
         raise MissingValueError(
-            f"column {q.variable!r} in {req.source} has {int(np.isnan(x[in_sub]).sum())} missing values",
-            hint="use na='drop' (--na drop) to leave them out of the quantile, as R's na.rm=TRUE",
+            Message("estimation.column_missing_values", variable=q.variable, source=req.source, sum=int(np.isnan(x[in_sub]).sum())),
+            hint=Message("estimation.column_missing_values.hint"),
         )
     dom_codes, dom_values = _domains(rows, list(grouping))
     valid = in_sub & ~np.isnan(x)
@@ -78,14 +79,13 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
             w = w * structure.weight_factor
     if q.interval == "score" and (est.conv is not None or repcols):
         raise UnsupportedError(
-            "interval='score' is for designs with strata and clusters (Taylor linearisation)",
-            hint="on replicate designs use interval='quantile' or 'mean'",
+            Message("estimation.interval_score_designs_strata"),
+            hint=Message("estimation.interval_score_designs_strata.hint"),
         )
     if q.interval == "quantile" and est.conv is None and not repcols:
         raise UnsupportedError(
-            "interval='quantile' needs a replicate design: it is the replicate variance of the quantile itself",
-            hint="use ReplicateDesign(...) or Design(...).replicates('bootstrap'), or interval='mean' (Woodruff) "
-            "on this design",
+            Message("estimation.interval_quantile_needs_replicate"),
+            hint=Message("estimation.interval_quantile_needs_replicate.hint"),
         )
     out: dict[str, list[Any]] = {k: [] for k in ("domain", "estimand", "variable", "level", "prob", "estimate", "se",
                                                   "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "n", "n_cases", "sum_w", "flag")}

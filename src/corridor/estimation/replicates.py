@@ -14,6 +14,7 @@ import numpy as np
 from corridor.design import Replicated
 from corridor.errors import DesignError
 from corridor.estimation.structure import Structure
+from corridor.i18n import Message
 
 
 def replicate_variance(
@@ -48,12 +49,12 @@ def conversion_factors(conv: Replicated, structure: Structure) -> tuple[np.ndarr
     n_h = stage.n
     f_h = stage.f
     if n_units == 0:
-        raise DesignError("replicates need cluster ids (PSUs)", hint="give ids= for the first stage")
+        raise DesignError(Message("estimation.replicates_need_cluster_ids"), hint=Message("estimation.replicates_need_cluster_ids.hint"))
     if conv.type == "JK1":
         if len(n_h) > 1:
             raise DesignError(
-                "JK1 replicates cannot be built from a stratified design",
-                hint="use type='JKn' for stratified designs (as R's as.svrepdesign)",
+                Message("estimation.replicates_cannot_built_stratified"),
+                hint=Message("estimation.replicates_cannot_built_stratified.hint"),
             )
         n = n_units
         factors = np.full((n_units, n), n / (n - 1.0))
@@ -62,7 +63,7 @@ def conversion_factors(conv: Replicated, structure: Structure) -> tuple[np.ndarr
         return factors, scale, np.ones(n)
     if conv.type == "JKn":
         if (n_h < 2).any():
-            raise DesignError("JKn replicates need at least two PSUs in every stratum")
+            raise DesignError(Message("estimation.jkn_replicates_need_least"))
         factors = np.ones((n_units, n_units))
         same = unit_h[:, None] == unit_h[None, :]
         nh_unit = n_h[unit_h]
@@ -77,7 +78,7 @@ def conversion_factors(conv: Replicated, structure: Structure) -> tuple[np.ndarr
         members = np.flatnonzero(unit_h == h)
         nh = len(members)
         if nh < 2:
-            raise DesignError("bootstrap replicates need at least two PSUs in every stratum")
+            raise DesignError(Message("estimation.bootstrap_replicates_need_least"))
         draws = rng.integers(0, nh, size=(nh - 1, r))
         counts = np.zeros((nh, r))
         for j in range(r):

@@ -13,6 +13,7 @@ import pyarrow as pa
 from corridor._deps import import_optional
 from corridor.errors import EstimationError
 from corridor.estimation import intervals
+from corridor.i18n import Message
 
 COLUMNS = ("estimand", "variable", "level", "prob", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv",
            "deff", "n", "n_cases", "sum_w", "flag")
@@ -109,12 +110,12 @@ class Estimates:
         """
         if self.vcov is None:
             raise EstimationError(
-                "comparisons need the covariance of the estimates", hint="call estimate(..., covariance=True)"
+                Message("estimation.comparisons_need_covariance_estimates"), hint=Message("estimation.comparisons_need_covariance_estimates.hint")
             )
         if by not in self.by:
-            raise EstimationError(f"{by!r} is not a domain variable of these estimates", hint=f"domains: {self.by}")
+            raise EstimationError(Message("estimation.not_domain_variable_these", by=by), hint=Message("estimation.not_domain_variable_these.hint", by=self.by))
         if kind not in ("difference", "ratio"):
-            raise EstimationError(f"unknown comparison {kind!r}", hint="use 'difference' or 'ratio'")
+            raise EstimationError(Message("estimation.unknown_comparison", kind=kind), hint=Message("estimation.unknown_comparison.hint"))
         rows = self.table.to_pylist()
         others = [c for c in self.by if c != by]
         if "grouping" in self.table.column_names:
@@ -150,7 +151,7 @@ class Estimates:
             out[f"{by}_a"], out[f"{by}_b"] = str(a), str(b)
             out_rows.append(out)
         if not out_rows:
-            raise EstimationError(f"no rows with {by} == {a!r} match rows with {by} == {b!r}")
+            raise EstimationError(Message("estimation.rows_match_rows", by=by, a=a, b=b))
         table = pa.Table.from_pylist(out_rows)
         return Estimates(table=table, design=self.design, design_df=self.design_df, level=self.level,
                          by=tuple(c for c in others if c != "grouping"), n_rows=self.n_rows, engine=self.engine,

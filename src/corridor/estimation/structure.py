@@ -18,6 +18,7 @@ import pyarrow as pa
 from corridor.design import Design
 from corridor.engine.columns import PRIMITIVE, arrow_array, column_numpy
 from corridor.errors import DesignError, InputError
+from corridor.i18n import Message
 
 
 def codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -129,7 +130,9 @@ class Structure:
 def _key_codes(table: pa.Table, col: str, role: str) -> tuple[np.ndarray, pa.Array]:
     c, values = codes(table[col])
     if values.null_count:
-        raise InputError(f"the {role} column {col!r} has missing values", hint=f"every row needs a {role}")
+        what = Message(f"sources.role.{role.replace(' ', '_')}")
+        raise InputError(Message("estimation.column_missing_values_2", role=what, col=col),
+                         hint=Message("estimation.column_missing_values_2.hint", role=what))
     return c, values
 
 
@@ -240,8 +243,8 @@ def _check_nested(unit: np.ndarray, stratum: np.ndarray, table: pa.Table, design
         g = int(np.flatnonzero(unit == bad)[0])
         psu = table[design.ids[0]][g].as_py()
         raise DesignError(
-            f"PSU {psu!r} of column {design.ids[0]!r} appears in {int(per_unit[bad])} strata of {design.strata[0]!r}",
-            hint="PSU ids repeat across strata: set nest=True (--nest) if PSUs are numbered within strata",
+            Message("estimation.psu_column_appears_strata", psu=psu, ids=design.ids[0], per_unit=int(per_unit[bad]), strata=design.strata[0]),
+            hint=Message("estimation.psu_column_appears_strata.hint"),
         )
 
 
@@ -252,7 +255,7 @@ def _popsize(table: pa.Table, design: Design, s: int, stratum: np.ndarray, n: np
     lo = np.asarray(column_numpy(table[f"__fpc_min_{s}"]), dtype=np.float64)
     hi = np.asarray(column_numpy(table[f"__fpc_max_{s}"]), dtype=np.float64)
     if np.isnan(lo).any():
-        raise InputError(f"the fpc column {col!r} has missing values", hint="every row needs its stratum's fpc")
+        raise InputError(Message("estimation.fpc_column_missing_values", col=col), hint=Message("estimation.fpc_column_missing_values.hint"))
     smin = np.full(n_strata, np.inf)
     smax = np.full(n_strata, -np.inf)
     np.minimum.at(smin, stratum, lo)
@@ -260,24 +263,23 @@ def _popsize(table: pa.Table, design: Design, s: int, stratum: np.ndarray, n: np
     varies = ~np.isclose(smin, smax, rtol=1e-12, atol=0)
     if varies.any():
         raise DesignError(
-            f"the fpc column {col!r} varies within a stratum at stage {s + 1} (from {smin[varies][0]} to {smax[varies][0]})",
-            hint="fpc must be constant within each stratum: the stratum's population size or sampling fraction",
+            Message("estimation.fpc_column_varies_within", col=col, value=s + 1, smin=smin[varies][0], smax=smax[varies][0]),
+            hint=Message("estimation.fpc_column_varies_within.hint"),
         )
     if (smin <= 0).any():
-        raise DesignError(f"the fpc column {col!r} has values <= 0", hint="give population sizes or fractions in (0, 1]")
+        raise DesignError(Message("estimation.fpc_column_values", col=col), hint=Message("estimation.fpc_column_values.hint"))
     all_vals = np.concatenate([lo, hi])
     is_size = (all_vals > 1).any()
     if is_size and not (all_vals >= 1).all():
         raise DesignError(
-            f"the fpc column {col!r} mixes population sizes (> 1) and sampling fractions (< 1)",
-            hint="give all fpc values as population sizes or all as fractions",
+            Message("estimation.fpc_column_mixes_population", col=col),
+            hint=Message("estimation.fpc_column_mixes_population.hint"),
         )
     popsize = smin if is_size else n / smin
     if (popsize < n - 1e-9).any():
         bad = int(np.flatnonzero(popsize < n - 1e-9)[0])
         raise DesignError(
-            f"fpc column {col!r} implies more than 100% sampling at stage {s + 1}: "
-            f"population {popsize[bad]:g} but {int(n[bad])} units sampled in a stratum",
-            hint="the fpc must be the population count of units at that stage (or the sampling fraction)",
+            Message("estimation.fpc_column_implies_more", col=col, value=s + 1, popsize=popsize[bad], n=int(n[bad])),
+            hint=Message("estimation.fpc_column_implies_more.hint"),
         )
     return popsize

@@ -17,6 +17,7 @@ import numpy as np
 from corridor.design import Design
 from corridor.errors import LonelyPSUError
 from corridor.estimation.structure import Stage, Structure, factorize
+from corridor.i18n import Message
 
 _CERTAINTY = 1e-7
 
@@ -133,9 +134,8 @@ def _lonely_error(stage_no: int, stage: Stage, strata: np.ndarray) -> LonelyPSUE
     names = ", ".join(stage.stratum_labels[int(h)] for h in strata[:5])
     more = f" and {len(strata) - 5} more" if len(strata) > 5 else ""
     return LonelyPSUError(
-        f"stratum {names}{more} has only one PSU at stage {stage_no}",
-        hint="choose a rule for strata with one PSU: lonely_psu='adjust', 'average', 'remove' or 'certainty' "
-        "(--lonely-psu), or merge such strata with a neighbour",
+        Message("estimation.stratum_only_one_psu", names=names, more=more, stage_no=stage_no),
+        hint=Message("estimation.stratum_only_one_psu.hint"),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import narwhals as nw
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 
 _OPS = {
     ast.Eq: lambda a, b: a == b,
@@ -42,8 +43,8 @@ def parse_where(text: str) -> tuple[nw.Expr, set[str]]:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         raise InputError(
-            f"cannot read the condition {text!r}",
-            hint="write e.g. \"edad >= 15 and sexo == 2\" or \"region in [2, 13]\"",
+            Message("estimation.cannot_read_condition", text=text),
+            hint=Message("estimation.cannot_read_condition.hint"),
         ) from exc
     columns: set[str] = set()
 
@@ -57,7 +58,7 @@ def parse_where(text: str) -> tuple[nw.Expr, set[str]]:
             return node.value
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
             return -node.operand.value
-        raise InputError(f"in {text!r}: expected a number or a quoted string, got {ast.unparse(node)!r}")
+        raise InputError(Message("estimation.expected_number_quoted_string", text=text, unparse=ast.unparse(node)))
 
     def build(node: ast.AST) -> Any:
         if isinstance(node, ast.BoolOp):
@@ -74,13 +75,13 @@ def parse_where(text: str) -> tuple[nw.Expr, set[str]]:
             for op, right_node in zip(node.ops, node.comparators, strict=True):
                 if isinstance(op, ast.In | ast.NotIn):
                     if not isinstance(right_node, ast.List | ast.Tuple | ast.Set):
-                        raise InputError(f"in {text!r}: 'in' needs a list, e.g. region in [2, 13]")
+                        raise InputError(Message("estimation.needs_list_region", text=text))
                     expr = left.is_in([value(v) for v in right_node.elts])
                     expr = ~expr if isinstance(op, ast.NotIn) else expr
                 elif type(op) in _OPS:
                     expr = _OPS[type(op)](left, build(right_node))
                 else:
-                    raise InputError(f"in {text!r}: unsupported comparison {type(op).__name__}")
+                    raise InputError(Message("estimation.unsupported_comparison", text=text, name=type(op).__name__))
                 out = expr if out is None else out & expr
                 left = build(right_node)
             return out
@@ -94,8 +95,8 @@ def parse_where(text: str) -> tuple[nw.Expr, set[str]]:
                 col = column(arg.id)
                 return col.is_null() if node.func.id == "isnull" else ~col.is_null()
         raise InputError(
-            f"in {text!r}: cannot use {ast.unparse(node)!r}",
-            hint="conditions compare columns with values and combine them with and/or/not",
+            Message("estimation.cannot_use", text=text, unparse=ast.unparse(node)),
+            hint=Message("estimation.cannot_use.hint"),
         )
 
     return build(tree.body), columns

@@ -15,6 +15,7 @@ from corridor.errors import EstimationError, InputError
 from corridor.flows.convergence import Convergence, settle
 from corridor.flows.ipf import IPFResult, _factor, fit_margins
 from corridor.flows.newton import newton_fit
+from corridor.i18n import Message
 
 F = NDArray[np.float64]
 
@@ -131,8 +132,8 @@ def death_matrix(
     if (d_pob < 0).any():
         bi, k = (int(v) for v in np.argwhere(d_pob < 0)[0])
         raise InputError(
-            f"death_method='accounting' implies {d_pob[bi, k]:g} deaths for birthplace {k} (period {bi})",
-            hint="deaths by birthplace cannot be negative; use death_method='proportion'",
+            Message("flows.death_method_accounting_implies", d_pob=d_pob[bi, k], key_=k, bi=bi),
+            hint=Message("flows.death_method_accounting_implies.hint"),
         )
     res = fit_margins(s1, d_pob, d, first="cols", criterion="margins", tol=tol, maxit=maxit)
     gap = np.abs(d_pob.sum(axis=-1) - d.sum(axis=-1))
@@ -182,8 +183,8 @@ def match_birthplace_totals(
             out1[i], out2[i] = _rescale_zero_fb(s1[i], s2[i], tol, maxit, fits)
         return out1, out2, zeros, zeros
     raise InputError(
-        f"unknown match_birthplace_tot_method {method!r}",
-        hint="use 'rescale', 'rescale-adjust-zero-fb', 'open' or 'open-dr'",
+        Message("flows.unknown_match_birthplace_tot", method=method),
+        hint=Message("flows.unknown_match_birthplace_tot.hint"),
     )
 
 
@@ -193,16 +194,15 @@ def _rescale(
 ) -> F:
     fits = fits or Fits()
     step = f"rescaling the {which} stock table to common birthplace totals"
-    hint = "births or deaths are too large for the stocks; check them or use match_birthplace_tot_method='open'"
+    hint = Message("flows.rescale.hint")
     if (row < 0).any():
         bi, k = (int(v) for v in np.argwhere(row < 0)[0])
         raise EstimationError(
-            f"rescaling the {which} stock table to common birthplace totals gives a negative target "
-            f"({row[bi, k]:g} for birthplace {k}, period {bi})",
+            Message("flows.rescaling_stock_table_common", which=Message(f"flows.which.{which}"), row=row[bi, k], key_=k, bi=bi),
             hint=hint,
         )
     if (seed < 0).any():
-        raise EstimationError(f"the {which} stock table has negative cells after removing births/deaths", hint=hint)
+        raise EstimationError(Message("flows.stock_table_negative_cells", which=Message(f"flows.which.{which}")), hint=hint)
     if solver == "newton":
         fast = newton_fit(seed, row, col, tol=newton[0], maxit=newton[1])
         failed = ~np.asarray(fast.converged)

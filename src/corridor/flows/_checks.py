@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from corridor.errors import InputError
+from corridor.i18n import Message, join
 
 
 def as_array(values: ArrayLike, name: str, *, ndim: int | tuple[int, ...] | None = None) -> NDArray[np.float64]:
@@ -16,22 +17,22 @@ def as_array(values: ArrayLike, name: str, *, ndim: int | tuple[int, ...] | None
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
         raise InputError(
-            f"{name} is not numeric", hint=f"give {name} as a matrix or vector of numbers"
+            Message("flows.not_numeric", name=name), hint=Message("flows.not_numeric.hint", name=name)
         ) from None
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if arr.ndim not in allowed:
             raise InputError(
-                f"{name} has {arr.ndim} dimension(s) (shape {arr.shape}); expected "
-                + " or ".join(str(a) for a in allowed),
-                hint=f"check the shape of {name}",
+                Message("flows.dimensions_expected", name=name, ndim=arr.ndim, shape=str(arr.shape),
+                        allowed=join([str(a) for a in allowed], style="or")),
+                hint=Message("flows.check_shape.hint", name=name),
             )
     bad = ~np.isfinite(arr)
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         raise InputError(
-            f"{name} has a missing or infinite value at position {where}",
-            hint="fill or drop missing cells before estimating flows",
+            Message("flows.missing_infinite_value_position", name=name, where=where),
+            hint=Message("flows.missing_infinite_value_position.hint"),
         )
     return arr
 
@@ -42,8 +43,8 @@ def alias(value: object, other: object, name: str, other_name: str) -> object:
         return value
     if value is not None:
         raise InputError(
-            f"{name} and {other_name} are the same argument ({other_name} is migest's name); give one",
-            hint=f"drop {other_name}= or {name}=",
+            Message("flows.same_argument_migest_name", name=name, other_name=other_name),
+            hint=Message("flows.same_argument_migest_name.hint", other_name=other_name, name=name),
         )
     return other
 
@@ -52,8 +53,8 @@ def check_square(arr: NDArray[np.float64], name: str) -> int:
     """Check that the last two axes of ``arr`` are square and return their size."""
     if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2]:
         raise InputError(
-            f"{name} must be square (birthplace x residence); its shape is {arr.shape}",
-            hint="use the same list of regions for rows and columns",
+            Message("flows.must_square_birthplace_residence", name=name, shape=arr.shape),
+            hint=Message("flows.must_square_birthplace_residence.hint"),
         )
     return arr.shape[-1]
 
@@ -67,8 +68,8 @@ def check_non_negative(arr: NDArray[np.float64], name: str, labels: Sequence[str
         if labels is not None and arr.ndim >= 1:
             where = tuple(labels[i] if i < len(labels) else i for i in idx[-2:]) if arr.ndim >= 2 else (labels[idx[-1]],)
         raise InputError(
-            f"{name} has a negative value {arr[idx]:g} at {where}",
-            hint="stocks, births and deaths are counts and cannot be negative",
+            Message("flows.negative_value", name=name, arr=arr[idx], where=where),
+            hint=Message("flows.negative_value.hint"),
         )
 
 
@@ -79,12 +80,12 @@ def check_labels(labels: Sequence[str] | None, n: int, name: str) -> list[str]:
     labels = [str(x) for x in labels]
     if len(labels) != n:
         raise InputError(
-            f"{name} has {len(labels)} labels for {n} regions",
-            hint="give one label per row/column of the stock tables",
+            Message("flows.labels_regions", name=name, n_labels=len(labels), n=n),
+            hint=Message("flows.labels_regions.hint"),
         )
     if len(set(labels)) != n:
         dup = sorted({x for x in labels if labels.count(x) > 1})
-        raise InputError(f"{name} has repeated labels: {', '.join(dup)}", hint="labels must be unique")
+        raise InputError(Message("flows.repeated_labels", name=name, dup=', '.join(dup)), hint=Message("flows.repeated_labels.hint"))
     return labels
 
 
@@ -101,6 +102,6 @@ def same_labels(a: Sequence[str], b: Sequence[str], what: str) -> None:
         if not detail:
             detail.append("same regions in a different order")
         raise InputError(
-            f"region labels of {what} do not match ({'; '.join(detail)})",
-            hint="reorder or subset the tables so that all use the same regions in the same order",
+            Message("flows.region_labels_not_match", what=what, detail='; '.join(detail)),
+            hint=Message("flows.region_labels_not_match.hint"),
         )

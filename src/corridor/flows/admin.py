@@ -21,6 +21,7 @@ from typing import Any
 
 from corridor.errors import ColumnNotFoundError, InputError
 from corridor.harmonize.codes import country_to_iso3
+from corridor.i18n import Message
 from corridor.sources.read import read_source
 from corridor.sources.source import Source, quote_ident, quote_literal
 
@@ -95,8 +96,8 @@ def admin_series(
     bad = sum(r[-1] for r in result)
     if bad:
         raise InputError(
-            f"{bad} row(s) of {src.where} have a non-numeric or missing {count!r}",
-            hint=f"{count!r} must hold counts",
+            Message("flows.row_non_numeric_missing", bad=bad, where=src.where, count_=count),
+            hint=Message("flows.row_non_numeric_missing.hint", count_=count),
         )
     rows: list[dict[str, Any]] = []
     for rec in result:
@@ -136,8 +137,8 @@ def sermig_permits(
     unknown = [b for b in by if b not in SERMIG_COLUMNS]
     if unknown:
         raise InputError(
-            f"cannot group SERMIG permits by {', '.join(unknown)}",
-            hint=f"use some of: {', '.join(k for k in SERMIG_COLUMNS if k not in ('count', 'period'))}",
+            Message("flows.cannot_group_sermig_permits", unknown=', '.join(unknown)),
+            hint=Message("flows.cannot_group_sermig_permits.hint", items=', '.join(k for k in SERMIG_COLUMNS if k not in ('count', 'period'))),
         )
     src = read_source(path, format="csv", delimiter=";")
     where: dict[str, Any] = {}
@@ -161,8 +162,8 @@ def sermig_permits(
         rows = [r for r in rows if r.get("iso3") == code]
         if not rows:
             raise InputError(
-                f"no SERMIG permits for nationality {nationality!r}",
-                hint="give an ISO alpha-3 code (e.g. COL) or the Spanish name as in the file",
+                Message("flows.sermig_permits_nationality", nationality=nationality),
+                hint=Message("flows.sermig_permits_nationality.hint"),
             )
         if "nationality" not in by:
             merged: dict[tuple, dict[str, Any]] = {}

@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike
 
 from corridor.errors import InputError
 from corridor.flows._checks import as_array
+from corridor.i18n import Message
 
 WINDOWS = ("age", "migest")
 RC_PARAMETERS = ("a1", "alpha1", "a2", "alpha2", "mu2", "lambda2")
@@ -62,31 +63,31 @@ def index_age(
     if data is not None:
         age, mi = _columns(data, age_col, mi_col)
     if age is None or mi is None:
-        raise InputError("index_age needs ages and intensities", hint="give age= and mi=, or data= with age and mi columns")
+        raise InputError(Message("flows.index_age_needs_ages"), hint=Message("flows.index_age_needs_ages.hint"))
     if window not in WINDOWS:
-        raise InputError(f"window={window!r} is not known", hint="use 'age' or 'migest'")
+        raise InputError(Message("flows.window_not_known", window=window), hint=Message("flows.window_not_known.hint"))
     a = as_array(age, "age", ndim=1)
     m = as_array(mi, "mi", ndim=1)
     if a.size != m.size:
-        raise InputError(f"age has {a.size} values but mi has {m.size}", hint="give one intensity per age")
+        raise InputError(Message("flows.age_values", size=a.size, size2=m.size), hint=Message("flows.age_values.hint"))
     if (m < 0).any():
-        raise InputError("mi has negative intensities", hint="migration intensities are migrants / population >= 0")
+        raise InputError(Message("flows.negative_intensities"), hint=Message("flows.negative_intensities.hint"))
     order = np.argsort(a, kind="stable")
     a, m = a[order], m[order]
     if np.any(np.diff(a) == 0):
         dup = a[np.flatnonzero(np.diff(a) == 0)[0]]
-        raise InputError(f"age {dup:g} appears twice in the profile", hint="give one intensity per age")
+        raise InputError(Message("flows.age_appears_twice_profile", dup=dup), hint=Message("flows.age_appears_twice_profile.hint"))
     pct = 100 * m
     total = pct.sum()
     if total <= 0:
-        raise InputError("the age profile has no migration", hint="mi must have some positive intensity")
+        raise InputError(Message("flows.age_profile_migration"), hint=Message("flows.age_profile_migration.hint"))
     nmi = pct / total
     d = np.concatenate([[0.0], np.diff(nmi)])
     study = (a > age_min) & (a < age_max)
     if not study.any():
         raise InputError(
-            f"no age between age_min={age_min:g} and age_max={age_max:g} (exclusive)",
-            hint="widen age_min and age_max",
+            Message("flows.age_between_age_min", age_min=age_min, age_max=age_max),
+            hint=Message("flows.age_between_age_min.hint"),
         )
     peak_age = float(a[int(np.argmax(nmi))])
     if window == "age":
@@ -95,8 +96,8 @@ def index_age(
         first, last = int(peak_age - breadth), int(peak_age + breadth)
         if peak_age != int(peak_age) or first < 1 or last > a.size:
             raise InputError(
-                f"window='migest' takes positions {first}..{last} of a profile of {a.size} ages",
-                hint="use window='age' (the ages within breadth years of the peak)",
+                Message("flows.window_migest_takes_positions", first=first, last=last, size=a.size),
+                hint=Message("flows.window_migest_takes_positions.hint"),
             )
         inside = np.zeros(a.size, dtype=bool)
         inside[first - 1 : last] = True
@@ -129,8 +130,8 @@ def index_age_rc(pars: Mapping[str, float]) -> dict[str, float]:
     missing = [p for p in RC_PARAMETERS if p not in pars]
     if missing:
         raise InputError(
-            f"Rogers-Castro parameters {', '.join(missing)} missing",
-            hint=f"give {', '.join(RC_PARAMETERS)} (the childhood and labour-force components)",
+            Message("flows.rogers_castro_parameters_missing", missing=', '.join(missing)),
+            hint=Message("flows.rogers_castro_parameters_missing.hint", rc_parameters=', '.join(RC_PARAMETERS)),
         )
     p = {k: float(pars[k]) for k in RC_PARAMETERS}
     return {

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from corridor.errors import ColumnNotFoundError, InputError
+from corridor.i18n import Message
 
 
 @dataclass
@@ -93,12 +94,12 @@ def transition_table(
     """
     rows = list(estimates)
     if not rows:
-        raise InputError("the flow table is empty", hint="give one row per origin-destination cell")
+        raise InputError(Message("flows.flow_table_empty"), hint=Message("flows.flow_table_empty.hint"))
     missing = [c for c in (origin, destination, estimate, se) if c not in rows[0]]
     if missing:
         raise ColumnNotFoundError.from_names(missing, list(rows[0]), where="the estimated flow table")
     if not 0 < level < 1:
-        raise InputError(f"level={level} must be between 0 and 1", hint="e.g. 0.95")
+        raise InputError(Message("flows.level_must_between", level=level), hint=Message("flows.level_must_between.hint"))
     lab = list(labels) if labels is not None else sorted({str(r[origin]) for r in rows} | {str(r[destination]) for r in rows})
     pos = {k: i for i, k in enumerate(lab)}
     n = len(lab)
@@ -108,19 +109,19 @@ def transition_table(
     for line, r in enumerate(rows, start=1):
         a, b = str(r[origin]), str(r[destination])
         if a not in pos or b not in pos:
-            raise InputError(f"row {line}: region {a if a not in pos else b!r} is not in labels", hint="add it to labels")
+            raise InputError(Message("flows.row_region_not_labels", line=line, value=a if a not in pos else b), hint=Message("flows.row_region_not_labels.hint"))
         key = (pos[a], pos[b])
         if key in seen:
-            raise InputError(f"row {line}: the cell {a} -> {b} appears twice", hint="give one estimate per cell")
+            raise InputError(Message("flows.row_cell_appears_twice", line=line, a=a, b=b), hint=Message("flows.row_cell_appears_twice.hint"))
         seen.add(key)
         try:
             e, s = float(r[estimate]), float(r[se])
         except (TypeError, ValueError):
-            raise InputError(f"row {line}: estimate or SE of {a} -> {b} is not a number", hint="check the table") from None
+            raise InputError(Message("flows.row_estimate_not_number", line=line, a=a, b=b), hint=Message("flows.row_estimate_not_number.hint")) from None
         if e < 0 or s < 0 or not np.isfinite(e) or not np.isfinite(s):
             raise InputError(
-                f"row {line}: {a} -> {b} has estimate {e:g} and SE {s:g}",
-                hint="estimated flows and their SEs must be finite and non-negative",
+                Message("flows.row_estimate", line=line, a=a, b=b, expr=e, s=s),
+                hint=Message("flows.row_estimate.hint"),
             )
         flows[key], ses[key] = e, s
     q = stats.norm.ppf(0.5 + level / 2) if df is None else stats.t.ppf(0.5 + level / 2, df)

@@ -15,6 +15,7 @@ import warnings
 from dataclasses import asdict, dataclass
 
 from corridor.errors import EstimationError, InputError
+from corridor.i18n import Message
 
 ON_NONCONVERGENCE = ("raise", "warn")
 NOT_CONVERGED = "not_converged"
@@ -55,8 +56,8 @@ def check_choice(on_nonconvergence: str) -> str:
     """Validate an ``on_nonconvergence`` argument."""
     if on_nonconvergence not in ON_NONCONVERGENCE:
         raise InputError(
-            f"on_nonconvergence={on_nonconvergence!r} is not known",
-            hint="use 'raise' (default: stop with an error) or 'warn' (keep the last iterate, flagged)",
+            Message("flows.nonconvergence_not_known", on_nonconvergence=on_nonconvergence),
+            hint=Message("flows.nonconvergence_not_known.hint"),
         )
     return on_nonconvergence
 
@@ -71,10 +72,8 @@ def settle(
     if record.converged:
         return record
     message = record.describe() + (f"; {reason}" if reason else "")
-    advice = (hint + "; " if hint else "") + (
-        f"raise {prefix}maxit or loosen {prefix}tol, or pass on_nonconvergence='warn' to keep the last iterate, "
-        f"flagged {NOT_CONVERGED!r}"
-    )
+    advice = Message("flows.nonconvergence.hint_with" if hint else "flows.nonconvergence.hint", hint=hint or "",
+                     prefix=prefix, flag=NOT_CONVERGED)
     if check_choice(on_nonconvergence) == "raise":
         raise EstimationError(message, hint=advice)
     warnings.warn(f"{message}; the result is flagged {NOT_CONVERGED!r}", RuntimeWarning, stacklevel=3)

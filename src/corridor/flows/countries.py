@@ -11,6 +11,7 @@ from __future__ import annotations
 import pycountry
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 
 UN_NAME_TO_ISO3: dict[str, str] = {
     "Bolivia (Plurinational State of)": "BOL",
@@ -43,8 +44,8 @@ def iso3_from_un_name(name: str) -> str:
         return pycountry.countries.lookup(key).alpha_3
     except LookupError:
         raise InputError(
-            f"country name {name!r} has no ISO 3166-1 alpha-3 code in corridor's table",
-            hint="use the UN DESA name as published, or an ISO alpha-3 code",
+            Message("flows.country_name_iso_alpha", name=name),
+            hint=Message("flows.country_name_iso_alpha.hint"),
         ) from None
 
 
@@ -65,4 +66,4 @@ def normalise_iso3(code: str) -> str:
     try:
         return pycountry.countries.lookup(code.strip()).alpha_3
     except LookupError:
-        raise InputError(f"{code!r} is not an ISO 3166-1 alpha-3 country code", hint="e.g. COL, CHL, VEN") from None
+        raise InputError(Message("flows.not_iso_alpha_country", code=code), hint=Message("flows.not_iso_alpha_country.hint")) from None

@@ -43,6 +43,7 @@ from corridor.flows._checks import as_array, check_labels, check_non_negative, c
 from corridor.flows.convergence import NOT_CONVERGED, Convergence, check_choice
 from corridor.flows.ipf import _factor, fit_margins
 from corridor.flows.newton import single_thread_blas
+from corridor.i18n import Message
 
 MATCH_GLOBAL = ("before-demo-adjust", "after-demo-adjust")
 BIRTHPLACE_METHODS = ("rescale", "rescale-adjust-zero-fb", "open", "open-dr")
@@ -111,8 +112,8 @@ class DemographicFlows:
         """
         if self.flows is None:
             raise InputError(
-                "the demographic account needs the flows by birthplace",
-                hint="run ffs_demo(..., by_birthplace=True)",
+                Message("flows.demographic_account_needs_flows"),
+                hint=Message("flows.demographic_account_needs_flows.hint"),
             )
         n = len(self.labels)
         lead = self.flows.shape[:-3]
@@ -160,8 +161,8 @@ def sum_od(
             od = flows.od.copy()
             if not zero_diag:
                 raise InputError(
-                    "the stayers are only kept with the flows by birthplace",
-                    hint="run ffs_demo(..., by_birthplace=True) or use zero_diag=True",
+                    Message("flows.stayers_only_kept_flows"),
+                    hint=Message("flows.stayers_only_kept_flows.hint"),
                 )
         else:
             od = flows.flows.sum(axis=-3)
@@ -169,8 +170,8 @@ def sum_od(
         arr = as_array(flows, "flows")
         if arr.ndim < 3 or arr.shape[-1] != arr.shape[-2]:
             raise InputError(
-                f"flows has shape {arr.shape}; expected [..., birthplace, origin, destination]",
-                hint="give the flows by birthplace (e.g. ffs_demo(..., by_birthplace=True).flows)",
+                Message("flows.flows_shape_expected_birthplace", shape=arr.shape),
+                hint=Message("flows.flows_shape_expected_birthplace.hint"),
             )
         od = arr.sum(axis=-3)
     if zero_diag:
@@ -216,8 +217,8 @@ def _prepare(
     check_square(s2, "stock_end")
     if s1.shape != s2.shape:
         raise InputError(
-            f"stock_start has shape {s1.shape} but stock_end has shape {s2.shape}",
-            hint="both stock tables must cover the same regions (and periods)",
+            Message("flows.stock_start_shape_stock", shape=s1.shape, shape2=s2.shape),
+            hint=Message("flows.stock_start_shape_stock.hint"),
         )
     batch = s1.shape[:-2]
     b = np.zeros(batch + (n,)) if births is None else as_array(getattr(births, "values", births), "births")
@@ -225,8 +226,8 @@ def _prepare(
     for name, v in (("births", b), ("deaths", d)):
         if v.shape[-1] != n:
             raise InputError(
-                f"{name} has {v.shape[-1]} regions but the stock tables have {n}",
-                hint=f"give one {name} count per region, in the order of the stock tables",
+                Message("flows.regions_stock_tables", name=name, shape=v.shape[-1], n=n),
+                hint=Message("flows.regions_stock_tables.hint", name=name),
             )
     b = np.broadcast_to(b, batch + (n,)).astype(float)
     d = np.broadcast_to(d, batch + (n,)).astype(float)
@@ -239,14 +240,15 @@ def _prepare(
 def _check_fit(s1: NDArray, s2: NDArray, b: NDArray, d: NDArray, lab: list[str]) -> None:
     pop1 = s1.sum(axis=-2)
     pop2 = s2.sum(axis=-2)
-    for what, v, pop, when in (("deaths", d, pop1, "start"), ("births", b, pop2, "end")):
+    for what, v, pop, when in ((Message("flows.word.deaths"), d, pop1, Message("flows.word.start")),
+                               (Message("flows.word.births"), b, pop2, Message("flows.word.end"))):
         bad = v > pop
         if bad.any():
             bi, j = (int(x) for x in np.argwhere(bad)[0])
             raise InputError(
-                f"{what} in {lab[j]} ({v[bi, j]:g}) exceed its population at the {when} of the period "
-                f"({pop[bi, j]:g})" + (f" in period {bi}" if v.shape[0] > 1 else ""),
-                hint=f"{what} must be counts over the period for the same regions as the stock tables",
+                Message("flows.exceed_population_in_period" if v.shape[0] > 1 else "flows.exceed_population", what=what,
+                        region=lab[j], value=float(v[bi, j]), when=when, pop=float(pop[bi, j]), period=bi),
+                hint=Message("flows.must_counts_over_period.hint", what=what),
             )
 
 
@@ -305,7 +307,7 @@ def ffs_demo(
         ("death_method", death_method, DEATH_METHODS),
     ):
         if value not in allowed:
-            raise InputError(f"{name}={value!r} is not known", hint=f"use one of {', '.join(allowed)}")
+            raise InputError(Message("flows.not_known", name=name, value=value), hint=Message("flows.not_known.hint", allowed=', '.join(allowed)))
     s1, s2, b, d, lab = _prepare(stock_start, stock_end, births, deaths, labels)
     batch = s1.shape[:-2]
     n = s1.shape[-1]
@@ -326,7 +328,7 @@ def ffs_demo(
         acc._set_diag(s1c, nb1 + gap[:, None] * nb1 / nb1.sum(axis=-1, keepdims=True) * 0.5)
         acc._set_diag(s2c, nb2 - gap[:, None] * nb2 / nb2.sum(axis=-1, keepdims=True) * 0.5)
     if solver not in ("auto", "ipf", "newton"):
-        raise InputError(f"solver={solver!r} is not known", hint="use 'auto', 'ipf' or 'newton'")
+        raise InputError(Message("flows.solver_not_known", solver=solver), hint=Message("flows.solver_not_known.hint"))
     use = ("ipf" if n <= 60 else "newton") if solver == "auto" else solver
     a1, a2, in_mat, out_mat = acc.match_birthplace_totals(
         s1c, s2c, match_birthplace_tot_method, tol=tol, maxit=maxit, solver=use, fits=fits,
@@ -403,7 +405,7 @@ def _independent(
     else:
         m = as_array(seed, "seed", ndim=(2, 3))
         if m.shape[-2:] != (n, n):
-            raise InputError(f"seed has shape {m.shape}, expected ({n}, {n})", hint="seed is origin x destination")
+            raise InputError(Message("flows.seed_shape_expected", shape=m.shape, n=n), hint=Message("flows.seed_shape_expected.hint"))
         check_non_negative(m, "seed")
         m3 = np.broadcast_to(m if m.ndim == 3 else m[None], (n, n, n))  # (k, i, j)
         f = np.empty((a1.shape[0], n, n, n))
@@ -441,5 +443,5 @@ def ffs_demo_series(
     """
     s = as_array(stocks, "stocks", ndim=3)
     if s.shape[0] < 2:
-        raise InputError("a series needs at least two stock tables", hint="give stocks with shape (T, n, n), T >= 2")
+        raise InputError(Message("flows.series_needs_least_two"), hint=Message("flows.series_needs_least_two.hint"))
     return ffs_demo(s[:-1], s[1:], births, deaths, **kwargs)

@@ -17,13 +17,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from corridor.errors import InputError
 from corridor.flows._checks import as_array, check_square
+from corridor.i18n import Message
 
 
 def _matrix(m: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     x = as_array(m, "migration matrix", ndim=2)
     n = check_square(x, "migration matrix")
     if n < 3:
-        raise InputError("Gini indices need at least three regions", hint="give an n x n matrix with n >= 3")
+        raise InputError(Message("flows.gini_indices_need_least"), hint=Message("flows.gini_indices_need_least.hint"))
     off = ~np.eye(n, dtype=bool)
     return x, off
 

@@ -23,13 +23,14 @@ from corridor.flows import gini
 from corridor.flows._checks import alias, as_array, check_square
 from corridor.flows.convergence import Convergence, settle
 from corridor.flows.ipf import fit_margins
+from corridor.i18n import Message
 
 
 def _flows(m: ArrayLike) -> NDArray[np.float64]:
     x = as_array(m, "flow matrix", ndim=2).copy()
     check_square(x, "flow matrix")
     if (x < 0).any():
-        raise InputError("the flow matrix has negative values", hint="flows are counts and cannot be negative")
+        raise InputError(Message("flows.flow_matrix_negative_values"), hint=Message("flows.flow_matrix_negative_values.hint"))
     np.fill_diagonal(x, 0.0)
     return x
 
@@ -42,9 +43,9 @@ def index_intensity(mig_total: ArrayLike, pop_total: ArrayLike, n: int) -> dict[
     m = np.asarray(mig_total, dtype=float)
     p = np.asarray(pop_total, dtype=float)
     if np.any(p <= 0):
-        raise InputError("pop_total must be positive", hint="give the population at risk")
+        raise InputError(Message("flows.pop_total_must_positive"), hint=Message("flows.pop_total_must_positive.hint"))
     if n < 2:
-        raise InputError(f"n={n} regions; the index needs at least 2", hint="give the number of regions")
+        raise InputError(Message("flows.regions_index_needs_least", n=n), hint=Message("flows.regions_index_needs_least.hint"))
     cmp = 100 * m / p
     k = cmp / np.log(n**2)
     return {"cmp": cmp if cmp.ndim else float(cmp), "courgeau_k": k if k.ndim else float(k)}
@@ -58,12 +59,12 @@ def index_impact(m: ArrayLike, pop: ArrayLike | None = None, *, p: ArrayLike | N
     """
     pop = alias(pop, p, "pop", "p")
     if pop is None:
-        raise InputError("index_impact needs the population of each region", hint="give pop= (or p=)")
+        raise InputError(Message("flows.index_impact_needs_population"), hint=Message("flows.index_impact_needs_population.hint"))
     x = _flows(m)
     p = as_array(pop, "pop", ndim=1)
     if p.size != x.shape[0]:
         raise InputError(
-            f"pop has {p.size} values for {x.shape[0]} regions", hint="give one population per region"
+            Message("flows.pop_values_regions", size=p.size, shape=x.shape[0]), hint=Message("flows.pop_values_regions.hint")
         )
     inflow, outflow = x.sum(axis=0), x.sum(axis=1)
     net = inflow - outflow
@@ -131,7 +132,7 @@ def weighted_median(x: ArrayLike, w: ArrayLike) -> float:
     keep = wv > 0
     xv, wv = xv[keep], wv[keep]
     if xv.size == 0:
-        raise EstimationError("no positive weight", hint="the flows are all zero")
+        raise EstimationError(Message("flows.positive_weight"), hint=Message("flows.positive_weight.hint"))
     xv, inverse = np.unique(xv, return_inverse=True)
     wv = np.bincount(inverse.ravel(), weights=wv, minlength=xv.size)
     if xv.size == 1:
@@ -154,11 +155,11 @@ def distance_decay(m: ArrayLike, dist: ArrayLike) -> float:
     x = np.round(_flows(m))
     d = as_array(dist, "dist", ndim=2)
     if d.shape != x.shape:
-        raise InputError(f"dist has shape {d.shape}, flows {x.shape}", hint="give an origin x destination distance matrix")
+        raise InputError(Message("flows.dist_shape_flows", shape=d.shape, shape2=x.shape), hint=Message("flows.dist_shape_flows.hint"))
     n = x.shape[0]
     off = ~np.eye(n, dtype=bool)
     if (d[off] <= 0).any():
-        raise InputError("distances between different regions must be positive", hint="check dist")
+        raise InputError(Message("flows.distances_between_different_regions"), hint=Message("flows.distances_between_different_regions.hint"))
     logd = np.where(off, np.log(np.where(off, d, 1.0)), 0.0)
     rows, cols = x.sum(axis=1), x.sum(axis=0)
     target = (x * logd).sum()
@@ -176,11 +177,11 @@ def distance_decay(m: ArrayLike, dist: ArrayLike) -> float:
     while score(lo) > 0:
         lo *= 2
         if lo < -64:
-            raise EstimationError("distance decay not found", hint="check the flows and distances")
+            raise EstimationError(Message("flows.distance_decay_not_found"), hint=Message("flows.distance_decay_not_found.hint"))
     while score(hi) < 0:
         hi *= 2
         if hi > 64:
-            raise EstimationError("distance decay not found", hint="check the flows and distances")
+            raise EstimationError(Message("flows.distance_decay_not_found_2"), hint=Message("flows.distance_decay_not_found_2.hint"))
     return float(brentq(score, lo, hi, xtol=1e-10))
 
 
@@ -200,16 +201,16 @@ def _long_matrix(
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
         raise InputError(
-            f"{what} lists the pair {pairs.iloc[pos, 0]!r} -> {pairs.iloc[pos, 1]!r} twice (row {pos + 1})",
-            hint="give one row per origin-destination pair (sum the rows first)",
+            Message("flows.lists_pair_twice_row", what=what, iloc=pairs.iloc[pos, 0], iloc2=pairs.iloc[pos, 1], value=pos + 1),
+            hint=Message("flows.lists_pair_twice_row.hint"),
         )
     values = pd.to_numeric(df[value_col], errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         pos = int(bad[0])
         raise InputError(
-            f"column {value_col!r} of {what} is not a number at row {pos + 1} ({df[value_col].iloc[pos]!r})",
-            hint="fill or drop the row",
+            Message("flows.column_not_number_row", value_col=value_col, what=what, value=pos + 1, iloc=df[value_col].iloc[pos]),
+            hint=Message("flows.column_not_number_row.hint"),
         )
     return matrix_from_long(pairs[orig_col].tolist(), pairs[dest_col].tolist(), values, labels)
 
@@ -236,9 +237,9 @@ def index_distance(
     if d is None:
         d = dist
     elif dist is not None:
-        raise InputError("give the distances once, as d= or dist=", hint="drop one of them")
+        raise InputError(Message("flows.give_distances_once_dist"), hint=Message("flows.give_distances_once_dist.hint"))
     if d is None:
-        raise InputError("index_distance needs distances", hint="give d= (a matrix or a long table)")
+        raise InputError(Message("flows.index_distance_needs_distances"), hint=Message("flows.index_distance_needs_distances.hint"))
     labels: list[str] | None = None
     if _is_table(m):
         mat, labels = _long_matrix(m, flow_col, orig_col, dest_col, "the flow table")
@@ -252,8 +253,8 @@ def index_distance(
         if labels is not None and names is not None and set(names) != set(labels):
             extra = sorted(set(names) ^ set(labels))
             raise InputError(
-                f"the flow and distance tables name different regions ({', '.join(extra[:5])})",
-                hint="use the same region names in both tables",
+                Message("flows.flow_distance_tables_name", extra=', '.join(extra[:5])),
+                hint=Message("flows.flow_distance_tables_name.hint"),
             )
         d_mat, _ = _long_matrix(frame, dist_col, orig_col, dest_col, "the distance table", labels)
         if labels is not None:
@@ -264,15 +265,15 @@ def index_distance(
             if gaps.size:
                 i, j = (int(v) for v in gaps[0])
                 raise InputError(
-                    f"the distance table has no row for {labels[i]!r} -> {labels[j]!r}, which has a flow",
-                    hint="give the distance of every origin-destination pair with a flow",
+                    Message("flows.distance_table_row_which", labels=labels[i], labels2=labels[j]),
+                    hint=Message("flows.distance_table_row_which.hint"),
                 )
         d = d_mat
     x = _flows(m)
     d = as_array(d, "dist", ndim=2)
     if d.shape != x.shape:
         raise InputError(
-            f"dist has shape {d.shape}, flows {x.shape}", hint="give an origin x destination distance matrix"
+            Message("flows.dist_shape_flows_2", shape=d.shape, shape2=x.shape), hint=Message("flows.dist_shape_flows_2.hint")
         )
     off = ~np.eye(x.shape[0], dtype=bool)
     return {
@@ -290,12 +291,12 @@ def matrix_from_long(
     de = [str(v) for v in dest]
     v = as_array(values, "values", ndim=1)
     if not (len(o) == len(de) == v.size):
-        raise InputError("orig, dest and values have different lengths", hint="give three columns of one table")
+        raise InputError(Message("flows.orig_dest_values_different"), hint=Message("flows.orig_dest_values_different.hint"))
     lab = list(labels) if labels is not None else sorted(set(o) | set(de))
     pos = {k: i for i, k in enumerate(lab)}
     missing = sorted((set(o) | set(de)) - set(pos))
     if missing:
-        raise InputError(f"regions not in labels: {', '.join(missing[:5])}", hint="add them to labels")
+        raise InputError(Message("flows.regions_not_labels", missing=', '.join(missing[:5])), hint=Message("flows.regions_not_labels.hint"))
     out = np.zeros((len(lab), len(lab)))
     np.add.at(out, ([pos[a] for a in o], [pos[b] for b in de]), v)
     return out, lab

@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 from corridor.errors import InputError
 from corridor.flows._checks import alias, as_array
 from corridor.flows.convergence import NOT_CONVERGED, Convergence, check_choice, settle
+from corridor.i18n import Message
 
 Criterion = Literal["margins", "cells"]
 
@@ -107,9 +108,9 @@ def fit_margins(
     """
     x0 = np.array(seed, dtype=float)
     if x0.ndim < 2:
-        raise InputError("the offset (seed) must be a matrix", hint="give an n x m array")
+        raise InputError(Message("flows.offset_seed_must_matrix"), hint=Message("flows.offset_seed_must_matrix.hint"))
     if row is None and col is None:
-        raise InputError("no margin to fit", hint="give row totals, column totals or both")
+        raise InputError(Message("flows.margin_fit"), hint=Message("flows.margin_fit.hint"))
     shape = x0.shape
     batch_shape = shape[:-2]
     if row is not None:
@@ -175,9 +176,8 @@ def _check_totals(row: NDArray[np.float64] | None, col: NDArray[np.float64] | No
         rs, cs = np.round(row.sum(axis=-1)), np.round(col.sum(axis=-1))
         if np.any(rs != cs):
             raise InputError(
-                f"{what}: row totals sum to {np.ravel(row.sum(axis=-1))[0]:g} but column totals "
-                f"to {np.ravel(col.sum(axis=-1))[0]:g}",
-                hint="the two margins of a flow table must have the same grand total",
+                Message("flows.row_totals_sum_column", what=what, ravel=np.ravel(row.sum(axis=-1))[0], ravel2=np.ravel(col.sum(axis=-1))[0]),
+                hint=Message("flows.row_totals_sum_column.hint"),
             )
 
 
@@ -206,25 +206,25 @@ def ipf2(
     row = as_array(row_tot, "row_tot") if row_tot is not None else None
     col = as_array(col_tot, "col_tot") if col_tot is not None else None
     if row is None and col is None:
-        raise InputError("ipf2 needs row totals, column totals or both", hint="give row_tot and/or col_tot")
+        raise InputError(Message("flows.ipf_needs_row_totals"), hint=Message("flows.ipf_needs_row_totals.hint"))
     if offset is None:
         if row is None or col is None:
             raise InputError(
-                "ipf2 with a single known margin needs an offset matrix",
-                hint="give offset= with the shape of the flow table",
+                Message("flows.ipf_single_known_margin"),
+                hint=Message("flows.ipf_single_known_margin.hint"),
             )
         m = np.ones(row.shape + col.shape[-1:])
     else:
         m = as_array(offset, "offset")
     if row is not None and row.shape[-1] != m.shape[-2]:
         raise InputError(
-            f"row_tot has {row.shape[-1]} values but the offset has {m.shape[-2]} rows",
-            hint="the offset must be len(row_tot) x len(col_tot)",
+            Message("flows.row_tot_values_offset", shape=row.shape[-1], shape2=m.shape[-2]),
+            hint=Message("flows.row_tot_values_offset.hint"),
         )
     if col is not None and col.shape[-1] != m.shape[-1]:
         raise InputError(
-            f"col_tot has {col.shape[-1]} values but the offset has {m.shape[-1]} columns",
-            hint="the offset must be len(row_tot) x len(col_tot)",
+            Message("flows.col_tot_values_offset", shape=col.shape[-1], shape2=m.shape[-1]),
+            hint=Message("flows.col_tot_values_offset.hint"),
         )
     _check_totals(row, col, "ipf2")
     res = fit_margins(m, row, col, first="cols", criterion="margins", tol=tol, maxit=maxit)
@@ -258,14 +258,14 @@ def ipf3(
     n, k = rt.shape
     if ct.shape[0] != k:
         raise InputError(
-            f"row_tot is {rt.shape} (origin x type) but col_tot is {ct.shape} (type x destination)",
-            hint="pass row_tot = P1.T and col_tot = P2 for place-of-birth by residence tables",
+            Message("flows.row_tot_origin_type", shape=rt.shape, shape2=ct.shape),
+            hint=Message("flows.row_tot_origin_type.hint"),
         )
     m_dest = ct.shape[1]
     if np.any(np.round(rt.sum(axis=0)) != np.round(ct.sum(axis=1))):
         raise InputError(
-            "row and column totals differ for one or more types",
-            hint="each type's origin totals and destination totals must have the same sum",
+            Message("flows.row_column_totals_differ"),
+            hint=Message("flows.row_column_totals_differ.hint"),
         )
     if offset is None:
         m = np.ones((n, m_dest, k))
@@ -274,7 +274,7 @@ def ipf3(
         if m.ndim == 2:
             m = np.repeat(m[:, :, None], k, axis=2)
         if m.shape != (n, m_dest, k):
-            raise InputError(f"offset has shape {m.shape}, expected {(n, m_dest, k)}", hint="check the offset")
+            raise InputError(Message("flows.offset_shape_expected_3", shape=m.shape, value=(n, m_dest, k)), hint=Message("flows.offset_shape_expected_3.hint"))
     seed = np.moveaxis(m, 2, 0)[None]  # (1, k, i, j): slices fitted jointly
     res = fit_margins(
         seed, rt.T[None], ct[None], first="rows", criterion="margins", tol=tol, maxit=maxit, group=1
@@ -334,7 +334,7 @@ def cm2(
     c = as_array(col_tot, "col_tot", ndim=1)
     m = np.ones((r.size, c.size)) if offset is None else as_array(offset, "offset", ndim=2)
     if m.shape != (r.size, c.size):
-        raise InputError(f"offset has shape {m.shape}, expected {(r.size, c.size)}", hint="check the offset")
+        raise InputError(Message("flows.offset_shape_expected", shape=m.shape, value=(r.size, c.size)), hint=Message("flows.offset_shape_expected.hint"))
     _check_totals(r, c, "cm2")
     alpha = np.ones(r.size)
     beta = np.ones(c.size)
@@ -370,12 +370,12 @@ def cm3(
     check_choice(on_nonconvergence)
     offset = alias(offset, m, "offset", "m")
     if offset is None:
-        raise InputError("cm3 needs the offset (i x j x k)", hint="give offset= (or m=)")
+        raise InputError(Message("flows.needs_offset"), hint=Message("flows.needs_offset.hint"))
     r = as_array(row_tot, "row_tot", ndim=1)
     c = as_array(col_tot, "col_tot", ndim=1)
     m = as_array(offset, "offset", ndim=3)
     if m.shape[:2] != (r.size, c.size):
-        raise InputError(f"offset has shape {m.shape}, expected ({r.size}, {c.size}, k)", hint="check the offset")
+        raise InputError(Message("flows.offset_shape_expected_2", shape=m.shape, size=r.size, size2=c.size), hint=Message("flows.offset_shape_expected_2.hint"))
     _check_totals(r, c, "cm3")
     mm = m.sum(axis=2)
     alpha = np.ones(r.size)

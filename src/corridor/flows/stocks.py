@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from corridor.errors import EstimationError, InputError
 from corridor.flows._checks import alias, as_array, check_non_negative, check_square
+from corridor.i18n import Message
 
 
 def _pair(stock_start: ArrayLike, stock_end: ArrayLike | None) -> tuple[NDArray, NDArray | None]:
@@ -31,8 +32,8 @@ def _pair(stock_start: ArrayLike, stock_end: ArrayLike | None) -> tuple[NDArray,
     s2 = as_array(stock_end, "stock_end")
     if s1.shape != s2.shape:
         raise InputError(
-            f"stock_start has shape {s1.shape} but stock_end has shape {s2.shape}",
-            hint="both tables must cover the same birthplaces and residences",
+            Message("flows.stock_start_shape_stock_2", shape=s1.shape, shape2=s2.shape),
+            hint=Message("flows.stock_start_shape_stock_2.hint"),
         )
     check_non_negative(s2, "stock_end")
     return s1, s2
@@ -56,7 +57,7 @@ def ffs_diff(
     s1, s2 = _pair(stock_start, stock_end)
     assert s2 is not None
     if decrease not in ("zero", "return"):
-        raise InputError(f"decrease={decrease!r} is not known", hint="use 'zero' or 'return'")
+        raise InputError(Message("flows.decrease_not_known", decrease=decrease), hint=Message("flows.decrease_not_known.hint"))
     change = s2 - s1
     if not include_native_born:
         idx = np.arange(change.shape[-1])
@@ -93,8 +94,8 @@ def ffs_rates(
         if total is None:
             if s2 is None:
                 raise InputError(
-                    "method='dennett' needs the global flow total or the end stock table",
-                    hint="give total= or stock_end=",
+                    Message("flows.method_dennett_needs_global"),
+                    hint=Message("flows.method_dennett_needs_global.hint"),
                 )
             total = np.abs(s2.sum(axis=-2) - s1.sum(axis=-2)).sum(axis=-1)
         m = as_array(total, "total")
@@ -102,19 +103,19 @@ def ffs_rates(
         p[..., idx, idx] = 0.0
         s = p.sum(axis=(-2, -1), keepdims=True)
         if np.any(s == 0):
-            raise EstimationError("the start table has no foreign-born stocks", hint="check stock_start")
+            raise EstimationError(Message("flows.start_table_foreign_born"), hint=Message("flows.start_table_foreign_born.hint"))
         return np.asarray(m)[..., None, None] * p / s
     if method == "rogers-von-rabenau":
         if s2 is None:
-            raise InputError("method='rogers-von-rabenau' needs stock_end", hint="give stock_end=")
+            raise InputError(Message("flows.method_rogers_von_rabenau"), hint=Message("flows.method_rogers_von_rabenau.hint"))
         try:
             g = np.linalg.solve(s1, s2)
         except np.linalg.LinAlgError:
             raise EstimationError(
-                "the start stock table is singular, so the growth matrix is not defined",
-                hint="include native-born stocks on the diagonal",
+                Message("flows.start_stock_table_singular"),
+                hint=Message("flows.start_stock_table_singular.hint"),
             ) from None
         x = g * s1.sum(axis=-2)[..., :, None]
         x[..., idx, idx] = 0.0
         return x
-    raise InputError(f"method={method!r} is not known", hint="use 'dennett' or 'rogers-von-rabenau'")
+    raise InputError(Message("flows.method_not_known", method=method), hint=Message("flows.method_not_known.hint"))

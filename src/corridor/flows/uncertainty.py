@@ -35,6 +35,7 @@ from corridor.errors import InputError
 from corridor.flows._checks import as_array
 from corridor.flows.demographic import ffs_demo
 from corridor.flows.stocks import ffs_diff, ffs_rates
+from corridor.i18n import Message
 
 Distribution = Literal["gamma", "normal", "lognormal"]
 
@@ -67,7 +68,7 @@ class FlowIntervals:
 def input_sd(values: NDArray[np.float64], rel_error: ArrayLike | None, se: ArrayLike | None, name: str) -> NDArray[np.float64]:
     """Standard deviation of each input cell from a relative error or absolute SEs."""
     if rel_error is not None and se is not None:
-        raise InputError(f"give either a relative error or SEs for {name}, not both", hint="drop one of them")
+        raise InputError(Message("flows.give_either_relative_error", name=name), hint=Message("flows.give_either_relative_error.hint"))
     if se is not None:
         sd = np.broadcast_to(as_array(se, f"{name} SE"), values.shape)
     elif rel_error is not None:
@@ -75,7 +76,7 @@ def input_sd(values: NDArray[np.float64], rel_error: ArrayLike | None, se: Array
     else:
         sd = np.zeros_like(values)
     if (sd < 0).any():
-        raise InputError(f"the error of {name} is negative", hint="SEs and relative errors must be >= 0")
+        raise InputError(Message("flows.error_negative", name=name), hint=Message("flows.error_negative.hint"))
     return np.asarray(sd, dtype=float)
 
 
@@ -103,7 +104,7 @@ def draw(
         s2 = np.log1p((s / mu) ** 2)
         vals = np.exp(np.log(mu) - s2 / 2 + np.sqrt(s2) * rng.standard_normal((size, k)))
     else:
-        raise InputError(f"distribution={distribution!r} is not known", hint="use gamma, normal or lognormal")
+        raise InputError(Message("flows.distribution_not_known", distribution=distribution), hint=Message("flows.distribution_not_known.hint"))
     out[:, noisy] = vals
     return out
 
@@ -153,9 +154,9 @@ def propagate(
     upper and se with a leading period axis.
     """
     if not 0 < level < 1:
-        raise InputError(f"level={level} must be between 0 and 1", hint="e.g. 0.95")
+        raise InputError(Message("flows.level_must_between_2", level=level), hint=Message("flows.level_must_between_2.hint"))
     if n_resamples < 2:
-        raise InputError("n_resamples must be at least 2", hint="e.g. 1000")
+        raise InputError(Message("flows.resamples_must_least"), hint=Message("flows.resamples_must_least.hint"))
     rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
     sel = select if select is not None else (lambda x: x)
     t, n = stocks.shape[0], stocks.shape[-1]
@@ -203,12 +204,12 @@ def _series(stocks: ArrayLike) -> NDArray[np.float64]:
     s = as_array(stocks, "stocks", ndim=3)
     if s.shape[0] < 2 or s.shape[1] != s.shape[2]:
         raise InputError(
-            f"stocks has shape {s.shape}; expected (T, n, n) with T >= 2",
-            hint="stack the stock tables of T dates (birthplace x residence)",
+            Message("flows.stocks_shape_expected", shape=s.shape),
+            hint=Message("flows.stocks_shape_expected.hint"),
         )
     if (s < 0).any():
         idx = tuple(int(i) for i in np.argwhere(s < 0)[0])
-        raise InputError(f"stocks has a negative value at {idx}", hint="stocks are counts and cannot be negative")
+        raise InputError(Message("flows.stocks_negative_value", idx=idx), hint=Message("flows.stocks_negative_value.hint"))
     return s
 
 
@@ -248,7 +249,7 @@ def ffs_demo_intervals(
     d = np.zeros((t - 1, n)) if deaths is None else as_array(deaths, "deaths", ndim=2)
     for name, v in (("births", b), ("deaths", d)):
         if v.shape != (t - 1, n):
-            raise InputError(f"{name} has shape {v.shape}, expected {(t - 1, n)}", hint="one row per period, one column per region")
+            raise InputError(Message("flows.shape_expected", name=name, shape=v.shape, value=(t - 1, n)), hint=Message("flows.shape_expected.hint"))
     sd = input_sd(s, rel_error, stock_se, "stocks")
     bsd = input_sd(b, births_rel_error, None, "births")
     dsd = input_sd(d, deaths_rel_error, None, "deaths")
@@ -308,7 +309,7 @@ def ffs_stock_intervals(
             return ffs_rates(s1, s2, method=method)  # type: ignore[arg-type]
     else:
         raise InputError(
-            f"method={method!r} is not known", hint="use diff-zero, diff-return, dennett or rogers-von-rabenau"
+            Message("flows.method_not_known_2", method=method), hint=Message("flows.method_not_known_2.hint")
         )
     point, lo, hi, se = propagate(
         est, s, sd, n_resamples=n_resamples, level=level, random_state=random_state,

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from corridor.errors import InputError, SourceError
 from corridor.flows.countries import iso3_from_m49, iso3_from_un_name, normalise_iso3
 from corridor.flows.uncertainty import DEFAULT_REL_ERROR, DEFAULT_RESAMPLES, DEFAULT_SEED
+from corridor.i18n import Message
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "datasets" / "undesa_ims"
 BILATERAL_2019 = DATA_DIR / "un_migrant_stock_origin_destination_2019_wide.csv"
@@ -51,7 +52,7 @@ class BilateralStocks:
         try:
             return self.iso3.index(c)
         except ValueError:
-            raise InputError(f"{c} is not in the {self.source} tables", hint="check the country code") from None
+            raise InputError(Message("flows.not_tables", column=c, source=self.source), hint=Message("flows.not_tables.hint")) from None
 
 
 def load_bilateral_2019(path: str | Path | None = None) -> BilateralStocks:
@@ -67,10 +68,10 @@ def load_bilateral_2019(path: str | Path | None = None) -> BilateralStocks:
         with p.open(newline="", encoding="utf-8") as fh:
             rows = list(csv.reader(fh))
     except OSError as exc:
-        raise SourceError(f"cannot read {p}: {exc.strerror}", hint="check the path") from None
+        raise SourceError(Message("flows.cannot_read", path=p, strerror=exc.strerror), hint=Message("flows.cannot_read.hint")) from None
     header = rows[0]
     if header[:2] != ["Year", "Dest"]:
-        raise SourceError(f"{p}: expected columns Year, Dest, <origins...>; found {header[:3]}", hint="use the UN DESA 2019 wide file")
+        raise SourceError(Message("flows.expected_columns_year_dest", path=p, header=header[:3]), hint=Message("flows.expected_columns_year_dest.hint"))
     origins = header[2:]
     years = sorted({int(r[0]) for r in rows[1:]})
     pos = {name: i for i, name in enumerate(origins)}
@@ -81,12 +82,12 @@ def load_bilateral_2019(path: str | Path | None = None) -> BilateralStocks:
         if r[1] in AGGREGATES_2019:
             continue
         if r[1] not in pos:
-            raise SourceError(f"{p}, line {line}: destination {r[1]!r} is not among the origins", hint="file layout changed?")
+            raise SourceError(Message("flows.line_destination_not_among", path=p, line=line, r=r[1]), hint=Message("flows.line_destination_not_among.hint"))
         try:
             values = np.array([0.0 if v in ("", "..", "-") else float(v) for v in r[2:]])
             missing += sum(v == ".." for v in r[2:])
         except ValueError:
-            raise SourceError(f"{p}, line {line}: non-numeric stock", hint="the file should hold plain integers") from None
+            raise SourceError(Message("flows.line_non_numeric_stock", path=p, line=line), hint=Message("flows.line_non_numeric_stock.hint")) from None
         stocks[ty[int(r[0])], :, pos[r[1]]] = values
     iso = [iso3_from_un_name(n) for n in origins]
     return BilateralStocks(years, iso, origins, stocks, SOURCE_2019, missing)
@@ -110,7 +111,7 @@ def load_totals_2020(path: str | Path | None = None) -> list[TotalStock]:
         with p.open(newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
     except OSError as exc:
-        raise SourceError(f"cannot read {p}: {exc.strerror}", hint="check the path") from None
+        raise SourceError(Message("flows.cannot_read_2", path=p, strerror=exc.strerror), hint=Message("flows.cannot_read_2.hint")) from None
     out = []
     for r in rows:
         iso = iso3_from_m49(r["location_code"]) if r["location_code"] else None
@@ -148,7 +149,7 @@ def corridor_flows(
     un = data if data is not None else load_bilateral_2019()
     i, j = un.index(origin), un.index(destination)
     if i == j:
-        raise InputError("origin and destination are the same country", hint="give two different countries")
+        raise InputError(Message("flows.origin_destination_same_country"), hint=Message("flows.origin_destination_same_country.hint"))
     if method.startswith("diff"):
         # Differencing involves only the pair's two bilateral stocks: resample just those.
         pair = [i, j]
@@ -157,8 +158,8 @@ def corridor_flows(
         stocks, (a, b) = un.stocks, (i, j)
     else:
         raise InputError(
-            f"method={method!r} cannot be used with the UN DESA tables alone",
-            hint="use diff-zero, diff-return or dennett (demographic accounting needs births and deaths)",
+            Message("flows.method_cannot_used_desa", method=method),
+            hint=Message("flows.method_cannot_used_desa.hint"),
         )
     res = ffs_stock_intervals(
         stocks, method=method, rel_error=rel_error, n_resamples=n_resamples, level=level,  # type: ignore[arg-type]

@@ -154,7 +154,7 @@ class Message:
     ``str(m)`` renders in the current language; ``m.render("fr")`` in French. Parameters may be
     Messages, strings, numbers or lists of those (lists are rendered item by item)."""
 
-    __slots__ = ("key", "params", "count")
+    __slots__ = ("count", "key", "params")
 
     def __init__(self, key: str, /, *, count: int | None = None, **params: Any) -> None:
         self.key = key
@@ -237,7 +237,7 @@ class Proper:
 
     ``lang`` is the title's language, for the page's ``lang`` attribute and for screen readers."""
 
-    __slots__ = ("text", "lang")
+    __slots__ = ("lang", "text")
 
     def __init__(self, text: str, lang: str) -> None:
         self.text = text
@@ -260,10 +260,19 @@ def join(items: list[str], lang: str | None = None, *, style: str = "standard") 
     """Items joined as the language writes lists (``a, b y c``; ``a, b et c``; ``a, b and c``)."""
     from babel.lists import format_list
 
+    lang = lang or current()
     items = [render(i, lang) for i in items]
     if not items:
         return ""
-    return format_list(items, style=style, locale=LOCALES[lang or current()])
+    joined = format_list(items, style=style, locale=LOCALES[lang])
+    if lang == PSEUDO and len(items) > 1:
+        # the connector ("and", "or") is text too: accented like the rest of the pseudo-language
+        from corridor.i18n.catalogue import pseudo
+
+        head, _, tail = joined.rpartition(items[-1])
+        before = head[len(", ".join(items[:-1])):]
+        joined = ", ".join(items[:-1]) + pseudo(before) + items[-1] + tail
+    return joined
 
 
 __all__ = [

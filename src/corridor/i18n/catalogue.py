@@ -96,12 +96,12 @@ def pseudo(text: str) -> str:
 
 
 @cache
-def _plural_rule(locale: str):  # noqa: ANN202
+def _plural_rule(locale: str):
     from babel import Locale
 
     return Locale.parse(locale).plural_form
 
 
-def plural_category(n: int | float, locale: str) -> str:
+def plural_category(n: float, locale: str) -> str:
     """CLDR's plural category of ``n`` in ``locale`` (``one``, ``many``, ``other``...)."""
     return _plural_rule(locale)(abs(n))

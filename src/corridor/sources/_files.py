@@ -8,25 +8,26 @@ import zlib
 from pathlib import Path
 
 from corridor.errors import InputError, SourceError, UnsupportedError
+from corridor.i18n import Message
 
 # what a file is, by its first bytes, in words a user recognises
 KIND_NAMES = {
-    "gzip": "a gzip-compressed file",
-    "xlsx": "an Excel workbook (.xlsx)",
-    "xls": "an old-style Excel or other Office file (.xls)",
-    "zip": "a ZIP archive",
-    "zstd": "a zstd-compressed file",
-    "bz2": "a bzip2-compressed file",
-    "xz": "an xz-compressed file",
-    "parquet": "a Parquet file",
-    "stata": "a Stata data file (.dta)",
-    "spss": "an SPSS data file (.sav)",
-    "sas": "a SAS data file",
-    "xml": "an XML document",
-    "pdf": "a PDF document",
-    "html": "an HTML page",
-    "text": "a text file",
-    "binary": "a binary (non-text) file",
+    "gzip": Message("sources.kind.gzip"),
+    "xlsx": Message("sources.kind.xlsx"),
+    "xls": Message("sources.kind.xls"),
+    "zip": Message("sources.kind.zip"),
+    "zstd": Message("sources.kind.zstd"),
+    "bz2": Message("sources.kind.bz2"),
+    "xz": Message("sources.kind.xz"),
+    "parquet": Message("sources.kind.parquet"),
+    "stata": Message("sources.kind.stata"),
+    "spss": Message("sources.kind.spss"),
+    "sas": Message("sources.kind.sas"),
+    "xml": Message("sources.kind.xml"),
+    "pdf": Message("sources.kind.pdf"),
+    "html": Message("sources.kind.html"),
+    "text": Message("sources.kind.text"),
+    "binary": Message("sources.kind.binary"),
 }
 # the kinds each reader format accepts
 _FITS = {
@@ -38,8 +39,7 @@ _FITS = {
     "ipums": {"xml"},
     "xlsx": {"xlsx", "zip"},
 }
-_FORMAT_WORDS = {"csv": "CSV text", "parquet": "Parquet", "stata": "a Stata file", "spss": "an SPSS file",
-                 "sas": "a SAS file", "ipums": "an IPUMS DDI codebook (XML)", "xlsx": "an Excel workbook"}
+_FORMAT_WORDS = {f: Message(f"sources.format_words.{f}") for f in ("csv", "parquet", "stata", "spss", "sas", "ipums", "xlsx")}
 _FORMAT_OF_KIND = {"xlsx": "xlsx", "parquet": "parquet", "stata": "stata", "spss": "spss", "sas": "sas", "xml": "ipums"}
 
 
@@ -47,11 +47,11 @@ def existing_file(path: str | Path) -> Path:
     """Return ``path`` as a Path, raising :class:`SourceError` if it is not a readable file."""
     p = Path(path).expanduser()
     if not p.exists():
-        raise SourceError(f"file {str(p)!r} does not exist", hint="check the path (relative paths are taken from the current directory)")
+        raise SourceError(Message("sources.file_does_not_exist", path=str(p)), hint=Message("sources.file_does_not_exist.hint"))
     if not p.is_file():
-        raise SourceError(f"{str(p)!r} is not a file", hint="give the path of a data file, not a folder")
+        raise SourceError(Message("sources.not_file", path=str(p)), hint=Message("sources.not_file.hint"))
     if p.stat().st_size == 0:
-        raise InputError(f"file {str(p)!r} is empty (0 bytes)", hint="the file may not have been written or downloaded completely")
+        raise InputError(Message("sources.file_empty_bytes", path=str(p)), hint=Message("sources.file_empty_bytes.hint"))
     return p
 
 
@@ -103,20 +103,20 @@ def check_kind(path: Path, fmt: str) -> None:
     if fmt == "csv" and kind in ("zstd", "bz2", "xz", "zip"):
         suffix = path.suffix.lower()
         raise UnsupportedError(
-            f"cannot read compressed {suffix} files ({path}): {KIND_NAMES[kind]}",
-            hint="decompress it, or recompress it with gzip (.csv.gz), or convert it to Parquet",
+            Message("sources.cannot_read_compressed_files", suffix=suffix, path=path, kind_names=KIND_NAMES[kind]),
+            hint=Message("sources.cannot_read_compressed_files.hint"),
         )
     fits = _FITS.get(fmt)
     if fits is None or kind in fits:
         return
     other = _FORMAT_OF_KIND.get(kind)
     how = (
-        f"give it its own extension (.{'dta' if other == 'stata' else 'sav' if other == 'spss' else other}) "
-        f"or state its format ({other}: --input-format for corridor estimate, --format for sources describe)"
+        Message("sources.file_read.hint_other", ext="dta" if other == "stata" else "sav" if other == "spss" else other,
+                other=other)
         if other and other != "ipums"
-        else "check that this is the file you meant (it may be a download error page or another format)"
+        else Message("sources.file_read.hint")
     )
-    raise SourceError(f"file {str(path)!r} is to be read as {_FORMAT_WORDS[fmt]} but is {KIND_NAMES[kind]}", hint=how)
+    raise SourceError(Message("sources.file_read", path=str(path), format_words=_FORMAT_WORDS[fmt], kind_names=KIND_NAMES[kind]), hint=how)
 
 
 def is_gzip(path: Path) -> bool:
@@ -135,8 +135,7 @@ def gzip_damage(path: Path) -> str | None:
             try:
                 out = dec.decompress(chunk)
             except zlib.error as exc:
-                return f"its compressed data are damaged near byte {used + len(chunk):,} of {size:,} ({exc}); " \
-                       f"the data read end after line {lines:,}"
+                return Message("sources.gzip_damaged_near", byte=used + len(chunk), size=size, exc=str(exc), lines=lines)
             lines += out.count(b"\n")
             used += len(chunk) - len(dec.unused_data)
             if dec.eof:
@@ -148,10 +147,9 @@ def gzip_damage(path: Path) -> str | None:
                 try:
                     lines += dec.decompress(rest).count(b"\n")
                 except zlib.error:
-                    return f"it has trailing bytes after its end at byte {used:,} of {size:,}"
+                    return Message("sources.gzip_trailing", byte=used, size=size)
     if not dec.eof:
-        return f"it is truncated: the compressed data stop at byte {size:,} before the end of the stream; " \
-               f"the data read end after line {lines:,}"
+        return Message("sources.gzip_truncated", size=size, lines=lines)
     return None
 
 
@@ -169,10 +167,10 @@ def head_bytes(path: Path, n: int = 1 << 16) -> bytes:
 
 def gzip_error(path: Path) -> SourceError:
     """The error for a gzip file that cannot be read to its end, saying where it breaks."""
-    where = gzip_damage(path) or "it cannot be decompressed"
+    where = gzip_damage(path) or Message("sources.gzip_cannot_decompress")
     return SourceError(
-        f"file {str(path)!r} is a damaged gzip file: {where}",
-        hint="download or copy the file again; `gzip -t FILE` checks it",
+        Message("sources.file_damaged_gzip_file", path=str(path), where=where),
+        hint=Message("sources.file_damaged_gzip_file.hint"),
     )
 
 

@@ -7,12 +7,13 @@ from typing import Any
 
 import duckdb
 
+from corridor.i18n import Message
 from corridor.sources.columns import check_unique
 from corridor.sources.source import quote_ident, unique_name
 
 
 def push_frames(
-    con: duckdb.DuckDBPyConnection, frames: Iterable[Any], prefix: str, where: str = "the data"
+    con: duckdb.DuckDBPyConnection, frames: Iterable[Any], prefix: str, where: Any = None
 ) -> tuple[str, int]:
     """Append each frame (pandas or Arrow) to a new DuckDB table; return its name and row count.
 
@@ -24,7 +25,7 @@ def push_frames(
     for frame in frames:
         if not created:
             names = frame.column_names if hasattr(frame, "column_names") else [str(c) for c in frame.columns]
-            check_unique(names, where)
+            check_unique(names, where if where is not None else Message("error.the_data"))
         tmp = unique_name("chunk")
         con.register(tmp, frame)
         try:

@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 
 from corridor.errors import InputError
+from corridor.i18n import Message, join
 from corridor.sources.source import quote_ident, quote_literal
 
 Rename = Mapping[Any, str]
@@ -31,16 +32,16 @@ def apply_rename(names: Sequence[str], rename: Rename | None, where: str) -> lis
         pos = int(key) if isinstance(key, int) or (isinstance(key, str) and key.isdigit()) else None
         if pos is not None:
             if not 1 <= pos <= len(out):
-                raise InputError(f"cannot rename column {pos} of {where}: it has {len(out)} columns",
-                                 hint="positions count from 1, left to right")
+                raise InputError(Message("sources.cannot_rename_column_columns", pos=pos, where=where, n_out=len(out)),
+                                 hint=Message("sources.cannot_rename_column_columns.hint"))
             out[pos - 1] = str(new)
             continue
         hits = [i for i, n in enumerate(names) if n == key]
         if len(hits) != 1:
             raise InputError(
-                f"cannot rename column {key!r} of {where}: "
-                + ("there is no such column" if not hits else f"{len(hits)} columns have that name"),
-                hint="rename by position instead, e.g. --rename 7=expr_2021 (columns count from 1)",
+                Message("sources.cannot_rename_column_missing", key=key, where=where) if not hits else
+                Message("sources.cannot_rename_column_ambiguous", key=key, where=where, n_hits=len(hits)),
+                hint=Message("sources.rename_position_instead_rename.hint"),
             )
         out[hits[0]] = str(new)
     return out
@@ -55,13 +56,11 @@ def check_unique(names: Sequence[str], where: str, position: Callable[[int], str
     if not dups:
         return
     name, pos = next(iter(dups.items()))
-    shown = " and ".join(position(p) for p in pos)
-    more = f"; also {', '.join(repr(n) for n in list(dups)[1:4])}" if len(dups) > 1 else ""
+    shown = join([position(p) for p in pos])
+    more = Message("sources.columns_named_also", names=", ".join(repr(n) for n in list(dups)[1:4])) if len(dups) > 1 else ""
     raise InputError(
-        f"{where} has {len(pos)} columns named {name!r} (columns {shown}){more}; "
-        "corridor will not guess which one you mean",
-        hint=f"rename one of them, e.g. --rename {pos[-1] + 1}={name}_{len(pos)} (by position, counting from 1; "
-        "in a spec: source.options.rename), or fix the header in the file",
+        Message("sources.columns_named_columns_corridor", where=where, n_pos=len(pos), name=name, shown=shown, more=more),
+        hint=Message("sources.columns_named_columns_corridor.hint", value=pos[-1] + 1, name=name, n_pos=len(pos)),
     )
 
 
@@ -94,18 +93,20 @@ def not_numbers_error(
 
     ``line_offset`` turns a row number into a file line (1 for a CSV with a header); None names rows.
     """
-    def at(first: int | None) -> str:
+    def at(n: int, first: int | None) -> Message:
         if first is None:
-            return ""
-        return f", first at line {first + line_offset:,}" if line_offset is not None else f", first at row {first:,}"
+            return Message("sources.value_rows", count=n, n=n)
+        if line_offset is not None:
+            return Message("sources.value_rows_first_line", count=n, n=n, line=first + line_offset)
+        return Message("sources.value_rows_first_row", count=n, n=n, row=first)
 
-    shown = ", ".join(f"{v!r} ({n:,} row{'s' if n != 1 else ''}{at(first)})" for v, n, first in examples)
-    more = f" and {total - sum(n for _, n, _ in examples):,} more rows" if total > sum(n for _, n, _ in examples) else ""
+    shown = ", ".join(f"{v!r} ({at(n, first)})" for v, n, first in examples)
+    rest = total - sum(n for _, n, _ in examples)
+    more = Message("sources.value_more_rows", count=rest, n=rest) if rest > 0 else ""
     values = " ".join(f"--na-values {shlex.quote(str(v))}" for v in dict.fromkeys(str(v) for v, _, _ in examples))
     return InputError(
-        f"the {role} column {column!r} in {where} holds values that are not numbers: {shown}{more}{why}",
-        hint=f"if they mean 'no answer', declare them missing: {values} (Python: na_values=[...]; "
-        f"a spec: columns.<concept>.missing)"
-        + (f"; to count categories instead, use a proportion (-e proportion:{column})" if role == "numeric" else ""),
+        Message("sources.column_holds_values_not", role=Message(f"sources.role.{role.replace(' ', '_')}"), column=column, where=where, shown=shown, more=more, why=why),
+        hint=Message("sources.column_holds_values_not.hint_numeric" if role == "numeric" else
+                     "sources.column_holds_values_not.hint", values=values, column=column),
         detail=detail,
     )

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from corridor.errors import CorridorError, InputError, SourceError
+from corridor.i18n import Message
 from corridor.sources._files import existing_file, gzip_error, head_bytes, open_text_binary
 from corridor.sources.columns import Rename, apply_rename, check_unique, non_numeric, not_numbers_error
 from corridor.sources.ledger import RowLedger
@@ -54,8 +55,8 @@ def _check_encoding(path: Path, sample: bytes, encoding: str) -> None:
         line = _line_of(sample, exc.start)
         bad = sample[exc.start : exc.start + 4]
         raise SourceError(
-            f"file {str(path)!r} is not valid {encoding}: byte {bad[:1]!r} at line {line} cannot be decoded",
-            hint="state the file's encoding, e.g. `encoding: latin-1` in the spec or `--encoding latin-1`",
+            Message("sources.file_not_valid_byte", path=str(path), encoding=encoding, bad=bad[:1], line=line),
+            hint=Message("sources.file_not_valid_byte.hint"),
         ) from exc
 
 
@@ -69,9 +70,9 @@ def _find_bad_encoding(path: Path, encoding: str) -> str:
                 decoder.decode(chunk, final=False)
             except UnicodeDecodeError as exc:
                 at = line + chunk.count(b"\n", 0, exc.start)
-                return f"line {at}, byte {chunk[exc.start:exc.start + 1]!r}"
+                return Message("sources.bad_byte_at_line", line=at, byte=chunk[exc.start:exc.start + 1])
             line += chunk.count(b"\n")
-    return "unknown position"
+    return Message("sources.unknown_position")
 
 
 def _transcode(path: Path, encoding: str) -> Path:
@@ -85,8 +86,8 @@ def _transcode(path: Path, encoding: str) -> Path:
             out.write(decoder.decode(b"", final=True).encode("utf-8"))
         except UnicodeDecodeError as exc:
             raise SourceError(
-                f"file {str(path)!r} is not valid {encoding} ({exc.reason})",
-                hint="check the file's encoding (utf-8, latin-1, cp1252 ...)",
+                Message("sources.file_not_valid_2", path=str(path), encoding=encoding, reason=exc.reason),
+                hint=Message("sources.file_not_valid_2.hint"),
             ) from exc
     return Path(name)
 
@@ -111,12 +112,12 @@ def _diagnose(path: Path, encoding: str, delimiter: str) -> str | None:
             if len(row) != len(header) and any(field.strip() for field in row):
                 if not text.read(1):
                     return (
-                        f"it ends in the middle of a row: its last line (line {reader.line_num:,}) has {len(row)} "
-                        f"field(s) where the header has {len(header)}: {delimiter.join(row)[:80]!r}"
+                        Message("sources.csv_ends_mid_row", line=reader.line_num, n_fields=len(row), n_header=len(header),
+                                row=delimiter.join(row)[:80])
                     )
                 return (
-                    f"line {reader.line_num:,} has {len(row)} field(s) where the header has {len(header)}"
-                    f" ({delimiter!r}-separated): {delimiter.join(row)[:80]!r}"
+                    Message("sources.csv_fields_differ", line=reader.line_num, n_fields=len(row), n_header=len(header),
+                            delimiter=delimiter, row=delimiter.join(row)[:80])
                 )
     return None
 
@@ -158,16 +159,16 @@ def read_csv(
     text = sample.decode(codec, errors="ignore").lstrip("\ufeff")
     first_line = text.splitlines()[0] if text.strip() else ""
     if not first_line.strip():
-        raise InputError(f"file {str(p)!r} is empty (no header line)", hint="check that the file was exported completely")
+        raise InputError(Message("sources.file_empty_header_line", path=str(p)), hint=Message("sources.file_empty_header_line.hint"))
     delim = delimiter or sniff_delimiter(first_line)
     data_lines = [ln for ln in text.splitlines()[1 if header else 0 :] if ln.strip()]
     if not data_lines:
-        raise InputError(f"file {str(p)!r} has a header but no data rows", hint="check that the file was exported completely")
+        raise InputError(Message("sources.file_header_data_rows", path=str(p)), hint=Message("sources.file_header_data_rows.hint"))
     names: list[str] | None = None
     if header:
         found = next(_csv.reader([first_line], delimiter=delim), [])
-        names = apply_rename([n.strip() for n in found], rename, f"file {str(p)!r}")
-        check_unique(names, f"file {str(p)!r}")
+        names = apply_rename([n.strip() for n in found], rename, Message("sources.where_file", path=str(p)))
+        check_unique(names, Message("sources.where_file", path=str(p)))
         if names == [n.strip() for n in found] and names == found:
             names = None  # the header as it is
     scan_path = p if codec == "utf-8" else _transcode(p, codec)
@@ -229,8 +230,8 @@ def _translate(
         return err
     if "unicode" in msg.lower() or isinstance(exc, UnicodeDecodeError):
         return SourceError(
-            f"file {str(path)!r} is not valid {encoding}: {_find_bad_encoding(path, encoding)}",
-            hint="state the file's encoding, e.g. `encoding: latin-1` in the spec or `--encoding latin-1`",
+            Message("sources.file_not_valid", path=str(path), encoding=encoding, find_bad_encoding=_find_bad_encoding(path, encoding)),
+            hint=Message("sources.file_not_valid.hint"),
             detail=detail,
         )
     conv = _CONVERT.search(msg)
@@ -242,34 +243,34 @@ def _translate(
         except duckdb.Error:
             total, examples = 0, []
         if not examples:  # the listing itself failed: say what the scan said
-            at = f" at line {int(line.group(1)):,}" if line else ""
+            at = int(line.group(1)) if line else None
             examples = [(conv.group(2), 1, int(line.group(1)) - 1 if line else 0)]
             total = 1
-            return not_numbers_error(f"file {str(path)!r}", column, total, examples, line_offset=1,
-                                     why=f" (the first bad value is{at})", detail=detail)
+            return not_numbers_error(Message("sources.where_file", path=str(path)), column, total, examples, line_offset=1,
+                                     why=Message("sources.not_numbers_first_at_line", line=at) if at else "", detail=detail)
         return not_numbers_error(
-            f"file {str(path)!r}", column, total, examples, line_offset=1 if options.get("header", True) else 0,
-            why="; the column looks numeric in the rows read to guess its type", detail=detail,
+            Message("sources.where_file", path=str(path)), column, total, examples, line_offset=1 if options.get("header", True) else 0,
+            why=Message("sources.not_numbers_looks_numeric"), detail=detail,
         )
     problem = _diagnose(path, encoding, delimiter)
     if problem:
         return SourceError(
-            f"file {str(path)!r} is truncated or malformed: {problem}",
-            hint="a file cut short or a row with an extra/missing delimiter; re-export the file",
+            Message("sources.file_truncated_malformed", path=str(path), problem=problem),
+            hint=Message("sources.file_truncated_malformed.hint"),
             detail=detail,
         )
     line = _LINE.search(msg)
     if "sniffing" in msg:
         return SourceError(
-            f"cannot tell how {str(path)!r} is laid out (delimiter, quoting)",
-            hint="check it is a delimited text file; give --delimiter, or --encoding for a non-UTF-8 file",
+            Message("sources.cannot_tell_how_laid", path=str(path)),
+            hint=Message("sources.cannot_tell_how_laid.hint"),
             detail=detail,
         )
     first = re.split(r"\n", msg.strip())[0]
     first = re.sub(r"^[A-Za-z ]+Error: ", "", first)
-    where = f" at line {int(line.group(1)):,}" if line else ""
-    return SourceError(f"cannot read {str(path)!r} as CSV{where}: {first}",
-                       hint="check the delimiter, quoting and encoding (--verbose shows the reader's own message)",
+    where = Message("sources.at_line", line=int(line.group(1))) if line else ""
+    return SourceError(Message("sources.cannot_read_csv", path=str(path), where=where, first=first),
+                       hint=Message("sources.cannot_read_csv.hint"),
                        detail=detail)
 
 

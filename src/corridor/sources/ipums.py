@@ -14,6 +14,7 @@ import duckdb
 
 from corridor._deps import import_optional
 from corridor.errors import InputError, SourceError
+from corridor.i18n import Message
 from corridor.sources._files import existing_file, open_text_binary
 from corridor.sources._push import push_frames
 from corridor.sources.ledger import RowLedger
@@ -39,24 +40,24 @@ def read_ipums(
         ddi = readers.read_ipums_ddi(ddi_file)
     except Exception as exc:
         raise SourceError(
-            f"cannot read {str(ddi_file)!r} as an IPUMS DDI codebook: {exc}",
-            hint="give the .xml codebook that came with the extract",
+            Message("sources.cannot_read_ipums_ddi", ddi_file=str(ddi_file), exc=exc),
+            hint=Message("sources.cannot_read_ipums_ddi.hint"),
         ) from exc
     data = Path(data_path) if data_path else ddi_file.parent / ddi.file_description.filename
     data = existing_file(data)
     _check_record_lengths(ddi, data, ddi_file)
     try:
         frames = readers.read_microdata_chunked(ddi, data, chunksize=chunksize)
-        table, n = push_frames(con, frames, "ipums", f"file {str(data)!r}")
+        table, n = push_frames(con, frames, "ipums", Message("sources.where_file", path=str(data)))
     except (InputError, SourceError):
         raise
     except Exception as exc:
         raise SourceError(
-            f"cannot read IPUMS data {str(data)!r} with codebook {ddi_file.name!r}: {exc}",
-            hint="the data file may be truncated or belong to another extract",
+            Message("sources.cannot_read_ipums_data", data=str(data), name=ddi_file.name, exc=exc),
+            hint=Message("sources.cannot_read_ipums_data.hint"),
         ) from exc
     if not table:
-        raise InputError(f"file {str(data)!r} has no data rows", hint="check that the extract downloaded completely")
+        raise InputError(Message("sources.file_data_rows", data=str(data)), hint=Message("sources.file_data_rows.hint"))
     var_labels = {v.name: v.label for v in ddi.data_description if v.label}
     value_labels = {
         v.name: {code: label for label, code in v.codes.items()} for v in ddi.data_description if v.codes
@@ -98,7 +99,6 @@ def _check_record_lengths(ddi: Any, data: Path, ddi_file: Path) -> None:
     if n_short:
         shown = ", ".join(f"line {i:,} has {size}" for i, size in short)
         raise SourceError(
-            f"file {str(data)!r}: {n_short:,} record(s) are shorter than the {length} characters the codebook "
-            f"{ddi_file.name!r} gives each record ({shown}); their last fields would be read cut or empty",
-            hint="the data file is damaged or does not belong to this codebook; download the extract again",
+            Message("sources.file_record_shorter_than", data=str(data), n_short=n_short, length=length, name=ddi_file.name, shown=shown),
+            hint=Message("sources.file_record_shorter_than.hint"),
         )

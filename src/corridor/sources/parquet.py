@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 
 from corridor.errors import CorridorError, SourceError
+from corridor.i18n import Message
 from corridor.sources._files import KIND_NAMES, existing_file, sniff_kind
 from corridor.sources.columns import Rename, apply_rename, check_unique
 from corridor.sources.ledger import RowLedger
@@ -29,8 +30,8 @@ def read_parquet(
         raise explain_error(p, exc) from exc
     top = _top_level(schema)
     if len(top) == len(rel.columns):
-        named = apply_rename(top, rename, f"file {str(p)!r}")
-        check_unique(named, f"file {str(p)!r}")
+        named = apply_rename(top, rename, Message("sources.where_file", path=str(p)))
+        check_unique(named, Message("sources.where_file", path=str(p)))
         if named != list(rel.columns):
             select = ", ".join(f"{quote_ident(a)} AS {quote_ident(b)}" for a, b in zip(rel.columns, named, strict=True))
             rel = con.sql(f"SELECT {select} FROM read_parquet({lit})")
@@ -44,15 +45,15 @@ def explain_error(path: Path, exc: BaseException) -> CorridorError:
     kind = sniff_kind(path)
     if "magic bytes" in msg or kind != "parquet":
         if kind == "parquet":
-            what = "it starts like Parquet but does not end with Parquet's footer: the file was cut short"
+            what = Message("sources.parquet_cut_short")
         else:
-            what = f"it is {KIND_NAMES[kind]}, not Parquet"
-        return SourceError(f"file {str(path)!r} cannot be read as Parquet: {what}",
-                           hint="copy or download the file again, or give it the extension of its real format",
+            what = Message("sources.parquet_is_other", kind=KIND_NAMES[kind])
+        return SourceError(Message("sources.file_cannot_read_parquet", path=str(path), what=what),
+                           hint=Message("sources.file_cannot_read_parquet.hint"),
                            detail=msg)
     first = msg.strip().splitlines()[0] if msg.strip() else type(exc).__name__
-    return SourceError(f"file {str(path)!r} is a damaged Parquet file: {first}",
-                       hint="write the file again (its footer or a column chunk cannot be decoded)", detail=msg)
+    return SourceError(Message("sources.file_damaged_parquet_file", path=str(path), first=first),
+                       hint=Message("sources.file_damaged_parquet_file.hint"), detail=msg)
 
 
 def _top_level(schema: list[tuple[str, int]]) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 
 from corridor.errors import CorridorError, SourceError
+from corridor.i18n import Message
 from corridor.sources._files import check_kind, existing_file
 from corridor.sources.source import Source
 
@@ -30,8 +31,8 @@ def detect_format(path: str | Path) -> str:
     }
     if ext not in table:
         raise SourceError(
-            f"cannot tell the format of {str(path)!r} from its extension {ext or '(none)'!r}",
-            hint=f"state the format: one of {', '.join(FORMATS)}",
+            Message("sources.cannot_tell_format_extension", path=str(path), value=ext or '(none)'),
+            hint=Message("sources.cannot_tell_format_extension.hint", formats=', '.join(FORMATS)),
         )
     return table[ext]
 
@@ -49,7 +50,7 @@ def read_source(
     """
     fmt = (format or detect_format(path)).lower()
     if fmt not in FORMATS and fmt != "readstat":
-        raise SourceError(f"unknown format {fmt!r} for {str(path)!r}", hint=f"use one of {', '.join(FORMATS)}")
+        raise SourceError(Message("sources.unknown_format_2", fmt=fmt, path=str(path)), hint=Message("sources.unknown_format_2.hint", formats=', '.join(FORMATS)))
     check_kind(existing_file(path), fmt)
     if fmt == "csv":
         from corridor.sources.csv import read_csv
@@ -71,7 +72,7 @@ def read_source(
         from corridor.sources.xlsx import read_xlsx
 
         return read_xlsx(path, con=con, **options)
-    raise SourceError(f"unknown format {fmt!r} for {str(path)!r}", hint=f"use one of {', '.join(FORMATS)}")
+    raise SourceError(Message("sources.unknown_format", fmt=fmt, path=str(path)), hint=Message("sources.unknown_format.hint", formats=', '.join(FORMATS)))
 
 
 def explain_scan_error(src: Source, exc: BaseException) -> CorridorError:
@@ -89,5 +90,5 @@ def explain_scan_error(src: Source, exc: BaseException) -> CorridorError:
         return explain_error(src.path, exc)
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
-    return SourceError(f"cannot read {src.where}: {first}", hint="check the file (--verbose shows the reader's own message)",
+    return SourceError(Message("sources.cannot_read", where=src.where, first=first), hint=Message("sources.cannot_read.hint"),
                        detail=text)

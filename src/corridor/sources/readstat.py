@@ -15,6 +15,7 @@ import duckdb
 
 from corridor._deps import import_optional
 from corridor.errors import InputError, SourceError
+from corridor.i18n import Message
 from corridor.sources._files import existing_file
 from corridor.sources._push import push_frames
 from corridor.sources.ledger import RowLedger
@@ -44,7 +45,7 @@ def read_stat(
     p = existing_file(path)
     suffix = p.suffix.lower()
     if suffix not in READERS:
-        raise SourceError(f"{str(p)!r}: unknown statistical file extension {suffix!r}", hint=f"expected one of {', '.join(READERS)}")
+        raise SourceError(Message("sources.unknown_statistical_file_extension", path=str(p), suffix=suffix), hint=Message("sources.unknown_statistical_file_extension.hint", readers=', '.join(READERS)))
     fn_name, fmt = READERS[suffix]
     fn = getattr(pyreadstat, fn_name)
     meta_holder: list[Any] = []
@@ -59,16 +60,16 @@ def read_stat(
             yield frame
 
     try:
-        table, n = push_frames(con, frames(), "stat", f"file {str(p)!r}")
+        table, n = push_frames(con, frames(), "stat", Message("sources.where_file", path=str(p)))
     except Exception as exc:  # pyreadstat raises its own ReadstatError / PyreadstatError
         if isinstance(exc, InputError | SourceError):
             raise
         raise SourceError(
-            f"cannot read {str(p)!r} as a {fmt} file: {exc}",
-            hint="the file may be truncated or saved by an unsupported version; try re-exporting it",
+            Message("sources.cannot_read_file", path=str(p), fmt=fmt, exc=exc),
+            hint=Message("sources.cannot_read_file.hint"),
         ) from exc
     if not table:
-        raise InputError(f"file {str(p)!r} has no data rows", hint="check that the file was exported completely")
+        raise InputError(Message("sources.file_data_rows_2", path=str(p)), hint=Message("sources.file_data_rows_2.hint"))
     meta = meta_holder[0]
     labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
     values = {k: dict(v) for k, v in (meta.variable_value_labels or {}).items()}

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from corridor._deps import import_optional
 from corridor.errors import InputError, SourceError
+from corridor.i18n import Message
 from corridor.sources._files import existing_file
 from corridor.sources._push import push_frames
 from corridor.sources.columns import Rename, apply_rename, check_unique, excel_column
@@ -59,24 +60,24 @@ def read_xlsx(
         wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:
         fh.close()
-        raise SourceError(f"cannot open {str(p)!r} as an XLSX workbook: {exc}", hint="the file may be truncated or not .xlsx") from exc
+        raise SourceError(Message("sources.cannot_open_xlsx_workbook", path=str(p), exc=exc), hint=Message("sources.cannot_open_xlsx_workbook.hint")) from exc
     try:
         names = wb.sheetnames
         if isinstance(sheet, int):
             if sheet >= len(names):
-                raise SourceError(f"{str(p)!r} has {len(names)} sheet(s), no sheet number {sheet}", hint=f"sheets: {', '.join(names)}")
+                raise SourceError(Message("sources.sheet_sheet_number", path=str(p), n_names=len(names), sheet=sheet), hint=Message("sources.sheet_sheet_number.hint", names=', '.join(names)))
             ws = wb[names[sheet]]
         elif sheet in names:
             ws = wb[sheet]
         else:
-            raise SourceError(f"sheet {sheet!r} not found in {str(p)!r}", hint=f"sheets: {', '.join(names)}")
+            raise SourceError(Message("sources.sheet_not_found", sheet=sheet, path=str(p)), hint=Message("sources.sheet_not_found.hint", names=', '.join(names)))
         rows = ws.iter_rows(min_row=header_row, max_row=last_row, values_only=True)
         header = next(rows, None)
         if header is None or all(h is None for h in header):
-            raise InputError(f"sheet {ws.title!r} of {str(p)!r} has no header at row {header_row}", hint="set header_row")
+            raise InputError(Message("sources.sheet_header_row", title=ws.title, path=str(p), header_row=header_row), hint=Message("sources.sheet_header_row.hint"))
         width = max(i for i, h in enumerate(header) if h is not None) + 1
         cols = [str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header[:width])]
-        where = f"sheet {ws.title!r} of {str(p)!r} (header row {header_row})"
+        where = Message("sources.where_sheet", title=ws.title, path=str(p), header_row=header_row)
         cols = apply_rename(cols, rename, where)
         check_unique(cols, where, position=excel_column)
 
@@ -92,7 +93,7 @@ def read_xlsx(
         wb.close()
         fh.close()
     if not table:
-        raise InputError(f"sheet {ws.title!r} of {str(p)!r} has no data rows below the header", hint="set header_row")
+        raise InputError(Message("sources.sheet_data_rows_below", title=ws.title, path=str(p)), hint=Message("sources.sheet_data_rows_below.hint"))
     return Source(
         relation=con.sql(f"SELECT * FROM {quote_ident(table)}"),
         path=p,
