@@ -77,13 +77,13 @@ def test_a_commands_own_default_language_does_not_override_the_chosen_one() -> N
     assert res.exit_code == 2 and "\nsugerencia: " in res.output, res.output
 
 
-def test_profile_in_several_languages_is_computed_once(tmp_path, monkeypatch) -> None:  # noqa: ANN001
-    import corridor.report as report
+def test_profile_in_several_languages_is_computed_once(tmp_path, monkeypatch) -> None:
+    from corridor import report
 
     calls = []
     build = report.build_profile
 
-    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def counting(*args, **kwargs):
         calls.append(args)
         return build(*args, **kwargs)
 
