@@ -57,9 +57,9 @@ def git_show(repo: Path, ref: str, path: str) -> bytes:
 
 def sdg_rows(xlsx: Path, translations: Path, ref: str) -> list[dict]:
     ws = openpyxl.load_workbook(xlsx, read_only=True).worksheets[0]
-    goal_re = re.compile(r"^Goal (\d+)\.\s*(.*)$", re.S)
-    target_re = re.compile(r"^(\d+\.(?:\d+|[a-z]))\s+(.*)$", re.S)
-    ind_re = re.compile(r"^(\d+\.(?:\d+|[a-z])\.\d+)\s+(.*)$", re.S)
+    goal_re = re.compile(r"^Goal (\d+)\.\s*(.*)$", re.DOTALL)
+    target_re = re.compile(r"^(\d+\.(?:\d+|[a-z]))\s+(.*)$", re.DOTALL)
+    ind_re = re.compile(r"^(\d+\.(?:\d+|[a-z])\.\d+)\s+(.*)$", re.DOTALL)
     rows: dict[str, dict] = {}
     for row in ws.iter_rows(values_only=True):
         left, indicator = row[1], row[2]

@@ -28,7 +28,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from corridor.i18n.catalogue import PROPER, TEMPLATE, po_path  # noqa: E402
+from corridor.i18n.catalogue import PROPER, TEMPLATE, po_path
 
 TRANSLATED = ("es", "fr")
 _FIELD = re.compile(r"\{[^{}]*\}")
@@ -55,7 +55,7 @@ def _write(cat: Catalog, path: Path, locale: str | None) -> None:
     # Babel stamps creation dates into the header; drop them so that files change only with messages
     text = path.read_text(encoding="utf-8")
     text = re.sub(r'^"(POT-Creation-Date|PO-Revision-Date|Generated-By|Last-Translator|Language-Team|'
-                  r'Report-Msgid-Bugs-To): .*\\n"\n', "", text, flags=re.M)
+                  r'Report-Msgid-Bugs-To): .*\\n"\n', "", text, flags=re.MULTILINE)
     path.write_text(text, encoding="utf-8")
 
 

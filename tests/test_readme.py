@@ -61,3 +61,18 @@ def test_shipped_data_examples_run_as_written(example: str, monkeypatch: pytest.
     res = CliRunner().invoke(main, shlex.split(example)[1:])
     assert res.exit_code == 0, res.output
     assert res.output.strip()
+
+
+def test_rates_help_example_runs_from_the_repository_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example `corridor rates --help` prints runs as printed (its paths are the shipped demo's)."""
+    help_text = CliRunner().invoke(main, ["rates", "--help", "--lang", "en"]).output
+    m = re.search(r"^\s+(corridor rates .*?)(?=\n\n|\nOptions:)", help_text, flags=re.MULTILINE | re.DOTALL)
+    assert m, help_text
+    args = shlex.split(m.group(1).replace("\\\n", " "))[1:]
+    out = tmp_path / "dsr.csv"
+    args[args.index("-o") + 1] = str(out)
+    monkeypatch.chdir(ROOT)
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    header = out.read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("disease,year,population_group,count,population,value"), header
