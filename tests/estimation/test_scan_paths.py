@@ -134,3 +134,31 @@ def test_the_memory_example_in_the_engines_guide_runs() -> None:
     scope: dict = {}
     exec(compile(block, "docs/engines.md", "exec"), scope)  # noqa: S102 - the project's own documentation
     assert scope["res"].table.num_rows == 16 * 3
+
+
+def test_the_large_scan_steps_give_the_same_numbers(monkeypatch) -> None:
+    """Scans into many groups hand DuckDB's pages and freed heap back and sum deviations in chunks:
+    forced on a small design (domains crossing PSUs, a lonely-PSU rule), the numbers stay the same."""
+    import importlib
+
+    from corridor.engine import duckdb as duck
+    from corridor.estimation import taylor
+
+    est_mod = importlib.import_module("corridor.estimation.estimate")
+    rng = np.random.default_rng(3)
+    n = 3000
+    psu = rng.integers(0, 61, n)
+    tbl = pa.table({"psu": psu, "h": np.where(psu == 60, 20, psu % 20), "w": rng.uniform(1, 9, n), "y": rng.normal(50, 10, n),
+                    "d": rng.integers(0, 25, n)})
+    design = cr.Design(weights="w", strata="h", ids="psu", lonely_psu="adjust")
+    ests = [cr.Total("y"), cr.Mean("y")]
+    plain = cr.estimate(tbl, design, ests, by=[[], ["d"]]).table
+    monkeypatch.setattr(est_mod, "_LARGE_SCAN", 1)
+    monkeypatch.setattr(duck, "_TRIM_ROWS", 1)
+    monkeypatch.setattr(taylor, "_CHUNK", 7)
+    eng = DuckDBEngine()
+    limit = eng.connection.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    forced = cr.estimate(tbl, design, ests, by=[[], ["d"]], engine=eng).table
+    assert eng.connection.sql("SELECT current_setting('memory_limit')").fetchall()[0][0] == limit  # restored
+    for col in ("estimate", "se", "df"):
+        np.testing.assert_allclose(forced[col].to_numpy(), plain[col].to_numpy(), rtol=1e-12)

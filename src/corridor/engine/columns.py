@@ -8,6 +8,7 @@ buffers directly; text columns are built from their offsets and bytes.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -77,6 +78,30 @@ def owned_table(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> pa.Tabl
                 col = arrow_array(np.array(column_numpy(col)), col.type, nan_is_null=False)
             parts[name].append(col)
     return pa.Table.from_arrays([pa.chunked_array(parts[f.name], f.type) for f in schema], schema=schema)
+
+
+_TRIM: Any = None
+
+
+def release_freed_memory() -> None:
+    """Hand the C heap's freed pages back to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    glibc keeps freed blocks of up to 32 MiB in the process heap, and a statistic over millions of
+    scan groups frees many such arrays (per-cell totals, codes): 0.15 GiB of a 1.1 GiB peak on
+    10M rows crossing 1,000 domains with 10,000 PSUs was memory already freed.
+    """
+    global _TRIM
+    if _TRIM is None:
+        _TRIM = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+            except (OSError, AttributeError):  # another C library: its own policy stands
+                pass
+    if _TRIM:
+        _TRIM(0)
 
 
 def arrow_array(values: np.ndarray | Sequence[Any], type: pa.DataType, *, nan_is_null: bool = True) -> pa.Array:

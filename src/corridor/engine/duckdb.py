@@ -19,6 +19,8 @@ _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".csv.zst")
 
 
 DEFAULT_MEMORY_LIMIT = "512MB"
+# results with this many groups come from hash tables worth handing back to the system
+_TRIM_ROWS = 500_000
 
 
 class DuckDBEngine:
@@ -44,6 +46,7 @@ class DuckDBEngine:
         memory_limit: str | None = DEFAULT_MEMORY_LIMIT,
     ) -> None:
         self.connection = connection or duckdb.connect()
+        self._memory_limit = memory_limit if connection is None else None
         if connection is None:
             self.connection.execute("SET enable_progress_bar = false")
             if memory_limit:
@@ -177,13 +180,26 @@ class DuckDBEngine:
         self.scans += 1
         return self._run(frame)
 
+    def _trim(self) -> None:
+        """Give back the pages DuckDB keeps after a large grouped scan.
+
+        Its buffer pool holds the freed hash-table blocks up to the memory limit (0.14 GiB after a
+        scan into 6 million groups); lowering the limit for a moment releases them, in milliseconds,
+        before the statistics allocate their own arrays.
+        """
+        self.connection.execute("SET memory_limit = '1MB'")
+        self.connection.execute(f"SET memory_limit = '{self._memory_limit}'")
+
     def _run(self, frame: nw.LazyFrame[Any]) -> pa.Table:
         try:
             native = frame.to_native()
             if not isinstance(native, duckdb.DuckDBPyRelation):
                 return frame.collect().to_arrow()
             table = native.to_arrow_table()
-            return owned_table(table.to_batches(), table.schema)
+            table = owned_table(table.to_batches(), table.schema)
+            if self._memory_limit and table.num_rows >= _TRIM_ROWS:
+                self._trim()
+            return table
         except duckdb.ConversionException as exc:
             raise InputError(f"a column has values of the wrong type: {exc}") from exc
         except duckdb.Error as exc:

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from corridor.design import AnyDesign, Design, Replicated, ReplicateDesign
 from corridor.engine import Engine, get_engine
-from corridor.engine.columns import column_numpy, float_column, float_matrix
+from corridor.engine.columns import column_numpy, float_column, float_matrix, release_freed_memory
 from corridor.errors import (
     ColumnNotFoundError,
     DesignError,
@@ -47,6 +47,10 @@ from corridor.sources.columns import non_numeric, not_numbers_error
 NA = Literal["fail", "drop"]
 DFRule = Literal["design", "domain", "normal"]
 _IN = "__in"
+
+
+# scans with this many groups (domains crossing PSUs) hand freed memory back between steps
+_LARGE_SCAN = 500_000
 
 
 @dataclass
@@ -524,7 +528,8 @@ class _Estimator:
         dropped = {*(f"__s{j}" for j in range(nv)), *(f"__c{c}" for c in range(nc)), "__w_min", "__w_count"}
         dropped.discard("__rows")
         tbl = tbl.drop_columns([c for c in tbl.column_names if c in dropped])
-        rows = float_matrix(tbl, ["__rows"])[:, 0]
+        # the row count is one of the counts when an output counts every row: one copy of it
+        rows = counts[:, count_cols.index("__rows")] if "__rows" in count_cols else float_matrix(tbl, ["__rows"])[:, 0]
         self.n_rows = int(rows.sum())
         in_group = (
             column_numpy(tbl[_IN]) if _IN in tbl.column_names else np.ones(tbl.num_rows, dtype=bool)
@@ -536,8 +541,13 @@ class _Estimator:
             self.design_df = float(structure.degf)
             if structure.weight_factor is not None:
                 sums = sums * structure.weight_factor[:, None]
+            if not element and self.cal is None:
+                tbl = tbl.drop_columns(["__rows"])  # only element designs and calibration read it again
         parts, covs = [], []
+        large = tbl.num_rows >= _LARGE_SCAN
         for grouping in req.groupings:
+            if large:  # what the previous step freed, before the next allocates its per-group arrays
+                release_freed_memory()
             dom_codes, dom_values = domains(tbl, list(grouping))
             part, cov = self._finish(plan, tbl, sums, counts, in_group, structure, element, products, one,
                                      dom_codes, dom_values, set(grouping) == set(req.by), grouping)
@@ -586,10 +596,12 @@ class _Estimator:
         theta = np.where(empty, np.nan, theta)
         pk = pg = np.zeros(0, dtype=np.int64)
         # influence totals of every entry (replicate designs need only its (output, group) pairs)
-        z = np.empty((len(gs.group), n_out_per))
-        present = np.empty((len(gs.group), n_out_per), dtype=bool)
+        # column-major: the variance reads them output by output, and a strided column would be
+        # copied whole by every bincount over it (millions of cells when domains cross PSUs)
+        z = np.empty((len(gs.group), n_out_per), order="F")
+        present = np.empty((len(gs.group), n_out_per), dtype=bool, order="F")
         # row counts per entry matter only when rows are the PSUs
-        rows = np.empty((len(gs.group), n_out_per)) if element else None
+        rows = np.empty((len(gs.group), n_out_per), order="F") if element else None
         an, ad = a_num.reshape(n_dom, n_out_per), a_den.reshape(n_dom, n_out_per)
         with np.errstate(invalid="ignore"):
             for o in range(n_out_per):

@@ -20,6 +20,8 @@ from corridor.estimation.structure import Stage, Structure, factorize
 from corridor.i18n import Message
 
 _CERTAINTY = 1e-7
+# entries per step of the variance pass's deviations: its buffer stays a few MiB
+_CHUNK = 1 << 19
 
 
 @dataclass
@@ -259,7 +261,7 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
         if s == 0:
             blocks.domain_df = np.empty(blocks.n_out)
         m_all: np.ndarray | None = None  # units per cell when every unit is present (shared by outputs)
-        buf = np.empty(len(cells.hinv))  # reused: fresh large arrays cost page faults
+        buf = np.empty(min(len(cells.hinv), _CHUNK))  # reused: fresh large arrays cost page faults
         for o in range(width):
             _pres, zt, hi = cells.present_cells(blocks, o)
             if m_all is not None and len(hi) == len(cells.hinv):
@@ -268,7 +270,7 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
                 m = np.bincount(hi, minlength=n_hcells).astype(float)
                 if len(hi) == len(cells.hinv):
                     m_all = m
-            _total, dev2, sq = _unit_moments(hi, zt, n_hcells, n_h, m, buf[: len(hi)], lonely_rules)
+            _total, dev2, sq = _unit_moments(hi, zt, n_hcells, n_h, m, buf, lonely_rules)
             keep = m > 0
             if keep.all():  # every (domain, stratum) cell has rows: no gathers
                 kd, kh, kp, km, kdev, ksq = h_dom, h_of, parent, m, dev2, sq
@@ -290,15 +292,17 @@ def _unit_moments(
 
     The stratum's units without rows for the output count as zeros; centred sums are accumulated
     as deviations (a mean large against the spread would cancel in a difference of sums of
-    squares), in a reused buffer (the variance pass runs over millions of cells).
+    squares), chunk by chunk in a reused buffer (the variance pass runs over millions of cells).
     """
     total = np.bincount(hi, weights=zt, minlength=n_cells)
     mean = total / n_units
-    np.take(mean, hi, out=buf)
-    np.subtract(zt, buf, out=buf)
-    np.square(buf, out=buf)
-    dev2 = np.bincount(hi, weights=buf, minlength=n_cells)
-    dev2 = dev2 + (n_units - m) * mean**2  # (bincount of no entries is integer)
+    dev2 = (n_units - m) * mean**2
+    for c0 in range(0, len(hi), len(buf)):
+        h, b = hi[c0 : c0 + len(buf)], buf[: len(hi) - c0]
+        np.take(mean, h, out=b)
+        np.subtract(zt[c0 : c0 + len(buf)], b, out=b)
+        np.square(b, out=b)
+        dev2 += np.bincount(h, weights=b, minlength=n_cells)
     sq = np.bincount(hi, weights=zt**2, minlength=n_cells) if squares else np.zeros(n_cells)
     return total, dev2, sq
 
