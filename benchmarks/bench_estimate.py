@@ -14,12 +14,17 @@ Workloads:
 - Taylor (default): a total and the domain means; ``--design project`` is 500 strata x 8 PSUs,
   ``--design cross`` 1,000 strata x 10 PSUs, every domain in most PSUs (domains cross PSUs).
   The floor groups by domain, stratum and PSU.
-- ``--replicates N``: the domain means (``--estimand proportion``: the share of ``y > 500``) with
+- ``--estimand median``: the Taylor workload's domain medians instead of means (quantiles read
+  the data once more; the floor stays the one grouped scan).
+- ``--replicates N``: the domain means (``--estimand proportion``: the share of ``y > 500``;
+  ``--estimand ratio``: y / x) with
   N replicate weight columns of ``--rep-type`` (bootstrap, JK1, BRR, Fay) in the file. The floor
   is one grouped scan by domain computing every replicate sum.
 
 ``--svy-python`` names the interpreter of a separate environment with ``svy`` installed (it is a
-peer, not a dependency of corridor).
+peer, not a dependency of corridor). ``--before SRC`` times an earlier corridor too (the ``src``
+folder of a checkout, e.g. ``git worktree add --detach /tmp/before main``), interleaved with the
+current one: before and after in one run.
 
     python benchmarks/bench_estimate.py --rows 1000000 10000000 --domains 50 1000 --input parquet --repeat 3
     python benchmarks/bench_estimate.py --rows 10000000 --domains 50 1000 --design cross --input parquet
@@ -43,17 +48,19 @@ import numpy as np
 CORRIDOR = """
 import corridor as cr
 d = cr.Design(weights="w", strata="stratum", ids="psu")
-# the total and the domain means from one grouped scan
-res = cr.estimate(PATH, d, [cr.Total("y"), cr.Mean("y")], by=[[], ["domain"]])
+# the total and the domain means from one grouped scan (or the domain medians)
+ests = [cr.Quantile("y", 0.5)] if ESTIMAND == "median" else [cr.Total("y"), cr.Mean("y")]
+res = cr.estimate(PATH, d, ests, by=[["domain"]] if ESTIMAND == "median" else [[], ["domain"]])
 t = res.table
-keep = [i for i, (g, e) in enumerate(zip(t["grouping"].to_pylist(), t["estimand"].to_pylist())) if e == "mean" and g]
+groups = t["grouping"].to_pylist() if "grouping" in t.column_names else [["domain"]] * t.num_rows
+keep = [i for i, (g, e) in enumerate(zip(groups, t["estimand"].to_pylist())) if e in ("mean", "quantile") and g]
 OUT and __import__("json").dump({"domain": [t["domain"][i].as_py() for i in keep],
     "estimate": [t["estimate"][i].as_py() for i in keep], "se": [t["se"][i].as_py() for i in keep]}, open(OUT, "w"))
 """
 CORRIDOR_REP = """
 import corridor as cr
 d = cr.ReplicateDesign(repweights="^rw[0-9]", weights="w", type=TYPE, rho=RHO, scale=SCALE)
-e = cr.Mean("y") if ESTIMAND == "mean" else cr.Proportion("c", level=1)
+e = {"mean": cr.Mean("y"), "proportion": cr.Proportion("c", level=1), "ratio": cr.Ratio("y", "x")}[ESTIMAND]
 t = cr.estimate(PATH, d, e, by="domain").table
 OUT and __import__("json").dump({"domain": t["domain"].to_pylist(), "estimate": t["estimate"].to_pylist(),
     "se": t["se"].to_pylist()}, open(OUT, "w"))
@@ -64,15 +71,19 @@ duckdb.sql("SELECT domain, stratum, psu, sum(w*y), sum(w), count(*) FROM PATH GR
 """
 FLOOR_REP = """
 import duckdb
-v = "y" if ESTIMAND == "mean" else "c"
-sums = ", ".join(f"sum(rw{r}*{v}), sum(rw{r})" for r in range(1, REPS + 1))
-duckdb.sql(f"SELECT domain, sum(w*{v}), sum(w), count(*), {sums} FROM PATH GROUP BY domain").to_arrow_table()
+v, x = {"mean": ("y", None), "proportion": ("c", None), "ratio": ("y", "x")}[ESTIMAND]
+den = f"*{x}" if x else ""
+sums = ", ".join(f"sum(rw{r}*{v}), sum(rw{r}{den})" for r in range(1, REPS + 1))
+duckdb.sql(f"SELECT domain, sum(w*{v}), sum(w{den}), count(*), {sums} FROM PATH GROUP BY domain").to_arrow_table()
 """
 SVY = """
 import json, polars as pl, svy
 df = pl.read_parquet(PATH) if PATH.endswith(".parquet") else pl.read_csv(PATH)
 s = svy.Sample(df, svy.Design(stratum="stratum", psu="psu", wgt="w"))
-s.estimation.total("y"); r = s.estimation.mean("y", by="domain")
+if ESTIMAND == "median":
+    r = s.estimation.median("y", by="domain")
+else:
+    s.estimation.total("y"); r = s.estimation.mean("y", by="domain")
 OUT and json.dump(r.to_polars().select(["domain", "est", "se"]).rename({"est": "estimate"}).to_dict(as_series=False), open(OUT, "w"))
 """
 SVY_REP = """
@@ -83,7 +94,8 @@ kinds = {"bootstrap": lambda: svy.BootstrapWgts(prefix="rw", n_reps=REPS, scale=
          "BRR": lambda: svy.BrrWgts(prefix="rw", n_reps=REPS, scale=SCALE),
          "Fay": lambda: svy.BrrWgts(prefix="rw", n_reps=REPS, fay_coef=RHO, scale=SCALE)}
 s = svy.Sample(df, svy.Design(wgt="w", rep_wgts=kinds[TYPE]()))
-r = s.estimation.mean("y" if ESTIMAND == "mean" else "c", by="domain", method="replication")
+r = (s.estimation.ratio(y="y", x="x", by="domain", method="replication") if ESTIMAND == "ratio" else
+     s.estimation.mean("y" if ESTIMAND == "mean" else "c", by="domain", method="replication"))
 OUT and json.dump(r.to_polars().select(["domain", "est", "se"]).rename({"est": "estimate"}).to_dict(as_series=False), open(OUT, "w"))
 """
 SAMPLICS = """
@@ -98,7 +110,8 @@ R = """
 suppressMessages({library(survey); library(data.table); library(jsonlite)})
 df <- as.data.frame(fread(PATH))
 d <- svydesign(ids=~psu, strata=~stratum, weights=~w, data=df)
-invisible(svytotal(~y, d)); b <- svyby(~y, ~domain, d, svymean)
+if (ESTIMAND == "median") b <- svyby(~y, ~domain, d, svyquantile, quantiles=0.5, ci=TRUE) else {
+  invisible(svytotal(~y, d)); b <- svyby(~y, ~domain, d, svymean) }
 if (nchar(OUT)) write(toJSON(list(domain=b$domain, estimate=unname(coef(b)), se=unname(SE(b))), digits=NA), OUT)
 """
 R_REP = """
@@ -106,7 +119,8 @@ suppressMessages({library(survey); library(data.table); library(jsonlite)})
 df <- as.data.frame(fread(PATH))
 d <- svrepdesign(repweights="^rw[0-9]", weights=~w, type=TYPE, rho=RHO, scale=SCALE, rscales=1, data=df,
                  combined.weights=TRUE, mse=FALSE)
-b <- svyby(if (ESTIMAND == "mean") ~y else ~c, ~domain, d, svymean)
+b <- if (ESTIMAND == "ratio") svyby(~y, ~domain, d, svyratio, denominator=~x) else
+  svyby(if (ESTIMAND == "mean") ~y else ~c, ~domain, d, svymean)
 if (nchar(OUT)) write(toJSON(list(domain=b$domain, estimate=unname(coef(b)), se=unname(SE(b))), digits=NA), OUT)
 """
 DESIGNS = {"project": (500, 4000), "cross": (1000, 10000)}
@@ -153,7 +167,7 @@ def replicate_factors(kind: str, reps: int, strata: int, psus: int, rho: float) 
 
 
 def add_replicates(path: Path, out: Path, factors: np.ndarray) -> None:
-    """Copy ``path`` with replicate weights rw1..rwR = w * factor[psu] and the indicator c = (y > 500)."""
+    """Copy ``path`` with replicate weights rw1..rwR = w * factor[psu], the indicator c = (y > 500) and x > 0."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -164,7 +178,9 @@ def add_replicates(path: Path, out: Path, factors: np.ndarray) -> None:
         psu = np.asarray(batch.column("psu"))
         w = np.asarray(batch.column("w"))
         cols = {name: batch.column(name) for name in batch.schema.names}
-        cols["c"] = pa.array((np.asarray(batch.column("y")) > 500).astype(np.int64))
+        y = np.asarray(batch.column("y"))
+        cols["c"] = pa.array((y > 500).astype(np.int64))
+        cols["x"] = pa.array(1.0 + np.floor(y) % 17)  # a positive denominator for ratios
         for r in range(factors.shape[1]):
             cols[f"rw{r + 1}"] = pa.array(w * factors[psu, r])
         table = pa.table(cols)
@@ -241,14 +257,18 @@ def main() -> None:
     ap.add_argument("--psus", type=int)
     ap.add_argument("--replicates", type=int, default=0, help="replicate weight columns (0: a Taylor design)")
     ap.add_argument("--rep-type", choices=["bootstrap", "JK1", "BRR", "Fay"], default="bootstrap")
-    ap.add_argument("--estimand", choices=["mean", "proportion"], default="mean", help="replicate workload's estimand")
+    ap.add_argument("--estimand", choices=["mean", "proportion", "ratio", "median"], default="mean",
+                    help="domain estimand (median: Taylor workload only; proportion, ratio: replicate workload only)")
     ap.add_argument("--peers", nargs="*", default=["R", "svy", "samplics"], help="peers to time (R, svy, samplics)")
     ap.add_argument("--svy-python", default=sys.executable, help="python of an environment with svy installed")
     ap.add_argument("--input", choices=["csv", "parquet"], default="csv",
                     help="file corridor, the floor and svy read (R reads the same rows as CSV: it has no Parquet reader here)")
     ap.add_argument("--peer-timeout", type=float, default=900, help="seconds after which a peer is stopped")
+    ap.add_argument("--before", metavar="SRC", help="src folder of an earlier corridor to time in the same run")
     ap.add_argument("--repeat", type=int, default=1, help="runs of corridor and the floor (the fastest counts)")
     args = ap.parse_args()
+    if (args.estimand == "median") if args.replicates else args.estimand in ("proportion", "ratio"):
+        ap.error("--estimand median goes with the Taylor workload; proportion and ratio with --replicates")
     strata, psus = DESIGNS[args.design]
     strata, psus = args.strata or strata, args.psus or psus
     work = Path(tempfile.mkdtemp(prefix="corridor-bench-"))
@@ -272,6 +292,7 @@ def main() -> None:
                     if want_r and path != csv_path:
                         make_data(csv_path, rows, strata, psus, domains)
                 what = (f"{args.replicates} {args.rep_type} replicates, domain {args.estimand}s" if args.replicates
+                        else "Taylor: the domain medians" if args.estimand == "median"
                         else "Taylor: a total and the domain means")
                 print(f"\nrows={rows:,} strata={strata} psus={psus} domains={domains} ({args.input} input; {what})")
                 out = {name: work / f"{name.replace(' ', '_')}.json" for name in ("corridor", "svy", "R survey")}
@@ -282,9 +303,13 @@ def main() -> None:
                 rep = bool(args.replicates)
                 jobs = {"duckdb floor": py(FLOOR_REP if rep else FLOOR, subs),
                         "corridor": py(CORRIDOR_REP if rep else CORRIDOR, {**subs, "OUT": repr(str(out["corridor"]))})}
+                if args.before:
+                    out["corridor before"] = work / "corridor_before.json"
+                    jobs["corridor before"] = ["env", f"PYTHONPATH={args.before}", *py(
+                        CORRIDOR_REP if rep else CORRIDOR, {**subs, "OUT": repr(str(out["corridor before"]))})]
                 if "svy" in args.peers:
                     jobs["svy"] = py(SVY_REP if rep else SVY, {**subs, "OUT": repr(str(out["svy"]))}, args.svy_python)
-                if "samplics" in args.peers and rows <= 1_000_000 and not rep:
+                if "samplics" in args.peers and rows <= 1_000_000 and not rep and args.estimand == "mean":
                     jobs["samplics"] = py(SAMPLICS, subs)
                 if want_r:
                     script = work / "bench.R"
@@ -294,6 +319,8 @@ def main() -> None:
                     script.write_text(fill(R_REP if rep else R, rsubs))
                     jobs["R survey"] = ["Rscript", str(script)]
                 runs: dict[str, list[tuple[float, float] | str]] = {"duckdb floor": [], "corridor": []}
+                if args.before:
+                    runs["corridor before"] = []
                 for _ in range(max(args.repeat, 1)):
                     for name, done in runs.items():
                         done.append(timed(jobs[name], args.peer_timeout))
@@ -310,7 +337,7 @@ def main() -> None:
                     if isinstance(floor, tuple):
                         line += f"  {r[0] / floor[0]:6.2f}x floor"
                     if isinstance(mine, tuple) and name not in ("corridor", "duckdb floor"):
-                        line += f"  corridor {r[0] / mine[0]:6.1f}x faster"
+                        line += f"  corridor {r[0] / mine[0]:6.2f}x faster"
                     if ours is not None and name in out and name != "corridor" and out[name].exists():
                         line += "  " + max_rel(ours, json.loads(out[name].read_text()))
                     print(line, flush=True)

@@ -511,7 +511,7 @@ class _Estimator:
                 rw = nw.col(col).cast(nw.Float64)
                 rw = rw if rd.combined_weights else rw * w
                 for j, v in enumerate(plan.values):
-                    aggs.append((rw * v).sum().alias(f"__r{r}_{j}"))
+                    aggs.append((rw if j == one else rw * v).sum().alias(f"__r{r}_{j}"))
         if self.cal is not None:
             aggs += self.cal.aggregates(plan.values)
         tbl = req.engine.aggregate(lf, keys, aggs)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from corridor._deps import single_thread_blas
 from corridor.design import Replicated
 from corridor.errors import DesignError
 from corridor.estimation.structure import Structure
@@ -219,6 +220,11 @@ def rank_spaces(
     and the pass over the whole file is not needed (when it is, rows read before count again,
     which leaves every rank as it is).
     """
+    with single_thread_blas():  # many small Gram products and eigen decompositions (R x R)
+        return _rank_spaces(engine, frame, weights, keys, flags, expected, base, total_rows)
+
+
+def _rank_spaces(engine, frame, weights, keys, flags, expected, base, total_rows) -> RankScan:
     import narwhals as nw
 
     R = len(weights)
