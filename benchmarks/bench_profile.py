@@ -13,7 +13,11 @@ PSU, as census-size microdata on a survey's design would be.
   (population x sex x age band x region x stratum x PSU): the least any design-based profile
   must read.
 
-Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_profile.py [--sizes 1000000 20000000]``.
+* ``languages`` (with ``--languages``): the profile in es, fr and en computed once and rendered
+  three times (``corridor profile --lang es --lang fr --lang en``) against three separate runs, one
+  per language (the baseline, in the same run).
+
+Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_profile.py [--sizes 1000000 20000000] [--languages]``.
 """
 
 from __future__ import annotations
@@ -47,6 +51,23 @@ def child_profile(path: str) -> dict:
     html = render_html(p, "en")
     return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "scans": p.scans, "rows": p.table.num_rows,
             "html_kb": len(html) // 1024}
+
+
+def child_languages(path: str, together: str) -> dict:
+    from corridor.engine import get_engine
+    from corridor.report import build_profile
+    from corridor.report.render import render_html
+
+    t = time.perf_counter()
+    scans = 0
+    built = None
+    for lang in ("es", "fr", "en"):
+        if built is None or together == "0":
+            eng = get_engine()
+            built = build_profile("COL", "CHL", data=path, engine=eng)
+            scans += built.scans
+        render_html(built, lang)
+    return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "scans": scans}
 
 
 def child_floor(path: str) -> dict:
@@ -97,10 +118,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="*", default=[1_000_000, 20_000_000])
     ap.add_argument("--child", nargs="+")
+    ap.add_argument("--languages", action="store_true", help="also time es+fr+en from one computation vs three runs")
     a = ap.parse_args()
     if a.child:
         kind, path = a.child[:2]
-        out = child_gen(path, int(a.child[2])) if kind == "gen" else child_profile(path) if kind == "profile" else child_floor(path)
+        out = (child_gen(path, int(a.child[2])) if kind == "gen" else child_profile(path) if kind == "profile"
+               else child_languages(path, a.child[2]) if kind == "languages" else child_floor(path))
         print(json.dumps(out))
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,6 +140,11 @@ def main() -> None:
                   f"  ({floor['groups']:,} groups)")
             print(f"  ratio            : {prof['seconds'] / floor['seconds']:8.1f} x time, "
                   f"{prof['peak_mb'] / floor['peak_mb']:.1f} x memory, {prof['scans']} x scans")
+            if a.languages:
+                apart, once = _run("languages", path, "0"), _run("languages", path, "1")
+                print(f"  es+fr+en, 3 runs : {apart['seconds']:8.2f} s  peak {apart['peak_mb']:7.0f} MiB  scans {apart['scans']:3d}")
+                print(f"  es+fr+en, 1 run  : {once['seconds']:8.2f} s  peak {once['peak_mb']:7.0f} MiB  scans {once['scans']:3d}"
+                      f"  ({apart['seconds'] / once['seconds']:.1f}x faster)")
 
 
 if __name__ == "__main__":
