@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from corridor.indicators import load as load_catalogue
 from corridor.service import api_programme, audit, auth, charts, downloads, jobs, programme_view, sources_view
 from corridor.service.deps import Services, allowed, api_writer, current_user, db, services
-from corridor.service.errors import NotFound
+from corridor.service.errors import NotFound, check_id
 from corridor.service.profiles import PUBLIC_COLUMNS, Run, resolve
 from corridor.service.profiles import select as select_rows
 from corridor.service.store import Job, RegisteredSource, User
@@ -301,6 +301,7 @@ def withdraw(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(api_writer("records.write"))],
 ) -> dict:
+    check_id(import_id, "import", "see the programme's imports: GET /api/v1/programme")
     prog = programme_view.require_programme(session)
     b = programme_view.withdraw_import(session, prog, import_id, user)
     audit.record(
@@ -412,6 +413,7 @@ def get_job(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(allowed("jobs.read"))],
 ) -> dict:
+    check_id(job_id, "job", "see /api/v1/jobs")
     j = session.get(Job, job_id)
     if j is None:
         raise NotFound(f"there is no job {job_id}", hint="see /api/v1/jobs")

@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 
 import corridor
-from corridor.errors import CorridorError
 from corridor.programme import db as pdb
-from corridor.service import auth, store
+from corridor.service import auth, errors, store
 from corridor.service.deps import Services
-from corridor.service.errors import handle_corridor_error
-from corridor.service.i18n import pick_lang
 from corridor.service.jobs import JobRunner
+from corridor.service.middleware import BodyLimits, Frame
 from corridor.service.profiles import ProfileStore
 from corridor.service.settings import Settings
 
 log = logging.getLogger("corridor.service")
 STATIC = Path(__file__).resolve().parent / "static"
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
-)
 
 
 def _bootstrap(settings: Settings, engine, runner: JobRunner, store_: ProfileStore) -> None:
@@ -63,9 +56,20 @@ def _bootstrap(settings: Settings, engine, runner: JobRunner, store_: ProfileSto
         runner.enqueue(seed.id)
 
 
+class CorridorApp(FastAPI):
+    """FastAPI with corridor's frame (and, when configured, the trusted-proxy layer) outermost."""
+
+    wrap: Any = None
+
+    def build_middleware_stack(self) -> Any:
+        inner = super().build_middleware_stack()
+        return self.wrap(inner) if self.wrap is not None else inner
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The ASGI application for ``settings`` (data folder, database, secrets, limits)."""
     settings.prepare()
+    errors.add_private_roots(settings.data_dir)
     auth.configure_hasher(settings.argon2_time_cost or None, settings.argon2_memory_kib or None)
     engine = pdb.make_engine(settings.db_url, pool_pre_ping=True)
     store_ = ProfileStore(settings.data_dir / "profiles", settings.min_n)
@@ -90,7 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
         runner.stop(timeout=5.0)
         engine.dispose()
 
-    app = FastAPI(
+    app = CorridorApp(
         title="corridor",
         version=corridor.__version__,
         lifespan=lifespan,
@@ -99,51 +103,28 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         description="Migration-corridor statistics: the tidy indicator table of corridor profiles, the "
         "indicator catalogue, the binational programme, sources and jobs. Authenticate with "
-        "`Authorization: Bearer <token>`.",
+        "`Authorization: Bearer <token>`. Every error is `{\"error\": ..., \"hint\": ...}`.",
     )
     app.state.services = services
-    app.add_exception_handler(CorridorError, handle_corridor_error)
+    errors.install(app)
+    limits = BodyLimits(
+        login=settings.login_max_bytes,
+        form=settings.form_max_bytes,
+        api=settings.api_max_bytes,
+        upload=settings.upload_max_bytes,
+    )
 
-    @app.middleware("http")
-    async def frame(request: Request, call_next):
-        rid = uuid.uuid4().hex[:12]
-        t0 = time.perf_counter()
-        q = request.query_params.get("lang")
-        request.state.lang = pick_lang(
-            q, request.cookies.get("lang"), request.headers.get("accept-language"), settings.default_lang
+    def wrap(inner: Any) -> Any:
+        framed = Frame(
+            inner, limits=limits, default_lang=settings.default_lang, secure_cookies=settings.secure_cookies
         )
-        request.state.principal = None
-        try:
-            response = await call_next(request)
-        except Exception:
-            log.exception("unhandled error", extra={"request_id": rid, "path": request.url.path})
-            raise
-        response.headers["X-Request-ID"] = rid
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if q and q[:2] == request.state.lang:
-            response.set_cookie(
-                "lang",
-                request.state.lang,
-                max_age=365 * 86400,
-                samesite="lax",
-                secure=settings.secure_cookies,
-            )
-        p = getattr(request.state, "principal", None)
-        log.info(
-            "request",
-            extra={
-                "request_id": rid,
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round(1000 * (time.perf_counter() - t0), 1),
-                "user": p.username if p else None,
-            },
-        )
-        return response
+        if settings.forwarded_allow_ips:
+            from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+            return ProxyHeadersMiddleware(framed, trusted_hosts=settings.forwarded_allow_ips)
+        return framed
+
+    app.wrap = wrap
 
     @app.get("/health", tags=["service"], summary="Liveness and readiness")
     def health() -> dict:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from corridor.errors import CorridorError, InputError
+from corridor.service.errors import MAX_ID
 from corridor.service.store import Job, RegisteredSource, session_scope, utcnow
 
 log = logging.getLogger("corridor.service.jobs")
@@ -62,9 +63,11 @@ def check_params(params: dict[str, Any]) -> dict[str, Any]:
         try:
             out["source"] = int(out["source"])
         except (TypeError, ValueError):
+            out["source"] = -1
+        if not 1 <= out["source"] <= MAX_ID:
             raise InputError(
-                f"source {out['source']!r} is not a registered source id", hint="see /sources"
-            ) from None
+                f"source {params.get('source')!r} is not a registered source id", hint="see /sources"
+            )
     return out
 
 

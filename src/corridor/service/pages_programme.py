@@ -13,7 +13,7 @@ from corridor.errors import InputError
 from corridor.programme.report import messages as programme_messages
 from corridor.service import audit, auth, downloads, programme_view
 from corridor.service.deps import Services, allowed, current_user, db, form_writer, services
-from corridor.service.errors import NotFound
+from corridor.service.errors import NotFound, check_id
 from corridor.service.files import save_upload
 from corridor.service.page_common import addr, see_other
 from corridor.service.render import render_page
@@ -169,6 +169,7 @@ async def withdraw_import(
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
     await form_writer(request, user, "records.write")
+    check_id(import_id, "import", "see the programme's imports")
     prog = programme_view.require_programme(session)
     b = programme_view.withdraw_import(session, prog, import_id, user)
     audit.record(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corridor.errors import InputError
-from corridor.service.errors import Conflict, NotFound
+from corridor.service.errors import Conflict, NotFound, check_id
 from corridor.service.files import safe_path
 from corridor.service.store import RegisteredSource
 
@@ -67,6 +67,7 @@ def register(
 
 
 def get(session: Session, source_id: int) -> RegisteredSource:
+    check_id(source_id, "registered source", "see the list of sources")
     row = session.get(RegisteredSource, source_id)
     if row is None:
         raise NotFound(f"there is no registered source {source_id}", hint="see the list of sources")
