@@ -21,6 +21,8 @@ VALUES = {
     "period": "2026",
     "organisation": "IOM",
     "action": "submit",
+    "token_id": "1",
+    "user_id": "1",
 }
 
 

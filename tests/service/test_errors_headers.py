@@ -63,7 +63,11 @@ def test_ids_beyond_the_database_range_are_not_found(env):
 
 def test_browsers_get_localized_error_pages(env):
     env.login("vic")
-    for lang, text in (("es", "No hay nada en esta dirección"), ("fr", "rien à cette adresse"), ("en", "nothing at")):
+    for lang, text in (
+        ("es", "No hay nada en esta dirección"),
+        ("fr", "rien à cette adresse"),
+        ("en", "nothing at"),
+    ):
         r = env.client.get(f"/no/such/page?lang={lang}", headers={"Accept": "text/html"})
         assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
         assert text in r.text and f'<html lang="{lang}">' in r.text
@@ -74,10 +78,12 @@ def test_browsers_get_localized_error_pages(env):
 def test_an_invalid_bearer_token_on_a_page_does_not_loop(env):
     env.client.cookies.clear()
     h = {"Authorization": "Bearer crd_not-a-token", "Accept": "text/html"}
-    for path in ("/profiles", "/login", "/"):
+    for path in ("/profiles", "/"):
         r = env.client.get(path, headers=h, follow_redirects=False)
         assert r.status_code == 401, (path, r.status_code)
         assert "location" not in r.headers
+    r = env.client.get("/login", headers=h, follow_redirects=False)
+    assert r.status_code == 200 and 'name="password"' in r.text  # the sign-in page is public
     r = env.client.get("/api/v1/me", headers={"Authorization": "Bearer crd_not-a-token"})
     assert r.status_code == 401 and _shape(r)
 

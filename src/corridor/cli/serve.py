@@ -24,10 +24,22 @@ import click
     help="Data folder: database, profile runs, uploads, registered sources (default ./corridor-data).",
 )
 @click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    help="Comma-separated addresses of reverse proxies trusted to name the client in X-Forwarded-For "
+    "(e.g. 127.0.0.1 when nginx runs on this machine); the real client address is then used for sign-in "
+    "throttling, the audit log and the request log (config key forwarded_allow_ips).",
+)
+@click.option(
     "--check", is_flag=True, help="Build the application, create the schema and first admin, then exit."
 )
 def command(
-    host: str | None, port: int | None, config: Path | None, data_dir: Path | None, check: bool
+    host: str | None,
+    port: int | None,
+    config: Path | None,
+    data_dir: Path | None,
+    forwarded_allow_ips: str | None,
+    check: bool,
 ) -> None:
     """Start the corridor web service (pages in es/fr/en, JSON API, background profile jobs).
 
@@ -45,7 +57,9 @@ def command(
 
     uvicorn = import_optional("uvicorn", feature="corridor serve")
     import_optional("fastapi", feature="corridor serve")
-    settings = load_settings(config, host=host, port=port, data_dir=data_dir)
+    settings = load_settings(
+        config, host=host, port=port, data_dir=data_dir, forwarded_allow_ips=forwarded_allow_ips
+    )
 
     from corridor.service import logs
     from corridor.service.app import create_app

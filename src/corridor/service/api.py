@@ -14,10 +14,21 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corridor.errors import CorridorError
 from corridor.indicators import load as load_catalogue
-from corridor.service import api_programme, audit, auth, charts, downloads, jobs, programme_view, sources_view
+from corridor.service import (
+    accounts,
+    api_programme,
+    audit,
+    auth,
+    charts,
+    downloads,
+    jobs,
+    programme_view,
+    sources_view,
+)
 from corridor.service.deps import Services, allowed, api_writer, current_user, db, services
-from corridor.service.errors import NotFound, check_id
+from corridor.service.errors import MAX_ID, NotFound, check_id
 from corridor.service.profiles import PUBLIC_COLUMNS, Run, resolve
 from corridor.service.profiles import select as select_rows
 from corridor.service.store import Job, RegisteredSource, User
@@ -25,6 +36,22 @@ from corridor.service.store import Job, RegisteredSource, User
 router = APIRouter(prefix="/api/v1")
 Lang = Literal["es", "fr", "en"]
 Format = Literal["json", "csv", "xlsx"]
+Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="rows to skip")]
+
+
+def page(data: list, count: int, limit: int, offset: int) -> dict:
+    """One page of a collection: ``data`` with the total ``count`` and where the next page starts."""
+    nxt = offset + limit if offset + limit < count else None
+    return {"count": count, "limit": limit, "offset": offset, "next_offset": nxt, "data": data}
+
+
+def page_query(session: Session, query: Any, limit: int, offset: int) -> tuple[list, int]:
+    """The rows of ``query`` on one page, and how many there are in all."""
+    from sqlalchemy import func
+
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    return list(session.scalars(query.limit(limit).offset(offset))), total
 
 
 def _filters(
@@ -79,9 +106,14 @@ def me(*, user: Annotated[auth.Principal, Depends(current_user)]) -> dict:
 
 @router.get("/profiles", tags=["profiles"], summary="Profile runs, newest first")
 def profiles(
-    *, sv: Annotated[Services, Depends(services)], user: Annotated[auth.Principal, Depends(allowed("read"))]
+    *,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    sv: Annotated[Services, Depends(services)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
 ) -> dict:
-    return {"data": sv.store.runs()}
+    runs = sv.store.runs()
+    return page(runs[offset : offset + limit], len(runs), limit, offset)
 
 
 @router.get("/profiles/{run_id}", tags=["profiles"], summary="One profile run: metadata and filter values")
@@ -165,10 +197,16 @@ def chart(
 
 @router.get("/catalogue", tags=["catalogue"], summary="The indicator catalogue")
 def catalogue(
-    *, request: Request, lang: Lang | None = None, user: Annotated[auth.Principal, Depends(allowed("read"))]
+    *,
+    request: Request,
+    lang: Lang | None = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
 ) -> dict:
     lang = lang or request.state.lang
-    return {"data": [_ind(i, lang) for i in load_catalogue().values()]}
+    inds = list(load_catalogue().values())
+    return page([_ind(i, lang) for i in inds[offset : offset + limit]], len(inds), limit, offset)
 
 
 def _ind(i: Any, lang: str) -> dict:
@@ -346,15 +384,13 @@ def commitment_status(
 @router.get("/sources", tags=["sources"], summary="Registered sources and their row ledgers")
 def sources(
     *,
+    limit: Limit = 100,
+    offset: Offset = 0,
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(allowed("sources.read"))],
 ) -> dict:
-    return {
-        "data": [
-            sources_view.as_dict(s)
-            for s in session.scalars(select(RegisteredSource).order_by(RegisteredSource.id))
-        ]
-    }
+    rows, total = page_query(session, select(RegisteredSource).order_by(RegisteredSource.id), limit, offset)
+    return page([sources_view.as_dict(s) for s in rows], total, limit, offset)
 
 
 @router.get("/sources/{source_id}", tags=["sources"], summary="One registered source")
@@ -398,12 +434,13 @@ def register_source(
 @router.get("/jobs", tags=["jobs"], summary="Jobs, newest first")
 def list_jobs(
     *,
+    limit: Limit = 100,
+    offset: Offset = 0,
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(allowed("jobs.read"))],
 ) -> dict:
-    return {
-        "data": [jobs.job_dict(j) for j in session.scalars(select(Job).order_by(Job.id.desc()).limit(200))]
-    }
+    rows, total = page_query(session, select(Job).order_by(Job.id.desc()), limit, offset)
+    return page([jobs.job_dict(j) for j in rows], total, limit, offset)
 
 
 @router.get("/jobs/{job_id}", tags=["jobs"], summary="One job and its progress")
@@ -449,21 +486,27 @@ def start_job(
 @router.get("/audit", tags=["admin"], summary="The audit log, newest first")
 def audit_log(
     *,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 200,
+    offset: Offset = 0,
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(allowed("audit.read"))],
 ) -> dict:
-    return {"data": [audit.as_dict(e) for e in audit.entries(session, limit=limit, offset=offset)]}
+    from corridor.service.store import AuditEntry
+
+    rows, total = page_query(session, select(AuditEntry).order_by(AuditEntry.id.desc()), limit, offset)
+    return page([audit.as_dict(e) for e in rows], total, limit, offset)
 
 
 @router.get("/users", tags=["admin"], summary="Users")
 def users(
     *,
+    limit: Limit = 100,
+    offset: Offset = 0,
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(allowed("users.admin"))],
 ) -> dict:
-    return {"data": [auth.user_dict(u) for u in session.scalars(select(User).order_by(User.id))]}
+    rows, total = page_query(session, select(User).order_by(User.id), limit, offset)
+    return page([auth.user_dict(u) for u in rows], total, limit, offset)
 
 
 class UserIn(BaseModel):
@@ -499,3 +542,213 @@ def _addr(request: Request) -> str | None:
 
 
 router.include_router(api_programme.router)
+
+
+# --- account lifecycle -----------------------------------------------------------------------------------------
+
+
+class TokenIn(BaseModel):
+    name: str = Field(min_length=1, max_length=80)
+    days: float | None = Field(
+        default=None, ge=0, le=auth.MAX_TOKEN_DAYS, description="lifetime; default: the server's token_days"
+    )
+
+
+@router.get("/me/tokens", tags=["account"], summary="Your API tokens (never their secrets)")
+def my_tokens(
+    *,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(allowed("tokens.own"))],
+) -> dict:
+    toks = [auth.token_dict(t) for t in accounts.tokens_of(session, user.id)]
+    return page(toks, len(toks), max(len(toks), 1), 0)
+
+
+@router.post("/me/tokens", tags=["account"], status_code=201, summary="Create an API token (shown once)")
+def create_token(
+    *,
+    request: Request,
+    body: TokenIn,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(api_writer("tokens.own"))],
+) -> dict:
+    days = sv.settings.token_days if body.days is None else body.days
+    secret, row = auth.new_api_token(session, user, body.name, days)
+    audit.record(
+        session,
+        user,
+        "token.create",
+        f"token {row.id}",
+        detail={"name": row.name, "expires_at": auth.token_dict(row)["expires_at"]},
+        address=_addr(request),
+    )
+    session.commit()
+    return {**auth.token_dict(row), "token": secret}
+
+
+@router.delete("/me/tokens/{token_id}", tags=["account"], summary="Revoke one of your API tokens")
+def revoke_my_token(
+    *,
+    request: Request,
+    token_id: int,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(api_writer("tokens.own"))],
+) -> dict:
+    tok = accounts.revoke_token(session, token_id, user, owner_id=user.id)
+    audit.record(
+        session, user, "token.revoke", f"token {tok.id}", detail={"name": tok.name}, address=_addr(request)
+    )
+    session.commit()
+    return {"revoked": tok.id}
+
+
+class OwnPasswordIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+@router.put("/me/password", tags=["account"], summary="Change your password (ends all your sessions)")
+def change_my_password(
+    *,
+    request: Request,
+    body: OwnPasswordIn,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(api_writer("tokens.own"))],
+) -> dict:
+    try:
+        ended = accounts.change_own_password(
+            session, sv.limiter, user, body.current_password, body.new_password, _addr(request)
+        )
+    except CorridorError as exc:
+        _audit_refused(session, user, "user.password.refused", f"user {user.username}", exc, request)
+        raise
+    audit.record(
+        session,
+        user,
+        "user.password",
+        f"user {user.username}",
+        detail={"by": "self", "sessions_ended": ended},
+        address=_addr(request),
+    )
+    session.commit()
+    return {"changed": True, "sessions_ended": ended}
+
+
+class UserPatch(BaseModel):
+    role: Literal["admin", "analyst", "partner", "viewer"] | None = None
+    organisation: str | None = Field(default=None, max_length=80)
+    active: bool | None = None
+
+
+@router.patch(
+    "/users/{user_id}", tags=["admin"], summary="Change a user's role, organisation or active state"
+)
+def patch_user(
+    *,
+    request: Request,
+    user_id: int,
+    body: UserPatch,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(api_writer("users.admin"))],
+) -> dict:
+    try:
+        target = accounts.get_user(session, user_id)
+        if body.role is not None or body.organisation is not None:
+            u, old = accounts.set_role(session, user_id, body.role or target.role, body.organisation, user)
+            audit.record(
+                session,
+                user,
+                "user.role",
+                f"user {u.username}",
+                detail={"from": old, "to": u.role, "organisation": u.organisation},
+                address=_addr(request),
+            )
+        if body.active is not None:
+            u, ended = accounts.set_active(session, user_id, body.active, user)
+            audit.record(
+                session,
+                user,
+                "user.reactivate" if body.active else "user.deactivate",
+                f"user {u.username}",
+                detail={"sessions_ended": ended},
+                address=_addr(request),
+            )
+    except CorridorError as exc:
+        session.rollback()
+        _audit_refused(session, user, "user.change.refused", f"user {user_id}", exc, request)
+        raise
+    session.commit()
+    return accounts.user_row(session, accounts.get_user(session, user_id))
+
+
+class PasswordIn(BaseModel):
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+@router.put(
+    "/users/{user_id}/password", tags=["admin"], summary="Set a user's password (ends their sessions)"
+)
+def set_user_password(
+    *,
+    request: Request,
+    user_id: int,
+    body: PasswordIn,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(api_writer("users.admin"))],
+) -> dict:
+    target = accounts.get_user(session, user_id)
+    ended = accounts.set_password(session, target, body.new_password)
+    audit.record(
+        session,
+        user,
+        "user.password",
+        f"user {target.username}",
+        detail={"by": "admin", "sessions_ended": ended},
+        address=_addr(request),
+    )
+    session.commit()
+    return {"changed": True, "sessions_ended": ended}
+
+
+@router.get("/users/{user_id}/tokens", tags=["admin"], summary="A user's API tokens")
+def user_tokens(
+    *,
+    user_id: int,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(allowed("users.admin"))],
+) -> dict:
+    return accounts.user_row(session, accounts.get_user(session, user_id))
+
+
+@router.delete("/users/{user_id}/tokens/{token_id}", tags=["admin"], summary="Revoke a user's API token")
+def revoke_user_token(
+    *,
+    request: Request,
+    user_id: int,
+    token_id: int,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(api_writer("users.admin"))],
+) -> dict:
+    target = accounts.get_user(session, user_id)
+    tok = accounts.revoke_token(session, token_id, user, owner_id=target.id)
+    audit.record(
+        session,
+        user,
+        "token.revoke",
+        f"token {tok.id}",
+        detail={"name": tok.name, "owner": target.username},
+        address=_addr(request),
+    )
+    session.commit()
+    return {"revoked": tok.id}
+
+
+def _audit_refused(session: Session, user: Any, action: str, target: str, exc: Any, request: Request) -> None:
+    """A refused account change is audited in its own transaction (the change itself is rolled back)."""
+    from corridor.service.errors import scrub
+
+    session.rollback()
+    audit.record(session, user, action, target, detail={"error": scrub(exc.message)}, address=_addr(request))
+    session.commit()

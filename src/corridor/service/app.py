@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        import anyio
+
+        services.cpu = anyio.CapacityLimiter(max(1, min(4, os.cpu_count() or 1)))
         _bootstrap(settings, engine, runner, store_)
         log.info(
             "service ready",
@@ -103,7 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         description="Migration-corridor statistics: the tidy indicator table of corridor profiles, the "
         "indicator catalogue, the binational programme, sources and jobs. Authenticate with "
-        "`Authorization: Bearer <token>`. Every error is `{\"error\": ..., \"hint\": ...}`.",
+        '`Authorization: Bearer <token>`. Every error is `{"error": ..., "hint": ...}`.',
     )
     app.state.services = services
     errors.install(app)

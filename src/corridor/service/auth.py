@@ -5,7 +5,10 @@ parameters is upgraded at the next sign-in. A session is a random token in an Ht
 SameSite=Lax cookie; the database keeps only its SHA-256 and the session's CSRF token, which
 every form post (field ``csrf_token``) and every cookie-authenticated API write (header
 ``X-CSRF-Token``) must carry. API tokens (``Authorization: Bearer crd_...``) are shown once and
-stored hashed. Failed sign-ins are limited per address and per user name in a sliding window.
+stored hashed; they expire (``token_days``) and can be revoked, and every request checks both, so
+a revoked token or a deactivated account is refused at once. Failed sign-ins are limited per
+(account, client address) in a sliding window: one account's lockout never blocks another
+account, and behind a trusted reverse proxy the client address is the real client's.
 """
 
 from __future__ import annotations
@@ -95,12 +98,16 @@ def create_user(
 
 
 class LoginLimiter:
-    """Sliding-window count of failed sign-ins per key (address, user name); thread-safe, in memory."""
+    """Sliding-window count of failed sign-ins per key (account and client address); thread-safe, in memory."""
 
     def __init__(self, attempts: int, window: float) -> None:
         self.attempts, self.window = attempts, window
         self._fails: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
+
+    @staticmethod
+    def key(username: str, address: str | None) -> str:
+        return f"{username.strip().lower()}|{address or '?'}"
 
     def _recent(self, key: str, now: float) -> deque[float]:
         q = self._fails.setdefault(key, deque())
@@ -108,47 +115,53 @@ class LoginLimiter:
             q.popleft()
         return q
 
-    def check(self, *keys: str) -> None:
+    def check(self, key: str) -> None:
         now = time.monotonic()
         with self._lock:
-            for key in keys:
-                q = self._recent(key, now)
-                if len(q) >= self.attempts:
-                    wait = int(q[0] + self.window - now) + 1
-                    raise RateLimited(
-                        f"too many failed sign-ins; try again in {wait} seconds",
-                        hint="check the user name and password",
-                        retry_after=wait,
-                    )
+            q = self._recent(key, now)
+            if len(q) >= self.attempts:
+                wait = int(q[0] + self.window - now) + 1
+                raise RateLimited(
+                    f"too many failed sign-ins for this account from your address; try again in {wait} seconds",
+                    hint="check the user name and password; other accounts are not affected",
+                    retry_after=wait,
+                )
+            if not q:
+                self._fails.pop(key, None)  # keep the table to keys with recent failures
 
-    def fail(self, *keys: str) -> None:
+    def fail(self, key: str) -> None:
         now = time.monotonic()
         with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
+            self._recent(key, now).append(now)
 
     def clear(self, key: str) -> None:
         with self._lock:
             self._fails.pop(key, None)
 
 
-def authenticate(session: Session, limiter: LoginLimiter, username: str, password: str, address: str) -> User:
-    """The user whose password matches, or NotAuthenticated; limited per address and user name."""
-    keys = (f"ip:{address}", f"user:{username.strip().lower()}")
-    limiter.check(*keys)
+def verify_password(user: User | None, password: str) -> bool:
+    """Whether ``password`` is the active ``user``'s (the same Argon2 work when there is no such user)."""
+    if user is None or not user.active:
+        _hasher.hash(password)
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(
+    session: Session, limiter: LoginLimiter, username: str, password: str, address: str | None
+) -> User:
+    """The user whose password matches, or NotAuthenticated (RateLimited after too many failures of this
+    account from this address). CPU-heavy (Argon2): call it from a worker thread."""
+    key = limiter.key(username, address)
+    limiter.check(key)
     user = session.scalar(select(User).where(User.username == username.strip()))
-    ok = False
-    if user is not None and user.active:
-        try:
-            ok = _hasher.verify(user.password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-    else:
-        _hasher.hash(password)  # same work whether or not the user exists
-    if not ok:
-        limiter.fail(*keys)
+    if not verify_password(user, password):
+        limiter.fail(key)
         raise NotAuthenticated("user name or password is wrong", hint="check both and try again")
-    limiter.clear(keys[1])
+    limiter.clear(key)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
@@ -177,11 +190,27 @@ def end_session(session: Session, token: str | None) -> None:
             session.delete(row)
 
 
-def new_api_token(session: Session, user: Any, name: str) -> tuple[str, ApiToken]:
-    """A new API token for ``user`` (a User or Principal; the secret is returned once, only its hash is stored)."""
+def end_all_sessions(session: Session, user_id: int) -> int:
+    """Sign a user out everywhere; how many sessions were ended."""
+    from sqlalchemy import delete
+
+    return session.execute(delete(WebSession).where(WebSession.user_id == user_id)).rowcount or 0
+
+
+MAX_TOKEN_DAYS = 3650
+
+
+def new_api_token(session: Session, user: Any, name: str, days: float | None = None) -> tuple[str, ApiToken]:
+    """A new API token for ``user`` (a User or Principal; the secret is returned once, only its hash is
+    stored), expiring after ``days`` (``None`` or 0: never)."""
     name = (name or "").strip()[:80] or "token"
+    if days is not None and not 0 <= days <= MAX_TOKEN_DAYS:
+        raise InputError(
+            f"a token lifetime of {days} days is out of range", hint=f"use 1 to {MAX_TOKEN_DAYS} days"
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=name, token_hash=_sha(secret))
+    expires = utcnow() + dt.timedelta(days=days) if days else None
+    row = ApiToken(user_id=user.id, name=name, token_hash=_sha(secret), expires_at=expires)
     session.add(row)
     session.flush()
     return secret, row
@@ -208,13 +237,22 @@ def identify(session: Session, request: Request) -> Principal | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         secret = header[7:].strip()
-        tok = session.scalar(
-            select(ApiToken).where(ApiToken.token_hash == _sha(secret), ApiToken.revoked.is_(False))
-        )
+        tok = session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha(secret)))
         user = session.get(User, tok.user_id) if tok is not None else None
-        if user is None or not user.active:
-            raise NotAuthenticated("the API token is not valid", hint="create a token on your account page")
         now = utcnow()
+        why = (
+            "is not valid"
+            if user is None
+            else "was revoked"
+            if tok.revoked
+            else "has expired"
+            if tok.expires_at is not None and tok.expires_at <= now
+            else "belongs to a deactivated account"
+            if not user.active
+            else None
+        )
+        if why:
+            raise NotAuthenticated(f"the API token {why}", hint="create a token on your account page")
         if tok.last_used_at is None or (now - tok.last_used_at).total_seconds() > 60:
             tok.last_used_at = now
         return Principal.of(user, "token")
@@ -252,6 +290,20 @@ def check_pre_token(secret_key: str, cookie: str | None, supplied: str | None) -
             "the sign-in form's security token is missing or expired",
             hint="reload the sign-in page and try again",
         )
+
+
+def token_dict(t: ApiToken) -> dict[str, Any]:
+    """A token as listed (never its secret)."""
+    now = utcnow()
+    return {
+        "id": t.id,
+        "name": t.name,
+        "created_at": t.created_at.isoformat() + "Z" if t.created_at else None,
+        "expires_at": t.expires_at.isoformat() + "Z" if t.expires_at else None,
+        "last_used_at": t.last_used_at.isoformat() + "Z" if t.last_used_at else None,
+        "revoked": bool(t.revoked),
+        "active": not t.revoked and (t.expires_at is None or t.expires_at > now),
+    }
 
 
 def user_dict(user: Any) -> dict[str, Any]:

@@ -32,6 +32,18 @@ class Services:
     store: ProfileStore
     runner: JobRunner
     limiter: auth.LoginLimiter
+    cpu: Any = None  # a capacity limiter for CPU-heavy work (Argon2, imports), made on start
+
+
+async def off_loop(request: Request, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn`` in a worker thread, at most as many at once as the machine has cores for it, so that
+    hashing and parsing never hold the event loop (other requests, ``/health``) up."""
+    import functools
+
+    import anyio.to_thread
+
+    sv: Services = request.app.state.services
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=sv.cpu)
 
 
 def services(request: Request) -> Services:

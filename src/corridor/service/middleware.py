@@ -64,9 +64,7 @@ def size_text(n: int) -> str:
 class Frame:
     """Request id, language, body limit, security headers and the request log line."""
 
-    def __init__(
-        self, app: Any, *, limits: BodyLimits, default_lang: str, secure_cookies: bool
-    ) -> None:
+    def __init__(self, app: Any, *, limits: BodyLimits, default_lang: str, secure_cookies: bool) -> None:
         self.app = app
         self.limits = limits
         self.default_lang = default_lang
@@ -80,9 +78,7 @@ class Frame:
         rid = uuid.uuid4().hex[:12]
         req = Request(scope)
         q = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
-        lang = pick_lang(
-            q, req.cookies.get("lang"), req.headers.get("accept-language"), self.default_lang
-        )
+        lang = pick_lang(q, req.cookies.get("lang"), req.headers.get("accept-language"), self.default_lang)
         state = scope.setdefault("state", {})
         state.update(request_id=rid, lang=lang, principal=None)
         set_lang = bool(q and q[:2].lower() == lang)
@@ -151,7 +147,7 @@ class Frame:
                 await refuse_too_large()
             else:
                 await self.app(scope, limited_receive, send_inner)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence: log, answer if still possible
+        except Exception as exc:
             if over[0]:
                 if not started[0]:
                     await refuse_too_large()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from corridor.errors import CorridorError
 from corridor.service import audit, auth
-from corridor.service.deps import Services, current_user, db, form_writer, optional_user, services
+from corridor.service.deps import Services, current_user, db, form_writer, off_loop, optional_user, services
 from corridor.service.errors import status_of
 from corridor.service.page_common import Q, addr, safe_next, see_other
 from corridor.service.render import render_page
@@ -37,7 +37,6 @@ def login_page(
     request: Request,
     next: Q = None,
     sv: Annotated[Services, Depends(services)],
-    user: Annotated[auth.Principal | None, Depends(optional_user)],
 ) -> Response:
     pre = secrets.token_urlsafe(24)
     resp = render_page(
@@ -57,14 +56,24 @@ async def login(
 ) -> Response:
     form = await request.form()
     auth.check_pre_token(sv.settings.secret_key, request.cookies.get(auth.PRE_COOKIE), form.get("csrf_token"))
-    username, password = str(form.get("username") or ""), str(form.get("password") or "")
+    username, password = str(form.get("username") or "")[:200], str(form.get("password") or "")[:1024]
     target = safe_next(str(form.get("next") or ""))
     try:
-        user = auth.authenticate(session, sv.limiter, username, password, addr(request) or "?")
+        user = await off_loop(
+            request, auth.authenticate, session, sv.limiter, username, password, addr(request)
+        )
     except CorridorError as exc:
-        audit.record(session, None, "login.failed", f"user {username[:80]}", address=addr(request))
+        throttled = status_of(exc) == 429
+        audit.record(
+            session,
+            None,
+            "login.throttled" if throttled else "login.failed",
+            f"user {username[:80]}",
+            detail={"retry_after": exc.retry_after} if throttled else {},
+            address=addr(request),
+        )
         session.commit()
-        if status_of(exc) == 429:
+        if throttled:
             raise
         pre = request.cookies.get(auth.PRE_COOKIE)
         return render_page(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -10,14 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corridor.errors import CorridorError
-from corridor.service import audit, auth, sources_view
-from corridor.service.deps import Services, allowed, current_user, db, form_writer, services
-from corridor.service.errors import status_of
+from corridor.service import accounts, audit, auth, sources_view
+from corridor.service.deps import Services, allowed, current_user, db, form_writer, off_loop, services
+from corridor.service.errors import public, status_of
 from corridor.service.files import save_upload
 from corridor.service.page_common import addr, see_other
 from corridor.service.render import render_page
 from corridor.service.roles import ROLES
-from corridor.service.store import ApiToken, Job, RegisteredSource, User
+from corridor.service.store import Job, RegisteredSource, User
 
 router = APIRouter(include_in_schema=False)
 
@@ -148,13 +148,25 @@ async def start_job(
 
 
 def _admin_page(
-    request: Request, session: Session, *, error: str | None = None, status_code: int = 200
+    request: Request,
+    session: Session,
+    *,
+    error: str | None = None,
+    hint: str | None = None,
+    status_code: int = 200,
 ) -> Response:
-    users = list(session.scalars(select(User).order_by(User.id)))
+    users = [accounts.user_row(session, u) for u in session.scalars(select(User).order_by(User.id))]
     return render_page(
         request,
         "admin.html",
-        {"users": users, "entries": audit.entries(session, limit=100), "roles": ROLES, "error": error},
+        {
+            "users": users,
+            "entries": audit.entries(session, limit=100),
+            "roles": ROLES,
+            "error": error,
+            "hint": hint,
+            "saved": request.query_params.get("saved"),
+        },
         status_code=status_code,
     )
 
@@ -169,6 +181,37 @@ def admin(
     return _admin_page(request, session)
 
 
+async def _account_change(
+    request: Request,
+    session: Session,
+    user: auth.Principal,
+    permission: str,
+    change: Any,
+    *,
+    page: Any,
+    done: str,
+    refused: str,
+    target: str,
+) -> Response:
+    """A form post that changes an account: ``change(form)`` returns (action, target, detail) to audit;
+    a refusal (403, 404, 409, 422) shows the page again with the error and is audited too."""
+    form = await form_writer(request, user, permission)
+    try:
+        action, what, detail = await off_loop(request, change, form)
+    except CorridorError as exc:
+        status = status_of(exc)
+        if status not in (403, 404, 409, 422):
+            raise
+        session.rollback()
+        message, hint = public(exc)
+        audit.record(session, user, refused, target, detail={"error": message}, address=addr(request))
+        session.commit()
+        return page(request, session, error=message, hint=hint, status_code=status)
+    audit.record(session, user, action, what, detail=detail, address=addr(request))
+    session.commit()
+    return see_other(done)
+
+
 @router.post("/admin/users")
 async def admin_create_user(
     *,
@@ -176,8 +219,7 @@ async def admin_create_user(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
-    form = await form_writer(request, user, "users.admin")
-    try:
+    def change(form: Any) -> tuple:
         u = auth.create_user(
             session,
             str(form.get("username") or ""),
@@ -185,21 +227,155 @@ async def admin_create_user(
             str(form.get("role") or ""),
             str(form.get("organisation") or "") or None,
         )
-    except CorridorError as exc:
-        if status_of(exc) not in (409, 422):
-            raise
-        session.rollback()
-        return _admin_page(request, session, error=exc.message, status_code=status_of(exc))
-    audit.record(
+        return "user.create", f"user {u.username}", {"role": u.role, "organisation": u.organisation}
+
+    return await _account_change(
+        request,
         session,
         user,
-        "user.create",
-        f"user {u.username}",
-        detail={"role": u.role, "organisation": u.organisation},
-        address=addr(request),
+        "users.admin",
+        change,
+        page=_admin_page,
+        done="/admin?saved=1",
+        refused="user.create.refused",
+        target="new user",
     )
-    session.commit()
-    return see_other("/admin")
+
+
+@router.post("/admin/users/{user_id}/role")
+async def admin_user_role(
+    *,
+    request: Request,
+    user_id: int,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    def change(form: Any) -> tuple:
+        u, old = accounts.set_role(
+            session, user_id, str(form.get("role") or ""), str(form.get("organisation") or "") or None, user
+        )
+        return "user.role", f"user {u.username}", {"from": old, "to": u.role, "organisation": u.organisation}
+
+    return await _account_change(
+        request,
+        session,
+        user,
+        "users.admin",
+        change,
+        page=_admin_page,
+        done="/admin?saved=1",
+        refused="user.change.refused",
+        target=f"user {user_id}",
+    )
+
+
+@router.post("/admin/users/{user_id}/active")
+async def admin_user_active(
+    *,
+    request: Request,
+    user_id: int,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    def change(form: Any) -> tuple:
+        active = str(form.get("active") or "") == "1"
+        u, ended = accounts.set_active(session, user_id, active, user)
+        action = "user.reactivate" if active else "user.deactivate"
+        return action, f"user {u.username}", {"sessions_ended": ended}
+
+    return await _account_change(
+        request,
+        session,
+        user,
+        "users.admin",
+        change,
+        page=_admin_page,
+        done="/admin?saved=1",
+        refused="user.change.refused",
+        target=f"user {user_id}",
+    )
+
+
+@router.post("/admin/users/{user_id}/password")
+async def admin_user_password(
+    *,
+    request: Request,
+    user_id: int,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    def change(form: Any) -> tuple:
+        u = accounts.get_user(session, user_id)
+        ended = accounts.set_password(session, u, str(form.get("password") or ""))
+        return "user.password", f"user {u.username}", {"by": "admin", "sessions_ended": ended}
+
+    return await _account_change(
+        request,
+        session,
+        user,
+        "users.admin",
+        change,
+        page=_admin_page,
+        done="/admin?saved=1",
+        refused="user.password.refused",
+        target=f"user {user_id}",
+    )
+
+
+@router.post("/admin/users/{user_id}/tokens/{token_id}/revoke")
+async def admin_revoke_token(
+    *,
+    request: Request,
+    user_id: int,
+    token_id: int,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    def change(form: Any) -> tuple:
+        owner = accounts.get_user(session, user_id)
+        tok = accounts.revoke_token(session, token_id, user, owner_id=owner.id)
+        return "token.revoke", f"token {tok.id}", {"name": tok.name, "owner": owner.username}
+
+    return await _account_change(
+        request,
+        session,
+        user,
+        "users.admin",
+        change,
+        page=_admin_page,
+        done="/admin?saved=1",
+        refused="token.revoke.refused",
+        target=f"token {token_id}",
+    )
+
+
+# --- own account -----------------------------------------------------------------------------------------------
+
+
+def _account_page(
+    request: Request,
+    session: Session,
+    *,
+    new_token: str | None = None,
+    error: str | None = None,
+    hint: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    user = request.state.principal
+    sv: Services = request.app.state.services
+    return render_page(
+        request,
+        "account.html",
+        {
+            "tokens": [auth.token_dict(t) for t in accounts.tokens_of(session, user.id)],
+            "new_token": new_token,
+            "token_days": sv.settings.token_days,
+            "error": error,
+            "hint": hint,
+            "saved": request.query_params.get("saved"),
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/account")
@@ -209,24 +385,100 @@ def account(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
-    toks = list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
-    return render_page(request, "account.html", {"tokens": toks, "new_token": None})
+    return _account_page(request, session)
 
 
 @router.post("/account/tokens")
 async def new_token(
     *,
     request: Request,
+    sv: Annotated[Services, Depends(services)],
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
     form = await form_writer(request, user, "tokens.own")
-    secret, row = auth.new_api_token(session, user, str(form.get("name") or ""))
-    audit.record(
-        session, user, "token.create", f"token {row.id}", detail={"name": row.name}, address=addr(request)
-    )
+    raw = str(form.get("days") or "").strip()
+    try:
+        days = float(raw) if raw else sv.settings.token_days
+        secret, row = auth.new_api_token(session, user, str(form.get("name") or ""), days)
+    except (ValueError, CorridorError) as exc:
+        session.rollback()
+        msg = public(exc) if isinstance(exc, CorridorError) else (f"{raw!r} is not a number of days", None)
+        return _account_page(request, session, error=msg[0], hint=msg[1], status_code=422)
+    detail = {"name": row.name, "expires_at": auth.token_dict(row)["expires_at"]}
+    audit.record(session, user, "token.create", f"token {row.id}", detail=detail, address=addr(request))
     session.commit()
-    toks = list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
-    resp = render_page(request, "account.html", {"tokens": toks, "new_token": secret})
-    resp.headers["Cache-Control"] = "no-store"
+    return _account_page(request, session, new_token=secret)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+async def revoke_own_token(
+    *,
+    request: Request,
+    token_id: int,
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    def change(form: Any) -> tuple:
+        tok = accounts.revoke_token(session, token_id, user, owner_id=user.id)
+        return "token.revoke", f"token {tok.id}", {"name": tok.name}
+
+    return await _account_change(
+        request,
+        session,
+        user,
+        "tokens.own",
+        change,
+        page=_account_page,
+        done="/account?saved=1",
+        refused="token.revoke.refused",
+        target=f"token {token_id}",
+    )
+
+
+@router.post("/account/password")
+async def change_own_password(
+    *,
+    request: Request,
+    sv: Annotated[Services, Depends(services)],
+    session: Annotated[Session, Depends(db)],
+    user: Annotated[auth.Principal, Depends(current_user)],
+) -> Response:
+    """Every session ends, this one included; the user gets a fresh one (other browsers must sign in again)."""
+
+    def change(form: Any) -> tuple:
+        ended = accounts.change_own_password(
+            session,
+            sv.limiter,
+            user,
+            str(form.get("current_password") or ""),
+            str(form.get("new_password") or ""),
+            addr(request),
+        )
+        return "user.password", f"user {user.username}", {"by": "self", "sessions_ended": ended}
+
+    resp = await _account_change(
+        request,
+        session,
+        user,
+        "tokens.own",
+        change,
+        page=_account_page,
+        done="/account?saved=1",
+        refused="user.password.refused",
+        target=f"user {user.username}",
+    )
+    if resp.status_code == 303:
+        token, _row = auth.start_session(
+            session, accounts.get_user(session, user.id), sv.settings.session_hours
+        )
+        session.commit()
+        resp.set_cookie(
+            auth.COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=sv.settings.secure_cookies,
+            max_age=int(sv.settings.session_hours * 3600),
+        )
     return resp

@@ -74,6 +74,9 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # None: never
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(80))
 
 
 class AuditEntry(Base):
@@ -135,8 +138,19 @@ class RecordOwner(Base):
 
 
 def create_tables(engine: Engine) -> None:
-    """Create the service tables that do not exist yet."""
+    """Create the service tables that do not exist yet, and add the nullable columns a newer version
+    introduced to tables an older one created (the service's tables only grow by such columns)."""
+    from sqlalchemy import inspect, text
+
     Base.metadata.create_all(engine)
+    insp = inspect(engine)
+    with engine.begin() as con:
+        for table in Base.metadata.sorted_tables:
+            have = {c["name"] for c in insp.get_columns(table.name)}
+            for col in table.columns:
+                if col.name not in have and col.nullable:
+                    kind = col.type.compile(dialect=engine.dialect)
+                    con.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{col.name}" {kind}'))
 
 
 @contextmanager

@@ -1,0 +1,133 @@
+"""Account lifecycle: revoke tokens, deactivate and reactivate users, change roles and passwords.
+
+Each operation works in the caller's transaction and returns what the audit entry needs; the
+routes (API and pages) write that entry in the same transaction. Taking access away takes effect
+at the next request: every request looks its token or session up, with the user's current state.
+A password change or a deactivation ends all of the user's sessions. The service never leaves
+itself without an active administrator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from corridor.errors import InputError
+from corridor.service import auth
+from corridor.service.errors import Conflict, Forbidden, NotFound, check_id
+from corridor.service.roles import ROLES
+from corridor.service.store import ApiToken, User, utcnow
+
+
+def get_user(session: Session, user_id: int) -> User:
+    check_id(user_id, "user", "see the list of users")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"there is no user {user_id}", hint="see the list of users")
+    return user
+
+
+def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)))
+
+
+def revoke_token(session: Session, token_id: int, actor: auth.Principal, *, owner_id: int | None) -> ApiToken:
+    """Revoke a token; ``owner_id`` restricts it to that user's tokens (users revoking their own)."""
+    check_id(token_id, "API token", "see the account page")
+    tok = session.get(ApiToken, token_id)
+    if tok is None or (owner_id is not None and tok.user_id != owner_id):
+        raise NotFound(
+            f"there is no API token {token_id} of yours", hint="see your tokens on the account page"
+        )
+    if not tok.revoked:
+        tok.revoked, tok.revoked_at, tok.revoked_by = True, utcnow(), actor.username
+    return tok
+
+
+def _active_admins(session: Session) -> int:
+    return (
+        session.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active)) or 0
+    )
+
+
+def _keep_an_admin(session: Session, user: User, actor: auth.Principal, what: str) -> None:
+    if user.id == actor.id:
+        raise Conflict(f"you cannot {what} your own account", hint="ask another administrator to do it")
+    if user.role == "admin" and user.active and _active_admins(session) <= 1:
+        raise Conflict(
+            f"{user.username} is the last active administrator",
+            hint="make another user an administrator first",
+        )
+
+
+def set_active(session: Session, user_id: int, active: bool, actor: auth.Principal) -> tuple[User, int]:
+    """Deactivate (ending every session; tokens stop working) or reactivate a user."""
+    user = get_user(session, user_id)
+    ended = 0
+    if not active and user.active:
+        _keep_an_admin(session, user, actor, "deactivate")
+        user.active = False
+        ended = auth.end_all_sessions(session, user.id)
+    elif active:
+        user.active = True
+    return user, ended
+
+
+def set_role(
+    session: Session, user_id: int, role: str, organisation: str | None, actor: auth.Principal
+) -> tuple[User, str]:
+    """Change a user's role (and organisation, which partners need); returns the user and the old role."""
+    user = get_user(session, user_id)
+    if role not in ROLES:
+        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}", hint="choose a listed role")
+    organisation = (organisation or "").strip() or None
+    if role == "partner" and not (organisation or user.organisation):
+        raise InputError(
+            "a partner user needs an organisation", hint="give the organisation's code in the programme"
+        )
+    old = user.role
+    if old == "admin" and role != "admin":
+        _keep_an_admin(session, user, actor, "change the role of")
+    user.role = role
+    if organisation is not None:
+        if len(organisation) > 80:
+            raise InputError("the organisation code is longer than 80 characters", hint="use the code")
+        user.organisation = organisation
+    return user, old
+
+
+def set_password(session: Session, user: User, new_password: str) -> int:
+    """Set a new password (Argon2id; CPU-heavy: call from a worker thread); ends every session."""
+    auth.check_password_strength(new_password)
+    if len(new_password) > 1024:
+        raise InputError("the password is longer than 1024 characters", hint="use a shorter passphrase")
+    user.password_hash = auth.hash_password(new_password)
+    return auth.end_all_sessions(session, user.id)
+
+
+def change_own_password(
+    session: Session,
+    limiter: auth.LoginLimiter,
+    principal: auth.Principal,
+    current: str,
+    new: str,
+    address: str | None,
+) -> int:
+    """A user's own change: the current password first (throttled like a sign-in)."""
+    user = get_user(session, principal.id)
+    key = limiter.key(user.username, address)
+    limiter.check(key)
+    if not auth.verify_password(user, current):
+        limiter.fail(key)
+        raise Forbidden("the current password is wrong", hint="type your current password again")
+    limiter.clear(key)
+    if current == new:
+        raise InputError("the new password is the current one", hint="choose a different passphrase")
+    return set_password(session, user, new)
+
+
+def user_row(session: Session, user: User) -> dict[str, Any]:
+    """A user as the administration lists them: the account and its tokens."""
+    return {**auth.user_dict(user), "tokens": [auth.token_dict(t) for t in tokens_of(session, user.id)]}
