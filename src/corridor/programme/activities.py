@@ -24,12 +24,11 @@ held, and the mean pre/post score gain with a paired Student-t interval (as R's
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import math
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from corridor._deps import import_optional
 from corridor.errors import ColumnNotFoundError, InputError, SourceError
+from corridor.sources.bounded import Limits, Problems, read_rows
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -73,7 +73,6 @@ METRICS = {
     "sessions_held": "training sessions held in the period",
     "mean_score_gain": "mean post-test minus pre-test score, with a paired t interval",
 }
-MAX_SHOWN = 25
 
 
 def _fold(text: str) -> str:
@@ -150,45 +149,26 @@ class Ledger:
         return self.rows_read == self.rows_imported + self.rows_blank
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]], bool]:
-    """Header, (file row number, record) pairs and whether the file is labelled SYNTHETIC."""
+def _read_rows(path: Path, limits: Limits | None = None) -> tuple[list[str], Iterator[tuple[int, dict]], bool]:
+    """Header, (file row number, record) pairs streamed under ``limits``, and whether the file is labelled
+    SYNTHETIC. Leading rows whose first cell starts with ``#`` are comments."""
     synthetic = "SYNTHETIC" in path.name.upper()
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        openpyxl = import_optional("openpyxl", feature="reading XLSX training records")
-        try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:
-            raise SourceError(f"cannot read {path} as XLSX: {exc}", hint="save the export as .xlsx or .csv") from exc
-        rows = list(wb.worksheets[0].iter_rows(values_only=True))
-        wb.close()
-        lead = 0
-        while lead < len(rows) and rows[lead] and isinstance(rows[lead][0], str) and rows[lead][0].startswith("#"):
-            synthetic = synthetic or "SYNTHETIC" in rows[lead][0].upper()
-            lead += 1
-        if lead >= len(rows):
-            raise InputError(f"{path} has no header row", hint="the first row must name the columns")
-        header = [str(h).strip() if h is not None else "" for h in rows[lead]]
-        out = []
-        for i, values in enumerate(rows[lead + 1:], start=lead + 2):
-            rec = {h: ("" if v is None else v) for h, v in zip(header, values)}
-            out.append((i, rec))
-        return header, out, synthetic
-    if suffix not in (".csv", ".txt"):
-        raise SourceError(f"{path}: training records must be .csv or .xlsx, not {suffix or 'no extension'}",
-                          hint="export the form as CSV or XLSX")
-    try:
-        raw = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{path} is not UTF-8 text ({exc})", hint="export the file as UTF-8 CSV") from exc
-    lead = 0
-    while lead < len(raw) and raw[lead].startswith("#"):
-        synthetic = synthetic or "SYNTHETIC" in raw[lead].upper()
-        lead += 1
-    reader = csv.DictReader(raw[lead:])
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
-    return header, [(lead + 2 + i, rec) for i, rec in enumerate(reader)], synthetic
+    rows = read_rows(path, limits, name=str(path))
+    for number, values in rows:
+        first = values[0] if values else None
+        if isinstance(first, str) and first.startswith("#"):
+            synthetic = synthetic or "SYNTHETIC" in " ".join(str(v) for v in values if v is not None).upper()
+            continue
+        header = [str(h).strip() if h is not None else "" for h in values]
+        break
+    else:
+        raise InputError(f"{path} has no header row", hint="the first row must name the columns")
+
+    def records() -> Iterator[tuple[int, dict]]:
+        for number, values in rows:
+            yield number, {h: ("" if v is None else v) for h, v in zip(header, values)}
+
+    return header, records(), synthetic
 
 
 def _score(value: object) -> float | None:
@@ -207,12 +187,14 @@ def _parse_date(value: object) -> dt.date:
 
 def import_trainings(session: Session, programme: Programme, path: str | Path, *,
                      today: dt.date | None = None, organisation: str | None = None,
-                     by: str | None = None) -> tuple[ImportBatch, Ledger]:
+                     by: str | None = None, limits: Limits | None = None) -> tuple[ImportBatch, Ledger]:
     """Validate and add a file of training records to ``programme`` in the session's transaction.
 
     ``organisation`` is the partner that ran the sessions when the file has no ``organisation``
-    column. Raises InputError listing every bad row (file, row, column, value) before anything
-    is written.
+    column. Raises InputError listing the bad rows (file, row, column, value; the first
+    ``limits.max_problems`` of them, with the count of all) before anything is written. The file
+    is read as a stream under ``limits`` (rows, columns, cell sizes, XLSX expansion: see
+    :mod:`corridor.sources.bounded`).
     """
     from sqlalchemy import insert, select
 
@@ -223,7 +205,8 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
     if not path.exists():
         raise SourceError(f"training records file {path} does not exist", hint="check the path")
     today = today or dt.date.today()
-    header, rows, synthetic = _read_rows(path)
+    limits = limits or Limits()
+    header, rows, synthetic = _read_rows(path, limits)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ColumnNotFoundError.from_names(missing, header, where=f"training records {path}")
@@ -243,13 +226,13 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
         s.session_code: s for s in session.scalars(
             select(m.TrainingSession).where(m.TrainingSession.programme_id == programme.id))
     }
-    problems: list[str] = []
+    problems = Problems(limits.max_problems)
     ledger = Ledger(file=str(path))
     sessions: dict[str, dict] = {}
     fingerprints: dict[tuple, str] = {}
 
     def bad(row: int, column: str, value: object, why: str) -> None:
-        problems.append(f"{path}, row {row}, column {column!r}, value {value!r}: {why}")
+        problems.add(f"{path}, row {row}, column {column!r}, value {value!r}: {why}")
 
     for row, rec in rows:
         ledger.rows_read += 1
@@ -370,10 +353,9 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
                 f"and {row})")
         s["participants"][pid] = clean
     if problems:
-        shown = "\n  ".join(problems[:MAX_SHOWN])
-        more = f"\n  ... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
-        raise InputError(f"{len(problems)} problem(s) in training records {path}; nothing was imported:\n  "
-                         f"{shown}{more}", hint="correct these rows and import the whole file again")
+        first = f" (the first {len(problems.shown)} listed)" if problems.total > len(problems.shown) else ""
+        raise InputError(f"{problems.total:,} problem(s) in training records {path}; nothing was imported{first}:\n"
+                         f"{problems.summary()}", hint="correct these rows and import the whole file again")
     if not sessions:
         raise InputError(f"training records {path} have no data rows", hint="export the form with its submissions")
     owners = {s["organisation"] for s in sessions.values()}

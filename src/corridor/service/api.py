@@ -6,6 +6,7 @@ role's permission and, when authenticated by cookie, the ``X-CSRF-Token`` header
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -29,6 +30,7 @@ from corridor.service import (
 )
 from corridor.service.deps import Services, allowed, api_writer, current_user, db, services
 from corridor.service.errors import MAX_ID, NotFound, check_id
+from corridor.service.files import discard
 from corridor.service.profiles import PUBLIC_COLUMNS, Run, resolve
 from corridor.service.profiles import select as select_rows
 from corridor.service.store import Job, RegisteredSource, User
@@ -336,6 +338,7 @@ def withdraw(
     *,
     request: Request,
     import_id: int,
+    sv: Annotated[Services, Depends(services)],
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(api_writer("records.write"))],
 ) -> dict:
@@ -347,10 +350,11 @@ def withdraw(
         user,
         "training.withdraw",
         f"import {import_id}",
-        detail={"file": b.file_name},
+        detail={"file": Path(b.file_name).name, "sha256": b.sha256},
         address=_addr(request),
     )
     session.commit()
+    discard(sv.settings.data_dir, b.file_name)
     return {"withdrawn": import_id}
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 import corridor
 from corridor.programme import db as pdb
-from corridor.service import auth, errors, store
+from corridor.service import auth, errors, files, store
 from corridor.service.deps import Services
 from corridor.service.jobs import JobRunner
 from corridor.service.middleware import BodyLimits, Frame
@@ -32,6 +32,9 @@ def _bootstrap(settings: Settings, engine, runner: JobRunner, store_: ProfileSto
     pdb.upgrade(engine)
     store.create_tables(engine)
     with store.session_scope(engine) as s:
+        from corridor.programme import models as m
+
+        files.sweep_uploads(settings.data_dir, set(s.scalars(select(m.ImportBatch.file_name))))
         if settings.demo and programme_view.current(s) is None:
             programme_view.load_demo(s)
             log.info("loaded the shipped Chile-Colombia demo programme (training records SYNTHETIC)")
@@ -55,6 +58,18 @@ def _bootstrap(settings: Settings, engine, runner: JobRunner, store_: ProfileSto
     runner.start()
     if seed is not None:
         runner.enqueue(seed.id)
+
+
+def _warm_up() -> None:
+    """Import the heavy modules and compile the templates now, not in the middle of the first requests
+    (a first import holds the interpreter for a few hundred milliseconds)."""
+    import openpyxl  # noqa: F401 - imports and downloads read XLSX
+
+    import corridor.report.charts  # noqa: F401 - charts (matplotlib)
+    from corridor.service.render import TEMPLATES, env
+
+    for t in TEMPLATES.glob("*.html"):
+        env().get_template(t.name)
 
 
 class CorridorApp(FastAPI):
@@ -89,6 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
 
         services.cpu = anyio.CapacityLimiter(max(1, min(4, os.cpu_count() or 1)))
         _bootstrap(settings, engine, runner, store_)
+        _warm_up()
         log.info(
             "service ready",
             extra={"data_dir": str(settings.data_dir), "database": engine.url.render_as_string()},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from corridor.service import auth
 from corridor.service.errors import NotAuthenticated
+from corridor.service.files import ImportSlots
 from corridor.service.roles import require
 from corridor.service.store import session_scope
 
@@ -32,6 +33,7 @@ class Services:
     store: ProfileStore
     runner: JobRunner
     limiter: auth.LoginLimiter
+    imports: ImportSlots = field(default_factory=ImportSlots)
     cpu: Any = None  # a capacity limiter for CPU-heavy work (Argon2, imports), made on start
 
 

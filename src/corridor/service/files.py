@@ -1,14 +1,32 @@
-"""Files named or sent by users: paths stay inside the data folder; uploads have size and type limits."""
+"""Files named or sent by users: paths stay inside the data folder; uploads have size, type and storage
+limits, are read under hard caps, and are not kept longer than they are needed.
+
+An upload is streamed to ``uploads/`` (or ``sources/``) under a fresh name, refused when it would
+take the folders past the storage quota; a file whose import is rejected is deleted once the
+problem report is made, a withdrawn import's file is deleted (the audit log keeps its SHA-256),
+and files no import refers to are removed at start-up (left by an import the service was stopped
+in the middle of). One user has at most one import in progress.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import logging
+import os
 import re
+import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from corridor.errors import InputError
-from corridor.service.errors import Forbidden, TooLarge, UnsupportedMedia
+from corridor.service.errors import Forbidden, InsufficientStorage, RateLimited, TooLarge, UnsupportedMedia
+from corridor.sources.bounded import Limits
+
+log = logging.getLogger("corridor.service")
+KEPT_FOLDERS = ("uploads", "sources")
 
 UPLOAD_TYPES = {".csv": "text", ".xlsx": "zip", ".parquet": "parquet"}
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -46,14 +64,110 @@ def _sniff(head: bytes, kind: str) -> bool:
     return True
 
 
-async def save_upload(upload: Any, dest: Path, *, max_bytes: int, allowed: tuple[str, ...]) -> Path:
-    """Stream an upload to ``dest`` under a fresh safe name; refuse wrong types and oversize files."""
+def import_limits(settings: Any) -> Limits:
+    """The caps under which uploaded tables are read (see :mod:`corridor.sources.bounded`)."""
+    return Limits(
+        max_rows=settings.import_max_rows,
+        max_columns=100,
+        max_cell_chars=10_000,
+        max_problems=100,
+        max_unzipped_bytes=max(256 * 1024 * 1024, 50 * settings.upload_max_bytes),
+    )
+
+
+def stored_bytes(data_dir: Path) -> int:
+    """Bytes kept in the folders the storage quota covers."""
+    total = 0
+    for sub in KEPT_FOLDERS:
+        for root, _dirs, names in os.walk(data_dir / sub):
+            for n in names:
+                with contextlib.suppress(OSError):
+                    total += os.lstat(os.path.join(root, n)).st_size
+    return total
+
+
+def check_quota(data_dir: Path, quota: int, incoming: int) -> None:
+    used = stored_bytes(data_dir)
+    if used + incoming > quota:
+        raise InsufficientStorage(
+            f"the service's storage for uploads is full ({used // (1024 * 1024)} MiB of "
+            f"{quota // (1024 * 1024)} MiB used)",
+            hint="ask an administrator to withdraw old imports or raise uploads_quota_bytes",
+        )
+
+
+def discard(data_dir: Path, stored: str | None) -> str | None:
+    """Delete a kept file (only inside ``uploads/`` or ``sources/``); its SHA-256, for the audit log."""
+    if not stored:
+        return None
+    path = Path(stored)
+    base = data_dir.resolve()
+    try:
+        path = path.resolve()
+    except OSError:
+        return None
+    if not any(path.is_relative_to(base / sub) for sub in KEPT_FOLDERS) or not path.is_file():
+        return None
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    path.unlink(missing_ok=True)
+    return digest
+
+
+def sweep_uploads(data_dir: Path, referenced: set[str]) -> int:
+    """Remove files of ``uploads/`` that no import refers to; how many (run at start-up only)."""
+    removed = 0
+    keep = {str(Path(r).resolve()) for r in referenced}
+    for p in (data_dir / "uploads").glob("*"):
+        if p.is_file() and str(p.resolve()) not in keep:
+            p.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        log.info("removed uploads no import refers to", extra={"files": removed})
+    return removed
+
+
+class ImportSlots:
+    """At most one import in progress per user (a second one is refused with 429)."""
+
+    def __init__(self) -> None:
+        self._busy: set[str] = set()
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self, username: str) -> Iterator[None]:
+        with self._lock:
+            if username in self._busy:
+                raise RateLimited(
+                    "an import of yours is still being processed",
+                    hint="wait for it to finish, then send the next file",
+                    retry_after=5,
+                )
+            self._busy.add(username)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy.discard(username)
+
+
+async def save_upload(
+    upload: Any,
+    dest: Path,
+    *,
+    max_bytes: int,
+    allowed: tuple[str, ...],
+    quota: tuple[Path, int] | None = None,
+) -> Path:
+    """Stream an upload to ``dest`` under a fresh safe name; refuse wrong types, oversize files and
+    files that would take the kept folders past ``quota`` (data folder, bytes)."""
     name = Path(getattr(upload, "filename", "") or "").name
     ext = Path(name.lower()).suffix
     if ext not in allowed:
         raise UnsupportedMedia(
             f"files of type {ext or '(none)'!r} are not accepted", hint=f"upload one of: {', '.join(allowed)}"
         )
+    if quota is not None:
+        check_quota(quota[0], quota[1], int(getattr(upload, "size", None) or 0))
     stem = _SAFE.sub("_", Path(name).stem)[:60] or "upload"
     path = dest / f"{stem}-{uuid.uuid4().hex[:10]}{ext}"
     size = 0

@@ -86,6 +86,9 @@ class JobRunner:
         self._stopping = threading.Event()
 
     def start(self) -> None:
+        for tmp in (self.data_dir / "profiles").glob(".tmp-*"):  # a run cut short by a stop or a crash
+            shutil.rmtree(tmp, ignore_errors=True)
+            log.info("removed the folder of an interrupted profile run", extra={"folder": tmp.name})
         with session_scope(self.engine) as s:
             for job in s.scalars(select(Job).where(Job.status == "running")):
                 job.status, job.error, job.finished_at = (

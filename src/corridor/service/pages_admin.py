@@ -75,30 +75,40 @@ async def register_source(
     form = await form_writer(request, user, "sources.write")
     rel = str(form.get("path") or "").strip()
     upload = form.get("file")
-    if upload is not None and not isinstance(upload, str) and getattr(upload, "filename", ""):
-        saved = await save_upload(
-            upload,
-            sv.settings.data_dir / "sources",
-            max_bytes=sv.settings.upload_max_bytes,
-            allowed=(".csv", ".xlsx", ".parquet"),
-        )
-        rel = str(saved.relative_to(sv.settings.data_dir))
-    try:
-        s = sources_view.register(
-            session,
-            sv.settings.data_dir,
-            str(form.get("name") or ""),
-            rel,
-            str(form.get("spec") or "") or None,
-            user.username,
-        )
-    except CorridorError as exc:
-        if status_of(exc) not in (409, 422):
+    saved = None
+    with sv.imports.hold(user.username):
+        if upload is not None and not isinstance(upload, str) and getattr(upload, "filename", ""):
+            saved = await save_upload(
+                upload,
+                sv.settings.data_dir / "sources",
+                max_bytes=sv.settings.upload_max_bytes,
+                allowed=(".csv", ".xlsx", ".parquet"),
+                quota=(sv.settings.data_dir, sv.settings.uploads_quota_bytes),
+            )
+            rel = str(saved.relative_to(sv.settings.data_dir))
+        try:
+            s = await off_loop(
+                request,
+                sources_view.register,
+                session,
+                sv.settings.data_dir,
+                str(form.get("name") or ""),
+                rel,
+                str(form.get("spec") or "") or None,
+                user.username,
+            )
+        except CorridorError as exc:
+            session.rollback()
+            if saved is not None:
+                saved.unlink(missing_ok=True)
+            if status_of(exc) not in (409, 422):
+                raise
+            message, hint = public(exc)
+            return _sources_page(request, session, sv, error=message, hint=hint, status_code=status_of(exc))
+        except BaseException:
+            if saved is not None:
+                saved.unlink(missing_ok=True)
             raise
-        session.rollback()
-        return _sources_page(
-            request, session, sv, error=exc.message, hint=exc.hint, status_code=status_of(exc)
-        )
     audit.record(
         session,
         user,

@@ -3,18 +3,19 @@ entered values, training records, revisions, and their forms."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from corridor.errors import InputError
+from corridor.errors import CorridorError, InputError
 from corridor.programme.report import messages as programme_messages
 from corridor.service import audit, auth, downloads, programme_view
-from corridor.service.deps import Services, allowed, current_user, db, form_writer, services
-from corridor.service.errors import NotFound, check_id
-from corridor.service.files import save_upload
+from corridor.service.deps import Services, allowed, current_user, db, form_writer, off_loop, services
+from corridor.service.errors import NotFound, check_id, public, status_of
+from corridor.service.files import discard, import_limits, save_upload
 from corridor.service.page_common import addr, see_other
 from corridor.service.render import render_page
 
@@ -96,32 +97,37 @@ async def record_training(
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
     form = await form_writer(request, user, "records.write")
-    prog = programme_view.require_programme(session)
-    data = {k: str(form.get(k) or "") for k in programme_view.SESSION_FIELDS}
-    parts = []
-    for i in range(1, programme_view.MAX_PARTICIPANTS + 1):
-        if f"p{i}_participant_id" not in form:
-            break
-        parts.append({k: str(form.get(f"p{i}_{k}") or "") for k in programme_view.PARTICIPANT_FIELDS})
-    try:
-        batch, n = programme_view.record_session(
-            session, prog, data, parts, user, sv.settings.data_dir / "uploads"
+
+    def work() -> Response:
+        prog = programme_view.require_programme(session)
+        data = {k: str(form.get(k) or "") for k in programme_view.SESSION_FIELDS}
+        parts = []
+        for i in range(1, programme_view.MAX_PARTICIPANTS + 1):
+            if f"p{i}_participant_id" not in form:
+                break
+            parts.append({k: str(form.get(f"p{i}_{k}") or "") for k in programme_view.PARTICIPANT_FIELDS})
+        try:
+            batch, n = programme_view.record_session(
+                session, prog, data, parts, user, sv.settings.data_dir / "uploads"
+            )
+        except InputError as exc:
+            session.rollback()
+            message, hint = public(exc)
+            return _programme_page(
+                request, session, sv, error=message, hint=hint, form=dict(form), status_code=422
+            )
+        audit.record(
+            session,
+            user,
+            "training.record",
+            f"import {batch.id}",
+            detail={"session": data["session_id"], "participants": n},
+            address=addr(request),
         )
-    except InputError as exc:
-        session.rollback()
-        return _programme_page(
-            request, session, sv, error=exc.message, hint=exc.hint, form=dict(form), status_code=422
-        )
-    audit.record(
-        session,
-        user,
-        "training.record",
-        f"import {batch.id}",
-        detail={"session": data["session_id"], "participants": n},
-        address=addr(request),
-    )
-    session.commit()
-    return see_other("/programme?saved=1#trainings")
+        session.commit()
+        return see_other("/programme?saved=1#trainings")
+
+    return await off_loop(request, work)
 
 
 @router.post("/programme/trainings/upload")
@@ -132,32 +138,48 @@ async def upload_trainings(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
+    """The file is read in a worker thread under hard caps (rows, columns, cells, XLSX expansion), so
+    that no upload holds other requests up; a rejected file is deleted once its problems are reported."""
     form = await form_writer(request, user, "records.write")
-    prog = programme_view.require_programme(session)
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
         raise InputError("no file was uploaded", hint="choose a CSV or XLSX file")
-    path = await save_upload(
-        upload,
-        sv.settings.data_dir / "uploads",
-        max_bytes=sv.settings.upload_max_bytes,
-        allowed=(".csv", ".xlsx"),
-    )
-    try:
-        batch, n = programme_view.import_file(session, prog, path, user)
-    except InputError as exc:
-        session.rollback()
-        return _programme_page(request, session, sv, error=exc.message, hint=exc.hint, status_code=422)
-    audit.record(
-        session,
-        user,
-        "training.import",
-        f"import {batch.id}",
-        detail={"file": path.name, "participants": n},
-        address=addr(request),
-    )
-    session.commit()
-    return see_other("/programme?saved=1#imports")
+    with sv.imports.hold(user.username):
+        path = await save_upload(
+            upload,
+            sv.settings.data_dir / "uploads",
+            max_bytes=sv.settings.upload_max_bytes,
+            allowed=(".csv", ".xlsx"),
+            quota=(sv.settings.data_dir, sv.settings.uploads_quota_bytes),
+        )
+
+        def work() -> Response:
+            try:
+                prog = programme_view.require_programme(session)
+                batch, n = programme_view.import_file(session, prog, path, user, import_limits(sv.settings))
+            except CorridorError as exc:
+                session.rollback()
+                path.unlink(missing_ok=True)
+                if status_of(exc) != 422:
+                    raise
+                message, hint = public(exc)
+                return _programme_page(request, session, sv, error=message, hint=hint, status_code=422)
+            except BaseException:
+                session.rollback()
+                path.unlink(missing_ok=True)
+                raise
+            audit.record(
+                session,
+                user,
+                "training.import",
+                f"import {batch.id}",
+                detail={"file": path.name, "participants": n},
+                address=addr(request),
+            )
+            session.commit()
+            return see_other("/programme?saved=1#imports")
+
+        return await off_loop(request, work)
 
 
 @router.post("/programme/imports/{import_id}/withdraw")
@@ -165,23 +187,29 @@ async def withdraw_import(
     *,
     request: Request,
     import_id: int,
+    sv: Annotated[Services, Depends(services)],
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
     await form_writer(request, user, "records.write")
     check_id(import_id, "import", "see the programme's imports")
-    prog = programme_view.require_programme(session)
-    b = programme_view.withdraw_import(session, prog, import_id, user)
-    audit.record(
-        session,
-        user,
-        "training.withdraw",
-        f"import {import_id}",
-        detail={"file": b.file_name},
-        address=addr(request),
-    )
-    session.commit()
-    return see_other("/programme?saved=1#imports")
+
+    def work() -> Response:
+        prog = programme_view.require_programme(session)
+        b = programme_view.withdraw_import(session, prog, import_id, user)
+        audit.record(
+            session,
+            user,
+            "training.withdraw",
+            f"import {import_id}",
+            detail={"file": Path(b.file_name).name, "sha256": b.sha256},
+            address=addr(request),
+        )
+        session.commit()
+        discard(sv.settings.data_dir, b.file_name)
+        return see_other("/programme?saved=1#imports")
+
+    return await off_loop(request, work)
 
 
 @router.post("/programme/commitments/{code}")
@@ -193,24 +221,29 @@ async def commitment_status(
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
     form = await form_writer(request, user, "commitments.status")
-    prog = programme_view.require_programme(session)
-    status = str(form.get("status") or "")
-    programme_view.set_commitment_status(session, prog, code, status, user)
-    audit.record(
-        session,
-        user,
-        "commitment.status",
-        f"commitment {code}",
-        detail={"status": status},
-        address=addr(request),
-    )
-    session.commit()
-    return see_other("/programme?saved=1#commitments")
+
+    def work() -> Response:
+        prog = programme_view.require_programme(session)
+        status = str(form.get("status") or "")
+        programme_view.set_commitment_status(session, prog, code, status, user)
+        audit.record(
+            session,
+            user,
+            "commitment.status",
+            f"commitment {code}",
+            detail={"status": status},
+            address=addr(request),
+        )
+        session.commit()
+        return see_other("/programme?saved=1#commitments")
+
+    return await off_loop(request, work)
 
 
 def _form_error(request: Request, session: Session, sv: Services, exc: InputError) -> Response:
     session.rollback()
-    return _programme_page(request, session, sv, error=exc.message, hint=exc.hint, status_code=422)
+    message, hint = public(exc)
+    return _programme_page(request, session, sv, error=message, hint=hint, status_code=422)
 
 
 def _done(request: Request, session: Session, user: auth.Principal, action: str, target: str, detail: dict,
@@ -219,6 +252,10 @@ def _done(request: Request, session: Session, user: auth.Principal, action: str,
     audit.record(session, user, action, target, detail=detail, address=addr(request))
     session.commit()
     return see_other(f"/programme?saved=1#{anchor}")
+
+
+# The forms below read their body on the event loop (bounded by the form limit) and do their database
+# work in a worker thread, as every other writing page does, so that no write holds other requests up.
 
 
 @router.post("/programme/values")
@@ -230,15 +267,19 @@ async def record_value(
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
     form = await form_writer(request, user, "records.write")
-    prog = programme_view.require_programme(session)
     data = {k: str(form.get(k) or "") for k in ("indicator", "organisation", "period", "area", "value", "sex",
                                                  "age_band", "nationality", "migratory_status", "profession", "note")}
-    try:
-        row = programme_view.record_entry(session, prog, data, user)
-    except InputError as exc:
-        return _form_error(request, session, sv, exc)
-    return _done(request, session, user, "value.record", f"value {row.id}", {k: v for k, v in data.items() if v},
-                 "values")
+
+    def work() -> Response:
+        prog = programme_view.require_programme(session)
+        try:
+            row = programme_view.record_entry(session, prog, data, user)
+        except InputError as exc:
+            return _form_error(request, session, sv, exc)
+        return _done(request, session, user, "value.record", f"value {row.id}",
+                     {k: v for k, v in data.items() if v}, "values")
+
+    return await off_loop(request, work)
 
 
 @router.post("/programme/values/{value_id}/delete")
@@ -251,13 +292,18 @@ async def delete_value(
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
     await form_writer(request, user, "records.write")
-    prog = programme_view.require_programme(session)
-    try:
-        row = programme_view.remove_entry(session, prog, value_id, user)
-    except InputError as exc:
-        return _form_error(request, session, sv, exc)
-    return _done(request, session, user, "value.delete", f"value {value_id}", {"indicator": row.indicator.code},
-                 "values")
+    check_id(value_id, "value", "see the programme's entered values")
+
+    def work() -> Response:
+        prog = programme_view.require_programme(session)
+        try:
+            row = programme_view.remove_entry(session, prog, value_id, user)
+        except InputError as exc:
+            return _form_error(request, session, sv, exc)
+        return _done(request, session, user, "value.delete", f"value {value_id}",
+                     {"indicator": row.indicator.code}, "values")
+
+    return await off_loop(request, work)
 
 
 @router.post("/programme/periods")
@@ -269,15 +315,19 @@ async def period_action(
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
     form = await form_writer(request, user, "records.write")
-    prog = programme_view.require_programme(session)
     period, org, action = (str(form.get(k) or "") for k in ("period", "organisation", "action"))
     reason = str(form.get("reason") or "") or None
-    try:
-        t = programme_view.period_action(session, prog, period, org, action, user, reason)
-    except InputError as exc:
-        return _form_error(request, session, sv, exc)
-    return _done(request, session, user, f"period.{action}", f"period {period} of {org}",
-                 {"from": t.before, "to": t.after, "reason": reason}, "periods")
+
+    def work() -> Response:
+        prog = programme_view.require_programme(session)
+        try:
+            t = programme_view.period_action(session, prog, period, org, action, user, reason)
+        except InputError as exc:
+            return _form_error(request, session, sv, exc)
+        return _done(request, session, user, f"period.{action}", f"period {period} of {org}",
+                     {"from": t.before, "to": t.after, "reason": reason}, "periods")
+
+    return await off_loop(request, work)
 
 
 @router.post("/programme/refresh")
@@ -289,16 +339,20 @@ async def refresh_evidence(
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
     form = await form_writer(request, user, "programme.edit")
-    programme_view.require_programme(session)
-    try:
-        job = sv.runner.submit(session, "programme_refresh", {"run": form.get("run"), "reason": form.get("reason")},
-                               user.username)
-    except InputError as exc:
-        return _form_error(request, session, sv, exc)
-    audit.record(session, user, "job.start", f"job {job.id}", detail=job.params, address=addr(request))
-    session.commit()
-    sv.runner.enqueue(job.id)
-    return see_other("/jobs")
+    params = {"run": form.get("run"), "reason": form.get("reason")}
+
+    def work() -> Response:
+        programme_view.require_programme(session)
+        try:
+            job = sv.runner.submit(session, "programme_refresh", params, user.username)
+        except InputError as exc:
+            return _form_error(request, session, sv, exc)
+        audit.record(session, user, "job.start", f"job {job.id}", detail=job.params, address=addr(request))
+        session.commit()
+        sv.runner.enqueue(job.id)
+        return see_other("/jobs")
+
+    return await off_loop(request, work)
 
 
 @router.post("/programme/meetings/{code}")
@@ -311,15 +365,19 @@ async def meeting_minutes(
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
     form = await form_writer(request, user, "programme.edit")
-    prog = programme_view.require_programme(session)
     lang = request.state.lang
     minutes, decision = str(form.get("minutes") or "").strip(), str(form.get("decision") or "").strip()
-    from corridor.programme.governance import update_meeting
 
-    try:
-        update_meeting(session, prog, code, minutes={lang: minutes} if minutes else None,
-                       decisions=[{lang: decision}] if decision else [], by=user.username)
-    except InputError as exc:
-        return _form_error(request, session, sv, exc)
-    return _done(request, session, user, "meeting.update", f"meeting {code}",
-                 {"minutes": bool(minutes), "decision": bool(decision)}, "meetings")
+    def work() -> Response:
+        from corridor.programme.governance import update_meeting
+
+        prog = programme_view.require_programme(session)
+        try:
+            update_meeting(session, prog, code, minutes={lang: minutes} if minutes else None,
+                           decisions=[{lang: decision}] if decision else [], by=user.username)
+        except InputError as exc:
+            return _form_error(request, session, sv, exc)
+        return _done(request, session, user, "meeting.update", f"meeting {code}",
+                     {"minutes": bool(minutes), "decision": bool(decision)}, "meetings")
+
+    return await off_loop(request, work)

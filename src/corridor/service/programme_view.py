@@ -34,6 +34,7 @@ from corridor.programme.values import delete_value, record_value
 from corridor.service.errors import Forbidden, NotFound
 from corridor.service.roles import require_org
 from corridor.service.store import RecordOwner
+from corridor.sources.bounded import Limits
 
 MAX_PARTICIPANTS = 60
 SESSION_FIELDS = ("session_id", "date", "region", "facility", "course", "topic", "trainers", "line_of_work",
@@ -262,16 +263,23 @@ def record_session(
                     **{k: str(p.get(k) or "").strip() for k in PARTICIPANT_FIELDS},
                 }
             )
-    return import_file(session, prog, path, user)
+    try:
+        return import_file(session, prog, path, user)
+    except BaseException:
+        path.unlink(missing_ok=True)  # a refused form leaves no file behind
+        raise
 
 
-def import_file(session: Session, prog: m.Programme, path: Path, user: Any) -> tuple[m.ImportBatch, int]:
-    """Import a file of training records (all or nothing), record its owner, refresh the actuals."""
+def import_file(
+    session: Session, prog: m.Programme, path: Path, user: Any, limits: Limits | None = None
+) -> tuple[m.ImportBatch, int]:
+    """Import a file of training records (all or nothing; read under ``limits``), record its owner,
+    refresh the actuals."""
     _check_org(prog, user)
     org = user.organisation if getattr(user, "role", None) == "partner" else None
     if org is not None:
-        _only_own_rows(path, org)
-    batch, ledger = import_trainings(session, prog, path, organisation=org, by=_who(user))
+        _only_own_rows(path, org, limits)
+    batch, ledger = import_trainings(session, prog, path, organisation=org, by=_who(user), limits=limits)
     _owner(session, batch, user)
     refresh_observations(session, prog, by=_who(user), kinds=("activities",),
                          why=f"training records {path.name} imported (import {batch.id})")
@@ -280,15 +288,21 @@ def import_file(session: Session, prog: m.Programme, path: Path, user: Any) -> t
     return batch, ledger.rows_imported
 
 
-def _only_own_rows(path: Path, org: str) -> None:
-    """A partner's upload may name only its own organisation in an organisation column."""
+def _only_own_rows(path: Path, org: str, limits: Limits | None = None) -> None:
+    """A partner's upload may name only its own organisation in an organisation column (the file is
+    read under the same ``limits`` as the import itself)."""
     from corridor.programme.activities import _read_rows
 
-    _, rows, _ = _read_rows(path)
-    others = sorted({str(r.get("organisation")) for _, r in rows if r.get("organisation") not in (None, "", org)})
+    _, rows, _ = _read_rows(path, limits)
+    others: set[str] = set()
+    for _, r in rows:
+        if r.get("organisation") not in (None, "", org):
+            others.add(str(r.get("organisation"))[:80])
+            if len(others) > 20:  # enough to refuse; a hostile file cannot grow this set
+                break
     if others:
         raise Forbidden(
-            f"the file records sessions of {', '.join(others)}; you record for {org}",
+            f"the file records sessions of {', '.join(sorted(others))}; you record for {org}",
             hint="partners upload only their own organisation's sessions",
         )
 

@@ -34,6 +34,10 @@ def register(
         raise Conflict(f"a source named {name!r} is already registered", hint="choose another name")
     path = safe_path(data_dir, rel_path)
     fmt = detect_format(path)
+    if fmt == "xlsx":
+        from corridor.sources.bounded import Limits, check_xlsx
+
+        check_xlsx(path, Limits(), name=path.name)
     con = duckdb.connect()
     try:
         if spec:
