@@ -24,6 +24,7 @@ def test_job_runs_with_progress_and_its_result_is_published(env, monkeypatch, pr
         return run_id
 
     monkeypatch.setattr(jobs_mod, "run_profile", fake)
+    env.client.app.state.services.runner.isolated = False  # the fake lives in this process only
     csrf = env.login("ana")
     r = env.client.post(
         "/api/v1/jobs", json={"origin": "col", "destination": "chl"}, headers={"X-CSRF-Token": csrf}
@@ -46,6 +47,7 @@ def test_failed_job_keeps_the_message(env, monkeypatch):
         raise InputError("region XX is not a region of CHL", hint="use CL-AN")
 
     monkeypatch.setattr(jobs_mod, "run_profile", fail)
+    env.client.app.state.services.runner.isolated = False
     csrf = env.login("ana")
     job = env.client.post(
         "/jobs", data={"csrf_token": csrf, "origin": "COL", "destination": "CHL"}, follow_redirects=False

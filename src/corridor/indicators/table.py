@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from corridor.quality import assess, suppress
+from corridor.quality import assess
+from corridor.quality.disclosure import suppress_indicators
 
 # one row per indicator x population x area x period x disaggregation cell x level
 COLUMNS: dict[str, pa.DataType] = {
@@ -47,7 +48,6 @@ COLUMNS: dict[str, pa.DataType] = {
     "source_kind": pa.string(),         # survey or aggregate
     "synthetic": pa.bool_(),
 }
-_VALUES = ("estimate", "se", "ci_low", "ci_high", "cv", "deff", "n", "unweighted", "quality_se_bound")
 CRITERIA = tuple(c for c in COLUMNS if c.startswith("quality_") and c not in ("quality_reason", "quality_scheme",
                                                                             "quality_components"))
 
@@ -72,16 +72,16 @@ def to_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
 def finish(rows: list[dict[str, Any]], *, scheme: str = "chile", min_n: int = 30) -> pa.Table:
     """Quality labels (:func:`corridor.quality.assess`) and disclosure control on survey rows.
 
-    Unavailable rows pass through. Primary and secondary suppression run with
-    :func:`corridor.quality.suppress` over each indicator x population x disaggregation, the
-    overall cell being a member of every disaggregation's margin group (it is their total); a gap
-    is suppressed when either cell it compares is.
+    Unavailable rows pass through. Disclosure control is
+    :func:`corridor.quality.disclosure.suppress_indicators`, the rule every published cell follows
+    (primary and secondary suppression per indicator x population x disaggregation, the overall
+    cell being a member of every disaggregation's margin group; a gap suppressed when either cell
+    it compares is).
     """
     ok = [r for r in rows if r.get("status") == "ok"]
     rest = [r for r in rows if r.get("status") != "ok"]
     if ok:
-        labelled = _assess(ok, scheme)
-        _suppress(labelled, min_n)
+        labelled = suppress_indicators(_assess(ok, scheme), min_n=min_n)
         ok = [_to_unit(r) for r in labelled]
     return to_table(ok + rest)
 
@@ -117,50 +117,6 @@ def _assess(rows: list[dict[str, Any]], scheme: str) -> list[dict[str, Any]]:
 def _cell_key(r: dict[str, Any], population: str) -> tuple:
     return (r["indicator"], population, r.get("area"), r.get("period"), r["disaggregation"],
             r["disaggregation_value"], r["level"])
-
-
-def _suppress(rows: list[dict[str, Any]], min_n: int) -> None:
-    cells = [r for r in rows if r["population"] != "gap"]
-    families: dict[tuple, set[str]] = {}
-    for r in cells:
-        if r["disaggregation"] != "total":
-            families.setdefault((r["indicator"], r["population"]), set()).add(r["disaggregation"])
-    helper: list[dict[str, Any]] = []
-    owner: list[int] = []
-    for i, r in enumerate(rows):
-        if r["population"] == "gap":
-            continue
-        fams = [r["disaggregation"]] if r["disaggregation"] != "total" else sorted(families.get((r["indicator"], r["population"]), {"total"}))
-        for f in fams:
-            helper.append({"population": r["population"], "disaggregation": f, "cell": r["disaggregation_value"],
-                           "level": r["level"] or "", "estimand": r["estimand"], "variable": r["indicator"],
-                           "estimate": r["estimate"], "n": float(r["n"] if r["n"] is not None else 0)})
-            owner.append(i)
-    if not helper:
-        return
-    res = suppress(pa.Table.from_pylist(helper), min_n=min_n, by=["population", "disaggregation", "cell", "level"],
-                   totals=["cell", "level"], null_values=False).to_pydict()
-    reason: dict[int, str] = {}
-    for k, i in enumerate(owner):
-        if res["suppressed"][k]:
-            new = res["suppression_reason"][k]
-            if reason.get(i) is None or (new or "").startswith("primary"):
-                reason[i] = new
-    key = {}
-    for i, r in enumerate(rows):
-        r["suppressed"] = i in reason
-        r["suppression_reason"] = reason.get(i)
-        if r["population"] != "gap":
-            key[(r["indicator"], r["population"], r["disaggregation"], r["disaggregation_value"], r["level"])] = r
-    for r in rows:
-        if r["population"] == "gap":
-            sides = [key.get((r["indicator"], p, r["disaggregation"], r["disaggregation_value"], r["level"])) for p in ("corridor", "natives")]
-            if any(s is None or s["suppressed"] for s in sides):
-                r["suppressed"], r["suppression_reason"] = True, "secondary"
-    for r in rows:
-        if r["suppressed"]:
-            for k in _VALUES:
-                r[k] = None
 
 
 def gap_rows(table: pa.Table) -> pa.Table:

@@ -26,6 +26,7 @@ from difflib import get_close_matches
 from pathlib import Path
 
 from corridor.errors import ColumnNotFoundError, InputError, SourceError
+from corridor.quality.disclosure import PUBLICATION_MIN_N, suppress_indicators
 
 COLUMNS = (
     "indicator", "population", "area", "period", "disaggregation", "disaggregation_value", "level",
@@ -142,8 +143,13 @@ def _meta(table: Path) -> dict:
     return meta
 
 
-def read_evidence(path: str | Path) -> EvidenceTable:
-    """Read a tidy indicator table (profile folder, CSV with ``#`` comment lines, or Parquet)."""
+def read_evidence(path: str | Path, *, min_n: int = PUBLICATION_MIN_N) -> EvidenceTable:
+    """Read a tidy indicator table (profile folder, CSV with ``#`` comment lines, or Parquet).
+
+    A table that carries corridor's ``n`` and ``source_kind`` columns (a profile's tidy table) passes
+    through corridor's disclosure rule at ``min_n`` (:func:`corridor.quality.disclosure.suppress_indicators`)
+    first, so the programme never shows a cell the profile would not publish at that minimum.
+    """
     path = locate(path)
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
@@ -165,6 +171,8 @@ def read_evidence(path: str | Path) -> EvidenceTable:
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ColumnNotFoundError.from_names(missing, header, where=f"evidence table {path} (a corridor tidy table)")
+    if "n" in header and "source_kind" in header:
+        records = _disclosed(records, min_n)
     out = []
     for i, rec in enumerate(records):
         row = first_row + i
@@ -297,3 +305,27 @@ def link(table: EvidenceTable, key: EvidenceKey, *, unit: str, dimensions: list[
 def dimension_values(series: Series, name: str) -> set[str]:
     """The values a dimension takes in a linked series (e.g. ``female``, ``male`` for sex)."""
     return {v for _, dims in series.cells for k, v in dims if k == name}
+
+
+def _disclosed(records: list[dict], min_n: int) -> list[dict]:
+    """Records after corridor's disclosure rule (CSV text read as the tidy table's types)."""
+    def typed(rec: dict) -> dict:
+        out = dict(rec)
+        for k in ("n", "period", "estimate"):
+            try:
+                v = float(out.get(k))
+                out[k] = None if math.isnan(v) else v if k == "estimate" else int(v)
+            except (TypeError, ValueError):
+                out[k] = None  # a bad number is reported, with its row, when the table is read
+        out["suppressed"] = _bool(out.get("suppressed"))
+        out["status"] = out.get("status") or "ok"
+        out["disaggregation"] = out.get("disaggregation") or "total"
+        out["level"] = out.get("level") or None
+        return out
+
+    hidden = {"estimate": None, "se": None, "ci_low": None, "ci_high": None, "n": None}
+    return [
+        {**rec, "suppressed": d["suppressed"],
+         **({**hidden, "suppression_reason": d["suppression_reason"]} if d["suppressed"] else {})}
+        for rec, d in zip(records, suppress_indicators([typed(r) for r in records], min_n=min_n))
+    ]

@@ -28,6 +28,7 @@ from corridor.programme import periods as pm
 from corridor.programme.activities import attendances, compute_metric, for_indicator
 from corridor.programme.evidence import EvidenceKey, EvidenceTable, link, read_evidence
 from corridor.programme.values import totals
+from corridor.quality.disclosure import PUBLICATION_MIN_N
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -176,18 +177,20 @@ class RefreshSummary:
 
 def refresh_observations(session: Session, programme: m.Programme, *, now: dt.datetime | None = None,
                          by: str = "corridor", why: str = "refresh", evidence: EvidenceTable | None = None,
-                         kinds: tuple[str, ...] = ("evidence", "activities", "manual")) -> RefreshSummary:
+                         kinds: tuple[str, ...] = ("evidence", "activities", "manual"),
+                         min_n: int = PUBLICATION_MIN_N) -> RefreshSummary:
     """Bring the stored baselines/actuals of ``programme`` up to date with their sources.
 
     ``kinds`` limits the refresh to indicators of those source kinds (an import of training
-    records refreshes the activity indicators only). Raises SpecError (evidence that no longer
+    records refreshes the activity indicators only). Evidence read here is published at ``min_n``
+    (see :func:`corridor.programme.evidence.read_evidence`). Raises SpecError (evidence that no longer
     links) or PeriodLockedError (a change to a period that is not in draft) before writing.
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     session.flush()
     session.expire(programme)
     if evidence is None and "evidence" in kinds and programme.evidence_path:
-        evidence = read_evidence(programme.evidence_path)
+        evidence = read_evidence(programme.evidence_path, min_n=min_n)
     records = attendances(programme) if "activities" in kinds else []
     problems: list[str] = []
     plans: list[tuple[m.Indicator, list[Value], bool]] = []

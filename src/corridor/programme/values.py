@@ -28,12 +28,12 @@ from corridor.programme.activities import (
     _PROF,
     _SEX,
     AGE_BANDS,
-    MAX_SHOWN,
     _fold,
     _read_rows,
     nationality_code,
     region_lookup,
 )
+from corridor.sources.bounded import Limits, Problems
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -206,33 +206,36 @@ def import_values(session: Session, programme: m.Programme, path: str | Path, *,
     path = Path(path)
     if not path.exists():
         raise SourceError(f"values file {path} does not exist", hint="check the path")
-    header, rows, synthetic = _read_rows(path)
+    limits = Limits()
+    header, rows, synthetic = _read_rows(path, limits)
     need = [c for c in FILE_COLUMNS if c not in header and not (c == "organisation" and organisation)]
     if need:
         raise ColumnNotFoundError.from_names(need, header, where=f"values file {path}")
-    problems: list[str] = []
+    problems = Problems(limits.max_problems)  # the first of them listed, all of them counted
     entries: list[Entry] = []
     seen: dict[tuple, int] = {}
     for row, rec in rows:
+        found: list[str] = []
         if all(str(v).strip() == "" for v in rec.values() if v is not None):
             continue
         rec = {k: (v.strip() if isinstance(v, str) else v) for k, v in rec.items()}
         if organisation and not rec.get("organisation"):
             rec["organisation"] = organisation
-        e = _check(programme, rec, problems=problems, where=f"{path}, row {row}")
+        e = _check(programme, rec, problems=found, where=f"{path}, row {row}")
+        for p in found:
+            problems.add(p)
         if e is None:
             continue
         cell = (e.indicator.code, e.organisation.code, e.period.code, e.area, dimension_key(e.dimension))
         if cell in seen:
-            problems.append(f"{path}, row {row}: the same cell as row {seen[cell]} ({', '.join(cell[:4])}"
-                            f"{' ' + cell[4] if cell[4] else ''})")
+            problems.add(f"{path}, row {row}: the same cell as row {seen[cell]} ({', '.join(cell[:4])}"
+                         f"{' ' + cell[4] if cell[4] else ''})")
         seen[cell] = row
         entries.append(e)
     if problems:
-        shown = "\n  ".join(problems[:MAX_SHOWN])
-        more = f"\n  ... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
-        raise InputError(f"{len(problems)} problem(s) in values file {path}; nothing was imported:\n  {shown}{more}",
-                         hint="correct these rows and import the whole file again")
+        first = f" (the first {len(problems.shown)} listed)" if problems.total > len(problems.shown) else ""
+        raise InputError(f"{problems.total:,} problem(s) in values file {path}; nothing was imported{first}:\n"
+                         f"{problems.summary()}", hint="correct these rows and import the whole file again")
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for e in entries:
         _write(session, programme, e, by=by, why=f"imported from {path.name}", now=now, synthetic=synthetic)

@@ -237,3 +237,134 @@ def _secondary(reason: np.ndarray, groupings: list[np.ndarray], n: np.ndarray, e
             first[1:] = gid[ranked][1:] != gid[ranked][:-1]
             reason[ranked[first]] = 3
             changed = True
+
+
+# --- the tidy indicator table -----------------------------------------------------------------------------------
+
+PRIMARY_MIN_COUNT = "primary_min_count"
+# the default minimum of sample cases of a published survey cell (ECLAC 2023's minimum count); the
+# service's ``min_n`` setting raises it for everything it shows
+PUBLICATION_MIN_N = 30
+# A published count of events (notifications) below this, and above zero, is withheld with the rates
+# and ratios that would reveal it.
+MIN_COUNT = 5
+SURVEY = "survey"
+COUNT_KINDS = frozenset({"notifications"})
+# the values a suppressed row of the tidy table never carries
+TIDY_VALUES = ("estimate", "se", "ci_low", "ci_high", "cv", "deff", "df", "n", "unweighted",
+               "quality_se_bound")  # the bound of a proportion's SE reveals the proportion
+
+
+def suppress_indicators(
+    rows: Sequence[dict[str, Any]],
+    *,
+    min_n: int,
+    min_count: int = MIN_COUNT,
+    compares: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Disclosure control of corridor's tidy indicator table: the one rule behind every published cell.
+
+    The profile (its table, HTML and PDF), the disease-burden section and every page, chart, API
+    answer and download of the service apply this function, so they agree cell by cell.
+
+    * Primary: a survey cell (``source_kind == "survey"``) from fewer than ``min_n`` sample cases
+      (or with no count) gets ``primary_min_n``; a count of events (``source_kind`` in
+      ``COUNT_KINDS``) of 1 to ``min_count - 1`` gets ``primary_min_count``, and so does every row
+      computed from it (its rows carry the count as ``n``). Official aggregates are published
+      figures: never suppressed here. A row already suppressed stays so, with its reason, so the
+      function can be applied again to its own output (it is idempotent).
+    * Secondary (survey cells): per indicator and population, the cells of each disaggregation
+      add up to the total cell, which belongs to every disaggregation's margin; within each
+      margin (and each distribution of levels) the greedy rule of :func:`suppress` runs.
+    * Gaps (``population == "gap"``) follow the cells they compare (corridor and natives of the
+      same indicator, or of ``compares[indicator]``): suppressed (``secondary``) when either is;
+      a survey gap also when either cell is absent from the table (it cannot be checked). A gap
+      suppressed before (e.g. a rate ratio, by the section that knew its cells) stays so.
+
+    Rows whose ``status`` is not ``ok`` pass through. Suppressed rows lose their
+    :data:`TIDY_VALUES`. Returns new dicts, in order.
+    """
+    if min_n < 0 or min_count < 0:
+        raise InputError(f"min_n and min_count must be >= 0, got {min_n} and {min_count}", hint="e.g. min_n=30")
+    out = [dict(r) for r in rows]
+    reason: dict[int, str] = {}
+    for i, r in enumerate(out):
+        if r.get("status") != "ok":
+            continue
+        if r.get("suppressed"):
+            reason[i] = r.get("suppression_reason") or SECONDARY
+        elif r.get("population") == "gap":
+            continue
+        elif r.get("source_kind") in COUNT_KINDS and r.get("n") is not None and 0 < r["n"] < min_count:
+            reason[i] = PRIMARY_MIN_COUNT
+    _survey_secondary(out, reason, min_n)
+    _gaps_follow(out, reason, compares or {})
+    for i, r in enumerate(out):
+        if r.get("status") != "ok":
+            continue
+        r["suppressed"] = i in reason
+        r["suppression_reason"] = reason.get(i)
+        if r["suppressed"]:
+            for k in TIDY_VALUES:
+                if k in r:
+                    r[k] = None
+    return out
+
+
+def _survey_secondary(rows: list[dict[str, Any]], reason: dict[int, str], min_n: int) -> None:
+    """Primary (``min_n``) and secondary suppression of the survey cells, in place in ``reason``."""
+    cells = [i for i, r in enumerate(rows)
+             if r.get("status") == "ok" and r.get("source_kind") == SURVEY and r.get("population") != "gap"]
+    families: dict[tuple, set[str]] = {}
+    for i in cells:
+        r = rows[i]
+        if r.get("disaggregation") != "total":
+            families.setdefault((r.get("indicator"), r.get("population")), set()).add(r.get("disaggregation"))
+    helper: list[dict[str, Any]] = []
+    owner: list[int] = []
+    for i in cells:
+        r = rows[i]
+        total = r.get("disaggregation") == "total"
+        fams = sorted(families.get((r.get("indicator"), r.get("population")), {"total"})) if total \
+            else [r.get("disaggregation")]
+        # a row suppressed before counts as a cell below the minimum; its reason is kept
+        n = -1.0 if i in reason else float(r["n"]) if r.get("n") is not None else 0.0
+        for f in fams:
+            # regions are cells of the region disaggregation (their area is the region): no area key
+            helper.append({"population": r.get("population"), "disaggregation": f, "period": r.get("period"),
+                           "cell": r.get("disaggregation_value"), "level": r.get("level") or "",
+                           "estimand": r.get("estimand"), "variable": r.get("indicator"),
+                           "estimate": r.get("estimate"), "n": n})
+            owner.append(i)
+    if not helper:
+        return
+    before = set(reason)
+    res = suppress(pa.Table.from_pylist(helper), min_n=min_n,
+                   by=["population", "disaggregation", "period", "cell", "level"],
+                   totals=["cell", "level"], null_values=False).to_pydict()
+    for k, i in enumerate(owner):
+        if not res["suppressed"][k] or i in before:
+            continue
+        new = res["suppression_reason"][k]
+        if reason.get(i) is None or new == PRIMARY_MIN_N:
+            reason[i] = new
+
+
+def _gaps_follow(rows: list[dict[str, Any]], reason: dict[int, str], compares: dict[str, str]) -> None:
+    key = {}
+    for i, r in enumerate(rows):
+        if r.get("status") == "ok" and r.get("population") != "gap":
+            key[(r.get("indicator"), r.get("population"), r.get("area"), r.get("period"), r.get("disaggregation"),
+                 r.get("disaggregation_value"), r.get("level"))] = i
+    for i, r in enumerate(rows):
+        if r.get("status") != "ok" or r.get("population") != "gap" or i in reason:
+            continue
+        if r.get("source_kind") not in (SURVEY, *COUNT_KINDS):
+            continue  # published aggregate differences (e.g. sex ratios) are shown as published
+        ind = compares.get(r.get("indicator"), r.get("indicator"))
+        sides = [key.get((ind, p, r.get("area"), r.get("period"), r.get("disaggregation"),
+                          r.get("disaggregation_value"), r.get("level"))) for p in ("corridor", "natives")]
+        if any(s is not None and s in reason for s in sides):
+            reason[i] = SECONDARY
+        elif r.get("source_kind") == SURVEY and any(s is None for s in sides):
+            reason[i] = SECONDARY  # a survey gap without its two cells cannot be checked: withheld

@@ -50,6 +50,11 @@ _SUPPRESSION: dict[str | None, dict[str, str]] = {
         "fr": "supprimée : qualité insuffisante",
         "en": "suppressed: insufficient quality",
     },
+    "primary_min_count": {
+        "es": "suprimida: muy pocos casos notificados",
+        "fr": "supprimée : trop peu de cas notifiés",
+        "en": "suppressed: too few cases notified",
+    },
     "secondary": {
         "es": "suprimida para proteger otra celda",
         "fr": "supprimée pour protéger une autre cellule",

@@ -18,12 +18,12 @@ import pandas as pd
 
 from corridor.epi import crude_rate, dsr, rate_ratio
 from corridor.epi.inputs import join_denominators
+from corridor.quality.disclosure import MIN_COUNT, suppress_indicators
 
 REGION = "CL-AN"
 STANDARD = "esp2013"
-# Disclosure rule for notification counts: a non-zero count under this is not published, nor
-# are the rates and ratios that would reveal it (their populations are published).
-MIN_COUNT = 5
+# Disclosure: a non-zero count under MIN_COUNT is not published, nor are the rates and ratios that
+# would reveal it (their populations are published); the rule is corridor.quality.disclosure's.
 GROUPS = {"colombia": "corridor", "rest": "natives"}
 # Not "aggregate" (official aggregates, all real) nor "survey": simulated notification counts.
 SOURCE_KIND = "notifications"
@@ -45,13 +45,11 @@ def applies(origin: str, destination: str, region: str | None) -> bool:
 
 
 def _row(ind: str, pop: str, year: int, disease: str, *, estimate: float | None, low: float | None, high: float | None,
-         n: int | None, unit: str, estimand: str, note: str, suppressed: bool) -> dict[str, Any]:
+         n: int | None, unit: str, estimand: str, note: str) -> dict[str, Any]:
     return {"indicator": f"{ind}_{disease}", "population": pop, "area": REGION, "period": year, "disaggregation": "total",
-            "disaggregation_value": None, "level": None, "estimand": estimand,
-            "estimate": None if suppressed else estimate, "ci_low": None if suppressed else low,
-            "ci_high": None if suppressed else high, "ci_level": 0.95, "n": None if suppressed else n, "unit": unit,
-            "suppressed": suppressed, "suppression_reason": "primary_min_count" if suppressed else None, "status": "ok",
-            "note": note, "source": SOURCE, "source_kind": SOURCE_KIND, "synthetic": True}
+            "disaggregation_value": None, "level": None, "estimand": estimand, "estimate": estimate, "ci_low": low,
+            "ci_high": high, "ci_level": 0.95, "n": n, "unit": unit, "suppressed": False, "suppression_reason": None,
+            "status": "ok", "note": note, "source": SOURCE, "source_kind": SOURCE_KIND, "synthetic": True}
 
 
 def _num(x: Any) -> float | None:
@@ -71,26 +69,27 @@ def burden_rows(data: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     rr_s = rate_ratio(df, "cases", "population", compare="population_group", reference="rest", numerator="colombia",
                       by=["disease"], age="age_group", standard=STANDARD)
     counts = {(r.disease, r.population_group): int(r.count) for r in crude.itertuples()}
-    small = {k: 0 < c < MIN_COUNT for k, c in counts.items()}
     rows: list[dict[str, Any]] = []
+    compares: dict[str, str] = {}
     for disease in sorted(df["disease"].unique()):
         for group, pop in GROUPS.items():
             key = (disease, group)
             c = crude[(crude.disease == disease) & (crude.population_group == group)].iloc[0]
             s = std[(std.disease == disease) & (std.population_group == group)].iloc[0]
             rows.append(_row("notification_count", pop, year, disease, estimate=float(counts[key]), low=None, high=None,
-                             n=counts[key], unit="cases", estimand="total", note="", suppressed=small[key]))
+                             n=counts[key], unit="cases", estimand="total", note=""))
             rows.append(_row("notification_rate", pop, year, disease, estimate=_num(c.value), low=_num(c.lowercl),
                              high=_num(c.uppercl), n=counts[key], unit="per_100000", estimand="crude_rate",
-                             note=f"{c.method} interval; population {int(c.population)}", suppressed=small[key]))
+                             note=f"{c.method} interval; population {int(c.population)}"))
             rows.append(_row("notification_dsr", pop, year, disease, estimate=_num(s.value), low=_num(s.lowercl),
                              high=_num(s.uppercl), n=counts[key], unit="per_100000", estimand="dsr",
-                             note=f"{s.method}; {s.statistic}; standard ESP2013", suppressed=small[key]))
-        hidden = small[(disease, "colombia")] or small[(disease, "rest")]
-        for ind, tab, note in (("notification_rate_ratio", rr_c, "crude rate ratio, exact conditional interval"),
-                               ("notification_dsr_ratio", rr_s, "ratio of DSRs (ESP2013), log-normal interval")):
+                             note=f"{s.method}; {s.statistic}; standard ESP2013"))
+        for ind, cell, tab, note in (
+                ("notification_rate_ratio", "notification_rate", rr_c, "crude rate ratio, exact conditional interval"),
+                ("notification_dsr_ratio", "notification_dsr", rr_s, "ratio of DSRs (ESP2013), log-normal interval")):
             r = tab[tab.disease == disease].iloc[0]
             rows.append(_row(ind, "gap", year, disease, estimate=_num(r.value), low=_num(r.lowercl), high=_num(r.uppercl),
-                             n=None, unit="ratio", estimand="rate_ratio", note=note + " (corridor migrants / natives)",
-                             suppressed=hidden))
-    return rows
+                             n=None, unit="ratio", estimand="rate_ratio", note=note + " (corridor migrants / natives)"))
+            compares[f"{ind}_{disease}"] = f"{cell}_{disease}"
+    # survey min_n does not apply to counts of events: min_n=0
+    return suppress_indicators(rows, min_n=0, min_count=MIN_COUNT, compares=compares)

@@ -28,10 +28,11 @@ from corridor.service import (
     programme_view,
     sources_view,
 )
+from corridor.service.cache import RenderCache
 from corridor.service.deps import Services, allowed, api_writer, current_user, db, services
 from corridor.service.errors import MAX_ID, NotFound, check_id
 from corridor.service.files import discard
-from corridor.service.profiles import PUBLIC_COLUMNS, Run, resolve
+from corridor.service.profiles import PUBLIC_COLUMNS, Run, resolve, unpublished_notice
 from corridor.service.profiles import select as select_rows
 from corridor.service.store import Job, RegisteredSource, User
 
@@ -78,27 +79,50 @@ def _filters(
     }
 
 
-def _table(run: Run, f: dict, fmt: str, limit: int, offset: int, lang: str) -> Response:
+def _table(cache: RenderCache, run: Run, f: dict, fmt: str, limit: int, offset: int, lang: str) -> Response:
+    """The tidy table of ``run`` under filters ``f``: JSON (one page of rows) or a CSV/XLSX download.
+    Rendered once per (run, filters, language, format, page) and kept: runs never change."""
     flt = resolve(run, **f)
-    rows = select_rows(run, flt)
-    cat = load_catalogue()
     cols = ("indicator", "indicator_name", *PUBLIC_COLUMNS[1:])
-    named = [
-        {"indicator_name": cat[r["indicator"]].label(lang) if r["indicator"] in cat else r["indicator"], **r}
-        for r in rows
-    ]
+    notice = unpublished_notice(run, lang)
+
+    def named() -> list[dict]:
+        cat = load_catalogue()
+        return [
+            {
+                "indicator_name": cat[r["indicator"]].label(lang)
+                if r["indicator"] in cat
+                else r["indicator"],
+                **r,
+            }
+            for r in select_rows(run, flt)
+        ]
+
     if fmt in ("csv", "xlsx"):
-        return downloads.table_response(named, cols, fmt, f"corridor-{run.origin}-{run.destination}-{run.id}")
-    return JSONResponse(
-        {
-            "run": run.id,
-            "filters": flt.query(),
-            "count": len(named),
-            "offset": offset,
-            "columns": list(cols),
-            "data": named[offset : offset + limit],
-        }
-    )
+        body = cache.get_or_make(
+            ("api-table", run.id, flt.key(), lang, fmt),
+            lambda: downloads.table_bytes(named(), cols, fmt, notice=notice),
+        )
+        name = f"corridor-{run.origin}-{run.destination}-{run.id}"
+        return downloads.attachment(body, fmt, name, unpublished=notice is not None)
+
+    def as_json() -> bytes:
+        rows = named()
+        return JSONResponse(
+            {
+                "run": run.id,
+                "for_publication": run.for_publication,
+                **({"notice": notice} if notice else {}),
+                "filters": flt.query(),
+                "count": len(rows),
+                "offset": offset,
+                "columns": list(cols),
+                "data": rows[offset : offset + limit],
+            }
+        ).body
+
+    body = cache.get_or_make(("api-json", run.id, flt.key(), lang, limit, offset), as_json)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/me", tags=["account"], summary="Who am I")
@@ -114,20 +138,24 @@ def profiles(
     sv: Annotated[Services, Depends(services)],
     user: Annotated[auth.Principal, Depends(allowed("read"))],
 ) -> dict:
-    runs = sv.store.runs()
+    runs = sv.store.runs(user)
     return page(runs[offset : offset + limit], len(runs), limit, offset)
 
 
 @router.get("/profiles/{run_id}", tags=["profiles"], summary="One profile run: metadata and filter values")
 def profile(
     *,
+    request: Request,
     run_id: str,
     sv: Annotated[Services, Depends(services)],
     user: Annotated[auth.Principal, Depends(allowed("read"))],
 ) -> dict:
-    run = sv.store.get(run_id)
+    run = sv.store.get(run_id, user)
+    notice = unpublished_notice(run, request.state.lang)
     return {
         "id": run.id,
+        "for_publication": run.for_publication,
+        **({"notice": notice} if notice else {}),
         "meta": {k: v for k, v in run.meta.items() if k != "params"},
         "options": run.options(),
     }
@@ -147,10 +175,10 @@ def indicators(
 ):
     """Published rows only: suppressed cells carry no values. Filters default to the destination
     country, the profile's year and the total (no disaggregation); `all` lifts a filter."""
-    run = sv.store.latest()
+    run = sv.store.latest(user)
     if run is None:
         raise NotFound("no profile has been produced yet", hint="an analyst can start one: POST /api/v1/jobs")
-    return _table(run, f, format, limit, offset, lang or request.state.lang)
+    return _table(sv.pages, run, f, format, limit, offset, lang or request.state.lang)
 
 
 @router.get(
@@ -168,7 +196,7 @@ def run_indicators(
     sv: Annotated[Services, Depends(services)],
     user: Annotated[auth.Principal, Depends(allowed("read"))],
 ):
-    return _table(sv.store.get(run_id), f, format, limit, offset, lang or request.state.lang)
+    return _table(sv.pages, sv.store.get(run_id, user), f, format, limit, offset, lang or request.state.lang)
 
 
 @router.get(
@@ -185,16 +213,24 @@ def chart(
     sv: Annotated[Services, Depends(services)],
     user: Annotated[auth.Principal, Depends(allowed("read"))],
 ):
-    run = sv.store.get(run_id)
+    run = sv.store.get(run_id, user)
     flt = resolve(run, **f)
     lang = lang or request.state.lang
+    notice = unpublished_notice(run, lang)
     if format == "svg":
         return downloads.svg_response(charts.chart_svg(run, chart, flt, lang), f"corridor-{chart}")
     rows = charts.chart_rows(run, chart, flt, lang)
     cols = ("indicator", "indicator_name", *PUBLIC_COLUMNS[1:])
     if format in ("csv", "xlsx"):
-        return downloads.table_response(rows, cols, format, f"corridor-{chart}")
-    return {"chart": chart, "filters": flt.query(), "count": len(rows), "data": rows}
+        return downloads.table_response(rows, cols, format, f"corridor-{chart}", notice=notice)
+    return {
+        "chart": chart,
+        "for_publication": run.for_publication,
+        **({"notice": notice} if notice else {}),
+        "filters": flt.query(),
+        "count": len(rows),
+        "data": rows,
+    }
 
 
 @router.get("/catalogue", tags=["catalogue"], summary="The indicator catalogue")
@@ -466,7 +502,13 @@ class ProfileJobIn(BaseModel):
     destination: str = Field(default="CHL", min_length=3, max_length=3)
     region: str | None = Field(default=None, max_length=10)
     scheme: Literal["chile", "eclac_2023"] = "chile"
-    min_n: int = Field(default=30, ge=1, le=10_000)
+    min_n: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="minimum sample cases of a published cell; default and publication minimum: the server's "
+        "min_n (a lower one makes a run for analysts only, marked not for publication)",
+    )
     source: int | None = None
     pdf: bool = False
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 import corridor
 from corridor.programme import db as pdb
-from corridor.service import auth, errors, files, store
+from corridor.service import auth, errors, files, programme_view, store
 from corridor.service.deps import Services
 from corridor.service.jobs import JobRunner
 from corridor.service.middleware import BodyLimits, Frame
@@ -86,10 +86,11 @@ def create_app(settings: Settings) -> FastAPI:
     """The ASGI application for ``settings`` (data folder, database, secrets, limits)."""
     settings.prepare()
     errors.add_private_roots(settings.data_dir)
+    programme_view.PUBLICATION["min_n"] = settings.min_n
     auth.configure_hasher(settings.argon2_time_cost or None, settings.argon2_memory_kib or None)
     engine = pdb.make_engine(settings.db_url, pool_pre_ping=True)
     store_ = ProfileStore(settings.data_dir / "profiles", settings.min_n)
-    runner = JobRunner(engine, settings.data_dir)
+    runner = JobRunner(engine, settings.data_dir, settings.min_n)
     services = Services(
         settings=settings,
         engine=engine,

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from corridor.service import auth
+from corridor.service.cache import RenderCache
 from corridor.service.errors import NotAuthenticated
 from corridor.service.files import ImportSlots
 from corridor.service.roles import require
@@ -34,6 +35,7 @@ class Services:
     runner: JobRunner
     limiter: auth.LoginLimiter
     imports: ImportSlots = field(default_factory=ImportSlots)
+    pages: RenderCache = field(default_factory=RenderCache)
     cpu: Any = None  # a capacity limiter for CPU-heavy work (Argon2, imports), made on start
 
 

@@ -20,8 +20,10 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
+def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str], notice: str | None = None) -> bytes:
     buf = io.StringIO()
+    if notice:  # a comment line first: corridor's readers skip it, and no one misses it
+        buf.write(f"# {notice}\n")
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)
     for r in rows:
@@ -29,11 +31,15 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def to_xlsx(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str = "data") -> bytes:
+def to_xlsx(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str = "data", notice: str | None = None
+) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31] or "data")
+    if notice:
+        ws.append([f"# {notice}"])
     ws.append(list(columns))
     for r in rows:
         ws.append([_cell(r.get(c)) for c in columns])
@@ -49,16 +55,31 @@ MEDIA = {
 }
 
 
-def table_response(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, filename: str
-) -> Response:
-    """A CSV or XLSX attachment."""
-    body = to_csv(rows, columns) if fmt == "csv" else to_xlsx(rows, columns)
+def table_bytes(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, *, notice: str | None = None
+) -> bytes:
+    """A table as CSV or XLSX bytes (opened by the ``notice``, when there is one)."""
+    return to_csv(rows, columns, notice) if fmt == "csv" else to_xlsx(rows, columns, notice=notice)
+
+
+def attachment(body: bytes, fmt: str, filename: str, *, unpublished: bool = False) -> Response:
+    """Bytes as a CSV or XLSX download; a table not for publication says so in its file name."""
+    name = filename + ("-NOT-FOR-PUBLICATION" if unpublished else "")
     return Response(
-        body,
-        media_type=MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'},
+        body, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
     )
+
+
+def table_response(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    fmt: str,
+    filename: str,
+    *,
+    notice: str | None = None,
+) -> Response:
+    """A CSV or XLSX attachment; a ``notice`` (e.g. "not for publication") opens the file and names it."""
+    return attachment(table_bytes(rows, columns, fmt, notice=notice), fmt, filename, unpublished=bool(notice))
 
 
 def svg_response(svg: str, filename: str) -> Response:

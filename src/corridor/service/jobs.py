@@ -1,10 +1,15 @@
-"""Background jobs: corridor profiles run in a worker thread, with progress stored as they go.
+"""Background jobs: corridor profiles run one at a time, each in its own process, with progress stored
+as they go.
 
-One worker runs the queue in order (profiles are heavy; two cores are shared with the pages).
-Each step of :func:`corridor.report.build_profile` and of the writing moves the job's progress;
-a run is written into a temporary folder and renamed into ``<data>/profiles/<run id>`` only when
-complete, so pages never see half a profile. Jobs left running by a stopped service are marked
-failed on the next start.
+One worker thread runs the queue in order (profiles are heavy; two cores are shared with the
+pages). It starts each profile in a separate process, so that the profile's computing never holds
+the interpreter the pages are served from (and its memory is returned when it ends); progress
+comes back through a pipe. Each step of :func:`corridor.report.build_profile` and of the writing
+moves the job's progress; a run is written into a temporary folder and renamed into
+``<data>/profiles/<run id>`` only when complete, so pages never see half a profile (a folder left
+by a stop or a crash is removed at the next start). Jobs left running by a stopped service are
+marked failed on the next start. A run with a ``min_n`` below the service's publication minimum
+carries a "not for publication" notice at the top of its own pages and PDFs.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from corridor.errors import CorridorError, InputError
-from corridor.service.errors import MAX_ID
+from corridor.service.errors import MAX_ID, public, scrub
 from corridor.service.store import Job, RegisteredSource, session_scope, utcnow
 
 log = logging.getLogger("corridor.service.jobs")
@@ -76,11 +81,14 @@ def new_run_id() -> str:
 
 
 class JobRunner:
-    """A queue of jobs and the one thread that runs them."""
+    """A queue of jobs and the one thread that runs them (each in a child process when ``isolated``)."""
 
-    def __init__(self, engine: Engine, data_dir: Path) -> None:
+    def __init__(self, engine: Engine, data_dir: Path, min_n: int = 30, *, isolated: bool = True) -> None:
         self.engine = engine
         self.data_dir = data_dir
+        self.min_n = min_n  # the publication minimum, and the default min_n of a run
+        self.isolated = isolated
+        self._child: Any = None
         self._queue: queue.Queue[int | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -106,6 +114,9 @@ class JobRunner:
         """Stop taking jobs; a job in progress is marked failed on the next start if it does not finish."""
         self._stopping.set()
         self._queue.put(None)
+        child = self._child
+        if child is not None and child.is_alive():
+            child.terminate()
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -121,7 +132,7 @@ class JobRunner:
             session.add(job)
             session.flush()
             return job
-        params = check_params(params)
+        params = check_params({**params, "min_n": params.get("min_n") or self.min_n})
         if params["source"] is not None and session.get(RegisteredSource, params["source"]) is None:
             raise InputError(f"there is no registered source {params['source']}", hint="see the Sources page")
         job = Job(
@@ -177,40 +188,91 @@ class JobRunner:
                 src = s.get(RegisteredSource, params["source"])
                 data = src.spec or str((self.data_dir / src.path).resolve()) if src else None
         log.info("job started", extra={"job": jid, "params": params})
+        params["publication_min_n"] = self.min_n
+        progress = lambda frac, msg: self._update(jid, progress=round(frac, 3), message=msg)
         try:
             if kind == "programme_refresh":
                 from corridor.service.programme_view import run_refresh_job
 
                 run_id = run_refresh_job(self.engine, self.data_dir / "profiles", params, created_by)
+            elif self.isolated:
+                run_id = self._in_child(params, data, progress)
             else:
-                run_id = run_profile(
-                    params,
-                    self.data_dir / "profiles",
-                    data,
-                    lambda frac, msg: self._update(jid, progress=round(frac, 3), message=msg),
-                )
+                run_id = run_profile(params, self.data_dir / "profiles", data, progress)
         except CorridorError as exc:
+            message, hint = public(exc)
             self._update(
                 jid,
                 status="failed",
-                error=exc.message + (f" (hint: {exc.hint})" if exc.hint else ""),
+                error=message + (f" (hint: {hint})" if hint else ""),
                 finished_at=utcnow(),
                 message="failed",
             )
-            log.info("job failed", extra={"job": jid, "error": exc.message})
+            log.info("job failed", extra={"job": jid, "error": message})
             return
         except Exception as exc:  # unexpected: keep the service up and say so
             log.exception("job %s failed unexpectedly", jid)
             self._update(
                 jid,
                 status="failed",
-                error=f"internal error: {type(exc).__name__}: {exc}",
+                error=scrub(f"internal error: {type(exc).__name__}: {exc}"),
                 finished_at=utcnow(),
                 message="failed",
             )
             return
         self._update(jid, status="done", progress=1.0, result=run_id, finished_at=utcnow(), message="done")
         log.info("job done", extra={"job": jid, "run": run_id})
+
+    def _in_child(self, params: dict[str, Any], data: str | None, progress: Any) -> str:
+        """Run the profile in a child process; its progress and outcome come back through a pipe."""
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of the server's threads
+        receive, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(
+            target=_child_main, args=(params, self.data_dir / "profiles", data, send), daemon=True
+        )
+        child.start()
+        send.close()
+        self._child = child
+        try:
+            while True:
+                if receive.poll(0.5):
+                    try:
+                        msg = receive.recv()
+                    except EOFError:
+                        msg = ("crash", f"the profile process ended (exit code {child.exitcode})")
+                    kind = msg[0]
+                    if kind == "progress":
+                        progress(msg[1], msg[2])
+                        continue
+                    if kind == "done":
+                        return msg[1]
+                    if kind == "error":
+                        raise CorridorError(msg[1], hint=msg[2])
+                    raise RuntimeError(msg[1])
+                if not child.is_alive() and not receive.poll(0):
+                    raise RuntimeError(f"the profile process ended (exit code {child.exitcode})")
+                if self._stopping.is_set():
+                    child.terminate()
+                    raise RuntimeError("the service stopped while the profile ran")
+        finally:
+            child.join(5)
+            receive.close()
+            self._child = None
+
+
+def _child_main(params: dict[str, Any], root: Path, data: str | None, send: Any) -> None:
+    """The body of a profile process: run it, report progress and the outcome."""
+    try:
+        run_id = run_profile(params, root, data, lambda frac, msg: send.send(("progress", frac, msg)))
+        send.send(("done", run_id))
+    except CorridorError as exc:
+        send.send(("error", exc.message, exc.hint))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which records the failure
+        send.send(("crash", f"{type(exc).__name__}: {exc}"))
+    finally:
+        send.close()
 
 
 def run_profile(params: dict[str, Any], root: Path, data: str | None, progress: Any) -> str:
@@ -219,6 +281,8 @@ def run_profile(params: dict[str, Any], root: Path, data: str | None, progress: 
 
     from corridor.report import build_profile
     from corridor.report.render import render_html
+    from corridor.service.i18n import UI
+    from corridor.service.profiles import mark_unpublished
 
     langs = [x for x in LANGS if x in (params.get("pages") or LANGS)]
     steps = 4 + len(langs) * (2 if params.get("pdf") else 1) + 1
@@ -229,6 +293,8 @@ def run_profile(params: dict[str, Any], root: Path, data: str | None, progress: 
         progress(min(done[0] / steps, 0.99), msg)
 
     progress(0.0, "starting")
+    publication = int(params.get("publication_min_n") or 0)
+    unpublished = int(params.get("min_n", 30)) < publication
     profile = build_profile(
         params["origin"],
         params["destination"],
@@ -245,6 +311,9 @@ def run_profile(params: dict[str, Any], root: Path, data: str | None, progress: 
         pq.write_table(profile.table, tmp / "indicators.parquet")
         for lang in langs:
             html = render_html(profile, lang)
+            if unpublished:
+                notice = UI(lang).t("not_for_publication", run_min=profile.min_n, min_n=publication)
+                html = mark_unpublished(html, notice)
             (tmp / f"profile-{lang}.html").write_text(html, encoding="utf-8")
             step(f"HTML page ({lang})")
             if params.get("pdf"):
@@ -259,6 +328,8 @@ def run_profile(params: dict[str, Any], root: Path, data: str | None, progress: 
             "highlight": profile.highlight,
             "scheme": profile.scheme,
             "min_n": profile.min_n,
+            "publication_min_n": publication or None,
+            "for_publication": not unpublished,
             "period": profile.period,
             "synthetic_survey": profile.survey_synthetic,
             "survey_title": profile.survey_title,

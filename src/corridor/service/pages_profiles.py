@@ -6,7 +6,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from corridor.indicators import load as load_catalogue
 from corridor.service import auth, charts, downloads
@@ -14,11 +14,12 @@ from corridor.service.deps import Services, allowed, services
 from corridor.service.errors import NotFound
 from corridor.service.i18n import LANGS
 from corridor.service.page_common import MAX_SHOWN, Q, see_other
-from corridor.service.profiles import PUBLIC_COLUMNS, resolve
+from corridor.service.profiles import PUBLIC_COLUMNS, mark_unpublished, resolve, unpublished_notice
 from corridor.service.profiles import select as select_rows
-from corridor.service.render import render_page
+from corridor.service.render import render_fragment, render_page
 
 router = APIRouter(include_in_schema=False)
+COLUMNS_OUT = ("indicator", "indicator_name", *PUBLIC_COLUMNS[1:])
 
 
 # --- profiles --------------------------------------------------------------------------------------------------
@@ -31,7 +32,7 @@ def profiles(
     sv: Annotated[Services, Depends(services)],
     user: Annotated[auth.Principal, Depends(allowed("read"))],
 ) -> Response:
-    runs = sv.store.runs()
+    runs = sv.store.runs(user)
     if runs and "all" not in request.query_params:
         q = {k: v for k, v in request.query_params.items() if k == "lang"}
         return see_other(f"/profiles/{runs[0]['id']}" + (f"?{urlencode(q)}" if q else ""))
@@ -53,35 +54,42 @@ def profile(
     user: Annotated[auth.Principal, Depends(allowed("read"))],
 ) -> Response:
     if run and run != run_id:  # the corridor selector of the filter form
-        other = sv.store.get(run)
+        other = sv.store.get(run, user)
         q = {k: v for k, v in request.query_params.items() if k == "lang"}
         return see_other(f"/profiles/{other.id}" + (f"?{urlencode(q)}" if q else ""))
-    run = sv.store.get(run_id)
+    run = sv.store.get(run_id, user)
     f = resolve(run, area, period, population, disaggregation, indicator)
     lang = request.state.lang
-    rows = select_rows(run, f)
-    cat = load_catalogue()
-    q = f.query()
-    q_all = {k: v for k, v in f.query().items()}
-    for k in ("population", "indicator"):
-        if k not in q_all:
-            q_all[k] = "all"
-    ctx = {
-        "run": run,
-        "f": f,
-        "opts": run.options(),
-        "rows": rows[:MAX_SHOWN],
-        "count": len(rows),
-        "max_shown": MAX_SHOWN,
-        "cat": cat,
-        "q": urlencode(q_all),
-        "query": q,
-        "charts": charts.CHARTS,
-        "runs": sv.store.runs(),
-        "svgs": {c: charts.chart_svg(run, c, f, lang) for c in charts.CHARTS},
-        "chart_titles": charts.titles(run, f, lang),
-    }
-    return render_page(request, "profile.html", ctx)
+    runs = sv.store.runs(user)
+
+    def content() -> str:
+        rows = select_rows(run, f)
+        q_all = dict(f.query())
+        for k in ("population", "indicator"):
+            if k not in q_all:
+                q_all[k] = "all"
+        return render_fragment(
+            "profile_content.html",
+            lang,
+            {
+                "run": run,
+                "f": f,
+                "opts": run.options(),
+                "rows": rows[:MAX_SHOWN],
+                "count": len(rows),
+                "max_shown": MAX_SHOWN,
+                "cat": load_catalogue(),
+                "q": urlencode(q_all),
+                "charts": charts.CHARTS,
+                "runs": runs,
+                "svgs": {c: charts.chart_svg(run, c, f, lang) for c in charts.CHARTS},
+                "chart_titles": charts.titles(run, f, lang),
+                "notice": unpublished_notice(run, lang),
+            },
+        )
+
+    key = ("page", run.id, lang, f.key(), tuple(r["id"] for r in runs))
+    return render_page(request, "profile.html", {"run": run, "content": sv.pages.get_or_make(key, content)})
 
 
 @router.get("/profiles/{run_id}/table.{fmt}")
@@ -100,19 +108,28 @@ def profile_table(
 ) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise NotFound(f"no table format {fmt!r}", hint="use .csv or .xlsx")
-    run = sv.store.get(run_id)
+    run = sv.store.get(run_id, user)
     f = resolve(run, area, period, population, disaggregation, indicator)
-    cat = load_catalogue()
     lang = request.state.lang
-    rows = [
-        {"indicator_name": cat[r["indicator"]].label(lang) if r["indicator"] in cat else r["indicator"], **r}
-        for r in select_rows(run, f)
-    ]
-    return downloads.table_response(
-        rows,
-        ("indicator", "indicator_name", *PUBLIC_COLUMNS[1:]),
+
+    def body() -> bytes:
+        cat = load_catalogue()
+        rows = [
+            {
+                "indicator_name": cat[r["indicator"]].label(lang)
+                if r["indicator"] in cat
+                else r["indicator"],
+                **r,
+            }
+            for r in select_rows(run, f)
+        ]
+        return downloads.table_bytes(rows, COLUMNS_OUT, fmt, notice=unpublished_notice(run, lang))
+
+    return downloads.attachment(
+        sv.pages.get_or_make(("table", run.id, lang, f.key(), fmt), body),
         fmt,
         f"corridor-{run.origin}-{run.destination}-table",
+        unpublished=not run.for_publication,
     )
 
 
@@ -131,18 +148,23 @@ def profile_chart(
     sv: Annotated[Services, Depends(services)],
     user: Annotated[auth.Principal, Depends(allowed("read"))],
 ) -> Response:
-    run = sv.store.get(run_id)
+    run = sv.store.get(run_id, user)
     f = resolve(run, area, period, population, disaggregation, indicator)
     lang = request.state.lang
     if fmt == "svg":
         return downloads.svg_response(charts.chart_svg(run, chart, f, lang), f"corridor-{chart}")
     if fmt not in ("csv", "xlsx"):
         raise NotFound(f"no chart format {fmt!r}", hint="use .svg, .csv or .xlsx")
-    return downloads.table_response(
-        charts.chart_rows(run, chart, f, lang),
-        ("indicator", "indicator_name", *PUBLIC_COLUMNS[1:]),
+
+    def body() -> bytes:
+        rows = charts.chart_rows(run, chart, f, lang)
+        return downloads.table_bytes(rows, COLUMNS_OUT, fmt, notice=unpublished_notice(run, lang))
+
+    return downloads.attachment(
+        sv.pages.get_or_make(("chart", run.id, chart, lang, f.key(), fmt), body),
         fmt,
         f"corridor-{chart}",
+        unpublished=not run.for_publication,
     )
 
 
@@ -155,14 +177,18 @@ def profile_full(
     sv: Annotated[Services, Depends(services)],
     user: Annotated[auth.Principal, Depends(allowed("read"))],
 ) -> Response:
+    """The profile's own page or PDF; a run not for publication is marked so at the top of its page."""
     if lang not in LANGS or fmt not in ("html", "pdf"):
         raise NotFound("no such profile document", hint="use full-es.html, full-fr.pdf, ...")
-    path = sv.store.html_file(run_id, lang) if fmt == "html" else sv.store.pdf_file(run_id, lang)
-    return FileResponse(
-        path,
-        media_type="text/html; charset=utf-8" if fmt == "html" else "application/pdf",
-        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"},
-    )
+    csp = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
+    if fmt == "pdf":
+        return FileResponse(sv.store.pdf_file(run_id, lang, user), media_type="application/pdf", headers=csp)
+    path = sv.store.html_file(run_id, lang, user)
+    run = sv.store.get(run_id, user)
+    if run.for_publication:
+        return FileResponse(path, media_type="text/html; charset=utf-8", headers=csp)
+    html = mark_unpublished(path.read_text(encoding="utf-8"), unpublished_notice(run, lang) or "")
+    return HTMLResponse(html, headers=csp)
 
 
 # --- catalogue -------------------------------------------------------------------------------------------------

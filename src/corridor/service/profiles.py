@@ -2,8 +2,13 @@
 
 A profile job writes ``<data>/profiles/<run id>/`` with ``indicators.parquet`` (the tidy table),
 ``meta.json`` and the full HTML page per language. Everything the service shows of a run goes
-through :func:`published`, which re-applies disclosure control: a suppressed cell, or a survey
-cell from fewer than ``min_n`` sample cases, never leaves with a value.
+through :func:`published`, which applies corridor's one disclosure rule
+(:func:`corridor.quality.disclosure.suppress_indicators`) again at the run's minimum: a suppressed
+cell, or a survey cell from fewer than ``min_n`` sample cases, never leaves with a value.
+
+The service's ``min_n`` is the publication minimum. A run made with a lower ``min_n`` is *not for
+publication*: only roles holding ``profiles.unpublished`` (analysts, administrators) see it, and
+every page, answer and download of it says so; to anyone else it does not exist.
 """
 
 from __future__ import annotations
@@ -19,32 +24,20 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from corridor.indicators.table import COLUMNS
+from corridor.quality.disclosure import suppress_indicators
 from corridor.service.errors import NotFound
+from corridor.service.roles import can
 
 RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{6}$")
-VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "cv", "deff", "df", "n", "quality_se_bound")  # the bound reveals p
 POPULATIONS = ("corridor", "migrants", "natives", "gap")
 DISAGGREGATIONS = ("total", "sex", "age_band", "age_group", "region")
 PUBLIC_COLUMNS = tuple(c for c in COLUMNS)
 
 
 def published(rows: list[dict[str, Any]], min_n: int) -> list[dict[str, Any]]:
-    """Rows safe to publish: suppressed cells and survey cells below ``min_n`` cases carry no values."""
+    """Rows safe to publish at ``min_n``: corridor's disclosure rule, then JSON-safe values."""
     out = []
-    for r in rows:
-        r = dict(r)
-        small = (
-            r.get("source_kind") == "survey"
-            and r.get("status") == "ok"
-            and r.get("n") is not None
-            and r["n"] < min_n
-            and r.get("population") != "gap"
-        )
-        if small and not r.get("suppressed"):
-            r["suppressed"], r["suppression_reason"] = True, "primary_min_n"
-        if r.get("suppressed"):
-            for k in VALUE_COLUMNS:
-                r[k] = None
+    for r in suppress_indicators(rows, min_n=min_n):
         for k, v in r.items():
             if isinstance(v, float) and not math.isfinite(v):
                 r[k] = None  # JSON has no NaN; a missing value is what it means
@@ -73,6 +66,11 @@ class Run:
     def period(self) -> int | None:
         return self.meta.get("period")
 
+    @property
+    def for_publication(self) -> bool:
+        """Whether the run's minimum reaches the service's publication minimum."""
+        return bool(self.meta.get("for_publication", True))
+
     def options(self) -> dict[str, list]:
         """The values each filter can take."""
         areas = sorted({r["area"] for r in self.rows}, key=lambda a: (len(a) > 3, a))
@@ -86,6 +84,28 @@ class Run:
             "disaggregation": dis,
             "indicator": inds,
         }
+
+
+def unpublished_notice(run: Run, lang: str) -> str | None:
+    """The "not for publication" notice of a run below the publication minimum (None for the others)."""
+    if run.for_publication:
+        return None
+    from corridor.service.i18n import UI
+
+    return UI(lang).t("not_for_publication", run_min=run.meta["min_n"], min_n=run.meta["publication_min_n"])
+
+
+def mark_unpublished(html: str, notice: str) -> str:
+    """A profile's own page with the "not for publication" notice at the top of its body."""
+    import html as html_lib
+    import re
+
+    banner = (
+        '<p role="note" style="background:#7a0000;color:#fff;padding:.6em 1em;font-weight:bold;margin:0">'
+        f"{html_lib.escape(notice)}</p>"
+    )
+    m = re.search(r"<body[^>]*>", html)
+    return html[: m.end()] + banner + html[m.end() :] if m else banner + html
 
 
 @dataclass(frozen=True)
@@ -168,12 +188,17 @@ def select(run: Run, f: Filters) -> list[dict[str, Any]]:
 
 
 class ProfileStore:
-    """The profile runs under ``<data>/profiles``; tables are read once and kept (they never change)."""
+    """The profile runs under ``<data>/profiles``; tables are read once and kept (they never change).
+
+    ``min_n`` is the publication minimum; ``who`` (a principal or a role) decides which runs exist for
+    the asker: runs below the minimum only for roles holding ``profiles.unpublished``.
+    """
 
     def __init__(self, root: Path, min_n: int) -> None:
         self.root = root
         self.min_n = min_n
         self._cache: dict[str, Run] = {}
+        self._meta: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def ids(self) -> list[str]:
@@ -185,64 +210,78 @@ class ProfileStore:
             reverse=True,
         )
 
-    def runs(self) -> list[dict[str, Any]]:
+    def meta(self, run_id: str) -> dict[str, Any]:
+        """A run's metadata, with whether it is for publication (read once: runs never change)."""
+        with self._lock:
+            meta = self._meta.get(run_id)
+        if meta is None:
+            meta = json.loads((self.root / run_id / "meta.json").read_text(encoding="utf-8"))
+            run_min = int(meta.get("min_n") or self.min_n)
+            meta["min_n"] = run_min
+            meta["for_publication"] = run_min >= self.min_n
+            meta["publication_min_n"] = self.min_n
+            with self._lock:
+                self._meta[run_id] = meta
+        return meta
+
+    def visible(self, run_id: str, who: Any) -> bool:
+        role = who if isinstance(who, str) or who is None else getattr(who, "role", None)
+        return self.meta(run_id)["for_publication"] or can(role, "profiles.unpublished")
+
+    def runs(self, who: Any) -> list[dict[str, Any]]:
+        """The runs ``who`` may see, newest first."""
         out = []
         for rid in self.ids():
-            meta = json.loads((self.root / rid / "meta.json").read_text(encoding="utf-8"))
-            out.append(
-                {
-                    "id": rid,
-                    **{
-                        k: meta.get(k)
-                        for k in (
-                            "origin",
-                            "destination",
-                            "region",
-                            "period",
-                            "scheme",
-                            "min_n",
-                            "created_at",
-                            "synthetic_survey",
-                            "rows",
-                        )
-                    },
-                }
+            if not self.visible(rid, who):
+                continue
+            meta = self.meta(rid)
+            keys = (
+                "origin",
+                "destination",
+                "region",
+                "period",
+                "scheme",
+                "min_n",
+                "created_at",
+                "synthetic_survey",
+                "rows",
+                "for_publication",
             )
+            out.append({"id": rid, **{k: meta.get(k) for k in keys}})
         return out
 
-    def latest(self, origin: str | None = None, destination: str | None = None) -> Run | None:
-        for r in self.runs():
+    def latest(self, who: Any, origin: str | None = None, destination: str | None = None) -> Run | None:
+        for r in self.runs(who):
             if (origin is None or r["origin"] == origin) and (
                 destination is None or r["destination"] == destination
             ):
-                return self.get(r["id"])
+                return self.get(r["id"], who)
         return None
 
-    def get(self, run_id: str) -> Run:
-        """A run by id (the id is checked before it touches the file system)."""
-        if not RUN_ID.match(run_id or "") or run_id not in self.ids():
+    def get(self, run_id: str, who: Any) -> Run:
+        """A run by id (checked before it touches the file system), if ``who`` may see it."""
+        if not RUN_ID.match(run_id or "") or run_id not in self.ids() or not self.visible(run_id, who):
             raise NotFound(f"there is no profile run {run_id!r}", hint="see the list of profiles")
         with self._lock:
             run = self._cache.get(run_id)
-            if run is None:
-                folder = self.root / run_id
-                meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-                rows = published(
-                    pq.read_table(folder / "indicators.parquet").to_pylist(),
-                    max(self.min_n, int(meta.get("min_n") or 0)),
-                )
-                run = self._cache[run_id] = Run(run_id, folder, meta, rows)
-            return run
+        if run is None:
+            folder = self.root / run_id
+            meta = self.meta(run_id)
+            rows = published(pq.read_table(folder / "indicators.parquet").to_pylist(), meta["min_n"])
+            run = Run(run_id, folder, meta, rows)
+            with self._lock:
+                run = self._cache.setdefault(run_id, run)
+        return run
 
-    def html_file(self, run_id: str, lang: str) -> Path:
-        run = self.get(run_id)
+    def html_file(self, run_id: str, lang: str, who: Any) -> Path:
+        run = self.get(run_id, who)
         path = run.folder / f"profile-{lang}.html"
         if not path.exists():
             raise NotFound(f"profile run {run_id} has no HTML page in {lang}", hint="run the profile again")
         return path
 
-    def pdf_file(self, run_id: str, lang: str) -> Path:
-        run = self.get(run_id)
+    def pdf_file(self, run_id: str, lang: str, who: Any) -> Path:
+        run = self.get(run_id, who)
         path = run.folder / f"profile-{lang}.pdf"
         if not path.exists():
             raise NotFound(

@@ -36,6 +36,15 @@ from corridor.service.roles import require_org
 from corridor.service.store import RecordOwner
 from corridor.sources.bounded import Limits
 
+# the service's publication minimum, for the programme's evidence cells (set by create_app)
+PUBLICATION = {"min_n": 30}
+
+
+def refresh(session: Session, prog: m.Programme, **kw: Any) -> Any:
+    """Bring the programme's baselines and actuals up to date, evidence published at the service's minimum."""
+    return refresh_observations(session, prog, min_n=PUBLICATION["min_n"], **kw)
+
+
 MAX_PARTICIPANTS = 60
 SESSION_FIELDS = ("session_id", "date", "region", "facility", "course", "topic", "trainers", "line_of_work",
                   "organisation")
@@ -281,7 +290,7 @@ def import_file(
         _only_own_rows(path, org, limits)
     batch, ledger = import_trainings(session, prog, path, organisation=org, by=_who(user), limits=limits)
     _owner(session, batch, user)
-    refresh_observations(session, prog, by=_who(user), kinds=("activities",),
+    refresh(session, prog, by=_who(user), kinds=("activities",),
                          why=f"training records {path.name} imported (import {batch.id})")
     session.flush()
     session.expire_all()
@@ -329,7 +338,7 @@ def withdraw_import(session: Session, prog: m.Programme, batch_id: int, user: An
     )
     session.flush()
     session.expire_all()
-    refresh_observations(session, prog, by=_who(user), kinds=("activities",), why=f"import {batch_id} withdrawn")
+    refresh(session, prog, by=_who(user), kinds=("activities",), why=f"import {batch_id} withdrawn")
     session.flush()
     session.expire_all()
     return batch
@@ -355,7 +364,7 @@ def record_entry(session: Session, prog: m.Programme, data: dict[str, Any], user
                        period=str(data.get("period") or ""), area=str(data.get("area") or ""),
                        value=data.get("value"), dimension=dim, note=(str(data.get("note") or "") or None),
                        by=_who(user))
-    refresh_observations(session, prog, by=_who(user), kinds=("manual",), why=f"value entered for {row.indicator.code}")
+    refresh(session, prog, by=_who(user), kinds=("manual",), why=f"value entered for {row.indicator.code}")
     return row
 
 
@@ -365,7 +374,7 @@ def remove_entry(session: Session, prog: m.Programme, value_id: int, user: Any) 
         raise NotFound(f"there is no entered value {value_id}", hint="see the list of entered values")
     require_org(user, row.organisation.code, f"value {value_id}")
     out = delete_value(session, prog, value_id, by=_who(user))
-    refresh_observations(session, prog, by=_who(user), kinds=("manual",), why=f"value {value_id} removed")
+    refresh(session, prog, by=_who(user), kinds=("manual",), why=f"value {value_id} removed")
     return out
 
 
@@ -424,10 +433,10 @@ def refresh_from_run(session: Session, prog: m.Programme, run_dir: Path, user: s
     """Refresh the programme's evidence from a profile run folder of the service (a job's work)."""
     from corridor.programme.evidence import read_evidence
 
-    evidence = read_evidence(run_dir)
+    evidence = read_evidence(run_dir, min_n=PUBLICATION["min_n"])  # a run below the minimum is re-suppressed
     prog.evidence_path, prog.evidence_meta = str(run_dir), dict(evidence.meta)
     why = f"evidence refreshed from profile run {run_dir.name} (sha256 {evidence.meta['sha256'][:12]})"
-    s = refresh_observations(session, prog, by=user, why=why + (f": {reason}" if reason else ""), evidence=evidence)
+    s = refresh(session, prog, by=user, why=why + (f": {reason}" if reason else ""), evidence=evidence)
     return {"added": s.added, "revised": s.revised, "removed": s.removed, "unchanged": s.unchanged}
 
 

@@ -64,3 +64,10 @@ def render_page(
     """Render ``template`` with the common context (user, language, CSRF token) plus ``ctx``."""
     html = env().get_template(template).render(**page_context(request), **ctx)
     return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def render_fragment(template: str, lang: str, ctx: dict[str, Any]) -> str:
+    """A part of a page that is the same for every user (no user, no form token): it can be cached."""
+    return (
+        env().get_template(template).render(ui=UI(lang), lang=lang, langs=LANGS, lang_names=LANG_NAMES, **ctx)
+    )

@@ -15,6 +15,7 @@ ROLES = ("admin", "analyst", "partner", "viewer")
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "read": frozenset(ROLES),
+    "profiles.unpublished": frozenset({"admin", "analyst"}),  # runs below the publication minimum
     "sources.read": frozenset({"admin", "analyst"}),
     "sources.write": frozenset({"admin", "analyst"}),
     "jobs.read": frozenset({"admin", "analyst"}),
