@@ -254,7 +254,7 @@ async def main() -> None:
             f"p99 x{corr['p99_ms'] / base_s['p99_ms']:.1f}, throughput x{corr['rps'] / base_s['rps']:.2f}"
         )
         print(f"profile job during the load: {job_s:.1f} s; server peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
-        prog = (await admin.get("/api/v1/programme")).json()
+        prog = (await admin.get("/api/v1/programme?trainings_limit=1000")).json()
         stored = {s["session_id"] for s in prog["trainings"]}
         lost = [s for s in recorded if s not in stored]
         print(f"writes: {len(recorded)}/10 training sessions recorded during the load, {len(lost)} lost")

@@ -25,6 +25,7 @@ from corridor.service import (
     charts,
     downloads,
     jobs,
+    programme_cache,
     programme_view,
     sources_view,
 )
@@ -288,11 +289,22 @@ def programme(
     *,
     request: Request,
     lang: Lang | None = None,
+    trainings_offset: Offset = 0,
+    trainings_limit: Limit = 100,
+    imports_offset: Offset = 0,
+    imports_limit: Limit = 100,
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(allowed("read"))],
 ) -> dict:
+    """Training sessions and imports are paged (``trainings_count`` and ``imports_count`` give the totals)."""
     prog = programme_view.require_programme(session)
-    return programme_view.overview(session, prog, lang or request.state.lang)
+    return programme_cache.overview(
+        session,
+        prog,
+        lang or request.state.lang,
+        trainings=(trainings_offset, trainings_limit),
+        imports=(imports_offset, imports_limit),
+    )
 
 
 @router.get("/programme/progress", tags=["programme"], summary="Progress against targets")
@@ -364,6 +376,7 @@ def record_training(
         address=_addr(request),
     )
     session.commit()
+    programme_cache.bump()
     return {"import_id": batch.id, "participants": n}
 
 
@@ -390,6 +403,7 @@ def withdraw(
         address=_addr(request),
     )
     session.commit()
+    programme_cache.bump()
     discard(sv.settings.data_dir, b.file_name)
     return {"withdrawn": import_id}
 
@@ -418,6 +432,7 @@ def commitment_status(
         address=_addr(request),
     )
     session.commit()
+    programme_cache.bump()
     return {"code": c.code, "status": c.status}
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from corridor.errors import CorridorError, InputError
 from corridor.programme.report import messages as programme_messages
-from corridor.service import audit, auth, downloads, programme_view
+from corridor.service import audit, auth, downloads, programme_cache, programme_view
 from corridor.service.deps import Services, allowed, current_user, db, form_writer, off_loop, services
 from corridor.service.errors import NotFound, check_id, public, status_of
 from corridor.service.files import discard, import_limits, save_upload
@@ -36,7 +36,19 @@ def _programme_page(
     status_code: int = 200,
 ) -> Response:
     prog = programme_view.current(session)
-    ov = programme_view.overview(session, prog, request.state.lang) if prog else None
+    pages = {k: _page_number(request, f"{k}_page") for k in ("sessions", "imports")}
+    per = programme_cache.PAGE
+    ov = (
+        programme_cache.overview(
+            session,
+            prog,
+            request.state.lang,
+            trainings=((pages["sessions"] - 1) * per, per),
+            imports=((pages["imports"] - 1) * per, per),
+        )
+        if prog
+        else None
+    )
     return render_page(
         request,
         "programme.html",
@@ -58,9 +70,16 @@ def _programme_page(
             "saved": request.query_params.get("saved"),
             "rows_n": 5,
             "max_mb": sv.settings.upload_max_bytes / 1024 / 1024,
+            "pages": pages,
+            "per_page": per,
         },
         status_code=status_code,
     )
+
+
+def _page_number(request: Request, name: str) -> int:
+    raw = request.query_params.get(name, "1")
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 100_000 else 1
 
 
 @router.get("/programme")
@@ -125,6 +144,7 @@ async def record_training(
             address=addr(request),
         )
         session.commit()
+        programme_cache.bump()
         return see_other("/programme?saved=1#trainings")
 
     return await off_loop(request, work)
@@ -177,6 +197,7 @@ async def upload_trainings(
                 address=addr(request),
             )
             session.commit()
+            programme_cache.bump()
             return see_other("/programme?saved=1#imports")
 
         return await off_loop(request, work)
@@ -206,6 +227,7 @@ async def withdraw_import(
             address=addr(request),
         )
         session.commit()
+        programme_cache.bump()
         discard(sv.settings.data_dir, b.file_name)
         return see_other("/programme?saved=1#imports")
 
@@ -235,6 +257,7 @@ async def commitment_status(
             address=addr(request),
         )
         session.commit()
+        programme_cache.bump()
         return see_other("/programme?saved=1#commitments")
 
     return await off_loop(request, work)

@@ -1,0 +1,75 @@
+"""The programme overview, computed once per change and language, and served a page at a time.
+
+Building the overview reads the whole programme (framework, progress judged on intervals,
+commitments, every training session); at a few thousand sessions that is seconds of work for
+one page view. The overview is kept per (programme, language) until the programme changes:
+every write the service makes bumps a generation, and a fingerprint read from the database (one
+query: imports and refreshed observations) catches changes made by the command line; anything
+else is picked up within ``MAX_AGE`` seconds. The long lists (training sessions and imports)
+are paged.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from corridor.programme import models as m
+from corridor.service import programme_view
+
+MAX_AGE = 60.0
+PAGE = 50
+_lock = threading.Lock()
+_cache: dict[tuple, tuple[float, dict[str, Any]]] = {}
+_generation = [0]
+
+
+def bump() -> None:
+    """The programme changed (a write by the service): forget every kept overview."""
+    with _lock:
+        _generation[0] += 1
+        _cache.clear()
+
+
+def _fingerprint(session: Session, prog: m.Programme) -> tuple:
+    imports = session.execute(
+        select(func.count(m.ImportBatch.id), func.max(m.ImportBatch.id)).where(
+            m.ImportBatch.programme_id == prog.id
+        )
+    ).one()
+    refreshed = session.scalar(select(func.max(m.Observation.refreshed_at)))
+    return (prog.id, tuple(imports), refreshed)
+
+
+def overview(
+    session: Session,
+    prog: m.Programme,
+    lang: str,
+    *,
+    trainings: tuple[int, int] = (0, PAGE),
+    imports: tuple[int, int] = (0, PAGE),
+) -> dict[str, Any]:
+    """The overview in ``lang`` with one page (offset, limit) of training sessions and of imports, and
+    their totals (``trainings_count``, ``imports_count``)."""
+    key = (_generation[0], _fingerprint(session, prog), lang)
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+    if hit is None or now - hit[0] > MAX_AGE:
+        hit = (now, programme_view.overview(session, prog, lang))
+        with _lock:
+            _cache[key] = hit
+            while len(_cache) > 12:  # a few languages x the latest generations
+                _cache.pop(next(iter(_cache)))
+    full = hit[1]
+    out = dict(full)
+    for name, (offset, limit) in (("trainings", trainings), ("imports", imports)):
+        out[name] = full[name][offset : offset + limit]
+        out[f"{name}_count"] = len(full[name])
+        out[f"{name}_offset"] = offset
+        out[f"{name}_limit"] = limit
+    return out

@@ -1,0 +1,53 @@
+"""Long lists come a page at a time: the programme's training sessions and imports, and API collections."""
+
+from __future__ import annotations
+
+import io
+import re
+
+
+def _import_sessions(env, csrf, count: int) -> None:
+    head = "session_id,date,region,facility,topic,participant_id,profession,sex,pre_score\n"
+    rows = "".join(
+        f"P{i:04d},2016-05-{1 + i % 28:02d},CL-AN,Facility {i},Topic,Q{i},nurse,F,50\n" for i in range(count)
+    )
+    r = env.client.post(
+        "/programme/trainings/upload",
+        data={"csrf_token": csrf},
+        files={"file": ("many.csv", io.BytesIO((head + rows).encode()), "text/csv")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text[-500:]
+
+
+def test_programme_sessions_are_paged_and_new_ones_appear_at_once(env):
+    csrf = env.login("reg")
+    before = env.client.get("/api/v1/programme").json()["trainings_count"]
+    _import_sessions(env, csrf, 120)
+    total = before + 120
+    page = env.client.get("/programme?lang=en").text
+    table = re.search(r'id="sessions-table".*?</table>', page, re.S).group(0)
+    assert table.count("<tr>") == 1 + 50  # the header and one page
+    assert f"1–50 of {total}" in page and "sessions_page=2" in page
+    last = (total - 1) // 50 + 1
+    page = env.client.get(f"/programme?sessions_page={last}&lang=en").text
+    table = re.search(r'id="sessions-table".*?</table>', page, re.S).group(0)
+    assert table.count("<tr>") == 1 + total - 50 * (last - 1)
+    api = env.client.get("/api/v1/programme?trainings_offset=100&trainings_limit=10").json()
+    assert api["trainings_count"] == total and len(api["trainings"]) == 10 and api["trainings_offset"] == 100
+    every = env.client.get("/api/v1/programme?trainings_limit=1000").json()["trainings"]
+    assert len({s["session_id"] for s in every}) == total
+
+
+def test_api_collections_are_paged(env):
+    for _ in range(3):
+        env.login("admin")  # each sign-in is audited
+    r = env.client.get("/api/v1/audit?limit=2").json()
+    assert len(r["data"]) == 2 and r["count"] == 3 and r["limit"] == 2 and r["offset"] == 0
+    assert r["next_offset"] == 2
+    assert env.client.get("/api/v1/audit?limit=2&offset=2").json()["next_offset"] is None
+    users = env.client.get("/api/v1/users?limit=2&offset=1").json()
+    assert [u["username"] for u in users["data"]] == ["ana", "vic"] and users["count"] == 5
+    assert users["next_offset"] == 3
+    assert env.client.get("/api/v1/users?limit=0").status_code == 422
+    assert env.client.get("/api/v1/catalogue?limit=3").json()["count"] > 3
