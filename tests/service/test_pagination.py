@@ -26,12 +26,12 @@ def test_programme_sessions_are_paged_and_new_ones_appear_at_once(env):
     _import_sessions(env, csrf, 120)
     total = before + 120
     page = env.client.get("/programme?lang=en").text
-    table = re.search(r'id="sessions-table".*?</table>', page, re.S).group(0)
+    table = re.search(r'id="sessions-table".*?</table>', page, re.DOTALL).group(0)
     assert table.count("<tr>") == 1 + 50  # the header and one page
     assert f"1–50 of {total}" in page and "sessions_page=2" in page
     last = (total - 1) // 50 + 1
     page = env.client.get(f"/programme?sessions_page={last}&lang=en").text
-    table = re.search(r'id="sessions-table".*?</table>', page, re.S).group(0)
+    table = re.search(r'id="sessions-table".*?</table>', page, re.DOTALL).group(0)
     assert table.count("<tr>") == 1 + total - 50 * (last - 1)
     api = env.client.get("/api/v1/programme?trainings_offset=100&trainings_limit=10").json()
     assert api["trainings_count"] == total and len(api["trainings"]) == 10 and api["trainings_offset"] == 100
