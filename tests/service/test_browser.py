@@ -105,3 +105,56 @@ def test_partner_journey(server, tmp_path):
         assert "E2E-1" in page.locator("#sessions-table").inner_text()
         browser.close()
     assert errors == []
+
+
+def test_admin_takes_access_away(server):
+    """A partner holds a session and an API token; an administrator revokes the token and deactivates
+    the partner on the Administration page; the partner's next page and next API call both fail."""
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+
+        def sign_in(user: str):
+            ctx = browser.new_context(locale="en-GB")
+            page = ctx.new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(server + "/login?lang=en")
+            page.fill("#username", user)
+            page.fill("#password", PASSWORD)
+            page.keyboard.press("Enter")
+            page.wait_for_url("**/profiles/*")
+            return ctx, page
+
+        _partner_ctx, partner = sign_in("reg")
+        partner.click("nav.main-nav >> text=Account")
+        partner.fill("#tok-name", "field laptop")
+        partner.click('form[action="/account/tokens"] button[type=submit]')
+        token = partner.locator("#new-token").inner_text()
+        assert token.startswith("crd_")
+        api = partner.request
+        assert api.get(server + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status == 200
+
+        _admin_ctx, admin = sign_in("admin")
+        admin.click("nav.main-nav >> text=Administration")
+        row = admin.locator('#user-table tr[data-user="reg"]')
+        row.locator("button.revoke").click()
+        admin.wait_for_url("**/admin?saved=1")
+        assert api.get(server + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status == 401
+        admin.locator('#user-table tr[data-user="reg"] button.deactivate').click()
+        admin.wait_for_url("**/admin?saved=1")
+        assert "deactivated" in admin.locator('#user-table tr[data-user="reg"]').inner_text()
+
+        partner.click("nav.main-nav >> text=Programme")  # the next request of the open session
+        partner.wait_for_load_state()
+        assert "/login" in partner.url and partner.locator("#password").is_visible()
+        partner.fill("#username", "reg")
+        partner.fill("#password", PASSWORD)
+        partner.keyboard.press("Enter")
+        partner.wait_for_load_state()
+        assert "/login" in partner.url  # a deactivated account cannot sign in again
+        actions = admin.request.get(server + "/api/v1/audit").json()["data"]
+        assert {"token.revoke", "user.deactivate"} <= {e["action"] for e in actions}
+        browser.close()
+    assert errors == []

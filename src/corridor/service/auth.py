@@ -259,13 +259,14 @@ def identify(session: Session, request: Request) -> Principal | None:
     cookie = request.cookies.get(COOKIE)
     if not cookie:
         return None
-    row = session.scalar(select(WebSession).where(WebSession.token_hash == _sha(cookie)))
-    if row is None or row.expires_at < utcnow():
+    found = session.execute(
+        select(WebSession.expires_at, WebSession.csrf, User)
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.token_hash == _sha(cookie))
+    ).first()
+    if found is None or found[0] < utcnow() or not found[2].active:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
-    return Principal.of(user, "session", row.csrf)
+    return Principal.of(found[2], "session", found[1])
 
 
 def check_csrf(principal: Principal, supplied: str | None) -> None:

@@ -195,8 +195,20 @@ def profile_full(
 
 
 @router.get("/indicators")
-def catalogue(*, request: Request, user: Annotated[auth.Principal, Depends(allowed("read"))]) -> Response:
+def catalogue(
+    *,
+    request: Request,
+    sv: Annotated[Services, Depends(services)],
+    user: Annotated[auth.Principal, Depends(allowed("read"))],
+) -> Response:
     from corridor.programme import sdg
 
-    inds = list(load_catalogue().values())
-    return render_page(request, "catalogue.html", {"inds": inds, "sdg_title": sdg.title})
+    lang = request.state.lang
+
+    def content() -> str:
+        inds = list(load_catalogue().values())
+        return render_fragment("catalogue_content.html", lang, {"inds": inds, "sdg_title": sdg.title})
+
+    return render_page(
+        request, "catalogue.html", {"content": sv.pages.get_or_make(("catalogue", lang), content)}
+    )
