@@ -9,6 +9,7 @@ itself without an active administrator.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -131,3 +132,59 @@ def change_own_password(
 def user_row(session: Session, user: User) -> dict[str, Any]:
     """A user as the administration lists them: the account and its tokens."""
     return {**auth.user_dict(user), "tokens": [auth.token_dict(t) for t in tokens_of(session, user.id)]}
+
+
+# --- the same changes, with what the audit log records of them (pages and API share these) -------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """An account change made, as the audit log records it."""
+
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
+def creation(session: Session, username: str, password: str, role: str, organisation: str | None) -> Change:
+    u = auth.create_user(session, username, password, role, organisation)
+    return Change("user.create", f"user {u.username}", {"role": u.role, "organisation": u.organisation})
+
+
+def role_change(
+    session: Session, user_id: int, role: str | None, organisation: str | None, actor: auth.Principal
+) -> Change:
+    u, old = set_role(session, user_id, role or get_user(session, user_id).role, organisation, actor)
+    return Change(
+        "user.role", f"user {u.username}", {"from": old, "to": u.role, "organisation": u.organisation}
+    )
+
+
+def activation(session: Session, user_id: int, active: bool, actor: auth.Principal) -> Change:
+    u, ended = set_active(session, user_id, active, actor)
+    action = "user.reactivate" if active else "user.deactivate"
+    return Change(action, f"user {u.username}", {"sessions_ended": ended})
+
+
+def password_reset(session: Session, user_id: int, new_password: str) -> Change:
+    u = get_user(session, user_id)
+    ended = set_password(session, u, new_password)
+    return Change("user.password", f"user {u.username}", {"by": "admin", "sessions_ended": ended})
+
+
+def own_password(
+    session: Session,
+    limiter: auth.LoginLimiter,
+    principal: auth.Principal,
+    current: str,
+    new: str,
+    address: str | None,
+) -> Change:
+    ended = change_own_password(session, limiter, principal, current, new, address)
+    return Change("user.password", f"user {principal.username}", {"by": "self", "sessions_ended": ended})
+
+
+def token_revocation(session: Session, token_id: int, actor: auth.Principal, owner_id: int) -> Change:
+    owner = get_user(session, owner_id)
+    tok = revoke_token(session, token_id, actor, owner_id=owner.id)
+    return Change("token.revoke", f"token {tok.id}", {"name": tok.name, "owner": owner.username})

@@ -656,12 +656,15 @@ def revoke_my_token(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(api_writer("tokens.own"))],
 ) -> dict:
-    tok = accounts.revoke_token(session, token_id, user, owner_id=user.id)
-    audit.record(
-        session, user, "token.revoke", f"token {tok.id}", detail={"name": tok.name}, address=_addr(request)
+    return _account_change(
+        request,
+        session,
+        user,
+        "token.revoke.refused",
+        f"token {token_id}",
+        lambda: accounts.token_revocation(session, token_id, user, user.id),
+        {"revoked": token_id},
     )
-    session.commit()
-    return {"revoked": tok.id}
 
 
 class OwnPasswordIn(BaseModel):
@@ -678,23 +681,12 @@ def change_my_password(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(api_writer("tokens.own"))],
 ) -> dict:
-    try:
-        ended = accounts.change_own_password(
-            session, sv.limiter, user, body.current_password, body.new_password, _addr(request)
-        )
-    except CorridorError as exc:
-        _audit_refused(session, user, "user.password.refused", f"user {user.username}", exc, request)
-        raise
-    audit.record(
-        session,
-        user,
-        "user.password",
-        f"user {user.username}",
-        detail={"by": "self", "sessions_ended": ended},
-        address=_addr(request),
-    )
-    session.commit()
-    return {"changed": True, "sessions_ended": ended}
+    def change() -> accounts.Change:
+        current, new = body.current_password, body.new_password
+        return accounts.own_password(session, sv.limiter, user, current, new, _addr(request))
+
+    made = _account_change(request, session, user, "user.password.refused", f"user {user.username}", change)
+    return {"changed": True, "sessions_ended": made.detail["sessions_ended"]}
 
 
 class UserPatch(BaseModel):
@@ -714,33 +706,16 @@ def patch_user(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(api_writer("users.admin"))],
 ) -> dict:
-    try:
-        target = accounts.get_user(session, user_id)
+    def change() -> None:
         if body.role is not None or body.organisation is not None:
-            u, old = accounts.set_role(session, user_id, body.role or target.role, body.organisation, user)
-            audit.record(
-                session,
-                user,
-                "user.role",
-                f"user {u.username}",
-                detail={"from": old, "to": u.role, "organisation": u.organisation},
-                address=_addr(request),
-            )
+            made = accounts.role_change(session, user_id, body.role, body.organisation, user)
+            audit.record_change(session, user, made, _addr(request))
         if body.active is not None:
-            u, ended = accounts.set_active(session, user_id, body.active, user)
-            audit.record(
-                session,
-                user,
-                "user.reactivate" if body.active else "user.deactivate",
-                f"user {u.username}",
-                detail={"sessions_ended": ended},
-                address=_addr(request),
+            audit.record_change(
+                session, user, accounts.activation(session, user_id, body.active, user), _addr(request)
             )
-    except CorridorError as exc:
-        session.rollback()
-        _audit_refused(session, user, "user.change.refused", f"user {user_id}", exc, request)
-        raise
-    session.commit()
+
+    _account_change(request, session, user, "user.change.refused", f"user {user_id}", change)
     return accounts.user_row(session, accounts.get_user(session, user_id))
 
 
@@ -759,18 +734,15 @@ def set_user_password(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(api_writer("users.admin"))],
 ) -> dict:
-    target = accounts.get_user(session, user_id)
-    ended = accounts.set_password(session, target, body.new_password)
-    audit.record(
+    made = _account_change(
+        request,
         session,
         user,
-        "user.password",
-        f"user {target.username}",
-        detail={"by": "admin", "sessions_ended": ended},
-        address=_addr(request),
+        "user.password.refused",
+        f"user {user_id}",
+        lambda: accounts.password_reset(session, user_id, body.new_password),
     )
-    session.commit()
-    return {"changed": True, "sessions_ended": ended}
+    return {"changed": True, "sessions_ended": made.detail["sessions_ended"]}
 
 
 @router.get("/users/{user_id}/tokens", tags=["admin"], summary="A user's API tokens")
@@ -792,24 +764,34 @@ def revoke_user_token(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(api_writer("users.admin"))],
 ) -> dict:
-    target = accounts.get_user(session, user_id)
-    tok = accounts.revoke_token(session, token_id, user, owner_id=target.id)
-    audit.record(
+    return _account_change(
+        request,
         session,
         user,
-        "token.revoke",
-        f"token {tok.id}",
-        detail={"name": tok.name, "owner": target.username},
-        address=_addr(request),
+        "token.revoke.refused",
+        f"token {token_id}",
+        lambda: accounts.token_revocation(session, token_id, user, user_id),
+        {"revoked": token_id},
     )
-    session.commit()
-    return {"revoked": tok.id}
 
 
-def _audit_refused(session: Session, user: Any, action: str, target: str, exc: Any, request: Request) -> None:
-    """A refused account change is audited in its own transaction (the change itself is rolled back)."""
+def _account_change(
+    request: Request, session: Session, user: Any, refused: str, target: str, change: Any, answer: Any = None
+) -> Any:
+    """Make an account change and audit it; a refused change is rolled back and audited as ``refused``
+    (in its own transaction), then answered with its error. Returns ``answer``, or the change made."""
     from corridor.service.errors import scrub
 
-    session.rollback()
-    audit.record(session, user, action, target, detail={"error": scrub(exc.message)}, address=_addr(request))
+    try:
+        made = change()
+    except CorridorError as exc:
+        session.rollback()
+        audit.record(
+            session, user, refused, target, detail={"error": scrub(exc.message)}, address=_addr(request)
+        )
+        session.commit()
+        raise
+    if made is not None:
+        audit.record_change(session, user, made, _addr(request))
     session.commit()
+    return answer if answer is not None else made

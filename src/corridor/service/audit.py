@@ -32,6 +32,11 @@ def record(
     return entry
 
 
+def record_change(session: Session, user: Any, change: Any, address: str | None) -> AuditEntry:
+    """Audit an account change (:class:`corridor.service.accounts.Change`)."""
+    return record(session, user, change.action, change.target, detail=change.detail, address=address)
+
+
 def entries(session: Session, *, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
     """The newest entries first."""
     return list(

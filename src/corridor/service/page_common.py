@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import RedirectResponse
@@ -26,3 +26,17 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/profiles"
     return target
+
+
+def set_session_cookie(resp: Any, token: str, settings: Any) -> None:
+    """The session cookie: HttpOnly, SameSite=Lax, Secure behind HTTPS, for the session's lifetime."""
+    from corridor.service.auth import COOKIE
+
+    resp.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=int(settings.session_hours * 3600),
+    )

@@ -17,7 +17,7 @@ from corridor.errors import CorridorError
 from corridor.service import audit, auth
 from corridor.service.deps import Services, current_user, db, form_writer, off_loop, optional_user, services
 from corridor.service.errors import status_of
-from corridor.service.page_common import Q, addr, safe_next, see_other
+from corridor.service.page_common import Q, addr, safe_next, see_other, set_session_cookie
 from corridor.service.render import render_page
 
 router = APIRouter(include_in_schema=False)
@@ -86,14 +86,7 @@ async def login(
     audit.record(session, user, "login", f"user {user.username}", address=addr(request))
     session.commit()
     resp = see_other(target)
-    resp.set_cookie(
-        auth.COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=sv.settings.secure_cookies,
-        max_age=int(sv.settings.session_hours * 3600),
-    )
+    set_session_cookie(resp, token, sv.settings)
     resp.delete_cookie(auth.PRE_COOKIE)
     return resp
 

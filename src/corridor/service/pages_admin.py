@@ -14,7 +14,7 @@ from corridor.service import accounts, audit, auth, sources_view
 from corridor.service.deps import Services, allowed, current_user, db, form_writer, off_loop, services
 from corridor.service.errors import public, status_of
 from corridor.service.files import save_upload
-from corridor.service.page_common import addr, see_other
+from corridor.service.page_common import addr, see_other, set_session_cookie
 from corridor.service.render import render_page
 from corridor.service.roles import ROLES
 from corridor.service.store import Job, RegisteredSource, User
@@ -195,19 +195,20 @@ async def _account_change(
     request: Request,
     session: Session,
     user: auth.Principal,
-    permission: str,
     change: Any,
     *,
-    page: Any,
-    done: str,
     refused: str,
     target: str,
+    permission: str = "users.admin",
+    page: Any = None,
+    done: str = "/admin?saved=1",
 ) -> Response:
-    """A form post that changes an account: ``change(form)`` returns (action, target, detail) to audit;
-    a refusal (403, 404, 409, 422) shows the page again with the error and is audited too."""
+    """A form post that changes an account: ``change(form)`` makes it and returns the
+    :class:`~corridor.service.accounts.Change` to audit; a refusal (403, 404, 409, 422) shows the page
+    again with the error and is audited as ``refused`` on ``target``."""
     form = await form_writer(request, user, permission)
     try:
-        action, what, detail = await off_loop(request, change, form)
+        made = await off_loop(request, change, form)
     except CorridorError as exc:
         status = status_of(exc)
         if status not in (403, 404, 409, 422):
@@ -216,10 +217,14 @@ async def _account_change(
         message, hint = public(exc)
         audit.record(session, user, refused, target, detail={"error": message}, address=addr(request))
         session.commit()
-        return page(request, session, error=message, hint=hint, status_code=status)
-    audit.record(session, user, action, what, detail=detail, address=addr(request))
+        return (page or _admin_page)(request, session, error=message, hint=hint, status_code=status)
+    audit.record_change(session, user, made, addr(request))
     session.commit()
     return see_other(done)
+
+
+def _text(form: Any, name: str) -> str:
+    return str(form.get(name) or "")
 
 
 @router.post("/admin/users")
@@ -229,26 +234,12 @@ async def admin_create_user(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
-    def change(form: Any) -> tuple:
-        u = auth.create_user(
-            session,
-            str(form.get("username") or ""),
-            str(form.get("password") or ""),
-            str(form.get("role") or ""),
-            str(form.get("organisation") or "") or None,
-        )
-        return "user.create", f"user {u.username}", {"role": u.role, "organisation": u.organisation}
+    def change(form: Any) -> accounts.Change:
+        f = {k: _text(form, k) for k in ("username", "password", "role", "organisation")}
+        return accounts.creation(session, f["username"], f["password"], f["role"], f["organisation"] or None)
 
     return await _account_change(
-        request,
-        session,
-        user,
-        "users.admin",
-        change,
-        page=_admin_page,
-        done="/admin?saved=1",
-        refused="user.create.refused",
-        target="new user",
+        request, session, user, change, refused="user.create.refused", target="new user"
     )
 
 
@@ -260,22 +251,12 @@ async def admin_user_role(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
-    def change(form: Any) -> tuple:
-        u, old = accounts.set_role(
-            session, user_id, str(form.get("role") or ""), str(form.get("organisation") or "") or None, user
-        )
-        return "user.role", f"user {u.username}", {"from": old, "to": u.role, "organisation": u.organisation}
+    def change(form: Any) -> accounts.Change:
+        org = _text(form, "organisation") or None
+        return accounts.role_change(session, user_id, _text(form, "role"), org, user)
 
     return await _account_change(
-        request,
-        session,
-        user,
-        "users.admin",
-        change,
-        page=_admin_page,
-        done="/admin?saved=1",
-        refused="user.change.refused",
-        target=f"user {user_id}",
+        request, session, user, change, refused="user.change.refused", target=f"user {user_id}"
     )
 
 
@@ -287,22 +268,11 @@ async def admin_user_active(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
-    def change(form: Any) -> tuple:
-        active = str(form.get("active") or "") == "1"
-        u, ended = accounts.set_active(session, user_id, active, user)
-        action = "user.reactivate" if active else "user.deactivate"
-        return action, f"user {u.username}", {"sessions_ended": ended}
+    def change(form: Any) -> accounts.Change:
+        return accounts.activation(session, user_id, _text(form, "active") == "1", user)
 
     return await _account_change(
-        request,
-        session,
-        user,
-        "users.admin",
-        change,
-        page=_admin_page,
-        done="/admin?saved=1",
-        refused="user.change.refused",
-        target=f"user {user_id}",
+        request, session, user, change, refused="user.change.refused", target=f"user {user_id}"
     )
 
 
@@ -314,21 +284,11 @@ async def admin_user_password(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
-    def change(form: Any) -> tuple:
-        u = accounts.get_user(session, user_id)
-        ended = accounts.set_password(session, u, str(form.get("password") or ""))
-        return "user.password", f"user {u.username}", {"by": "admin", "sessions_ended": ended}
+    def change(form: Any) -> accounts.Change:
+        return accounts.password_reset(session, user_id, _text(form, "password"))
 
     return await _account_change(
-        request,
-        session,
-        user,
-        "users.admin",
-        change,
-        page=_admin_page,
-        done="/admin?saved=1",
-        refused="user.password.refused",
-        target=f"user {user_id}",
+        request, session, user, change, refused="user.password.refused", target=f"user {user_id}"
     )
 
 
@@ -341,21 +301,11 @@ async def admin_revoke_token(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
-    def change(form: Any) -> tuple:
-        owner = accounts.get_user(session, user_id)
-        tok = accounts.revoke_token(session, token_id, user, owner_id=owner.id)
-        return "token.revoke", f"token {tok.id}", {"name": tok.name, "owner": owner.username}
+    def change(form: Any) -> accounts.Change:
+        return accounts.token_revocation(session, token_id, user, user_id)
 
     return await _account_change(
-        request,
-        session,
-        user,
-        "users.admin",
-        change,
-        page=_admin_page,
-        done="/admin?saved=1",
-        refused="token.revoke.refused",
-        target=f"token {token_id}",
+        request, session, user, change, refused="token.revoke.refused", target=f"token {token_id}"
     )
 
 
@@ -386,6 +336,9 @@ def _account_page(
         },
         status_code=status_code,
     )
+
+
+_OWN = {"permission": "tokens.own", "page": _account_page, "done": "/account?saved=1"}
 
 
 @router.get("/account")
@@ -429,20 +382,11 @@ async def revoke_own_token(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
-    def change(form: Any) -> tuple:
-        tok = accounts.revoke_token(session, token_id, user, owner_id=user.id)
-        return "token.revoke", f"token {tok.id}", {"name": tok.name}
+    def change(form: Any) -> accounts.Change:
+        return accounts.token_revocation(session, token_id, user, user.id)
 
     return await _account_change(
-        request,
-        session,
-        user,
-        "tokens.own",
-        change,
-        page=_account_page,
-        done="/account?saved=1",
-        refused="token.revoke.refused",
-        target=f"token {token_id}",
+        request, session, user, change, refused="token.revoke.refused", target=f"token {token_id}", **_OWN
     )
 
 
@@ -456,39 +400,23 @@ async def change_own_password(
 ) -> Response:
     """Every session ends, this one included; the user gets a fresh one (other browsers must sign in again)."""
 
-    def change(form: Any) -> tuple:
-        ended = accounts.change_own_password(
-            session,
-            sv.limiter,
-            user,
-            str(form.get("current_password") or ""),
-            str(form.get("new_password") or ""),
-            addr(request),
-        )
-        return "user.password", f"user {user.username}", {"by": "self", "sessions_ended": ended}
+    def change(form: Any) -> accounts.Change:
+        current, new = _text(form, "current_password"), _text(form, "new_password")
+        return accounts.own_password(session, sv.limiter, user, current, new, addr(request))
 
     resp = await _account_change(
         request,
         session,
         user,
-        "tokens.own",
         change,
-        page=_account_page,
-        done="/account?saved=1",
         refused="user.password.refused",
         target=f"user {user.username}",
+        **_OWN,
     )
     if resp.status_code == 303:
         token, _row = auth.start_session(
             session, accounts.get_user(session, user.id), sv.settings.session_hours
         )
         session.commit()
-        resp.set_cookie(
-            auth.COOKIE,
-            token,
-            httponly=True,
-            samesite="lax",
-            secure=sv.settings.secure_cookies,
-            max_age=int(sv.settings.session_hours * 3600),
-        )
+        set_session_cookie(resp, token, sv.settings)
     return resp
