@@ -19,15 +19,11 @@ from corridor.errors import InputError
 from corridor.service import auth
 from corridor.service.errors import Conflict, Forbidden, NotFound, check_id
 from corridor.service.roles import ROLES
-from corridor.service.store import ApiToken, User, utcnow
+from corridor.service.store import ApiToken, User, get_or_404, utcnow
 
 
 def get_user(session: Session, user_id: int) -> User:
-    check_id(user_id, "user", "see the list of users")
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"there is no user {user_id}", hint="see the list of users")
-    return user
+    return get_or_404(session, User, user_id, "user", "see the list of users")
 
 
 def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
@@ -108,27 +104,6 @@ def set_password(session: Session, user: User, new_password: str) -> int:
     return auth.end_all_sessions(session, user.id)
 
 
-def change_own_password(
-    session: Session,
-    limiter: auth.LoginLimiter,
-    principal: auth.Principal,
-    current: str,
-    new: str,
-    address: str | None,
-) -> int:
-    """A user's own change: the current password first (throttled like a sign-in)."""
-    user = get_user(session, principal.id)
-    key = limiter.key(user.username, address)
-    limiter.check(key)
-    if not auth.verify_password(user, current):
-        limiter.fail(key)
-        raise Forbidden("the current password is wrong", hint="type your current password again")
-    limiter.clear(key)
-    if current == new:
-        raise InputError("the new password is the current one", hint="choose a different passphrase")
-    return set_password(session, user, new)
-
-
 def user_row(session: Session, user: User) -> dict[str, Any]:
     """A user as the administration lists them: the account and its tokens."""
     return {**auth.user_dict(user), "tokens": [auth.token_dict(t) for t in tokens_of(session, user.id)]}
@@ -180,7 +155,17 @@ def own_password(
     new: str,
     address: str | None,
 ) -> Change:
-    ended = change_own_password(session, limiter, principal, current, new, address)
+    """A user's own change: the current password first (throttled like a sign-in)."""
+    user = get_user(session, principal.id)
+    key = limiter.key(user.username, address)
+    limiter.check(key)
+    if not auth.verify_password(user, current):
+        limiter.fail(key)
+        raise Forbidden("the current password is wrong", hint="type your current password again")
+    limiter.clear(key)
+    if current == new:
+        raise InputError("the new password is the current one", hint="choose a different passphrase")
+    ended = set_password(session, user, new)
     return Change("user.password", f"user {principal.username}", {"by": "self", "sessions_ended": ended})
 
 

@@ -6,7 +6,6 @@ role's permission and, when authenticated by cookie, the ``X-CSRF-Token`` header
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -32,7 +31,6 @@ from corridor.service import (
 from corridor.service.cache import RenderCache
 from corridor.service.deps import Services, allowed, api_writer, current_user, db, services
 from corridor.service.errors import MAX_ID, NotFound, check_id
-from corridor.service.files import discard
 from corridor.service.profiles import PUBLIC_COLUMNS, Run, resolve, unpublished_notice
 from corridor.service.profiles import select as select_rows
 from corridor.service.store import Job, RegisteredSource, User
@@ -391,20 +389,7 @@ def withdraw(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(api_writer("records.write"))],
 ) -> dict:
-    check_id(import_id, "import", "see the programme's imports: GET /api/v1/programme")
-    prog = programme_view.require_programme(session)
-    b = programme_view.withdraw_import(session, prog, import_id, user)
-    audit.record(
-        session,
-        user,
-        "training.withdraw",
-        f"import {import_id}",
-        detail={"file": Path(b.file_name).name, "sha256": b.sha256},
-        address=_addr(request),
-    )
-    session.commit()
-    programme_cache.bump()
-    discard(sv.settings.data_dir, b.file_name)
+    programme_cache.withdraw(session, sv.settings.data_dir, import_id, user, _addr(request))
     return {"withdrawn": import_id}
 
 

@@ -3,7 +3,6 @@ entered values, training records, revisions, and their forms."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -14,8 +13,8 @@ from corridor.errors import CorridorError, InputError
 from corridor.programme.report import messages as programme_messages
 from corridor.service import audit, auth, downloads, programme_cache, programme_view
 from corridor.service.deps import Services, allowed, current_user, db, form_writer, off_loop, services
-from corridor.service.errors import NotFound, check_id, public, status_of
-from corridor.service.files import discard, import_limits, save_upload
+from corridor.service.errors import NotFound, public, status_of
+from corridor.service.files import import_limits, save_upload
 from corridor.service.page_common import addr, see_other
 from corridor.service.render import render_page
 
@@ -213,22 +212,9 @@ async def withdraw_import(
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
     await form_writer(request, user, "records.write")
-    check_id(import_id, "import", "see the programme's imports")
 
     def work() -> Response:
-        prog = programme_view.require_programme(session)
-        b = programme_view.withdraw_import(session, prog, import_id, user)
-        audit.record(
-            session,
-            user,
-            "training.withdraw",
-            f"import {import_id}",
-            detail={"file": Path(b.file_name).name, "sha256": b.sha256},
-            address=addr(request),
-        )
-        session.commit()
-        programme_cache.bump()
-        discard(sv.settings.data_dir, b.file_name)
+        programme_cache.withdraw(session, sv.settings.data_dir, import_id, user, addr(request))
         return see_other("/programme?saved=1#imports")
 
     return await off_loop(request, work)

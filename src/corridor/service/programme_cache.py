@@ -1,4 +1,5 @@
-"""The programme overview, computed once per change and language, and served a page at a time.
+"""The programme as the service serves it: the overview, computed once per change and language and
+served a page at a time, and the writes that change it.
 
 Building the overview reads the whole programme (framework, progress judged on intervals,
 commitments, every training session); at a few thousand sessions that is seconds of work for
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -73,3 +75,23 @@ def overview(
         out[f"{name}_offset"] = offset
         out[f"{name}_limit"] = limit
     return out
+
+
+def withdraw(
+    session: Session, data_dir: Path, import_id: int, user: Any, address: str | None
+) -> m.ImportBatch:
+    """Withdraw an import (partners: their organisation's), audited with its file's SHA-256; the file is
+    deleted once the withdrawal is committed."""
+    from corridor.service import audit
+    from corridor.service.errors import check_id
+    from corridor.service.files import discard
+
+    check_id(import_id, "import", "see the programme's imports")
+    prog = programme_view.require_programme(session)
+    b = programme_view.withdraw_import(session, prog, import_id, user)
+    detail = {"file": Path(b.file_name).name, "sha256": b.sha256}
+    audit.record(session, user, "training.withdraw", f"import {import_id}", detail=detail, address=address)
+    session.commit()
+    bump()
+    discard(data_dir, b.file_name)
+    return b

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corridor.errors import InputError
-from corridor.service.errors import Conflict, NotFound, check_id
+from corridor.service.errors import Conflict
 from corridor.service.files import safe_path
-from corridor.service.store import RegisteredSource
+from corridor.service.store import RegisteredSource, get_or_404
 
 
 def register(
@@ -71,11 +71,7 @@ def register(
 
 
 def get(session: Session, source_id: int) -> RegisteredSource:
-    check_id(source_id, "registered source", "see the list of sources")
-    row = session.get(RegisteredSource, source_id)
-    if row is None:
-        raise NotFound(f"there is no registered source {source_id}", hint="see the list of sources")
-    return row
+    return get_or_404(session, RegisteredSource, source_id, "registered source", "see the list of sources")
 
 
 def as_dict(s: RegisteredSource) -> dict[str, Any]:

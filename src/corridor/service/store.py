@@ -137,6 +137,17 @@ class RecordOwner(Base):
     username: Mapped[str | None] = mapped_column(String(80))
 
 
+def get_or_404(session: Session, model: type, row_id: int, what: str, hint: str):
+    """The row ``row_id`` of ``model``, or NotFound (ids beyond the database's range name nothing)."""
+    from corridor.service.errors import NotFound, check_id
+
+    check_id(row_id, what, hint)
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"there is no {what} {row_id}", hint=hint)
+    return row
+
+
 def create_tables(engine: Engine) -> None:
     """Create the service tables that do not exist yet, and add the nullable columns a newer version
     introduced to tables an older one created (the service's tables only grow by such columns)."""

@@ -65,13 +65,6 @@ class Problems:
         return f"  {listed}{more}"
 
 
-def _too_many_rows(name: str, limits: Limits) -> InputError:
-    return InputError(
-        f"{name} has more than {limits.max_rows:,} rows; at most {limits.max_rows:,} are read",
-        hint="split the file into smaller ones, or remove empty rows at its end",
-    )
-
-
 def check_xlsx(path: Path, limits: Limits, name: str | None = None) -> None:
     """Refuse an XLSX whose archive could expand beyond the limits, before anything is parsed."""
     name = name or path.name
@@ -127,22 +120,30 @@ def _xlsx_rows(path: Path, limits: Limits, name: str) -> Iterator[tuple[int, lis
                 hint="delete the empty columns right of the data",
             )
         for i, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            if limits.max_rows is not None and i > limits.max_rows:
-                raise _too_many_rows(name, limits)
-            if len(values) > limits.max_columns:
-                raise InputError(
-                    f"{name}, row {i}: {len(values):,} columns; at most {limits.max_columns:,} are read",
-                    hint="delete the empty columns right of the data",
-                )
-            for v in values:
-                if isinstance(v, str) and len(v) > limits.max_cell_chars:
-                    raise InputError(
-                        f"{name}, row {i}: a cell of {len(v):,} characters; at most {limits.max_cell_chars:,}",
-                        hint="a cell this long is not a value of a form; check the row",
-                    )
+            _check_row(values, i, f"{name}, row {i}", limits)
             yield i, list(values)
     finally:
         wb.close()
+
+
+def _check_row(values: Any, count: int, where: str, limits: Limits) -> None:
+    """Refuse the ``count``-th row (at ``where``) past the row cap, or with too many columns or a too long cell."""
+    if limits.max_rows is not None and count > limits.max_rows:
+        raise InputError(
+            f"{where}: more than {limits.max_rows:,} rows; at most {limits.max_rows:,} are read",
+            hint="split the file into smaller ones, or remove empty rows at its end",
+        )
+    if len(values) > limits.max_columns:
+        raise InputError(
+            f"{where}: {len(values):,} columns; at most {limits.max_columns:,} are read",
+            hint="check the separator and the quoting, and delete empty columns right of the data",
+        )
+    for v in values:
+        if isinstance(v, str) and len(v) > limits.max_cell_chars:
+            raise InputError(
+                f"{where}: a cell of {len(v):,} characters; at most {limits.max_cell_chars:,}",
+                hint="a cell this long is not a value of a form; check the quoting of the line",
+            )
 
 
 def _csv_rows(path: Path, limits: Limits, name: str) -> Iterator[tuple[int, list[Any]]]:
@@ -165,20 +166,7 @@ def _csv_rows(path: Path, limits: Limits, name: str) -> Iterator[tuple[int, list
                     hint="export the file as UTF-8 CSV",
                 ) from None
             count += 1
-            if limits.max_rows is not None and count > limits.max_rows:
-                raise _too_many_rows(name, limits)
-            if len(values) > limits.max_columns:
-                raise InputError(
-                    f"{name}, line {reader.line_num}: {len(values):,} columns; at most {limits.max_columns:,}",
-                    hint="check the separator (a comma) and the quoting of the line",
-                )
-            for v in values:
-                if len(v) > limits.max_cell_chars:
-                    raise InputError(
-                        f"{name}, line {reader.line_num}: a field of {len(v):,} characters; "
-                        f"at most {limits.max_cell_chars:,}",
-                        hint="a field this long is not a value of a form; check the quoting of the line",
-                    )
+            _check_row(values, count, f"{name}, line {reader.line_num}", limits)
             yield reader.line_num, values
 
 
