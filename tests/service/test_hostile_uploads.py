@@ -3,7 +3,8 @@
 Real files: an XLSX with one cell at row 1,048,576, an XLSX whose sheet of 2 million tiny rows
 compresses to well under a megabyte, a CSV of a million one-letter lines, a CSV with a field over
 128 KiB, and a 200 MB body streamed to the sign-in form and to the upload form. While each is
-processed, ``/health`` is polled: the typical answer must come within 200 ms, and no answer may wait
+processed, ``/health`` is polled: the typical answer must come within 200 ms (or three times the
+machine's own idle answer when other work loads it), and no answer may wait
 as long as half the upload's own time (or 2 s, whichever is longer). When the import ran on the
 event loop, /health waited for the whole import (4 to 21 s): one answer as slow as the upload
 itself. The bounds are generous on purpose: this is a functional check on a 2-core machine shared
@@ -103,6 +104,7 @@ class HealthWatch:
 
     def __init__(self, url: str) -> None:
         self.url, self.lat, self.codes, self.took = url, [], [], 0.0
+        self.idle: list[float] = []  # before the upload: how the machine answers without it
         self._stop = threading.Event()
 
     def _run(self) -> None:
@@ -116,7 +118,8 @@ class HealthWatch:
     def __enter__(self) -> HealthWatch:  # noqa: PYI034
         self._t = threading.Thread(target=self._run, daemon=True)
         self._t.start()
-        time.sleep(0.2)
+        time.sleep(0.5)
+        self.idle, self.lat = self.lat, []
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -139,9 +142,12 @@ def _upload(server, name: str, content: bytes) -> tuple[httpx.Response, HealthWa
 
 
 def _responsive(watch: HealthWatch, took: float) -> None:
-    lat = sorted(watch.lat)
+    lat, idle = sorted(watch.lat), sorted(watch.idle) or [0.0]
     assert lat and set(watch.codes) == {200}
-    assert lat[len(lat) // 2] < HEALTH_TYPICAL_S, f"/health latencies {lat[-5:]} s"
+    # the typical answer: within 200 ms, or within three times the machine's own idle answer when it is
+    # busy with other work (the shared machine sometimes answers an idle /health in 100 ms)
+    typical = max(HEALTH_TYPICAL_S, 3 * idle[len(idle) // 2])
+    assert lat[len(lat) // 2] < typical, f"/health latencies {lat[-5:]} s (idle {idle[len(idle) // 2]:.3f} s)"
     assert lat[-1] < max(HEALTH_BOUND_S, took / 2), (
         f"/health waited {lat[-1]:.2f} s in an upload of {took:.2f} s"
     )
