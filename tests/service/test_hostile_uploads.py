@@ -123,6 +123,9 @@ class HealthWatch:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        end = time.monotonic() + 30
+        while not self.lat and time.monotonic() < end:  # an upload refused at once: one answer at least
+            time.sleep(0.01)
         self._stop.set()
         self._t.join(30)
 
