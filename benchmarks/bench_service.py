@@ -12,11 +12,15 @@ profile is built by the seeded job), then, in the same run:
 Bounded by REQUESTS per phase and a time limit. Prints throughput, latency percentiles and
 errors for both phases and their ratio, the server's peak resident memory, the job's duration,
 and checks that no write was lost (every recorded session is in the programme afterwards).
-Run: ``PYTHONPATH=src python benchmarks/bench_service.py [VIEWERS] [REQUESTS]``.
+``--sessions N`` first records N training sessions, so that the programme page is measured with
+a long history. ``--before SRC`` runs the same load, in the same run and first, against the
+source tree SRC (e.g. a checkout of an older commit) and prints the ratios of this tree to it.
+Run: ``PYTHONPATH=src python benchmarks/bench_service.py [VIEWERS] [REQUESTS] [--sessions N] [--before SRC]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import itertools
 import os
@@ -31,8 +35,6 @@ from pathlib import Path
 
 import httpx
 
-VIEWERS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-REQUESTS = int(sys.argv[2]) if len(sys.argv) > 2 else 1500
 TIME_LIMIT = 240.0
 PASSWORD = "bench passphrase 123"
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +65,8 @@ async def sign_in(base: str, user: str) -> tuple[httpx.AsyncClient, str]:
 
 
 def summary(name: str, lat: list[float], errors: int, wall: float) -> dict:
+    if not lat:
+        raise SystemExit(f"{name}: no request was answered")
     q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [lat[0]] * 99
     out = {
         "requests": len(lat),
@@ -123,13 +127,64 @@ async def hammer(
     return lat, len(errors), time.perf_counter() - t0, errors[:5]
 
 
-async def main() -> None:
+def training(sid: str, i: int) -> dict:
+    return {
+        "session_id": sid,
+        "date": "2016-12-01",
+        "region": "CL-AN",
+        "facility": f"Bench facility {i}",
+        "topic": "Load test",
+        "participants": [
+            {
+                "participant_id": f"{sid}-{k}",
+                "profession": "nurse",
+                "sex": "F",
+                "pre_score": 50,
+                "post_score": 60,
+            }
+            for k in range(3)
+        ],
+    }
+
+
+async def seed_sessions(client: httpx.AsyncClient, csrf: str, n: int) -> None:
+    """N training sessions recorded through the API, four at a time."""
+    todo = iter(range(n))
+
+    async def one() -> None:
+        for i in todo:
+            r = await client.post(
+                "/api/v1/programme/trainings",
+                json=training(f"SEED-{i:05d}", i),
+                headers={"X-CSRF-Token": csrf},
+            )
+            if r.status_code != 201:
+                raise SystemExit(f"seeding session {i} failed: {r.status_code} {r.text[:200]}")
+
+    await asyncio.gather(*(one() for _ in range(4)))
+
+
+async def stored_sessions(admin: httpx.AsyncClient) -> set[str]:
+    """Every training session the programme API lists (paged where the service pages)."""
+    out: set[str] = set()
+    offset = 0
+    while True:
+        prog = (await admin.get(f"/api/v1/programme?trainings_limit=1000&trainings_offset={offset}")).json()
+        page = prog["trainings"]
+        out |= {s["session_id"] for s in page}
+        if "trainings_count" not in prog or offset + len(page) >= prog["trainings_count"] or not page:
+            return out
+        offset += len(page)
+
+
+async def measure(src: Path, viewers: int, requests: int, sessions: int) -> dict:
+    """One service from the source tree ``src``: baseline and mixed load; returns the figures."""
     data = Path(tempfile.mkdtemp(prefix="corridor-bench-"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT / "src"),
+        "PYTHONPATH": str(src / "src"),
         "CORRIDOR_ADMIN_USER": "admin",
         "CORRIDOR_ADMIN_PASSWORD": PASSWORD,
         "CORRIDOR_LOG_LEVEL": "warning",
@@ -173,11 +228,16 @@ async def main() -> None:
             )
             r.raise_for_status()
         run_id = (await admin.get("/api/v1/profiles")).json()["data"][0]["id"]
-        sessions = [await sign_in(base, "viewer") for _ in range(4)]
-        clients = [sessions[i % len(sessions)][0] for i in range(VIEWERS)]
+        analyst, acsrf = await sign_in(base, "analyst")
+        if sessions:
+            t = time.perf_counter()
+            await seed_sessions(analyst, acsrf, sessions)
+            print(f"{sessions} training sessions recorded first in {time.perf_counter() - t:.1f} s")
+        viewer_sessions = [await sign_in(base, "viewer") for _ in range(4)]
+        clients = [viewer_sessions[i % len(viewer_sessions)][0] for i in range(viewers)]
 
         # baseline: the stack's floor
-        lat, err, wall, _ = await hammer(clients, ["/static/corridor.css", "/health"], REQUESTS)
+        lat, err, wall, _ = await hammer(clients, ["/static/corridor.css", "/health"], requests)
         base_s = summary("baseline", lat, err, wall)
 
         urls = []
@@ -193,7 +253,6 @@ async def main() -> None:
                 f"/indicators?lang={lang}",
                 f"/programme?lang={lang}",
             ]
-        analyst, acsrf = await sign_in(base, "analyst")
         partner, pcsrf = await sign_in(base, "partner")
         job = (
             await analyst.post(
@@ -206,25 +265,8 @@ async def main() -> None:
         async def partner_writes() -> None:
             for i in range(10):
                 sid = f"BENCH-{i:02d}"
-                body = {
-                    "session_id": sid,
-                    "date": "2016-12-01",
-                    "region": "CL-AN",
-                    "facility": f"Bench facility {i}",
-                    "topic": "Load test",
-                    "participants": [
-                        {
-                            "participant_id": f"B{i}-{k}",
-                            "profession": "nurse",
-                            "sex": "F",
-                            "pre_score": 50,
-                            "post_score": 60,
-                        }
-                        for k in range(3)
-                    ],
-                }
                 r = await partner.post(
-                    "/api/v1/programme/trainings", json=body, headers={"X-CSRF-Token": pcsrf}
+                    "/api/v1/programme/trainings", json=training(sid, i), headers={"X-CSRF-Token": pcsrf}
                 )
                 if r.status_code == 201:
                     recorded.append(sid)
@@ -237,7 +279,7 @@ async def main() -> None:
                     return time.perf_counter() - job_t0 if j["status"] == "done" else float("nan")
                 await asyncio.sleep(1)
 
-        load = asyncio.create_task(hammer(clients, urls, REQUESTS))
+        load = asyncio.create_task(hammer(clients, urls, requests))
         writes = asyncio.create_task(partner_writes())
         lat, err, wall, samples = await load
         await writes
@@ -253,19 +295,54 @@ async def main() -> None:
             f"ratio corridor/baseline: p50 x{corr['p50_ms'] / base_s['p50_ms']:.1f}, "
             f"p99 x{corr['p99_ms'] / base_s['p99_ms']:.1f}, throughput x{corr['rps'] / base_s['rps']:.2f}"
         )
-        print(f"profile job during the load: {job_s:.1f} s; server peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
-        prog = (await admin.get("/api/v1/programme?trainings_limit=1000")).json()
-        stored = {s["session_id"] for s in prog["trainings"]}
+        rss = peak_rss_mib(proc.pid)
+        print(f"profile job during the load: {job_s:.1f} s; server peak RSS {rss:.0f} MiB")
+        stored = await stored_sessions(admin)
         lost = [s for s in recorded if s not in stored]
         print(f"writes: {len(recorded)}/10 training sessions recorded during the load, {len(lost)} lost")
         for c in {id(c): c for c in clients + [admin, analyst, partner]}.values():
             await c.aclose()
+        kinds = {k: statistics.median(v) for k, v in KINDS.items()}
+        return {
+            "baseline": base_s,
+            "load": corr,
+            "kinds": kinds,
+            "job_s": job_s,
+            "rss_mib": rss,
+            "lost": len(lost),
+        }
     finally:
         proc.terminate()
         try:
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("viewers", nargs="?", type=int, default=20, help="concurrent clients (default 20)")
+    ap.add_argument("requests", nargs="?", type=int, default=1500, help="requests per phase (default 1500)")
+    ap.add_argument("--sessions", type=int, default=0, help="training sessions recorded before the load")
+    ap.add_argument("--before", type=Path, help="a source tree measured first with the same load")
+    a = ap.parse_args()
+    runs = [("before", a.before.resolve())] if a.before else []
+    runs.append(("this tree" if a.before else "", ROOT))
+    out = {}
+    for name, src in runs:
+        if name:
+            print(f"== {name}: {src}")
+        out[name] = await measure(src, a.viewers, a.requests, a.sessions)
+    if a.before:
+        b, n = out["before"]["load"], out["this tree"]["load"]
+        print(
+            f"== this tree / before, same load: throughput x{n['rps'] / b['rps']:.2f}, "
+            f"p50 x{n['p50_ms'] / b['p50_ms']:.2f}, p99 x{n['p99_ms'] / b['p99_ms']:.2f}, "
+            f"errors {b['errors']} -> {n['errors']}"
+        )
+        for k in sorted(set(out["before"]["kinds"]) & set(out["this tree"]["kinds"])):
+            kb, kn = out["before"]["kinds"][k], out["this tree"]["kinds"][k]
+            print(f"  {k:<16} p50 {1000 * kb:7.1f} -> {1000 * kn:7.1f} ms  (x{kn / kb:.2f})")
 
 
 if __name__ == "__main__":
