@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from corridor.programme import governance
-from corridor.service import audit, auth, programme_view
+from corridor.service import audit, auth, programme_cache, programme_view
 from corridor.service.deps import Services, allowed, api_writer, db, services
+from corridor.service.errors import check_id
 
 router = APIRouter(prefix="/programme", tags=["programme"])
 Lang = Literal["es", "fr", "en"]
@@ -62,6 +63,7 @@ def post_value(
     audit.record(session, user, "value.record", f"value {row.id}", detail=body.model_dump(exclude_none=True),
                  address=_addr(request))
     session.commit()
+    programme_cache.bump()
     return {"id": row.id, "indicator": row.indicator.code, "organisation": row.organisation.code,
             "period": row.period.code, "area": row.area, "dimension": row.dimension, "value": row.value}
 
@@ -74,11 +76,13 @@ def remove_value(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(api_writer("records.write"))],
 ) -> dict:
+    check_id(value_id, "value", "see /api/v1/programme/values")
     prog = programme_view.require_programme(session)
     row = programme_view.remove_entry(session, prog, value_id, user)
     audit.record(session, user, "value.delete", f"value {value_id}", detail={"indicator": row.indicator.code},
                  address=_addr(request))
     session.commit()
+    programme_cache.bump()
     return {"removed": value_id}
 
 
@@ -114,6 +118,7 @@ def period_action(
     audit.record(session, user, f"period.{action}", f"period {period} of {organisation}",
                  detail={"from": t.before, "to": t.after, "reason": reason}, address=_addr(request))
     session.commit()
+    programme_cache.bump()
     return {"period": t.period, "organisation": t.organisation, "from": t.before, "to": t.after}
 
 
@@ -173,6 +178,7 @@ def add_commitment(
                                   due=body.due_date, meeting=body.meeting, by=user.username)
     audit.record(session, user, "commitment.add", f"commitment {c.code}", address=_addr(request))
     session.commit()
+    programme_cache.bump()
     return {"code": c.code, "owner": c.owner.code, "status": c.status}
 
 
@@ -203,4 +209,5 @@ def meeting(
                                    decisions=[{body.lang: d} for d in body.decisions], by=user.username)
     audit.record(session, user, "meeting.update", f"meeting {code}", address=_addr(request))
     session.commit()
+    programme_cache.bump()
     return {"code": mt.code, "decisions": len(mt.decisions), "minutes": bool(mt.minutes)}

@@ -192,9 +192,11 @@ class JobRunner:
         progress = lambda frac, msg: self._update(jid, progress=round(frac, 3), message=msg)
         try:
             if kind == "programme_refresh":
+                from corridor.service import programme_cache
                 from corridor.service.programme_view import run_refresh_job
 
                 run_id = run_refresh_job(self.engine, self.data_dir / "profiles", params, created_by)
+                programme_cache.bump()  # the overview shows the refreshed evidence at once
             elif self.isolated:
                 run_id = self._in_child(params, data, progress)
             else:

@@ -13,7 +13,7 @@ from corridor.errors import CorridorError, InputError
 from corridor.programme.report import messages as programme_messages
 from corridor.service import audit, auth, downloads, programme_cache, programme_view
 from corridor.service.deps import Services, allowed, current_user, db, form_writer, off_loop, services
-from corridor.service.errors import NotFound, public, status_of
+from corridor.service.errors import NotFound, check_id, public, status_of
 from corridor.service.files import import_limits, save_upload
 from corridor.service.page_common import addr, see_other
 from corridor.service.render import render_page
@@ -260,6 +260,7 @@ def _done(request: Request, session: Session, user: auth.Principal, action: str,
     """Audit the change in its transaction, commit, and go back to the page's section."""
     audit.record(session, user, action, target, detail=detail, address=addr(request))
     session.commit()
+    programme_cache.bump()
     return see_other(f"/programme?saved=1#{anchor}")
 
 

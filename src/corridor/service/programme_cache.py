@@ -38,13 +38,21 @@ def bump() -> None:
 
 
 def _fingerprint(session: Session, prog: m.Programme) -> tuple:
-    imports = session.execute(
-        select(func.count(m.ImportBatch.id), func.max(m.ImportBatch.id)).where(
-            m.ImportBatch.programme_id == prog.id
+    """What changes when the command line (or another process) writes: imports, refreshed
+    observations, revisions (values, commitments, meetings) and period transitions; one query."""
+    def newest(col: Any) -> Any:
+        return select(func.max(col)).scalar_subquery()
+
+    row = session.execute(
+        select(
+            select(func.count(m.ImportBatch.id)).where(m.ImportBatch.programme_id == prog.id).scalar_subquery(),
+            newest(m.ImportBatch.id),
+            newest(m.Observation.refreshed_at),
+            newest(m.Revision.id),
+            newest(m.PeriodEvent.id),
         )
     ).one()
-    refreshed = session.scalar(select(func.max(m.Observation.refreshed_at)))
-    return (prog.id, tuple(imports), refreshed)
+    return (prog.id, *row)
 
 
 def overview(
