@@ -130,9 +130,11 @@ async def hammer(
 def training(sid: str, i: int) -> dict:
     return {
         "session_id": sid,
-        "date": "2016-12-01",
+        "date": "2026-06-01",  # the demo programme's draft period
         "region": "CL-AN",
-        "facility": f"Bench facility {i}",
+        "facility": f"Bench facility {sid}",
+        "course": "CULT-2",
+        "organisation": "REGIONAL-HEALTH-AN",
         "topic": "Load test",
         "participants": [
             {

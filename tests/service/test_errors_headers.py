@@ -142,3 +142,19 @@ def test_messages_name_no_server_path(env, tmp_path):
         "/api/v1/sources", json={"name": "x", "path": "sources/none.csv"}, headers={"X-CSRF-Token": csrf}
     )
     assert r.status_code == 422 and str(data) not in r.text
+
+
+def test_the_programme_names_its_evidence_without_server_folders(env):
+    """The programme's evidence section (page and API) names the run or table, not where it lies."""
+    from pathlib import Path
+
+    import corridor
+
+    roots = {str(Path(corridor.__file__).resolve().parents[1]), str(env.settings.data_dir.resolve())}
+    env.login("vic")
+    api = env.client.get("/api/v1/programme").json()
+    assert api["evidence"]["file"] == "profile_COL_CHL"  # the demo profile's folder
+    page = env.client.get("/programme?lang=en").text
+    assert "<code>profile_COL_CHL</code>" in page
+    for text in (str(api), page):
+        assert not any(r in text for r in roots)

@@ -187,6 +187,7 @@ def test_xlsx_with_a_cell_at_the_last_row(server, tmp_path):
             "date",
             "region",
             "facility",
+            "course",
             "topic",
             "participant_id",
             "profession",
@@ -228,7 +229,7 @@ def test_xlsx_that_expands_a_thousand_times(server):
 
 
 def test_csv_of_a_million_short_lines(server):
-    header = b"session_id,date,region,facility,topic,participant_id,profession,sex,pre_score\n"
+    header = b"session_id,date,region,facility,course,topic,participant_id,profession,sex,pre_score\n"
     body = header + b"a\n" * 1_000_000
     r, watch, growth = _upload(server, "lines.csv", body)
     _check(r, watch, growth, 422, "more than 100,000 rows")
@@ -236,9 +237,9 @@ def test_csv_of_a_million_short_lines(server):
 
 
 def test_csv_of_a_hundred_thousand_bad_rows_reports_the_first_hundred(server):
-    header = b"session_id,date,region,facility,topic,participant_id,profession,sex,pre_score\n"
+    header = b"session_id,date,region,facility,course,topic,participant_id,profession,sex,pre_score\n"
     body = header + b"".join(
-        b"S%d,2016-13-01,CL-AN,F%d,T,P%d,nurse,F,50\n" % (i, i, i) for i in range(20_000)
+        b"S%d,2026-13-01,CL-AN,F%d,CULT-2,T,P%d,nurse,F,50\n" % (i, i, i) for i in range(20_000)
     )
     r, watch, growth = _upload(server, "bad.csv", body)
     _check(r, watch, growth, 422, "20,000 problem(s)", "the first 100 listed", "and 19,900 more")
@@ -246,8 +247,8 @@ def test_csv_of_a_hundred_thousand_bad_rows_reports_the_first_hundred(server):
 
 
 def test_csv_field_over_128_kib_names_its_line(server):
-    header = b"session_id,date,region,facility,topic,participant_id,profession,sex,pre_score\n"
-    body = header + b"S1,2016-01-01,CL-AN,F,T,P1,nurse,F,50\n" + b"S2," + b"x" * (200 * 1024) + b"\n"
+    header = b"session_id,date,region,facility,course,topic,participant_id,profession,sex,pre_score\n"
+    body = header + b"S1,2026-01-01,CL-AN,F,CULT-2,T,P1,nurse,F,50\n" + b"S2," + b"x" * (200 * 1024) + b"\n"
     r, watch, growth = _upload(server, "wide.csv", body)
     _check(r, watch, growth, 422, "line 3")
     _no_leftovers(server)

@@ -7,9 +7,9 @@ import re
 
 
 def _import_sessions(env, csrf, count: int) -> None:
-    head = "session_id,date,region,facility,topic,participant_id,profession,sex,pre_score\n"
+    head = "session_id,date,region,facility,course,topic,participant_id,profession,sex,pre_score\n"
     rows = "".join(
-        f"P{i:04d},2016-05-{1 + i % 28:02d},CL-AN,Facility {i},Topic,Q{i},nurse,F,50\n" for i in range(count)
+        f"P{i:04d},2026-05-{1 + i % 28:02d},CL-AN,Facility {i},CULT-2,Topic,Q{i},nurse,F,50\n" for i in range(count)
     )
     r = env.client.post(
         "/programme/trainings/upload",

@@ -129,15 +129,19 @@ def test_jobs_default_to_the_publication_minimum(both):
 def test_programme_evidence_follows_the_rule(tmp_path):
     from corridor.programme.evidence import read_evidence
 
-    head = "indicator,population,area,period,disaggregation,estimate,se,ci_low,ci_high,ci_level,quality,suppressed,source"
+    head = ("indicator,population,area,period,disaggregation,disaggregation_value,level,estimate,se,ci_low,ci_high,"
+            "ci_level,unit,quality,suppressed,status,source,synthetic")
     path = tmp_path / "evidence.csv"
     path.write_text(
-        head + ",n,source_kind,status\n"
-        "unemployment_rate,corridor,CHL,2022,total,9.5,1.2,7.1,11.9,0.95,reliable,false,survey,12,survey,ok\n"
-        "unemployment_rate,natives,CHL,2022,total,8.0,0.3,7.4,8.6,0.95,reliable,false,survey,900,survey,ok\n",
+        head + ",n,source_kind\n"
+        "unemployment_rate,corridor,CHL,2022,total,_T,,9.5,1.2,7.1,11.9,0.95,percent,reliable,false,ok,survey,false,"
+        "12,survey\n"
+        "unemployment_rate,natives,CHL,2022,total,_T,,8.0,0.3,7.4,8.6,0.95,percent,reliable,false,ok,survey,false,"
+        "900,survey\n",
         encoding="utf-8",
     )
-    rows = {r.population: r for r in read_evidence(path, min_n=MIN)}
+    rows = {r.population: r for r in read_evidence(path, min_n=MIN).rows}
     assert rows["corridor"].suppressed and rows["corridor"].estimate is None and rows["corridor"].se is None
+    assert rows["corridor"].suppression_reason == "primary_min_n" and rows["corridor"].n is None
     assert not rows["natives"].suppressed and rows["natives"].estimate == 8.0
-    assert not read_evidence(path, min_n=10)[0].suppressed
+    assert not read_evidence(path, min_n=10).rows[0].suppressed

@@ -9,8 +9,8 @@ from pathlib import Path
 from conftest import make_env
 
 GOOD = (
-    "session_id,date,region,facility,topic,participant_id,profession,sex,pre_score,post_score\n"
-    "R1,2016-03-01,CL-AN,CESFAM Sur,Culture,Q1,nurse,F,40,55\n"
+    "session_id,date,region,facility,course,topic,participant_id,profession,sex,pre_score,post_score\n"
+    "R1,2026-03-01,CL-AN,CESFAM Sur,CULT-2,Culture,Q1,nurse,F,40,55\n"
 )
 
 
@@ -29,7 +29,7 @@ def _uploads(env) -> list[Path]:
 
 def test_a_rejected_upload_is_deleted_after_its_report(env):
     csrf = env.login("reg")
-    r = _upload(env, csrf, GOOD.replace("2016-03-01", "2016-02-30"))
+    r = _upload(env, csrf, GOOD.replace("2026-03-01", "2026-02-30"))
     assert r.status_code == 422 and "is not a date" in r.text
     assert str(env.settings.data_dir.resolve()) not in r.text and "records-" in r.text
     assert _uploads(env) == []

@@ -83,6 +83,19 @@ def _who(user: Any) -> str:
     return getattr(user, "username", None) or "service"
 
 
+def _public_evidence(prog: m.Programme) -> dict[str, Any] | None:
+    """Where the programme's evidence came from, as users may see it: the run or file by name, never the
+    server's folders."""
+    meta = dict(prog.evidence_meta or ({"file": prog.evidence_path} if prog.evidence_path else {}))
+    if not meta:
+        return None
+    if meta.get("file"):
+        f = Path(str(meta["file"]))
+        # a profile's table is named by its run (folder) too: profile_COL_CHL/indicators.parquet
+        meta["file"] = f"{f.parent.name}/{f.name}" if f.name.startswith("indicators.") and f.parent.name else f.name
+    return meta
+
+
 def regions(prog: m.Programme) -> list[str]:
     """ISO 3166-2 codes of the programme's countries."""
     return sorted({v for v in region_lookup(prog.countries or [prog.destination]).values()})
@@ -148,7 +161,7 @@ def overview(session: Session, prog: m.Programme, lang: str) -> dict[str, Any]:
         "periods": periods_overview(prog, lang),
         "manual": values_overview(prog, lang),
         "revisions": revisions_overview(prog),
-        "evidence": prog.evidence_meta or ({"file": prog.evidence_path} if prog.evidence_path else None),
+        "evidence": _public_evidence(prog),
         "meetings": [
             {
                 "code": mt.code,
