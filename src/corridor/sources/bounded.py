@@ -27,6 +27,7 @@ from typing import Any
 
 from corridor._deps import import_optional
 from corridor.errors import InputError, SourceError
+from corridor.i18n import Message
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,13 @@ def check_xlsx(path: Path, limits: Limits, name: str | None = None) -> None:
             infos = z.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise SourceError(
-            f"{name} is not a valid XLSX file ({exc})", hint="save the export as .xlsx or .csv"
+            Message("sources.bounded.not_xlsx", name=name, exc=str(exc)),
+            hint=Message("sources.bounded.not_xlsx.hint"),
         ) from None
     if len(infos) > limits.max_zip_entries:
         raise InputError(
-            f"{name} holds {len(infos):,} archive entries; at most {limits.max_zip_entries:,} are accepted",
-            hint="save the workbook again from a spreadsheet program, or export it as CSV",
+            Message("sources.bounded.zip_entries", name=name, n=len(infos), limit=limits.max_zip_entries),
+            hint=Message("sources.bounded.zip_entries.hint"),
         )
     total = 0
     for info in infos:
@@ -86,14 +88,14 @@ def check_xlsx(path: Path, limits: Limits, name: str | None = None) -> None:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > 1024 * 1024 and ratio > limits.max_zip_ratio:
             raise InputError(
-                f"{name}: the part {info.filename!r} expands {ratio:,.0f} times "
-                f"(to {info.file_size:,} bytes); at most {limits.max_zip_ratio:,.0f} times is accepted",
-                hint="a workbook this repetitive is likely mostly empty rows: export only the data, or use CSV",
+                Message("sources.bounded.zip_ratio", name=name, part=info.filename, ratio=ratio,
+                        size=info.file_size, limit=limits.max_zip_ratio),
+                hint=Message("sources.bounded.zip_ratio.hint"),
             )
     if total > limits.max_unzipped_bytes:
         raise InputError(
-            f"{name} expands to {total:,} bytes; at most {limits.max_unzipped_bytes:,} are accepted",
-            hint="split the workbook, or export it as CSV",
+            Message("sources.bounded.unzipped", name=name, size=total, limit=limits.max_unzipped_bytes),
+            hint=Message("sources.bounded.unzipped.hint"),
         )
 
 
@@ -104,20 +106,22 @@ def _xlsx_rows(path: Path, limits: Limits, name: str) -> Iterator[tuple[int, lis
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on damaged files
         raise SourceError(
-            f"cannot read {name} as XLSX: {exc}", hint="save the export as .xlsx or .csv"
+            Message("sources.bounded.cannot_read_xlsx", name=name, exc=str(exc)),
+            hint=Message("sources.bounded.cannot_read_xlsx.hint"),
         ) from None
     try:
         ws = wb.worksheets[0]
         rows, cols = ws.max_row, ws.max_column  # the sheet's declared dimension, read without parsing rows
         if limits.max_rows is not None and rows is not None and rows > limits.max_rows:
             raise InputError(
-                f"{name}: the sheet {ws.title!r} extends to row {rows:,}; at most {limits.max_rows:,} rows are read",
-                hint="delete the empty rows and columns below and right of the data (or export it as CSV)",
+                Message("sources.bounded.sheet_rows", name=name, sheet=ws.title, rows=rows, limit=limits.max_rows),
+                hint=Message("sources.bounded.sheet_rows.hint"),
             )
         if cols is not None and cols > limits.max_columns:
             raise InputError(
-                f"{name}: the sheet {ws.title!r} extends to column {cols:,}; at most {limits.max_columns:,} are read",
-                hint="delete the empty columns right of the data",
+                Message("sources.bounded.sheet_columns", name=name, sheet=ws.title, cols=cols,
+                        limit=limits.max_columns),
+                hint=Message("sources.bounded.sheet_columns.hint"),
             )
         for i, values in enumerate(ws.iter_rows(values_only=True), start=1):
             _check_row(values, i, f"{name}, row {i}", limits)
@@ -130,19 +134,19 @@ def _check_row(values: Any, count: int, where: str, limits: Limits) -> None:
     """Refuse the ``count``-th row (at ``where``) past the row cap, or with too many columns or a too long cell."""
     if limits.max_rows is not None and count > limits.max_rows:
         raise InputError(
-            f"{where}: more than {limits.max_rows:,} rows; at most {limits.max_rows:,} are read",
-            hint="split the file into smaller ones, or remove empty rows at its end",
+            Message("sources.bounded.too_many_rows", where=where, limit=limits.max_rows),
+            hint=Message("sources.bounded.too_many_rows.hint"),
         )
     if len(values) > limits.max_columns:
         raise InputError(
-            f"{where}: {len(values):,} columns; at most {limits.max_columns:,} are read",
-            hint="check the separator and the quoting, and delete empty columns right of the data",
+            Message("sources.bounded.too_many_columns", where=where, n=len(values), limit=limits.max_columns),
+            hint=Message("sources.bounded.too_many_columns.hint"),
         )
     for v in values:
         if isinstance(v, str) and len(v) > limits.max_cell_chars:
             raise InputError(
-                f"{where}: a cell of {len(v):,} characters; at most {limits.max_cell_chars:,}",
-                hint="a cell this long is not a value of a form; check the quoting of the line",
+                Message("sources.bounded.long_cell", where=where, n=len(v), limit=limits.max_cell_chars),
+                hint=Message("sources.bounded.long_cell.hint"),
             )
 
 
@@ -157,13 +161,13 @@ def _csv_rows(path: Path, limits: Limits, name: str) -> Iterator[tuple[int, list
                 return
             except csv.Error as exc:
                 raise InputError(
-                    f"{name}, line {reader.line_num}: {exc}",
-                    hint="a field this long or badly quoted is not a value of a form; check the line",
+                    Message("sources.bounded.csv_error", name=name, line=reader.line_num, exc=str(exc)),
+                    hint=Message("sources.bounded.csv_error.hint"),
                 ) from None
             except UnicodeDecodeError as exc:
                 raise SourceError(
-                    f"{name}, after line {reader.line_num}: the file is not UTF-8 text ({exc.reason})",
-                    hint="export the file as UTF-8 CSV",
+                    Message("sources.bounded.not_utf8", name=name, line=reader.line_num, reason=exc.reason),
+                    hint=Message("sources.bounded.not_utf8.hint"),
                 ) from None
             count += 1
             _check_row(values, count, f"{name}, line {reader.line_num}", limits)
@@ -186,6 +190,6 @@ def read_rows(
     if suffix in (".csv", ".txt"):
         return _csv_rows(p, limits, name)
     raise SourceError(
-        f"{name}: expected .csv or .xlsx, not {suffix or 'no extension'}",
-        hint="export the table as CSV or XLSX",
+        Message("sources.bounded.kind", name=name, suffix=suffix or Message("sources.bounded.no_extension")),
+        hint=Message("sources.bounded.kind.hint"),
     )
