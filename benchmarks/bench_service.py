@@ -150,20 +150,22 @@ def training(sid: str, i: int) -> dict:
 
 
 async def seed_sessions(client: httpx.AsyncClient, csrf: str, n: int) -> None:
-    """N training sessions recorded through the API, four at a time."""
-    todo = iter(range(n))
-
-    async def one() -> None:
-        for i in todo:
-            r = await client.post(
-                "/api/v1/programme/trainings",
-                json=training(f"SEED-{i:05d}", i),
-                headers={"X-CSRF-Token": csrf},
-            )
-            if r.status_code != 201:
-                raise SystemExit(f"seeding session {i} failed: {r.status_code} {r.text[:200]}")
-
-    await asyncio.gather(*(one() for _ in range(4)))
+    """N training sessions recorded as one uploaded file (the history is setup, not the measure; the
+    sessions recorded during the load go through the API one at a time)."""
+    cols = ("session_id", "date", "region", "facility", "course", "organisation", "topic", "participant_id",
+            "profession", "sex", "pre_score", "post_score")
+    lines = [",".join(cols)]
+    for i in range(n):
+        s = training(f"SEED-{i:05d}", i)
+        for p in s["participants"]:
+            lines.append(",".join(str({**s, **p}[c]) for c in cols))
+    r = await client.post(
+        "/programme/trainings/upload",
+        data={"csrf_token": csrf},
+        files={"file": ("seed.csv", ("\n".join(lines) + "\n").encode(), "text/csv")},
+    )
+    if r.status_code != 303:
+        raise SystemExit(f"seeding {n} sessions failed: {r.status_code} {r.text[-300:]}")
 
 
 async def stored_sessions(admin: httpx.AsyncClient) -> set[str]:

@@ -138,7 +138,7 @@ def _upload(server, name: str, content: bytes) -> tuple[httpx.Response, HealthWa
     before = _rss_mib(server["pid"], "VmRSS")
     with HealthWatch(server["url"]) as watch:
         r = c.post(
-            "/programme/trainings/upload",
+            "/programme/trainings/upload?lang=en",  # the messages checked below, in English
             data={"csrf_token": csrf},
             files={"file": (name, io.BytesIO(content))},
         )

@@ -111,3 +111,18 @@ def test_interrupted_runs_and_orphan_uploads_are_cleaned_at_start(tmp_path, temp
         assert not list((env.settings.data_dir / "profiles").glob(".tmp-*"))
         assert _uploads(env) == []
         assert env.client.get("/health").json()["profiles"] == 1
+
+
+def test_a_files_problems_read_in_the_pages_language(env):
+    """corridor's catalogue messages (here a bounded read's) follow the request's language."""
+    csrf = env.login("reg")
+    wide = GOOD + "R2," + "x" * (200 * 1024) + "\n"
+    for lang, words in (("fr", "ligne 3"), ("es", "línea 3"), ("en", "line 3")):
+        r = env.client.post(
+            f"/programme/trainings/upload?lang={lang}",
+            data={"csrf_token": csrf},
+            files={"file": ("wide.csv", io.BytesIO(wide.encode()), "text/csv")},
+            follow_redirects=False,
+        )
+        assert r.status_code == 422 and words in r.text, (lang, r.text[-1500:])
+    assert _uploads(env) == []

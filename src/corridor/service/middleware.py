@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 
+from corridor.i18n import language as i18n_language
 from corridor.service.i18n import pick_lang
 
 log = logging.getLogger("corridor.service")
@@ -140,28 +141,31 @@ class Frame:
                 return
             await send_framed(message)
 
-        try:
-            declared = req.headers.get("content-length")
-            if declared is not None and (not declared.isdigit() or int(declared) > limit):
-                over[0] = True
-                await refuse_too_large()
-            else:
-                await self.app(scope, limited_receive, send_inner)
-        except Exception as exc:
-            if over[0]:
-                if not started[0]:
+        # corridor's own messages (errors of the engine, the sources, the programme) render in the
+        # request's language; the context is copied into the worker threads of the request
+        with i18n_language(lang):
+            try:
+                declared = req.headers.get("content-length")
+                if declared is not None and (not declared.isdigit() or int(declared) > limit):
+                    over[0] = True
                     await refuse_too_large()
-            else:
-                if not isinstance(exc, _BodyTooLarge):
-                    log.error(
-                        "unhandled error",
-                        exc_info=(type(exc), exc, exc.__traceback__),
-                        extra={"request_id": rid, "path": scope["path"]},
-                    )
-                if not started[0]:
-                    from corridor.service.errors import handle_server_error
+                else:
+                    await self.app(scope, limited_receive, send_inner)
+            except Exception as exc:
+                if over[0]:
+                    if not started[0]:
+                        await refuse_too_large()
+                else:
+                    if not isinstance(exc, _BodyTooLarge):
+                        log.error(
+                            "unhandled error",
+                            exc_info=(type(exc), exc, exc.__traceback__),
+                            extra={"request_id": rid, "path": scope["path"]},
+                        )
+                    if not started[0]:
+                        from corridor.service.errors import handle_server_error
 
-                    await (await handle_server_error(req, exc))(scope, receive, send_framed)
+                        await (await handle_server_error(req, exc))(scope, receive, send_framed)
         principal = state.get("principal")
         log.info(
             "request",
