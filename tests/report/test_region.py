@@ -16,4 +16,5 @@ def test_tarapaca(profile) -> None:
     m = re.search(r'data-figure="stock-region"><span class="big">([^<]+)</span><span class="what">([^<]+)', html)
     assert m and m.group(1) == f"{stock:,.0f}" and "Tarapacá" in m.group(2)
     assert '<tr class="highlight" data-region="CL-TA">' in html
-    assert "Survey indicators in Tarapacá" in html
+    # the survey sections' second table is the highlighted region's
+    assert re.search(r'<h3>Tarapacá</h3>\s*<table class="data indicators" id="table-labour-region">', html)

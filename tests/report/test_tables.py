@@ -19,15 +19,22 @@ def test_three_formats_same_rows(outputs) -> None:
     assert c.num_rows == t.num_rows
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert len(doc["data"]) == t.num_rows
-    assert doc["metadata"]["synthetic_survey"] is True
-    assert {s["id"] for s in doc["metadata"]["sources"]} == {"ine_sermig", "ine_projections", "undesa_ims", "survey"}
+    assert doc["metadata"]["synthetic_survey"] is True          # health and poverty still run on the synthetic sample
+    assert doc["metadata"]["synthetic_sections"] == ["health", "poverty", "burden"]
+    assert {s["id"] for s in doc["metadata"]["sources"]} == {"ine_sermig", "ine_projections", "undesa_ims", "enusc_2020",
+                                                              "enusc_2019", "synthetic_corridor_sample"}
+    assert {c["section"]: c["status"] for c in doc["metadata"]["coverage"]}["labour"] == "real"
     names = dict(zip(t.column("indicator").to_pylist(), t.column("indicator_name").to_pylist()))
     assert names["unemployment_rate"] == "Taux de chômage"
 
 
 def test_synthetic_flag(profile) -> None:
+    """Survey rows are synthetic exactly in the sections that still run on the synthetic sample."""
     rows = profile.table.to_pylist()
-    assert all(r["synthetic"] for r in rows if r["source_kind"] == "survey")
+    domain = {i.id: i.domain for i in profile.catalogue.values()}
+    survey = [r for r in rows if r["source_kind"] == "survey"]
+    assert survey and all(r["synthetic"] == (domain[r["indicator"]] in ("health", "poverty")) for r in survey)
+    assert all(r["source"].startswith("ENUSC") for r in survey if domain[r["indicator"]] in ("labour", "migration"))
     assert not any(r["synthetic"] for r in rows if r["source_kind"] == "aggregate")
 
 

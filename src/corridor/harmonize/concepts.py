@@ -49,6 +49,7 @@ CONCEPTS: dict[str, Concept] = {
         _C("age_group", "VARCHAR", "age group, e.g. '0-4', '15-19', '80+'", None),
         _C("region", "VARCHAR", "first-level subdivision of residence", None, "ISO 3166-2", "geography"),
         _C("area_code", "VARCHAR", "lower-level area of residence (national code, e.g. Chile's comuna CUT)", None, "national", "geography"),
+        _C("area_name", "VARCHAR", "name of the area_code area, as the source writes it", None, "", "geography"),
         _C("urban_rural", "VARCHAR", "urban or rural area", ("urban", "rural"), "", "geography"),
         _C("year", "INTEGER", "reference year of the observation or table cell", None, "", "geography"),
         _C("education", "INTEGER", "highest level attained", None, "ISCED 2011 level 0-8"),

@@ -11,7 +11,11 @@ Sources (each harmonized by its spec, :func:`corridor.harmonize.harmonize`):
 * UN DESA International Migrant Stock 2019, origin x destination, 1990-2019 (``undesa_ims_2019``).
 
 These are administrative/demographic estimates without sampling error: their rows carry no SE,
-no survey quality label and no suppression (the publishers released them as shown).
+no survey quality label and no suppression (the publishers released them as shown). Which of
+them cover a corridor is asked of the coverage registry (:mod:`corridor.datasets.coverage`):
+where INE/SERMIG covers the destination but does not identify the origin (a country inside
+"other country"), all foreign residents and natives are given and the corridor's rows are
+``unavailable``, never zero.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 
 import duckdb
 
+from corridor.datasets import coverage
 from corridor.indicators.catalogue import Indicator, load
 
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
@@ -48,6 +53,7 @@ class AggregateInputs:
     undesa_years: list[int]
     sources: list[dict[str, str]] = field(default_factory=list)
     national_only: bool = False
+    corridor_identified: bool = True   # the national source tells the origin apart (not "other country")
 
 
 def load_aggregates(origin: str, destination: str, *, con: duckdb.DuckDBPyConnection | None = None) -> AggregateInputs:
@@ -71,8 +77,11 @@ def _read(origin: str, destination: str, con: duckdb.DuckDBPyConnection) -> Aggr
     cells: dict[tuple, float] = defaultdict(float)
     years: list[int] = []
     sources: list[dict[str, str]] = []
-    if destination == "CHL":
-        s = harmonize(None, "ine_sermig_foreign_residents", con=con).relation
+    sermig, projections = coverage.get("ine_sermig"), coverage.get("ine_projections")
+    identified = True
+    if sermig.covers_destination(destination) and projections.covers_destination(destination):
+        identified = sermig.identifies(origin)
+        s = harmonize(None, str(sermig.spec), con=con).relation
         q = s.aggregate(f"year, region, sex, age_group, country_origin = '{origin}' AS corridor, sum(count) AS n",
                         "year, region, sex, age_group, corridor").fetchall()
         for year, region, sex, ag, corr, n in q:
@@ -94,7 +103,7 @@ def _read(origin: str, destination: str, con: duckdb.DuckDBPyConnection) -> Aggr
              "covers": "2015-2025, region x sex x five-year age"},
         ]
     undesa: dict[tuple[str, int], float] = defaultdict(float)
-    u = harmonize(None, "undesa_ims_2019", con=con).relation.filter(f"country_destination = '{destination}'")
+    u = harmonize(None, str(coverage.get("undesa_ims").spec), con=con).relation.filter(f"country_destination = '{destination}'")
     for year, o, n in u.aggregate("year, country_origin, sum(count)", "year, country_origin").fetchall():
         undesa[("migrants", year)] += n or 0.0
         if o == origin:
@@ -103,7 +112,7 @@ def _read(origin: str, destination: str, con: duckdb.DuckDBPyConnection) -> Aggr
                     "date": "2019-09", "design": "compilation of censuses, registers and surveys, interpolated; no sampling error",
                     "covers": "1990-2019, origin x destination"})
     return AggregateInputs(cells=dict(cells), undesa=dict(undesa), destination=destination, origin=origin, years=years,
-                           undesa_years=sorted({y for _, y in undesa}), sources=sources)
+                           undesa_years=sorted({y for _, y in undesa}), sources=sources, corridor_identified=identified)
 
 
 def _index(inp: AggregateInputs) -> dict[tuple, float]:
@@ -147,9 +156,13 @@ def compute_aggregates(inp: AggregateInputs, *, indicators: list[Indicator] | No
         src = base["source"] if pop != "natives" else f"{PROJ_TITLE}; {SERMIG_TITLE}"
         if ind.id == "population_share":
             src = f"{SERMIG_TITLE}; {PROJ_TITLE}"
-        return {**base, "source": src, "indicator": ind.id, "population": pop, "area": area or (dv if dis == "region" else inp.destination),
-                "period": y, "disaggregation": dis, "disaggregation_value": dv, "level": level, "estimand": estimand,
-                "estimate": value, "unit": ind.unit, "note": note or (nat_note if pop == "natives" else None)}
+        out = {**base, "source": src, "indicator": ind.id, "population": pop, "area": area or (dv if dis == "region" else inp.destination),
+               "period": y, "disaggregation": dis, "disaggregation_value": dv, "level": level, "estimand": estimand,
+               "estimate": value, "unit": ind.unit, "note": note or (nat_note if pop == "natives" else None)}
+        if pop == "corridor" and not inp.corridor_identified:
+            out.update(status="unavailable", estimate=None, quality_reason=None,
+                       note=f"unavailable: INE/SERMIG does not identify {inp.origin} (counted under other countries)")
+        return out
 
     if "migrant_stock" in inds:
         ind = inds["migrant_stock"]

@@ -28,7 +28,7 @@ DISAGGREGATIONS = ("sex", "age_band", "region")
 AGGREGATE_METHODS = ("stock", "population_share", "sex_ratio", "age_structure", "median_age", "region_distribution")
 _REQUIRED = ("id", "domain", "name", "definition", "population", "type", "unit", "source", "standard", "concepts")
 _ALLOWED = set(_REQUIRED) | {"method", "populations", "universe", "numerator", "variable", "categories", "sdg",
-                             "sdg_note", "disaggregations", "order"}
+                             "sdg_note", "disaggregations", "order", "min_age"}
 # concepts that are not measured person attributes (aggregate cell counts, derived bands)
 _EXTRA_CONCEPTS = {"age_band"}
 
@@ -57,6 +57,7 @@ class Indicator:
     sdg_note: str | None = None
     disaggregations: tuple[str, ...] = ()
     order: int = 0
+    min_age: int | None = None
     path: Path | None = field(default=None, compare=False)
 
     def label(self, lang: str = "en") -> str:
@@ -72,10 +73,24 @@ class Indicator:
         """The categories of a distribution (empty otherwise)."""
         return tuple(self.categories["levels"]) if self.categories else ()
 
-    def missing_concepts(self, columns: set[str] | list[str]) -> list[str]:
-        """The concepts this indicator needs that a source with ``columns`` lacks."""
+    def missing_concepts(self, columns: set[str] | list[str], *, source_min_age: int | None = None) -> list[str]:
+        """The concepts this indicator needs that a source with ``columns`` lacks.
+
+        An indicator of ages ``min_age``+ needs ``age``, unless every person of the source is that
+        old (``source_min_age``, a spec's ``population.min_age``: e.g. a survey of persons 15+).
+        """
         have = set(columns)
-        return [c for c in self.concepts if c not in have]
+        missing = [c for c in self.concepts if c not in have]
+        if self.min_age and "age" not in have and not (source_min_age is not None and source_min_age >= self.min_age):
+            missing.append("age")
+        return missing
+
+    def universe_sql(self, columns: set[str] | list[str]) -> str:
+        """The universe as a condition on canonical columns: ``universe`` and, with ``age``, the age floor."""
+        parts = [f"({self.universe})"] if self.universe else []
+        if self.min_age and "age" in set(columns):
+            parts.append(f"age >= {int(self.min_age)}")
+        return " AND ".join(parts) or "TRUE"
 
 
 def _lang(lang: str) -> str:
@@ -126,6 +141,9 @@ def parse(raw: dict[str, Any], path: Path | None = None) -> Indicator:
     bad = [p for p in pops if p not in POPULATIONS]
     if bad:
         raise SpecError(f"{where}: unknown population(s) {', '.join(bad)}", hint=f"use {', '.join(POPULATIONS)}")
+    min_age = raw.get("min_age")
+    if min_age is not None and (not isinstance(min_age, int) or isinstance(min_age, bool) or min_age < 0):
+        raise SpecError(f"{where}: min_age must be a whole number of years, got {min_age!r}", hint="e.g. min_age: 15")
     dis = tuple(raw.get("disaggregations") or ())
     bad = [d for d in dis if d not in DISAGGREGATIONS]
     if bad:
@@ -136,7 +154,7 @@ def parse(raw: dict[str, Any], path: Path | None = None) -> Indicator:
         concepts=tuple(raw["concepts"]), method=raw.get("method"), populations=pops, universe=raw.get("universe"),
         numerator=raw.get("numerator"), variable=raw.get("variable"), categories=raw.get("categories"),
         sdg=tuple(str(s) for s in raw.get("sdg") or ()), sdg_note=raw.get("sdg_note"), disaggregations=dis,
-        order=int(raw.get("order", 0)), path=path,
+        order=int(raw.get("order", 0)), min_age=min_age, path=path,
     )
 
 

@@ -92,7 +92,7 @@ def compute_survey(
         lacking_pop.append("country_origin")
     usable: list[Indicator] = []
     for ind in inds:
-        missing = lacking_pop + ind.missing_concepts(cols)
+        missing = lacking_pop + ind.missing_concepts(cols, source_min_age=source.min_age)
         if missing:
             unavailable[ind.id] = missing
             rows += _unavailable_rows(ind, base, missing, source)
@@ -188,7 +188,7 @@ def _frame(source: SurveySource, origin: str, inds: list[Indicator], region: str
     for d in dis:
         exprs.append(f"coalesce(CAST({_AGE_BAND_SQL if d == 'age_band' else d} AS VARCHAR), 'unknown') AS {d}")
     for ind in inds:
-        u = ind.universe
+        u = ind.universe_sql(source.columns)
         if ind.type in ("share", "rate"):
             exprs.append(f"CASE WHEN {u} THEN CASE WHEN {ind.numerator} THEN 1 ELSE 0 END END AS v_{ind.id}")
         elif ind.type in ("mean", "median"):
@@ -328,9 +328,13 @@ def _skip(ind: Indicator, population: str, dims: list[str], r: dict[str, Any]) -
         return True
     if dims and r.get(dims[0]) in ("unknown", None):
         return True
-    if dims and dims[0] == "age_band" and r.get("age_band") == "0-14" and ind.universe and "age >= 15" in ind.universe:
-        return True
-    return bool(dims and dims[0] == "age_band" and r.get("age_band") in ("0-14", "15-24") and ind.universe and "age >= 25" in ind.universe)
+    return bool(dims and dims[0] == "age_band" and ind.min_age and _band_top(r.get("age_band")) < ind.min_age)
+
+
+def _band_top(band: Any) -> float:
+    """The oldest age of an age band ('15-24' -> 24; '65+' has none)."""
+    text = str(band)
+    return float("inf") if text.endswith("+") or "-" not in text else float(text.split("-")[1])
 
 
 def _unavailable_rows(ind: Indicator, base: dict[str, Any], missing: list[str], source: SurveySource) -> list[dict[str, Any]]:

@@ -33,6 +33,8 @@ class SurveySource:
     synthetic: bool
     design_text: str
     country: str | None = None
+    min_age: int | None = None      # every person is at least this old (a spec's population.min_age)
+    basis: str | None = None        # what migrant status rests on: birth, citizenship, or None (mixed / unknown)
 
     @property
     def columns(self) -> list[str]:
@@ -58,7 +60,8 @@ def load_survey(data: str | Path | None = None, *, con: duckdb.DuckDBPyConnectio
         synthetic = "SYNTHETIC" in f"{title} {notes}".upper()
         return SurveySource(relation=h.relation, design=design_from_dict(h.design), name=spec.name, title=title,
                             publisher=publisher, year=spec.year, synthetic=synthetic,
-                            design_text=_describe_design(h.design), country=spec.country)
+                            design_text=_describe_design(h.design), country=spec.country, min_age=spec.min_age,
+                            basis=_basis(spec))
     path = Path(text)
     if not path.exists():
         raise SourceError(f"survey data not found: {path}",
@@ -74,6 +77,14 @@ def load_survey(data: str | Path | None = None, *, con: duckdb.DuckDBPyConnectio
     return SurveySource(relation=rel, design=design_from_dict({k: v for k, v in d.items() if v is not None}),
                         name=path.stem, title=path.name, publisher="", year=None, synthetic=synthetic,
                         design_text=_describe_design(d))
+
+
+def _basis(spec: Any) -> str | None:
+    """``citizenship`` when the spec maps nationality but no birthplace, ``birth`` when it maps birthplace."""
+    cols = set(spec.columns)
+    if "country_birth" in cols or "country_birth" in spec.derive:
+        return "birth"
+    return "citizenship" if "country_citizenship" in cols else None
 
 
 def _spec_names(list_specs: Any) -> set[str]:

@@ -16,11 +16,13 @@ from typing import Any
 
 import pandas as pd
 
+from corridor.datasets import coverage
 from corridor.epi import crude_rate, dsr, rate_ratio
 from corridor.epi.inputs import join_denominators
 from corridor.quality.disclosure import MIN_COUNT, suppress_indicators
 
-REGION = "CL-AN"
+SOURCE_ID = "demo_notifications"
+REGION = coverage.get(SOURCE_ID).areas[0]   # the region the demo notifications cover (CL-AN)
 STANDARD = "esp2013"
 # Disclosure: a non-zero count under MIN_COUNT is not published, nor are the rates and ratios that
 # would reveal it (their populations are published); the rule is corridor.quality.disclosure's.
@@ -40,8 +42,8 @@ def demo_data() -> pd.DataFrame:
 
 
 def applies(origin: str, destination: str, region: str | None) -> bool:
-    """Whether the demo notifications cover this corridor and region (COL -> CHL, Antofagasta)."""
-    return origin == "COL" and destination == "CHL" and region == REGION
+    """Whether the demo notifications cover this corridor and region (the coverage registry says: COL -> CHL, CL-AN)."""
+    return region is not None and coverage.get(SOURCE_ID).covers(origin, destination, area=region)
 
 
 def _row(ind: str, pop: str, year: int, disease: str, *, estimate: float | None, low: float | None, high: float | None,

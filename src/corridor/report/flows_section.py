@@ -16,6 +16,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from corridor.datasets import coverage
 from corridor.flows.admin import SERMIG_SOURCE, sermig_permits
 from corridor.flows.uncertainty import DEFAULT_REL_ERROR, DEFAULT_RESAMPLES, DEFAULT_SEED
 from corridor.flows.undesa import corridor_flows
@@ -60,8 +61,11 @@ def stock_change_rows(stock_rows: list[dict[str, Any]], destination: str) -> lis
 
 
 def permit_rows(origin: str, destination: str, path: Path = PERMITS) -> list[dict[str, Any]]:
-    """SERMIG 2023 residence permits of the origin's nationals (``residence_permits``) by type and status."""
-    if destination != "CHL" or not path.exists():
+    """SERMIG 2023 residence permits of the origin's nationals (``residence_permits``) by type and status.
+
+    Empty where the coverage registry says the permit table does not cover the corridor.
+    """
+    if not coverage.get("sermig_permits").covers(origin, destination) or not path.exists():
         return []
     series = sermig_permits(path, nationality=origin, by=("permit", "status"))
     return [_row("residence_permits", int(r["period"]), float(r["count"]), SERMIG_SOURCE,

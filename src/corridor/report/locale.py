@@ -18,6 +18,7 @@ import yaml
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from corridor.datasets import coverage
 from corridor.errors import InputError
 from corridor.quality import explain, render_label, render_suppression
 
@@ -133,3 +134,19 @@ def extra_label(indicator: str, lang: str) -> str:
         if indicator.startswith(stem + "_") and indicator[len(stem) + 1:] in diseases:
             return f"{names[stem]}{msgs.get('label_sep', ': ')}{diseases[indicator[len(stem) + 1:]]}"
     return indicator
+
+
+def cite(source_id: str, loc: Locale, *, title: str | None = None, publisher: str | None = None,
+         synthetic: bool = False) -> dict[str, Any]:
+    """How a source is named on the page: its proper title in its own language (cited as such), its
+    publisher, and what it is in the page's language (the message catalogue's ``source_names``)."""
+    names = messages(loc.lang).get("source_names", {})
+    try:
+        entry = coverage.get(source_id)
+    except InputError:
+        entry = None
+    proper = entry.title if entry is not None else None
+    return {"title": proper or ("" if source_id in names else title or source_id),
+            "lang": entry.title_lang if entry is not None and proper else None,
+            "publisher": entry.publisher if entry is not None else publisher or "", "name": names.get(source_id, ""),
+            "synthetic": synthetic or bool(entry is not None and entry.synthetic)}

@@ -1,9 +1,14 @@
 """The corridor profile: indicators from aggregate and survey sources, assembled into HTML, PDF and tables.
 
 ``build_profile`` computes (official aggregates for stocks, trends, regions and age-sex
-structure; survey indicators with gaps, quality labels and disclosure control); ``write_profile``
-renders a self-contained HTML page (inline SVG charts, Jinja2), a PDF (WeasyPrint) and the tidy
-indicator table (CSV, Parquet, JSON) in one language.
+structure; survey indicators with gaps, quality labels and disclosure control; comuna context
+from published aggregates); ``write_profile`` renders a self-contained HTML page (inline SVG
+charts, Jinja2), a PDF (WeasyPrint) and the tidy indicator table (CSV, Parquet, JSON) in one
+language.
+
+Which source feeds which section is data: the coverage registry
+(:mod:`corridor.datasets.coverage`) names, for the corridor, the real sources of each section
+and, only where none exists, a synthetic one; sections no source covers are stated as such.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from corridor.datasets import coverage
 from corridor.engine import Engine, get_engine
 from corridor.errors import CorridorError, InputError
 from corridor.indicators import (
     Indicator,
+    SurveySource,
     compute_aggregates,
     compute_survey,
     load,
@@ -30,12 +37,13 @@ from corridor.indicators import (
 )
 from corridor.indicators.survey import calibrated
 from corridor.indicators.table import to_table
-from corridor.report import burden, flows_section, small_areas_section
+from corridor.report import burden, comunas_section, flows_section, small_areas_section
 from corridor.report.locale import check_lang, extra_label
 
 Progress = Callable[[str], None]
 SCHEMES = ("chile", "eclac_2023")
 SECTIONS = {"labour": "sec_labour", "health": "sec_health", "poverty": "sec_poverty", "migration": "sec_migration"}
+SURVEY_SECTIONS = ("migration", "labour", "health", "poverty")
 
 
 @dataclass
@@ -57,6 +65,14 @@ class Profile:
     period: int | None
     highlight: str | None
     extra: dict[str, Any] = field(default_factory=dict)
+    # per section of the page: the sources feeding it (ids), whether they are real, synthetic or
+    # none, and the destination's sources that do not identify the corridor (coverage registry)
+    coverage: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def synthetic_sections(self) -> list[str]:
+        """The sections that still run on synthetic data."""
+        return [c["section"] for c in self.coverage if c["status"] == "synthetic"]
 
     def rows(self, **match: Any) -> list[dict[str, Any]]:
         """Rows of the table whose columns equal ``match``."""
@@ -101,8 +117,9 @@ def build_profile(
     Args:
         origin, destination: ISO 3166-1 alpha-3 codes.
         region: ISO 3166-2 code of the region to highlight (default for Chile: CL-AN, Antofagasta).
-        data: the survey microdata: a harmonization spec (name or YAML) or a canonical CSV/Parquet
-            file; ``None`` uses the shipped SYNTHETIC sample.
+        data: the survey microdata for every survey section: a harmonization spec (name or YAML) or a
+            canonical CSV/Parquet file; ``None`` uses the sources the coverage registry names for the
+            corridor (real ones, and the shipped SYNTHETIC sample only for sections no real one feeds).
         scheme: quality scheme, ``chile`` (INE 2020) or ``eclac_2023``.
         min_n: minimum unweighted sample cases of a published cell.
         engine: engine instance or name (its ``scans`` are counted).
@@ -130,23 +147,38 @@ def build_profile(
         raise InputError(f"region {reg} is not a region of {destination}", hint="use an ISO 3166-2 code of the destination, e.g. CL-AN")
     catalogue = load()
     eng = get_engine(engine)
-    say("opening survey microdata")
-    survey = load_survey(data)
-    if survey.country and survey.country != destination:
-        raise InputError(f"the survey {survey.name!r} covers {survey.country}, not the destination {destination}",
-                         hint=f"use --destination {survey.country}, or --data with a survey of {destination}")
-    calibration = None
-    if calibrate is not None:
-        say("calibrating the survey weights to official totals (INE projections, INE/SERMIG)")
-        survey, calibration = calibrated(survey, calibrate, engine=eng)
+    highlight = reg or coverage.default_region(destination)
+    plan = coverage.plan(origin, destination, area=highlight)
     say("reading official aggregate sources (INE/SERMIG, INE projections, UN DESA)")
     agg = load_aggregates(origin, destination)
     rows = compute_aggregates(agg, indicators=list(catalogue.values()))
-    say(f"estimating survey indicators with their standard errors ({survey.title})")
-    res = compute_survey(survey, origin, destination, indicators=list(catalogue.values()), scheme=scheme, min_n=min_n,
-                         engine=eng, period=survey.year, disaggregations=disaggregations)
-    highlight = reg or ("CL-AN" if destination == "CHL" else None)
-    say("disease burden (notification rates) and flows (UN DESA stock differencing, SERMIG permits)")
+    say("opening survey microdata")
+    runs = _survey_runs(plan, data, destination)
+    calibrations = []
+    if calibrate is not None:
+        say("calibrating the survey weights to official totals (INE projections, INE/SERMIG)")
+        for k, (src, secs) in enumerate(runs):
+            src, cal = calibrated(src, calibrate, engine=eng)
+            runs[k] = (src, secs)
+            calibrations.append((src, cal))
+    say("estimating survey indicators with their standard errors ("
+        + "; ".join(src.title for src, _ in runs) + ")" if runs else "no survey microdata cover this corridor")
+    tables, survey_sources, scans = [], [], 0
+    produced: set[str] = set()
+    lacking: dict[str, dict[str, list[str]]] = {}
+    for src, sections in runs:
+        inds = [i for i in catalogue.values() if i.source == "survey" and i.domain in sections]
+        res = compute_survey(src, origin, destination, indicators=inds, scheme=scheme, min_n=min_n, engine=eng,
+                             period=src.year, disaggregations=disaggregations)
+        tables.append(res.table)
+        scans += res.scans
+        produced |= {i.id for i in inds if i.id not in res.unavailable}
+        for ind_id, concepts in res.unavailable.items():
+            lacking.setdefault(ind_id, {})[src.title] = concepts
+        survey_sources.append(_survey_source_row(src, sections))
+    unavailable = {i: sorted({c for cs in by_src.values() for c in cs}) for i, by_src in lacking.items() if i not in produced}
+    uncovered = [i.id for i in catalogue.values() if i.source == "survey" and i.id not in produced and i.id not in unavailable]
+    say("disease burden (notification rates), flows (UN DESA stock differencing, SERMIG permits) and comunas")
     added, added_sources = _burden_and_flows(origin, destination, highlight, rows)
     comunas = None
     if small_areas:
@@ -154,19 +186,78 @@ def build_profile(
         if comunas:
             say("small-area (Fay-Herriot) estimates by comuna")
             added += small_areas_section.comuna_rows(scheme)
-    table = pa.concat_tables([to_table(rows), res.table, to_table(added)])
-    sources = list(agg.sources) + [{
-        "id": "survey", "title": survey.title + (" — SYNTHETIC" if survey.synthetic and "SYNTHETIC" not in survey.title.upper() else ""),
-        "publisher": survey.publisher or "—", "date": str(survey.year or "—"), "design": survey.design_text,
-        "covers": "persons (microdata)", "synthetic": survey.synthetic,
-        "taylor": survey.design_text.startswith("stratified cluster sample")}]
+    comuna, comuna_names = comunas_section.comuna_rows(origin, destination, highlight, plan["comunas"])
+    table = pa.concat_tables([to_table(rows), *tables, to_table(added + comuna)])
     say("assembling the profile")
+    sections_cov = _coverage_rows(origin, destination, highlight, plan, runs, data is not None)
+    synthetic_survey = any(src.synthetic for src, _ in runs)
     return Profile(origin=origin, destination=destination, region=reg, scheme=scheme, min_n=min_n, table=table,
-                   catalogue=catalogue, sources=sources, survey_title=survey.title, survey_synthetic=survey.synthetic,
-                   unavailable=res.unavailable, scans=res.scans, period=max(agg.years) if agg.years else None,
-                   highlight=highlight, extra={"section_sources": added_sources, "small_areas": comunas,
-                                             "calibration": calibration.summary() if calibration else None,
-                                             "calibration_source": calibration.totals.source if calibration else None})
+                   catalogue=catalogue, sources=list(agg.sources) + survey_sources,
+                   survey_title="; ".join(src.title for src, _ in runs) or None, survey_synthetic=synthetic_survey,
+                   unavailable=unavailable, scans=scans, period=max(agg.years) if agg.years else None,
+                   highlight=highlight, coverage=sections_cov,
+                   extra={"section_sources": added_sources + _comuna_sources(plan["comunas"]),
+                          "unavailable_sources": {i: sorted(lacking[i]) for i in unavailable},
+                          "uncovered": uncovered, "comuna_names": comuna_names,
+                          "calibration": calibrations[0][1].summary() if calibrations else None,
+                          "calibration_source": calibrations[0][1].totals.source if calibrations else None})
+
+
+def _survey_runs(plan: dict[str, list[coverage.Coverage]], data: str | Path | None,
+                 destination: str) -> list[tuple[SurveySource, tuple[str, ...]]]:
+    """The survey sources to estimate from, each with the sections it feeds.
+
+    ``data`` (the user's microdata) feeds every survey section; otherwise the registry's survey
+    sources feed the sections the plan gives them (real ones, a synthetic one only where no real
+    source covers the section).
+    """
+    if data is not None:
+        survey = load_survey(data)
+        if survey.country and survey.country != destination:
+            raise InputError(f"the survey {survey.name!r} covers {survey.country}, not the destination {destination}",
+                             hint=f"use --destination {survey.country}, or --data with a survey of {destination}")
+        return [(survey, SURVEY_SECTIONS)]
+    feeds: dict[str, list[str]] = {}
+    entries: dict[str, coverage.Coverage] = {}
+    for section in SURVEY_SECTIONS:
+        for e in plan[section]:
+            if e.kind == "survey":
+                feeds.setdefault(e.id, []).append(section)
+                entries[e.id] = e
+    return [(load_survey(coverage.spec_path(entries[sid])), tuple(secs)) for sid, secs in feeds.items()]
+
+
+def _survey_source_row(src: SurveySource, sections: tuple[str, ...]) -> dict[str, Any]:
+    title = src.title + (" — SYNTHETIC" if src.synthetic and "SYNTHETIC" not in src.title.upper() else "")
+    return {"id": src.name, "title": title, "publisher": src.publisher or "—", "date": str(src.year or "—"),
+            "design": src.design_text, "covers": "persons (microdata)", "synthetic": src.synthetic,
+            "taylor": src.design_text.startswith("stratified cluster sample"), "sections": list(sections),
+            "basis": src.basis}
+
+
+def _comuna_sources(entries: list[coverage.Coverage]) -> list[dict[str, Any]]:
+    return [{"id": e.id, "title": e.title or e.id, "publisher": e.publisher, "date": ", ".join(map(str, e.periods)),
+             "design": "published aggregate, no standard errors", "covers": "comunas", "synthetic": e.synthetic,
+             "title_lang": e.title_lang} for e in entries]
+
+
+def _coverage_rows(origin: str, destination: str, highlight: str | None, plan: dict[str, list[coverage.Coverage]],
+                   runs: list[tuple[SurveySource, tuple[str, ...]]], user_data: bool) -> list[dict[str, Any]]:
+    """Per section: the sources that feed it, real / synthetic / none, and the sources that lack the corridor."""
+    gaps = coverage.gaps(origin, destination, area=highlight)
+    out = []
+    for section in coverage.sections():
+        entries = plan[section]
+        if user_data and section in SURVEY_SECTIONS:
+            ids = [src.name for src, secs in runs if section in secs]
+            synthetic = any(src.synthetic for src, secs in runs if section in secs)
+        else:
+            ids = [e.id for e in entries]
+            synthetic = any(e.synthetic for e in entries)
+        status = "none" if not ids else "synthetic" if synthetic else "real"
+        lacking = {e.id: "origin" if not e.identifies(origin) else "area" for e in gaps[section]}
+        out.append({"section": section, "status": status, "sources": ids, "lacking": list(lacking), "lacking_why": lacking})
+    return out
 
 
 def _burden_and_flows(origin: str, destination: str, highlight: str | None,
@@ -217,7 +308,8 @@ def write_tables(profile: Profile, out: Path, lang: str) -> dict[str, Path]:
     pq.write_table(t, paths["parquet"])
     meta = {"origin": profile.origin, "destination": profile.destination, "quality_scheme": profile.scheme,
             "min_n": profile.min_n, "synthetic_survey": profile.survey_synthetic, "sources": profile.sources,
-            "section_sources": profile.extra.get("section_sources", [])}
+            "section_sources": profile.extra.get("section_sources", []), "coverage": profile.coverage,
+            "synthetic_sections": profile.synthetic_sections}
     paths["json"].write_text(json.dumps({"metadata": meta, "data": t.to_pylist()}, ensure_ascii=False, default=str, indent=1),
                              encoding="utf-8")
     return paths

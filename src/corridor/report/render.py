@@ -10,8 +10,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from corridor.report import charts, small_areas_section
 from corridor.report import sections as sections_extra
-from corridor.report.locale import Locale, messages
+from corridor.report.locale import Locale, cite, messages
 from corridor.report.profile import Profile
+from corridor.report.survey_sections import survey_sections
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 AGES = ["0-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59",
@@ -55,11 +56,12 @@ class _Fmt:
         return s + ("%" if unit == "percent" and x is not None else "")
 
     def cell(self, r: dict[str, Any] | None, unit: str, gap: bool = False) -> dict[str, Any]:
+        """Value, interval, sample size and CV, quality label and the rule that decided it; "—" and why if suppressed."""
         if r is None or r.get("status") != "ok":
-            return {"text": "…", "ci": "", "quality": "", "qclass": "na", "suppressed": False}
+            return {"text": "…", "ci": "", "quality": "", "qclass": "na", "suppressed": False, "status": "na", "detail": "", "why": ""}
         if r.get("suppressed"):
             return {"text": "—", "ci": "", "quality": self.loc.suppression(r.get("suppression_reason")), "qclass": "suppressed",
-                    "suppressed": True}
+                    "suppressed": True, "status": "ok", "detail": "", "why": ""}
         ci = ""
         if r.get("ci_low") is not None and r.get("ci_high") is not None:
             digits = 0 if unit in ("currency_month", "persons") else 1
@@ -67,9 +69,16 @@ class _Fmt:
             ci = f"[{show(r['ci_low'], digits)}; {show(r['ci_high'], digits)}]"
         q = r.get("quality")
         survey = r.get("source_kind") == "survey"
+        detail = []
+        if survey and not gap and r.get("n") is not None:
+            detail.append(f"n = {self.loc.num(r['n'])}")
+        if survey and not gap and r.get("cv") is not None:
+            detail.append(self.loc.t("cv_short", cv=self.loc.num(100 * abs(r["cv"]), 1)))
+        why = r.get("quality_reason") if survey and q not in (None, "reliable", "significant", "not_significant") else ""
         return {"text": self.value(r.get("estimate"), unit, gap), "ci": ci, "quality": self.loc.quality(q) if survey else "",
                 "criteria": self.loc.criteria(r) if survey else "",
-                "qclass": (q or "none").replace("_", "-"), "suppressed": False}
+                "qclass": (q or "none").replace("_", "-"), "suppressed": False, "status": "ok", "detail": " · ".join(detail),
+                "why": why or ""}
 
 
 def _currency(iso3: str) -> str:
@@ -82,44 +91,23 @@ def _currency(iso3: str) -> str:
     return found[0] if found else ""
 
 
-def _survey_sections(profile: Profile, loc: Locale, fmt: _Fmt, o_name: str) -> list[dict[str, Any]]:
-    lv = messages(loc.lang)["levels"]
-    currency = _currency(profile.destination)
-    sections = []
-    for domain, key in (("migration", "sec_migration"), ("labour", "sec_labour"), ("health", "sec_health"), ("poverty", "sec_poverty")):
-        inds = [i for i in profile.catalogue.values() if i.source == "survey" and i.domain == domain]
-        lines, gaps, by_sex, regional = [], [], [], []
-        for ind in inds:
-            if ind.id in profile.unavailable:
-                continue
-            levels = list(ind.levels) or [None]
-            for level in levels:
-                label = ind.label(loc.lang) + (f": {lv.get(level, level)}" if level else "")
-                if ind.unit == "currency_month":
-                    label += f" ({currency}, {loc.t('unit_currency_month')})"
-                cells = {p: fmt.cell(_one(profile, indicator=ind.id, population=p, disaggregation="total", level=level), ind.unit)
-                         for p in POPS}
-                gap_row = _one(profile, indicator=ind.id, population="gap", disaggregation="total", level=level)
-                cells["gap"] = fmt.cell(gap_row, ind.unit, gap=True)
-                lines.append({"id": ind.id, "label": label, "cells": cells, "applies_natives": "natives" in ind.populations})
-                if ind.unit == "percent" and gap_row is not None and gap_row.get("status") == "ok":
-                    gaps.append((label, gap_row.get("estimate"), gap_row.get("ci_low"), gap_row.get("ci_high"), bool(gap_row.get("suppressed"))))
-                if "natives" in ind.populations and (domain == "labour" or ind.id == "income_poverty_rate" or ind.id == "uninsured_share"):
-                    for sex in ("male", "female"):
-                        c = {p: fmt.cell(_one(profile, indicator=ind.id, population=p, disaggregation="sex", disaggregation_value=sex,
-                                              level=level), ind.unit, gap=(p == "gap"))
-                             for p in ("corridor", "natives", "gap")}
-                        if level is None:
-                            by_sex.append({"label": f"{label} — {loc.t(sex)}", "cells": c})
-                if profile.highlight and "natives" in ind.populations and level is None:
-                    c = {p: fmt.cell(_one(profile, indicator=ind.id, population=p, disaggregation="region",
-                                          disaggregation_value=profile.highlight, level=level), ind.unit, gap=(p == "gap"))
-                         for p in ("corridor", "natives", "gap")}
-                    regional.append({"label": label, "cells": c})
-        chart = charts.gap_chart(gaps, loc, loc.t("chart_gaps", origin=o_name), f"gaps-{domain}") if gaps else ""
-        sections.append({"id": domain, "title": loc.t(key), "lines": lines, "gap_chart": chart, "by_sex": by_sex,
-                         "regional": regional})
-    return sections
+def _coverage_context(profile: Profile, loc: Locale, o_name: str, d_name: str) -> list[dict[str, Any]]:
+    """One line per section: its sources, real / synthetic / none, and the sources that lack the corridor."""
+    titles = {"stock": "sec_stock", "regions": "sec_regions", "who": "sec_who", "comunas": "sec_comunas",
+              "burden": "sec_burden", "flows": "sec_flows", **sections_extra.SURVEY_TITLES}
+    survey = {s["id"]: s for s in profile.sources}
+    out = []
+    for c in profile.coverage:
+        cites = [cite(sid, loc, title=survey.get(sid, {}).get("title"), publisher=survey.get(sid, {}).get("publisher"),
+                      synthetic=bool(survey.get(sid, {}).get("synthetic"))) for sid in c["sources"]]
+        lacking = [loc.t("lacking_origin" if why == "origin" else "lacking_area", source=cite(sid, loc)["name"] or sid,
+                         origin=o_name, region=loc.region(profile.highlight) if profile.highlight else d_name)
+                   for sid, why in c.get("lacking_why", {}).items()]
+        status = {"real": loc.t("coverage_real"), "synthetic": loc.t("synthetic_short").upper(),
+                  "none": loc.t("coverage_none", origin=o_name, destination=d_name)}[c["status"]]
+        out.append({"section": c["section"], "title": loc.t(titles[c["section"]]), "status": c["status"],
+                    "status_text": status, "sources": cites, "lacking": lacking})
+    return out
 
 
 def render_html(profile: Profile, lang: str) -> str:
@@ -181,27 +169,37 @@ def render_html(profile: Profile, lang: str) -> str:
         gap = _one(profile, indicator=ind_id, population="gap", disaggregation="total")
         cells["gap"] = fmt.cell(gap, ind.unit, gap=True) if gap else {"text": "", "ci": "", "quality": "", "qclass": "na"}
         who.append({"label": ind.label(lang), "cells": cells})
-    sections = _survey_sections(profile, loc, fmt, o_name)
-    unavailable = [{"label": profile.catalogue[i].label(lang), "text": loc.t("not_available", source=profile.survey_title, concepts=", ".join(c))}
+    sections = survey_sections(profile, loc, fmt.cell, o_name, d_name, _currency(profile.destination))
+    by_source = profile.extra.get("unavailable_sources", {})
+    unavailable = [{"label": profile.catalogue[i].label(lang),
+                    "text": loc.t("not_available", source="; ".join(by_source.get(i, [])) or profile.survey_title or "—",
+                                  concepts=", ".join(c))}
                    for i, c in profile.unavailable.items()]
+    unavailable += [{"label": profile.catalogue[i].label(lang), "text": loc.t("not_covered", origin=o_name, destination=d_name)}
+                    for i in profile.extra.get("uncovered", [])]
     scheme_text = loc.t(f"scheme_{profile.scheme}")
     msgs = messages(lang)
-    sources = [{**s, "design": msgs["source_design"].get(s["id"], s["design"]) if s["id"] != "survey" or s.get("taylor") else s["design"],
+    designs = msgs["source_design"]
+    sources = [{**s, "cite": cite(s["id"], loc, title=s["title"], publisher=s.get("publisher"), synthetic=bool(s.get("synthetic"))),
+                "design": designs.get(s["id"]) or (designs["survey"] if s.get("taylor") else s["design"]),
                 "covers": msgs["source_covers"].get(s["id"], s["covers"])}
                for s in profile.sources + profile.extra.get("section_sources", [])]
+    cov = _coverage_context(profile, loc, o_name, d_name)
+    synthetic_titles = [c["title"] for c in cov if c["status"] == "synthetic"]
     definitions = [{"id": i.id, "name": i.label(lang), "definition": i.describe(lang), "standard": i.standard,
                     "sdg": ", ".join(i.sdg), "sdg_note": i.sdg_note or ""} for i in profile.catalogue.values()]
     src = {
         "sermig": "INE/SERMIG, Estimación de personas extranjeras residentes habituales en Chile al 31.12.2022",
         "undesa": "UN DESA, International Migrant Stock 2019",
         "proj": "INE, Proyecciones de población (base 2017)",
-        "survey": (profile.survey_title or "") + (f" ({loc.t('synthetic_short').upper()})" if profile.survey_synthetic else ""),
     }
     ctx = {
         "lang": lang, "t": loc.t, "loc": loc, "o": o_name, "d": d_name, "year": year, "key": key, "trend_svg": trend_svg, "region_svg": region_svg,
         "pyramid_svg": pyramid_svg, "region_rows": region_rows, "hl": hl, "hl_name": hl_name, "who": who, "sections": sections,
         "unavailable": unavailable, "scheme_text": scheme_text, "definitions": definitions, "sources": sources, "src": src,
-        "synthetic": profile.survey_synthetic, "min_n": profile.min_n, "version": _version(), "today": loc.today(),
+        "synthetic": bool(synthetic_titles), "synthetic_sections": ", ".join(synthetic_titles), "coverage": cov,
+        "comunas": sections_extra.comunas_context(profile, loc, o_name),
+        "min_n": profile.min_n, "version": _version(), "today": loc.today(),
         "scans": profile.scans, "sermig_rows": sermig, "undesa_rows": undesa,
         "burden": sections_extra.burden_context(profile, loc, o_name),
         "flows": sections_extra.flows_context(profile, loc, o_name, d_name),

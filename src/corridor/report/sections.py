@@ -1,4 +1,4 @@
-"""Page context of the "disease burden" and "flows" sections (tables, charts, notes) in one language."""
+"""Page context of the "disease burden", "flows" and "comunas" sections (tables, charts, notes) in one language."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from typing import Any
 
 from babel.numbers import format_percent
 
-from corridor.report import burden, charts, flows_section
-from corridor.report.locale import LOCALES, Locale, messages
-from corridor.report.profile import Profile
+from corridor.report import burden, charts, comunas_section, flows_section
+from corridor.report.locale import LOCALES, Locale, cite, messages
+from corridor.report.profile import SECTIONS, Profile
+
+SURVEY_TITLES = dict(SECTIONS)
 
 
 def _percent(x: float, loc: Locale) -> str:
@@ -122,3 +124,35 @@ def methods_context(profile: Profile, loc: Locale) -> dict[str, str]:
         out["flows"] = loc.t("methods_flows_text", n=flows_section.RESAMPLES, rel=_percent(flows_section.REL_ERROR, loc),
                              seed=flows_section.SEED)
     return out
+
+
+def comunas_context(profile: Profile, loc: Locale, o_name: str) -> dict[str, Any] | None:
+    """The comuna table of the highlighted region (census 2017 counts, CASEN 2022 shares); None without rows."""
+    rows = [r for r in profile.table.to_pylist() if r["disaggregation"] == "comuna"]
+    if not rows or not profile.highlight:
+        return None
+    cell = {(r["indicator"], r["population"], r["level"], r["period"], r["disaggregation_value"]): r.get("estimate") for r in rows}
+    has_corridor = any(k[1] == "corridor" for k in cell)
+    # (indicator, population, level, period, digits, unit, heading)
+    cols = [("population_share", "migrants", None, 2017, 1, "%", loc.t("com_born_abroad_share")),
+            ("population_share", "migrants", None, 2022, 1, "%", loc.t("com_foreign_nationals")),
+            ("health_insurance_coverage", "total", "public", 2022, 1, "%", loc.t("com_fonasa")),
+            ("health_insurance_coverage", "total", "private", 2022, 1, "%", loc.t("com_isapre")),
+            ("income_poverty_rate", "total", None, 2022, 1, "%", loc.t("com_poverty"))]
+    if has_corridor:
+        cols = [("migrant_stock", "corridor", None, 2017, 0, "", loc.t("com_born_origin", origin=o_name)),
+                ("population_share", "corridor", None, 2017, 1, "%", loc.t("com_born_origin_share", origin=o_name)), *cols]
+    names = profile.extra.get("comuna_names", {})
+    codes = sorted({r["disaggregation_value"] for r in rows}, key=lambda c: int(c) if c.isdigit() else 0)
+
+    def text(v: float | None, digits: int, unit: str) -> str:
+        return loc.num(v, digits) + (unit if v is not None else "")
+
+    lines = [{"code": code, "name": names.get(code, code),
+              "cells": [text(cell.get((ind, pop, lv, per, code)), dg, unit) for ind, pop, lv, per, dg, unit, _ in cols]}
+             for code in codes]
+    region = loc.region(profile.highlight)
+    lacking = next((c.get("lacking", []) for c in profile.coverage if c["section"] == "comunas"), [])
+    return {"region": region, "heads": [c[6] for c in cols], "lines": lines,
+            "not_identified": comunas_section.CENSUS_ID in lacking, "text": loc.t("sec_comunas_text", region=region),
+            "sources": [cite(s, loc) for c in profile.coverage if c["section"] == "comunas" for s in c["sources"]]}

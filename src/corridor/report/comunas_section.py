@@ -1,0 +1,90 @@
+"""The profile's comuna context: published aggregates by comuna of the highlighted region.
+
+* Census 2017 (INE; comuna tabulation shipped in ``datasets/census2017_comunas``): persons born
+  in the origin (where the table identifies the country) and all persons born abroad, as counts
+  and as percentages of the comuna's enumerated population.
+* CASEN 2022 comuna shares (``datasets/casen2022_comunas``): foreign nationals, FONASA (public)
+  and ISAPRE (private) health insurance, income poverty, each over the comuna's whole population.
+
+Comuna names come from FONASA's beneficiaries table (shipped, every comuna). These are point
+values without sampling errors, shown as published (no quality label, no
+suppression); which of them cover a corridor is asked of the coverage registry. Rows use
+``disaggregation = "comuna"``, ``disaggregation_value`` the comuna's CUT code and ``area``
+``CL-`` followed by that code (ISO 3166-2 stops at regions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from corridor.datasets.coverage import Coverage
+from corridor.harmonize import harmonize
+
+CASEN_ID, CENSUS_ID = "casen2022_comunas", "census2017_comunas"
+CASEN_SOURCE = ("Casen 2022 (Ministerio de Desarrollo Social y Familia): comuna shares computed with the communal "
+                "weight by B. Olea (casen_relacionador); no standard errors")
+CENSUS_SOURCE = "Censo 2017 (INE): comuna tabulation by place of birth (Make Health Latam 2023 datathon)"
+# CASEN characteristic -> (indicator, population, level)
+CASEN_ROWS = {
+    "foreign_nationals": ("population_share", "migrants", None),
+    "public_health_insurance": ("health_insurance_coverage", "total", "public"),
+    "private_health_insurance": ("health_insurance_coverage", "total", "private"),
+    "income_poverty": ("income_poverty_rate", "total", None),
+}
+CASEN_NOTES = {
+    "foreign_nationals": "foreign nationals (r1a = 3) over the whole population",
+    "public_health_insurance": "FONASA (s13 = 1) over the whole population, answers missing included",
+    "private_health_insurance": "ISAPRE (s13 = 2) over the whole population, answers missing included",
+    "income_poverty": "income poverty (extreme or not) over the whole population",
+}
+
+
+def area_of(code: str, country_alpha2: str = "CL") -> str:
+    """The tidy table's ``area`` of a comuna: ``CL-`` and its CUT code."""
+    return f"{country_alpha2}-{code}"
+
+
+def _row(indicator: str, population: str, code: str, period: int, estimate: float | None, unit: str, source: str,
+         note: str, *, level: str | None = None, estimand: str = "ratio") -> dict[str, Any]:
+    return {"indicator": indicator, "population": population, "area": area_of(code), "period": period,
+            "disaggregation": "comuna", "disaggregation_value": code, "level": level, "estimand": estimand,
+            "estimate": estimate, "unit": unit, "status": "ok", "quality_reason": "published aggregate; no standard error",
+            "suppressed": False, "note": note, "source": source, "source_kind": "aggregate", "synthetic": False}
+
+
+def comuna_rows(origin: str, destination: str, region: str | None,
+                sources: list[Coverage]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Tidy rows for the comunas of ``region`` from the registry's comuna sources, and the comunas' names."""
+    ids = {s.id: s for s in sources}
+    rows: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
+    if region is None:
+        return rows, names
+    names = dict(harmonize(None, "fonasa_beneficiaries").relation.filter(f"region = '{region}'")
+                 .project("area_code, area_name").distinct().fetchall())
+    if CASEN_ID in ids:
+        rel = harmonize(None, str(ids[CASEN_ID].spec)).relation.filter(f"region = '{region}'")
+        for code, name, char, share in rel.project("area_code, area_name, characteristic, share").fetchall():
+            names.setdefault(code, name)
+            if char in CASEN_ROWS:
+                ind, pop, level = CASEN_ROWS[char]
+                value = None if share is None else 100.0 * share
+                rows.append(_row(ind, pop, code, 2022, value, "percent", CASEN_SOURCE, CASEN_NOTES[char], level=level))
+    if CENSUS_ID in ids:
+        entry = ids[CENSUS_ID]
+        rel = harmonize(None, str(entry.spec)).relation.filter(f"region = '{region}'")
+        totals: dict[str, dict[str, float]] = {}
+        for code, birth, n in rel.aggregate("area_code, country_birth, sum(count)", "area_code, country_birth").fetchall():
+            cell = totals.setdefault(code, {})
+            cell[birth or "_missing"] = cell.get(birth or "_missing", 0.0) + float(n)
+        for code, cell in sorted(totals.items()):
+            persons = sum(cell.values())
+            abroad = sum(v for k, v in cell.items() if k not in ("CHL", "_missing"))
+            groups = [("migrants", abroad, "born abroad (any country other than Chile); birthplace missing counts in the population")]
+            if entry.identifies(origin):
+                groups.insert(0, ("corridor", cell.get(origin, 0.0), f"born in {origin}"))
+            for pop, n, note in groups:
+                rows.append(_row("migrant_stock", pop, code, 2017, n, "persons", CENSUS_SOURCE, note, estimand="total"))
+                rows.append(_row("population_share", pop, code, 2017, 100.0 * n / persons if persons else None, "percent",
+                                 CENSUS_SOURCE, note + f"; population {persons:.0f}"))
+    return rows, names
