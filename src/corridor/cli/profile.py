@@ -16,15 +16,20 @@ _HELP = """Build the profile of a migration corridor: an HTML page and a PDF wit
 the tidy indicator table behind every number (CSV, Parquet, JSON), in Spanish, French or English.
 
 \b
-Stocks, trends, regions and the age-sex pyramid come from official aggregate sources shipped
-with corridor (INE/SERMIG foreign residents 2018-2022, INE population projections, UN DESA
-International Migrant Stock 1990-2019). Labour, health, poverty and education indicators come from
-survey microdata (--data), each with its design-based standard error and confidence interval,
-a publication-quality label (--scheme) and disclosure control (--min-n); gaps between corridor
-migrants and natives carry the covariance of the two estimates.
+Which source feeds which section is data (the coverage registry, corridor/datasets/coverage.yaml);
+the page says what each section rests on and which sections no source covers. Stocks, trends,
+regions and the age-sex pyramid come from official aggregate sources shipped with corridor
+(INE/SERMIG foreign residents 2018-2022, INE population projections, UN DESA International Migrant
+Stock 1990-2019); the labour market and period of arrival from INE's ENUSC 2019 and 2020 microdata
+(nationals of Colombia, Venezuela, Peru, Haiti, Bolivia, Argentina or Ecuador in Chile); comuna
+context from CASEN 2022 and the 2017 census. Survey indicators carry their design-based standard
+error and confidence interval, a publication-quality label (--scheme) and disclosure control
+(--min-n); gaps between the corridor's people and natives carry the covariance of the two.
 
 \b
-Without --data the survey sections run on the shipped SYNTHETIC sample and are labelled as such.
+Sections no public source covers by nationality (health, poverty; the disease-burden demo) run on
+shipped SYNTHETIC data and are labelled as such, section by section. --data replaces the survey
+sources of every survey section with your own microdata.
 
 \b
 Examples:
@@ -33,6 +38,7 @@ Examples:
   corridor profile --origin COL --destination CHL --region CL-AN --lang fr --out profil
   corridor profile --origin COL --destination CHL --small-areas --lang es --out perfil
   corridor profile --origin COL --destination CHL --calibrate ine --lang fr --out profil
+  corridor profile --origin VEN --destination CHL --lang es --out perfil-ven
   corridor profile --origin COL --destination CHL --data casen_2022_spec.yaml --scheme eclac_2023 --min-n 50
 """
 
@@ -62,8 +68,9 @@ class _Progress:
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("profile"), show_default=True,
               help="Output folder (created if needed); with several languages, one subfolder per language (OUT/es, OUT/fr...).")
 @click.option("--data", metavar="SPEC_OR_FILE", default=None,
-              help="Survey microdata: a harmonization spec (shipped name or YAML file) or a CSV/Parquet file in canonical columns. "
-                   "Default: the shipped SYNTHETIC sample.")
+              help="Survey microdata for every survey section: a harmonization spec (shipped name or YAML file) or a CSV/Parquet "
+                   "file in canonical columns. Default: the sources of the coverage registry (real where they exist, the "
+                   "shipped SYNTHETIC sample only for sections no real source covers).")
 @click.option("--scheme", type=click.Choice(["chile", "eclac_2023"]), default="chile", show_default=True,
               help="Quality scheme of survey estimates: INE Chile 2020 or ECLAC 2023 (as R package calidad).")
 @click.option("--min-n", "min_n", type=int, default=30, show_default=True,
