@@ -76,23 +76,25 @@ def child_floor(path: str) -> dict:
     from corridor.indicators import load
     from corridor.indicators.compute import _AGE_BAND_SQL
 
-    inds = [i for i in load().values() if i.source == "survey"]
+    con = duckdb.connect()
+    have = set(con.sql(f"SELECT * FROM read_parquet('{path}') LIMIT 0").columns)
+    inds = [i for i in load().values() if i.source == "survey" and not i.missing_concepts(have)]
     cols = []
     for i in inds:
+        u = i.universe_sql({"age"})   # the file has single years of age
         if i.type in ("share", "rate"):
-            v = f"CASE WHEN {i.universe} THEN CASE WHEN {i.numerator} THEN 1 ELSE 0 END END"
+            v = f"CASE WHEN {u} THEN CASE WHEN {i.numerator} THEN 1 ELSE 0 END END"
             cols += [f"sum(weight * ({v})) AS s_{i.id}", f"sum(weight * (({v}) IS NOT NULL)::INT) AS d_{i.id}"]
         elif i.type in ("mean", "median"):
-            v = f"CASE WHEN {i.universe} THEN CAST({i.variable} AS DOUBLE) END"
+            v = f"CASE WHEN {u} THEN CAST({i.variable} AS DOUBLE) END"
             cols += [f"sum(weight * ({v})) AS s_{i.id}", f"sum(weight * (({v}) IS NOT NULL)::INT) AS d_{i.id}"]
         else:
             for lv in i.levels:
-                cols.append(f"sum(weight * (CASE WHEN {i.universe} THEN ({i.categories['expr']}) = '{lv}' END)::INT) AS s_{i.id}_{lv}")
+                cols.append(f"sum(weight * (CASE WHEN {u} THEN ({i.categories['expr']}) = '{lv}' END)::INT) AS s_{i.id}_{lv}")
     pop = ("CASE WHEN migrant_status = 'migrant' AND country_birth = 'COL' THEN 'corridor' "
            "WHEN migrant_status = 'migrant' THEN 'other' ELSE 'native' END")
     sql = (f"SELECT {pop} AS pop, sex, {_AGE_BAND_SQL} AS age_band, region, strata, psu, count(*) AS n, sum(weight) AS w, "
            f"{', '.join(cols)} FROM read_parquet('{path}') GROUP BY ALL")
-    con = duckdb.connect()
     t = time.perf_counter()
     out = con.sql(sql).fetch_arrow_table()
     return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "scans": 1, "groups": out.num_rows}

@@ -39,14 +39,17 @@ CASEN_NOTES = {
 }
 
 
-def area_of(code: str, country_alpha2: str = "CL") -> str:
-    """The tidy table's ``area`` of a comuna: ``CL-`` and its CUT code."""
-    return f"{country_alpha2}-{code}"
+def area_of(code: str, destination: str) -> str:
+    """The tidy table's ``area`` of a comuna: the country's alpha-2 code (``CL``), a hyphen and the CUT code."""
+    import pycountry
+
+    country = pycountry.countries.get(alpha_3=destination)
+    return f"{country.alpha_2 if country else destination}-{code}"
 
 
 def _row(indicator: str, population: str, code: str, period: int, estimate: float | None, unit: str, source: str,
-         note: str, *, level: str | None = None, estimand: str = "ratio") -> dict[str, Any]:
-    return {"indicator": indicator, "population": population, "area": area_of(code), "period": period,
+         note: str, destination: str, *, level: str | None = None, estimand: str = "ratio") -> dict[str, Any]:
+    return {"indicator": indicator, "population": population, "area": area_of(code, destination), "period": period,
             "disaggregation": "comuna", "disaggregation_value": code, "level": level, "estimand": estimand,
             "estimate": estimate, "unit": unit, "status": "ok", "quality_reason": "published aggregate; no standard error",
             "suppressed": False, "note": note, "source": source, "source_kind": "aggregate", "synthetic": False}
@@ -63,15 +66,18 @@ def comuna_rows(origin: str, destination: str, region: str | None,
     names = dict(harmonize(None, "fonasa_beneficiaries").relation.filter(f"region = '{region}'")
                  .project("area_code, area_name").distinct().fetchall())
     if CASEN_ID in ids:
+        year = ids[CASEN_ID].periods[-1]
         rel = harmonize(None, str(ids[CASEN_ID].spec)).relation.filter(f"region = '{region}'")
         for code, name, char, share in rel.project("area_code, area_name, characteristic, share").fetchall():
             names.setdefault(code, name)
             if char in CASEN_ROWS:
                 ind, pop, level = CASEN_ROWS[char]
                 value = None if share is None else 100.0 * share
-                rows.append(_row(ind, pop, code, 2022, value, "percent", CASEN_SOURCE, CASEN_NOTES[char], level=level))
+                rows.append(_row(ind, pop, code, year, value, "percent", CASEN_SOURCE, CASEN_NOTES[char], destination,
+                                 level=level))
     if CENSUS_ID in ids:
         entry = ids[CENSUS_ID]
+        year = entry.periods[-1]
         rel = harmonize(None, str(entry.spec)).relation.filter(f"region = '{region}'")
         totals: dict[str, dict[str, float]] = {}
         for code, birth, n in rel.aggregate("area_code, country_birth, sum(count)", "area_code, country_birth").fetchall():
@@ -79,12 +85,13 @@ def comuna_rows(origin: str, destination: str, region: str | None,
             cell[birth or "_missing"] = cell.get(birth or "_missing", 0.0) + float(n)
         for code, cell in sorted(totals.items()):
             persons = sum(cell.values())
-            abroad = sum(v for k, v in cell.items() if k not in ("CHL", "_missing"))
-            groups = [("migrants", abroad, "born abroad (any country other than Chile); birthplace missing counts in the population")]
+            abroad = sum(v for k, v in cell.items() if k not in (destination, "_missing"))
+            groups = [("migrants", abroad, f"born abroad (any country but {destination}); birthplace missing counts in the population")]
             if entry.identifies(origin):
                 groups.insert(0, ("corridor", cell.get(origin, 0.0), f"born in {origin}"))
             for pop, n, note in groups:
-                rows.append(_row("migrant_stock", pop, code, 2017, n, "persons", CENSUS_SOURCE, note, estimand="total"))
-                rows.append(_row("population_share", pop, code, 2017, 100.0 * n / persons if persons else None, "percent",
-                                 CENSUS_SOURCE, note + f"; population {persons:.0f}"))
+                rows.append(_row("migrant_stock", pop, code, year, n, "persons", CENSUS_SOURCE, note, destination,
+                                 estimand="total"))
+                rows.append(_row("population_share", pop, code, year, 100.0 * n / persons if persons else None, "percent",
+                                 CENSUS_SOURCE, note + f"; population {persons:.0f}", destination))
     return rows, names

@@ -162,7 +162,8 @@ def build_profile(
             runs[k] = (src, secs)
             calibrations.append((src, cal))
     say("estimating survey indicators with their standard errors ("
-        + "; ".join(src.title for src, _ in runs) + ")" if runs else "no survey microdata cover this corridor")
+        + ", ".join(src.name + (" SYNTHETIC" if src.synthetic else "") for src, _ in runs) + ")"
+        if runs else "no survey microdata cover this corridor")
     tables, survey_sources, scans = [], [], 0
     produced: set[str] = set()
     lacking: dict[str, dict[str, list[str]]] = {}

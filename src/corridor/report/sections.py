@@ -6,6 +6,7 @@ from typing import Any
 
 from babel.numbers import format_percent
 
+from corridor.datasets import coverage
 from corridor.report import burden, charts, comunas_section, flows_section
 from corridor.report.locale import LOCALES, Locale, cite, messages
 from corridor.report.profile import SECTIONS, Profile
@@ -133,15 +134,18 @@ def comunas_context(profile: Profile, loc: Locale, o_name: str) -> dict[str, Any
         return None
     cell = {(r["indicator"], r["population"], r["level"], r["period"], r["disaggregation_value"]): r.get("estimate") for r in rows}
     has_corridor = any(k[1] == "corridor" for k in cell)
+    census = coverage.get(comunas_section.CENSUS_ID).periods[-1]
+    casen = coverage.get(comunas_section.CASEN_ID).periods[-1]
     # (indicator, population, level, period, digits, unit, heading)
-    cols = [("population_share", "migrants", None, 2017, 1, "%", loc.t("com_born_abroad_share")),
-            ("population_share", "migrants", None, 2022, 1, "%", loc.t("com_foreign_nationals")),
-            ("health_insurance_coverage", "total", "public", 2022, 1, "%", loc.t("com_fonasa")),
-            ("health_insurance_coverage", "total", "private", 2022, 1, "%", loc.t("com_isapre")),
-            ("income_poverty_rate", "total", None, 2022, 1, "%", loc.t("com_poverty"))]
+    cols = [("population_share", "migrants", None, census, 1, "%", loc.t("com_born_abroad_share", year=census)),
+            ("population_share", "migrants", None, casen, 1, "%", loc.t("com_foreign_nationals", year=casen)),
+            ("health_insurance_coverage", "total", "public", casen, 1, "%", loc.t("com_fonasa", year=casen)),
+            ("health_insurance_coverage", "total", "private", casen, 1, "%", loc.t("com_isapre", year=casen)),
+            ("income_poverty_rate", "total", None, casen, 1, "%", loc.t("com_poverty", year=casen))]
     if has_corridor:
-        cols = [("migrant_stock", "corridor", None, 2017, 0, "", loc.t("com_born_origin", origin=o_name)),
-                ("population_share", "corridor", None, 2017, 1, "%", loc.t("com_born_origin_share", origin=o_name)), *cols]
+        cols = [("migrant_stock", "corridor", None, census, 0, "", loc.t("com_born_origin", origin=o_name, year=census)),
+                ("population_share", "corridor", None, census, 1, "%",
+                 loc.t("com_born_origin_share", origin=o_name, year=census)), *cols]
     names = profile.extra.get("comuna_names", {})
     codes = sorted({r["disaggregation_value"] for r in rows}, key=lambda c: int(c) if c.isdigit() else 0)
 
