@@ -68,6 +68,7 @@ def test_partner_journey(server, tmp_path):
             assert number in page.locator("#indicator-table").inner_text()
 
         page.select_option("#f-ind", "unemployment_rate")
+        page.select_option("#f-period", "2020")  # the labour survey (ENUSC) is of 2020, the stocks of 2022
         page.select_option("#f-dis", "sex")
         page.click("form.filters button[type=submit]")
         page.wait_for_url("**disaggregation=sex**")

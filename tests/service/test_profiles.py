@@ -92,7 +92,9 @@ def test_suppressed_cells_never_carry_values(env):
         r["estimate"] is None and r["se"] is None and r["ci_low"] is None and r["n"] is None for r in sup
     )
     survey = [
-        r for r in rows if r["source_kind"] == "survey" and not r["suppressed"] and r["population"] != "gap"
+        r
+        for r in rows
+        if r["source_kind"] == "survey" and r["status"] == "ok" and not r["suppressed"] and r["population"] != "gap"
     ]
     assert all(r["n"] >= 30 for r in survey)
 

@@ -156,7 +156,12 @@ def resolve(
         except (TypeError, ValueError):
             raise InputError(f"period {period!r} is not a year", hint="e.g. period=2022") from None
     a = pick("area", area, opts["area"], run.destination)
-    p = pick("period", period, opts["period"], run.period)
+    default_period = run.period
+    if indicator in opts["indicator"] and period is None:
+        # an indicator whose source has other years (a survey's 2020 next to 2022 aggregates): its latest year
+        own = sorted({r["period"] for r in run.rows if r["indicator"] == indicator and r["period"] is not None})
+        default_period = run.period if not own or run.period in own else own[-1]
+    p = pick("period", period, opts["period"], default_period)
     d = pick("disaggregation", disaggregation, opts["disaggregation"], "total")
     if a and len(a) > 3 and d == "total":
         d = "region"  # a region's rows are the region cells of the table
