@@ -175,7 +175,7 @@ def build_profile(
         scans += res.scans
         produced |= {i.id for i in inds if i.id not in res.unavailable}
         for ind_id, concepts in res.unavailable.items():
-            lacking.setdefault(ind_id, {})[src.title] = concepts
+            lacking.setdefault(ind_id, {})[src.name] = concepts
         survey_sources.append(_survey_source_row(src, sections))
     unavailable = {i: sorted({c for cs in by_src.values() for c in cs}) for i, by_src in lacking.items() if i not in produced}
     uncovered = [i.id for i in catalogue.values() if i.source == "survey" and i.id not in produced and i.id not in unavailable]
@@ -198,7 +198,7 @@ def build_profile(
                    unavailable=unavailable, scans=scans, period=max(agg.years) if agg.years else None,
                    highlight=highlight, coverage=sections_cov,
                    extra={"section_sources": added_sources + _comuna_sources(plan["comunas"]),
-                          "unavailable_sources": {i: sorted(lacking[i]) for i in unavailable},
+                          "unavailable_sources": {i: list(lacking[i]) for i in unavailable},
                           "uncovered": uncovered, "comuna_names": comuna_names,
                           "calibration": calibrations[0][1].summary() if calibrations else None,
                           "calibration_source": calibrations[0][1].totals.source if calibrations else None})

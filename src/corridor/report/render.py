@@ -171,9 +171,15 @@ def render_html(profile: Profile, lang: str) -> str:
         who.append({"label": ind.label(lang), "cells": cells})
     sections = survey_sections(profile, loc, fmt.cell, o_name, d_name, _currency(profile.destination))
     by_source = profile.extra.get("unavailable_sources", {})
+    titles = {s["id"]: s["title"] for s in profile.sources}
+
+    def named(sid: str) -> str:
+        c = cite(sid, loc, title=titles.get(sid))
+        return c["title"] or c["name"] or sid
+
     unavailable = [{"label": profile.catalogue[i].label(lang),
-                    "text": loc.t("not_available", source="; ".join(by_source.get(i, [])) or profile.survey_title or "—",
-                                  concepts=", ".join(c))}
+                    "text": loc.t("not_available", source="; ".join(named(s) for s in by_source.get(i, []))
+                                  or profile.survey_title or "—", concepts=", ".join(c))}
                    for i, c in profile.unavailable.items()]
     unavailable += [{"label": profile.catalogue[i].label(lang), "text": loc.t("not_covered", origin=o_name, destination=d_name)}
                     for i in profile.extra.get("uncovered", [])]
