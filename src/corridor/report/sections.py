@@ -129,7 +129,7 @@ def methods_context(profile: Profile, loc: Locale) -> dict[str, str]:
 
 def comunas_context(profile: Profile, loc: Locale, o_name: str) -> dict[str, Any] | None:
     """The comuna table of the highlighted region (census 2017 counts, CASEN 2022 shares); None without rows."""
-    rows = [r for r in profile.table.to_pylist() if r["disaggregation"] == "comuna"]
+    rows = [r for r in profile.table.to_pylist() if r["disaggregation"] == "comuna" and r["source_kind"] == "aggregate"]
     if not rows or not profile.highlight:
         return None
     cell = {(r["indicator"], r["population"], r["level"], r["period"], r["disaggregation_value"]): r.get("estimate") for r in rows}
