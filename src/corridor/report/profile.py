@@ -199,7 +199,7 @@ def build_profile(
                    highlight=highlight, coverage=sections_cov,
                    extra={"section_sources": added_sources + _comuna_sources(plan["comunas"]),
                           "unavailable_sources": {i: list(lacking[i]) for i in unavailable},
-                          "uncovered": uncovered, "comuna_names": comuna_names,
+                          "uncovered": uncovered, "comuna_names": comuna_names, "small_areas": comunas,
                           "calibration": calibrations[0][1].summary() if calibrations else None,
                           "calibration_source": calibrations[0][1].totals.source if calibrations else None})
 
