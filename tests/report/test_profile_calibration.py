@@ -48,3 +48,17 @@ def test_the_calibrated_survey_meets_the_official_totals() -> None:
     for row in res.to_pylist():
         assert row["estimate"] == pytest.approx(want[row["level"]], rel=1e-7)
     assert cal.weights["after"]["g_min"] > 0
+
+
+def test_enusc_weights_are_kept_and_the_methods_say_so(profile) -> None:
+    """ENUSC's weights expand to the urban population 15+: --calibrate ine leaves them as published
+    (coverage registry: calibrate: false) and the methods paragraph names them; the synthetic
+    sample feeding health and poverty is the survey calibrated."""
+    assert profile.extra["calibration_sources"] == [s["title"].removesuffix(" — SYNTHETIC") for s in profile.sources
+                                                    if s.get("synthetic") and s.get("sections")]
+    kept = profile.extra["calibration_kept"]
+    assert len(kept) == 2 and all("ENUSC" in k for k in kept)
+    words = {"es": "No recalibradas", "fr": "Non recalées", "en": "Not recalibrated"}
+    for lang, word in words.items():
+        html = unescape(render_html(profile, lang))
+        assert word in html and all(k in html for k in kept)

@@ -23,7 +23,7 @@ REGISTRY = Path(__file__).resolve().parent / "coverage.yaml"
 KINDS = ("survey", "aggregate", "notifications")
 AREAS = ("national", "regions", "comunas")
 _KEYS = {"id", "title", "title_lang", "publisher", "kind", "spec", "sections", "destination", "origins", "basis",
-         "areas", "periods", "synthetic"}
+         "areas", "periods", "synthetic", "calibrate"}
 ANY = "*"
 
 
@@ -44,6 +44,7 @@ class Coverage:
     spec: str | None = None
     basis: str = "either"
     synthetic: bool = False
+    calibrate: bool = True
 
     def covers_destination(self, destination: str) -> bool:
         return self.destination in (ANY, destination)
@@ -95,6 +96,7 @@ def _parse(raw: dict[str, Any], sections: tuple[str, ...]) -> Coverage:
         areas=tuple(areas) if isinstance(areas, list) else str(areas), periods=tuple(int(p) for p in raw.get("periods") or ()),
         publisher=str(raw.get("publisher") or ""), title=raw.get("title"), title_lang=raw.get("title_lang"),
         spec=raw.get("spec"), basis=str(raw.get("basis") or "either"), synthetic=bool(raw.get("synthetic", False)),
+        calibrate=bool(raw.get("calibrate", True)),
     )
 
 

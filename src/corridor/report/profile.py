@@ -154,10 +154,14 @@ def build_profile(
     rows = compute_aggregates(agg, indicators=list(catalogue.values()))
     say("opening survey microdata")
     runs = _survey_runs(plan, data, destination)
-    calibrations = []
+    calibrations, kept_weights = [], []
     if calibrate is not None:
         say("calibrating the survey weights to official totals (INE projections, INE/SERMIG)")
+        own = {e.id for e in coverage.registry() if not e.calibrate} if data is None else set()
         for k, (src, secs) in enumerate(runs):
+            if src.name in own:
+                kept_weights.append(src.title)
+                continue
             src, cal = calibrated(src, calibrate, engine=eng)
             runs[k] = (src, secs)
             calibrations.append((src, cal))
@@ -201,7 +205,9 @@ def build_profile(
                           "unavailable_sources": {i: list(lacking[i]) for i in unavailable},
                           "uncovered": uncovered, "comuna_names": comuna_names, "small_areas": comunas,
                           "calibration": calibrations[0][1].summary() if calibrations else None,
-                          "calibration_source": calibrations[0][1].totals.source if calibrations else None})
+                          "calibration_source": calibrations[0][1].totals.source if calibrations else None,
+                          "calibration_sources": [src.title for src, _ in calibrations],
+                          "calibration_kept": kept_weights})
 
 
 def _survey_runs(plan: dict[str, list[coverage.Coverage]], data: str | Path | None,

@@ -103,8 +103,9 @@ def flows_context(profile: Profile, loc: Locale, o_name: str, d_name: str) -> di
 def calibration_context(profile: Profile, loc: Locale) -> dict[str, Any] | None:
     """The methods paragraph on calibrated survey weights, with the weights before and after."""
     cal = profile.extra.get("calibration")
+    kept = profile.extra.get("calibration_kept") or []
     if not cal:
-        return None
+        return {"text": loc.t("calibration_kept", surveys="; ".join(kept)), "rows": []} if kept else None
     b, a = cal["weights"]["before"], cal["weights"]["after"]
     rows = [{"label": loc.t("calibration_before"), "sum": loc.num(b["sum"]), "min": loc.num(b["min"], 2),
              "max": loc.num(b["max"], 2), "g": "1", "cv": "0"},
@@ -113,6 +114,10 @@ def calibration_context(profile: Profile, loc: Locale) -> dict[str, Any] | None:
              "cv": loc.num(a["g_cv"], 3)}]
     text = loc.t("methods_calibration_text", source=profile.extra.get("calibration_source") or "",
                  method=loc.t(f"calibration_method_{cal['method']}"), n=cal["iterations"])
+    if len(profile.extra.get("calibration_sources") or []) > 1:  # the table shows the first survey's weights
+        text += " " + loc.t("calibration_surveys", surveys="; ".join(profile.extra["calibration_sources"]))
+    if kept:
+        text += " " + loc.t("calibration_kept", surveys="; ".join(kept))
     return {"text": text, "rows": rows}
 
 
