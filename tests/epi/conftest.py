@@ -7,12 +7,12 @@ per workbook sheet; see the shared data's SOURCES.md, section 'pheindicatormetho
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from shared_data import SHARED
 
-PHE = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "pheindicatormethods"
+PHE = SHARED / "pheindicatormethods"
 
 
 @pytest.fixture(scope="session")

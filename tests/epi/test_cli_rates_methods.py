@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from shared_data import SHARED
 
 from corridor.cli import main
 from corridor.cli.rates import command
 
 ROOT = Path(__file__).resolve().parents[2]
-PHE = ROOT / ".." / "shared" / "data" / "pheindicatormethods"
+PHE = SHARED / "pheindicatormethods"
 REF = json.loads((ROOT / "tests" / "reference" / "epi" / "expected.json").read_text())
 
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import numpy as np
+from shared_data import SHARED
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 MIGEST_JSON = SHARED / "migest" / "reference_outputs_migest_docs.json"
 GINI_JSON = SHARED / "migration_indices" / "migration_indices_reference.json"
 KOREA_CSV = SHARED / "migest" / "korea_gravity.csv"

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
+from shared_data import SHARED
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "flows.md"
 
@@ -20,7 +22,10 @@ def _run(block: str, namespace: dict) -> object:
     return eval(compile(ast.Expression(last.value), str(DOC), "eval"), namespace) if last else None
 
 
-def test_python_examples_run_and_match_the_page() -> None:
+def test_python_examples_run_and_match_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the page reads "../shared/data/..." as a user beside the repository would; run its examples from a
+    # folder where that path names the shared data the tests use (CORRIDOR_SHARED), wherever the checkout is
+    monkeypatch.chdir(SHARED.parent)
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
     assert len(blocks) == 11
     ns: dict = {}

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
+from shared_data import SHARED
 
 from corridor.report import flows_section
 from corridor.report.locale import messages
-
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 
 @pytest.mark.parametrize("lang", ["es", "fr", "en"])
