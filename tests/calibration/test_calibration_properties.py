@@ -57,8 +57,11 @@ def test_calibrated_totals_equal_the_totals(seed: int, method: str, scale: list[
     for row in res.to_pylist():
         want = totals[row["variable"]][row["level"]]
         assert row["estimate"] == pytest.approx(want, rel=1e-8)
-        # a calibrated total has no sampling error: its SE is rounding noise
-        assert row["se"] <= 1e-9 * want
+        # a calibrated total has no sampling error: its SE is rounding noise. rake's Taylor SEs back-fit
+        # the margins' residuals in as many sweeps as the raking took (as R does), so a raked margin keeps
+        # a remainder of that back-fitting: under 1e-8 of the total in 120 random cases, 3.6e-8 with
+        # seed 1153 and equal margins; hence a looser bound for rake only
+        assert row["se"] <= (1e-6 if method == "rake" else 1e-9) * want
     for row in cal.check.to_pylist():
         assert row["after"] == pytest.approx(row["total"], rel=1e-8)
 
