@@ -228,7 +228,7 @@ def _undesa_rows(ind: Indicator, inp: AggregateInputs) -> list[dict[str, Any]]:
 def _unavailable(ind: Indicator, inp: AggregateInputs) -> list[dict[str, Any]]:
     return [{"indicator": ind.id, "population": p, "area": inp.destination, "period": None, "disaggregation": "total",
              "disaggregation_value": "_T", "unit": ind.unit, "status": "unavailable", "source": "", "source_kind": "aggregate",
-             "synthetic": False, "note": f"unavailable: no shipped aggregate source for destination {inp.destination}"}
+             "synthetic": False, "suppressed": False, "note": f"unavailable: no shipped aggregate source for destination {inp.destination}"}
             for p in ind.populations]
 
 

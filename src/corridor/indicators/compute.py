@@ -342,7 +342,7 @@ def _unavailable_rows(ind: Indicator, base: dict[str, Any], missing: list[str], 
     note = f"unavailable from {source.title}: the source lacks {', '.join(missing)}"
     return [{**base, "indicator": ind.id, "population": p, "area": base["area"], "disaggregation": "total",
              "disaggregation_value": "_T", "level": None, "estimand": None, "unit": ind.unit, "status": "unavailable",
-             "note": note} for p in pops]
+             "suppressed": False, "note": note} for p in pops]  # nothing to withhold: no value was computed
 
 
 __all__ = ["AGE_BANDS", "COLUMNS", "SurveyResult", "compute_survey"]
