@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from corridor.indicators import compute_survey, get
+from corridor.indicators import compute_survey, get, load_survey
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +80,25 @@ def test_eclac_counts_cases_with_the_characteristic(synthetic) -> None:
     direct = synthetic.relation.filter("migrant_status = 'migrant' AND country_origin = 'COL' AND health_insurance = 'none'")
     assert row["unweighted"] == direct.aggregate("count(*)").fetchall()[0][0]
     assert row["unweighted"] < row["n"]
+
+
+def test_suppressed_rows_keep_nothing_computed_from_the_hidden_values() -> None:
+    """A suppressed cell says only that it is suppressed and why. Its quality label and the criteria
+    behind it are computed from the hidden estimate (CV, p's side of 0.5, the SE rule; for a gap, its
+    significance and direction), so they go with it. Real data: ENUSC 2020, Venezuelan nationals, whose
+    Antofagasta cells (fewer than 30 sampled) and their gaps with Chileans are suppressed."""
+    src = load_survey("enusc_2020")
+    inds = [get(i) for i in ("labour_force_participation_rate", "employment_to_population_ratio", "unemployment_rate")]
+    rows = compute_survey(src, "VEN", "CHL", indicators=inds, disaggregations=("region",)).table.to_pylist()
+    hidden = [r for r in rows if r["status"] == "ok" and r["suppressed"]]
+    anto = [r for r in hidden if r["disaggregation_value"] == "CL-AN"]
+    assert {r["population"] for r in anto} == {"corridor", "gap"} and len(anto) == 6
+    derived = ("estimate", "se", "ci_low", "ci_high", "cv", "df", "deff", "n", "unweighted", "quality", "quality_reason",
+               "quality_n", "quality_df", "quality_cv", "quality_p_side", "quality_se_bound", "quality_se",
+               "quality_deff", "quality_ess", "quality_log_cv", "quality_ci", "quality_components")
+    for r in hidden:
+        assert r["suppression_reason"] in ("primary_min_n", "secondary") and r["quality_scheme"] == "chile", r
+        assert [k for k in derived if r[k] is not None] == [], r
+    # cells that are shown keep their label and criteria
+    shown = [r for r in rows if r["status"] == "ok" and not r["suppressed"] and r["population"] != "gap"]
+    assert shown and all(r["quality"] and r["quality_n"] and r["df"] for r in shown)

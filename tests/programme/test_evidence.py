@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -94,3 +95,35 @@ def test_two_sources_for_one_cell_must_be_chosen(tmp_path):
     s = link(table, EvidenceKey("uninsured_share", "corridor", "CHL", source="Another"), unit="percent",
              dimensions=[], what="I")
     assert s.problems == [] and s.cells[("2022", ())].source.startswith("Another")
+
+
+def test_real_enusc_rows_are_evidence_like_any_other(tmp_path):
+    """The profile's labour rows from ENUSC 2019 and 2020 (real microdata) link as a programme's evidence:
+    one cell per survey year nationally, with the estimate and interval the R reference gives (2020:
+    70.91%, tests/reference/enusc), and Antofagasta's cells present but suppressed (21 Colombians
+    sampled in 2020), so a programme shows them as withheld rather than missing."""
+    import json
+
+    import pyarrow as pa
+
+    from corridor.indicators import compute_survey, get, load_survey
+
+    tables = [compute_survey(load_survey(f"enusc_{y}"), "COL", "CHL", indicators=[get("employment_to_population_ratio")],
+                             disaggregations=("region",), period=y).table for y in (2019, 2020)]
+    pq.write_table(pa.concat_tables(tables), tmp_path / "indicators.parquet")
+    evidence = read_evidence(tmp_path)
+    key = EvidenceKey("employment_to_population_ratio", "corridor", "CHL")
+    national = link(evidence, key, unit="percent", dimensions=[], what="indicator E1")
+    assert national.problems == [] and national.periods() == ["2019", "2020"]
+    ref = json.loads((Path(__file__).resolve().parents[1] / "reference" / "enusc" / "expected.json").read_text())
+    want = next(f for f in ref["figures"] if (f["year"], f["area"], f["indicator"], f["group"]) ==
+                (2020, "CHL", "employment_to_population_ratio", "corridor"))
+    cell = national.cells[("2020", ())]
+    assert cell.estimate == pytest.approx(100 * want["estimate"], rel=1e-9)
+    assert cell.ci_low == pytest.approx(100 * want["ci_low"], rel=1e-6) and cell.n == want["n"]
+    assert not cell.synthetic and not cell.suppressed and cell.source.startswith("ENUSC 2020")
+    region = link(evidence, EvidenceKey("employment_to_population_ratio", "corridor", "CL-AN"), unit="percent",
+                  dimensions=[], what="indicator E2")
+    assert region.problems == [] and region.periods() == ["2019", "2020"]
+    assert all(c.suppressed and c.estimate is None and c.suppression_reason == "primary_min_n"
+               for c in region.cells.values())

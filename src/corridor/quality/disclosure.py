@@ -250,9 +250,13 @@ PUBLICATION_MIN_N = 30
 MIN_COUNT = 5
 SURVEY = "survey"
 COUNT_KINDS = frozenset({"notifications"})
-# the values a suppressed row of the tidy table never carries
-TIDY_VALUES = ("estimate", "se", "ci_low", "ci_high", "cv", "deff", "df", "n", "unweighted",
-               "quality_se_bound")  # the bound of a proportion's SE reveals the proportion
+# the values a suppressed row of the tidy table never carries, and what is computed from them: the
+# bound of a proportion's SE reveals the proportion, p's side of 0.5 which half it lies in, the label
+# and its other criteria (n, df, CV, SE rule) how large and precise it was, a gap's significance
+# (quality_ci, "ci_high<0") its sign. The row keeps the fact, the reason and the scheme.
+TIDY_VALUES = ("estimate", "se", "ci_low", "ci_high", "cv", "deff", "df", "n", "unweighted", "quality_se_bound",
+               "quality", "quality_reason", "quality_n", "quality_df", "quality_cv", "quality_p_side", "quality_se",
+               "quality_deff", "quality_ess", "quality_log_cv", "quality_ci", "quality_components")
 
 
 def suppress_indicators(
