@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from html import unescape
 
 import pyarrow.parquet as pq
 import pytest
@@ -25,6 +26,9 @@ def test_section_present_in_every_language(outputs, lang) -> None:
     assert msgs["sec_burden"] in html and msgs["burden_synthetic_note"].split(":")[0] in html
     assert msgs["diseases"]["tuberculosis"] in html
     assert 'data-source="demo_notifications"' in html  # listed under methods and sources
+    # the chart's source caption in the page's language; the tidy table keeps its own source text
+    text = unescape(html)
+    assert msgs["burden_source"] in text and (lang == "en" or burden.SOURCE not in text)
 
 
 def test_rate_ratios_equal_corridor_epi(profile) -> None:

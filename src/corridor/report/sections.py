@@ -65,7 +65,7 @@ def burden_context(profile: Profile, loc: Locale, o_name: str) -> dict[str, Any]
     chart = charts.ratio_chart(items, loc, loc.t("chart_rr", origin=o_name, year=year), loc.t("rr_axis"))
     return {"year": year, "region": region, "lines": lines, "chart": chart,
             "text": loc.t("sec_burden_text", origin=o_name, region=region, year=year),
-            "note": loc.t("burden_note", min_count_less=burden.MIN_COUNT - 1), "source": burden.SOURCE}
+            "note": loc.t("burden_note", min_count_less=burden.MIN_COUNT - 1), "source": loc.t("burden_source")}
 
 
 def flows_context(profile: Profile, loc: Locale, o_name: str, d_name: str) -> dict[str, Any] | None:

@@ -81,7 +81,7 @@ def survey_sections(profile: Profile, loc: Locale, cell: Callable[..., dict[str,
             lines, wide, corridor_cells = [], [], []
             for ind in inds:
                 for level in list(ind.levels) or [None]:
-                    label = ind.label(loc.lang) + (f": {lv.get(level, level)}" if level else "")
+                    label = ind.label(loc.lang) + (loc.t("label_sep") + lv.get(level, level) if level else "")
                     if ind.unit == "currency_month":
                         label += f" ({currency}, {loc.t('unit_currency_month')})"
                     pops = [p for p in POPS if (p in ind.populations) or (p == "gap" and "natives" in ind.populations)]
@@ -108,7 +108,7 @@ def survey_sections(profile: Profile, loc: Locale, cell: Callable[..., dict[str,
             for level in list(ind.levels) or [None]:
                 g = idx.get((ind.id, "gap", "total", "_T", level, latest))
                 if g is not None and g.get("status") == "ok":
-                    label = ind.label(loc.lang) + (f": {lv.get(level, level)}" if level else "")
+                    label = ind.label(loc.lang) + (loc.t("label_sep") + lv.get(level, level) if level else "")
                     gap_items.append((label, g.get("estimate"), g.get("ci_low"), g.get("ci_high"), bool(g.get("suppressed"))))
         chart = charts.gap_chart(gap_items, loc, loc.t("chart_gaps_period", origin=o_name, period=latest),
                                  f"gaps-{domain}") if gap_items else ""
