@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,25 @@ def test_import_corridor_imports_no_extra() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"import corridor pulled in: {out.stdout.strip()}"
+
+
+def test_an_estimate_loads_no_calibration(tmp_path) -> None:
+    """Calibration (and pyarrow.compute with it) loads when first named: a process estimating from a
+    file starts without it, and ``corridor.calibrate`` / ``from corridor import rake`` still reach it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "s.parquet"
+    pq.write_table(pa.table({"w": [1.0, 2.0, 3.0], "y": [1.0, 2.0, 4.0]}), path)
+    code = (
+        "import json, sys, corridor as cr;"
+        f"t = cr.estimate({str(path)!r}, cr.Design(weights='w'), cr.Mean('y')).table;"
+        "loaded = sorted(m for m in sys.modules if m.startswith('corridor.calibration') or m == 'pyarrow.compute');"
+        "from corridor import rake;"
+        "print(json.dumps([loaded, cr.calibrate.__module__, rake.__module__, cr.Calibrated.__name__, t['estimate'][0].as_py()]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded, calibrate_mod, rake_mod, calibrated, mean = json.loads(out.stdout)
+    assert loaded == []
+    assert calibrate_mod == rake_mod == "corridor.calibration.calibrated" and calibrated == "Calibrated"
+    assert abs(mean - 17 / 6) < 1e-12  # (1*1 + 2*2 + 3*4) / (1 + 2 + 3)

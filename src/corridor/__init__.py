@@ -7,21 +7,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from corridor import errors, estimands
-from corridor.calibration import Calibrated, calibrate, poststratify, rake
 from corridor.design import Design, Replicated, ReplicateDesign, design_from_dict
 from corridor.estimands import Mean, Proportion, Quantile, Ratio, Total
 from corridor.estimation import Estimates, estimate
+
+if TYPE_CHECKING:
+    from corridor.calibration import Calibrated, calibrate, poststratify, rake
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    # small-area estimation loads on first use: it is not needed to estimate
+    # small-area estimation and calibration load on first use: an estimate needs neither, and
+    # calibration's modules (with pyarrow.compute) are a tenth of a second of every process's start
     if name in ("fay_herriot", "SmallAreaEstimates"):
         from corridor import sae
 
         return getattr(sae, name)
+    if name in ("Calibrated", "calibrate", "poststratify", "rake"):
+        from corridor import calibration
+
+        return getattr(calibration, name)
     raise AttributeError(f"module 'corridor' has no attribute {name!r}")
 
 
