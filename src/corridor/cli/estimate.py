@@ -175,13 +175,13 @@ def command(data: str | None, **opts: Any) -> None:
         if opts["replicates"] and not has_flags:
             design = design.replicates(opts["replicates"], replicates=opts["n_replicates"], seed=opts["seed"])
         if opts["calibrate"]:
-            from corridor.cli.calibrate import design_for_estimate
+            from corridor.cli._calibration import design_for_estimate
 
             design = design_for_estimate(source, opts, lambda _opts: design)
     elif source is None:
         raise click.UsageError("give a DATA file or --spec")
     else:
-        from corridor.cli.calibrate import design_for_estimate
+        from corridor.cli._calibration import design_for_estimate
 
         design = design_for_estimate(source, opts, _design)
     ests = [parse_estimand(e) for e in opts["estimands"]]

@@ -23,7 +23,11 @@ class Engine(Protocol):
     """
 
     name: str
-    scans: int
+
+    @property
+    def scans(self) -> int:
+        """Scans run so far (an engine keeps it as a plain counter)."""
+        ...
 
     def open(self, data: Any, *, statistics: bool = False) -> nw.LazyFrame[Any]: ...
 

@@ -37,6 +37,7 @@ from corridor.estimation.assemble import assemble, block_diag
 from corridor.estimation.domains import GroupSums, domain_df, domains, groupings
 from corridor.estimation.elements import cross_moments, within_moments
 from corridor.estimation.inputs import Input, open_input
+from corridor.estimation.plan import SUBPOPULATION as _IN
 from corridor.estimation.plan import SumPlan, build_plan
 from corridor.estimation.result import Estimates
 from corridor.estimation.structure import Structure, build_structure
@@ -46,7 +47,6 @@ from corridor.sources.columns import non_numeric, not_numbers_error
 
 NA = Literal["fail", "drop"]
 DFRule = Literal["design", "domain", "normal"]
-_IN = "__in"
 
 
 # scans with this many groups (domains crossing PSUs) hand freed memory back between steps
@@ -378,7 +378,7 @@ class _Estimator:
         w = self.taylor.weights if self.taylor else d.weights  # type: ignore[union-attr]
         return nw.col(w).cast(nw.Float64) if w else nw.col("__one")
 
-    def _frame(self) -> nw.LazyFrame[Any]:
+    def frame(self) -> nw.LazyFrame[Any]:
         lf = self.req.lf
         # __one: a per-row constant the engines can aggregate (a bare literal is scalar-like)
         inside = self.where_expr.fill_null(False) if self.where_expr is not None else nw.lit(True)
@@ -464,7 +464,7 @@ class _Estimator:
         w = self._weight_expr()
         wname = self.taylor.weights if self.taylor else req.design.weights  # type: ignore[union-attr]
         one = plan.value(("one",), nw.col("__one"))
-        lf = self._frame()
+        lf = self.frame()
         aggs: list[nw.Expr] = [nw.len().alias("__rows")]
         if wname and not self.weights_checked:
             aggs += [nw.col(wname).min().alias("__w_min"), nw.col(wname).count().alias("__w_count")]
@@ -647,7 +647,7 @@ class _Estimator:
         else:
             need_domain = self._needs_domain_df([outs[i].kind for i in out_idx])
             # one pass: the design's rank, the domains' when needed, degenerate weights refused
-            self._replicate_scan(*((plan, tbl, counts, in_group) if need_domain else ()))
+            self.replicate_scan(*((plan, tbl, counts, in_group) if need_domain else ()))
             var, cov, dom_df = self._user_replicates(tbl, plan, pk, pg, num, den, has_den, theta, K)
             if need_domain:
                 dom_df = self._replicate_domain_df(plan, grouping, dom_values, out_idx)
@@ -658,7 +658,7 @@ class _Estimator:
         se = np.sqrt(np.maximum(var, 0.0))
         kinds = [outs[i].kind for i in out_idx]
         methods = [outs[i].method for i in out_idx]
-        df_used = self._df_for(kinds, dom_df)
+        df_used = self.df_for(kinds, dom_df)
         lo, hi = intervals.wald(theta, se, req.level, df_used)
         for kind_i, method in {(k, m) for k, m in zip(kinds, methods, strict=True) if k == "proportion"}:
             sel = np.array([k == kind_i and m == method for k, m in zip(kinds, methods, strict=True)])
@@ -702,7 +702,7 @@ class _Estimator:
         }
         return part, cov
 
-    def _df_for(self, kinds: list[str], dom_df: np.ndarray) -> np.ndarray:
+    def df_for(self, kinds: list[str], dom_df: np.ndarray) -> np.ndarray:
         rule = self.req.df_rule
         K = len(kinds)
         if isinstance(rule, int | float) and not isinstance(rule, bool):
@@ -804,9 +804,9 @@ class _Estimator:
 
     def _replicate_rank_df(self) -> int:
         """Rank of every row's replicate weights minus one (R's ``degf`` of a replicate design)."""
-        return self._replicate_scan().whole.rank - 1
+        return self.replicate_scan().whole.rank - 1
 
-    def _replicate_scan(self, plan=None, tbl=None, counts=None, in_group=None) -> replicates.RankScan:
+    def replicate_scan(self, plan=None, tbl=None, counts=None, in_group=None) -> replicates.RankScan:
         """One pass over the replicate weights (stopped early once complete): the whole design's row space
         and, given the scan's groups, each domain cell's; degenerate weights are refused here."""
         cached = getattr(self, "_rank_cells", None)
@@ -829,7 +829,7 @@ class _Estimator:
                 expected.append({tuple(keys[g].values()) for g in np.flatnonzero(present).tolist()})
             count_cols = {c: i for i, c in enumerate(by_count)}
         base = self._weight_expr() if (d.weights or not d.combined_weights) else None
-        scan = replicates.rank_spaces(req.engine, self._frame(), self._weight_columns(),
+        scan = replicates.rank_spaces(req.engine, self.frame(), self._weight_columns(),
                                       req.by if plan is not None else [], flags, expected, base,
                                       total_rows=self.n_rows or None)
         self._check_replicates(scan)

@@ -17,6 +17,9 @@ import narwhals as nw
 
 from corridor.estimands import Estimand, Mean, Proportion, Ratio, Total
 
+# the scan's column saying whether a row is in the subpopulation (the request's where=)
+SUBPOPULATION = "__in"
+
 
 @dataclass(frozen=True)
 class Output:
@@ -146,12 +149,12 @@ def build_plan(
                     plan.outputs.append(Output(est, kind, var, level, ind, nn, cnt, method=method, cases=cases,
                                                weight=nn))
             continue
-        y = plan.value(("y", var), _num(var))
+        value = plan.value(("y", var), _num(var))
         if deff:
-            plan.squares[y] = plan.value(("y2", var), _num(var) * _num(var))
+            plan.squares[value] = plan.value(("y2", var), _num(var) * _num(var))
         if isinstance(est, Total):
-            plan.outputs.append(Output(est, "total", var, None, y, -1, cnt, weight=nonmissing(var)))
+            plan.outputs.append(Output(est, "total", var, None, value, -1, cnt, weight=nonmissing(var)))
         elif isinstance(est, Mean):
             nn = nonmissing(var)
-            plan.outputs.append(Output(est, "mean", var, None, y, nn, cnt, weight=nn))
+            plan.outputs.append(Output(est, "mean", var, None, value, nn, cnt, weight=nn))
     return plan

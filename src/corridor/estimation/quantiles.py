@@ -8,34 +8,56 @@ degrees of freedom) with the same variance code as every other estimate.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any, Protocol
 
 import narwhals as nw
 import numpy as np
 import pyarrow as pa
 
-from corridor.design import ReplicateDesign
+from corridor.design import Design, Replicated, ReplicateDesign
 from corridor.engine.columns import column_numpy, float_column
 from corridor.errors import MissingValueError, UnsupportedError
 from corridor.estimands import Quantile
 from corridor.estimation import intervals, replicates, taylor
-from corridor.estimation.structure import build_structure
+from corridor.estimation.domains import domains as _domains
+from corridor.estimation.plan import SUBPOPULATION as _IN
+from corridor.estimation.structure import Structure, build_structure
 from corridor.i18n import Message
 
-if TYPE_CHECKING:
-    from corridor.estimation.estimate import _Estimator
+Array = np.ndarray
+# lower limit, upper limit, standard error, degrees of freedom, share below the estimate (Woodruff)
+Interval = tuple[float, float, float, float, float | None]
 
 
-def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) -> dict[str, Any]:
-    from corridor.estimation.domains import domains as _domains
-    from corridor.estimation.estimate import _IN
+class Estimator(Protocol):
+    """What quantiles read from the estimator of a request (``estimate._Estimator`` is one).
 
+    Quantiles sort the rows of each domain, so they do not go through the grouped scan, but they
+    share the request's frame, design, calibration, replicate checks and degrees-of-freedom rule.
+    """
+
+    req: Any  # the validated request: by, design, engine, na, level, source, repcols
+    taylor: Design | None
+    conv: Replicated | None
+    cal: Any  # a calibrated design's residual adjustment, or None
+    design_df: float
+    n_rows: int
+
+    def frame(self) -> nw.LazyFrame[Any]: ...
+
+    def replicate_scan(self) -> Any: ...
+
+    def df_for(self, kinds: list[str], dom_df: Array) -> Array: ...
+
+
+def estimate_quantiles(est: Estimator, q: Quantile, grouping: tuple[str, ...]) -> dict[str, Any]:
     req = est.req
-    lf = est._frame()
+    lf = est.frame()
     design = est.taylor
     cols: list[nw.Expr] = [nw.col(c) for c in dict.fromkeys([*req.by, _IN])]
     names = list(dict.fromkeys([*req.by, _IN]))
-    wcol = design.weights if design else req.design.weights  # type: ignore[union-attr]
+    wcol = design.weights if design else req.design.weights
     cols.append((nw.col(wcol).cast(nw.Float64) if wcol else nw.col("__one")).alias("__w"))
     cols.append(nw.col(q.variable).cast(nw.Float64).alias("__x"))
     if design is not None:
@@ -49,8 +71,8 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
             cols += est.cal.quantile_columns()
     repcols = req.repcols
     if repcols:
-        est._replicate_scan()  # degenerate replicate weights are refused before any estimate
-        rd: ReplicateDesign = req.design  # type: ignore[assignment]
+        est.replicate_scan()  # degenerate replicate weights are refused before any estimate
+        rd: ReplicateDesign = req.design
         for i, c in enumerate(repcols):
             e = nw.col(c).cast(nw.Float64)
             if not rd.combined_weights:
@@ -100,6 +122,7 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
         cache: dict[str, float] = {}  # the domain's degrees of freedom, once for all its probabilities
         for p in q.probs:
             qhat = intervals.quantile_rule(q.qrule, xs, ws, p) if n else float("nan")
+            res: Interval
             if n == 0:
                 res = (np.nan, np.nan, np.nan, np.nan, np.nan)
             elif q.interval == "score":
@@ -131,10 +154,12 @@ def estimate_quantiles(est: _Estimator, q: Quantile, grouping: tuple[str, ...]) 
     return out
 
 
-def _cdf(est, theta, x, w, sel, structure, element, rep_w, cache):
+def _cdf(est: Estimator, theta: float, x: Array, w: Array, sel: Array, structure: Structure | None, element: bool,
+         rep_w: Array | None, cache: dict[str, float]) -> tuple[float, float, float]:
     """The domain's distribution function at ``theta``, its variance and the domain's degrees of freedom."""
     below = (x <= theta) & sel
-    if structure is None:
+    if structure is None:  # a replicate design: the rows' replicate weights
+        assert rep_w is not None
         rd = est.req.design
         rw = rep_w[sel]
         reps = (rw * (x[sel] <= theta)[:, None]).sum(axis=0) / rw.sum(axis=0)
@@ -155,8 +180,10 @@ def _cdf(est, theta, x, w, sel, structure, element, rep_w, cache):
     ones = np.ones(len(group))
     pairs = taylor.Pairs(out=np.zeros(len(group), dtype=np.int64), group=group, z=z, present=ones > 0, rows=ones)
     blocks = taylor.Blocks.single(pairs, 1)
+    design = est.taylor
+    assert design is not None  # a structure is built from the Taylor design
     if element:
-        var = taylor.variance_elements(blocks, ones, np.zeros((len(group), 1)), structure, est.taylor)[0]
+        var = taylor.variance_elements(blocks, ones, np.zeros((len(group), 1)), structure, design)[0]
     elif est.conv is not None:
         factors, scale, rscales = replicates.conversion_factors(est.conv, structure)
         unit = structure.stages[0].unit[group]
@@ -170,7 +197,7 @@ def _cdf(est, theta, x, w, sel, structure, element, rep_w, cache):
     else:
         # a calibrated design: the units' totals of the calibration residuals
         vblocks = blocks if est.cal is None else taylor.Blocks.single(est.cal.adjust_rows(z, sel, w, structure), 1)
-        var = taylor.variance_clustered(vblocks, structure, est.taylor)[0]
+        var = taylor.variance_clustered(vblocks, structure, design)[0]
     if "df" not in cache:
         from corridor.estimation.domains import domain_df
 
@@ -178,10 +205,12 @@ def _cdf(est, theta, x, w, sel, structure, element, rep_w, cache):
     return m, var, cache["df"]
 
 
-def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, ws, n, cache):
+def _woodruff(est: Estimator, q: Quantile, p: float, qhat: float, x: Array, w: Array, sel: Array,
+              structure: Structure | None, element: bool, rep_w: Array | None, rows: pa.Table, xs: Array, ws: Array,
+              n: int, cache: dict[str, float]) -> Interval:
     req = est.req
     m, var, dom_df = _cdf(est, qhat, x, w, sel, structure, element, rep_w, cache)
-    df = est._df_for(["quantile"], np.array([dom_df]))[0]
+    df = est.df_for(["quantile"], np.array([dom_df]))[0]
     se_m = float(np.sqrt(max(var, 0.0)))
     level = req.level
     if q.interval == "mean":
@@ -196,14 +225,15 @@ def _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, w
             a = np.arcsin(np.sqrt(m))
             se_a = se_m / (2 * np.sqrt(m * (1 - m)))
             lo_p, hi_p = np.sin(np.array([a - tq * se_a])) ** 2, np.sin(np.array([a + tq * se_a])) ** 2
-    lo_p, hi_p = float(lo_p[0]), float(hi_p[0])
-    lo = float("nan") if (np.isnan(lo_p) or lo_p < 0) else intervals.quantile_rule(q.qrule, xs, ws, lo_p)
-    hi = float("nan") if (np.isnan(hi_p) or hi_p > 1) else intervals.quantile_rule(q.qrule, xs, ws, hi_p)
+    p_lo, p_hi = float(lo_p[0]), float(hi_p[0])
+    lo = float("nan") if (np.isnan(p_lo) or p_lo < 0) else intervals.quantile_rule(q.qrule, xs, ws, p_lo)
+    hi = float("nan") if (np.isnan(p_hi) or p_hi > 1) else intervals.quantile_rule(q.qrule, xs, ws, p_hi)
     se = (hi - lo) / (2 * float(intervals.t_quantile(level, df)))
     return lo, hi, se, df, m
 
 
-def _score_interval(est, q, p, qhat, x, w, sel, structure, element, xs, ws, cache):
+def _score_interval(est: Estimator, q: Quantile, p: float, qhat: float, x: Array, w: Array, sel: Array,
+                    structure: Structure | None, element: bool, xs: Array, ws: Array, cache: dict[str, float]) -> Interval:
     """R's ``interval.type="score"`` (Francisco and Fuller 1991): the values theta where the score test of
     ``F(theta) = p`` (the domain's mean of ``(x > theta) - (1 - p)`` over its standard error) is not
     rejected, found as R does (``uniroot`` between the extremes moved in by IQR/100, tolerance
@@ -213,7 +243,7 @@ def _score_interval(est, q, p, qhat, x, w, sel, structure, element, xs, ws, cach
     xd = x[sel]
     n = len(xd)
     _m, _var, dom_df = _cdf(est, qhat, x, w, sel, structure, element, None, cache)
-    df = est._df_for(["quantile"], np.array([dom_df]))[0]
+    df = est.df_for(["quantile"], np.array([dom_df]))[0]
     tq = float(intervals.t_quantile(est.req.level, df))
 
     def score(theta: float, limit: float) -> float:
@@ -230,7 +260,7 @@ def _score_interval(est, q, p, qhat, x, w, sel, structure, element, xs, ws, cach
         if not (np.isfinite(f_lo) and np.isfinite(f_hi)) or f_lo * f_hi > 0:
             bounds.append(float("nan"))  # no sign change between the extremes: R's uniroot stops too
             continue
-        root = intervals.brent_root(lambda t, lim=limit: score(t, lim), lower, upper, f_lo, f_hi, tol)
+        root = intervals.brent_root(partial(score, limit=limit), lower, upper, f_lo, f_hi, tol)
         # R reads the rule at the unweighted share below the root, off the weighted scale when weights
         # differ (its interval can then miss the estimate); the weighted share is the same root's place
         # (from the cumulated weights the rule itself reads, so that a root at a value reads that value)
@@ -248,7 +278,8 @@ def _replicate_constants(rd: ReplicateDesign, R: int) -> tuple[float, np.ndarray
     return rd.default_scale(R), (np.full(R, rscales[0]) if len(rscales) == 1 else rscales)
 
 
-def _domain_replicates(est, structure, rep_w, w, order, sel):
+def _domain_replicates(est: Estimator, structure: Structure | None, rep_w: Array | None, w: Array, order: Array,
+                       sel: Array) -> tuple[Array, float, Array, bool, float]:
     """The domain's replicate weights (rows in ``order`` x replicates), constants and degrees of freedom."""
     if rep_w is not None:
         rd: ReplicateDesign = est.req.design
@@ -258,6 +289,8 @@ def _domain_replicates(est, structure, rep_w, w, order, sel):
         if est.design_df != est.design_df:  # NaN: not known yet
             est.design_df = float(rd.df) if rd.df is not None else float(replicates.rank_df(rep_w))
         return weights, scale, rscales, est.req.design.mse, dom_df
+    # a Taylor design converted to replicates: every PSU's factors
+    assert est.conv is not None and structure is not None
     factors, scale, rscales = replicates.conversion_factors(est.conv, structure)
     unit = structure.stages[0].unit[order]
     used = np.unique(unit)
@@ -265,11 +298,12 @@ def _domain_replicates(est, structure, rep_w, w, order, sel):
     return w[order][:, None] * factors[unit], scale, rscales, est.conv.mse, dom_df
 
 
-def _replicate_interval(est, q, p, qhat, xs, weights, scale, rscales, mse, dom_df):
+def _replicate_interval(est: Estimator, q: Quantile, p: float, qhat: float, xs: Array, weights: Array, scale: float,
+                        rscales: Array, mse: bool, dom_df: float) -> Interval:
     """R's ``interval.type="quantile"``: the quantile under every replicate's weights, their variance."""
     reps = np.array([intervals.quantile_rule(q.qrule, xs, weights[:, r], p) for r in range(weights.shape[1])])
     var = replicates.replicate_variance(np.array([qhat]), reps[None, :], scale, rscales, mse)[0]
-    df = est._df_for(["quantile"], np.array([dom_df]))[0]
+    df = est.df_for(["quantile"], np.array([dom_df]))[0]
     se = float(np.sqrt(max(var, 0.0)))
     half = float(intervals.t_quantile(est.req.level, df)) * se
     return qhat - half, qhat + half, se, df, None

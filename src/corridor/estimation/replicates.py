@@ -8,6 +8,7 @@ replicate mean, or the full-sample estimate when ``mse``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,13 +18,20 @@ from corridor.errors import DesignError
 from corridor.estimation.structure import Structure
 from corridor.i18n import Message
 
+if TYPE_CHECKING:
+    import narwhals as nw
+    import pyarrow as pa
+
+    from corridor.engine.base import Engine
+
 
 def replicate_variance(
     theta: np.ndarray, reps: np.ndarray, scale: float, rscales: np.ndarray, mse: bool
 ) -> np.ndarray:
     """Variances of outputs: ``theta`` (K,), replicate estimates ``reps`` (K, R)."""
     centre = theta[:, None] if mse else np.nanmean(reps, axis=1, keepdims=True)
-    return scale * ((reps - centre) ** 2 * rscales[None, :]).sum(axis=1)
+    var: np.ndarray = scale * ((reps - centre) ** 2 * rscales[None, :]).sum(axis=1)
+    return var
 
 
 def replicate_covariance(
@@ -31,7 +39,8 @@ def replicate_covariance(
 ) -> np.ndarray:
     centre = theta[:, None] if mse else np.nanmean(reps, axis=1, keepdims=True)
     dev = reps - centre
-    return scale * (dev * rscales[None, :]) @ dev.T
+    cov: np.ndarray = scale * (dev * rscales[None, :]) @ dev.T
+    return cov
 
 
 def conversion_factors(conv: Replicated, structure: Structure) -> tuple[np.ndarray, float, np.ndarray]:
@@ -200,14 +209,14 @@ class RankScan:
     """What a pass over the replicate weights found: row spaces, and whether the weights say nothing."""
 
     whole: RowSpace
-    spaces: list[dict[tuple, RowSpace]]
+    spaces: list[dict[tuple[Any, ...], RowSpace]]
     identical: bool  # every replicate column equals every other
     equal_to_weight: bool  # every replicate column equals the full-sample weight
 
 
 def rank_spaces(
-    engine, frame, weights: list, keys: list[str], flags: list, expected: list[set[tuple]], base=None,
-    total_rows: int | None = None,
+    engine: Engine, frame: nw.LazyFrame[Any], weights: list[nw.Expr], keys: list[str], flags: list[nw.Expr],
+    expected: list[set[tuple[Any, ...]]], base: nw.Expr | None = None, total_rows: int | None = None,
 ) -> RankScan:
     """The row space of every row's replicate weights, and per flag the row space of each cell.
 
@@ -261,7 +270,7 @@ def _complete(scan: RankScan) -> bool:
     return scan.whole.full and scan.whole.rank >= 2 and all(sp.full for per in scan.spaces for sp in per.values())
 
 
-def _rank_batch(scan: RankScan, batch, n_keys: int, n_flags: int, R: int, has_base: bool) -> None:
+def _rank_batch(scan: RankScan, batch: pa.RecordBatch, n_keys: int, n_flags: int, R: int, has_base: bool) -> None:
     from corridor.engine.columns import column_numpy, float_column
     from corridor.estimation.structure import codes, combine
 

@@ -50,7 +50,7 @@ class Estimates:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return int(self.table.num_rows)
 
     def to_arrow(self) -> pa.Table:
         return self.table
@@ -64,7 +64,8 @@ class Estimates:
         return pl.from_arrow(self.table)
 
     def to_pylist(self) -> list[dict[str, Any]]:
-        return self.table.to_pylist()
+        rows: list[dict[str, Any]] = self.table.to_pylist()
+        return rows
 
     def to_json(self) -> dict[str, Any]:
         """The rows with what the result says about its data: the row ledger, weights of 0, notes."""
@@ -186,7 +187,7 @@ def format_table(
 
     def cell(r: dict[str, Any], c: str) -> str:
         v = r[c]
-        names = lookup.get(r.get("variable") if c == "level" else c)
+        names = lookup.get(str(r.get("variable")) if c == "level" else c)
         if names and v is not None and _code_key(v) in names:
             return names[_code_key(v)]
         return fmt(v)

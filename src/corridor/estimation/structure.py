@@ -222,8 +222,8 @@ def build_structure(table: pa.Table, design: Design, *, element_psu: bool) -> St
         prev_stage, mult_prev = stage, mult
         prev_unit = unit if unit is not None else prev_unit
         prev_stratum = stratum
-    first = stages[0]
-    degf = int(first.n.sum() - len(first.n))
+    top = stages[0]
+    degf = int(top.n.sum() - len(top.n))
     weight_factor = None
     if design.weights is None and design.fpc:
         weight_factor = np.ones(ng)

@@ -65,7 +65,7 @@ class Blocks:
 
     @property
     def n_out(self) -> int:
-        return self.n_dom * self.z.shape[1]
+        return int(self.n_dom * self.z.shape[1])
 
     def pairs(self) -> Pairs:
         """The same entries as an (output, group) pair list."""
@@ -86,8 +86,9 @@ class Blocks:
                 hkeys, hinv = cells_of(key, self.n_dom * n_strata)
                 self._units[s] = Cells(None, self.domain, hinv, hkeys // n_strata, hkeys % n_strata)
                 return self._units[s]
-            if self.seed is not None and self.seed[0] is stage.unit:
-                ukeys, inv = self.seed[1], self.seed[2]
+            seed = self.seed
+            if seed is not None and seed[0] is stage.unit and seed[1] is not None and seed[2] is not None:
+                ukeys, inv = seed[1], seed[2]
             else:
                 ukeys, inv = factorize(self.domain * n_units + stage.unit[self.group], self.n_dom * n_units)
             u_dom = ukeys // n_units
@@ -206,7 +207,8 @@ def _average_factor(h_out: np.ndarray, parent: np.ndarray, na: np.ndarray) -> np
     nstrat = np.bincount(inv, minlength=len(keys)).astype(float)
     nok = np.bincount(inv, weights=(~na).astype(float), minlength=len(keys))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (nstrat / nok)[inv]
+        factor: np.ndarray = (nstrat / nok)[inv]
+    return factor
 
 
 def cell_moments(
@@ -243,7 +245,8 @@ def _parents(stage: Stage, s: int, h_of: np.ndarray) -> np.ndarray:
         return np.zeros(len(h_of), dtype=np.int64)
     first_unit = np.zeros(len(stage.n), dtype=np.int64)
     first_unit[stage.unit_stratum] = np.arange(len(stage.unit_stratum))
-    return stage.unit_parent[first_unit[h_of]]
+    parents: np.ndarray = stage.unit_parent[first_unit[h_of]]
+    return parents
 
 
 def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> np.ndarray:
@@ -280,6 +283,7 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
             contrib = coef * (np.where(centred, kdev, ksq) if lonely_rules else kdev)
             var[o::width] += np.bincount(kd, weights=contrib, minlength=blocks.n_dom)
             if s == 0:
+                assert blocks.domain_df is not None  # made for the first stage above
                 n_psu = np.bincount(kd, weights=km, minlength=blocks.n_dom)
                 blocks.domain_df[o::width] = n_psu - np.bincount(kd, minlength=blocks.n_dom)
     return var

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from typing import Any
 
 import narwhals as nw
@@ -18,7 +19,7 @@ import narwhals as nw
 from corridor.errors import InputError
 from corridor.i18n import Message
 
-_OPS = {
+_OPS: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Eq: lambda a, b: a == b,
     ast.NotEq: lambda a, b: a != b,
     ast.Lt: lambda a, b: a < b,
@@ -56,7 +57,8 @@ def parse_where(text: str) -> tuple[nw.Expr, set[str]]:
     def value(node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):
             return node.value
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+        if (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant)
+                and isinstance(node.operand.value, int | float) and not isinstance(node.operand.value, bool)):
             return -node.operand.value
         raise InputError(Message("estimation.expected_number_quoted_string", text=text, unparse=ast.unparse(node)))
 

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 
+from corridor._deps import import_optional
 from corridor.errors import EstimationError, InputError
 from corridor.flows import gini
 from corridor.flows._checks import alias, as_array, check_square
@@ -192,6 +192,8 @@ def _is_table(obj: object) -> bool:
 def _long_matrix(
     table: Any, value_col: str, orig_col: str, dest_col: str, what: str, labels: list[str] | None = None
 ) -> tuple[NDArray[np.float64], list[str]]:
+    # tables of flows are read with pandas (the [pandas] extra); matrices need only numpy
+    pd = import_optional("pandas", feature="flow indices from a table")
     from corridor.epi._validate import as_frame, require_columns
 
     df = as_frame(table, where=what)

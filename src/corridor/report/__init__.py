@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
-from corridor.report.profile import Profile, build_profile, indicator_table, write_profile, write_tables
+from corridor.report.profile import Profile, build_profile
+from corridor.report.write import indicator_table, write_profile, write_tables
 
 __all__ = ["Profile", "build_profile", "indicator_table", "write_profile", "write_tables"]

@@ -13,15 +13,12 @@ and, only where none exists, a synthetic one; sections no source covers are stat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from corridor.datasets import coverage
 from corridor.engine import Engine, get_engine
@@ -38,7 +35,6 @@ from corridor.indicators import (
 from corridor.indicators.survey import calibrated
 from corridor.indicators.table import to_table
 from corridor.report import burden, comunas_section, flows_section, small_areas_section
-from corridor.report.locale import check_lang, extra_label
 
 Progress = Callable[[str], None]
 SCHEMES = ("chile", "eclac_2023")
@@ -300,50 +296,3 @@ def _alpha2(iso3: str) -> str:
     c = pycountry.countries.get(alpha_3=iso3)
     return c.alpha_2 if c else iso3[:2]
 
-
-def indicator_table(profile: Profile, lang: str) -> pa.Table:
-    """The tidy table with the indicator's name in ``lang`` as a second column."""
-    names = [profile.catalogue[i].label(lang) if i in profile.catalogue else extra_label(i, lang) for i in profile.table.column("indicator").to_pylist()]
-    return profile.table.add_column(1, "indicator_name", pa.array(names, pa.string()))
-
-
-def write_tables(profile: Profile, out: Path, lang: str) -> dict[str, Path]:
-    """The tidy indicator table as CSV, Parquet and JSON (records, with a metadata header)."""
-    t = indicator_table(profile, lang)
-    paths = {"csv": out / "indicators.csv", "parquet": out / "indicators.parquet", "json": out / "indicators.json"}
-    pacsv.write_csv(t, paths["csv"])
-    pq.write_table(t, paths["parquet"])
-    meta = {"origin": profile.origin, "destination": profile.destination, "quality_scheme": profile.scheme,
-            "min_n": profile.min_n, "synthetic_survey": profile.survey_synthetic, "sources": profile.sources,
-            "section_sources": profile.extra.get("section_sources", []), "coverage": profile.coverage,
-            "synthetic_sections": profile.synthetic_sections}
-    paths["json"].write_text(json.dumps({"metadata": meta, "data": t.to_pylist()}, ensure_ascii=False, default=str, indent=1),
-                             encoding="utf-8")
-    return paths
-
-
-def write_profile(profile: Profile, out: str | Path, lang: str = "en", *, pdf: bool = True,
-                  progress: Progress | None = None) -> dict[str, Path]:
-    """Write ``profile.html``, ``profile.pdf`` and ``indicators.{csv,parquet,json}`` into ``out``."""
-    from corridor.report.render import render_html
-
-    say = progress or (lambda _m: None)
-    check_lang(lang)
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create the output folder {out}: {exc.strerror}", hint="choose a writable --out folder") from None
-    say("drawing charts and writing the HTML page")
-    html = render_html(profile, lang)
-    paths = {"html": out / "profile.html"}
-    paths["html"].write_text(html, encoding="utf-8")
-    say("writing the indicator table (CSV, Parquet, JSON)")
-    paths.update(write_tables(profile, out, lang))
-    if pdf:
-        say("writing the PDF")
-        from weasyprint import HTML
-
-        paths["pdf"] = out / "profile.pdf"
-        HTML(string=html, base_url=str(out)).write_pdf(paths["pdf"])
-    return paths
