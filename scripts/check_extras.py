@@ -1,29 +1,35 @@
-"""Install corridor in fresh virtual environments and import every module each install should serve.
+"""Check that each install of corridor serves the modules pyproject assigns to it.
 
-1. For the core and each extra named in ``[tool.corridor.module-extras]``: a venv with only that
-   extra (``pip install .[EXTRA]``), where every module the table assigns to it (and every core
-   module) must import.
-2. With ``--minimum``: a venv with every requirement pinned to the lowest version pyproject.toml
-   allows (``name==minimum`` constraints), where every module must import and the given tests must
-   pass (default: the R-reference tests of the estimator and of Spark).
+1. Default (run by ``.ci/run``, seconds): for the core and each extra named in
+   ``[tool.corridor.module-extras]``, a fresh interpreter of the current environment where only the
+   distributions that extra installs can be imported (its requirements followed through the
+   installed packages' own metadata, e.g. ``corridor[report]`` -> matplotlib -> pillow ...); every
+   other distribution is hidden by an import hook, as if it were not installed. Every module the
+   table assigns to the extra (and every core module) must import.
+2. ``--venv``: the same with real fresh virtual environments (``pip install .[EXTRA]``): slower
+   (minutes per extra), it also catches a requirement that fails to install.
+3. ``--minimum``: venvs with the lowest versions pyproject.toml allows (resolved by uv's
+   ``lowest-direct``), for the core alone and for every extra, where the modules must import and
+   the R-reference tests of the estimator (and of Spark) must pass.
 
-Run by ``.ci/run``; by hand: ``python scripts/check_extras.py [--minimum] [--keep DIR]``.
+By hand: ``python scripts/check_extras.py [--venv] [--minimum] [--only EXTRA ...] [--keep DIR]``.
 Exit status 1, with the failing module and its error, when an install does not serve its modules.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata as md
+import json
 import subprocess
 import sys
 import tempfile
 import tomllib
 from pathlib import Path
 
+from packaging.markers import default_environment
 from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "corridor"
@@ -31,8 +37,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 PROJECT = PYPROJECT["project"]
 TABLE: dict[str, list[str]] = PYPROJECT["tool"]["corridor"]["module-extras"]
 TOOLS = ("test", "all")
-MIN_TESTS = ["tests/estimation/test_reference_survey.py", "tests/spark/test_reference_cases.py",
-             "tests/test_packaging.py"]
+MIN_TESTS = ["tests/estimation/test_reference_survey.py", "tests/spark/test_reference_cases.py"]
 
 
 def modules() -> list[str]:
@@ -59,36 +64,6 @@ def reachable(extra: str) -> set[str]:
             for inner in req.extras:
                 out |= reachable(inner)
     return out
-
-
-def lowest_release(name: str, spec: SpecifierSet) -> str:
-    """The lowest published version the specifier allows (``pip index versions``), e.g. >=23 -> 23.12.7."""
-    out = subprocess.run([sys.executable, "-m", "pip", "index", "versions", name, "--disable-pip-version-check"],
-                         capture_output=True, text=True, check=False)
-    listed = next((line.split(":", 1)[1] for line in out.stdout.splitlines() if line.startswith("Available versions:")), "")
-    versions = sorted((Version(v.strip()) for v in listed.split(",") if v.strip()), reverse=False)
-    allowed = [v for v in versions if not v.is_prerelease and v in spec]
-    if not allowed:
-        raise SystemExit(f"no published version of {name} satisfies {spec}:\n{out.stdout}{out.stderr}")
-    return str(allowed[0])
-
-
-def minimum_constraints() -> list[str]:
-    """``name==version``: the lowest published version of every requirement (core and every extra)."""
-    specs: dict[str, SpecifierSet] = {}
-    reqs = list(PROJECT["dependencies"])
-    for extra, listed in PROJECT["optional-dependencies"].items():
-        if extra not in TOOLS:
-            reqs += listed
-    for text in reqs:
-        req = Requirement(text)
-        name = canonicalize_name(req.name)
-        if name == "corridor":
-            continue
-        if not any(c.operator in (">=", "==", "~=") for c in req.specifier):
-            raise SystemExit(f"{text!r} states no minimum version")
-        specs[name] = specs.get(name, SpecifierSet()) & req.specifier
-    return [f"{n}=={lowest_release(n, s)}" for n, s in sorted(specs.items())]
 
 
 def run(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
@@ -133,15 +108,156 @@ def check(py: Path, names: list[str], label: str) -> bool:
     return out.returncode == 0
 
 
+def installed_closure(extra: str) -> set[str]:
+    """The distributions ``pip install corridor[EXTRA]`` brings, read from the installed metadata.
+
+    Starts from pyproject's requirements (the core and the extras reachable from EXTRA) and follows
+    each installed distribution's ``Requires-Dist`` with its markers evaluated for this interpreter
+    (extras of a dependency only when a requirement asks for them).
+    """
+    env = default_environment()
+    todo: list[tuple[str, frozenset[str]]] = []
+    for spec in PROJECT["dependencies"]:
+        req = Requirement(spec)
+        todo.append((req.name, frozenset(req.extras)))
+    if extra != "core":
+        for e in reachable(extra):
+            for spec in PROJECT["optional-dependencies"][e]:
+                req = Requirement(spec)
+                if canonicalize_name(req.name) != "corridor":
+                    todo.append((req.name, frozenset(req.extras)))
+    seen: set[tuple[str, frozenset[str]]] = set()
+    out: set[str] = set()
+    while todo:
+        name, extras = todo.pop()
+        key = (canonicalize_name(name), extras)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.add(key[0])
+        try:
+            requires = md.distribution(name).requires or []
+        except md.PackageNotFoundError:
+            raise SystemExit(f"{name} (required by corridor[{extra}]) is not installed here: "
+                             "install the test extra (pip install -e '.[test]') or use --venv") from None
+        for text in requires:
+            req = Requirement(text)
+            if req.marker is not None:
+                asked = [e for e in extras] or [""]
+                if not any(req.marker.evaluate({**env, "extra": e}) for e in asked):
+                    continue
+            todo.append((req.name, frozenset(req.extras)))
+    return out
+
+
+def top_level_names() -> dict[str, set[str]]:
+    """Importable top-level name -> the installed distributions whose files provide it.
+
+    Read from each distribution's file list, counting extension modules too (``_duckdb.cpython-311-...so``
+    provides ``_duckdb``, which ``importlib.metadata.packages_distributions`` misses).
+    """
+    out: dict[str, set[str]] = {}
+    for dist in md.distributions():
+        name = canonicalize_name(dist.metadata["Name"])
+        for f in dist.files or []:
+            parts = f.parts
+            if not parts or parts[0].endswith((".dist-info", ".egg-info", ".data")) or parts[0] in ("..", "__pycache__"):
+                continue
+            top = parts[0] if len(parts) > 1 else parts[0].split(".")[0]
+            if len(parts) == 1 and not parts[0].endswith((".py", ".so", ".pyd", ".pth")):
+                continue
+            out.setdefault(top, set()).add(name)
+    return out
+
+
+HIDE_OTHERS = """
+import importlib.abc, json, sys
+hidden = set(json.loads(sys.argv[1]))
+class Hidden(importlib.abc.MetaPathFinder):
+    # a top-level name that only distributions outside the extra provide is missing, as without them
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        if top not in hidden:
+            return None
+        raise ModuleNotFoundError(f"No module named {top!r} (not installed by this extra)", name=top)
+sys.meta_path.insert(0, Hidden())
+sys.argv = [sys.argv[0], *sys.argv[2:]]
+""" + IMPORT_ALL
+
+
+TOPS = top_level_names()
+
+
+def check_isolated(extra: str, names: list[str]) -> bool:
+    """Import the modules in a fresh interpreter of this environment that sees only the extra's distributions."""
+    allowed = installed_closure(extra)
+    hidden = sorted(top for top, dists in TOPS.items() if not dists & allowed and top != "corridor")
+    out = subprocess.run([sys.executable, "-c", HIDE_OTHERS, json.dumps(hidden), *names], cwd=tempfile.gettempdir(),
+                         text=True, capture_output=True, check=False)
+    print(f"[{extra}] {out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr[-2000:]}"
+          f" ({len(allowed)} distributions visible)")
+    for line in out.stdout.splitlines():
+        if line.startswith("FAIL"):
+            print(f"[{extra}] {line}")
+    return out.returncode == 0
+
+
+def check_minimum(base: Path, extra: str, mods: list[str]) -> bool:
+    """The lowest versions pyproject allows for the core or every extra, installed and tested.
+
+    uv resolves them (``--resolution lowest-direct``: each requirement of pyproject at the lowest
+    version that installs together with the others); the venv then imports the modules and runs the
+    R-reference tests of the estimator (and of Spark, with every extra).
+    """
+    folder = base / f"minimum-{extra}"
+    run([sys.executable, "-m", "venv", str(folder)]).check_returncode()
+    py = folder / "bin" / "python"
+    if run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "uv"]).returncode:
+        print(f"[minimum {extra}] could not install uv")
+        return False
+    uv = str(folder / "bin" / "uv")
+    pins = folder / "minimum.txt"
+    compile_cmd = [uv, "pip", "compile", str(ROOT / "pyproject.toml"), "--resolution", "lowest-direct",
+                   "--python-version", f"{sys.version_info.major}.{sys.version_info.minor}", "-q", "-o", str(pins)]
+    out = run([*compile_cmd, *(["--extra", extra] if extra != "core" else [])])
+    if out.returncode:
+        print(f"[minimum {extra}] no set of minimum versions installs together:\n{out.stderr}")
+        return False
+    direct = {canonicalize_name(Requirement(r).name) for r in PROJECT["dependencies"]}
+    if extra != "core":
+        for e in reachable(extra):
+            direct |= {canonicalize_name(Requirement(r).name) for r in PROJECT["optional-dependencies"][e]}
+    chosen = [line.split(" ")[0] for line in pins.read_text(encoding="utf-8").splitlines()
+              if line and not line.startswith((" ", "#")) and canonicalize_name(line.split("==")[0]) in direct]
+    print(f"[minimum {extra}] " + " ".join(chosen))
+    for cmd in ([uv, "pip", "install", "-q", "--python", str(py), "-r", str(pins)],
+                [uv, "pip", "install", "-q", "--python", str(py), "--no-deps", str(ROOT)],
+                [uv, "pip", "install", "-q", "--python", str(py), "pytest", "hypothesis", "packaging"]):
+        out = run(cmd)
+        if out.returncode:
+            print(f"[minimum {extra}] install failed:\n{out.stderr}")
+            return False
+    names = mods if extra == "all" else [m for m in mods if not extras_of(m)]
+    ok = check(py, names, f"minimum {extra}")
+    tests = MIN_TESTS if extra == "all" else [t for t in MIN_TESTS if "spark" not in t]
+    out = run([str(py), "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests], cwd=ROOT)
+    print(f"[minimum {extra}] tests: " + (out.stdout.strip().splitlines() or ["(no output)"])[-1])
+    if out.returncode:
+        print(out.stdout[-4000:], out.stderr[-2000:])
+    return ok and out.returncode == 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--venv", action="store_true", help="fresh virtual environments instead of hidden imports")
     ap.add_argument("--minimum", action="store_true", help="also check every requirement at its minimum version")
     ap.add_argument("--minimum-only", action="store_true", help="only the check at minimum versions")
     ap.add_argument("--only", nargs="*", help="extras to check (default: the core and every extra of the table)")
     ap.add_argument("--keep", type=Path, help="build the venvs in this folder and keep them")
     args = ap.parse_args()
-    base = args.keep or Path(tempfile.mkdtemp(prefix="corridor-extras-"))
-    base.mkdir(parents=True, exist_ok=True)
+    base = args.keep or Path(tempfile.mkdtemp(prefix="corridor-extras-")) if args.venv or args.minimum else Path()
+    if args.keep:
+        base.mkdir(parents=True, exist_ok=True)
     mods = modules()
     ok = True
     if args.minimum_only:
@@ -151,18 +267,15 @@ def main() -> int:
     for extra in extras:
         have = reachable(extra) if extra != "core" else set()
         names = [m for m in mods if extras_of(m) <= have]
+        if not args.venv:
+            ok &= check_isolated(extra, names)
+            continue
         req = f"{ROOT}[{extra}]" if extra != "core" else str(ROOT)
         py = venv(base / extra, req)
         ok &= check(py, names, extra)
     if args.minimum:
-        pins = minimum_constraints()
-        print("minimum versions:", " ".join(pins))
-        py = venv(base / "minimum", f"{ROOT}[all]", pins, also=["pytest", "hypothesis", "pytest-xdist"])
-        ok &= check(py, mods, "minimum")
-        tests = run([str(py), "-m", "pytest", "-q", "-x", "-p", "no:randomly", "-p", "no:cacheprovider", *MIN_TESTS],
-                    cwd=ROOT)
-        print(tests.stdout[-3000:], tests.stderr[-2000:])
-        ok &= tests.returncode == 0
+        for extra in ("core", "all"):
+            ok &= check_minimum(base, extra, mods)
     print("every install serves its modules" if ok else "some installs do not serve their modules")
     return 0 if ok else 1
 

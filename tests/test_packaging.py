@@ -2,14 +2,16 @@
 
 The module -> extra table is ``[tool.corridor.module-extras]`` in pyproject.toml. Here the check is
 static (the import statements, followed through corridor's own module-level imports); the same
-table drives ``scripts/check_extras.py``, which installs each extra alone, and every extra at its
-minimum versions, in fresh virtual environments and imports the modules (run by ``.ci/run``).
+table drives ``scripts/check_extras.py`` (run by ``.ci/run``), which imports each extra's modules
+with only that extra's distributions importable (``--venv``: in fresh virtual environments;
+``--minimum``: at the lowest versions pyproject allows).
 """
 
 from __future__ import annotations
 
 import ast
 import importlib.metadata as md
+import json
 import sys
 import tomllib
 from functools import cache
@@ -204,3 +206,23 @@ def test_the_closure_follows_corridors_own_imports() -> None:
     assert import_closure("corridor.service.pages_profiles")["sqlalchemy"] == "corridor.service.deps"
     assert not {"pandas", "matplotlib", "sqlalchemy"} & set(import_closure("corridor.estimation"))
     assert not {"pandas"} & set(import_closure("corridor.flows"))
+
+
+def test_the_ci_check_hides_what_an_extra_does_not_install() -> None:
+    """scripts/check_extras.py's hook: the core alone cannot import the report (pandas, matplotlib are hidden)."""
+    import subprocess
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import check_extras
+    finally:
+        sys.path.pop(0)
+    core = check_extras.installed_closure("core")
+    assert {"duckdb", "narwhals", "numpy"} <= core and not {"pandas", "matplotlib", "pyspark"} & core
+    assert "pandas" in check_extras.installed_closure("report")
+    hidden = sorted(t for t, d in check_extras.TOPS.items() if not d & core and t != "corridor")
+    out = subprocess.run([sys.executable, "-c", check_extras.HIDE_OTHERS, json.dumps(hidden),
+                          "corridor.estimation", "corridor.report"], text=True, capture_output=True, check=False)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "FAIL corridor.report: ModuleNotFoundError: No module named 'pandas'" in out.stdout
+    assert "1 of 2 modules imported" in out.stdout
