@@ -199,3 +199,22 @@ def test_an_estimate_loads_no_calibration(tmp_path) -> None:
     assert loaded == []
     assert calibrate_mod == rake_mod == "corridor.calibration.calibrated" and calibrated == "Calibrated"
     assert abs(mean - 17 / 6) < 1e-12  # (1*1 + 2*2 + 3*4) / (1 + 2 + 3)
+
+
+def test_only_the_engine_opens_duckdb_connections() -> None:
+    """Every DuckDB connection comes from engine/duckdb.py's connect(), with the engine's memory limit.
+
+    A bare ``duckdb.connect()`` (or DuckDB's module-level ``duckdb.sql``/``duckdb.read_csv``..., which
+    run on DuckDB's own default connection) elsewhere would read with 80% of the machine's memory.
+    """
+    module_level = {"connect", "sql", "query", "execute", "read_csv", "read_parquet", "read_json", "from_arrow",
+                    "from_df", "from_query", "table", "values", "default_connection"}
+    bad = []
+    for module, path in sorted(MODULES.items()):
+        if module == "corridor.engine.duckdb":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in module_level
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "duckdb"):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno}: duckdb.{node.func.attr}()")
+    assert not bad, "use corridor.engine.duckdb.connect() or the shared connection:\n" + "\n".join(bad)

@@ -112,6 +112,39 @@ def test_memory_limit_is_set_and_bad_values_are_explained() -> None:
     assert con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0] == before  # a given connection is kept
 
 
+def _limit(con: duckdb.DuckDBPyConnection) -> str:
+    return str(con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]).replace(" ", "")
+
+
+def test_readers_default_connection_has_the_engines_memory_limit() -> None:
+    """Sources, harmonization and indicators read on one shared connection, set up as the engine's
+    (512MB), not on a bare DuckDB connection (DuckDB's default is 80% of the machine)."""
+    from corridor.engine.duckdb import connect, shared_connection
+    from corridor.indicators.aggregates import load_aggregates
+    from corridor.sources import default_connection
+
+    bare = _limit(duckdb.connect())
+    assert _limit(default_connection()) in ("488.2MiB", "512.0MB", "512MB") != bare
+    assert default_connection() is shared_connection()
+    assert _limit(connect("300MB")) in ("286.1MiB", "300.0MB", "300MB")
+    # the official aggregates are read there (their views are on the shared connection)
+    load_aggregates("COL", "CHL")
+    views = {r[0] for r in shared_connection().sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    assert any(v.startswith("corridor_") for v in views), views
+
+
+def test_the_profile_reads_its_survey_on_the_engines_connection() -> None:
+    """build_profile's survey scans run under the memory limit of the engine it is given."""
+    from corridor.report.profile import build_profile
+
+    eng = DuckDBEngine(memory_limit="300MB")
+    before = {r[0] for r in eng.connection.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    profile = build_profile(engine=eng)
+    after = {r[0] for r in eng.connection.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    assert not before and after, "the survey was not read on the engine's connection"
+    assert eng.scans == profile.scans > 0
+
+
 def test_owned_table_keeps_types_nulls_and_text() -> None:
     src = pa.table({"k": pa.array([1, 2, 3, 4], pa.int32()), "s": ["a", None, "c", "d"],
                     "v": pa.array([1.5, None, float("nan"), 4.0]), "z": pa.array([1.0, 2.0, float("nan"), 4.0])})

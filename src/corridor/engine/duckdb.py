@@ -23,6 +23,49 @@ DEFAULT_MEMORY_LIMIT = "512MB"
 _TRIM_ROWS = 500_000
 
 
+def connect(memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB connection set up as the engine's: working memory capped at
+    ``memory_limit`` (beyond it grouped scans spill to a temporary directory), no progress bar.
+
+    Every connection corridor opens comes from here (tests/test_architecture.py holds the other
+    modules to it): a bare ``duckdb.connect()`` would take DuckDB's default, 80% of the machine.
+    """
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    if memory_limit:
+        try:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
+        except duckdb.Error as exc:
+            con.close()
+            raise InputError(
+                f"memory limit {memory_limit!r} is not understood: {exc}", hint="write it as e.g. 512MB or 4GB"
+            ) from exc
+        spill = Path(tempfile.gettempdir()) / f"corridor-duckdb-{os.getpid()}"
+        con.execute(f"SET temp_directory = '{spill}'")
+    # give freed memory back to the system as it goes: the statistics that follow a scan
+    # allocate their own arrays, and pages the engine keeps would count twice
+    try:
+        con.execute("SET allocator_background_threads = true")
+    except duckdb.Error:  # an older DuckDB without the setting: only memory is at stake
+        pass
+    return con
+
+
+_SHARED: duckdb.DuckDBPyConnection | None = None
+
+
+def shared_connection() -> duckdb.DuckDBPyConnection:
+    """The process-wide connection (engine settings, default memory limit) of readers given none.
+
+    One connection, so relations read by different modules join without copies, and one memory
+    limit for all of them.
+    """
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = connect()
+    return _SHARED
+
+
 class DuckDBEngine:
     """Runs scans in DuckDB, in process.
 
@@ -45,25 +88,8 @@ class DuckDBEngine:
         threads: int | None = None,
         memory_limit: str | None = DEFAULT_MEMORY_LIMIT,
     ) -> None:
-        self.connection = connection or duckdb.connect()
+        self.connection = connection or connect(memory_limit)
         self._memory_limit = memory_limit if connection is None else None
-        if connection is None:
-            self.connection.execute("SET enable_progress_bar = false")
-            if memory_limit:
-                try:
-                    self.connection.execute(f"SET memory_limit = '{memory_limit}'")
-                except duckdb.Error as exc:
-                    raise InputError(
-                        f"memory limit {memory_limit!r} is not understood: {exc}", hint="write it as e.g. 512MB or 4GB"
-                    ) from exc
-                spill = Path(tempfile.gettempdir()) / f"corridor-duckdb-{os.getpid()}"
-                self.connection.execute(f"SET temp_directory = '{spill}'")
-            # give freed memory back to the system as it goes: the statistics that follow a scan
-            # allocate their own arrays, and pages the engine keeps would count twice
-            try:
-                self.connection.execute("SET allocator_background_threads = true")
-            except duckdb.Error:  # an older DuckDB without the setting: only memory is at stake
-                pass
         if threads:
             self.connection.execute(f"SET threads TO {int(threads)}")
         self.scans = 0

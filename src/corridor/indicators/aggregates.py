@@ -30,6 +30,7 @@ import duckdb
 
 from corridor.datasets import coverage
 from corridor.indicators.catalogue import Indicator, load
+from corridor.sources import default_connection
 
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 PROJECTIONS_SPEC = DATASETS / "ine_population_projections_regions" / "ine_population_projections_regions.yaml"
@@ -68,7 +69,7 @@ def load_aggregates(origin: str, destination: str, *, con: duckdb.DuckDBPyConnec
 
 @lru_cache(maxsize=8)
 def _cached(origin: str, destination: str) -> AggregateInputs:
-    return _read(origin, destination, duckdb.connect())
+    return _read(origin, destination, default_connection())
 
 
 def _read(origin: str, destination: str, con: duckdb.DuckDBPyConnection) -> AggregateInputs:

@@ -45,6 +45,7 @@ class SurveySource:
 def load_survey(data: str | Path | None = None, *, con: duckdb.DuckDBPyConnection | None = None) -> SurveySource:
     """Open a survey: ``None`` (the shipped SYNTHETIC sample), a spec name/file, or a canonical CSV/Parquet file."""
     from corridor.harmonize import harmonize, list_specs, load_spec
+    from corridor.sources import default_connection
 
     target = DEFAULT_SPEC if data is None else data
     text = str(target)
@@ -66,7 +67,7 @@ def load_survey(data: str | Path | None = None, *, con: duckdb.DuckDBPyConnectio
     if not path.exists():
         raise SourceError(f"survey data not found: {path}",
                           hint="give a harmonization spec (name or .yaml) or a CSV/Parquet file in canonical columns")
-    con = con or duckdb.connect()
+    con = con or default_connection()
     rel = con.read_parquet(str(path)) if path.suffix in (".parquet", ".pq") else con.read_csv(str(path), sample_size=-1)
     cols = set(rel.columns)
     if "weight" not in cols:

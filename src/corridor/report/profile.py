@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from corridor.datasets import coverage
 from corridor.engine import Engine, get_engine
+from corridor.engine.duckdb import DuckDBEngine
 from corridor.errors import CorridorError, InputError
 from corridor.indicators import (
     Indicator,
@@ -149,7 +150,8 @@ def build_profile(
     agg = load_aggregates(origin, destination)
     rows = compute_aggregates(agg, indicators=list(catalogue.values()))
     say("opening survey microdata")
-    runs = _survey_runs(plan, data, destination)
+    # read on the engine's connection (DuckDB), so the engine's memory limit covers the surveys' scans
+    runs = _survey_runs(plan, data, destination, con=eng.connection if isinstance(eng, DuckDBEngine) else None)
     calibrations, kept_weights = [], []
     if calibrate is not None:
         say("calibrating the survey weights to official totals (INE projections, INE/SERMIG)")
@@ -207,7 +209,7 @@ def build_profile(
 
 
 def _survey_runs(plan: dict[str, list[coverage.Coverage]], data: str | Path | None,
-                 destination: str) -> list[tuple[SurveySource, tuple[str, ...]]]:
+                 destination: str, con: Any = None) -> list[tuple[SurveySource, tuple[str, ...]]]:
     """The survey sources to estimate from, each with the sections it feeds.
 
     ``data`` (the user's microdata) feeds every survey section; otherwise the registry's survey
@@ -215,7 +217,7 @@ def _survey_runs(plan: dict[str, list[coverage.Coverage]], data: str | Path | No
     source covers the section).
     """
     if data is not None:
-        survey = load_survey(data)
+        survey = load_survey(data, con=con)
         if survey.country and survey.country != destination:
             raise InputError(f"the survey {survey.name!r} covers {survey.country}, not the destination {destination}",
                              hint=f"use --destination {survey.country}, or --data with a survey of {destination}")
@@ -227,7 +229,7 @@ def _survey_runs(plan: dict[str, list[coverage.Coverage]], data: str | Path | No
             if e.kind == "survey":
                 feeds.setdefault(e.id, []).append(section)
                 entries[e.id] = e
-    return [(load_survey(coverage.spec_path(entries[sid])), tuple(secs)) for sid, secs in feeds.items()]
+    return [(load_survey(coverage.spec_path(entries[sid]), con=con), tuple(secs)) for sid, secs in feeds.items()]
 
 
 def _survey_source_row(src: SurveySource, sections: tuple[str, ...]) -> dict[str, Any]:

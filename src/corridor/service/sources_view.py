@@ -22,8 +22,7 @@ def register(
     session: Session, data_dir: Path, name: str, rel_path: str, spec: str | None, username: str | None
 ) -> RegisteredSource:
     """Read ``rel_path`` (inside ``data_dir``), optionally through a shipped harmonization spec, and register it."""
-    import duckdb
-
+    from corridor.engine.duckdb import connect
     from corridor.harmonize import harmonize, list_specs
     from corridor.sources import detect_format, read_source
 
@@ -38,7 +37,7 @@ def register(
         from corridor.sources.bounded import Limits, check_xlsx
 
         check_xlsx(path, Limits(), name=path.name)
-    con = duckdb.connect()
+    con = connect()  # the engine's settings (memory limit), closed with the request
     try:
         if spec:
             if spec not in list_specs():

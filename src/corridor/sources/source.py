@@ -9,18 +9,16 @@ from typing import Any
 
 import duckdb
 
+from corridor.engine.duckdb import shared_connection
 from corridor.sources.ledger import RowLedger
 
-_DEFAULT: duckdb.DuckDBPyConnection | None = None
 _NAMES = itertools.count(1)
 
 
 def default_connection() -> duckdb.DuckDBPyConnection:
-    """The process-wide in-memory DuckDB connection used when none is given."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = duckdb.connect()
-    return _DEFAULT
+    """The process-wide in-memory DuckDB connection used when none is given: the engine's shared
+    one, so its memory limit (512MB unless an engine is given) covers reading too."""
+    return shared_connection()
 
 
 def unique_name(prefix: str) -> str:
