@@ -233,7 +233,10 @@ def rank_spaces(
         return _rank_spaces(engine, frame, weights, keys, flags, expected, base, total_rows)
 
 
-def _rank_spaces(engine, frame, weights, keys, flags, expected, base, total_rows) -> RankScan:
+def _rank_spaces(
+    engine: Engine, frame: nw.LazyFrame[Any], weights: list[nw.Expr], keys: list[str], flags: list[nw.Expr],
+    expected: list[set[tuple[Any, ...]]], base: nw.Expr | None, total_rows: int | None,
+) -> RankScan:
     import narwhals as nw
 
     R = len(weights)
