@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from corridor._deps import import_optional
 from corridor.errors import ColumnNotFoundError, InputError, SourceError, UnsupportedError
+from corridor.i18n import Message
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -84,6 +85,13 @@ class SparkEngine:
         self, session: SparkSession | None = None, master: str | None = None, config: dict[str, Any] | None = None
     ) -> None:
         import_optional("pyspark", feature="the Spark engine")
+        problems = narwhals_bridge_problems()
+        if problems:
+            raise UnsupportedError(
+                Message("engine.spark.narwhals_too_old", minimum=NARWHALS_MINIMUM, installed=nw.__version__,
+                        missing=", ".join(problems)),
+                hint=Message("engine.spark.narwhals_too_old.hint", minimum=NARWHALS_MINIMUM),
+            )
         self._session = session
         self.master = master or _DEFAULT_MASTER
         self.config = {k: str(v) for k, v in (config or {}).items()}
@@ -376,12 +384,39 @@ class _QuotingFunctions:
         return getattr(self._functions, item)
 
 
+# The two bridges below use Narwhals internals (its Spark frame and group-by classes, an
+# expression's nodes), which Narwhals may change in any release. pyproject.toml's minimum,
+# NARWHALS_MINIMUM, is the first release that has them all, and tests/spark/test_narwhals_minimum.py
+# runs the Spark tests on exactly that release; a release without them is refused by name
+# (narwhals_bridge_problems) rather than failing inside Spark with a confusing message.
+NARWHALS_MINIMUM = "2.10"
+
 try:
     from narwhals._spark_like.dataframe import SparkLikeLazyFrame
     from narwhals._spark_like.group_by import SparkLikeLazyGroupBy
     from narwhals._utils import Version
 except ImportError:  # pragma: no cover - a Narwhals release that reorganised its Spark backend
     SparkLikeLazyFrame = None  # type: ignore[assignment,misc]
+
+
+def narwhals_bridge_problems() -> list[str]:
+    """What the Spark bridges need from Narwhals' internals and the installed release lacks (empty: all there)."""
+    problems = []
+    if SparkLikeLazyFrame is None:
+        problems.append("narwhals._spark_like.dataframe.SparkLikeLazyFrame")
+    else:
+        for name in ("_F", "native", "_with_native", "simple_select", "group_by", "join", "with_row_index",
+                     "to_narwhals", "rename", "columns"):
+            if not hasattr(SparkLikeLazyFrame, name):
+                problems.append(f"SparkLikeLazyFrame.{name}")
+        for name in ("agg", "_evaluate_exprs", "compliant"):
+            if not hasattr(SparkLikeLazyGroupBy, name):
+                problems.append(f"SparkLikeLazyGroupBy.{name}")
+    nodes = getattr(nw.col("x").is_null().sum(), "_nodes", None)
+    if not nodes or [getattr(n, "name", None) for n in nodes] != ["col", "is_null", "sum"] \
+            or getattr(nodes[0], "kwargs", {}).get("names") != ["x"]:
+        problems.append("Expr._nodes (an expression's steps, each with its name and arguments)")
+    return problems
 
 if SparkLikeLazyFrame is not None:
 
