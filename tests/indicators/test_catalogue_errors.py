@@ -44,3 +44,27 @@ def test_invalid_yaml(tmp_path: Path) -> None:
     (tmp_path / "x.yaml").write_text("id: [unclosed", encoding="utf-8")
     with pytest.raises(SpecError, match="not valid YAML"):
         load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "problem"),
+    [
+        ("universe", "age >= 15 AND (SELECT count(*) FROM read_csv('/etc/passwd')) > 0", "subquery is not allowed"),
+        ("numerator", "read_text('/etc/passwd') IS NOT NULL", r"function read_text\(\) is not allowed"),
+        ("numerator", "getenv('HOME') = 'x'", r"function getenv\(\) is not allowed"),
+        ("universe", "shoe_size > 40", "'shoe_size' is not a canonical concept"),
+        ("numerator", "informal; DROP TABLE x", "it is not one expression"),
+    ],
+)
+def test_definition_expressions_outside_the_whitelist_are_refused(key: str, text: str, problem: str) -> None:
+    """A YAML definition reaches the engine as SQL: no subquery, file-reading function or unknown column."""
+    with pytest.raises(SpecError, match=rf"(?s)informality_rate.yaml: {key} .* is not allowed: {problem}.*Hint: write a condition"):
+        parse({**_raw(), key: text}, DEFINITIONS / "informality_rate.yaml")
+
+
+def test_every_shipped_expression_is_inside_the_whitelist() -> None:
+    """The shipped catalogue uses comparisons, IN, IS NULL, CASE and substr only: all allowed."""
+    shipped = load()
+    assert len(shipped) >= 20
+    assert any(i.categories and "CASE" in i.categories["expr"] for i in shipped.values())
+    assert any(i.numerator and "substr(" in i.numerator for i in shipped.values())

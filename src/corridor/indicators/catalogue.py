@@ -9,6 +9,7 @@ sources, a named method); its unit; the standard it follows; the canonical conce
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 
 from corridor.errors import SpecError
 from corridor.harmonize import CONCEPTS
+from corridor.i18n import Message
 
 DEFINITIONS = Path(__file__).resolve().parent / "definitions"
 LANGUAGES = ("es", "fr", "en")
@@ -31,6 +33,54 @@ _ALLOWED = set(_REQUIRED) | {"method", "populations", "universe", "numerator", "
                              "sdg_note", "disaggregations", "order", "min_age"}
 # concepts that are not measured person attributes (aggregate cell counts, derived bands)
 _EXTRA_CONCEPTS = {"age_band"}
+
+
+# What a definition's expressions (universe, numerator, variable, categories.expr) may contain, as
+# DuckDB parses them: columns that are canonical concepts, constants, comparisons, AND/OR/NOT,
+# IN, IS [NOT] NULL, BETWEEN, CASE, CAST, arithmetic and a few text and number functions. No
+# subquery, table function (read_csv...), star or window: a YAML definition reaches the engine as
+# SQL text, so this is what keeps a user's definition from reading files or other tables.
+_NODE_CLASSES = {"COLUMN_REF", "CONSTANT", "COMPARISON", "CONJUNCTION", "CASE", "CAST", "BETWEEN", "OPERATOR", "FUNCTION"}
+_OPERATORS = {"OPERATOR_NOT", "OPERATOR_IS_NULL", "OPERATOR_IS_NOT_NULL", "COMPARE_IN", "COMPARE_NOT_IN"}
+_FUNCTIONS = {"+", "-", "*", "/", "%", "//", "substr", "substring", "lower", "upper", "trim", "length", "coalesce",
+              "abs", "round", "floor", "ceil", "least", "greatest", "concat", "||", "prefix", "starts_with"}
+
+
+def _expression_problem(text: str) -> str | None:
+    """Why a definition's SQL expression is not allowed (None: allowed)."""
+    from corridor.sources import default_connection
+
+    parsed = json.loads(default_connection().execute("SELECT json_serialize_sql(?)", [f"SELECT {text}"]).fetchone()[0])
+    if parsed.get("error") or len(parsed["statements"]) != 1:
+        message = str(parsed.get("error_message") or "")
+        # a second statement after ';' makes the whole text a non-SELECT
+        return message if message and "Only SELECT" not in message else "it is not one expression"
+    node = parsed["statements"][0]["node"]
+    if node.get("type") != "SELECT_NODE" or node.get("from_table", {}).get("type") != "EMPTY" \
+            or len(node.get("select_list", [])) != 1 or node.get("modifiers") or node.get("where_clause"):
+        return "it is not one expression"
+
+    def walk(value: Any) -> str | None:
+        if isinstance(value, list):
+            return next((p for p in map(walk, value) if p), None)
+        if not isinstance(value, dict):
+            return None
+        cls = value.get("class")
+        if cls is not None:
+            if cls not in _NODE_CLASSES:
+                return f"{cls.lower()} is not allowed"
+            if cls == "OPERATOR" and value.get("type") not in _OPERATORS:
+                return f"operator {value.get('type')} is not allowed"
+            if cls == "FUNCTION" and (value.get("function_name") not in _FUNCTIONS or value.get("schema")
+                                      or value.get("catalog")):
+                return f"function {value.get('function_name')}() is not allowed"
+            if cls == "COLUMN_REF":
+                name = ".".join(value.get("column_names", []))
+                if name not in CONCEPTS and name not in _EXTRA_CONCEPTS:
+                    return f"{name!r} is not a canonical concept"
+        return next((p for p in map(walk, value.values()) if p), None)
+
+    return walk(node["select_list"])
 
 
 @dataclass(frozen=True)
@@ -137,6 +187,16 @@ def parse(raw: dict[str, Any], path: Path | None = None) -> Indicator:
         need = {"share": "numerator", "rate": "numerator", "mean": "variable", "median": "variable", "distribution": "categories"}[t]
         if not raw.get(need):
             raise SpecError(f"{where}: a {t} needs {need!r}")
+        for key, text in (("universe", raw.get("universe")), ("numerator", raw.get("numerator")),
+                          ("variable", raw.get("variable")),
+                          ("categories.expr", (raw.get("categories") or {}).get("expr"))):
+            if text is None:
+                continue
+            problem = _expression_problem(str(text))
+            if problem:
+                raise SpecError(Message("indicators.expression_not_allowed", where=str(where), key=key, text=str(text),
+                                        problem=problem),
+                                hint=Message("indicators.expression_not_allowed.hint"))
     pops = tuple(raw.get("populations") or POPULATIONS)
     bad = [p for p in pops if p not in POPULATIONS]
     if bad:
