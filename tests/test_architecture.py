@@ -137,8 +137,11 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 # Known and named, not silently allowed: the service's error pages render through the page renderer,
 # which checks roles, which raise the service's errors. Broken when the service's error handling
-# (being reworked at the same time) settles; this list must then be emptied.
-PENDING_CYCLES = [["corridor.service.errors", "corridor.service.render", "corridor.service.roles"]]
+# (being reworked at the same time) settles; this list must then be emptied. Main's sign-in and
+# audit work (auth, audit, store) joined the same circle; it is listed as it stands, so any change
+# to it fails here.
+PENDING_CYCLES = [["corridor.service.audit", "corridor.service.auth", "corridor.service.errors",
+                   "corridor.service.render", "corridor.service.roles", "corridor.service.store"]]
 
 
 def test_no_import_cycles() -> None:
@@ -165,7 +168,7 @@ def test_package_graph(capsys) -> None:
                 edges[a].add(b)
     for a in sorted(edges, key=lambda p: (-layer_of(f"corridor.{p}") if p != "corridor" else -TOP - 1, p)):
         print(f"{a} -> {', '.join(sorted(edges[a]))}")
-    assert edges["engine"] <= {"errors", "_deps", "design", "estimands"}
+    assert edges["engine"] <= {"errors", "_deps", "design", "estimands", "i18n"}  # i18n: its error messages
 
 
 def test_import_corridor_imports_no_extra() -> None:

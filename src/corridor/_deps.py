@@ -22,6 +22,7 @@ _EXTRA_OF = {
     "pydantic": "web",
     "argon2": "web",
     "uvicorn": "web",
+    "anyio": "web",
     "sqlalchemy": "programme",
     "alembic": "programme",
     "psycopg": "programme",
