@@ -50,7 +50,7 @@ def _expression_problem(text: str) -> str | None:
     """Why a definition's SQL expression is not allowed (None: allowed)."""
     from corridor.sources import default_connection
 
-    parsed = json.loads(default_connection().execute("SELECT json_serialize_sql(?)", [f"SELECT {text}"]).fetchone()[0])
+    parsed = json.loads(default_connection().execute("SELECT json_serialize_sql(?)", [f"SELECT {text}"]).fetchall()[0][0])
     if parsed.get("error") or len(parsed["statements"]) != 1:
         message = str(parsed.get("error_message") or "")
         # a second statement after ';' makes the whole text a non-SELECT
