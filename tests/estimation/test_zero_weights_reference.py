@@ -45,6 +45,8 @@ def test_zero_weights_on_the_command_line_are_counted() -> None:
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["zero_weight_rows"] == 10 and out["rows"][0]["se"] == pytest.approx(REF["mean"]["se"], rel=1e-8)
+    # the design's degrees of freedom are those of R's subset: PSU 5 (all weights 0) no longer counts
+    assert out["rows"][0]["df"] == REF["degf"]["value"] == 8, REF["degf"]["call"]
     assert "note: 10 rows have weight 0: outside the sample" in res.stderr
     # the user's own exclusion gives the same numbers (it used to be refused)
     where = CliRunner().invoke(main, ["estimate", str(DATA), "--weights", "w", "--strata", "h", "--ids", "psu",

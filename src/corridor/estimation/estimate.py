@@ -40,7 +40,7 @@ from corridor.estimation.inputs import Input, open_input
 from corridor.estimation.plan import SUBPOPULATION as _IN
 from corridor.estimation.plan import SumPlan, build_plan
 from corridor.estimation.result import Estimates
-from corridor.estimation.structure import Structure, build_structure
+from corridor.estimation.structure import Structure, build_structure, subset_degf
 from corridor.estimation.where import parse_where
 from corridor.i18n import Message
 from corridor.sources.columns import non_numeric, not_numbers_error
@@ -538,7 +538,8 @@ class _Estimator:
         structure: Structure | None = None
         if self.taylor is not None:
             structure = build_structure(tbl, self.taylor, element_psu=element)
-            self.design_df = float(structure.degf)
+            # a subpopulation is R's subset() of the design: its degf counts the PSUs with rows in it
+            self.design_df = float(subset_degf(structure, in_group, rows) if self._subpopulation else structure.degf)
             if structure.weight_factor is not None:
                 sums = sums * structure.weight_factor[:, None]
             if not element and self.cal is None:

@@ -22,7 +22,7 @@ from corridor.estimands import Quantile
 from corridor.estimation import intervals, replicates, taylor
 from corridor.estimation.domains import domains as _domains
 from corridor.estimation.plan import SUBPOPULATION as _IN
-from corridor.estimation.structure import Structure, build_structure
+from corridor.estimation.structure import Structure, build_structure, subset_degf
 from corridor.i18n import Message
 
 Array = np.ndarray
@@ -96,7 +96,7 @@ def estimate_quantiles(est: Estimator, q: Quantile, grouping: tuple[str, ...]) -
     element = design is not None and not design.ids
     if design is not None:
         structure = build_structure(rows, design, element_psu=element)
-        est.design_df = float(structure.degf)
+        est.design_df = float(subset_degf(structure, in_sub) if not in_sub.all() else structure.degf)
         if structure.weight_factor is not None:
             w = w * structure.weight_factor
     if q.interval == "score" and (est.conv is not None or repcols):

@@ -283,3 +283,20 @@ def _popsize(table: pa.Table, design: Design, s: int, stratum: np.ndarray, n: np
             hint=Message("estimation.fpc_column_implies_more.hint"),
         )
     return popsize
+
+
+def subset_degf(structure: Structure, inside: np.ndarray, rows: np.ndarray | None = None) -> int:
+    """R's ``degf`` of ``subset(design, ...)``: first-stage units and strata with a row inside, counted.
+
+    ``inside`` flags the scan's groups (or rows) in the subpopulation (a ``where`` condition, rows of
+    weight 0 left out); ``rows`` counts the rows of each group when every row is a unit (element
+    designs). A unit whose every row is outside (all its weights 0, say) no longer counts, as in R.
+    """
+    top = structure.stages[0]
+    inside = np.asarray(inside, dtype=bool)
+    strata = len(np.unique(top.stratum[inside]))
+    if len(top.unit):
+        units = len(np.unique(top.unit[inside]))
+    else:
+        units = int(np.asarray(rows if rows is not None else np.ones(len(inside)), dtype=float)[inside].sum())
+    return units - strata
