@@ -181,7 +181,7 @@ async def stored_sessions(admin: httpx.AsyncClient) -> set[str]:
         offset += len(page)
 
 
-async def measure(src: Path, viewers: int, requests: int, sessions: int) -> dict:
+async def measure(src: Path, viewers: int, requests: int, sessions: int, log: Path | None = None) -> dict:
     """One service from the source tree ``src``: baseline and mixed load; returns the figures."""
     data = Path(tempfile.mkdtemp(prefix="corridor-bench-"))
     port = free_port()
@@ -202,7 +202,10 @@ async def measure(src: Path, viewers: int, requests: int, sessions: int) -> dict
         "--port",
         str(port),
     ]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: ASYNC220
+    if log is not None:
+        env["CORRIDOR_LOG_LEVEL"] = "info"
+    sink = open(log, "w") if log is not None else subprocess.DEVNULL  # noqa: ASYNC230, SIM115
+    proc = subprocess.Popen(cmd, env=env, stdout=sink, stderr=sink)  # noqa: ASYNC220
     try:
         t0 = time.perf_counter()
         async with httpx.AsyncClient(base_url=base, timeout=5) as c:
@@ -329,6 +332,7 @@ async def main() -> None:
     ap.add_argument("requests", nargs="?", type=int, default=1500, help="requests per phase (default 1500)")
     ap.add_argument("--sessions", type=int, default=0, help="training sessions recorded before the load")
     ap.add_argument("--before", type=Path, help="a source tree measured first with the same load")
+    ap.add_argument("--server-log", type=Path, help="keep the server's log of this tree's run in this file")
     a = ap.parse_args()
     runs = [("before", a.before.resolve())] if a.before else []
     runs.append(("this tree" if a.before else "", ROOT))
@@ -336,7 +340,8 @@ async def main() -> None:
     for name, src in runs:
         if name:
             print(f"== {name}: {src}")
-        out[name] = await measure(src, a.viewers, a.requests, a.sessions)
+        log = a.server_log if src == ROOT else None
+        out[name] = await measure(src, a.viewers, a.requests, a.sessions, log)
     if a.before:
         b, n = out["before"]["load"], out["this tree"]["load"]
         print(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -52,18 +53,33 @@ def connect(memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> duckdb.DuckDBPyC
 
 
 _SHARED: duckdb.DuckDBPyConnection | None = None
+_SHARED_LOCK = threading.Lock()
+_PER_THREAD = threading.local()
 
 
 def shared_connection() -> duckdb.DuckDBPyConnection:
-    """The process-wide connection (engine settings, default memory limit) of readers given none.
+    """The process-wide database (engine settings, default memory limit) of readers given none,
+    through this thread's own connection to it.
 
-    One connection, so relations read by different modules join without copies, and one memory
-    limit for all of them.
+    One database, so relations read by different modules join without copies and one memory
+    limit covers all of them. One connection per thread, because a DuckDB connection refuses a
+    second call while one runs ("connection is busy"), and a second thread's query on it could
+    read the first one's result: the service answers pages from a pool of threads.
     """
-    global _SHARED
-    if _SHARED is None:
-        _SHARED = connect()
-    return _SHARED
+    con: duckdb.DuckDBPyConnection | None = getattr(_PER_THREAD, "con", None)
+    if con is None:
+        global _SHARED
+        with _SHARED_LOCK:
+            if _SHARED is None:
+                _SHARED = connect()
+                con = _SHARED
+            else:
+                # a cursor is a connection of its own to the same database (same tables, same
+                # memory limit); a connection's own settings are set again on it
+                con = _SHARED.cursor()
+                con.execute("SET enable_progress_bar = false")
+        _PER_THREAD.con = con
+    return con
 
 
 class DuckDBEngine:
