@@ -1,5 +1,7 @@
 """Messages and formatting of the profile in Spanish, French and English.
 
+The profile's texts are the ``profile.*`` messages of corridor's one catalogue
+(:mod:`corridor.i18n`): ``profile.title``, and tables of names as ``profile.levels.public``.
 Numbers and dates through Babel (CLDR locales es_CL, fr_FR, en_GB), country names through
 pycountry's ISO 3166-1 translations, region names from ISO 3166-2 (pycountry).
 """
@@ -11,32 +13,43 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from corridor.datasets import coverage
 from corridor.errors import InputError
+from corridor.i18n.catalogue import PSEUDO, catalogue
 from corridor.quality import explain, render_label, render_suppression
 
 LANGS = ("es", "fr", "en")
-LOCALES = {"es": "es_CL", "fr": "fr_FR", "en": "en_GB"}
-_DIR = Path(__file__).resolve().parent / "locales"
+LOCALES = {"es": "es_CL", "fr": "fr_FR", "en": "en_GB", PSEUDO: "en_GB"}
+_PREFIX = "profile."
+# tables of names: profile.<table>.<key>
+TABLES = ("levels", "source_design", "source_covers", "diseases", "permit_levels", "indicator_names", "source_names")
 
 
 @cache
-def messages(lang: str) -> dict[str, str]:
-    """The profile's messages in ``lang``."""
+def messages(lang: str) -> dict[str, Any]:
+    """The profile's messages in ``lang`` (the catalogue's ``profile.*``), tables of names as dicts."""
     check_lang(lang)
-    return yaml.safe_load((_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+    out: dict[str, Any] = {t: {} for t in TABLES}
+    for key, text in catalogue(lang).items():
+        if not key.startswith(_PREFIX):
+            continue
+        name = key[len(_PREFIX):]
+        table, _, sub = name.partition(".")
+        if sub and table in TABLES:
+            out[table][sub] = text
+        else:
+            out[name] = text
+    return out
 
 
 def check_lang(lang: str) -> str:
-    """``lang`` if supported, else an InputError."""
-    if lang not in LANGS:
+    """``lang`` if supported (es, fr, en, or the pseudo-language of the tests), else an InputError."""
+    if lang not in LANGS and lang != PSEUDO:
         raise InputError(f"language {lang!r} is not supported", hint="use --lang es, fr or en")
     return lang
 
