@@ -102,6 +102,11 @@ def test_results_values_and_references(exports):
     assert p2023.find("target").get("value") == "180" and p2023.find("actual").get("value") == "183"
     tb = next(i for i in act.iter("indicator") if i.findtext("title/narrative").startswith("OC2.4 "))
     assert tb.find("baseline") is None and "not computed" in tb.findtext("description/narrative")
+    # the tuberculosis rate is SDG indicator 3.3.2 (incidence per 100,000), at indicator level only
+    refs = {(i.findtext("title/narrative").split()[0], r.get("vocabulary"), r.get("code"))
+            for i in act.iter("indicator") for r in i.findall("reference")}
+    assert refs == {("OC2.4", "9", "3.3.2")}
+    assert {("2", "3"), ("3", "3.3")} <= {(t.get("vocabulary"), t.get("code")) for t in act.findall("tag")}
 
 
 def test_indicator_level_sdg_reference_and_ruleset_catches_broken_documents(demo_sqlite):

@@ -50,9 +50,28 @@ def test_demo_tags_are_the_corrected_ones():
         sdg.check_code(code)
 
 
+def test_demo_indicator_tags_are_the_indicators_they_measure():
+    """An indicator-level tag says the indicator measures that SDG indicator: only the tuberculosis
+    rate per 100,000 does (3.3.2, incidence per 100,000); HIV notification ratios are not 3.3.1's new
+    infections per 1,000 uninfected, and syphilis, insurance, self-rated health and training counts
+    have no SDG indicator (their results carry the targets)."""
+    doc = yaml.safe_load(DEMO_YAML.read_text(encoding="utf-8"))
+    tagged = {i["code"]: i.get("sdg") for r in doc["results"] for i in r["indicators"] if i.get("sdg")}
+    assert tagged == {"OC2.4": ["3.3.2"]}
+    tb = next(i for r in doc["results"] for i in r["indicators"] if i["code"] == "OC2.4")
+    assert tb["source"]["evidence"]["indicator"] == "notification_dsr_tuberculosis" and tb["unit"] == "per_100000"
+    assert sdg.kind("3.3.2") == "indicator" and sdg.title("3.3.2", "en") == "Tuberculosis incidence per 100,000 population"
+
+
 def test_tags_for_catalogue_indicators():
     assert sdg.tags_for("uninsured_share", "corridor") == ["3.8", "17.18"]
     assert sdg.tags_for("notification_dsr_syphilis", "gap") == ["3.3", "17.18"]
+    assert sdg.tags_for("notification_dsr_tuberculosis", "corridor") == ["3.3.2", "17.18"]
+    assert sdg.tags_for("notification_rate_tuberculosis", "natives") == ["3.3.2", "17.18"]
+    assert sdg.tags_for("notification_dsr_ratio_tuberculosis", "gap") == ["3.3", "17.18"]
+    assert sdg.tags_for("notification_rate_ratio_tuberculosis", "gap") == ["3.3", "17.18"]
+    assert sdg.tags_for("notification_count_tuberculosis", "corridor") == ["3.3", "17.18"]
+    assert sdg.tags_for("notification_rate_hiv", "corridor") == ["3.3", "17.18"]
     assert sdg.tags_for("unemployment_rate", "all") == ["8.5.2"]
 
 

@@ -37,6 +37,11 @@ CATALOGUE_TAGS: dict[str, tuple[str, ...]] = {
     "extreme_poverty_rate": ("1.2",),
 }
 _DISEASE = re.compile(r"^notification_(count|rate|dsr|rate_ratio|dsr_ratio)_")
+# a disease's notification rate per 100,000 (crude or age-standardised) that measures an SDG
+# indicator; counts and rate ratios serve the target (3.3) only. HIV notifications are diagnoses,
+# not the new infections per 1,000 uninfected of 3.3.1, and syphilis has no SDG indicator.
+_DISEASE_RATE_INDICATOR = {"tuberculosis": "3.3.2"}  # tuberculosis incidence per 100,000 population
+_DISEASE_RATE = re.compile(r"^notification_(rate|dsr)_(?!ratio_)(?P<disease>[a-z_]+)$")
 MIGRATORY_STATUS_TARGET = "17.18"
 
 
@@ -99,7 +104,8 @@ def tags_for(indicator: str, population: str | None = None) -> list[str]:
     """SDG codes of a catalogue indicator; target 17.18 too when its population is defined by migratory status."""
     tags = list(CATALOGUE_TAGS.get(indicator, ()))
     if _DISEASE.match(indicator):
-        tags.append("3.3")
+        rate = _DISEASE_RATE.match(indicator)
+        tags.append(_DISEASE_RATE_INDICATOR.get(rate["disease"], "3.3") if rate else "3.3")
     if population in ("corridor", "migrants", "natives", "gap"):
         tags.append(MIGRATORY_STATUS_TARGET)
     return tags
