@@ -113,3 +113,29 @@ def test_every_language_has_every_text():
         return {prefix + k for k in d} | {x for k, v in d.items() if isinstance(v, dict) for x in keys(v, k + ".")}
 
     assert keys(msgs["es"]) == keys(msgs["en"]) == keys(msgs["fr"])
+
+
+def test_revision_log_names_the_partner_and_area_of_a_corrected_entry(demo_sqlite):
+    """A correction or withdrawal of an entered value says whose value, for which area and cell; first
+    entries are counted like first evidence values, not listed."""
+    from corridor.programme.report import build_context
+    from corridor.programme.values import delete_value, record_value
+
+    with dbm.session_scope(demo_sqlite) as s:
+        p = programme(s)
+        before = build_context(p, "en", now=NOW, today=NOW.date())
+        assert not [r for r in before["revisions"] if r["before"] == "–"]  # no first entry listed
+        # the demo's 2026 entries are in draft: a partner corrects one cell and withdraws another
+        record_value(s, p, indicator="OP1.1.1", organisation="CIVIL-SOCIETY", period="2026", area="CL-AN",
+                     value=300, dimension={"sex": "F"}, by="luis", why="attendance sheet recounted", now=NOW)
+        extra = record_value(s, p, indicator="OP1.1.1", organisation="LOCAL-HEALTH-AN", period="2026",
+                             area="CL-TA", value=12, by="luis", now=NOW)
+        delete_value(s, p, extra.id, by="luis", why="entered twice", now=NOW)
+        ctx = build_context(p, "en", now=NOW, today=NOW.date())
+        s.rollback()
+    rows = [r for r in ctx["revisions"] if r not in before["revisions"]]
+    assert [(r["what"], r["before"], r["after"], r["by"], r["why"]) for r in rows] == [
+        ("Entered value OP1.1.1 · 2026 · CIVIL-SOCIETY · CL-AN · Sex: women", "307 persons", "300 persons", "luis",
+         "attendance sheet recounted"),
+        ("Entered value OP1.1.1 · 2026 · LOCAL-HEALTH-AN · CL-TA", "12 persons", "–", "luis", "entered twice")]
+    assert ctx["first_values"] == before["first_values"] + 1

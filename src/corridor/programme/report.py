@@ -164,7 +164,7 @@ def _revisions(programme: m.Programme, f: Fmt, units: dict[str, str]) -> tuple[l
     firsts = 0
     for r in sorted(programme.revisions, key=lambda r: (r.at, r.id)):
         unit = units.get(r.code, "number")
-        if r.before is None and r.subject in ("baseline", "actual"):
+        if r.before is None and r.subject in ("baseline", "actual", "value"):
             firsts += 1
             continue
         if r.subject == "value":
@@ -177,12 +177,13 @@ def _revisions(programme: m.Programme, f: Fmt, units: dict[str, str]) -> tuple[l
             after = (r.after or {}).get("status", "–")
             before = f.msg["commitment_statuses"].get(before, before)
             after = f.msg["commitment_statuses"].get(after, after)
+        # an entered value is a partner's, for an area: both name the cell along with its disaggregation
+        dim = dict(r.dimension or {})
+        where = [str(dim.pop(k)) for k in ("organisation", "area") if dim.get(k)]
+        what = [f"{f.msg['subjects'].get(r.subject, r.subject)} {r.code}", *([r.period] if r.period else []),
+                *(where if r.subject == "value" else []), *([f.dimension(dim)] if dim else [])]
         row = {"when": f.short_date(r.at), "at": r.at.isoformat(timespec="minutes"), "by": r.by, "why": r.why or "",
-               "what": f"{f.msg['subjects'].get(r.subject, r.subject)} {r.code}"
-                       + (f" · {r.period}" if r.period else "")
-                       + (f" · {f.dimension({k: v for k, v in r.dimension.items() if k not in ('organisation', 'area')})}"
-                          if r.dimension else ""),
-               "before": before, "after": after}
+               "what": " · ".join(what), "before": before, "after": after}
         log.append(row)
         if r.subject == "baseline":
             by_cell[(r.code, r.period, tuple(sorted(r.dimension.items())))].append(row)
