@@ -80,6 +80,7 @@ def test_import_into_a_locked_period_is_refused_and_nothing_is_written(demo, tmp
         import_trainings(s, programme(s), path, today=TODAY)
     assert "period 2023 of REGIONAL-HEALTH-AN is locked (since 2024-03-15 12:00 UTC, by demo (synthetic))" \
         in err.value.message
+    assert f"column 'date', value '{rows[0]['date']}': session {first}-late" in err.value.message  # as the file has it
     assert "nothing was imported" in err.value.message
     assert snapshot(demo) == before
 

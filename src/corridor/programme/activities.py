@@ -232,7 +232,10 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
     fingerprints: dict[tuple, str] = {}
 
     def bad(row: int, column: str, value: object, why: str) -> None:
-        problems.add(f"{path}, row {row}, column {column!r}, value {value!r}: {why}")
+        # a date is named as the file gives it (YYYY-MM-DD), also once parsed or read from an XLSX cell
+        shown = value.date() if isinstance(value, dt.datetime) and value.time() == dt.time() else value
+        shown = shown.isoformat() if isinstance(shown, dt.date) else shown
+        problems.add(f"{path}, row {row}, column {column!r}, value {shown!r}: {why}")
 
     for row, rec in rows:
         ledger.rows_read += 1
