@@ -572,7 +572,8 @@ class _Estimator:
         cnt_o = np.array([o.count for o in outs], dtype=np.int64)
         num, den = num_o[out_idx], den_o[out_idx]
         gs = GroupSums(sums, counts, in_group, dom_codes, n_dom)
-        group_level = element or self.conv is not None or req.deff or structure is None
+        # design effects read domain sums only (pooled cells add up to them): no group-level pairs
+        group_level = element or self.conv is not None or structure is None
         group_level = group_level or self.cal is not None  # residuals need each group's calibration cell
         if structure is not None and not group_level:
             # sums are additive: the estimates and the variance need only totals per (domain, unit
@@ -676,7 +677,7 @@ class _Estimator:
             lo[sel], hi[sel] = plo, phi
         deffs = np.full(K, np.nan)
         if req.deff and structure is not None:
-            deffs = self._deff(plan, sums, pk, pg, num, den, has_den, theta, var, n_obs, sum_w, K, [outs[i] for i in out_idx])
+            deffs = self._deff(plan, gs, num, den, theta, var, n_obs, sum_w, K, [outs[i] for i in out_idx])
         with np.errstate(invalid="ignore", divide="ignore"):
             cv = se / np.abs(theta)
         # a domain with rows whose values are all missing is not an empty domain: say which it is
@@ -864,18 +865,21 @@ class _Estimator:
             out[k] = max(rank - 1, 0)
         return out
 
-    def _deff(self, plan, sums, pk, pg, num, den, has_den, theta, var, n_obs, sum_w, K, outs):
+    def _deff(self, plan, gs, num, den, theta, var, n_obs, sum_w, K, outs):
         """Design effect against simple random sampling without replacement (R ``deff=TRUE``).
 
         The SRS variance is that of the rows the estimate used: its population is their weight sum
         (with missing values dropped, not the domain's). A ratio's reads its residuals y - R x
         (R ``svyratio``'s ``deff(svytotal(r))``): sum w (y - R x)^2 / X^2 * (N - n) / (n - 1).
+        Every sum is a domain's (``gs.domain_sum``): pooled cells or scan groups give the same.
         """
         out = np.full(K, np.nan)
+        n_per = len(plan.outputs)
 
         def per_output(col: np.ndarray, ok: np.ndarray) -> np.ndarray:
-            mask = ok[pk]
-            return np.bincount(pk[mask], weights=sums[pg[mask], col[pk[mask]]], minlength=K)
+            # col and ok are per output row (domain-major): an output's column is the same in every domain
+            summed = gs.domain_sum(0, np.where(ok[:n_per], col[:n_per], -1).astype(np.int64))
+            return np.where(ok, summed, 0.0)
 
         weight_col = np.array([o.weight for o in outs])
         planned = weight_col >= 0
