@@ -51,7 +51,15 @@ class Estimator(Protocol):
     def df_for(self, kinds: list[str], dom_df: Array) -> Array: ...
 
 
-def estimate_quantiles(est: Estimator, q: Quantile, grouping: tuple[str, ...]) -> dict[str, Any]:
+def _read_rows(est: Estimator) -> pa.Table:
+    """The rows every quantile of the request reads: by and design columns, weights, each quantile's variable.
+
+    One read for all the request's quantiles and groupings (kept on the estimator): a quantile
+    needs its domain's sorted values, and the rows are the same for every grouping.
+    """
+    cached = getattr(est, "_quantile_rows", None)
+    if cached is not None:
+        return cached
     req = est.req
     lf = est.frame()
     design = est.taylor
@@ -59,7 +67,8 @@ def estimate_quantiles(est: Estimator, q: Quantile, grouping: tuple[str, ...]) -
     names = list(dict.fromkeys([*req.by, _IN]))
     wcol = design.weights if design else req.design.weights
     cols.append((nw.col(wcol).cast(nw.Float64) if wcol else nw.col("__one")).alias("__w"))
-    cols.append(nw.col(q.variable).cast(nw.Float64).alias("__x"))
+    for i, v in enumerate(_quantile_variables(est)):
+        cols.append(nw.col(v).cast(nw.Float64).alias(f"__x{i}"))
     if design is not None:
         for c in dict.fromkeys([*design.strata, *design.ids]):
             if c not in names:
@@ -79,12 +88,25 @@ def estimate_quantiles(est: Estimator, q: Quantile, grouping: tuple[str, ...]) -
                 e = e * (nw.col(wcol).cast(nw.Float64) if wcol else nw.col("__one"))
             cols.append(e.alias(f"__rw{i}"))
     rows = req.engine.collect(lf.select(*cols).with_columns(nw.lit(1).alias("__rows")))
+    est._quantile_rows = rows  # type: ignore[attr-defined]
+    return rows
+
+
+def _quantile_variables(est: Estimator) -> list[str]:
+    return list(dict.fromkeys(e.variable for e in est.req.estimands if isinstance(e, Quantile)))
+
+
+def estimate_quantiles(est: Estimator, q: Quantile, grouping: tuple[str, ...]) -> dict[str, Any]:
+    req = est.req
+    design = est.taylor
+    repcols = req.repcols
+    rows = _read_rows(est)
     est.n_rows = rows.num_rows
     if est.cal is not None and design is not None:
         est.cal.rows(rows)  # each row's calibration cell, for the residuals
-    x = _f64_nan(rows["__x"])
+    x = _f64_nan(rows[f"__x{_quantile_variables(est).index(q.variable)}"])
     w = float_column(rows["__w"])
-    in_sub = np.asarray(rows[_IN].to_pylist(), dtype=bool)
+    in_sub = np.asarray(column_numpy(rows[_IN]), dtype=bool)
     if req.na == "fail" and np.isnan(x[in_sub]).any():
         raise MissingValueError(
             Message("estimation.column_missing_values", variable=q.variable, source=req.source, sum=int(np.isnan(x[in_sub]).sum())),
