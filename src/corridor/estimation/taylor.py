@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from corridor._deps import single_thread_blas
 from corridor.design import Design
 from corridor.errors import LonelyPSUError
 from corridor.estimation.structure import Stage, Structure, factorize
@@ -341,21 +342,92 @@ def covariance_clustered(blocks: Blocks, structure: Structure, design: Design) -
             shift[h_of[keep], col] = np.where(centred, total[keep] / stage.n[h_of[keep]], 0.0)
         root = np.sqrt(coef)
         unit = stage.unit[blocks.group]
-        order = np.argsort(unit, kind="stable")
-        unit_sorted = unit[order]
-        n_units = len(stage.unit_stratum)
-        step = max(1, (1 << 22) // max(K, 1))
-        for u0 in range(0, n_units, step):
-            u1 = min(n_units, u0 + step)
-            lo, hi_ = np.searchsorted(unit_sorted, [u0, u1])
-            e = order[lo:hi_]
-            flat = (unit[e] - u0)[:, None] * K + (blocks.domain[e] * width)[:, None] + np.arange(width)
-            z = np.bincount(flat.ravel(), weights=blocks.z[e].ravel(), minlength=(u1 - u0) * K).reshape(u1 - u0, K)
-            h = stage.unit_stratum[u0:u1]
-            z -= shift[h]
-            z *= root[h]
-            cov += z.T @ z
+        # many moderate products: BLAS threads cost more than they gain (30x on a loaded machine)
+        with single_thread_blas():
+            if not _covariance_by_patterns(cov, blocks, stage, unit, shift, root):
+                _covariance_dense(cov, blocks, stage, unit, shift, root)
     return cov
+
+
+def _covariance_dense(cov: np.ndarray, blocks: Blocks, stage: Stage, unit: np.ndarray, shift: np.ndarray,
+                      root: np.ndarray) -> None:
+    """Add every unit's (outputs x outputs) product to ``cov``, units as rows of dense chunks."""
+    width = blocks.z.shape[1]
+    K = cov.shape[0]
+    order = np.argsort(unit, kind="stable")
+    unit_sorted = unit[order]
+    n_units = len(stage.unit_stratum)
+    step = max(1, (1 << 22) // max(K, 1))
+    for u0 in range(0, n_units, step):
+        u1 = min(n_units, u0 + step)
+        lo, hi_ = np.searchsorted(unit_sorted, [u0, u1])
+        e = order[lo:hi_]
+        flat = (unit[e] - u0)[:, None] * K + (blocks.domain[e] * width)[:, None] + np.arange(width)
+        z = np.bincount(flat.ravel(), weights=blocks.z[e].ravel(), minlength=(u1 - u0) * K).reshape(u1 - u0, K)
+        h = stage.unit_stratum[u0:u1]
+        z -= shift[h]
+        z *= root[h]
+        cov += z.T @ z
+
+
+# at most this many distinct sets of domains per stratum for the product by sets
+_MAX_PATTERNS = 4096
+
+
+def _covariance_by_patterns(cov: np.ndarray, blocks: Blocks, stage: Stage, unit: np.ndarray, shift: np.ndarray,
+                            root: np.ndarray) -> bool:
+    """The units' products restricted to the domains present in their stratum; False when not worth it.
+
+    A unit's influence totals, and its stratum's shift and coefficients, are zero outside the
+    domains with entries in its stratum (a region's strata see only that region's domains), so
+    strata with the same set of domains contribute a dense block on those outputs only: the
+    product costs units x (domains of the stratum x outputs)^2 instead of units x all outputs^2.
+    """
+    width = blocks.z.shape[1]
+    K = cov.shape[0]
+    n_strata, n_dom = len(stage.n), blocks.n_dom
+    if n_dom < 2 or n_strata * n_dom > (1 << 26):
+        return False
+    ust = stage.unit_stratum
+    present = np.zeros((n_strata, n_dom), dtype=bool)
+    present[ust[unit], blocks.domain] = True
+    patterns, pattern_of = np.unique(present, axis=0, return_inverse=True)
+    pattern_of = np.asarray(pattern_of).ravel()
+    if len(patterns) > _MAX_PATTERNS:
+        return False
+    width_of = patterns.sum(axis=1) * width
+    units_of = np.bincount(pattern_of[ust], minlength=len(patterns))
+    if float((units_of * width_of.astype(float) ** 2).sum()) * 2 > float(len(ust)) * float(K) ** 2:
+        return False
+    pu = pattern_of[ust]
+    u_order = np.argsort(pu, kind="stable")  # units by pattern
+    u_bounds = np.searchsorted(pu[u_order], np.arange(len(patterns) + 1))
+    position = np.empty(len(ust), dtype=np.int64)
+    position[u_order] = np.arange(len(ust))
+    e_pos = position[unit]
+    e_order = np.argsort(e_pos, kind="stable")  # entries in the order of their units
+    e_sorted = e_pos[e_order]
+    local_dom = np.full(n_dom, -1, dtype=np.int64)
+    for p in range(len(patterns)):
+        doms = np.flatnonzero(patterns[p])
+        c = len(doms) * width
+        if c == 0:
+            continue
+        cols = (doms[:, None] * width + np.arange(width)).ravel()
+        local_dom[doms] = np.arange(len(doms))
+        step = max(1, (1 << 22) // c)
+        for u0 in range(int(u_bounds[p]), int(u_bounds[p + 1]), step):
+            u1 = min(int(u_bounds[p + 1]), u0 + step)
+            lo, hi_ = np.searchsorted(e_sorted, [u0, u1])
+            e = e_order[lo:hi_]
+            flat = (e_pos[e] - u0)[:, None] * c + (local_dom[blocks.domain[e]] * width)[:, None] + np.arange(width)
+            z = np.bincount(flat.ravel(), weights=blocks.z[e].ravel(), minlength=(u1 - u0) * c).reshape(u1 - u0, c)
+            h = ust[u_order[u0:u1]]
+            z -= shift[h][:, cols]
+            z *= root[h][:, cols]
+            cov[np.ix_(cols, cols)] += z.T @ z
+        local_dom[doms] = -1
+    return True
 
 
 def variance_elements(
