@@ -3,12 +3,13 @@
 Method. Every survey indicator becomes one column of a projection of the harmonized data: a
 0/1 value inside the indicator's universe (shares and rates: the engine's ``Proportion`` with
 ``na="drop"``, so the universe is the denominator), the variable inside the universe (means,
-medians) or a category (distributions). All indicators that share the design and the population
-split are then estimated together, one grouped scan per disaggregation and split
-(:func:`corridor.estimate`): ``by = [corridor / other migrant / native, disaggregation]`` with
-covariances, whose :meth:`~corridor.Estimates.compare` gives the corridor-minus-native gap and its
-standard error (as R ``svycontrast`` on ``svyby(..., covmat=TRUE)``), and ``by = [migrant_status,
-disaggregation]`` for all migrants. Medians need their own scan (sorted values) and have no
+medians) or a category (distributions). All indicators that share the design are then estimated
+together in one grouped scan (:func:`corridor.estimate`) for every disaggregation and both
+population splits: ``by = [corridor / other migrant / native, disaggregation]`` with covariances,
+whose :meth:`~corridor.Estimates.compare` gives the corridor-minus-native gap and its standard
+error (as R ``svycontrast`` on ``svyby(..., covmat=TRUE)``), and ``by = [migrant_status,
+disaggregation]`` for all migrants (the second split is a function of the first, so grouping by
+both adds no groups). Medians need one read of their rows (sorted values) and have no
 covariance, so gaps of medians carry no standard error.
 
 Quality labels come from :func:`corridor.quality.assess` (INE Chile 2020 or ECLAC 2023, as
@@ -262,12 +263,18 @@ def _row(ind: Indicator, population: str, r: dict[str, Any], dims: list[str], ba
 def _linear(frame: nw.LazyFrame, source: SurveySource, ests: list[Any], groups: list[list[str]],
             by_id: dict[str, Indicator], base: dict[str, Any], eng: Engine) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    res = estimate(frame, source.design, ests, by=[[_POP, *g] for g in groups], na="drop", covariance=True,
-                   deff=True, engine=eng)
+    # one grouped scan for both population splits (corridor / other migrant / native, and all migrants):
+    # the migrant split is a function of the first, so grouping by both adds no groups
+    res = estimate(frame, source.design, ests, by=[*([_POP, *g] for g in groups), *(["migrant_split", *g] for g in groups)],
+                   na="drop", covariance=True, deff=True, engine=eng)
     for r in res.table.to_pylist():
-        pop = _SPLIT_LABEL.get(r[_POP])
         ind = _ind_of(r["variable"], by_id)
         dims = _dims(r)
+        if r["grouping"].startswith("migrant_split"):
+            if r["migrant_split"] == "migrant" and not _skip(ind, "migrants", dims, r):
+                rows.append(_row(ind, "migrants", r, dims, base))
+            continue
+        pop = _SPLIT_LABEL.get(r[_POP])
         if pop is None or _skip(ind, pop, dims, r):
             continue
         rows.append(_row(ind, pop, r, dims, base))
@@ -277,25 +284,24 @@ def _linear(frame: nw.LazyFrame, source: SurveySource, ests: list[Any], groups: 
         dims = _dims(r)
         if "natives" in ind.populations and not _skip(ind, "gap", dims, r):
             rows.append(_row(ind, "gap", r, dims, base))
-    allm = estimate(frame, source.design, ests, by=[["migrant_split", *g] for g in groups], na="drop", deff=True,
-                    engine=eng)
-    for r in allm.table.to_pylist():
-        ind = _ind_of(r["variable"], by_id)
-        dims = _dims(r)
-        if r["migrant_split"] == "migrant" and not _skip(ind, "migrants", dims, r):
-            rows.append(_row(ind, "migrants", r, dims, base))
     return rows
 
 
 def _medians(frame: nw.LazyFrame, source: SurveySource, ests: list[Any], groups: list[list[str]],
              by_id: dict[str, Indicator], base: dict[str, Any], eng: Engine) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    res = estimate(frame, source.design, ests, by=[[_POP, *g] for g in groups], na="drop", engine=eng)
+    # one read of the rows for both population splits and every disaggregation
+    res = estimate(frame, source.design, ests, by=[*([_POP, *g] for g in groups), *(["migrant_split", *g] for g in groups)],
+                   na="drop", engine=eng)
     cells: dict[tuple, dict[str, dict[str, Any]]] = {}
     for r in res.table.to_pylist():
-        pop = _SPLIT_LABEL.get(r[_POP])
         ind = _ind_of(r["variable"], by_id)
         dims = _dims(r)
+        if r["grouping"].startswith("migrant_split"):
+            if r["migrant_split"] == "migrant" and not _skip(ind, "migrants", dims, r):
+                rows.append(_row(ind, "migrants", r, dims, base))
+            continue
+        pop = _SPLIT_LABEL.get(r[_POP])
         if pop is None or _skip(ind, pop, dims, r):
             continue
         rows.append(_row(ind, pop, r, dims, base))
@@ -311,12 +317,6 @@ def _medians(frame: nw.LazyFrame, source: SurveySource, ests: list[Any], groups:
             row = _row(ind, "gap", g, dims, base)
             row["note"] = "difference of medians; no standard error (quantiles have no covariance in the engine)"
             rows.append(row)
-    allm = estimate(frame, source.design, ests, by=[["migrant_split", *g] for g in groups], na="drop", engine=eng)
-    for r in allm.table.to_pylist():
-        ind = _ind_of(r["variable"], by_id)
-        dims = _dims(r)
-        if r["migrant_split"] == "migrant" and not _skip(ind, "migrants", dims, r):
-            rows.append(_row(ind, "migrants", r, dims, base))
     return rows
 
 
