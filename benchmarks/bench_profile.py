@@ -17,7 +17,11 @@ PSU, as census-size microdata on a survey's design would be.
   three times (``corridor profile --lang es --lang fr --lang en``) against three separate runs, one
   per language (the baseline, in the same run).
 
-Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_profile.py [--sizes 1000000 20000000] [--languages]``.
+* ``before`` (with ``--before SRC``): the same profile from an earlier corridor (the ``src`` folder of a
+  checkout, e.g. ``git worktree add --detach /tmp/before main``), run right after the current one on
+  the same file: before and after in one run.
+
+Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_profile.py [--sizes 1000000 20000000] [--languages] [--before SRC]``.
 """
 
 from __future__ import annotations
@@ -108,8 +112,8 @@ def child_gen(path: str, size: int) -> dict:
     return {"seconds": time.perf_counter() - t, "rows": rows}
 
 
-def _run(kind: str, path: Path, *extra: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+def _run(kind: str, path: Path, *extra: str, src: str | None = None) -> dict:
+    env = {**os.environ, "PYTHONPATH": src or str(ROOT / "src")}
     r = subprocess.run([sys.executable, __file__, "--child", kind, str(path), *extra], capture_output=True, text=True, env=env, check=False)
     if r.returncode != 0:
         raise SystemExit(r.stderr)
@@ -121,6 +125,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=[1_000_000, 20_000_000])
     ap.add_argument("--child", nargs="+")
     ap.add_argument("--languages", action="store_true", help="also time es+fr+en from one computation vs three runs")
+    ap.add_argument("--before", metavar="SRC", help="src folder of an earlier corridor to time in the same run")
     a = ap.parse_args()
     if a.child:
         kind, path = a.child[:2]
@@ -142,6 +147,10 @@ def main() -> None:
                   f"  ({floor['groups']:,} groups)")
             print(f"  ratio            : {prof['seconds'] / floor['seconds']:8.1f} x time, "
                   f"{prof['peak_mb'] / floor['peak_mb']:.1f} x memory, {prof['scans']} x scans")
+            if a.before:
+                old = _run("profile", path, src=a.before)
+                print(f"  before ({a.before}): {old['seconds']:8.2f} s  peak {old['peak_mb']:7.0f} MiB  scans {old['scans']:3d}"
+                      f"  ({old['seconds'] / floor['seconds']:.1f} x the floor; now {old['seconds'] / prof['seconds']:.1f}x faster)")
             if a.languages:
                 apart, once = _run("languages", path, "0"), _run("languages", path, "1")
                 print(f"  es+fr+en, 3 runs : {apart['seconds']:8.2f} s  peak {apart['peak_mb']:7.0f} MiB  scans {apart['scans']:3d}")
