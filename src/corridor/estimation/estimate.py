@@ -507,11 +507,12 @@ class _Estimator:
                 aggs.append(expr.var(ddof=0).alias(f"__p{i}"))
         if replicate:
             rd: ReplicateDesign = req.design  # type: ignore[assignment]
+            # replicate sums of the values an estimate reads (a ratio's y and x; not its row weights or squares)
             for r, col in enumerate(req.repcols):
                 rw = nw.col(col).cast(nw.Float64)
                 rw = rw if rd.combined_weights else rw * w
-                for j, v in enumerate(plan.values):
-                    aggs.append((rw if j == one else rw * v).sum().alias(f"__r{r}_{j}"))
+                for j in _replicated(plan):
+                    aggs.append((rw if j == one else rw * plan.values[j]).sum().alias(f"__r{r}_{j}"))
         if self.cal is not None:
             aggs += self.cal.aggregates(plan.values)
         tbl = req.engine.aggregate(lf, keys, aggs)
@@ -754,13 +755,17 @@ class _Estimator:
         rd: ReplicateDesign = self.req.design  # type: ignore[assignment]
         R = len(self.req.repcols)
         reps = np.empty((K, R))
+        used = _replicated(plan)
+        col_of = np.zeros(len(plan.values), dtype=np.int64)
+        col_of[used] = np.arange(len(used))
+        rnum_col, rden_col = col_of[num], col_of[np.maximum(den, 0)]
         for r in range(R):
-            rs = np.column_stack([float_column(tbl[f"__r{r}_{j}"]) for j in range(len(plan.values))])
-            rnum = np.bincount(pk, weights=rs[pg, num[pk]], minlength=K)
+            rs = np.column_stack([float_column(tbl[f"__r{r}_{j}"]) for j in used])
+            rnum = np.bincount(pk, weights=rs[pg, rnum_col[pk]], minlength=K)
             rden = np.ones(K)
             sel = has_den[pk]
             if sel.any():
-                rden = np.bincount(pk[sel], weights=rs[pg[sel], den[pk[sel]]], minlength=K)
+                rden = np.bincount(pk[sel], weights=rs[pg[sel], rden_col[pk[sel]]], minlength=K)
             with np.errstate(invalid="ignore", divide="ignore"):
                 reps[:, r] = np.where(has_den, rnum / np.where(has_den, rden, 1.0), rnum)
         scale = rd.default_scale(R)
@@ -917,6 +922,11 @@ class _Estimator:
         from corridor.estimation.quantiles import estimate_quantiles
 
         return estimate_quantiles(self, q, grouping)
+
+
+def _replicated(plan: SumPlan) -> list[int]:
+    """The values whose replicate sums the estimates read: numerators and denominators of the outputs."""
+    return sorted({o.num for o in plan.outputs} | {o.den for o in plan.outputs if o.den >= 0})
 
 
 def _non_numeric_lazy(engine: Engine, lf: nw.LazyFrame[Any], col: str, na_values: Sequence[str]):
