@@ -6,10 +6,10 @@ import io
 import re
 
 
-def _import_sessions(env, csrf, count: int) -> None:
+def _import_sessions(env, csrf, count: int, prefix: str = "P") -> None:
     head = "session_id,date,region,facility,course,topic,participant_id,profession,sex,pre_score\n"
     rows = "".join(
-        f"P{i:04d},2026-05-{1 + i % 28:02d},CL-AN,Facility {i},CULT-2,Topic,Q{i},nurse,F,50\n" for i in range(count)
+        f"{prefix}{i:04d},2026-05-{1 + i % 28:02d},CL-AN,Facility {i},CULT-2,Topic,{prefix}Q{i},nurse,F,50\n" for i in range(count)
     )
     r = env.client.post(
         "/programme/trainings/upload",
@@ -51,3 +51,66 @@ def test_api_collections_are_paged(env):
     assert users["next_offset"] == 3
     assert env.client.get("/api/v1/users?limit=0").status_code == 422
     assert env.client.get("/api/v1/catalogue?limit=3").json()["count"] > 3
+
+
+def test_programme_overview_reads_sessions_in_a_fixed_number_of_queries(env):
+    """The overview of a long programme does not query once per training session (at ~1,500 sessions that
+    took seconds per change); its session rows match the programme's own records."""
+    from sqlalchemy import event
+
+    from corridor.service import programme_view
+    from corridor.service.store import session_scope
+
+    engine = env.client.app.state.services.engine
+    csrf = env.login("reg")
+
+    def statements() -> tuple[int, list[dict]]:
+        seen = []
+        listen = lambda *a, **k: seen.append(1)
+        with session_scope(engine) as s:
+            prog = programme_view.current(s)
+            event.listen(engine, "before_cursor_execute", listen)
+            try:
+                ov = programme_view.overview(s, prog, "en")
+            finally:
+                event.remove(engine, "before_cursor_execute", listen)
+            expected = {
+                x.session_code: (len(x.participants), x.course.code if x.course else None, x.held_on.isoformat())
+                for x in prog.sessions
+            }
+        got = {t["session_id"]: (t["participants"], t["course"], t["date"]) for t in ov["trainings"]}
+        assert got == expected
+        assert [t["date"] for t in ov["trainings"]] == sorted(t["date"] for t in ov["trainings"])
+        return len(seen), ov["trainings"]
+
+    _import_sessions(env, csrf, 20)
+    few, _ = statements()
+    _import_sessions(env, csrf, 200, prefix="R")
+    many, trainings = statements()
+    assert len(trainings) >= 220
+    assert many <= few + 2, (few, many)
+
+
+def test_a_page_drawn_for_many_clients_at_once_is_drawn_once():
+    """Concurrent first requests for one cached page wait for the one drawing it (not all drawing it)."""
+    import threading
+    import time
+
+    from corridor.service.cache import RenderCache
+
+    cache = RenderCache()
+    made = []
+
+    def make() -> str:
+        made.append(1)
+        time.sleep(0.2)
+        return "page"
+
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(cache.get_or_make(("p", 1), make))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == ["page"] * 8 and len(made) == 1
+    assert cache.get_or_make(("p", 2), lambda: "other") == "other" and len(cache) == 2

@@ -153,7 +153,17 @@ def transition(session: Session, programme: m.Programme, period_code: str, organ
 
 def partners_with_data(programme: m.Programme) -> set[str]:
     """Partners whose data a period holds: training records, entries, responsibility for evidence."""
-    owners = {s.organisation.code for s in programme.sessions if s.organisation}
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    session = object_session(programme)
+    if session is None:
+        owners = {s.organisation.code for s in programme.sessions if s.organisation}
+    else:  # one query, not every training session loaded (thousands of them in a long programme)
+        S, O = m.TrainingSession, m.Organisation
+        owners = set(session.scalars(
+            select(O.code).join(S, S.organisation_id == O.id).where(S.programme_id == programme.id).distinct()
+        ))
     owners |= {v.organisation.code for r in programme.results for i in r.indicators for v in i.values}
     owners |= {i.responsible.code for r in programme.results for i in r.indicators
                if i.responsible and i.source_kind == "evidence"}

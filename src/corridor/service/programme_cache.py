@@ -26,6 +26,7 @@ from corridor.service import programme_view
 MAX_AGE = 60.0
 PAGE = 50
 _lock = threading.Lock()
+_building = threading.Lock()  # held while an overview is built
 _cache: dict[tuple, tuple[float, dict[str, Any]]] = {}
 _generation = [0]
 
@@ -55,6 +56,12 @@ def _fingerprint(session: Session, prog: m.Programme) -> tuple:
     return (prog.id, *row)
 
 
+def _fresh(key: tuple) -> tuple[float, dict[str, Any]] | None:
+    with _lock:
+        hit = _cache.get(key)
+    return hit if hit is not None and time.monotonic() - hit[0] <= MAX_AGE else None
+
+
 def overview(
     session: Session,
     prog: m.Programme,
@@ -66,15 +73,18 @@ def overview(
     """The overview in ``lang`` with one page (offset, limit) of training sessions and of imports, and
     their totals (``trainings_count``, ``imports_count``)."""
     key = (_generation[0], _fingerprint(session, prog), lang)
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(key)
-    if hit is None or now - hit[0] > MAX_AGE:
-        hit = (now, programme_view.overview(session, prog, lang))
-        with _lock:
-            _cache[key] = hit
-            while len(_cache) > 12:  # a few languages x the latest generations
-                _cache.pop(next(iter(_cache)))
+    hit = _fresh(key)
+    if hit is None:
+        # one request builds it, the others asking at the same time wait for that one (after a write,
+        # every client on the page would otherwise build the same overview at once)
+        with _building:
+            hit = _fresh(key)
+            if hit is None:
+                hit = (time.monotonic(), programme_view.overview(session, prog, lang))
+                with _lock:
+                    _cache[key] = hit
+                    while len(_cache) > 12:  # a few languages x the latest generations
+                        _cache.pop(next(iter(_cache)))
     full = hit[1]
     out = dict(full)
     for name, (offset, limit) in (("trainings", trainings), ("imports", imports)):
