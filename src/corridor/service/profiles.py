@@ -53,6 +53,8 @@ class Run:
     folder: Path
     meta: dict[str, Any]
     rows: list[dict[str, Any]] = field(repr=False)
+    _options: dict[str, list] | None = field(default=None, repr=False, compare=False)
+    _periods: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def origin(self) -> str:
@@ -72,7 +74,20 @@ class Run:
         return bool(self.meta.get("for_publication", True))
 
     def options(self) -> dict[str, list]:
-        """The values each filter can take."""
+        """The values each filter can take (worked out once: a run never changes)."""
+        if self._options is None:
+            self._options = self._work_out_options()
+        return {k: list(v) for k, v in self._options.items()}
+
+    def periods_of(self, indicator: str) -> list[int]:
+        """The years an indicator has in this run, oldest first (worked out once per indicator)."""
+        own = self._periods.get(indicator)
+        if own is None:
+            own = sorted({r["period"] for r in self.rows if r["indicator"] == indicator and r["period"] is not None})
+            self._periods[indicator] = own
+        return own
+
+    def _work_out_options(self) -> dict[str, list]:
         areas = sorted({r["area"] for r in self.rows}, key=lambda a: (len(a) > 3, a))
         periods = sorted({r["period"] for r in self.rows if r["period"] is not None}, reverse=True)
         inds = list(dict.fromkeys(r["indicator"] for r in self.rows))
@@ -159,7 +174,7 @@ def resolve(
     default_period = run.period
     if indicator in opts["indicator"] and period is None:
         # an indicator whose source has other years (a survey's 2020 next to 2022 aggregates): its latest year
-        own = sorted({r["period"] for r in run.rows if r["indicator"] == indicator and r["period"] is not None})
+        own = run.periods_of(indicator)
         default_period = run.period if not own or run.period in own else own[-1]
     p = pick("period", period, opts["period"], default_period)
     d = pick("disaggregation", disaggregation, opts["disaggregation"], "total")
@@ -205,6 +220,7 @@ class ProfileStore:
         self._cache: dict[str, Run] = {}
         self._meta: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self._reading = threading.Lock()  # held while a run's table is read
 
     def ids(self) -> list[str]:
         """Run ids, newest first (only complete runs)."""
@@ -270,12 +286,17 @@ class ProfileStore:
         with self._lock:
             run = self._cache.get(run_id)
         if run is None:
-            folder = self.root / run_id
-            meta = self.meta(run_id)
-            rows = published(pq.read_table(folder / "indicators.parquet").to_pylist(), meta["min_n"])
-            run = Run(run_id, folder, meta, rows)
-            with self._lock:
-                run = self._cache.setdefault(run_id, run)
+            # read once: the requests that ask for a run not read yet wait for the one reading it
+            with self._reading:
+                with self._lock:
+                    run = self._cache.get(run_id)
+                if run is None:
+                    folder = self.root / run_id
+                    meta = self.meta(run_id)
+                    rows = published(pq.read_table(folder / "indicators.parquet").to_pylist(), meta["min_n"])
+                    run = Run(run_id, folder, meta, rows)
+                    with self._lock:
+                        run = self._cache.setdefault(run_id, run)
         return run
 
     def html_file(self, run_id: str, lang: str, who: Any) -> Path:
