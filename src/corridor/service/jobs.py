@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import queue
 import secrets
 import shutil
@@ -264,8 +265,17 @@ class JobRunner:
             self._child = None
 
 
+JOB_NICENESS = 10
+
+
 def _child_main(params: dict[str, Any], root: Path, data: str | None, send: Any) -> None:
-    """The body of a profile process: run it, report progress and the outcome."""
+    """The body of a profile process: run it, report progress and the outcome. The process runs at a
+    lower CPU priority (``JOB_NICENESS``) than the server, so that a profile being built takes what the
+    pages leave of the machine instead of slowing every page down."""
+    try:
+        os.nice(JOB_NICENESS)
+    except (AttributeError, OSError):  # no nice() on this system: same priority
+        pass
     try:
         run_id = run_profile(params, root, data, lambda frac, msg: send.send(("progress", frac, msg)))
         send.send(("done", run_id))
