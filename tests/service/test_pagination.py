@@ -114,3 +114,39 @@ def test_a_page_drawn_for_many_clients_at_once_is_drawn_once():
         t.join()
     assert got == ["page"] * 8 and len(made) == 1
     assert cache.get_or_make(("p", 2), lambda: "other") == "other" and len(cache) == 2
+
+
+def test_kept_programme_page_carries_each_sessions_token_and_each_roles_forms(env):
+    """The programme page is drawn once per role and organisation and kept, yet every session gets its own
+    form token and name, partners only their own organisation's actions, and a write shows at once."""
+    import html
+
+    def page(name: str) -> tuple[str, str]:
+        csrf = env.login(name)
+        return html.unescape(env.client.get("/programme?lang=en").text), csrf
+
+    tokens = re.compile(r'name="csrf_token" value="([^"]*)"')
+    reg, reg_csrf = page("reg")
+    loc, loc_csrf = page("loc")
+    ana, ana_csrf = page("ana")
+    ana2, ana2_csrf = page("ana")  # a second session of the same user, served the kept drawing
+    roles = {"reg": "partner", "loc": "partner", "ana": "analyst"}
+    for text, csrf, name in ((reg, reg_csrf, "reg"), (loc, loc_csrf, "loc"), (ana, ana_csrf, "ana"),
+                             (ana2, ana2_csrf, "ana")):
+        assert set(tokens.findall(text)) == {csrf}, name
+        assert f"Signed in as {name} ({roles[name]})" in text
+        assert "csrf-" not in text
+    assert ana_csrf != ana2_csrf and ana.replace(ana_csrf, "") == ana2.replace(ana2_csrf, "")
+
+    def approval_orgs(text: str) -> list[str]:
+        select = re.search(r'<select id="pa-org" name="organisation">(.*?)</select>', text).group(1)
+        return re.findall(r'<option value="([^"]+)"', select)
+
+    assert approval_orgs(reg) == ["REGIONAL-HEALTH-AN"] and approval_orgs(loc) == ["LOCAL-HEALTH-AN"]
+    assert len(approval_orgs(ana)) > 2
+    assert 'id="t-org"' not in reg and 'id="t-org"' in ana  # partners record for their own organisation
+    csrf = env.login("reg")
+    _import_sessions(env, csrf, 3, prefix="K")
+    assert "K0002" in "".join(
+        env.client.get(f"/programme?lang=en&sessions_page={p}").text for p in range(1, 5)
+    )

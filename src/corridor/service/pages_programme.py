@@ -3,10 +3,13 @@ entered values, training records, revisions, and their forms."""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from corridor.errors import CorridorError, InputError
@@ -16,12 +19,28 @@ from corridor.service.deps import Services, allowed, current_user, db, form_writ
 from corridor.service.errors import NotFound, check_id, public, status_of
 from corridor.service.files import import_limits, save_upload
 from corridor.service.page_common import addr, see_other
-from corridor.service.render import render_page
+from corridor.service.render import render_fragment, render_page
+from corridor.service.roles import can
 
 router = APIRouter(include_in_schema=False)
 
 
 # --- programme -------------------------------------------------------------------------------------------------
+
+
+# the query parameters of the programme page; a page asked for with others is drawn but not kept
+PAGE_PARAMS = frozenset({"lang", "sessions_page", "imports_page", "saved"})
+# stands for the form token in a kept page; replaced by the asking session's token when served
+_TOKEN_SLOT = "csrf-" + secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class _Asker:
+    """What the programme's content may know of who asks: the role and organisation decide which forms
+    and actions it shows; the user's name and session stay out of it (it is shared by their peers)."""
+
+    role: str
+    organisation: str | None
 
 
 def _programme_page(
@@ -34,46 +53,67 @@ def _programme_page(
     form: dict | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The programme page. Its content is drawn for a role and organisation, a language, a version of the
+    programme and a page of each list, and kept: every viewer (every partner of one organisation, ...)
+    is served the same drawing with their own form token, until the programme changes."""
     prog = programme_view.current(session)
+    lang = request.state.lang
     pages = {k: _page_number(request, f"{k}_page") for k in ("sessions", "imports")}
     per = programme_cache.PAGE
-    ov = (
-        programme_cache.overview(
+    ov, version = (
+        programme_cache.versioned(
             session,
             prog,
-            request.state.lang,
+            lang,
             trainings=((pages["sessions"] - 1) * per, per),
             imports=((pages["imports"] - 1) * per, per),
         )
         if prog
-        else None
+        else (None, None)
     )
-    return render_page(
-        request,
-        "programme.html",
-        {
-            "p": ov,
-            "pm": programme_messages()[request.state.lang],
-            "regions": programme_view.regions(prog) if prog else [],
-            "professions": programme_view.PROFESSION_CODES,
-            "age_bands": programme_view.AGE_BAND_CODES,
-            "courses": sorted((c.code, programme_view.text(c.title, request.state.lang)) for c in prog.courses)
-            if prog else [],
-            "periods": [x.code for x in sorted(prog.periods, key=lambda x: x.start)] if prog else [],
-            "organisations": sorted(o.code for o in prog.organisations) if prog else [],
-            "runs": sv.store.ids()[:20],
-            "statuses": ("planned", "in_progress", "done", "cancelled"),
-            "error": error,
-            "hint": hint,
-            "form": form or {},
-            "saved": request.query_params.get("saved"),
-            "rows_n": 5,
-            "max_mb": sv.settings.upload_max_bytes / 1024 / 1024,
-            "pages": pages,
-            "per_page": per,
-        },
-        status_code=status_code,
-    )
+    principal = request.state.principal
+    asker = _Asker(principal.role, principal.organisation)
+    runs = sv.store.ids()[:20]
+    saved = request.query_params.get("saved")
+
+    def content(csrf: str | None) -> str:
+        return render_fragment(
+            "programme_content.html",
+            lang,
+            {
+                "request": request,
+                "user": asker,
+                "csrf": csrf,
+                "can": lambda perm: can(asker.role, perm),
+                "p": ov,
+                "pm": programme_messages()[lang],
+                "regions": programme_view.regions(prog) if prog else [],
+                "professions": programme_view.PROFESSION_CODES,
+                "age_bands": programme_view.AGE_BAND_CODES,
+                "courses": sorted((c.code, programme_view.text(c.title, lang)) for c in prog.courses)
+                if prog else [],
+                "periods": [x.code for x in sorted(prog.periods, key=lambda x: x.start)] if prog else [],
+                "organisations": sorted(o.code for o in prog.organisations) if prog else [],
+                "runs": runs,
+                "statuses": ("planned", "in_progress", "done", "cancelled"),
+                "error": error,
+                "hint": hint,
+                "form": form or {},
+                "saved": saved,
+                "rows_n": 5,
+                "max_mb": sv.settings.upload_max_bytes / 1024 / 1024,
+                "pages": pages,
+                "per_page": per,
+            },
+        )
+
+    if error is None and form is None and version is not None and set(request.query_params) <= PAGE_PARAMS:
+        key = ("programme", version, asker, tuple(runs), tuple(sorted(request.query_params.multi_items())))
+        kept = sv.pages.get_or_make(key, lambda: content(_TOKEN_SLOT))
+        html = kept.replace(_TOKEN_SLOT, str(escape(principal.csrf or "")))
+    else:
+        html = content(principal.csrf)
+    return render_page(request, "programme.html", {"content": html}, status_code=status_code)
 
 
 def _page_number(request: Request, name: str) -> int:

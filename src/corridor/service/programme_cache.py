@@ -72,6 +72,19 @@ def overview(
 ) -> dict[str, Any]:
     """The overview in ``lang`` with one page (offset, limit) of training sessions and of imports, and
     their totals (``trainings_count``, ``imports_count``)."""
+    return versioned(session, prog, lang, trainings=trainings, imports=imports)[0]
+
+
+def versioned(
+    session: Session,
+    prog: m.Programme,
+    lang: str,
+    *,
+    trainings: tuple[int, int] = (0, PAGE),
+    imports: tuple[int, int] = (0, PAGE),
+) -> tuple[dict[str, Any], tuple]:
+    """The overview as :func:`overview` gives it, and its version: a key that changes whenever the
+    overview is built again (what is drawn from the overview can be kept under it)."""
     key = (_generation[0], _fingerprint(session, prog), lang)
     hit = _fresh(key)
     if hit is None:
@@ -92,7 +105,7 @@ def overview(
         out[f"{name}_count"] = len(full[name])
         out[f"{name}_offset"] = offset
         out[f"{name}_limit"] = limit
-    return out
+    return out, (*key, hit[0])
 
 
 def withdraw(
