@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from corridor.programme import models as m
 from corridor.service import programme_view
+from corridor.service.i18n import LANGS
 
 MAX_AGE = 60.0
 PAGE = 50
@@ -93,11 +94,15 @@ def versioned(
         with _building:
             hit = _fresh(key)
             if hit is None:
-                hit = (time.monotonic(), programme_view.overview(session, prog, lang))
+                # every language at once: after a change, the page is asked for in all of them
+                now = time.monotonic()
+                built = programme_view.overviews(session, prog, tuple(dict.fromkeys((lang, *LANGS))))
                 with _lock:
-                    _cache[key] = hit
-                    while len(_cache) > 12:  # a few languages x the latest generations
+                    for code, ov in built.items():
+                        _cache[(*key[:-1], code)] = (now, ov)
+                    while len(_cache) > 12:  # the languages x the latest generations
                         _cache.pop(next(iter(_cache)))
+                    hit = _cache[key]
     full = hit[1]
     out = dict(full)
     for name, (offset, limit) in (("trainings", trainings), ("imports", imports)):

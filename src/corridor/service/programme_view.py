@@ -113,10 +113,22 @@ def progress_rows(prog: m.Programme, lang: str) -> list[dict[str, Any]]:
 
 def overview(session: Session, prog: m.Programme, lang: str) -> dict[str, Any]:
     """Everything the programme page and API show, in ``lang``."""
-    orgs = {o.id: o for o in prog.organisations}
+    return overviews(session, prog, (lang,))[lang]
+
+
+def overviews(session: Session, prog: m.Programme, langs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """The overview in each of ``langs``, read together: the programme is read once, and the parts that do
+    not depend on the language (the training sessions, thousands in a long programme) are worked out
+    once and shared."""
     owners = {
         r.record_id: r for r in session.scalars(select(RecordOwner).where(RecordOwner.kind == "import_batch"))
     }
+    trainings = trainings_overview(session, prog, owners)
+    return {lang: _overview(prog, lang, owners, trainings) for lang in langs}
+
+
+def _overview(prog: m.Programme, lang: str, owners: dict[int, Any], trainings: list[dict[str, Any]]) -> dict[str, Any]:
+    orgs = {o.id: o for o in prog.organisations}
     return {
         "code": prog.code,
         "title": text(prog.title, lang),
@@ -184,7 +196,7 @@ def overview(session: Session, prog: m.Programme, lang: str) -> dict[str, Any]:
             }
             for o in sorted(orgs.values(), key=lambda o: o.code)
         ],
-        "trainings": trainings_overview(session, prog, owners),
+        "trainings": trainings,
         "imports": [
             {
                 "id": b.id,
