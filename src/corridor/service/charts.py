@@ -179,3 +179,26 @@ def chart_svg(run: Run, chart: str, f: Filters, lang: str) -> str:
         else:
             _CACHE.move_to_end(key)
     return svg
+
+
+def warm(store: Any, run_id: str, langs: tuple[str, ...]) -> None:
+    """Read a run's table and draw the charts of its default view in each language, so that the first
+    visitors of a new run (or of a restarted service) are not the ones who wait for them. Run in a
+    background thread; a failure only means the first visitor draws them."""
+    import logging
+
+    from corridor.service.profiles import resolve
+
+    try:
+        run = store.load(run_id)
+        f = resolve(run, None, None, None, None, None)
+        for lang in langs:
+            for chart in CHARTS:
+                chart_svg(run, chart, f, lang)
+    except Exception:  # warming is an optimisation: the pages draw what is missing
+        logging.getLogger("corridor.service").warning("could not prepare run %s", run_id, exc_info=True)
+
+
+def warm_in_background(store: Any, run_id: str | None, langs: tuple[str, ...]) -> None:
+    if run_id:
+        threading.Thread(target=warm, args=(store, run_id, langs), name="corridor-warm", daemon=True).start()

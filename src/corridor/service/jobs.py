@@ -93,6 +93,7 @@ class JobRunner:
         self._queue: queue.Queue[int | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self.on_done: Any = None  # called with the run id when a profile job has written its run
 
     def start(self) -> None:
         for tmp in (self.data_dir / "profiles").glob(".tmp-*"):  # a run cut short by a stop or a crash
@@ -225,6 +226,8 @@ class JobRunner:
             return
         self._update(jid, status="done", progress=1.0, result=run_id, finished_at=utcnow(), message="done")
         log.info("job done", extra={"job": jid, "run": run_id})
+        if kind == "profile" and self.on_done is not None:
+            self.on_done(run_id)
 
     def _in_child(self, params: dict[str, Any], data: str | None, progress: Any) -> str:
         """Run the profile in a child process; its progress and outcome come back through a pipe."""

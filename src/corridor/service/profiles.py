@@ -283,6 +283,10 @@ class ProfileStore:
         """A run by id (checked before it touches the file system), if ``who`` may see it."""
         if not RUN_ID.match(run_id or "") or run_id not in self.ids() or not self.visible(run_id, who):
             raise NotFound(f"there is no profile run {run_id!r}", hint="see the list of profiles")
+        return self.load(run_id)
+
+    def load(self, run_id: str) -> Run:
+        """A run known to exist, read once (whoever asks: the caller has checked who may see it)."""
         with self._lock:
             run = self._cache.get(run_id)
         if run is None:
