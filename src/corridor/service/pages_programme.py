@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from html import escape
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from corridor.errors import CorridorError, InputError
@@ -110,7 +110,7 @@ def _programme_page(
     if error is None and form is None and version is not None and set(request.query_params) <= PAGE_PARAMS:
         key = ("programme", version, asker, tuple(runs), tuple(sorted(request.query_params.multi_items())))
         kept = sv.pages.get_or_make(key, lambda: content(_TOKEN_SLOT))
-        html = kept.replace(_TOKEN_SLOT, str(escape(principal.csrf or "")))
+        html = kept.replace(_TOKEN_SLOT, escape(principal.csrf or ""))
     else:
         html = content(principal.csrf)
     return render_page(request, "programme.html", {"content": html}, status_code=status_code)
