@@ -11,6 +11,7 @@ import json
 
 import openpyxl
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pyreadstat
@@ -166,6 +167,57 @@ def test_duplicate_columns_in_parquet_and_frames(tmp_path, kind):
         data = tmp_path / "d.parquet"
     with pytest.raises(errors.InputError, match=r"2 columns named 'y' \(columns 2 and 3\)"):
         cr.estimate(data, cr.Design(weights="w"), cr.Mean("y"))
+
+
+def _stata_with_two_ys(path):
+    """A Stata file whose third variable is also named 'y' (pyreadstat would call it 'y_duplicated1')."""
+    pyreadstat.write_dta(pd.DataFrame({"w": [1.0, 2.0], "y": [3.0, 4.0], "q": [5.0, 6.0]}), str(path), version=15)
+    data = bytearray(path.read_bytes())
+    names = data.index(b"<varnames>") + len(b"<varnames>")
+    assert data[names + 2 * 129] == ord("q")  # 129 bytes per name
+    data[names + 2 * 129] = ord("y")
+    path.write_bytes(bytes(data))
+
+
+def test_a_stata_variable_name_held_twice_is_an_error_and_rename_fixes_it(tmp_path):
+    p = tmp_path / "two.dta"
+    _stata_with_two_ys(p)
+    res = run(str(p), *W, "-e", "mean:y")
+    assert res.exit_code == 2 and "two.dta' has 2 columns named 'y' (columns 2 and 3)" in res.output
+    assert "--rename 3=y_2" in res.output
+    ok = run(str(p), *W, "-e", "mean:y_2", "--rename", "3=y_2", "--format", "json")
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["rows"][0]["estimate"] == pytest.approx((5 + 12) / 3)
+    with pytest.raises(errors.InputError, match="2 columns named 'y'"):
+        cr.estimate(p, cr.Design(weights="w"), cr.Mean("y"))
+    labelled = tmp_path / "l.dta"
+    pyreadstat.write_dta(pd.DataFrame({"w": [1.0, 2.0], "y": [3.0, 4.0], "region": [1, 2]}), str(labelled),
+                         variable_value_labels={"region": {1: "Norte", 2: "Sur"}})
+    py = cr.estimate(labelled, cr.Design(weights="w"), cr.Mean("y"), by="zona", read={"rename": {3: "zona"}})
+    assert py.meta["value_labels"]["zona"] == {1.0: "Norte", 2.0: "Sur"}
+
+
+def test_names_differing_only_in_capitals_are_duplicates_to_the_engine(tmp_path):
+    p = tmp_path / "case.csv"
+    p.write_text("w,y,Y\n1,1,10\n2,2,20\n")
+    res = run(str(p), *W, "-e", "mean:Y")
+    assert res.exit_code == 2
+    assert "case.csv' has 2 columns whose names differ only in capitals ('y' and 'Y': columns 2 and 3)" in res.output
+    assert "--rename 3=y_2" in res.output
+    ok = run(str(p), *W, "-e", "mean:Y2", "--rename", "3=Y2", "--format", "json")
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["rows"][0]["estimate"] == pytest.approx(50 / 3)
+    frame = pa.table({"w": [1.0, 2.0], "y": [1.0, 2.0], "Y": [10.0, 20.0]})
+    for data in (frame, pl.from_arrow(frame), pl.from_arrow(frame).lazy()):
+        with pytest.raises(errors.InputError, match="differ only in capitals"):
+            cr.estimate(data, cr.Design(weights="w"), cr.Mean("y"))
+    # letters beyond ASCII keep their case in the engine's names: 'é' and 'É' are two columns
+    accents = pa.table({"w": [1.0, 2.0], "é": [1.0, 2.0], "É": [10.0, 20.0]})
+    assert cr.estimate(accents, cr.Design(weights="w"), cr.Mean("É")).to_pylist()[0]["estimate"] == pytest.approx(50 / 3)
+
+
+def test_a_polars_lazy_frame_is_estimable():
+    lazy = pl.DataFrame({"w": [1.0, 2.0], "y": [1.0, 2.0]}).lazy()
+    assert cr.estimate(lazy, cr.Design(weights="w"), cr.Mean("y")).to_pylist()[0]["estimate"] == pytest.approx(5 / 3)
 
 
 def test_numeric_estimand_on_a_text_column_names_values_lines_and_counts(tmp_path):

@@ -153,6 +153,8 @@ class DuckDBEngine:
         module = type(data).__module__.split(".")[0]
         if module in ("pandas", "polars"):
             # DuckDB scans pandas and polars frames in place (through Arrow for polars).
+            if module == "polars" and type(data).__name__ == "LazyFrame":
+                data = data.collect()  # a lazy query: its rows, then scanned as a frame
             native = data.to_arrow() if module == "polars" else data
             rel = self.connection.from_arrow(native) if module == "polars" else self.connection.from_df(native)
             self._cheap[id(rel)] = rel

@@ -121,6 +121,8 @@ def _check_frame_names(data: Any) -> None:
         names = list(data.schema.names)
     elif type(data).__module__.split(".")[0] == "pandas" and hasattr(data, "columns"):
         names = [str(c) for c in data.columns]
+    elif type(data).__module__.split(".")[0] == "polars" and hasattr(data, "collect_schema"):
+        names = list(data.collect_schema().names())  # polars tells 'y' from 'Y'; DuckDB does not
     if names is not None:
         check_unique(names, "the data frame")
 

@@ -47,21 +47,46 @@ def apply_rename(names: Sequence[str], rename: Rename | None, where: str) -> lis
     return out
 
 
+def _fold(name: str) -> str:
+    """A column name as DuckDB compares identifiers: ASCII letters without case (``Y`` is ``y``, ``É`` is not ``é``)."""
+    return name.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def check_unique(names: Sequence[str], where: str, position: Callable[[int], str] = lambda i: str(i + 1)) -> None:
-    """Raise naming both positions when two columns share a name (a reader would rename or drop one)."""
+    """Raise naming both positions when two columns share a name (a reader would rename or drop one).
+
+    Names that differ only in the case of ASCII letters (``y`` and ``Y``) are one name to DuckDB,
+    which would call the second ``Y_1``: they are duplicates too.
+    """
     seen: dict[str, list[int]] = {}
     for i, n in enumerate(names):
-        seen.setdefault(str(n), []).append(i)
-    dups = {n: ps for n, ps in seen.items() if len(ps) > 1}
+        seen.setdefault(_fold(str(n)), []).append(i)
+    dups = {names[ps[0]]: ps for ps in seen.values() if len(ps) > 1}
     if not dups:
         return
     name, pos = next(iter(dups.items()))
     shown = join([position(p) for p in pos])
     more = Message("sources.columns_named_also", names=", ".join(repr(n) for n in list(dups)[1:4])) if len(dups) > 1 else ""
+    spellings = list(dict.fromkeys(str(names[p]) for p in pos))
+    what = (Message("sources.columns_named_columns_corridor", where=where, n_pos=len(pos), name=name, shown=shown, more=more)
+            if len(spellings) == 1 else
+            Message("sources.columns_named_case", where=where, n_pos=len(pos), names=join([repr(s) for s in spellings]),
+                    shown=shown, more=more))
     raise InputError(
-        Message("sources.columns_named_columns_corridor", where=where, n_pos=len(pos), name=name, shown=shown, more=more),
-        hint=Message("sources.columns_named_columns_corridor.hint", value=pos[-1] + 1, name=name, n_pos=len(pos)),
+        what, hint=Message("sources.columns_named_columns_corridor.hint", value=pos[-1] + 1, name=name, n_pos=len(pos)),
     )
+
+
+def restore_duplicates(names: Sequence[str], renamed: Callable[[str], str | None]) -> list[str]:
+    """The names a file holds, where its reader renamed a repeated name (``renamed`` gives the original or None)."""
+    out: list[str] = []
+    for n in names:
+        base = renamed(n)
+        out.append(base if base is not None and base in out else n)
+    return out
 
 
 def non_numeric(
