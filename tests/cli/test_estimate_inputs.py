@@ -312,6 +312,20 @@ def test_rejected_rows_fail_unless_dropped_and_the_ledger_is_printed(tmp_path):
     assert py.meta["rejected_rows_dropped"] == 3
 
 
+def test_missing_and_negative_weights_of_a_plain_file_name_their_lines(tmp_path):
+    p = tmp_path / "w.csv"
+    p.write_text("w,y\n1,1\n,2\n3,3\nNS,4\n2,5\n")
+    res = run(str(p), *W, "-e", "mean:y", "--na-values", "NS")
+    assert res.exit_code == 2 and "w.csv' has 2 missing values (first at lines 3, 5)" in res.output
+    neg = tmp_path / "neg.csv"
+    neg.write_text("w,y\n1,1\n2,2\n-2,3\n")
+    res = run(str(neg), *W, "-e", "mean:y")
+    assert res.exit_code == 2 and "neg.csv' has negative values (minimum -2; first at lines 4)" in res.output
+    frame = pa.table({"w": [1.0, None, 3.0, None], "y": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(errors.InputError, match=r"has 2 missing values \(first at rows 2, 4\)"):
+        cr.estimate(frame, cr.Design(weights="w"), cr.Mean("y"))
+
+
 def test_a_spec_may_say_drop_rejected(tmp_path):
     spec = _bad_weights(tmp_path, "drop_rejected: true\n")
     res = run("--spec", str(spec), "-e", "mean:labour_income")

@@ -29,9 +29,9 @@ def test_text_weights_are_refused() -> None:
 
 
 def test_missing_and_non_positive_weights() -> None:
-    with pytest.raises(errors.InputError, match="1 missing values"):
+    with pytest.raises(errors.InputError, match=r"1 missing values \(first at rows 2\)"):
         cr.estimate(table(w=[1.0, None, 3.0, 4.0]), DESIGN, cr.Mean("y"))
-    with pytest.raises(errors.InputError, match=r"negative values \(minimum -1\)"):
+    with pytest.raises(errors.InputError, match=r"negative values \(minimum -1; first at rows 2\)"):
         cr.estimate(table(w=[1.0, -1.0, 3.0, 4.0]), DESIGN, cr.Mean("y"))
 
 

@@ -43,7 +43,7 @@ from corridor.estimation.result import Estimates
 from corridor.estimation.structure import Structure, build_structure, subset_degf
 from corridor.estimation.where import parse_where
 from corridor.i18n import Message
-from corridor.sources.columns import non_numeric, not_numbers_error
+from corridor.sources.columns import bad_weight_rows, non_numeric, not_numbers_error
 
 NA = Literal["fail", "drop"]
 DFRule = Literal["design", "domain", "normal"]
@@ -432,17 +432,37 @@ class _Estimator:
 
     def _weight_errors(self, wcol: str, nulls: int, wmin: float) -> None:
         if nulls:
+            at = self._weight_rows(wcol, "missing")
             raise InputError(
+                Message("estimation.weight_column_missing_values_at", wcol=wcol, source=self.req.source, nulls=nulls,
+                        at=at) if at else
                 Message("estimation.weight_column_missing_values", wcol=wcol, source=self.req.source, nulls=nulls),
                 hint=Message("estimation.weight_column_missing_values.hint"),
             )
         if wmin < 0:
+            at = self._weight_rows(wcol, "negative")
             raise InputError(
+                Message("estimation.weight_column_negative_values_at", wcol=wcol, source=self.req.source, wmin=wmin,
+                        at=at) if at else
                 Message("estimation.weight_column_negative_values", wcol=wcol, source=self.req.source, wmin=wmin),
                 hint=Message("estimation.weight_column_negative_values.hint"),
             )
         if wmin == 0:
             self.zero_weights = True
+
+    def _weight_rows(self, wcol: str, what: str, limit: int = 5) -> Message | None:
+        """Where the first missing (or negative) weights are: file lines, or rows of the data; None off DuckDB."""
+        inp = self.req.input
+        rel = inp.relation if inp is not None else None
+        if rel is None or wcol not in rel.columns:
+            return None
+        rows = bad_weight_rows(rel, wcol, what, self.req.na_values, limit)
+        if not rows:
+            return None
+        offset = inp.line_offset if inp is not None else None
+        if offset is not None:
+            return Message("estimation.weight_rows_lines", lines=", ".join(f"{r + offset:,}" for r in rows))
+        return Message("estimation.weight_rows_rows", rows=", ".join(f"{r:,}" for r in rows))
 
     def _check_missing(self, plan: SumPlan, counts: np.ndarray, rows: np.ndarray, in_group: np.ndarray) -> None:
         if self.req.na != "fail":

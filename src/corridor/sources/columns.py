@@ -110,6 +110,29 @@ def non_numeric(
     return total, [(r[0], int(r[1]), int(r[2])) for r in rows[:limit]]
 
 
+def bad_weight_rows(
+    relation: duckdb.DuckDBPyRelation, column: str, what: str, na_values: Sequence[str] = (), limit: int = 5,
+) -> list[int]:
+    """Numbers (from 1, in the relation's order) of the first rows whose weight is ``missing`` or ``negative``.
+
+    A weight written as text counts as missing when empty or listed in ``na_values``. Empty when the
+    relation cannot be asked (the caller then names no rows).
+    """
+    q = quote_ident(column)
+    text = f"trim(CAST({q} AS VARCHAR))"
+    if what == "missing":
+        skip = ", ".join(quote_literal(str(v)) for v in [*na_values, ""])
+        cond = f"{q} IS NULL OR {text} IN ({skip})"
+    else:
+        cond = f"TRY_CAST({text} AS DOUBLE) < 0"
+    sql = (f"SELECT rn FROM (SELECT {q}, row_number() OVER () AS rn FROM corridor_weights) "
+           f"WHERE {cond} ORDER BY rn LIMIT {int(limit)}")
+    try:
+        return [int(r[0]) for r in relation.query("corridor_weights", sql).fetchall()]
+    except duckdb.Error:
+        return []
+
+
 def not_numbers_error(
     where: str, column: str, total: int, examples: Sequence[tuple[Any, int, int | None]], *,
     line_offset: int | None = None, role: str = "numeric", why: str = "", detail: str | None = None,
