@@ -132,6 +132,9 @@ def test_latin1_csv_with_encoding(tmp_path):
     assert bad.exit_code == 2 and "is not valid utf-8" in bad.output and "--encoding latin-1" in bad.output
     ok = run(str(p), *W, "-e", "mean:y", "--by", "región", "--encoding", "latin-1")
     assert ok.exit_code == 0 and "Ñuble" in ok.output
+    unknown = run(str(p), *W, "-e", "mean:y", "--encoding", "latin-9x")
+    assert unknown.exit_code == 2 and "'latin-9x' is not a text encoding corridor knows" in unknown.output
+    assert "l1.csv" in unknown.output and "Traceback" not in unknown.output
 
 
 # ---- columns and types -------------------------------------------------------------------------

@@ -154,7 +154,11 @@ def read_csv(
     con = con or default_connection()
     p = existing_file(path)
     sample = head_bytes(p)
-    codec = codecs.lookup(encoding).name
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise SourceError(Message("sources.unknown_encoding", encoding=encoding, path=str(p)),
+                          hint=Message("sources.unknown_encoding.hint")) from None
     _check_encoding(p, sample, codec)
     text = sample.decode(codec, errors="ignore").lstrip("\ufeff")
     first_line = text.splitlines()[0] if text.strip() else ""
