@@ -208,9 +208,10 @@ def compute_aggregates(inp: AggregateInputs, *, indicators: list[Indicator] | No
     if "regional_distribution" in inds:
         ind = inds["regional_distribution"]
         for pop in pops:
-            known = sum(n(pop, year, region=r) for r in regions)
+            # over the whole group, the people whose region is not recorded included: the regions' shares
+            # add up to less than 100 by exactly their share, and the profile shows them as a row
             for r in regions:
-                rows.append(row(ind, pop, year, _pct(n(pop, year, region=r), known), "region", r, estimand="ratio"))
+                rows.append(row(ind, pop, year, _pct(n(pop, year, region=r), n(pop, year)), "region", r, estimand="ratio"))
     return rows
 
 

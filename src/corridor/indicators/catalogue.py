@@ -20,6 +20,7 @@ import yaml
 from corridor.errors import SpecError
 from corridor.harmonize import CONCEPTS
 from corridor.i18n import Message
+from corridor.i18n.catalogue import PSEUDO, pseudo
 
 DEFINITIONS = Path(__file__).resolve().parent / "definitions"
 LANGUAGES = ("es", "fr", "en")
@@ -111,12 +112,12 @@ class Indicator:
     path: Path | None = field(default=None, compare=False)
 
     def label(self, lang: str = "en") -> str:
-        """The indicator's name in ``lang`` (es, fr, en)."""
-        return self.name[_lang(lang)]
+        """The indicator's name in ``lang`` (es, fr, en; the pseudo-language of the tests marks the English)."""
+        return pseudo(self.name["en"]) if lang == PSEUDO else self.name[_lang(lang)]
 
     def describe(self, lang: str = "en") -> str:
         """The indicator's definition in ``lang``."""
-        return self.definition[_lang(lang)]
+        return pseudo(self.definition["en"]) if lang == PSEUDO else self.definition[_lang(lang)]
 
     @property
     def levels(self) -> tuple[str, ...]:

@@ -44,14 +44,17 @@ def _titled(svg: str, chart_id: str, title: str) -> str:
     return svg[:i] + f'<title id="{chart_id}-title">{safe}</title>' + svg[i:]
 
 
-def trend_chart(sermig: Sequence[tuple[int, float]], undesa: Sequence[tuple[int, float]], loc: Locale, title: str) -> str:
-    """Stock over time: INE/SERMIG (2018-2022) and UN DESA (1990-2019) series."""
+def trend_chart(sermig: Sequence[tuple[int, float]], undesa: Sequence[tuple[int, float]], loc: Locale, title: str,
+                labels: tuple[str, str]) -> str:
+    """Stock over time: INE/SERMIG (2018-2022) and UN DESA (1990-2019) series; ``labels`` name them
+    in the legend (INE/SERMIG, UN DESA), each with what it counts (nationality, country of birth)."""
+    sermig_label, undesa_label = labels
     with plt.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(7.2, 3.0))
         if undesa:
-            ax.plot([y for y, _ in undesa], [v for _, v in undesa], "o--", color=MIGRANT, label=loc.t("series_undesa"))
+            ax.plot([y for y, _ in undesa], [v for _, v in undesa], "o--", color=MIGRANT, label=undesa_label)
         if sermig:
-            ax.plot([y for y, _ in sermig], [v for _, v in sermig], "o-", color=CORRIDOR, lw=2, label=loc.t("series_sermig"))
+            ax.plot([y for y, _ in sermig], [v for _, v in sermig], "o-", color=CORRIDOR, lw=2, label=sermig_label)
             y, v = sermig[-1]
             ax.annotate(loc.num(v), (y, v), textcoords="offset points", xytext=(-4, 8), ha="right", color=CORRIDOR, fontweight="bold")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: loc.num(x)))

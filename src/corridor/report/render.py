@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from corridor.report import charts, small_areas_section
 from corridor.report import sections as sections_extra
-from corridor.report.locale import Locale, cite, messages
+from corridor.report.locale import Locale, cite, messages, typeset
 from corridor.report.profile import Profile
 from corridor.report.survey_sections import survey_sections
 
@@ -52,8 +52,7 @@ class _Fmt:
         if gap:
             s = self.loc.signed(x, digits)
             return s + (" " + self.loc.t("unit_pp") if unit == "percent" and x is not None else "")
-        s = self.loc.num(x, digits)
-        return s + ("%" if unit == "percent" and x is not None else "")
+        return self.loc.pct(x, digits) if unit == "percent" else self.loc.num(x, digits)
 
     def cell(self, r: dict[str, Any] | None, unit: str, gap: bool = False) -> dict[str, Any]:
         """Value, interval, sample size and CV, quality label and the rule that decided it; "—" and why if suppressed."""
@@ -73,7 +72,7 @@ class _Fmt:
         if survey and not gap and r.get("n") is not None:
             detail.append(f"n = {self.loc.num(r['n'])}")
         if survey and not gap and r.get("cv") is not None:
-            detail.append(self.loc.t("cv_short", cv=self.loc.num(100 * abs(r["cv"]), 1)))
+            detail.append(self.loc.t("cv_short", cv=self.loc.pct(100 * abs(r["cv"]), 1)))
         why = r.get("quality_reason") if survey and q not in (None, "reliable", "significant", "not_significant") else ""
         return {"text": self.value(r.get("estimate"), unit, gap), "ci": ci, "quality": self.loc.quality(q) if survey else "",
                 "criteria": self.loc.criteria(r) if survey else "",
@@ -110,6 +109,19 @@ def _coverage_context(profile: Profile, loc: Locale, o_name: str, d_name: str) -
     return out
 
 
+def _regions_total(rows: list[dict[str, Any]], stock: float | None, loc: Locale, o_name: str) -> dict[str, Any] | None:
+    """The regional table's closing rows: the people whose region is not recorded (the national stock minus
+    the regions' sum) and the total, so that the column of shares adds up to the headline figure."""
+    if stock is None or not rows:
+        return None
+    known = sum(r["stock"] or 0 for r in rows)
+    unknown = stock - known
+    return {"unknown": unknown if unknown > 0.5 else None, "unknown_share": 100 * unknown / stock if stock else None,
+            "total": stock,
+            "note": loc.t("regions_unknown_note", unknown=loc.num(unknown), total=loc.num(stock), origin=o_name)
+            if unknown > 0.5 else ""}
+
+
 def render_html(profile: Profile, lang: str) -> str:
     """The profile as one self-contained HTML page in ``lang``."""
     loc = Locale(lang)
@@ -136,9 +148,9 @@ def render_html(profile: Profile, lang: str) -> str:
     if stock_region is not None:
         key.append({"id": "stock-region", "value": loc.num(stock_region), "label": loc.t("kf_region", region=hl_name, year=year)})
     if share is not None:
-        key.append({"id": "share", "value": loc.num(share, 2) + "%", "label": loc.t("kf_share", destination=d_name)})
+        key.append({"id": "share", "value": loc.pct(share, 2), "label": loc.t("kf_share", destination=d_name)})
     if stock and stock_all:
-        key.append({"id": "share-foreign", "value": loc.num(100 * stock / stock_all, 1) + "%", "label": loc.t("kf_share_foreign")})
+        key.append({"id": "share-foreign", "value": loc.pct(100 * stock / stock_all, 1), "label": loc.t("kf_share_foreign")})
     if last_undesa:
         key.append({"id": "undesa", "value": loc.num(last_undesa[1]), "label": loc.t("kf_undesa", origin=o_name, destination=d_name, year=last_undesa[0])})
     if med["corridor"] is not None:
@@ -146,7 +158,12 @@ def render_html(profile: Profile, lang: str) -> str:
     if sexr["corridor"] is not None:
         key.append({"id": "sex-ratio", "value": loc.num(sexr["corridor"], 1), "label": loc.t("kf_sex_ratio", natives=loc.num(sexr["natives"], 1))})
 
-    trend_svg = charts.trend_chart(sermig, undesa, loc, loc.t("chart_trend", origin=o_name, destination=d_name)) if (sermig or undesa) else ""
+    trend_svg = charts.trend_chart(sermig, undesa, loc, loc.t("chart_trend", origin=o_name, destination=d_name),
+                                   labels=(loc.t("series_sermig", origin=o_name), loc.t("series_undesa", origin=o_name))
+                                   ) if (sermig or undesa) else ""
+    # both series in one table, by year (UN DESA's 2019 next to INE/SERMIG's, each named)
+    trend_rows = sorted([(y, v, "INE/SERMIG") for y, v in sermig] + [(y, v, "UN DESA") for y, v in undesa],
+                        key=lambda r: (r[0], r[2] != "UN DESA"))
     region_rows = []
     for r in profile.rows(indicator="migrant_stock", population="corridor", disaggregation="region"):
         code = r["disaggregation_value"]
@@ -154,6 +171,7 @@ def render_html(profile: Profile, lang: str) -> str:
                             "share_pop": _value(_one(profile, indicator="population_share", population="corridor", disaggregation="region", disaggregation_value=code)),
                             "share_group": _value(_one(profile, indicator="regional_distribution", population="corridor", disaggregation="region", disaggregation_value=code))})
     region_rows.sort(key=lambda r: -(r["stock"] or 0))
+    region_total = _regions_total(region_rows, stock, loc, o_name)
     region_svg = charts.region_chart([(r["code"], r["name"], r["stock"] or 0) for r in region_rows], hl, loc,
                                      loc.t("chart_regions", origin=o_name, destination=d_name, year=year)) if region_rows else ""
     pyr = {p: {(r["disaggregation_value"], r["level"]): r["estimate"] for r in profile.rows(indicator="age_structure", population=p)}
@@ -177,14 +195,15 @@ def render_html(profile: Profile, lang: str) -> str:
         c = cite(sid, loc, title=titles.get(sid))
         return c["title"] or c["name"] or sid
 
+    msgs = messages(lang)
     unavailable = [{"label": profile.catalogue[i].label(lang),
-                    "text": loc.t("not_available", source="; ".join(named(s) for s in by_source.get(i, []))
-                                  or profile.survey_title or "—", concepts=", ".join(c))}
+                    "text": loc.t("not_available", source=loc.t("list_sep").join(named(s) for s in by_source.get(i, []))
+                                  or profile.survey_title or "—",
+                                  concepts=", ".join(msgs["concepts"].get(x, x) for x in c))}
                    for i, c in profile.unavailable.items()]
     unavailable += [{"label": profile.catalogue[i].label(lang), "text": loc.t("not_covered", origin=o_name, destination=d_name)}
                     for i in profile.extra.get("uncovered", [])]
     scheme_text = loc.t(f"scheme_{profile.scheme}")
-    msgs = messages(lang)
     designs = msgs["source_design"]
     sources = [{**s, "cite": cite(s["id"], loc, title=s["title"], publisher=s.get("publisher"), synthetic=bool(s.get("synthetic"))),
                 "design": designs.get(s["id"]) or (designs["survey"] if s.get("taylor") else s["design"]),
@@ -192,7 +211,8 @@ def render_html(profile: Profile, lang: str) -> str:
                for s in profile.sources + profile.extra.get("section_sources", [])]
     cov = _coverage_context(profile, loc, o_name, d_name)
     synthetic_titles = [c["title"] for c in cov if c["status"] == "synthetic"]
-    definitions = [{"id": i.id, "name": i.label(lang), "definition": i.describe(lang), "standard": i.standard,
+    definitions = [{"id": i.id, "name": i.label(lang), "definition": typeset(i.describe(lang), lang),
+                    "standard": msgs["standards"].get(i.id, i.standard),
                     "sdg": ", ".join(i.sdg), "sdg_note": i.sdg_note or ""} for i in profile.catalogue.values()]
     src = {
         "sermig": "INE/SERMIG, Estimación de personas extranjeras residentes habituales en Chile al 31.12.2022",
@@ -201,7 +221,7 @@ def render_html(profile: Profile, lang: str) -> str:
     }
     ctx = {
         "lang": lang, "t": loc.t, "loc": loc, "o": o_name, "d": d_name, "year": year, "key": key, "trend_svg": trend_svg, "region_svg": region_svg,
-        "pyramid_svg": pyramid_svg, "region_rows": region_rows, "hl": hl, "hl_name": hl_name, "who": who, "sections": sections,
+        "pyramid_svg": pyramid_svg, "region_rows": region_rows, "region_total": region_total, "trend_rows": trend_rows, "hl": hl, "hl_name": hl_name, "who": who, "sections": sections,
         "unavailable": unavailable, "scheme_text": scheme_text, "definitions": definitions, "sources": sources, "src": src,
         "synthetic": bool(synthetic_titles), "synthetic_sections": ", ".join(synthetic_titles), "coverage": cov,
         "comunas": sections_extra.comunas_context(profile, loc, o_name),

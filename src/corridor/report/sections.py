@@ -87,7 +87,7 @@ def flows_context(profile: Profile, loc: Locale, o_name: str, d_name: str) -> di
     rel = _percent(flows_section.REL_ERROR, loc)
     return {
         "undesa": undesa, "chart": chart,
-        "undesa_note": loc.t("flows_undesa_note", origin=o_name, destination=d_name, n=flows_section.RESAMPLES, rel=rel,
+        "undesa_note": loc.t("flows_undesa_note", origin=o_name, destination=d_name, n=loc.num(flows_section.RESAMPLES), rel=rel,
                              seed=flows_section.SEED),
         "undesa_source": est[0]["source"] if est else "",
         "changes": [{"period": r["disaggregation_value"], "change": loc.signed(r["estimate"], 0)} for r in changes],
@@ -95,7 +95,8 @@ def flows_context(profile: Profile, loc: Locale, o_name: str, d_name: str) -> di
         "permits": [{"type": levels.get(r["level"].split("_")[0], r["level"]), "status": levels.get(r["level"].split("_")[1], r["level"]),
                      "count": loc.num(r["estimate"])} for r in permits],
         "permits_year": permits[0]["period"] if permits else None,
-        "permits_source": permits[0]["source"] if permits else "",
+        # the source's name in the page's language (the table keeps the publisher's own wording)
+        "permits_source": messages(loc.lang)["source_names"].get("sermig_permits", permits[0]["source"]) if permits else "",
         "text": loc.t("sec_flows_text", origin=o_name, destination=d_name),
     }
 
@@ -105,7 +106,7 @@ def calibration_context(profile: Profile, loc: Locale) -> dict[str, Any] | None:
     cal = profile.extra.get("calibration")
     kept = profile.extra.get("calibration_kept") or []
     if not cal:
-        return {"text": loc.t("calibration_kept", surveys="; ".join(kept)), "rows": []} if kept else None
+        return {"text": loc.t("calibration_kept", surveys=loc.t("list_sep").join(kept)), "rows": []} if kept else None
     b, a = cal["weights"]["before"], cal["weights"]["after"]
     rows = [{"label": loc.t("calibration_before"), "sum": loc.num(b["sum"]), "min": loc.num(b["min"], 2),
              "max": loc.num(b["max"], 2), "g": "1", "cv": "0"},
@@ -115,9 +116,9 @@ def calibration_context(profile: Profile, loc: Locale) -> dict[str, Any] | None:
     text = loc.t("methods_calibration_text", source=profile.extra.get("calibration_source") or "",
                  method=loc.t(f"calibration_method_{cal['method']}"), n=cal["iterations"])
     if len(profile.extra.get("calibration_sources") or []) > 1:  # the table shows the first survey's weights
-        text += " " + loc.t("calibration_surveys", surveys="; ".join(profile.extra["calibration_sources"]))
+        text += " " + loc.t("calibration_surveys", surveys=loc.t("list_sep").join(profile.extra["calibration_sources"]))
     if kept:
-        text += " " + loc.t("calibration_kept", surveys="; ".join(kept))
+        text += " " + loc.t("calibration_kept", surveys=loc.t("list_sep").join(kept))
     return {"text": text, "rows": rows}
 
 
@@ -127,7 +128,7 @@ def methods_context(profile: Profile, loc: Locale) -> dict[str, str]:
     if any(str(i).startswith("notification_") for i in profile.table.column("indicator").to_pylist()):
         out["burden"] = loc.t("methods_burden_text", min_count_less=burden.MIN_COUNT - 1)
     if profile.rows(indicator="flow_estimate_stock_diff"):
-        out["flows"] = loc.t("methods_flows_text", n=flows_section.RESAMPLES, rel=_percent(flows_section.REL_ERROR, loc),
+        out["flows"] = loc.t("methods_flows_text", n=loc.num(flows_section.RESAMPLES), rel=_percent(flows_section.REL_ERROR, loc),
                              seed=flows_section.SEED)
     return out
 
@@ -155,7 +156,7 @@ def comunas_context(profile: Profile, loc: Locale, o_name: str) -> dict[str, Any
     codes = sorted({r["disaggregation_value"] for r in rows}, key=lambda c: int(c) if c.isdigit() else 0)
 
     def text(v: float | None, digits: int, unit: str) -> str:
-        return loc.num(v, digits) + (unit if v is not None else "")
+        return loc.pct(v, digits) if unit == "%" else loc.num(v, digits)
 
     lines = [{"code": code, "name": names.get(code, code),
               "cells": [text(cell.get((ind, pop, lv, per, code)), dg, unit) for ind, pop, lv, per, dg, unit, _ in cols]}

@@ -147,7 +147,7 @@ def comunas_chart(items: list[dict[str, Any]], loc: Any, title: str, labels: dic
         ax.set_yticks(ys, [it["name"] for it in items])
         ax.set_ylim(-0.8, len(items) - 0.2)
         ax.set_xlim(0, right)
-        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: loc.num(x, 0) + " %"))
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: loc.pct(x, 0)))
         ax.grid(axis="x", color="#eee", lw=0.6)
         handles = [plt.Line2D([], [], color=MIGRANT, marker="o", mfc="white", label=labels["direct"]),
                    plt.Line2D([], [], color=CORRIDOR, marker="o", label=labels["model"]),
@@ -180,13 +180,13 @@ def comunas_context(loc: Any, origin_name: str, scheme: str = "chile") -> dict[s
         rows.append({
             "name": names[r["comuna"]], "n": "—" if r["n"] is None else loc.num(r["n"]),
             "direct": _pct(d["estimate"], loc) if visible else "—",
-            "direct_cv": _pct(100 * d["cv"], loc, 0) + " %" if visible and d["cv"] is not None
+            "direct_cv": loc.pct(100 * d["cv"], 0) if visible and d["cv"] is not None
             and math.isfinite(d["cv"]) else "—",
             "direct_quality": loc.quality(d["quality"]) if visible else "",
             "direct_why": why,
             "model": _pct(100 * r["estimate"], loc),
             "ci": f"[{_pct(100 * r['ci_low'], loc)}; {_pct(100 * r['ci_high'], loc)}]",
-            "cv": _pct(100 * r["cv"], loc, 0) + " %",
+            "cv": loc.pct(100 * r["cv"], 0),
             "quality": loc.quality(r["quality"]),
             "kind": t["kind_eblup"] if r["in_sample"] else t["kind_synthetic"],
         })

@@ -15,6 +15,7 @@ import pyarrow as pa
 from corridor._deps import import_optional
 from corridor.errors import InputError
 from corridor.estimation.result import format_table
+from corridor.i18n.catalogue import PSEUDO, pseudo
 
 LANGS = ("es", "fr", "en")
 _LOCALES = {"es": "es_CL", "fr": "fr_FR", "en": "en_GB"}
@@ -23,7 +24,9 @@ _DIR = Path(__file__).resolve().parent / "messages"
 
 @cache
 def messages(lang: str) -> dict[str, str]:
-    """The small-area messages in ``lang`` (es, fr, en)."""
+    """The small-area messages in ``lang`` (es, fr, en; the pseudo-language of the tests marks the English)."""
+    if lang == PSEUDO:
+        return {k: pseudo(v) if isinstance(v, str) else v for k, v in messages("en").items()}
     if lang not in LANGS:
         raise InputError(f"language {lang!r} is not supported", hint="use es, fr or en")
     import yaml
