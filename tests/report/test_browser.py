@@ -40,7 +40,8 @@ def test_page_loads_cleanly(browser, outputs, lang: str) -> None:
         box = page.locator(f'svg[data-chart="{chart}"]').bounding_box()
         assert box is not None and box["width"] > 300 and box["height"] > 100, chart
     assert page.locator("#table-labour tbody tr").count() >= 6
-    assert page.locator("#table-regions tbody tr").count() == 16
+    # 16 regions, the people whose region is not recorded, the total
+    assert page.locator("#table-regions tbody tr").count() == 18
     assert page.locator("#table-definitions tbody tr").count() >= 21
     assert page.locator("#key-figures .card").count() >= 6
     assert page.locator("#synthetic-banner").is_visible()

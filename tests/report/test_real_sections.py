@@ -77,6 +77,6 @@ def test_comuna_context(outputs, lang, count):
     sec = _section(html, "sec-comunas")
     antofagasta = re.search(r'<tr data-comuna="2101"><td>Antofagasta</td>(.*?)</tr>', sec).group(1)
     assert f'<td class="num">{count}</td>' in antofagasta                       # census 2017, born in Colombia
-    assert ("11,6%" if lang != "en" else "11.6%") in antofagasta                 # CASEN 2022 foreign nationals
+    assert {"es": "11,6%", "fr": "11,6\u00a0%", "en": "11.6%"}[lang] in antofagasta  # CASEN 2022 foreign nationals
     assert 'data-comuna="2202"><td>Ollagüe</td>' in sec                           # name from FONASA's table
     assert "Censo de Población y Vivienda 2017" in sec and "Casen" in sec
