@@ -107,7 +107,7 @@ def test_unknown_language(demo_sqlite):
 
 def test_every_language_has_every_text():
     msgs = messages()
-    assert set(msgs) == {"es", "fr", "en"}
+    assert {"es", "fr", "en"} <= set(msgs)
 
     def keys(d, prefix=""):
         return {prefix + k for k in d} | {x for k, v in d.items() if isinstance(v, dict) for x in keys(v, k + ".")}

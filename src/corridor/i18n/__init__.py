@@ -26,6 +26,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import Any
 
 from corridor.i18n.catalogue import PSEUDO, catalogue, entries, plural_category
@@ -256,6 +257,27 @@ class Proper:
         return hash(self.text)
 
 
+@cache
+def _by_english(lang: str) -> dict[str, str]:
+    """English texts without placeholders -> their ``lang`` text (the first id in order wins)."""
+    en, tr = catalogue("en"), catalogue(lang)
+    out: dict[str, str] = {}
+    for key in sorted(en):
+        if "{" not in en[key]:
+            out.setdefault(en[key], tr[key])
+    return out
+
+
+def translate_known(text: str, lang: str | None = None) -> str:
+    """``text`` in ``lang`` when it is, word for word, the English of a catalogue message; else as given.
+
+    For text stored in English by an earlier step (a source line written into a data file, a label
+    kept in a database): what the catalogue has reads in the reader's language, anything else stays."""
+    if not text:
+        return text
+    return _by_english(lang or current()).get(text, text)
+
+
 def join(items: list[str], lang: str | None = None, *, style: str = "standard") -> str:
     """Items joined as the language writes lists (``a, b y c``; ``a, b et c``; ``a, b and c``)."""
     from babel.lists import format_list
@@ -297,4 +319,5 @@ __all__ = [
     "set_language",
     "t",
     "text",
+    "translate_known",
 ]

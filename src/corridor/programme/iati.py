@@ -77,19 +77,22 @@ def _describe(o: m.Observation, unit: str, status: str | None = None) -> dict[st
     for lang in LANGS:
         f, msg = Fmt(lang), messages()[lang]["iati"]
         parts = []
+        # the numbers of a comment are text for people: the language's separators and minus sign
+        # (the value attributes stay machine-readable)
         if o.ci_low is not None and o.ci_high is not None and o.ci_level is not None and o.ci_low != o.ci_high:
-            parts.append(msg["ci"].format(level=f.pct(o.ci_level), low=_value(o.ci_low, unit),
-                                          high=_value(o.ci_high, unit)))
+            parts.append(msg["ci"].format(level=f.pct(o.ci_level), low=f.number(o.ci_low, unit),
+                                          high=f.number(o.ci_high, unit)))
         if o.se not in (None, 0.0):
-            parts.append(msg["se"].format(se=_value(o.se, unit)))
+            parts.append(msg["se"].format(se=f.number(o.se, "ratio" if unit == "ratio" else "number")))
         if o.n is not None:
-            parts.append(msg["n"].format(n=o.n))
+            parts.append(msg["n"].format(n=f.number(o.n, "count")))
         if o.quality:
             parts.append(msg["quality"].format(label=f.quality(o.quality)))
-        if o.source:
-            parts.append(msg["source"].format(source=o.source))
-        if o.synthetic and "SYNTHETIC" not in (o.source or ""):
-            parts.append("SYNTHETIC")
+        source = f.source(o.source) if o.source else ""
+        if source:
+            parts.append(msg["source"].format(source=source))
+        if o.synthetic and f.synthetic() not in source and "SYNTHETIC" not in source:
+            parts.append(f.synthetic())
         parts.append(msg["unit"].format(unit=f.unit(unit) if unit != "proportion" else f.unit("percent")))
         if status:
             parts.append(status)
@@ -235,7 +238,7 @@ def _result(act: ET.Element, res: m.Result, lang: str, today: dt.date) -> None:
         if missing:
             for k in LANGS:
                 note = messages()[k]["iati"]["no_baseline"].format(period=missing[0].period,
-                                                                   note=missing[0].note or "")
+                                                                   note=Fmt(k).source(missing[0].note or ""))
                 description[k] = f"{description.get(k, '')} {note}".strip()
         if description:
             _text_el(el, "description", description, lang)

@@ -21,7 +21,6 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-import yaml
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -29,6 +28,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from corridor._deps import import_optional
 from corridor.errors import SpecError
+from corridor.i18n import PSEUDO, catalogue, has, translate_known
+from corridor.i18n import t as i18n_t
 from corridor.programme import models as m
 from corridor.programme import periods as pm
 from corridor.programme import sdg
@@ -42,8 +43,21 @@ COUNT_UNITS = ("persons", "count", "cases", "sessions", "number", "permits")
 
 @cache
 def messages() -> dict:
-    """Interface texts by language (``templates/messages.yaml``)."""
-    return yaml.safe_load((TEMPLATES / "messages.yaml").read_text(encoding="utf-8"))
+    """Interface texts by language, nested as their ids (``programme.levels.outcome`` ->
+    ``messages()[lang]["levels"]["outcome"]``), from corridor's message catalogue."""
+    out: dict = {}
+    for lang in (*LANGS, PSEUDO):
+        tree: dict = {}
+        for key, value in catalogue(lang).items():
+            if not key.startswith("programme."):
+                continue
+            *path, leaf = key.split(".")[1:]
+            node = tree
+            for part in path:
+                node = node.setdefault(part, {})
+            node[leaf] = value
+        out[lang] = tree
+    return out
 
 
 def _env() -> Environment:
@@ -51,14 +65,27 @@ def _env() -> Environment:
                        trim_blocks=True, lstrip_blocks=True)
 
 
+MINUS = "\u2212"  # the typographic minus: "-23 %" reads as a dash beside a range's en dash
+
+
+def _minus(text: str) -> str:
+    """A formatted number with the typographic minus instead of the hyphen CLDR's patterns print."""
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
 class Fmt:
     """Locale-aware formatting of the values a report shows, each with its unit."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, courses: dict[str, str] | None = None) -> None:
         self.lang = lang
         self.msg = messages()[lang]
+        self._locale = "en" if lang == PSEUDO else lang
+        self.courses = courses or {}
+        self.orgs: dict[str, str] = {}
+        self.units: dict[str, str] = {}
         # the locale's own percent pattern (e.g. French "15,0 %"), with one decimal
-        self._pct1 = Locale.parse(lang).percent_formats[None].pattern.replace("#,##0", "#,##0.0", 1)
+        self._pct0 = Locale.parse(self._locale).percent_formats[None].pattern
+        self._pct1 = self._pct0.replace("#,##0", "#,##0.0", 1)
 
     def t(self, texts: dict | None) -> str:
         if not texts:
@@ -72,34 +99,38 @@ class Fmt:
         return self.msg["quality_labels"].get(label.replace("_", " "), label)
 
     def date(self, d: dt.date | None) -> str:
-        return format_date(d, format="long", locale=self.lang) if d else ""
+        return format_date(d, format="long", locale=self._locale) if d else ""
 
     def short_date(self, d: dt.date | dt.datetime | None) -> str:
-        return format_date(d, format="medium", locale=self.lang) if d else ""
+        return format_date(d, format="medium", locale=self._locale) if d else ""
 
     def number(self, v: float | None, unit: str) -> str:
         """The bare number as the unit shows it (no unit label)."""
         if v is None:
             return "–"
+        loc = self._locale
         if unit == "percent":
-            return format_percent(v / 100, format=self._pct1, locale=self.lang)
+            return _minus(format_percent(v / 100, format=self._pct1, locale=loc))
         if unit == "proportion":
-            return format_percent(v, format=self._pct1, locale=self.lang)
+            return _minus(format_percent(v, format=self._pct1, locale=loc))
         if unit in COUNT_UNITS:
-            return format_decimal(round(v), format="#,##0", locale=self.lang)
+            return _minus(format_decimal(round(v), format="#,##0", locale=loc))
         if unit == "ratio":
-            return format_decimal(v, format="#,##0.00", locale=self.lang)
-        return format_decimal(v, format="#,##0.0", locale=self.lang)
+            return _minus(format_decimal(v, format="#,##0.00", locale=loc))
+        return _minus(format_decimal(v, format="#,##0.0", locale=loc))
 
-    def unit(self, unit: str) -> str:
+    def unit(self, unit: str, count: float | None = None) -> str:
+        """The unit's name; for counts (``persons``...) in the number's singular or plural."""
+        if count is not None and unit in COUNT_UNITS and has(f"programme.unit_count.{unit}.other"):
+            return i18n_t(f"programme.unit_count.{unit}", self.lang, count=round(count))
         return self.msg["units"].get(unit, unit)
 
     def value(self, v: float | None, unit: str) -> str:
-        """The number with its unit where the number alone does not say it (``29.6 per 100,000``)."""
+        """The number with its unit where the number alone does not say it (``29.6 per 100,000``, ``1 person``)."""
         text = self.number(v, unit)
         if v is None or unit in ("percent", "proportion", "ratio", "number"):
             return text
-        return f"{text} {self.unit(unit)}"
+        return f"{text} {self.unit(unit, v)}"
 
     def ci(self, lo: float | None, hi: float | None, unit: str) -> str:
         if lo is None or hi is None:
@@ -109,39 +140,168 @@ class Fmt:
         return f"{self.number(lo, unit)} – {self.number(hi, unit)}"
 
     def pct(self, v: float | None) -> str:
-        return "–" if v is None else format_percent(v, format="#,##0%", locale=self.lang)
+        """A share as a whole percentage in the locale's form (``67 %``, ``−23 %``)."""
+        return "–" if v is None else _minus(format_percent(v, format=self._pct0, locale=self._locale))
 
     def money(self, amount: Decimal | float | None, currency: str) -> str:
         if amount is None:
             return "–"
-        return format_currency(amount, currency, format="¤#,##0", locale=self.lang, currency_digits=False)
+        return _minus(format_currency(amount, currency, format="¤#,##0", locale=self._locale, currency_digits=False))
+
+    def area(self, code: str | None) -> str:
+        """A country (ISO 3166-1 alpha-3) or region (ISO 3166-2) by its name in the language."""
+        if not code:
+            return ""
+        from corridor.report.locale import country_name, region_name
+
+        if len(code) == 3 and code.isalpha() and code.isupper():
+            name = country_name(code, self._locale)
+        else:
+            name = region_name(code)
+        return name
+
+    def population(self, code: str | None) -> str:
+        """The population an evidence cell describes (``corridor``, ``gap``...) in words."""
+        if not code:
+            return ""
+        return self.msg.get("populations", {}).get(code, code)
+
+    def series(self, indicator_id: str, fallback: str = "") -> str:
+        """A corridor indicator by its name (the catalogue's, else the disease-burden names, else ``fallback``)."""
+        from corridor.indicators import catalogue as indicators
+
+        try:
+            names = indicators.get(indicator_id).name
+        except Exception:  # noqa: BLE001 - an id the shipped catalogue lacks (burden rates, a custom folder)
+            names = {}
+        if names:
+            return names.get(self._locale) or names.get("en") or fallback
+        from corridor.report.locale import extra_label
+
+        label = extra_label(indicator_id, self._locale)
+        return label if label != indicator_id else (fallback or indicator_id)
+
+    def source(self, text: str | None) -> str:
+        """A source as the evidence names it, in the language when the catalogue knows its wording."""
+        return translate_known(text or "", self.lang)
+
+    def synthetic(self) -> str:
+        return self.msg["synthetic_label"]
+
+    def day(self, value: str | dt.date | dt.datetime | None) -> str:
+        """A date (or an ISO date string, as pages and the API carry them) in the language's medium form."""
+        if not value:
+            return ""
+        if isinstance(value, str):
+            try:
+                value = dt.datetime.fromisoformat(value.removesuffix("Z"))
+            except ValueError:
+                return value
+        if isinstance(value, dt.datetime) and (value.hour or value.minute):
+            return format_datetime(value, format="medium", locale=self._locale)
+        return self.short_date(value)
+
+    def org(self, code: str | None) -> str:
+        """A partner by its name (its code when unknown)."""
+        return self.orgs.get(code or "", code or "")
+
+    def kind(self, code: str) -> str:
+        """A partner's kind in the singular (``Ministry``)."""
+        return self.msg.get("kind_names", {}).get(code, code)
+
+    def level(self, code: str) -> str:
+        return self.msg["levels"].get(code, code)
+
+    def stored(self, value: dict | None, unit: str = "number") -> str:
+        """One side of a revision as stored (an estimate, an entered value or a status) in words."""
+        if not value:
+            return "–"
+        if "estimate" in value:
+            return _observed(value, unit, self)
+        if "value" in value:
+            return self.value(value["value"], unit)
+        status = value.get("status")
+        return self.msg["commitment_statuses"].get(status, status) if status else "–"
+
+    def why(self, text: str | None) -> str:
+        return _why(text, self)
+
 
     def dimension(self, dim: dict) -> str:
         """``sex: women`` style text of a disaggregation cell."""
         parts = []
         for k, v in sorted((dim or {}).items()):
             label = self.msg["dimensions"].get(k, k)
-            values = self.msg["dimension_values"]
-            value = values.get(k, {}).get(v) or values["_any"].get(v, v)
-            parts.append(f"{label}: {value}")
+            parts.append(f"{label}{self.msg['label_sep']}{self.dimension_value(k, v)}")
         return ", ".join(parts)
 
+    def dimension_value(self, name: str, value: str) -> str:
+        """One value of a disaggregation in words: regions and countries by name, professions, courses."""
+        values = self.msg["dimension_values"]
+        known = values.get(name, {}).get(value) or values["_any"].get(value)
+        if known:
+            return known
+        if name in ("region", "area") or (name == "country" and len(str(value)) == 3):
+            return self.area(str(value))
+        if name == "nationality" and len(str(value)) == 3:
+            return self.area(str(value))
+        if name == "profession":
+            return self.msg["professions"].get(value, value)
+        if name == "course":
+            return self.courses.get(value, value)
+        if name == "organisation":
+            return self.orgs.get(value, value)
+        return str(value)
 
-def _chart(p: Progress) -> dict | None:
-    """Geometry of a small interval chart (actual with CI, target line, baseline tick) in a 300x46 box."""
+
+def for_programme(programme: m.Programme, lang: str) -> Fmt:
+    """A formatter that also names the programme's partners and courses."""
+    f = Fmt(lang)
+    f.courses = {c.code: f.t(c.title) for c in programme.courses}
+    f.orgs = {o.code: f.t(o.name) for o in programme.organisations}
+    f.units = {i.code: i.unit for r in programme.results for i in r.indicators}
+    return f
+
+
+CHART_WIDTH, CHART_HEIGHT = 150, 46  # px: wide enough to tell an interval from the target, with a labelled axis
+
+
+def _ticks(lo: float, hi: float) -> list[float]:
+    """Two or three round values inside [lo, hi] for the chart's axis."""
+    import math
+
+    span = hi - lo
+    step = 10 ** math.floor(math.log10(span)) if span > 0 else 1.0
+    for mult in (5, 2, 1, 0.5, 0.2, 0.1):
+        s = step * mult
+        first = math.ceil(lo / s) * s
+        ticks = [first + i * s for i in range(int((hi - first) / s) + 1)]
+        if len(ticks) >= 2:
+            return [round(v, 10) for v in ticks][:3] if len(ticks) <= 3 else [ticks[0], ticks[len(ticks) // 2], ticks[-1]]
+    return [lo, hi]
+
+
+def _chart(p: Progress, f: Fmt | None = None) -> dict | None:
+    """Geometry of a small interval chart (actual with CI, target line, baseline tick) above an axis
+    with labelled ticks, in a CHART_WIDTH x CHART_HEIGHT box."""
     if p.actual is None:
         return None
     vals = [v for v in (p.ci_low, p.ci_high, p.target, p.baseline, p.actual, p.expected) if v is not None]
     lo, hi = min(vals), max(vals)
     pad = (hi - lo) * 0.12 or abs(hi) * 0.1 or 1.0
     lo, hi = lo - pad, hi + pad
+    left, right = 12, CHART_WIDTH - 12
 
     def x(v: float) -> float:
-        return round(10 + 280 * (v - lo) / (hi - lo), 1)
+        return round(left + (right - left) * (v - lo) / (hi - lo), 1)
 
+    ticks = [{"x": x(v), "label": f.number(v, p.unit) if f else f"{v:g}"} for v in _ticks(lo, hi)]
     return {"ci_low": x(p.ci_low), "ci_high": x(p.ci_high), "actual": x(p.actual), "target": x(p.target),
             "baseline": None if p.baseline is None else x(p.baseline),
-            "expected": None if p.expected is None else x(p.expected), "status": p.status}
+            "expected": None if p.expected is None else x(p.expected), "status": p.status,
+            "width": CHART_WIDTH, "height": CHART_HEIGHT, "left": left, "right": right, "ticks": ticks,
+            "axis": (i18n_t("programme.chart_axis", f.lang, low=ticks[0]["label"], high=ticks[-1]["label"])
+                     if ticks and f else "")}
 
 
 def _observed(o: m.Observation | dict | None, unit: str, f: Fmt) -> str:
@@ -150,7 +310,7 @@ def _observed(o: m.Observation | dict | None, unit: str, f: Fmt) -> str:
         return "–"
     get = (lambda k: o.get(k)) if isinstance(o, dict) else (lambda k: getattr(o, k))
     if get("estimate") is None:
-        return f.msg["not_available"]
+        return str(f.msg["not_available"])
     text = f.value(get("estimate"), unit)
     if get("ci_level") and get("ci_low") is not None and get("ci_low") != get("ci_high"):
         text += f" ({f.ci(get('ci_low'), get('ci_high'), unit)})"
@@ -179,15 +339,25 @@ def _revisions(programme: m.Programme, f: Fmt, units: dict[str, str]) -> tuple[l
             after = f.msg["commitment_statuses"].get(after, after)
         # an entered value is a partner's, for an area: both name the cell along with its disaggregation
         dim = dict(r.dimension or {})
-        where = [str(dim.pop(k)) for k in ("organisation", "area") if dim.get(k)]
+        org, area = dim.pop("organisation", None), dim.pop("area", None)
+        where = [f.org(org)] * bool(org) + [f.area(area)] * bool(area) if r.subject == "value" else []
         what = [f"{f.msg['subjects'].get(r.subject, r.subject)} {r.code}", *([r.period] if r.period else []),
-                *(where if r.subject == "value" else []), *([f.dimension(dim)] if dim else [])]
-        row = {"when": f.short_date(r.at), "at": r.at.isoformat(timespec="minutes"), "by": r.by, "why": r.why or "",
+                *where, *([f.dimension(dim)] if dim else [])]
+        row = {"when": f.short_date(r.at), "at": r.at.isoformat(timespec="minutes"), "by": r.by, "why": _why(r.why, f),
                "what": " · ".join(what), "before": before, "after": after}
         log.append(row)
         if r.subject == "baseline":
             by_cell[(r.code, r.period, tuple(sorted(r.dimension.items())))].append(row)
     return log, {"by_cell": by_cell, "firsts": firsts}
+
+
+def _why(why: str | None, f: Fmt) -> str:
+    """The reason of a revision; the reasons corridor itself writes read in the report's language."""
+    if not why:
+        return ""
+    if why.startswith("imported from ") and "\n" not in why:
+        return i18n_t("programme.revision_reasons.imported_from", f.lang, file=why.removeprefix("imported from "))
+    return f.source(why)
 
 
 def _matrix(programme: m.Programme, f: Fmt, cell_revisions: dict) -> list[dict]:
@@ -200,7 +370,8 @@ def _matrix(programme: m.Programme, f: Fmt, cell_revisions: dict) -> list[dict]:
         base_dims = [o for o in ind.observations if o.kind == "baseline" and o.dimension]
         if ind.source_kind == "evidence":  # the source's full title is in the evidence table above
             src = ind.source
-            verif = f"{msg['evidence_source']}: {src['indicator']} · {src['population']} · {src['area']}"
+            verif = (f"{msg['evidence_source']}{msg['label_sep']}{f.series(src['indicator'], f.t(ind.title))} · "
+                     f"{f.population(src['population'])} · {f.area(src['area'])}")
         elif ind.source_kind == "activities":
             verif = msg["training_records"]
         else:
@@ -210,7 +381,7 @@ def _matrix(programme: m.Programme, f: Fmt, cell_revisions: dict) -> list[dict]:
         targets = []
         for t in sorted(ind.targets, key=lambda t: (t.period_start, sorted(t.dimension.items()))):
             dim = f.dimension(t.dimension)
-            targets.append(f"{t.period}{' (' + dim + ')' if dim else ''}: "
+            targets.append(f"{t.period}{' (' + dim + ')' if dim else ''}{msg['label_sep']}"
                            f"{'≤' if not ind.ascending else '≥'} {f.value(t.value, ind.unit)}")
         revised = cell_revisions.get((ind.code, base.period, ())) if base else None
         responsible = orgs.get(ind.responsible_id)
@@ -274,9 +445,11 @@ def _progress_rows(progress: list[Progress], f: Fmt) -> list[dict]:
             "quality": f.quality(p.quality), "status": p.status, "status_text": f.msg["statuses"][p.status],
             "progress": "–" if p.progress is None else (
                 f.pct(p.progress) if p.progress_low == p.progress_high
-                else f"{f.pct(p.progress)} ({f.pct(p.progress_low)} – {f.pct(p.progress_high)})"),
+                else i18n_t("programme.progress_range", f.lang, value=f.pct(p.progress), low=f.pct(p.progress_low),
+                            high=f.pct(p.progress_high))),
             "synthetic": p.synthetic or bool(p.source and p.source.upper().startswith("SYNTHETIC")),
-            "chart": _chart(p), "note": p.note,
+            "chart": _chart(p, f), "note": f.source(p.note) if p.note else p.note,
+            "actual_number": f.number(p.actual, p.unit),
         })
     return out
 
@@ -305,7 +478,7 @@ def _disaggregations(programme: m.Programme, f: Fmt) -> list[dict]:
                         text = _observed(o, ind.unit, f) if o else "–"
                         tgt = targets.get((p, ((name, v),)))
                         row.append({"text": text, "target": f.value(tgt, ind.unit) if tgt is not None else ""})
-                    rows.append({"value": f.dimension({name: v}).split(": ", 1)[1], "cells": row})
+                    rows.append({"value": f.dimension_value(name, v), "cells": row})
                 tables.append({"name": f.msg["dimensions"].get(name, name), "rows": rows})
             if tables:
                 out.append({"code": ind.code, "title": f.t(ind.title), "periods": periods, "tables": tables,
@@ -362,6 +535,7 @@ def _trainings(programme: m.Programme, f: Fmt) -> dict:
                     counts[(reg, pr)] = len({r.participant for r in mine if r.region == reg and r.profession == pr})
             outputs.append({
                 "code": res.code, "title": f.t(res.title), "regions": regions,
+                "region_names": {reg: f.area(reg) for reg in regions},
                 "professions": [(p, msg["professions"][p]) for p in profs],
                 "counts": {f"{a}|{b}": c for (a, b), c in counts.items()},
                 "row_totals": {reg: len({r.participant for r in mine if r.region == reg}) for reg in regions},
@@ -413,20 +587,36 @@ def _evidence(programme: m.Programme, f: Fmt) -> list[dict]:
                 continue
             for o in sorted(ind.observations, key=lambda o: (o.period, sorted((o.dimension or {}).items()))):
                 out.append({"indicator": ind.code, "series": ind.source["indicator"],
-                            "population": ind.source["population"], "area": ind.source["area"], "period": o.period,
+                            "series_name": f.series(ind.source["indicator"], f.t(ind.title)),
+                            "population": f.population(ind.source["population"]), "area": f.area(ind.source["area"]),
+                            "period": o.period,
                             "dimension": f.dimension(o.dimension), "estimate": _observed(o, ind.unit, f),
-                            "quality": f.quality(o.quality), "source": o.source or "", "synthetic": o.synthetic,
-                            "note": o.note or "",
+                            "quality": f.quality(o.quality), "source": f.source(o.source), "synthetic": o.synthetic,
+                            "note": f.source(o.note) if o.note else "",
                             "sdg": sdg.tags_for(ind.source["indicator"], ind.source["population"])})
+    return out
+
+
+def _sections(msg: dict, **present: bool) -> dict[str, dict]:
+    """The report's sections in order, each with the number the contents and its heading both show."""
+    order = ["context", "partners", "meetings", "matrix", "commitments", "progress", "disaggregation", "periods",
+             "trainings", "finance", "revisions", "by_sdg", "methods"]
+    optional = {"disaggregation": "disaggregations", "trainings": "trainings", "finance": "finance", "by_sdg": "by_sdg"}
+    out, n = {}, 0
+    for key in order:
+        if key in optional and not present.get(optional[key]):
+            continue
+        n += 1
+        out[key] = {"number": n, "title": msg[key], "anchor": "sdg" if key == "by_sdg" else key}
     return out
 
 
 def build_context(programme: m.Programme, lang: str = "en", *, by_sdg: bool = False,
                   now: dt.datetime | None = None, today: dt.date | None = None) -> dict:
     """Everything the template needs, already translated and formatted."""
-    if lang not in LANGS:
+    if lang not in LANGS and lang != PSEUDO:
         raise SpecError(f"report language {lang!r} is not supported", hint="use es, fr or en")
-    f = Fmt(lang)
+    f = for_programme(programme, lang)
     msg = f.msg
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     today = today or now.date()
@@ -449,14 +639,18 @@ def build_context(programme: m.Programme, lang: str = "en", *, by_sdg: bool = Fa
     if by_sdg:
         inds = [i for r in programme.results for i in r.indicators]
         groups = sdg.group_by_sdg(inds, lambda i: i.sdg or i.result.sdg)
-        sdg_groups = [{"code": c, "kind": msg["sdg_kinds"][sdg.kind(c)], "title": sdg.title(c, lang),
+        sdg_groups = [{"code": c, "kind": msg["sdg_kinds"][sdg.kind(c)], "title": sdg.title(c, f._locale),
                        "indicators": [f"{i.code} {f.t(i.title)}" for i in v]} for c, v in groups.items()]
     counts = Counter(p.status for p in progress)
+    disaggregations = _disaggregations(programme, f)
     return {
+        "sections": _sections(msg, disaggregations=bool(disaggregations), trainings=bool(trainings),
+                              finance=bool(finance), by_sdg=bool(sdg_groups)),
+        "synthetic_label": f.synthetic(),
         "lang": lang, "msg": msg, "synthetic": synthetic,
         "title": f.t(programme.title), "summary": f.t(programme.summary), "code": programme.code,
-        "generated": format_datetime(now, format="medium", locale=lang), "today": f.date(today),
-        "corridor": f"{programme.origin} → {programme.destination}",
+        "generated": format_datetime(now, format="medium", locale=f._locale), "today": f.date(today),
+        "corridor": f"{f.area(programme.origin)} → {f.area(programme.destination)}",
         "status": msg["activity_statuses"].get(programme.status, programme.status),
         "dates": {"start": f.date(programme.actual_start or programme.start_date), "end": f.date(programme.end_date)},
         "evidence_meta": programme.evidence_meta or {},
@@ -481,9 +675,9 @@ def build_context(programme: m.Programme, lang: str = "en", *, by_sdg: bool = Fa
                         for c in sorted(programme.commitments, key=lambda c: c.due_date or dt.date.max)],
         "progress": _progress_rows(progress, f), "status_counts": [(msg["statuses"][s], counts[s])
                                                                    for s in msg["statuses"] if counts[s]],
-        "disaggregations": _disaggregations(programme, f), "periods": _periods(programme, f),
+        "disaggregations": disaggregations, "periods": _periods(programme, f),
         "trainings": trainings, "finance": finance, "revisions": log, "first_values": rev["firsts"],
-        "sdg_programme": [(c, msg["sdg_kinds"][sdg.kind(c)], sdg.title(c, lang)) for c in programme.sdg],
+        "sdg_programme": [(c, msg["sdg_kinds"][sdg.kind(c)], sdg.title(c, f._locale)) for c in programme.sdg],
         "sdg_groups": sdg_groups,
         "methods_text": msg["methods_text"].format(conf=f.pct(progress[0].confidence if progress else 0.95)),
     }
