@@ -5,6 +5,7 @@ session and sees the programme's progress move; the browser console stays free o
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,8 @@ def server(tmp_path: Path, template_data: Path):
 
 def _actual(page) -> float:
     cell = page.locator('#progress-table tr[data-indicator="OP3.1.1"][data-period="2026"][data-dimension="{}"] td.actual')
-    return float(cell.inner_text().replace(",", "").replace("\u202f", "").replace(".", "", 0))
+    # a count with its unit in the page's language ("224 persons", "1.524 personas"): the digits
+    return float(re.sub(r"\D", "", cell.inner_text().split(" ")[0]))
 
 
 def test_partner_journey(server, tmp_path):

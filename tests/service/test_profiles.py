@@ -43,8 +43,10 @@ def test_filters_select_rows(env):
     assert (
         d["count"] == 1 and d["data"][0]["estimate"] == 32842.0
     )  # INE/SERMIG, Colombians in Antofagasta, 2022
-    r = env.client.get("/api/v1/indicators", params={"area": "XX-99"})
+    r = env.client.get("/api/v1/indicators", params={"area": "XX-99", "lang": "en"})
     assert r.status_code == 422 and "not in this profile" in r.json()["error"]
+    r = env.client.get("/api/v1/indicators", params={"area": "XX-99", "lang": "es"})
+    assert r.status_code == 422 and "no está en este perfil" in r.json()["error"]
     r = env.client.get(
         "/api/v1/indicators", params={"period": "all", "indicator": "migrant_stock", "population": "corridor"}
     )

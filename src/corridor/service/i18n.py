@@ -6,23 +6,23 @@ both through :mod:`corridor.report.locale` so that pages and profiles agree.
 
 from __future__ import annotations
 
+import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from babel.dates import format_datetime
 
-from corridor.report.locale import LOCALES, Locale, country_name, region_name
+from corridor.i18n import catalogue, translate_known
+from corridor.report.locale import LOCALES, Locale, country_name, extra_label, region_name
 
 LANGS = ("es", "fr", "en")
 LANG_NAMES = {"es": "Español", "fr": "Français", "en": "English"}
-_DIR = Path(__file__).resolve().parent / "messages"
 
 
 @cache
 def messages(lang: str) -> dict[str, str]:
-    return yaml.safe_load((_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+    """The service's texts in ``lang`` (ids ``service.*`` of corridor's message catalogue, without the prefix)."""
+    return {k.removeprefix("service."): v for k, v in catalogue(lang).items() if k.startswith("service.")}
 
 
 def pick_lang(query: str | None, cookie: str | None, accept: str | None, default: str) -> str:
@@ -57,6 +57,59 @@ class UI:
         s = self.loc.num(x, digits)
         return s + ("%" if unit == "percent" and x is not None else "")
 
+    def role(self, code: str | None) -> str:
+        """A role's name in the language (``admin`` -> ``administrador``)."""
+        return self._msg.get(f"roles.{code}", code or "") if code else ""
+
+    def action(self, code: str | None) -> str:
+        """An audit action in words (``token.create`` -> ``API token created``)."""
+        return self._msg.get(f"audit_actions.{code}", code or "") if code else ""
+
+    def job_text(self, text: str | None) -> str:
+        """A job's progress message or error in the language, when it is one the service writes."""
+        if not text:
+            return ""
+        m = re.fullmatch(r"(HTML page|PDF) \((es|fr|en)\)", text)
+        if m:
+            key = "job_messages.html_page" if m.group(1) == "HTML page" else "job_messages.pdf"
+            return self.t(key, lang=LANG_NAMES[m.group(2)])
+        for key, english in messages("en").items():  # the service's own job messages first
+            if key.startswith("job_messages.") and english == text:
+                return self._msg[key]
+        return translate_known(text, self.lang)
+
+    def indicator(self, code: str) -> str:
+        """An indicator the shipped catalogue lacks (disease burden, flows) by its name."""
+        return extra_label(code, self.lang)
+
+    def day(self, iso: Any) -> str:
+        """A date or an ISO date string (``2026-12-05``, ``2026-12-05T08:27:56Z``) as the language writes dates."""
+        if not iso:
+            return "—"
+        import datetime as dt
+
+        from babel.dates import format_date
+
+        d = iso
+        if isinstance(iso, str):
+            try:
+                d = dt.datetime.fromisoformat(iso.removesuffix("Z"))
+            except ValueError:
+                return iso
+        if isinstance(d, dt.datetime):
+            d = d.date()
+        return format_date(d, format="long", locale=LOCALES[self.lang])
+
+    def unit(self, code: str | None) -> str:
+        """A unit of measure by its name (the programme report's names)."""
+        if not code:
+            return ""
+        return catalogue(self.lang).get(f"programme.units.{code}", code)
+
+    def known(self, text: str | None) -> str:
+        """Text stored in English (a survey's title, a source) in the language when the catalogue has it."""
+        return "; ".join(translate_known(part, self.lang) for part in (text or "").split("; "))
+
     def country(self, iso3: str) -> str:
         return country_name(iso3, self.lang)
 
@@ -64,8 +117,16 @@ class UI:
         return country_name(code, self.lang) if len(code) == 3 else region_name(code)
 
     def when(self, d: Any) -> str:
-        if d is None:
+        """A moment (a datetime or an ISO string) as the language writes it."""
+        if d is None or d == "":
             return "—"
+        if isinstance(d, str):
+            import datetime as dt
+
+            try:
+                d = dt.datetime.fromisoformat(d.removesuffix("Z"))
+            except ValueError:
+                return d
         return format_datetime(d, format="medium", locale=LOCALES[self.lang])
 
     def dvalue(self, disaggregation: str, value: str | None) -> str:

@@ -366,6 +366,11 @@ def run_profile(params: dict[str, Any], root: Path, data: str | None, progress: 
 
 
 def job_dict(j: Job) -> dict[str, Any]:
+    """A job as the API answers it; ``message_text``/``error_text``: its message and error in the reader's language."""
+    from corridor.i18n import current
+    from corridor.service.i18n import UI
+
+    ui = UI(current() if current() in LANGS else "en")
     return {
         "id": j.id,
         "kind": j.kind,
@@ -374,6 +379,8 @@ def job_dict(j: Job) -> dict[str, Any]:
         "progress": j.progress,
         "message": j.message,
         "error": j.error,
+        "message_text": ui.job_text(j.message),
+        "error_text": ui.job_text(j.error) if j.error else None,
         "result": j.result,
         "created_by": j.created_by,
         "created_at": j.created_at.isoformat() + "Z" if j.created_at else None,

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from corridor.errors import CorridorError, InputError
+from corridor.programme.report import Fmt, for_programme
 from corridor.programme.report import messages as programme_messages
 from corridor.service import audit, auth, downloads, programme_cache, programme_view
 from corridor.service.deps import Services, allowed, current_user, db, form_writer, off_loop, services
@@ -87,6 +88,7 @@ def _programme_page(
                 "can": lambda perm: can(asker.role, perm),
                 "p": ov,
                 "pm": programme_messages()[lang],
+                "pf": for_programme(prog, lang) if prog else Fmt(lang),
                 "regions": programme_view.regions(prog) if prog else [],
                 "professions": programme_view.PROFESSION_CODES,
                 "age_bands": programme_view.AGE_BAND_CODES,

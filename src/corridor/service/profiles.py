@@ -23,6 +23,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from corridor.i18n import Message
 from corridor.indicators.table import COLUMNS
 from corridor.quality.disclosure import suppress_indicators
 from corridor.service.errors import NotFound
@@ -144,6 +145,25 @@ class Filters:
         }
 
 
+def _shown(name: str, value: Any) -> str:
+    """A value a filter accepts, as the reader knows it: areas by name (with the code to type), indicators by name."""
+    from corridor.i18n import current
+    from corridor.report.locale import country_name, extra_label, region_name
+
+    text = str(value)
+    if name == "area":
+        named = country_name(text, current()) if len(text) == 3 else region_name(text)
+        return f"{named} ({text})" if named != text else text
+    if name == "indicator":
+        from corridor.indicators import catalogue as indicators
+
+        try:
+            return indicators.get(text).label(current())
+        except Exception:  # noqa: BLE001 - a burden or flows indicator: the profile's own names
+            return extra_label(text, current())
+    return text
+
+
 def resolve(
     run: Run,
     area: str | None,
@@ -161,8 +181,10 @@ def resolve(
         if value in (None, "", "all"):
             return default if value is None else None
         if value not in allowed:
-            shown = ", ".join(str(a) for a in allowed[:20])
-            raise InputError(f"{name} {value!r} is not in this profile", hint=f"use one of: {shown}")
+            shown = ", ".join(_shown(name, a) for a in allowed[:20])
+            raise InputError(Message("service.filter_not_in_profile", what=Message(f"service.filter_names.{name}"),
+                                     value=repr(value)),
+                             hint=Message("service.filter_use_one_of", values=shown))
         return value
 
     if period not in (None, "", "all"):

@@ -13,7 +13,7 @@
         row.querySelector("progress").value = j.progress;
         row.querySelector(".job-pct").textContent = Math.round(100 * j.progress) + "%";
         var msg = row.querySelector(".job-msg");
-        msg.textContent = j.error || j.message || "";
+        msg.textContent = j.error_text || j.message_text || j.error || j.message || "";
         if (j.result) {
           var a = document.createElement("a");
           a.href = "/profiles/" + encodeURIComponent(j.result);
