@@ -145,3 +145,8 @@ def test_iati_comments_read_in_the_exports_language(demo_sqlite, lang):
     for text in first:
         assert "household-survey" not in text and "partner entries" not in text and "SYNTHETIC" not in text
     assert any(re.search(r"\d,\d", text) for text in first)  # decimal commas in es and fr
+
+
+def test_a_source_that_says_synthetic_gets_no_second_label(pages):
+    table = pages["es"].split('id="evidence-table"')[1].split("</table>")[0]
+    assert "SINTÉTICO</span> muestra SINTÉTICA" not in table and "muestra SINTÉTICA" in table

@@ -592,6 +592,8 @@ def _evidence(programme: m.Programme, f: Fmt) -> list[dict]:
                             "period": o.period,
                             "dimension": f.dimension(o.dimension), "estimate": _observed(o, ind.unit, f),
                             "quality": f.quality(o.quality), "source": f.source(o.source), "synthetic": o.synthetic,
+                            # a source that says SYNTHETIC itself needs no label in front of it
+                            "label": o.synthetic and "SYNTHETIC" not in (o.source or "").upper(),
                             "note": f.source(o.note) if o.note else "",
                             "sdg": sdg.tags_for(ind.source["indicator"], ind.source["population"])})
     return out
