@@ -135,7 +135,7 @@ def test_revision_log_names_the_partner_and_area_of_a_corrected_entry(demo_sqlit
         s.rollback()
     rows = [r for r in ctx["revisions"] if r not in before["revisions"]]
     assert [(r["what"], r["before"], r["after"], r["by"], r["why"]) for r in rows] == [
-        ("Entered value OP1.1.1 · 2026 · CIVIL-SOCIETY · CL-AN · Sex: women", "307 persons", "300 persons", "luis",
+        ("Entered value OP1.1.1 · 2026 · Civil society organisations · Antofagasta · Sex: women", "307 persons", "300 persons", "luis",
          "attendance sheet recounted"),
-        ("Entered value OP1.1.1 · 2026 · LOCAL-HEALTH-AN · CL-TA", "12 persons", "–", "luis", "entered twice")]
+        ("Entered value OP1.1.1 · 2026 · Local health authorities (Antofagasta) · Tarapacá", "12 persons", "–", "luis", "entered twice")]
     assert ctx["first_values"] == before["first_values"] + 1

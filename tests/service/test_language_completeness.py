@@ -92,7 +92,8 @@ def _english(lang: str) -> tuple[list[tuple[str, str]], frozenset[str]]:
             continue
         for chunk in _FIELD.split(text):
             chunk = chunk.strip(" .,:;()·–-\n")
-            if chunk and chunk not in own:
+            # a name the translation keeps as it is ("INE/SERMIG") is not English left behind
+            if chunk and chunk not in own and chunk not in tr.get(key, ""):
                 phrases.append((key, chunk))
     return phrases, own
 

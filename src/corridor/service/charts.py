@@ -161,7 +161,8 @@ def _draw(run: Run, chart: str, f: Filters, lang: str) -> str:
         )
     undesa = [(r["period"], r["estimate"]) for r in rows if (r["source"] or "").startswith("UN DESA")]
     sermig = [(r["period"], r["estimate"]) for r in rows if not (r["source"] or "").startswith("UN DESA")]
-    return rc.trend_chart(sermig, undesa, loc, loc.t("chart_trend", origin=o, destination=d))
+    return rc.trend_chart(sermig, undesa, loc, loc.t("chart_trend", origin=o, destination=d),
+                          labels=(loc.t("series_sermig", origin=o), loc.t("series_undesa", origin=o)))
 
 
 def chart_svg(run: Run, chart: str, f: Filters, lang: str) -> str:

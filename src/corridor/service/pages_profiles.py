@@ -206,8 +206,13 @@ def catalogue(
     lang = request.state.lang
 
     def content() -> str:
+        from corridor.report.locale import messages
+
         inds = list(load_catalogue().values())
-        return render_fragment("catalogue_content.html", lang, {"inds": inds, "sdg_title": sdg.title})
+        # a standard is named in the page's language, as the profile names it
+        standards = messages(lang).get("standards", {})
+        return render_fragment("catalogue_content.html", lang,
+                               {"inds": inds, "sdg_title": sdg.title, "standards": standards})
 
     return render_page(
         request, "catalogue.html", {"content": sv.pages.get_or_make(("catalogue", lang), content)}
