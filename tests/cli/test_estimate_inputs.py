@@ -407,3 +407,53 @@ def test_code_table_beside_the_data_and_codes_flag(tmp_path):
 def test_misspelled_command_gets_a_suggestion():
     res = CliRunner().invoke(main, ["profle"])
     assert res.exit_code == 2 and "No such command 'profle'. Did you mean 'profile'?" in res.output
+
+
+# ---- options that would change nothing are refused -------------------------------------------------
+def test_reading_option_for_another_format_is_an_error(tmp_path):
+    p = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"w": [1.0, 2.0, 3.0], "y": [1.0, 2.0, 4.0]}), p)
+    for opt in (["--sheet", "2"], ["--delimiter", ";"], ["--header-row", "3"]):
+        res = run(str(p), *W, "-e", "mean:y", *opt)
+        name = opt[0].removeprefix("--").replace("-", "_")
+        assert res.exit_code == 2, res.output
+        assert f"the reading option {name} does not apply to a parquet file" in res.output
+        assert "d.parquet" in res.output and "a parquet file takes: -" in res.output
+    with pytest.raises(errors.SourceError, match="sheet does not apply to a csv file"):
+        c = tmp_path / "d.csv"
+        c.write_text(csv_text())
+        cr.estimate(c, cr.Design(weights="w"), cr.Mean("y"), read={"sheet": 1})
+    # the same option on the format that takes it reads the file
+    c = tmp_path / "s.csv"
+    c.write_text(csv_text().replace(",", ";"))
+    res = run(str(c), *W, "-e", "mean:y", "--delimiter", ";", "--format", "json")
+    assert res.exit_code == 0, res.output
+
+
+def test_header_row_zero_is_not_taken_as_the_first_row(tmp_path):
+    p = tmp_path / "d.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["w", "y"])
+    for i in range(10):
+        ws.append([1 + i % 2, i])
+    wb.save(p)
+    res = run(str(p), *W, "-e", "mean:y", "--header-row", "0")
+    assert res.exit_code == 2
+    assert "header_row 0 is not a row of" in res.output and "numbered from 1, as in Excel" in res.output
+    ok = run(str(p), *W, "-e", "mean:y", "--header-row", "1", "--format", "json")
+    assert ok.exit_code == 0 and json.loads(ok.output)["rows"][0]["estimate"] == pytest.approx(
+        sum((1 + i % 2) * i for i in range(10)) / sum(1 + i % 2 for i in range(10)))
+
+
+def test_drop_rejected_without_a_spec_is_refused_not_ignored(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("w,y\n1,2\n,3\n2,4\n")
+    res = run(str(p), *W, "-e", "mean:y", "--drop-rejected")
+    assert res.exit_code == 2
+    assert "read without a spec: nothing would be left out" in res.output and "drop_rejected: true" in res.output
+    with pytest.raises(errors.EstimationError, match="read without a spec"):
+        cr.estimate(str(p), cr.Design(weights="w"), cr.Mean("y"), drop_rejected=True)
+    # drop_rejected=False (the default's meaning) is not an error on plain files
+    with pytest.raises(errors.InputError, match="missing"):
+        cr.estimate(str(p), cr.Design(weights="w"), cr.Mean("y"), drop_rejected=False)

@@ -63,6 +63,11 @@ def open_input(
                               hint=Message("estimation.unknown_reading_option.hint", read_options=', '.join(READ_OPTIONS)))
     if isinstance(data, Source):
         return _from_source(data, engine, drop_rejected, explain=False)
+    if drop_rejected:
+        # only a spec rejects rows (with a reason per rule); on other data the option would change nothing
+        # while the user believes bad rows were left out
+        raise EstimationError(Message("estimation.drop_rejected_needs_spec"),
+                              hint=Message("estimation.drop_rejected_needs_spec.hint"))
     if isinstance(data, str | os.PathLike):
         return _from_path(Path(data), engine, read, na_values)
     if read:

@@ -14,6 +14,18 @@ from corridor.sources.source import Source
 
 FORMATS = ("csv", "parquet", "stata", "spss", "sas", "ipums", "xlsx")
 
+# The reading options a user gives (command line, Python ``read=``, a spec's source.options) and the
+# formats that use them: an option given for a format that has no use for it is an error, not ignored
+# (``--sheet 2`` on a Parquet file would otherwise estimate from a file the user did not mean).
+_USER_OPTIONS = {
+    "encoding": ("csv", "stata", "spss", "sas", "readstat"),
+    "delimiter": ("csv",),
+    "sheet": ("xlsx",),
+    "header_row": ("xlsx",),
+    "last_row": ("xlsx",),
+    "data": ("ipums",),
+}
+
 
 def detect_format(path: str | Path) -> str:
     """The reader format for a path, from its extension (``.csv.gz`` is CSV)."""
@@ -51,6 +63,7 @@ def read_source(
     fmt = (format or detect_format(path)).lower()
     if fmt not in FORMATS and fmt != "readstat":
         raise SourceError(Message("sources.unknown_format_2", fmt=fmt, path=str(path)), hint=Message("sources.unknown_format_2.hint", formats=', '.join(FORMATS)))
+    _check_options(path, fmt, options)
     check_kind(existing_file(path), fmt)
     if fmt == "csv":
         from corridor.sources.csv import read_csv
@@ -73,6 +86,22 @@ def read_source(
 
         return read_xlsx(path, con=con, **options)
     raise SourceError(Message("sources.unknown_format", fmt=fmt, path=str(path)), hint=Message("sources.unknown_format.hint", formats=', '.join(FORMATS)))
+
+
+def _check_options(path: str | Path, fmt: str, options: dict[str, Any]) -> None:
+    """Options that ``fmt`` has no use for, and row numbers that are not rows, named before reading."""
+    for name, formats in _USER_OPTIONS.items():
+        if options.get(name) is not None and fmt not in formats:
+            takes = [n for n, f in _USER_OPTIONS.items() if fmt in f]
+            raise SourceError(
+                Message("sources.option_not_for_format", option=name, fmt=fmt, path=str(path)),
+                hint=Message("sources.option_not_for_format.hint", fmt=fmt, options=", ".join(takes) or "-"),
+            )
+    for name in ("header_row", "last_row"):
+        value = options.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise SourceError(Message("sources.row_number_not_a_row", option=name, value=repr(value), path=str(path)),
+                              hint=Message("sources.row_number_not_a_row.hint"))
 
 
 def explain_scan_error(src: Source, exc: BaseException) -> CorridorError:
