@@ -53,6 +53,15 @@ def test_sdg_tags_and_standards() -> None:
     assert "8.5.2" in CATALOGUE["unemployment_rate"].sdg
     assert "8.3.1" in CATALOGUE["informality_rate"].sdg
     assert "1.2.1" in CATALOGUE["income_poverty_rate"].sdg
-    assert all("17.18.1" in i.sdg for i in CATALOGUE.values())   # every indicator is disaggregated by migratory status
+    # every indicator is disaggregated by migratory status: target 17.18 (17.18.1 measures statistical capacity)
+    assert all("17.18" in i.sdg and "17.18.1" not in i.sdg for i in CATALOGUE.values())
+    # the insurance indicators relate to UHC (target 3.8) but are not the 3.8.1 service-coverage index
+    assert CATALOGUE["uninsured_share"].sdg == ("3.8", "17.18")
+    assert CATALOGUE["health_insurance_coverage"].sdg == ("3.8", "17.18")
+    from corridor.programme import sdg
+
+    for i in CATALOGUE.values():  # every tag is a code of the UN framework
+        for code in i.sdg:
+            sdg.check_code(code, where=i.id)
     assert CATALOGUE["unemployment_rate"].standard.startswith("ILO 19th ICLS")
     assert CATALOGUE["informality_rate"].standard.startswith("ILO 21st ICLS")
