@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from corridor._deps import import_optional
 from corridor.errors import ColumnNotFoundError, InputError, SourceError
@@ -449,12 +449,99 @@ def attendances(programme: Programme) -> list[Attendance]:
     return [Attendance(*row) for row in session.execute(query)]
 
 
+# what decides which activity indicators and periods a training session counts toward:
+# (date held, course code, the course's result id)
+SessionKey = tuple[dt.date, str | None, int | None]
+
+
+def session_keys(session: Session, import_id: int) -> frozenset[SessionKey]:
+    """The keys of the training sessions of one import (read before it is withdrawn, or once imported)."""
+    from sqlalchemy import select
+
+    from corridor.programme import models as m
+
+    S, C = m.TrainingSession, m.Course
+    rows = session.execute(select(S.held_on, C.code, C.result_id).outerjoin(C, C.id == S.course_id)
+                           .where(S.import_id == import_id))
+    return frozenset((d, code, result) for d, code, result in rows)
+
+
+def counts_course(indicator: object, course: str | None, result_id: int | None) -> bool:
+    """Whether an activity indicator counts the sessions of a course (code, and the result it serves)."""
+    wanted = (getattr(indicator, "source", None) or {}).get("courses")
+    if wanted:
+        return course in wanted
+    return result_id is not None and result_id == indicator.result_id
+
+
 def for_indicator(records: list[Attendance], indicator: object) -> list[Attendance]:
-    """The attendances an activity indicator counts: sessions of its courses (by default, its output's)."""
+    """The attendances an activity indicator counts: sessions of its courses (by default, its output's);
+    the same rule as :func:`counts_course`."""
     wanted = (getattr(indicator, "source", None) or {}).get("courses")
     if wanted:
         return [r for r in records if r.course in wanted]
     return [r for r in records if r.result_id is not None and r.result_id == indicator.result_id]
+
+
+def metric_cells(session: Session, programme_id: int, indicator: Any, start: dt.date,
+                 end: dt.date) -> list[tuple[tuple[tuple[str, str], ...], MetricValue]]:
+    """An activity indicator's metric in one period (sessions held from ``start`` to ``end``): over all the
+    attendances it counts, then by each value of each of its disaggregations in turn (values sorted;
+    ``not_stated`` where none was recorded); nothing when it counts no attendance in the period.
+
+    The same values as :func:`compute_metric` over the attendances of :func:`attendances`, worked out in
+    the database: the counts are grouped there (a period of thousands of attendances is never brought
+    into Python), and a mean gain reads only the scores and the disaggregations, in the order the
+    attendances were recorded (that order fixes the floating-point sums).
+    """
+    from sqlalchemy import case, distinct, func, or_, select
+
+    from corridor.programme import models as m
+
+    S, P, C = m.TrainingSession, m.TrainingParticipant, m.Course
+    columns = {"region": S.region, "course": C.code, "profession": P.profession, "sex": P.sex,
+               "age_band": P.age_band, "nationality": P.nationality, "migratory_status": P.migratory_status}
+    metric = (indicator.source or {}).get("metric")
+    if metric not in METRICS:
+        raise InputError(f"unknown activity metric {metric!r}", hint=f"use one of {', '.join(METRICS)}")
+    wanted = (indicator.source or {}).get("courses")
+    if not wanted and indicator.result_id is None:
+        return []
+    dims = list(indicator.disaggregation or [])
+    stated = [case((or_(columns[d].is_(None), columns[d] == ""), "not_stated"), else_=columns[d]) for d in dims]
+
+    def rows(*cols: Any) -> Any:
+        return (select(*cols).select_from(S).join(P, P.session_id == S.id).outerjoin(C, C.id == S.course_id)
+                .where(S.programme_id == programme_id, S.held_on >= start, S.held_on <= end,
+                       C.code.in_(list(wanted)) if wanted else C.result_id == indicator.result_id))
+
+    out: list[tuple[tuple[tuple[str, str], ...], MetricValue]] = []
+    if metric == "mean_score_gain":
+        groups: dict[tuple[tuple[str, str], ...], tuple[list[float], list[float]]] = {}
+        scores = session.execute(rows(P.pre_score, P.post_score, *stated).order_by(S.id, P.id)).all()
+        if not scores:
+            return []
+        for pre, post, *values in scores:
+            for key in ((), *(((d, v),) for d, v in zip(dims, values))):
+                pres, posts = groups.setdefault(key, ([], []))
+                if post is not None:
+                    pres.append(pre)
+                    posts.append(post)
+        cells = [()] + [((d, v),) for i, d in enumerate(dims) for v in sorted({r[2 + i] for r in scores})]
+        return [(k, paired_gain(*groups[k], indicator.confidence)) for k in cells]
+    counted = {"professionals_trained": 1, "participations": 0, "sessions_held": 2}[metric]
+    agg = (func.count(), func.count(distinct(P.participant_code)), func.count(distinct(S.session_code)))
+    total = session.execute(rows(*agg)).one()
+    if not total[0]:
+        return []
+    found: list[tuple[tuple[tuple[str, str], ...], Any]] = [((), total)]
+    for d, expr in zip(dims, stated):
+        by_value = {v: r for v, *r in session.execute(rows(expr, *agg).group_by(expr))}
+        found += [(((d, v),), by_value[v]) for v in sorted(by_value)]
+    for key, r in found:
+        v = float(r[counted])
+        out.append((key, MetricValue(v, 0.0, v, v, None, r[0])))
+    return out
 
 
 @dataclass(frozen=True)

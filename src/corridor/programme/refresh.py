@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from corridor.errors import SpecError
 from corridor.programme import models as m
 from corridor.programme import periods as pm
-from corridor.programme.activities import attendances, compute_metric, for_indicator
+from corridor.programme.activities import SessionKey, counts_course, metric_cells
 from corridor.programme.evidence import EvidenceKey, EvidenceTable, link, read_evidence
 from corridor.programme.values import totals
 from corridor.quality.disclosure import PUBLICATION_MIN_N
@@ -118,22 +118,12 @@ def _periods_of(ind: m.Indicator, programme: m.Programme) -> list[str]:
     return sorted(codes, key=lambda c: (period_bounds(c)[0], period_bounds(c)[1]))
 
 
-def _activity_values(ind: m.Indicator, programme: m.Programme, records: list) -> list[Value]:
-    mine = for_indicator(records, ind)
+def _activity_values(ind: m.Indicator, programme: m.Programme, session: Session,
+                     periods: list[str] | None = None) -> list[Value]:
+    """The actuals of an activity indicator in each of ``periods`` (default: all its periods)."""
     out = []
-    for period in _periods_of(ind, programme):
-        start, end = period_bounds(period)
-        rows = [r for r in mine if start <= r.date <= end]
-        if not rows:
-            continue
-        groups = [((), rows)]
-        for dim in ind.disaggregation:
-            by_value: dict[str, list] = {}
-            for r in rows:
-                by_value.setdefault(r.value(dim), []).append(r)
-            groups += [(((dim, v),), by_value[v]) for v in sorted(by_value)]
-        for dims, sub in groups:
-            v = compute_metric(ind.source["metric"], sub, ind.confidence)
+    for period in _periods_of(ind, programme) if periods is None else periods:
+        for dims, v in metric_cells(session, programme.id, ind, *period_bounds(period)):
             out.append(Value("actual", period, dims, {
                 "estimate": v.estimate, "se": v.se, "ci_low": v.ci_low, "ci_high": v.ci_high, "ci_level": v.ci_level,
                 "n": v.n, "quality": None, "suppressed": False, "source": "training records", "unit": ind.unit,
@@ -163,6 +153,16 @@ def _declared_baseline(ind: m.Indicator) -> list[Value]:
         "suppressed": False, "source": "programme file", "unit": ind.unit, "synthetic": False, "note": None})]
 
 
+def touched_periods(ind: m.Indicator, programme: m.Programme, changed: frozenset[SessionKey]) -> list[str]:
+    """The periods of an activity indicator whose actuals training sessions with these keys (added or
+    removed) can change: the periods holding the date of a session of a course it counts."""
+    dates = {d for d, course, result in changed if counts_course(ind, course, result)}
+    if not dates:
+        return []
+    return [p for p in _periods_of(ind, programme)
+            if any(period_bounds(p)[0] <= d <= period_bounds(p)[1] for d in dates)]
+
+
 @dataclass
 class RefreshSummary:
     added: int = 0
@@ -178,35 +178,51 @@ class RefreshSummary:
 def refresh_observations(session: Session, programme: m.Programme, *, now: dt.datetime | None = None,
                          by: str = "corridor", why: str = "refresh", evidence: EvidenceTable | None = None,
                          kinds: tuple[str, ...] = ("evidence", "activities", "manual"),
-                         min_n: int = PUBLICATION_MIN_N) -> RefreshSummary:
+                         min_n: int = PUBLICATION_MIN_N,
+                         changed: frozenset[SessionKey] | None = None) -> RefreshSummary:
     """Bring the stored baselines/actuals of ``programme`` up to date with their sources.
 
     ``kinds`` limits the refresh to indicators of those source kinds (an import of training
     records refreshes the activity indicators only). Evidence read here is published at ``min_n``
     (see :func:`corridor.programme.evidence.read_evidence`). Raises SpecError (evidence that no longer
     links) or PeriodLockedError (a change to a period that is not in draft) before writing.
+
+    ``changed`` makes the refresh of activity indicators incremental: given the keys of the training
+    sessions added or removed since the stored actuals were last brought up to date (see
+    :func:`corridor.programme.activities.session_keys`), only the periods those sessions fall in are
+    recomputed, each wholly (all its cells, from all its attendances) and exactly as a full refresh
+    computes it; the other periods cannot have changed and are left as stored. Baselines are not
+    touched.
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     session.flush()
     session.expire(programme)
     if evidence is None and "evidence" in kinds and programme.evidence_path:
         evidence = read_evidence(programme.evidence_path, min_n=min_n)
-    records = attendances(programme) if "activities" in kinds else []
+    indicators = [ind for res in sorted(programme.results, key=lambda r: r.position)
+                  for ind in sorted(res.indicators, key=lambda i: i.position) if ind.source_kind in kinds]
+    # activity indicators: every period, or (incremental) only the periods the changed sessions touch
+    scope: dict[int, list[str] | None] = {
+        ind.id: None if changed is None else touched_periods(ind, programme, changed)
+        for ind in indicators if ind.source_kind == "activities"}
     problems: list[str] = []
-    plans: list[tuple[m.Indicator, list[Value], bool]] = []
-    for res in sorted(programme.results, key=lambda r: r.position):
-        for ind in sorted(res.indicators, key=lambda i: i.position):
-            if ind.source_kind not in kinds:
+    plans: list[tuple[m.Indicator, list[Value], bool, set[str] | None]] = []
+    for ind in indicators:
+        only: set[str] | None = None
+        if ind.source_kind == "evidence":
+            if evidence is None:
                 continue
-            if ind.source_kind == "evidence":
-                if evidence is None:
+            new, merge = _evidence_values(ind, evidence, problems), True
+        elif ind.source_kind == "activities":
+            periods = scope[ind.id]
+            if periods is not None:
+                if not periods:
                     continue
-                new, merge = _evidence_values(ind, evidence, problems), True
-            elif ind.source_kind == "activities":
-                new, merge = _activity_values(ind, programme, records), False
-            else:
-                new, merge = _manual_values(ind, programme), False
-            plans.append((ind, new + _declared_baseline(ind), merge))
+                only = set(periods)  # an incremental refresh: the actuals of these periods, nothing else
+            new, merge = _activity_values(ind, programme, session, periods), False
+        else:
+            new, merge = _manual_values(ind, programme), False
+        plans.append((ind, new if only is not None else new + _declared_baseline(ind), merge, only))
     if problems:
         shown = "\n  ".join(problems[:25])
         raise SpecError(f"{len(problems)} problem(s) linking the programme's indicators to their evidence "
@@ -216,8 +232,9 @@ def refresh_observations(session: Session, programme: m.Programme, *, now: dt.da
     summary = RefreshSummary()
     changes: list[tuple] = []
     locked: list[str] = []
-    for ind, new, merge in plans:
-        stored = {(o.kind, o.period, tuple(sorted((o.dimension or {}).items()))): o for o in ind.observations}
+    for ind, new, merge, only in plans:
+        stored = {(o.kind, o.period, tuple(sorted((o.dimension or {}).items()))): o for o in ind.observations
+                  if only is None or (o.kind == "actual" and o.period in only)}
         wanted = {(v.kind, v.period, v.dimension): v for v in new}
         for key, v in wanted.items():
             old = stored.get(key)

@@ -25,7 +25,13 @@ from corridor.errors import InputError
 from corridor.programme import governance
 from corridor.programme import models as m
 from corridor.programme import periods as pm
-from corridor.programme.activities import AGE_BANDS, PROFESSIONS, import_trainings, region_lookup
+from corridor.programme.activities import (
+    AGE_BANDS,
+    PROFESSIONS,
+    import_trainings,
+    region_lookup,
+    session_keys,
+)
 from corridor.programme.demo import load_demo as _load_demo
 from corridor.programme.progress import overdue, programme_progress
 from corridor.programme.refresh import refresh_observations
@@ -330,15 +336,16 @@ def import_file(
     session: Session, prog: m.Programme, path: Path, user: Any, limits: Limits | None = None
 ) -> tuple[m.ImportBatch, int]:
     """Import a file of training records (all or nothing; read under ``limits``), record its owner,
-    refresh the actuals."""
+    refresh the actuals (those of the periods and indicators the new sessions count toward: the others
+    cannot have changed)."""
     _check_org(prog, user)
     org = user.organisation if getattr(user, "role", None) == "partner" else None
     if org is not None:
         _only_own_rows(path, org, limits)
     batch, ledger = import_trainings(session, prog, path, organisation=org, by=_who(user), limits=limits)
     _owner(session, batch, user)
-    refresh(session, prog, by=_who(user), kinds=("activities",),
-                         why=f"training records {path.name} imported (import {batch.id})")
+    refresh(session, prog, by=_who(user), kinds=("activities",), changed=session_keys(session, batch.id),
+            why=f"training records {path.name} imported (import {batch.id})")
     session.flush()
     session.expire_all()
     return batch, ledger.rows_imported
@@ -374,18 +381,19 @@ def withdraw_import(session: Session, prog: m.Programme, batch_id: int, user: An
         select(RecordOwner).where(RecordOwner.kind == "import_batch", RecordOwner.record_id == batch_id)
     )
     require_org(user, owner.organisation if owner else None, f"import {batch_id}")
-    for ts in prog.sessions:
-        if ts.import_id == batch_id and ts.organisation is not None:
+    for ts in session.scalars(select(m.TrainingSession).where(m.TrainingSession.import_id == batch_id)):
+        if ts.organisation is not None:
             period = pm.containing(prog, ts.held_on)
             if period is not None:
                 pm.require_draft(period, ts.organisation, f"withdrawing import {batch_id}")
+    changed = session_keys(session, batch_id)
     session.delete(batch)
     session.execute(
         delete(RecordOwner).where(RecordOwner.kind == "import_batch", RecordOwner.record_id == batch_id)
     )
     session.flush()
     session.expire_all()
-    refresh(session, prog, by=_who(user), kinds=("activities",), why=f"import {batch_id} withdrawn")
+    refresh(session, prog, by=_who(user), kinds=("activities",), changed=changed, why=f"import {batch_id} withdrawn")
     session.flush()
     session.expire_all()
     return batch
