@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from corridor.errors import ColumnNotFoundError, InputError
 from corridor.programme import db as dbm
@@ -158,9 +158,22 @@ def test_session_imported_twice_is_a_duplicate(loaded):
     with dbm.session_scope(loaded) as s:
         import_trainings(s, programme(s), DEMO_TRAININGS, today=TODAY)
     before = snapshot(loaded)
-    with pytest.raises(InputError, match=r"row 3, column 'session_id', value 'S001': duplicate session: already "
-                                         r"imported on 2023-"), dbm.session_scope(loaded) as s:
-        import_trainings(s, programme(s), DEMO_TRAININGS, today=TODAY)
+    lookups: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        if "FROM training_session" in statement:
+            lookups.append(statement)
+
+    event.listen(loaded, "before_cursor_execute", seen)
+    try:
+        with pytest.raises(InputError, match=r"row 3, column 'session_id', value 'S001': duplicate session: already "
+                                             r"imported on 2023-") as err, dbm.session_scope(loaded) as s:
+            import_trainings(s, programme(s), DEMO_TRAININGS, today=TODAY)
+    finally:
+        event.remove(loaded, "before_cursor_execute", seen)
+    # every row is found, past the first block of rows too, and only the file's sessions were looked up
+    assert err.value.message.startswith(f"{len(_rows()[1]):,} problem(s)")
+    assert len(lookups) >= 2 and all("session_code IN" in q for q in lookups)
     assert snapshot(loaded) == before
 
 

@@ -31,6 +31,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -185,6 +186,11 @@ def _parse_date(value: object) -> dt.date:
     return dt.date.fromisoformat(str(value).strip()[:10])
 
 
+def _session_id(rec: dict) -> str:
+    v = rec.get("session_id", "")
+    return str(v.strip() if isinstance(v, str) else ("" if v is None else v))
+
+
 def import_trainings(session: Session, programme: Programme, path: str | Path, *,
                      today: dt.date | None = None, organisation: str | None = None,
                      by: str | None = None, limits: Limits | None = None) -> tuple[ImportBatch, Ledger]:
@@ -222,10 +228,19 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
                          hint="add an organisation column (partner codes) or give the partner (--org CODE)")
     first = min((p.start for p in programme.periods), default=None)
     last = max((p.end for p in programme.periods), default=None)
-    known = {
-        s.session_code: s for s in session.scalars(
-            select(m.TrainingSession).where(m.TrainingSession.programme_id == programme.id))
-    }
+    known: dict[str, dt.date] = {}  # sessions imported before, looked up only for the ids the file holds
+
+    def looked_up(rows: Iterator[tuple[int, dict]]) -> Iterator[tuple[int, dict]]:
+        """The rows, with the ids of each block of them looked up first (one query per 500 rows)."""
+        S, asked = m.TrainingSession, set()
+        while block := list(islice(rows, 500)):
+            ids = {_session_id(rec) for _, rec in block} - asked
+            asked |= ids
+            if ids:
+                known.update(session.execute(select(S.session_code, S.held_on).where(
+                    S.programme_id == programme.id, S.session_code.in_(sorted(ids)))).all())
+            yield from block
+
     problems = Problems(limits.max_problems)
     ledger = Ledger(file=str(path))
     sessions: dict[str, dict] = {}
@@ -237,7 +252,7 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
         shown = shown.isoformat() if isinstance(shown, dt.date) else shown
         problems.add(f"{path}, row {row}, column {column!r}, value {shown!r}: {why}")
 
-    for row, rec in rows:
+    for row, rec in looked_up(rows):
         ledger.rows_read += 1
         if all(str(v).strip() == "" for v in rec.values() if v is not None):
             ledger.rows_blank += 1
@@ -251,7 +266,7 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
                 bad(row, col, clean[col], "is empty")
         if not clean["organisation"] and organisation:
             clean["organisation"] = organisation
-        sid = str(clean["session_id"])
+        sid = _session_id(clean)
         course = courses.get(str(clean["course"]))
         if course is None and clean["course"]:
             bad(row, "course", clean["course"],
@@ -335,7 +350,7 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
             bad(row, "line_of_work", clean["line_of_work"],
                 f"course {course.code} belongs to line of work {course.line.code}")
         if sid in known:
-            bad(row, "session_id", sid, f"duplicate session: already imported on {known[sid].held_on} "
+            bad(row, "session_id", sid, f"duplicate session: already imported on {known[sid]} "
                 "(import each session once)")
         s = sessions.get(sid)
         if s is None:
