@@ -71,3 +71,35 @@ def test_serve_says_how_to_create_the_first_admin(tmp_path):
     r = CliRunner().invoke(command, ["--data-dir", str(tmp_path / "d"), "--check"], env=env)
     assert r.exit_code == 0, r.output
     assert "there is no user yet" in r.output and "CORRIDOR_ADMIN_PASSWORD" in r.output
+
+
+def test_every_request_thread_gets_a_database_connection_at_once(tmp_path):
+    """A SQLite file: as many connections as request threads, all held at the same time without waiting
+    (no ping: there is no server to lose them); a database server keeps the ping."""
+    import threading
+
+    from corridor.programme.db import make_engine
+    from corridor.service.app import REQUEST_THREADS, engine_options
+
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    assert "pool_pre_ping" not in engine_options(url)
+    assert engine_options("postgresql+psycopg://u@h/db") == {"pool_pre_ping": True}
+    assert engine_options("sqlite://") == {}
+    engine = make_engine(url, pool_timeout=2, **engine_options(url))
+    together = threading.Barrier(REQUEST_THREADS, timeout=20)
+    failed: list[BaseException] = []
+
+    def request() -> None:
+        try:
+            with engine.connect():
+                together.wait()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=request) for _ in range(REQUEST_THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine.dispose()
+    assert not failed

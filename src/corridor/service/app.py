@@ -72,6 +72,25 @@ def _warm_up() -> None:
         env().get_template(t.name)
 
 
+# the worker threads requests run in (anyio's default limit); each holds a connection for its request
+REQUEST_THREADS = 40
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """Connection pool of the service's database. A SQLite file is opened in the process: a connection
+    for every request thread (and the job and warm-up threads), so that requests never queue for one, and
+    no ping before each use (it checks for a server that has dropped the connection; there is none). A
+    database server keeps the pool's defaults, and connections are pinged (a restarted server drops them)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
+        return {"pool_size": REQUEST_THREADS, "max_overflow": 10}
+    if u.get_backend_name() == "sqlite":
+        return {}  # in memory: SQLAlchemy's single connection
+    return {"pool_pre_ping": True}
+
+
 class CorridorApp(FastAPI):
     """FastAPI with corridor's frame (and, when configured, the trusted-proxy layer) outermost."""
 
@@ -88,7 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.add_private_roots(settings.data_dir)
     programme_view.PUBLICATION["min_n"] = settings.min_n
     auth.configure_hasher(settings.argon2_time_cost or None, settings.argon2_memory_kib or None)
-    engine = pdb.make_engine(settings.db_url, pool_pre_ping=True)
+    engine = pdb.make_engine(settings.db_url, **engine_options(settings.db_url))
     store_ = ProfileStore(settings.data_dir / "profiles", settings.min_n)
     runner = JobRunner(engine, settings.data_dir, settings.min_n)
     services = Services(
