@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -19,6 +20,28 @@ def test_profile_in_each_language_localises_numbers_and_names(env):
     assert "189\u202f524" in pages["fr"] and "Colombie → Chili" in pages["fr"]
     assert "189,524" in pages["en"] and "Colombia → Chile" in pages["en"]
     assert "Tabla de indicadores" in pages["es"] and "Tableau des indicateurs" in pages["fr"]
+
+
+def test_a_new_run_joins_the_selector_without_drawing_the_older_pages_again(env, monkeypatch):
+    import shutil
+
+    from corridor.service import pages_profiles
+    from corridor.service.jobs import new_run_id
+
+    env.login("vic")
+    url = f"/profiles/{env.run_id}?lang=es"
+    run_option = re.compile(r'<option value="\d{8}T\d{6}-[0-9a-f]{6}"')
+    assert len(run_option.findall(env.client.get(url).text)) == 1
+    drawn: list[str] = []
+    draw = pages_profiles.render_fragment
+    monkeypatch.setattr(pages_profiles, "render_fragment", lambda t, *a: drawn.append(t) or draw(t, *a))
+    runs = env.settings.data_dir / "profiles"
+    other = "29991231T000000-" + new_run_id()[-6:]  # the newest
+    shutil.copytree(runs / env.run_id, runs / other)
+    page = env.client.get(url).text
+    assert f'<option value="{other}">' in page and f'<option value="{env.run_id}" selected>' in page
+    assert len(run_option.findall(page)) == 2
+    assert drawn == ["profile_runs.html"]  # the selector's options only; the page's content was kept
 
 
 def test_language_choice_is_remembered(env):

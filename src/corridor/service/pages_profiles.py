@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ from corridor.service.profiles import select as select_rows
 from corridor.service.render import render_fragment, render_page
 
 router = APIRouter(include_in_schema=False)
+_RUNS_SLOT = "runs-" + secrets.token_hex(16)  # where a kept page content takes its run selector's options
 COLUMNS_OUT = ("indicator", "indicator_name", *PUBLIC_COLUMNS[1:])
 
 
@@ -81,15 +83,21 @@ def profile(
                 "cat": load_catalogue(),
                 "q": urlencode(q_all),
                 "charts": charts.CHARTS,
-                "runs": runs,
+                "runs_slot": _RUNS_SLOT,
                 "svgs": {c: charts.chart_svg(run, c, f, lang) for c in charts.CHARTS},
                 "chart_titles": charts.titles(run, f, lang),
                 "notice": unpublished_notice(run, lang),
             },
         )
 
-    key = ("page", run.id, lang, f.key(), tuple(r["id"] for r in runs))
-    return render_page(request, "profile.html", {"run": run, "content": sv.pages.get_or_make(key, content)})
+    # the content does not depend on the other runs: a new run adds an option to the selector, it does
+    # not draw every page of the older runs again
+    kept = sv.pages.get_or_make(("page", run.id, lang, f.key()), content)
+    ids = tuple(r["id"] for r in runs)
+    options = sv.pages.get_or_make(
+        ("run options", run.id, lang, ids), lambda: render_fragment("profile_runs.html", lang, {"run": run, "runs": runs})
+    )
+    return render_page(request, "profile.html", {"run": run, "content": kept.replace(_RUNS_SLOT, options)})
 
 
 @router.get("/profiles/{run_id}/table.{fmt}")
