@@ -10,7 +10,8 @@ profile is built by the seeded job), then, in the same run:
   analyst runs a profile job (polling its progress) and a partner records training sessions.
 
 Bounded by REQUESTS per phase and a time limit. Prints throughput, latency percentiles and
-errors for both phases and their ratio, the server's peak resident memory, the job's duration,
+errors for both phases and their ratio, the server's CPU time per request of the load (less
+disturbed by other work on the machine than the times), its peak resident memory, the job's duration,
 and checks that no write was lost (every recorded session is in the programme afterwards).
 ``--sessions N`` first records N training sessions, so that the programme page is measured with
 a long history. ``--before SRC`` runs the same load, in the same run and first, against the
@@ -51,6 +52,12 @@ def peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_s(pid: int) -> float:
+    """CPU time (user + system) the process has used so far, in seconds, its threads included."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def sign_in(base: str, user: str) -> tuple[httpx.AsyncClient, str]:
@@ -286,10 +293,12 @@ async def measure(src: Path, viewers: int, requests: int, sessions: int, log: Pa
                     return time.perf_counter() - job_t0 if j["status"] == "done" else float("nan")
                 await asyncio.sleep(1)
 
+        cpu0 = cpu_s(proc.pid)
         load = asyncio.create_task(hammer(clients, urls, requests))
         writes = asyncio.create_task(partner_writes())
         lat, err, wall, samples = await load
         await writes
+        cpu = cpu_s(proc.pid) - cpu0
         job_s = await job_watch()
         corr = summary("corridor", lat, err, wall)
         for k, v in sorted(KINDS.items()):
@@ -301,6 +310,10 @@ async def measure(src: Path, viewers: int, requests: int, sessions: int, log: Pa
         print(
             f"ratio corridor/baseline: p50 x{corr['p50_ms'] / base_s['p50_ms']:.1f}, "
             f"p99 x{corr['p99_ms'] / base_s['p99_ms']:.1f}, throughput x{corr['rps'] / base_s['rps']:.2f}"
+        )
+        print(
+            f"server CPU during the load: {cpu:.1f} s, {1000 * cpu / len(lat):.1f} ms per request "
+            "(the job's child process not included; a measure that a busy machine disturbs less than times)"
         )
         rss = peak_rss_mib(proc.pid)
         print(f"profile job during the load: {job_s:.1f} s; server peak RSS {rss:.0f} MiB")
@@ -316,6 +329,7 @@ async def measure(src: Path, viewers: int, requests: int, sessions: int, log: Pa
             "kinds": kinds,
             "job_s": job_s,
             "rss_mib": rss,
+            "cpu_ms_per_request": 1000 * cpu / len(lat),
             "lost": len(lost),
         }
     finally:
@@ -349,6 +363,8 @@ async def main() -> None:
             f"p50 x{n['p50_ms'] / b['p50_ms']:.2f}, p99 x{n['p99_ms'] / b['p99_ms']:.2f}, "
             f"errors {b['errors']} -> {n['errors']}"
         )
+        cb, cn = out["before"]["cpu_ms_per_request"], out["this tree"]["cpu_ms_per_request"]
+        print(f"  server CPU per request {cb:.1f} -> {cn:.1f} ms (x{cn / cb:.2f})")
         for k in sorted(set(out["before"]["kinds"]) & set(out["this tree"]["kinds"])):
             kb, kn = out["before"]["kinds"][k], out["this tree"]["kinds"][k]
             print(f"  {k:<16} p50 {1000 * kb:7.1f} -> {1000 * kn:7.1f} ms  (x{kn / kb:.2f})")
