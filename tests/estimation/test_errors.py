@@ -70,6 +70,24 @@ def test_empty_domains_are_reported_and_flagged() -> None:
     assert cells[("a", "x")]["flag"] is None
 
 
+@pytest.mark.parametrize("design", [DESIGN, cr.Design(weights="w", strata="h"),
+                                    cr.ReplicateDesign(["r1", "r2"], weights="w", type="JK1")])
+@pytest.mark.parametrize("estimand", [cr.Mean("y"), cr.Total("y"), cr.Ratio("y", "w"),
+                                      cr.Proportion("g", level="a"), cr.Quantile("y", probs=(0.5,))])
+def test_a_subpopulation_without_rows_is_an_empty_domain(design, estimand) -> None:
+    """A condition that selects no row gives the empty_domain flag, as an empty --by cell does, on every
+    design (a clustered design failed inside the variance with ValueError), also with design effects and
+    covariances."""
+    tbl = table(r1=[0.0, 4.0, 3.0, 4.0], r2=[2.0, 0.0, 3.0, 4.0])
+    for options in ({}, {"deff": True}, {"covariance": True}):
+        if isinstance(estimand, cr.Quantile) and options:
+            continue  # quantiles have neither
+        res = cr.estimate(tbl, design, estimand, where="y > 100", **options)
+        rows = res.to_pylist()
+        assert rows and all(r["flag"] == "empty_domain" and r["n"] == 0 and r["estimate"] is None
+                            and r["se"] is None for r in rows), rows
+
+
 def test_replicate_columns_of_the_wrong_count_or_type() -> None:
     tbl = table(r1=[1.5, 2.0, 3.0, 4.0], r2=["a", "b", "c", "d"])
     with pytest.raises(errors.InputError, match="replicate weight column 'r2'"):

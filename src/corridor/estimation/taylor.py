@@ -265,7 +265,8 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
         if s == 0:
             blocks.domain_df = np.empty(blocks.n_out)
         m_all: np.ndarray | None = None  # units per cell when every unit is present (shared by outputs)
-        buf = np.empty(min(len(cells.hinv), _CHUNK))  # reused: fresh large arrays cost page faults
+        # reused: fresh large arrays cost page faults; at least one slot, for a subpopulation without rows
+        buf = np.empty(max(1, min(len(cells.hinv), _CHUNK)))
         for o in range(width):
             _pres, zt, hi = cells.present_cells(blocks, o)
             if m_all is not None and len(hi) == len(cells.hinv):
@@ -364,6 +365,7 @@ def _covariance_dense(cov: np.ndarray, blocks: Blocks, stage: Stage, unit: np.nd
         e = order[lo:hi_]
         flat = (unit[e] - u0)[:, None] * K + (blocks.domain[e] * width)[:, None] + np.arange(width)
         z = np.bincount(flat.ravel(), weights=blocks.z[e].ravel(), minlength=(u1 - u0) * K).reshape(u1 - u0, K)
+        z = z.astype(float, copy=False)  # bincount of no rows at all (an empty subpopulation) is integer
         h = stage.unit_stratum[u0:u1]
         z -= shift[h]
         z *= root[h]
