@@ -457,3 +457,32 @@ def test_drop_rejected_without_a_spec_is_refused_not_ignored(tmp_path):
     # drop_rejected=False (the default's meaning) is not an error on plain files
     with pytest.raises(errors.InputError, match="missing"):
         cr.estimate(str(p), cr.Design(weights="w"), cr.Mean("y"), drop_rejected=False)
+
+
+# ---- numbers written with a decimal comma -------------------------------------------------------
+def test_decimal_comma_file_is_named_as_such_and_read_with_decimal(tmp_path):
+    dot = tmp_path / "dot.csv"
+    dot.write_text("w;y\n" + "".join(f"{1 + i % 3}.5;{i}.25\n" for i in range(40)))
+    comma = tmp_path / "comma.csv"
+    comma.write_text(dot.read_text().replace(".", ","))
+    res = run(str(comma), *W, "-e", "mean:y")
+    assert res.exit_code == 2
+    assert "holds values that are not numbers: '1,5'" in res.output
+    assert "decimal comma" in res.output and "--decimal ," in res.output and "--na-values" not in res.output
+    want = json.loads(run(str(dot), *W, "-e", "mean:y", "--format", "json").output)["rows"][0]
+    got = run(str(comma), *W, "-e", "mean:y", "--decimal", ",", "--format", "json")
+    assert got.exit_code == 0, got.output
+    row = json.loads(got.output)["rows"][0]
+    assert row["estimate"] == pytest.approx(want["estimate"], rel=1e-15) and row["se"] == pytest.approx(want["se"], rel=1e-12)
+    py = cr.estimate(comma, cr.Design(weights="w"), cr.Mean("y"), read={"decimal": ","}).to_pylist()[0]
+    assert py["estimate"] == pytest.approx(want["estimate"], rel=1e-15)
+    # a comma that is also the delimiter cannot be the decimal mark
+    plain = tmp_path / "plain.csv"
+    plain.write_text(csv_text())
+    bad = run(str(plain), *W, "-e", "mean:y", "--decimal", ",")
+    assert bad.exit_code == 2 and "differ from the delimiter ','" in bad.output
+    # a text answer in a decimal-comma column is still a missing-value question
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("w;y\n1;2,5\n1;NS/NR\n2;3,5\n")
+    res = run(str(mixed), *W, "-e", "mean:y", "--decimal", ",")
+    assert res.exit_code == 2 and "'NS/NR'" in res.output and "--na-values NS/NR" in res.output

@@ -120,6 +120,8 @@ def _df(value: str | None) -> Any:
               help="Format of DATA when its extension does not say (csv, parquet, stata, spss, sas, ipums, xlsx).")
 @click.option("--encoding", help="Text encoding of a CSV file (default utf-8), e.g. latin-1.")
 @click.option("--delimiter", help="CSV delimiter (default: detected from the header).")
+@click.option("--decimal", type=click.Choice([".", ","]), help="Decimal mark of a CSV file's numbers: ',' for files "
+              "written as 1,5 (Spanish and French spreadsheets); default '.'.")
 @click.option("--sheet", help="XLSX sheet name or number (0 = first).")
 @click.option("--header-row", type=int, help="XLSX header row (1-based, as Excel numbers rows).")
 @click.option("--rename", "renames", multiple=True, metavar="POS=NAME",
@@ -230,7 +232,7 @@ def command(data: str | None, **opts: Any) -> None:
 def _read_options(opts: dict[str, Any]) -> dict[str, Any]:
     read: dict[str, Any] = {}
     for key, name in (("input_format", "format"), ("encoding", "encoding"), ("delimiter", "delimiter"),
-                      ("header_row", "header_row")):
+                      ("decimal", "decimal"), ("header_row", "header_row")):
         if opts[key] is not None:
             read[name] = opts[key]
     if opts["sheet"] is not None:

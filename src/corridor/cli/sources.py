@@ -33,13 +33,14 @@ def command() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="File format (default: from the extension).")
 @click.option("--encoding", help="Text encoding of a CSV file (default utf-8), e.g. latin-1.")
 @click.option("--delimiter", help="CSV delimiter (default: detected from the header).")
+@click.option("--decimal", type=click.Choice([".", ","]), help="Decimal mark of a CSV file's numbers (',' for 1,5).")
 @click.option("--sheet", help="XLSX sheet name or number (0 = first).")
 @click.option("--header-row", type=int, help="XLSX header row (1-based).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def describe_cmd(file: str, fmt: str | None, encoding: str | None, delimiter: str | None,
+def describe_cmd(file: str, fmt: str | None, encoding: str | None, delimiter: str | None, decimal: str | None,
                  sheet: str | None, header_row: int | None, as_json: bool) -> None:
     """Columns, types, labels, missing and distinct counts, and frequent values of FILE."""
-    src = read_source(file, fmt, **_options(encoding, delimiter, sheet, header_row))
+    src = read_source(file, fmt, **_options(encoding, delimiter, sheet, header_row), decimal=decimal)
     info = describe(src)
     click.echo(json.dumps(info, ensure_ascii=False, default=str, indent=2) if as_json else describe_text(info))
 

@@ -25,7 +25,7 @@ from corridor.sources import RowLedger, Source, detect_format, explain_scan_erro
 from corridor.sources._files import sniff_kind
 from corridor.sources.columns import check_unique
 
-READ_OPTIONS = ("format", "encoding", "delimiter", "sheet", "header_row", "last_row", "rename", "data", "chunksize")
+READ_OPTIONS = ("format", "encoding", "delimiter", "decimal", "sheet", "header_row", "last_row", "rename", "data", "chunksize")
 
 
 @dataclass
@@ -81,7 +81,7 @@ def _from_path(path: Path, engine: Engine, read: dict[str, Any], na_values: Sequ
     fmt = str(read.pop("format", None) or detect_format(path)).lower()
     con = getattr(engine, "connection", None) if engine.name == "duckdb" else None
     options = {**read, "na_values": list(na_values), "lazy": True}
-    if engine.name != "duckdb" and fmt in ("csv", "parquet") and not read.get("rename"):
+    if engine.name != "duckdb" and fmt in ("csv", "parquet") and not read.get("rename") and not read.get("decimal"):
         # the engine reads these in place (a cluster's own reader, its own compressions); a local
         # file is checked first without a pass over it (kind, encoding, header, names)
         lf = engine.open(str(path))

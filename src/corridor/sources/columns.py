@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -133,6 +134,9 @@ def bad_weight_rows(
         return []
 
 
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d{1,3}(?:\.\d{3})*,\d+$|^[-+]?\d+,\d+$")
+
+
 def not_numbers_error(
     where: str, column: str, total: int, examples: Sequence[tuple[Any, int, int | None]], *,
     line_offset: int | None = None, role: str = "numeric", why: str = "", detail: str | None = None,
@@ -152,9 +156,14 @@ def not_numbers_error(
     rest = total - sum(n for _, n, _ in examples)
     more = Message("sources.value_more_rows", count=rest, n=rest) if rest > 0 else ""
     values = " ".join(f"--na-values {shlex.quote(str(v))}" for v in dict.fromkeys(str(v) for v, _, _ in examples))
+    if examples and all(_DECIMAL_COMMA.match(str(v).strip()) for v, _, _ in examples):
+        # '1,403' is a number in a decimal-comma file, not an answer to declare missing
+        hint = Message("sources.decimal_comma.hint")
+    else:
+        hint = Message("sources.column_holds_values_not.hint_numeric" if role == "numeric" else
+                       "sources.column_holds_values_not.hint", values=values, column=column)
     return InputError(
         Message("sources.column_holds_values_not", role=Message(f"sources.role.{role.replace(' ', '_')}"), column=column, where=where, shown=shown, more=more, why=why),
-        hint=Message("sources.column_holds_values_not.hint_numeric" if role == "numeric" else
-                     "sources.column_holds_values_not.hint", values=values, column=column),
+        hint=hint,
         detail=detail,
     )

@@ -128,6 +128,7 @@ def read_csv(
     con: duckdb.DuckDBPyConnection | None = None,
     encoding: str = "utf-8",
     delimiter: str | None = None,
+    decimal: str | None = None,
     header: bool = True,
     types: dict[str, str] | None = None,
     all_varchar: bool = False,
@@ -140,7 +141,8 @@ def read_csv(
 ) -> Source:
     """Read a delimited text file (optionally gzip-compressed) as a lazy DuckDB relation.
 
-    ``na_values`` (or ``nullstr``) are texts read as missing values in every column, e.g.
+    ``decimal=","`` reads numbers written with a decimal comma (``1,5``), as spreadsheets
+    in Spanish and French write them. ``na_values`` (or ``nullstr``) are texts read as missing values in every column, e.g.
     ``["NS/NR", "-"]``. ``rename`` renames columns by 1-based position or unique name
     (two columns with the same name are an error otherwise). ``lazy=True`` is for a scan that
     follows at once (estimation): no pass over the file here (the row count is left to that
@@ -165,6 +167,9 @@ def read_csv(
     if not first_line.strip():
         raise InputError(Message("sources.file_empty_header_line", path=str(p)), hint=Message("sources.file_empty_header_line.hint"))
     delim = delimiter or sniff_delimiter(first_line)
+    if decimal is not None and (decimal not in (".", ",") or decimal == delim):
+        raise SourceError(Message("sources.decimal_mark", decimal=decimal, delimiter=delim, path=str(p)),
+                          hint=Message("sources.decimal_mark.hint"))
     data_lines = [ln for ln in text.splitlines()[1 if header else 0 :] if ln.strip()]
     if not data_lines:
         raise InputError(Message("sources.file_header_data_rows", path=str(p)), hint=Message("sources.file_header_data_rows.hint"))
@@ -187,6 +192,8 @@ def read_csv(
     if not lazy:
         opts["sample_size"] = sample_size
     args = ", ".join(f"{k} = {quote_literal(v)}" for k, v in opts.items())
+    if decimal is not None:
+        args += f", decimal_separator = {quote_literal(decimal)}"
     if lazy and not all_varchar:
         # the estimation engines' typing (Spark's too): numbers as doubles, anything else as text
         args += ", auto_type_candidates = ['DOUBLE', 'VARCHAR']"
@@ -200,7 +207,7 @@ def read_csv(
         pairs = ", ".join(f"{quote_literal(k)}: {quote_literal(v)}" for k, v in types.items())
         args += f", types = {{{pairs}}}"
     sql = f"SELECT * FROM read_csv({quote_literal(str(scan_path))}, {args})"
-    options = {"encoding": codec, "delimiter": delim, "header": header, "nullstr": missing or None,
+    options = {"encoding": codec, "delimiter": delim, "decimal": decimal, "header": header, "nullstr": missing or None,
                "rename": dict(rename or {}), "lazy": lazy, "scan_path": str(scan_path), "csv_args": args}
     try:
         rel = con.sql(sql)

@@ -20,6 +20,7 @@ FORMATS = ("csv", "parquet", "stata", "spss", "sas", "ipums", "xlsx")
 _USER_OPTIONS = {
     "encoding": ("csv", "stata", "spss", "sas", "readstat"),
     "delimiter": ("csv",),
+    "decimal": ("csv",),
     "sheet": ("xlsx",),
     "header_row": ("xlsx",),
     "last_row": ("xlsx",),
