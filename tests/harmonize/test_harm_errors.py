@@ -133,3 +133,16 @@ def test_materialize(tmp_path):
     h = harmonize(p, SPEC, materialize=True)
     p.unlink()  # the data now live in DuckDB
     assert h.relation.order("age").fetchall() == [("male", 30, 10.0), ("female", 40, 12.0)]
+
+
+def test_misspelt_or_misplaced_reader_option_is_an_error(tmp_path):
+    """A reader option the readers do not know would be ignored (the file read with ',' when the spec
+    meant ';'); one the file's format does not use is an error too."""
+    p = _csv(tmp_path, "sexo;edad;expr\n1;30;10,5\n2;40;9,5\n")
+    with pytest.raises(SpecError) as err:
+        harmonize(p, {**SPEC, "source": {"options": {"delimeter": ";"}}})
+    assert "delimeter" in str(err.value) and "test_spec" in str(err.value) and "delimiter" in err.value.hint
+    with pytest.raises(Exception, match="sheet does not apply to a csv file"):
+        harmonize(p, {**SPEC, "source": {"options": {"sheet": 2}}})
+    h = harmonize(p, {**SPEC, "source": {"options": {"delimiter": ";", "decimal": ","}}})
+    assert sorted(h.relation.aggregate("sum(weight)").fetchall()[0]) == [20.0]

@@ -20,6 +20,7 @@ import yaml
 from corridor.design import LONELY_PSU_RULES, REP_TYPES
 from corridor.errors import SpecError
 from corridor.harmonize.concepts import CONCEPTS
+from corridor.i18n import Message
 
 UNKNOWN_ACTIONS = ("error", "missing", "reject")
 TABLES = ("country", "cl_region", "cl_region_geo", "cl_comuna", "co_department")
@@ -33,6 +34,9 @@ _POPULATION_KEYS = {"min_age", "description"}
 _DESIGN_KEYS = {"weight", "strata", "psu", "fpc", "nest", "lonely_psu", "replicate", "unit"}
 LONELY_PSU = LONELY_PSU_RULES
 REPLICATE_TYPES = REP_TYPES  # the estimation engine's replicate methods
+# what a spec's source.options may give the readers (each applies to the formats that use it)
+READER_OPTIONS = ("encoding", "delimiter", "decimal", "header", "nullstr", "na_values", "types", "sheet",
+                  "header_row", "last_row", "chunksize", "data", "rename")
 
 
 @dataclass
@@ -164,6 +168,11 @@ def _parse(raw: dict[str, Any], path: Path | None) -> Spec:
     extra = set(raw) - _TOP_KEYS
     if extra:
         raise _fail(where, f"unknown key(s) {', '.join(sorted(extra))}", f"allowed keys: {', '.join(sorted(_TOP_KEYS))}")
+    options = (raw.get("source") or {}).get("options") or {}
+    wrong = sorted(set(options) - set(READER_OPTIONS)) if isinstance(options, dict) else ["options"]
+    if wrong:  # a misspelt option (delimeter: ';') would otherwise be ignored by the reader
+        raise SpecError(Message("harmonize.unknown_reader_option", where=where, options=", ".join(map(str, wrong))),
+                        hint=Message("harmonize.unknown_reader_option.hint", allowed=", ".join(READER_OPTIONS)))
     unknown = raw.get("unknown", "error")
     if unknown not in UNKNOWN_ACTIONS:
         raise _fail(where, f"unknown: {unknown!r} is not one of {', '.join(UNKNOWN_ACTIONS)}")
