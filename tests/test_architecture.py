@@ -158,17 +158,25 @@ def test_cycle_finder_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": set()}) == []
 
 
-def test_package_graph(capsys) -> None:
-    """The import graph between packages, printed (``pytest tests/test_architecture.py -rA``)."""
+def package_edges() -> list[tuple[str, list[str]]]:
+    """The import graph between packages, from the top layer down: (package, the packages it imports)."""
     edges: dict[str, set[str]] = defaultdict(set)
     for m, imported in GRAPH.items():
         for i in imported:
             a, b = m.split(".")[1] if m != "corridor" else "corridor", i.split(".")[1] if i != "corridor" else "corridor"
             if a != b:
                 edges[a].add(b)
-    for a in sorted(edges, key=lambda p: (-layer_of(f"corridor.{p}") if p != "corridor" else -TOP - 1, p)):
-        print(f"{a} -> {', '.join(sorted(edges[a]))}")
-    assert edges["engine"] <= {"errors", "_deps", "design", "estimands", "i18n"}  # i18n: its error messages
+    order = sorted(edges, key=lambda p: (-layer_of(f"corridor.{p}") if p != "corridor" else -TOP - 1, p))
+    return [(a, sorted(edges[a])) for a in order]
+
+
+def test_package_graph(capsys) -> None:
+    """The import graph between packages, printed (``pytest tests/test_architecture.py -rA``;
+    ``scripts/code_shape.py`` prints it with the module cycles and the largest functions)."""
+    edges = dict(package_edges())
+    for a, imported in edges.items():
+        print(f"{a} -> {', '.join(imported)}")
+    assert set(edges["engine"]) <= {"errors", "_deps", "design", "estimands", "i18n"}  # i18n: its error messages
 
 
 def test_import_corridor_imports_no_extra() -> None:
