@@ -8,20 +8,25 @@ degrees of freedom) with the same variance code as every other estimate.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 import narwhals as nw
 import numpy as np
 import pyarrow as pa
 
-from corridor.design import Design, Replicated, ReplicateDesign
+from corridor.design import ReplicateDesign
 from corridor.engine.columns import column_numpy, float_column
 from corridor.errors import MissingValueError, UnsupportedError
 from corridor.estimands import Quantile
 from corridor.estimation import intervals, replicates, taylor
+from corridor.estimation.domains import domain_df
 from corridor.estimation.domains import domains as _domains
+from corridor.estimation.finish import degrees_of_freedom
 from corridor.estimation.plan import SUBPOPULATION as _IN
+from corridor.estimation.request import CheckedRequest
+from corridor.estimation.scan import ReplicateRanks
 from corridor.estimation.structure import Structure, build_structure, subset_degf
 from corridor.i18n import Message
 
@@ -30,44 +35,20 @@ Array = np.ndarray
 Interval = tuple[float, float, float, float, float | None]
 
 
-class Estimator(Protocol):
-    """What quantiles read from the estimator of a request (``estimate._Estimator`` is one).
-
-    Quantiles sort the rows of each domain, so they do not go through the grouped scan, but they
-    share the request's frame, design, calibration, replicate checks and degrees-of-freedom rule.
-    """
-
-    req: Any  # the validated request: by, design, engine, na, level, source, repcols
-    taylor: Design | None
-    conv: Replicated | None
-    cal: Any  # a calibrated design's residual adjustment, or None
-    design_df: float
-    n_rows: int
-
-    def frame(self) -> nw.LazyFrame[Any]: ...
-
-    def replicate_scan(self) -> Any: ...
-
-    def df_for(self, kinds: list[str], dom_df: Array) -> Array: ...
-
-
-def _read_rows(est: Estimator) -> pa.Table:
+def quantile_rows(req: CheckedRequest, ranks: ReplicateRanks, n_rows: int = 0) -> pa.Table:
     """The rows every quantile of the request reads: by and design columns, weights, each quantile's variable.
 
-    One read for all the request's quantiles and groupings (kept on the estimator): a quantile
-    needs its domain's sorted values, and the rows are the same for every grouping.
+    One read for all the request's quantiles and groupings: a quantile needs its domain's sorted
+    values, and the rows are the same for every grouping. ``n_rows``: the rows a scan of the
+    request already counted (0: none), which lets the replicate weights' rank pass stop early.
     """
-    cached = getattr(est, "_quantile_rows", None)
-    if cached is not None:
-        return cached
-    req = est.req
-    lf = est.frame()
-    design = est.taylor
+    lf = req.frame()
+    design = req.taylor
     cols: list[nw.Expr] = [nw.col(c) for c in dict.fromkeys([*req.by, _IN])]
     names = list(dict.fromkeys([*req.by, _IN]))
-    wcol = design.weights if design else req.design.weights
+    wcol = req.weights.name
     cols.append((nw.col(wcol).cast(nw.Float64) if wcol else nw.col("__one")).alias("__w"))
-    for i, v in enumerate(_quantile_variables(est)):
+    for i, v in enumerate(_quantile_variables(req)):
         cols.append(nw.col(v).cast(nw.Float64).alias(f"__x{i}"))
     if design is not None:
         for c in dict.fromkeys([*design.strata, *design.ids]):
@@ -76,38 +57,66 @@ def _read_rows(est: Estimator) -> pa.Table:
                 names.append(c)
         for s, c in enumerate(design.fpc):
             cols += [nw.col(c).alias(f"__fpc_min_{s}"), nw.col(c).alias(f"__fpc_max_{s}")]
-        if est.cal is not None:
-            cols += est.cal.quantile_columns()
+        if req.cal is not None:
+            cols += req.cal.quantile_columns()
+    if req.repcols:
+        ranks.scan(total_rows=n_rows)  # degenerate replicate weights are refused before any estimate
+        cols += [e.alias(f"__rw{i}") for i, e in enumerate(req.replicate_weights())]
+    return req.engine.collect(lf.select(*cols).with_columns(nw.lit(1).alias("__rows")))
+
+
+def _quantile_variables(req: CheckedRequest) -> list[str]:
+    return list(dict.fromkeys(e.variable for e in req.estimands if isinstance(e, Quantile)))
+
+
+@dataclass
+class _Context:
+    """One quantile estimand of a request, and the design's degrees of freedom as known so far."""
+
+    req: CheckedRequest
+    q: Quantile
+    design_df: float
+
+    def df(self, dom_df: float) -> float:
+        return float(degrees_of_freedom(self.req.request.df_rule, ["quantile"], np.array([dom_df]), self.design_df)[0])
+
+    def replicate_design_df(self, rep_w: Array) -> None:
+        """A replicate design's degrees of freedom, when no estimate of the request set them yet."""
+        rd = self.req.design
+        assert isinstance(rd, ReplicateDesign)
+        if self.design_df != self.design_df:  # NaN: not known yet
+            self.design_df = float(rd.df) if rd.df is not None else float(replicates.rank_df(rep_w))
+
+
+@dataclass
+class _Domain:
+    """A domain's rows: every row's value and weight, the domain's (valid) rows, their values sorted."""
+
+    x: Array
+    w: Array
+    sel: Array
+    order: Array  # the domain's rows, by value
+    xs: Array  # their values and weights in that order
+    ws: Array
+    structure: Structure | None
+    element: bool
+    rep_w: Array | None  # every row's replicate weights (replicate designs)
+    df_cache: dict[str, float] = field(default_factory=dict)  # the domain's df, once for all probabilities
+
+
+def estimate_quantiles(req: CheckedRequest, rows: pa.Table, q: Quantile, grouping: tuple[str, ...],
+                       design_df: float) -> tuple[dict[str, Any], float]:
+    """One quantile estimand in every domain of a grouping, from :func:`quantile_rows`: the rows of
+    the result table and the design's degrees of freedom (``design_df``: as known so far, NaN if not)."""
+    design = req.taylor
     repcols = req.repcols
-    if repcols:
-        est.replicate_scan()  # degenerate replicate weights are refused before any estimate
-        rd: ReplicateDesign = req.design
-        for i, c in enumerate(repcols):
-            e = nw.col(c).cast(nw.Float64)
-            if not rd.combined_weights:
-                e = e * (nw.col(wcol).cast(nw.Float64) if wcol else nw.col("__one"))
-            cols.append(e.alias(f"__rw{i}"))
-    rows = req.engine.collect(lf.select(*cols).with_columns(nw.lit(1).alias("__rows")))
-    est._quantile_rows = rows  # type: ignore[attr-defined]
-    return rows
-
-
-def _quantile_variables(est: Estimator) -> list[str]:
-    return list(dict.fromkeys(e.variable for e in est.req.estimands if isinstance(e, Quantile)))
-
-
-def estimate_quantiles(est: Estimator, q: Quantile, grouping: tuple[str, ...]) -> dict[str, Any]:
-    req = est.req
-    design = est.taylor
-    repcols = req.repcols
-    rows = _read_rows(est)
-    est.n_rows = rows.num_rows
-    if est.cal is not None and design is not None:
-        est.cal.rows(rows)  # each row's calibration cell, for the residuals
-    x = _f64_nan(rows[f"__x{_quantile_variables(est).index(q.variable)}"])
+    ctx = _Context(req, q, design_df)
+    if req.cal is not None and design is not None:
+        req.cal.rows(rows)  # each row's calibration cell, for the residuals
+    x = _f64_nan(rows[f"__x{_quantile_variables(req).index(q.variable)}"])
     w = float_column(rows["__w"])
     in_sub = np.asarray(column_numpy(rows[_IN]), dtype=bool)
-    if req.na == "fail" and np.isnan(x[in_sub]).any():
+    if req.request.na == "fail" and np.isnan(x[in_sub]).any():
         raise MissingValueError(
             Message("estimation.column_missing_values", variable=q.variable, source=req.source, sum=int(np.isnan(x[in_sub]).sum())),
             hint=Message("estimation.column_missing_values.hint"),
@@ -118,15 +127,15 @@ def estimate_quantiles(est: Estimator, q: Quantile, grouping: tuple[str, ...]) -
     element = design is not None and not design.ids
     if design is not None:
         structure = build_structure(rows, design, element_psu=element)
-        est.design_df = float(subset_degf(structure, in_sub) if not in_sub.all() else structure.degf)
+        ctx.design_df = float(subset_degf(structure, in_sub) if not in_sub.all() else structure.degf)
         if structure.weight_factor is not None:
             w = w * structure.weight_factor
-    if q.interval == "score" and (est.conv is not None or repcols):
+    if q.interval == "score" and (req.conv is not None or repcols):
         raise UnsupportedError(
             Message("estimation.interval_score_designs_strata"),
             hint=Message("estimation.interval_score_designs_strata.hint"),
         )
-    if q.interval == "quantile" and est.conv is None and not repcols:
+    if q.interval == "quantile" and req.conv is None and not repcols:
         raise UnsupportedError(
             Message("estimation.interval_quantile_needs_replicate"),
             hint=Message("estimation.interval_quantile_needs_replicate.hint"),
@@ -134,29 +143,29 @@ def estimate_quantiles(est: Estimator, q: Quantile, grouping: tuple[str, ...]) -
     out: dict[str, list[Any]] = {k: [] for k in ("domain", "estimand", "variable", "level", "prob", "estimate", "se",
                                                   "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "n", "n_cases", "sum_w", "flag")}
     rep_w = np.column_stack([float_column(rows[f"__rw{i}"]) for i in range(len(repcols))]) if repcols else None
-    for d, dom in enumerate(dom_values):
+    for d, dom_value in enumerate(dom_values):
         sel = valid & (dom_codes == d)
         idx = np.flatnonzero(sel)
         order = idx[np.argsort(x[idx], kind="stable")]
         xs, ws = x[order], w[order]
+        dom = _Domain(x, w, sel, order, xs, ws, structure, element, rep_w)
         n = len(idx)
         rep_dom = None
-        cache: dict[str, float] = {}  # the domain's degrees of freedom, once for all its probabilities
         for p in q.probs:
             qhat = intervals.quantile_rule(q.qrule, xs, ws, p) if n else float("nan")
             res: Interval
             if n == 0:
                 res = (np.nan, np.nan, np.nan, np.nan, np.nan)
             elif q.interval == "score":
-                res = _score_interval(est, q, p, qhat, x, w, sel, structure, element, xs, ws, cache)
+                res = _score_interval(ctx, dom, p, qhat)
             elif q.interval == "quantile":
                 if rep_dom is None:
-                    rep_dom = _domain_replicates(est, structure, rep_w, w, order, sel)
-                res = _replicate_interval(est, q, p, qhat, xs, *rep_dom)
+                    rep_dom = _domain_replicates(ctx, dom)
+                res = _replicate_interval(ctx, p, qhat, xs, *rep_dom)
             else:
-                res = _woodruff(est, q, p, qhat, x, w, sel, structure, element, rep_w, rows, xs, ws, n, cache)
+                res = _woodruff(ctx, dom, qhat)
             lo, hi, se, df, _ = res
-            out["domain"].append(dom)
+            out["domain"].append(dom_value)
             out["estimand"].append("quantile")
             out["variable"].append(q.variable)
             out["level"].append(None)
@@ -165,7 +174,7 @@ def estimate_quantiles(est: Estimator, q: Quantile, grouping: tuple[str, ...]) -
             out["se"].append(se)
             out["ci_low"].append(lo)
             out["ci_high"].append(hi)
-            out["ci_level"].append(req.level)
+            out["ci_level"].append(req.request.level)
             out["df"].append(df)
             out["cv"].append(se / abs(qhat) if n and qhat else np.nan)
             out["deff"].append(np.nan)
@@ -173,16 +182,17 @@ def estimate_quantiles(est: Estimator, q: Quantile, grouping: tuple[str, ...]) -
             out["n_cases"].append(np.nan)
             out["sum_w"].append(float(ws.sum()))
             out["flag"].append("empty_domain" if n == 0 else None)
-    return out
+    return out, ctx.design_df
 
 
-def _cdf(est: Estimator, theta: float, x: Array, w: Array, sel: Array, structure: Structure | None, element: bool,
-         rep_w: Array | None, cache: dict[str, float]) -> tuple[float, float, float]:
+def _cdf(ctx: _Context, dom: _Domain, theta: float) -> tuple[float, float, float]:
     """The domain's distribution function at ``theta``, its variance and the domain's degrees of freedom."""
+    x, w, sel, structure, cache = dom.x, dom.w, dom.sel, dom.structure, dom.df_cache
     below = (x <= theta) & sel
     if structure is None:  # a replicate design: the rows' replicate weights
-        assert rep_w is not None
-        rd = est.req.design
+        rep_w = dom.rep_w
+        rd = ctx.req.design
+        assert rep_w is not None and isinstance(rd, ReplicateDesign)
         rw = rep_w[sel]
         reps = (rw * (x[sel] <= theta)[:, None]).sum(axis=0) / rw.sum(axis=0)
         m = float((w[sel] * (x[sel] <= theta)).sum() / w[sel].sum())
@@ -190,8 +200,7 @@ def _cdf(est: Estimator, theta: float, x: Array, w: Array, sel: Array, structure
         var = replicates.replicate_variance(np.array([m]), reps[None, :], scale, rscales, rd.mse)[0]
         if "df" not in cache:
             cache["df"] = float(replicates.rank_df(rw))
-        if est.design_df != est.design_df:  # NaN: not known yet
-            est.design_df = float(rd.df) if rd.df is not None else float(replicates.rank_df(rep_w))
+        ctx.replicate_design_df(rep_w)
         return m, var, cache["df"]
     # rows outside the domain contribute zeros: only the domain's rows are needed
     group = np.flatnonzero(sel)
@@ -202,39 +211,38 @@ def _cdf(est: Estimator, theta: float, x: Array, w: Array, sel: Array, structure
     ones = np.ones(len(group))
     pairs = taylor.Pairs(out=np.zeros(len(group), dtype=np.int64), group=group, z=z, present=ones > 0, rows=ones)
     blocks = taylor.Blocks.single(pairs, 1)
-    design = est.taylor
+    req = ctx.req
+    design = req.taylor
     assert design is not None  # a structure is built from the Taylor design
-    if element:
+    if dom.element:
         var = taylor.variance_elements(blocks, ones, np.zeros((len(group), 1)), structure, design)[0]
-    elif est.conv is not None:
-        factors, scale, rscales = replicates.conversion_factors(est.conv, structure)
+    elif req.conv is not None:
+        factors, scale, rscales = replicates.conversion_factors(req.conv, structure)
         unit = structure.stages[0].unit[group]
         u1 = np.bincount(unit, weights=s1, minlength=factors.shape[0])
         u0 = np.bincount(unit, weights=s0, minlength=factors.shape[0])
         reps = (u1 @ factors) / (u0 @ factors)
-        var = replicates.replicate_variance(np.array([m]), reps[None, :], scale, rscales, est.conv.mse)[0]
+        var = replicates.replicate_variance(np.array([m]), reps[None, :], scale, rscales, req.conv.mse)[0]
         if "df" not in cache:
             # as R's svyby on a converted design: the rank of the domain's replicate weights
             cache["df"] = float(replicates.rank_df(factors[np.unique(unit)]))
     else:
         # a calibrated design: the units' totals of the calibration residuals
-        vblocks = blocks if est.cal is None else taylor.Blocks.single(est.cal.adjust_rows(z, sel, w, structure), 1)
+        vblocks = blocks if req.cal is None else taylor.Blocks.single(req.cal.adjust_rows(z, sel, w, structure), 1)
         var = taylor.variance_clustered(vblocks, structure, design)[0]
     if "df" not in cache:
-        from corridor.estimation.domains import domain_df
-
-        cache["df"] = float(domain_df(blocks, structure, element)[0])  # counted by the variance pass when it ran
-    return m, var, cache["df"]
+        cache["df"] = float(domain_df(blocks, structure, dom.element)[0])  # counted by the variance pass when it ran
+    return float(m), float(var), cache["df"]
 
 
-def _woodruff(est: Estimator, q: Quantile, p: float, qhat: float, x: Array, w: Array, sel: Array,
-              structure: Structure | None, element: bool, rep_w: Array | None, rows: pa.Table, xs: Array, ws: Array,
-              n: int, cache: dict[str, float]) -> Interval:
-    req = est.req
-    m, var, dom_df = _cdf(est, qhat, x, w, sel, structure, element, rep_w, cache)
-    df = est.df_for(["quantile"], np.array([dom_df]))[0]
+def _woodruff(ctx: _Context, dom: _Domain, qhat: float) -> Interval:
+    """Woodruff's interval: the distribution function's interval at the estimate, read back as quantiles."""
+    q, xs, ws = ctx.q, dom.xs, dom.ws
+    n = len(xs)
+    m, var, dom_df = _cdf(ctx, dom, qhat)
+    df = ctx.df(dom_df)
     se_m = float(np.sqrt(max(var, 0.0)))
-    level = req.level
+    level = ctx.req.request.level
     if q.interval == "mean":
         lo_p, hi_p = intervals.wald(np.array([m]), np.array([se_m]), level, np.array([df]))
     elif q.interval in ("xlogit",):
@@ -254,22 +262,22 @@ def _woodruff(est: Estimator, q: Quantile, p: float, qhat: float, x: Array, w: A
     return lo, hi, se, df, m
 
 
-def _score_interval(est: Estimator, q: Quantile, p: float, qhat: float, x: Array, w: Array, sel: Array,
-                    structure: Structure | None, element: bool, xs: Array, ws: Array, cache: dict[str, float]) -> Interval:
+def _score_interval(ctx: _Context, dom: _Domain, p: float, qhat: float) -> Interval:
     """R's ``interval.type="score"`` (Francisco and Fuller 1991): the values theta where the score test of
     ``F(theta) = p`` (the domain's mean of ``(x > theta) - (1 - p)`` over its standard error) is not
     rejected, found as R does (``uniroot`` between the extremes moved in by IQR/100, tolerance
     ``1/(100 sqrt(n))``), then read off by the quantile rule at the domain's weighted share below
     each root (R: the unweighted share; the same with equal weights, see docs/design.md).
     """
-    xd = x[sel]
+    q, xs, ws = ctx.q, dom.xs, dom.ws
+    xd = dom.x[dom.sel]
     n = len(xd)
-    _m, _var, dom_df = _cdf(est, qhat, x, w, sel, structure, element, None, cache)
-    df = est.df_for(["quantile"], np.array([dom_df]))[0]
-    tq = float(intervals.t_quantile(est.req.level, df))
+    _m, _var, dom_df = _cdf(ctx, dom, qhat)
+    df = ctx.df(dom_df)
+    tq = float(intervals.t_quantile(ctx.req.request.level, df))
 
     def score(theta: float, limit: float) -> float:
-        m, var, _ = _cdf(est, theta, x, w, sel, structure, element, None, cache)
+        m, var, _ = _cdf(ctx, dom, theta)
         with np.errstate(invalid="ignore", divide="ignore"):
             return float(((1.0 - m) - (1.0 - p)) / np.sqrt(var) - limit)
 
@@ -300,34 +308,34 @@ def _replicate_constants(rd: ReplicateDesign, R: int) -> tuple[float, np.ndarray
     return rd.default_scale(R), (np.full(R, rscales[0]) if len(rscales) == 1 else rscales)
 
 
-def _domain_replicates(est: Estimator, structure: Structure | None, rep_w: Array | None, w: Array, order: Array,
-                       sel: Array) -> tuple[Array, float, Array, bool, float]:
-    """The domain's replicate weights (rows in ``order`` x replicates), constants and degrees of freedom."""
+def _domain_replicates(ctx: _Context, dom: _Domain) -> tuple[Array, float, Array, bool, float]:
+    """The domain's replicate weights (rows in value order x replicates), constants and degrees of freedom."""
+    req, rep_w, order = ctx.req, dom.rep_w, dom.order
     if rep_w is not None:
-        rd: ReplicateDesign = est.req.design
+        rd = req.design
+        assert isinstance(rd, ReplicateDesign)
         scale, rscales = _replicate_constants(rd, rep_w.shape[1])
         weights = rep_w[order]
         dom_df = float(replicates.rank_df(weights))
-        if est.design_df != est.design_df:  # NaN: not known yet
-            est.design_df = float(rd.df) if rd.df is not None else float(replicates.rank_df(rep_w))
-        return weights, scale, rscales, est.req.design.mse, dom_df
+        ctx.replicate_design_df(rep_w)
+        return weights, scale, rscales, rd.mse, dom_df
     # a Taylor design converted to replicates: every PSU's factors
-    assert est.conv is not None and structure is not None
-    factors, scale, rscales = replicates.conversion_factors(est.conv, structure)
-    unit = structure.stages[0].unit[order]
+    assert req.conv is not None and dom.structure is not None
+    factors, scale, rscales = replicates.conversion_factors(req.conv, dom.structure)
+    unit = dom.structure.stages[0].unit[order]
     used = np.unique(unit)
     dom_df = float(replicates.rank_df(factors[used]))
-    return w[order][:, None] * factors[unit], scale, rscales, est.conv.mse, dom_df
+    return dom.w[order][:, None] * factors[unit], scale, rscales, req.conv.mse, dom_df
 
 
-def _replicate_interval(est: Estimator, q: Quantile, p: float, qhat: float, xs: Array, weights: Array, scale: float,
+def _replicate_interval(ctx: _Context, p: float, qhat: float, xs: Array, weights: Array, scale: float,
                         rscales: Array, mse: bool, dom_df: float) -> Interval:
     """R's ``interval.type="quantile"``: the quantile under every replicate's weights, their variance."""
-    reps = np.array([intervals.quantile_rule(q.qrule, xs, weights[:, r], p) for r in range(weights.shape[1])])
+    reps = np.array([intervals.quantile_rule(ctx.q.qrule, xs, weights[:, r], p) for r in range(weights.shape[1])])
     var = replicates.replicate_variance(np.array([qhat]), reps[None, :], scale, rscales, mse)[0]
-    df = est.df_for(["quantile"], np.array([dom_df]))[0]
+    df = ctx.df(dom_df)
     se = float(np.sqrt(max(var, 0.0)))
-    half = float(intervals.t_quantile(est.req.level, df)) * se
+    half = float(intervals.t_quantile(ctx.req.request.level, df)) * se
     return qhat - half, qhat + half, se, df, None
 
 
