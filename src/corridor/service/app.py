@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 import corridor
 from corridor.programme import db as pdb
-from corridor.service import auth, errors, files, programme_view, store
+from corridor.service import answers, auth, errors, files, programme_view, store
 from corridor.service.deps import Services
 from corridor.service.jobs import JobRunner
 from corridor.service.middleware import BodyLimits, Frame
@@ -151,7 +151,7 @@ def create_app(settings: Settings) -> FastAPI:
         '`Authorization: Bearer <token>`. Every error is `{"error": ..., "hint": ...}`.',
     )
     app.state.services = services
-    errors.install(app)
+    answers.install(app)
     limits = BodyLimits(
         login=settings.login_max_bytes,
         form=settings.form_max_bytes,

@@ -113,7 +113,7 @@ class Frame:
             await send(message)
 
         async def refuse_too_large() -> None:
-            from corridor.service.errors import error_response, say
+            from corridor.service.answers import error_response, say
 
             replaced[0] = True
             resp = error_response(
@@ -163,7 +163,7 @@ class Frame:
                             extra={"request_id": rid, "path": scope["path"]},
                         )
                     if not started[0]:
-                        from corridor.service.errors import handle_server_error
+                        from corridor.service.answers import handle_server_error
 
                         await (await handle_server_error(req, exc))(scope, receive, send_framed)
         principal = state.get("principal")
