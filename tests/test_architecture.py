@@ -168,6 +168,8 @@ def test_package_graph(capsys) -> None:
     for a, imported in edges.items():
         print(f"{a} -> {', '.join(imported)}")
     assert set(edges["engine"]) <= {"errors", "_deps", "design", "estimands", "i18n"}  # i18n: its error messages
+    # flow methods work on arrays and tables: files are read (and codes mapped) by sources and harmonize
+    assert set(edges["flows"]) <= {"errors", "_deps", "epi", "i18n"}
 
 
 def test_import_corridor_imports_no_extra() -> None:

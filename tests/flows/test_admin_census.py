@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from corridor.errors import ColumnNotFoundError, InputError
-from corridor.flows.admin import admin_series, sermig_permits
 from corridor.flows.census import transition_table
+from corridor.harmonize.admin import admin_series, sermig_permits
 
 from .flows_refdata import SERMIG_PERMITS
 

@@ -45,7 +45,7 @@ def test_synthetic_sample_origins():
 
 
 def test_permit_origins_are_the_table_nationalities():
-    from corridor.flows.admin import sermig_permits
+    from corridor.harmonize.admin import sermig_permits
     from corridor.report.flows_section import PERMITS
 
     iso = {r["iso3"] for r in sermig_permits(PERMITS, by=("nationality",)).rows}

@@ -249,7 +249,7 @@ def demo_cmd(origin: str, destination: str, demography: Path, match_birthplace: 
 def permits_cmd(path: Path, nationality: str | None, by: str, region: str | None, permit: str | None,
                 status: str | None, top: int, fmt: str) -> None:
     """Residence permits by nationality, area and period (SERMIG administrative data)."""
-    from corridor.flows.admin import sermig_permits
+    from corridor.harmonize.admin import sermig_permits
 
     groups = tuple(b.strip() for b in by.split(",") if b.strip())
     series = sermig_permits(path, by=groups, nationality=nationality, region=region, permit=permit, status=status)

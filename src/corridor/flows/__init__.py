@@ -1,4 +1,4 @@
-"""Migration flows: from stocks (migest methods), census transitions, administrative series.
+"""Migration flows: from stocks (migest methods), census transitions, and indices of flow tables.
 
 * :mod:`~corridor.flows.stocks`: stock differencing and rates (``ffs_diff``, ``ffs_rates``).
 * :mod:`~corridor.flows.demographic`: demographic accounting (``ffs_demo``).
@@ -9,8 +9,10 @@
 * :mod:`~corridor.flows.convergence`: what every iterative fit reports and does when it fails.
 * :mod:`~corridor.flows.uncertainty`: intervals by parametric resampling of the inputs.
 * :mod:`~corridor.flows.census`: transition tables from estimated flows with SEs.
-* :mod:`~corridor.flows.admin`: administrative series (e.g. SERMIG permits).
 * :mod:`~corridor.flows.undesa`: the shipped UN DESA International Migrant Stock tables.
+
+Administrative series (SERMIG permits and other counts by nationality) are read and coded by
+:mod:`corridor.harmonize.admin`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
   (UN DESA publishes none), :func:`corridor.flows.undesa.corridor_flows`.
 * INE/SERMIG estimate of foreign residents: yearly changes of the stock (2018-2022), taken from
   the profile's own stock rows.
-* SERMIG residence permits 2023 (administrative series), :func:`corridor.flows.admin.sermig_permits`,
+* SERMIG residence permits 2023 (administrative series), :func:`corridor.harmonize.admin.sermig_permits`,
   on the region x nationality table shipped in ``corridor/report/data``.
 """
 
@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from corridor.datasets import coverage
-from corridor.flows.admin import SERMIG_SOURCE, sermig_permits
 from corridor.flows.uncertainty import DEFAULT_REL_ERROR, DEFAULT_RESAMPLES, DEFAULT_SEED
 from corridor.flows.undesa import corridor_flows
+from corridor.harmonize.admin import SERMIG_SOURCE, sermig_permits
 
 # the defaults of `corridor flows stocks`: the same flow has the same interval in both
 REL_ERROR = DEFAULT_REL_ERROR

@@ -2,7 +2,9 @@
 
 Files are read through :mod:`corridor.sources` (DuckDB) and aggregated in one
 grouped scan; nationalities are mapped to ISO 3166-1 alpha-3 with
-:func:`corridor.harmonize.codes.country_to_iso3`. Changes between consecutive
+:func:`corridor.harmonize.codes.country_to_iso3`. The series are harmonized
+tables (read and coded here, below the flow methods of :mod:`corridor.flows`,
+which work on arrays and tables and read no file of their own). Changes between consecutive
 periods (absolute and per cent) are added when the series has more than one
 period.
 
