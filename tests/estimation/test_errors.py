@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pyarrow as pa
 import pytest
 
@@ -86,6 +88,44 @@ def test_a_subpopulation_without_rows_is_an_empty_domain(design, estimand) -> No
         rows = res.to_pylist()
         assert rows and all(r["flag"] == "empty_domain" and r["n"] == 0 and r["estimate"] is None
                             and r["se"] is None for r in rows), rows
+
+
+@pytest.mark.parametrize("design", [DESIGN, cr.Design(weights="w", strata="h")])
+@pytest.mark.parametrize("estimand", [cr.Mean("y"), cr.Total("y"), cr.Ratio("y", "w")])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_nan_and_infinite_values_are_named_never_estimated(design, estimand, bad) -> None:
+    """A NaN used to make its sums read as "no data": a mean of 0 with SE 0, or a null estimate with a
+    zero_denominator flag for a NaN weight. Now every such value is an error naming column and row."""
+    with pytest.raises(errors.InputError, match=r"numeric column 'y' in the data .*\(1 row, first at row 2\) \(NaN or infinite"):
+        cr.estimate(table(y=[1.0, bad, 3.0, 4.0]), design, estimand)
+    # (a weight of -inf is first of all negative, and said so)
+    with pytest.raises(errors.InputError, match=r"weight column 'w' in the data .*(first at row 3\) \(NaN or infinite"
+                                                r"|negative values \(minimum -inf; first at rows 3\))"):
+        cr.estimate(table(w=[1.0, 2.0, bad, 4.0]), design, estimand)
+    # polars keeps NaN apart from null: the same error; turned into nulls, they are missing values
+    import polars as pl
+
+    frame = pl.from_arrow(table(y=[1.0, bad, 3.0, 4.0]))
+    with pytest.raises(errors.InputError, match="NaN or infinite"):
+        cr.estimate(frame, design, estimand)
+    if math.isnan(bad):
+        row = cr.estimate(frame.with_columns(pl.col("y").fill_nan(None)), design, estimand, na="drop").to_pylist()[0]
+        assert row["n"] == 3 and row["flag"] is None
+
+
+def test_nan_replicate_weight_is_named() -> None:
+    tbl = table(r1=[2.0, 0.0, 2.0, 1.0], r2=[0.0, 2.0, float("nan"), 1.0])
+    with pytest.raises(errors.InputError, match=r"replicate weight column 'r2' .*first at row 3"):
+        cr.estimate(tbl, cr.ReplicateDesign(["r1", "r2"], weights="w", type="JK1"), cr.Mean("y"))
+
+
+def test_nan_in_a_csv_is_named_by_line_and_is_missing_when_declared(tmp_path) -> None:
+    p = tmp_path / "nan.csv"
+    p.write_text("w,y\n1,2\n1,NaN\n2,4\n")
+    with pytest.raises(errors.InputError, match=r"'nan' \(1 row, first at line 3\)"):
+        cr.estimate(p, cr.Design(weights="w"), cr.Mean("y"))
+    row = cr.estimate(p, cr.Design(weights="w"), cr.Mean("y"), na_values=["NaN"], na="drop").to_pylist()[0]
+    assert row["estimate"] == pytest.approx((2 + 8) / 3) and row["n"] == 2
 
 
 def test_replicate_columns_of_the_wrong_count_or_type() -> None:

@@ -52,15 +52,30 @@ def float_column(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return out
 
 
+def has_nonfinite(column: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether a numeric column holds a NaN or infinite value (nulls are not counted)."""
+    import pyarrow.compute as pc
+
+    if not pa.types.is_floating(column.type):
+        return False
+    return bool(pc.any(pc.invert(pc.is_finite(column))).as_py() or False)
+
+
 def float_matrix(table: pa.Table, names: list[str]) -> np.ndarray:
-    """Columns of ``table`` as a float64 matrix with nulls as 0, column-major (columns are read whole)."""
+    """Columns of ``table`` as a float64 matrix with nulls as 0, column-major (columns are read whole).
+
+    Only nulls (sums over no rows) become 0: a NaN or infinite value the data themselves gave stays,
+    so that the caller can tell a sum of nothing from a sum of bad values.
+    """
     out = np.empty((table.num_rows, len(names)), order="F")
     for j, name in enumerate(names):
         start = 0
         for chunk in table[name].chunks:  # chunk by chunk: no combined copy of the column
-            out[start : start + len(chunk), j] = column_numpy(chunk)
+            values = column_numpy(chunk)
+            if chunk.null_count:
+                values = np.where(np.asarray(chunk.is_valid()), values, 0.0)
+            out[start : start + len(chunk), j] = values
             start += len(chunk)
-    out[np.isnan(out)] = 0.0
     return out
 
 

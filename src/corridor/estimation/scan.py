@@ -18,13 +18,14 @@ import numpy as np
 import pyarrow as pa
 
 from corridor.design import ReplicateDesign
-from corridor.engine.columns import column_numpy, float_matrix
-from corridor.errors import DesignError, MissingValueError, UnsupportedError
+from corridor.engine.columns import column_numpy, float_matrix, has_nonfinite
+from corridor.errors import DesignError, InputError, MissingValueError, UnsupportedError
 from corridor.estimation import replicates
 from corridor.estimation.plan import SUBPOPULATION, SumPlan
 from corridor.estimation.request import CheckedRequest
 from corridor.estimation.structure import Structure, build_structure, subset_degf
 from corridor.i18n import Message
+from corridor.sources.columns import nonfinite_values, not_numbers_error
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,9 @@ def run_scan(req: CheckedRequest, plan: SumPlan) -> Scan:
     nv, nc = len(plan.values), len(plan.counts)
     count_cols = sp.count_columns
     sums = float_matrix(tbl, [f"__s{j}" for j in range(nv)])
+    check_finite(req, plan, sums)
+    if req.repcols:
+        check_finite_replicates(req, tbl)
     counts = float_matrix(tbl, count_cols)
     # the sums are copied out: let their columns go (an engine result's columns are freed one by one)
     dropped = {*(f"__s{j}" for j in range(nv)), *(f"__c{c}" for c in range(nc)), "__w_min", "__w_count"}
@@ -164,6 +168,44 @@ def run_scan(req: CheckedRequest, plan: SumPlan) -> Scan:
             tbl = tbl.drop_columns(["__rows"])  # only element designs and calibration read it again
     return Scan(plan=plan, table=tbl, sums=sums, counts=counts, rows=rows, in_group=in_group, structure=structure,
                 products=sp.products, one=sp.one, element=sp.element, design_df=design_df, n_rows=int(rows.sum()))
+
+
+def check_finite(req: CheckedRequest, plan: SumPlan, sums: np.ndarray) -> None:
+    """A NaN or infinite value in a variable or the weights makes its sums so: an error naming the column
+    and its first rows. (A sum left at NaN would otherwise read as no data, and a mean as 0 or no value.)"""
+    bad = ~np.isfinite(sums)
+    if not bad.any():
+        return
+    wname = req.weights.name
+    columns: list[str] = []
+    for key, j in plan._vindex.items():
+        if bad[:, j].any():
+            parts = key if isinstance(key, tuple) else (key,)
+            names = [wname] if parts == ("one",) and wname else [k for k in parts[1:] if isinstance(k, str)]
+            columns += [c for c in names if c in req.schema and c not in columns]
+    # a bad weight spoils every sum: look at it first, then at the variables whose sums are bad
+    _not_finite(req, list(dict.fromkeys([*([wname] if wname else []), *columns])), wname)
+
+
+def check_finite_replicates(req: CheckedRequest, tbl: pa.Table) -> None:
+    """A NaN or infinite replicate weight: an error naming the column (its standard errors would be lost)."""
+    for r, col in enumerate(req.repcols):
+        if any(has_nonfinite(tbl[c]) for c in tbl.column_names if c.startswith(f"__r{r}_")):
+            _not_finite(req, [col], None, role="replicate weight")
+
+
+def _not_finite(req: CheckedRequest, candidates: list[str], wname: str | None, role: str = "numeric") -> None:
+    inp = req.request.input
+    rel = inp.relation if inp is not None else None
+    offset = inp.line_offset if inp is not None else None
+    for col in candidates:
+        total, examples = nonfinite_values(rel, col) if rel is not None and col in rel.columns else (0, [])
+        if examples:
+            raise not_numbers_error(req.source, col, total, examples, line_offset=offset,
+                                    role="weight" if col == wname else role,
+                                    why=Message("estimation.not_finite_why"), hint=Message("estimation.not_finite.hint"))
+    raise InputError(Message("estimation.not_finite", column=", ".join(candidates) or "?", source=req.source),
+                     hint=Message("estimation.not_finite.hint"))
 
 
 def check_missing(req: CheckedRequest, plan: SumPlan, counts: np.ndarray, rows: np.ndarray,

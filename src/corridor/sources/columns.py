@@ -111,6 +111,23 @@ def non_numeric(
     return total, [(r[0], int(r[1]), int(r[2])) for r in rows[:limit]]
 
 
+def nonfinite_values(
+    relation: duckdb.DuckDBPyRelation, column: str, limit: int = 5
+) -> tuple[int, list[tuple[Any, int, int]]]:
+    """NaN and infinite values of a numeric column: (rows in all, [(value, rows, first row number)])."""
+    q = quote_ident(column)
+    sql = (
+        f"SELECT CAST(v AS VARCHAR), count(*) AS n, min(rn) AS first FROM ("
+        f"SELECT TRY_CAST({q} AS DOUBLE) AS v, row_number() OVER () AS rn FROM corridor_values) "
+        f"WHERE v IS NOT NULL AND NOT isfinite(v) GROUP BY 1 ORDER BY first"
+    )
+    try:
+        rows = relation.query("corridor_values", sql).fetchall()
+    except duckdb.Error:
+        return 0, []
+    return sum(int(r[1]) for r in rows), [(r[0], int(r[1]), int(r[2])) for r in rows[:limit]]
+
+
 def bad_weight_rows(
     relation: duckdb.DuckDBPyRelation, column: str, what: str, na_values: Sequence[str] = (), limit: int = 5,
 ) -> list[int]:
@@ -139,7 +156,8 @@ _DECIMAL_COMMA = re.compile(r"^[-+]?\d{1,3}(?:\.\d{3})*,\d+$|^[-+]?\d+,\d+$")
 
 def not_numbers_error(
     where: str, column: str, total: int, examples: Sequence[tuple[Any, int, int | None]], *,
-    line_offset: int | None = None, role: str = "numeric", why: str = "", detail: str | None = None,
+    line_offset: int | None = None, role: str = "numeric", why: Any = "", detail: str | None = None,
+    hint: Message | None = None,
 ) -> InputError:
     """The error for a column that should hold numbers: its bad values, their counts and first lines or rows.
 
@@ -156,7 +174,9 @@ def not_numbers_error(
     rest = total - sum(n for _, n, _ in examples)
     more = Message("sources.value_more_rows", count=rest, n=rest) if rest > 0 else ""
     values = " ".join(f"--na-values {shlex.quote(str(v))}" for v in dict.fromkeys(str(v) for v, _, _ in examples))
-    if examples and all(_DECIMAL_COMMA.match(str(v).strip()) for v, _, _ in examples):
+    if hint is not None:
+        pass
+    elif examples and all(_DECIMAL_COMMA.match(str(v).strip()) for v, _, _ in examples):
         # '1,403' is a number in a decimal-comma file, not an answer to declare missing
         hint = Message("sources.decimal_comma.hint")
     else:
