@@ -123,6 +123,17 @@ class Variance:
 
 
 @dataclass
+class Precision:
+    """Each row's standard error, interval, degrees of freedom and design effect."""
+
+    se: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    df: np.ndarray
+    deff: np.ndarray
+
+
+@dataclass
 class Finished:
     """One grouping's columns of the result table, the covariance of its rows, the design's df."""
 
@@ -171,7 +182,7 @@ def finish(req: CheckedRequest, scan: Scan, domains: Domains, ranks: ReplicateRa
     deffs = np.full(out.K, np.nan)
     if req.request.deff and scan.structure is not None:
         deffs = _deff(out, tot, var)
-    part, cov = _part(req, scan, domains, out, tot, se, lo, hi, df_used, deffs, cov)
+    part, cov = _part(req, scan, domains, out, tot, Precision(se, lo, hi, df_used, deffs), cov)
     return Finished(part=part, cov=cov, design_df=v.design_df)
 
 
@@ -398,12 +409,12 @@ def _intervals(req: CheckedRequest, out: Outputs, tot: Totals, se: np.ndarray, d
     return lo, hi
 
 
-def _part(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs, tot: Totals, se: np.ndarray,
-          lo: np.ndarray, hi: np.ndarray, df_used: np.ndarray, deffs: np.ndarray,
+def _part(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs, tot: Totals, prec: Precision,
           cov: np.ndarray | None) -> tuple[dict[str, Any], np.ndarray | None]:
     """The grouping's columns of the result table; flags for empty domains, missing values, zero denominators."""
     K = out.K
     theta, empty = tot.theta, tot.empty
+    se, lo, hi = prec.se, prec.lo, prec.hi
     with np.errstate(invalid="ignore", divide="ignore"):
         cv = se / np.abs(theta)
     # a domain with rows whose values are all missing is not an empty domain: say which it is
@@ -426,7 +437,7 @@ def _part(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs, tot: 
         "level": [o.level for o in rows],
         "prob": [None] * K,
         "estimate": theta, "se": se, "ci_low": lo, "ci_high": hi,
-        "ci_level": np.full(K, req.request.level), "df": df_used, "cv": cv, "deff": deffs,
+        "ci_level": np.full(K, req.request.level), "df": prec.df, "cv": cv, "deff": prec.deff,
         "n": tot.n_obs.astype(np.int64), "n_cases": tot.n_cases, "sum_w": tot.sum_w, "flag": list(flags),
     }
     return part, cov

@@ -104,6 +104,17 @@ class _Domain:
     df_cache: dict[str, float] = field(default_factory=dict)  # the domain's df, once for all probabilities
 
 
+@dataclass
+class _Replicates:
+    """A domain's replicate weights (its rows in value order x replicates), their variance's constants, its df."""
+
+    weights: Array
+    scale: float
+    rscales: Array
+    mse: bool
+    dom_df: float
+
+
 def estimate_quantiles(req: CheckedRequest, rows: pa.Table, q: Quantile, grouping: tuple[str, ...],
                        design_df: float) -> tuple[dict[str, Any], float]:
     """One quantile estimand in every domain of a grouping, from :func:`quantile_rows`: the rows of
@@ -161,7 +172,7 @@ def estimate_quantiles(req: CheckedRequest, rows: pa.Table, q: Quantile, groupin
             elif q.interval == "quantile":
                 if rep_dom is None:
                     rep_dom = _domain_replicates(ctx, dom)
-                res = _replicate_interval(ctx, p, qhat, xs, *rep_dom)
+                res = _replicate_interval(ctx, p, qhat, xs, rep_dom)
             else:
                 res = _woodruff(ctx, dom, qhat)
             lo, hi, se, df, _ = res
@@ -308,7 +319,7 @@ def _replicate_constants(rd: ReplicateDesign, R: int) -> tuple[float, np.ndarray
     return rd.default_scale(R), (np.full(R, rscales[0]) if len(rscales) == 1 else rscales)
 
 
-def _domain_replicates(ctx: _Context, dom: _Domain) -> tuple[Array, float, Array, bool, float]:
+def _domain_replicates(ctx: _Context, dom: _Domain) -> _Replicates:
     """The domain's replicate weights (rows in value order x replicates), constants and degrees of freedom."""
     req, rep_w, order = ctx.req, dom.rep_w, dom.order
     if rep_w is not None:
@@ -318,22 +329,22 @@ def _domain_replicates(ctx: _Context, dom: _Domain) -> tuple[Array, float, Array
         weights = rep_w[order]
         dom_df = float(replicates.rank_df(weights))
         ctx.replicate_design_df(rep_w)
-        return weights, scale, rscales, rd.mse, dom_df
+        return _Replicates(weights, scale, rscales, rd.mse, dom_df)
     # a Taylor design converted to replicates: every PSU's factors
     assert req.conv is not None and dom.structure is not None
     factors, scale, rscales = replicates.conversion_factors(req.conv, dom.structure)
     unit = dom.structure.stages[0].unit[order]
     used = np.unique(unit)
     dom_df = float(replicates.rank_df(factors[used]))
-    return dom.w[order][:, None] * factors[unit], scale, rscales, req.conv.mse, dom_df
+    return _Replicates(dom.w[order][:, None] * factors[unit], scale, rscales, req.conv.mse, dom_df)
 
 
-def _replicate_interval(ctx: _Context, p: float, qhat: float, xs: Array, weights: Array, scale: float,
-                        rscales: Array, mse: bool, dom_df: float) -> Interval:
+def _replicate_interval(ctx: _Context, p: float, qhat: float, xs: Array, rep: _Replicates) -> Interval:
     """R's ``interval.type="quantile"``: the quantile under every replicate's weights, their variance."""
+    weights = rep.weights
     reps = np.array([intervals.quantile_rule(ctx.q.qrule, xs, weights[:, r], p) for r in range(weights.shape[1])])
-    var = replicates.replicate_variance(np.array([qhat]), reps[None, :], scale, rscales, mse)[0]
-    df = ctx.df(dom_df)
+    var = replicates.replicate_variance(np.array([qhat]), reps[None, :], rep.scale, rep.rscales, rep.mse)[0]
+    df = ctx.df(rep.dom_df)
     se = float(np.sqrt(max(var, 0.0)))
     half = float(intervals.t_quantile(ctx.req.request.level, df)) * se
     return qhat - half, qhat + half, se, df, None
