@@ -4,7 +4,9 @@ For each size it reports, each in a fresh process (so peak memory is the process
 
 * ``profile``: ``build_profile`` on the file (aggregate sources + every survey indicator for three
   populations, overall and by sex, age band and region, gaps, quality, suppression) and the HTML
-  page (no PDF): wall time, peak RSS, scans of the microdata;
+  page (no PDF): wall time, peak RSS, scans of the microdata, and per section its time and the
+  peak memory so far (the shipped aggregates come from the disk cache after the first run; set
+  ``CORRIDOR_CACHE_DIR=off`` to time them harmonized each run);
 The files keep CASEN 2020's design structure (588 strata, 11,490 PSUs) and put more persons in each
 PSU, as census-size microdata on a survey's design would be.
 
@@ -44,17 +46,53 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# the profile's sections, timed where they are called (module, function, label); a name an earlier
+# corridor lacks is skipped
+SECTIONS = [("corridor.report.profile", "load_aggregates", "aggregates"),
+            ("corridor.report.profile", "_survey_runs", "survey open"),
+            ("corridor.indicators.compute", "_linear", "survey linear"),
+            ("corridor.indicators.compute", "_medians", "survey medians"),
+            ("corridor.indicators.compute", "finish", "quality+suppression"),
+            ("corridor.report.profile", "_burden_and_flows", "burden+flows"),
+            ("corridor.report.comunas_section", "comuna_rows", "comunas")]
+
+
+def _timed(times: dict, label: str, f):
+    def run(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return f(*args, **kwargs)
+        finally:
+            sec, peak = times.get(label, (0.0, 0.0))
+            times[label] = (sec + time.perf_counter() - t, max(peak, _peak_mb()))
+    return run
+
+
 def child_profile(path: str) -> dict:
+    import importlib
+
     from corridor.engine import get_engine
     from corridor.report import build_profile
     from corridor.report.render import render_html
 
+    times: dict = {}
+    for mod, name, label in SECTIONS:
+        m = importlib.import_module(mod)
+        if hasattr(m, name):
+            setattr(m, name, _timed(times, label, getattr(m, name)))
     eng = get_engine()
     t = time.perf_counter()
     p = build_profile("COL", "CHL", data=path, engine=eng)
+    t_html = time.perf_counter()
     html = render_html(p, "en")
-    return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "scans": p.scans, "rows": p.table.num_rows,
-            "html_kb": len(html) // 1024}
+    done = time.perf_counter()
+    times["html (en)"] = (done - t_html, _peak_mb())
+    return {"seconds": done - t, "peak_mb": _peak_mb(), "scans": p.scans, "rows": p.table.num_rows,
+            "html_kb": len(html) // 1024, "sections": times}
+
+
+def _sections(r: dict) -> str:
+    return "; ".join(f"{k} {sec:.2f} s ({peak:.0f} MiB)" for k, (sec, peak) in r.get("sections", {}).items())
 
 
 def child_languages(path: str, together: str) -> dict:
@@ -143,6 +181,7 @@ def main() -> None:
             print(f"{rows:>11,} rows (SYNTHETIC, generated in {gen:.0f}s, {path.stat().st_size / 2**20:.0f} MiB Parquet)")
             print(f"  corridor profile : {prof['seconds']:8.2f} s  peak {prof['peak_mb']:7.0f} MiB  scans {prof['scans']:3d}"
                   f"  ({prof['rows']:,} indicator rows)")
+            print(f"    sections (seconds, peak so far): {_sections(prof)}")
             print(f"  single-scan floor: {floor['seconds']:8.2f} s  peak {floor['peak_mb']:7.0f} MiB  scans   1"
                   f"  ({floor['groups']:,} groups)")
             print(f"  ratio            : {prof['seconds'] / floor['seconds']:8.1f} x time, "
@@ -151,6 +190,7 @@ def main() -> None:
                 old = _run("profile", path, src=a.before)
                 print(f"  before ({a.before}): {old['seconds']:8.2f} s  peak {old['peak_mb']:7.0f} MiB  scans {old['scans']:3d}"
                       f"  ({old['seconds'] / floor['seconds']:.1f} x the floor; now {old['seconds'] / prof['seconds']:.1f}x faster)")
+                print(f"    sections (seconds, peak so far): {_sections(old)}")
             if a.languages:
                 apart, once = _run("languages", path, "0"), _run("languages", path, "1")
                 print(f"  es+fr+en, 3 runs : {apart['seconds']:8.2f} s  peak {apart['peak_mb']:7.0f} MiB  scans {apart['scans']:3d}")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,8 @@ if os.environ.get("CI"):
 
 # messages in English whatever the machine's locale (tests of other languages ask for theirs)
 os.environ["CORRIDOR_LANG"] = "en"
+# results cached between runs go to a folder of this test run, not the user's cache
+os.environ["CORRIDOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="corridor-test-cache-")
 
 
 @pytest.fixture(params=["duckdb"])

@@ -9,6 +9,6 @@ from __future__ import annotations
 
 from corridor.harmonize.apply import UnknownCodeError, harmonize
 from corridor.harmonize.concepts import CONCEPTS, Concept
-from corridor.harmonize.spec import Spec, list_specs, load_spec
+from corridor.harmonize.spec import Spec, list_specs, load_spec, spec_files
 
-__all__ = ["CONCEPTS", "Concept", "Spec", "UnknownCodeError", "harmonize", "list_specs", "load_spec"]
+__all__ = ["CONCEPTS", "Concept", "Spec", "UnknownCodeError", "harmonize", "list_specs", "load_spec", "spec_files"]

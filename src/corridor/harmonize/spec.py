@@ -125,6 +125,15 @@ class Spec:
         return list(dict.fromkeys(cols))
 
 
+def spec_files(*specs: str | Path) -> list[Path]:
+    """The files the specs read: each spec's YAML and its data file (as :meth:`Spec.resolve_file` finds it)."""
+    out: list[Path] = []
+    for spec in specs:
+        s = load_spec(spec)
+        out += [p for p in (s.path, s.resolve_file()) if p is not None]
+    return out
+
+
 def list_specs() -> list[str]:
     """Names of the specs shipped with corridor."""
     return sorted(p.stem for p in (Path(__file__).parent / "specs").glob("*.yaml"))

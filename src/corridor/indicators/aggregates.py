@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from corridor.datasets import coverage
+from corridor.datasets import cache, coverage
 from corridor.indicators.catalogue import Indicator, load
 from corridor.sources import default_connection
 
@@ -69,7 +69,48 @@ def load_aggregates(origin: str, destination: str, *, con: duckdb.DuckDBPyConnec
 
 @lru_cache(maxsize=8)
 def _cached(origin: str, destination: str) -> AggregateInputs:
-    return _read(origin, destination, default_connection())
+    # harmonizing the shipped tables is a fixed cost of every profile (about a second): the result is
+    # kept on disk under a key of every file it is made from (datasets.cache), so a changed table,
+    # spec or reading code is read again
+    k = _cache_key(origin, destination)
+    if k is not None:
+        hit = _from_json(cache.load("aggregates", k))
+        if hit is not None:
+            return hit
+    out = _read(origin, destination, default_connection())
+    if k is not None:
+        cache.store("aggregates", k, _to_json(out))
+    return out
+
+
+def _cache_key(origin: str, destination: str) -> str | None:
+    """The disk cache's key of the corridor's aggregate inputs (None when the cache is off or a spec cannot be read)."""
+    if cache.folder() is None:
+        return None
+    from corridor.harmonize import spec_files
+
+    try:
+        files = spec_files(str(coverage.get("ine_sermig").spec), str(PROJECTIONS_SPEC), str(coverage.get("undesa_ims").spec))
+    except Exception:  # noqa: BLE001 - no cache then; reading fails with its own message
+        return None
+    return cache.key("aggregates", files, extra=(origin, destination))
+
+
+def _to_json(inp: AggregateInputs) -> dict[str, Any]:
+    return {"cells": [[list(k), v] for k, v in inp.cells.items()], "undesa": [[list(k), v] for k, v in inp.undesa.items()],
+            "destination": inp.destination, "origin": inp.origin, "years": inp.years, "undesa_years": inp.undesa_years,
+            "sources": inp.sources, "national_only": inp.national_only, "corridor_identified": inp.corridor_identified}
+
+
+def _from_json(raw: Any) -> AggregateInputs | None:
+    try:
+        return AggregateInputs(cells={tuple(k): float(v) for k, v in raw["cells"]},  # type: ignore[misc]
+                               undesa={(str(k[0]), int(k[1])): float(v) for k, v in raw["undesa"]},
+                               destination=raw["destination"], origin=raw["origin"], years=list(raw["years"]),
+                               undesa_years=list(raw["undesa_years"]), sources=list(raw["sources"]),
+                               national_only=bool(raw["national_only"]), corridor_identified=bool(raw["corridor_identified"]))
+    except (TypeError, KeyError, ValueError, IndexError):
+        return None
 
 
 def _read(origin: str, destination: str, con: duckdb.DuckDBPyConnection) -> AggregateInputs:

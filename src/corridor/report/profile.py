@@ -13,6 +13,7 @@ and, only where none exists, a synthetic one; sections no source covers are stat
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,8 +73,30 @@ class Profile:
         return [c["section"] for c in self.coverage if c["status"] == "synthetic"]
 
     def rows(self, **match: Any) -> list[dict[str, Any]]:
-        """Rows of the table whose columns equal ``match``."""
-        return [r for r in self._pylist if all(r.get(k) == v for k, v in match.items())]
+        """Rows of the table whose columns equal ``match``.
+
+        The page asks a few hundred times by a handful of column sets: each set gets an index
+        (values -> rows, in table order) the first time it is asked, so later asks are lookups
+        instead of a pass over every row.
+        """
+        rows = self._pylist
+        if not match:
+            return list(rows)
+        keys = tuple(sorted(match))
+        want = tuple(match[k] for k in keys)
+        if any(isinstance(v, float) and math.isnan(v) for v in want):
+            return []  # NaN equals nothing, as in a comparison
+        indexes: dict[tuple[str, ...], dict[tuple[Any, ...], list[dict[str, Any]]]] = self.extra.setdefault("_index", {})
+        try:
+            index = indexes.get(keys)
+            if index is None:
+                index = {}
+                for r in rows:
+                    index.setdefault(tuple(r.get(k) for k in keys), []).append(r)
+                indexes[keys] = index
+            return list(index.get(want, ()))
+        except TypeError:  # an unhashable value (a list column, say): compare row by row
+            return [r for r in rows if all(r.get(k) == v for k, v in match.items())]
 
     @property
     def _pylist(self) -> list[dict[str, Any]]:
