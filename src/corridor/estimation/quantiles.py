@@ -94,8 +94,8 @@ class _Domain:
 
     x: Array
     w: Array
-    sel: Array
-    order: Array  # the domain's rows, by value
+    group: Array  # the domain's valid rows, in row order
+    order: Array  # the same rows, by value (ties in row order)
     xs: Array  # their values and weights in that order
     ws: Array
     structure: Structure | None
@@ -154,12 +154,12 @@ def estimate_quantiles(req: CheckedRequest, rows: pa.Table, q: Quantile, groupin
     out: dict[str, list[Any]] = {k: [] for k in ("domain", "estimand", "variable", "level", "prob", "estimate", "se",
                                                   "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "n", "n_cases", "sum_w", "flag")}
     rep_w = np.column_stack([float_column(rows[f"__rw{i}"]) for i in range(len(repcols))]) if repcols else None
+    in_value_order, in_row_order, starts = _slices(dom_codes, len(dom_values), np.flatnonzero(valid), x)
     for d, dom_value in enumerate(dom_values):
-        sel = valid & (dom_codes == d)
-        idx = np.flatnonzero(sel)
-        order = idx[np.argsort(x[idx], kind="stable")]
+        idx = in_row_order[starts[d]:starts[d + 1]]
+        order = in_value_order[starts[d]:starts[d + 1]]
         xs, ws = x[order], w[order]
-        dom = _Domain(x, w, sel, order, xs, ws, structure, element, rep_w)
+        dom = _Domain(x, w, idx, order, xs, ws, structure, element, rep_w)
         n = len(idx)
         rep_dom = None
         for p in q.probs:
@@ -196,26 +196,39 @@ def estimate_quantiles(req: CheckedRequest, rows: pa.Table, q: Quantile, groupin
     return out, ctx.design_df
 
 
+def _slices(dom_codes: Array, n_dom: int, valid: Array, x: Array) -> tuple[Array, Array, Array]:
+    """The valid rows (``valid``, in row order) grouped by domain, in value order and in row order, and each
+    domain's start: one stable sort by value, then stable sorts of small domain codes (radix sorts), so
+    that each domain is a slice instead of a pass over every row."""
+    small = np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
+    by_value = valid[np.argsort(x[valid], kind="stable")]
+    in_value_order = by_value[np.argsort(dom_codes[by_value].astype(small), kind="stable")]
+    codes = dom_codes[valid].astype(small)
+    in_row_order = valid[np.argsort(codes, kind="stable")]
+    starts = np.zeros(n_dom + 1, dtype=np.int64)
+    np.cumsum(np.bincount(codes, minlength=n_dom), out=starts[1:])
+    return in_value_order, in_row_order, starts
+
+
 def _cdf(ctx: _Context, dom: _Domain, theta: float) -> tuple[float, float, float]:
-    """The domain's distribution function at ``theta``, its variance and the domain's degrees of freedom."""
-    x, w, sel, structure, cache = dom.x, dom.w, dom.sel, dom.structure, dom.df_cache
-    below = (x <= theta) & sel
+    """The domain's distribution function at ``theta``, its variance and the domain's degrees of freedom
+    (rows outside the domain contribute zeros: only the domain's rows are read)."""
+    x, w, group, structure, cache = dom.x, dom.w, dom.group, dom.structure, dom.df_cache
+    below_g = x[group] <= theta
     if structure is None:  # a replicate design: the rows' replicate weights
         rep_w = dom.rep_w
         rd = ctx.req.design
         assert rep_w is not None and isinstance(rd, ReplicateDesign)
-        rw = rep_w[sel]
-        reps = (rw * (x[sel] <= theta)[:, None]).sum(axis=0) / rw.sum(axis=0)
-        m = float((w[sel] * (x[sel] <= theta)).sum() / w[sel].sum())
+        rw = rep_w[group]
+        reps = (rw * below_g[:, None]).sum(axis=0) / rw.sum(axis=0)
+        m = float((w[group] * below_g).sum() / w[group].sum())
         scale, rscales = _replicate_constants(rd, rep_w.shape[1])
         var = replicates.replicate_variance(np.array([m]), reps[None, :], scale, rscales, rd.mse)[0]
         if "df" not in cache:
             cache["df"] = float(replicates.rank_df(rw))
         ctx.replicate_design_df(rep_w)
         return m, var, cache["df"]
-    # rows outside the domain contribute zeros: only the domain's rows are needed
-    group = np.flatnonzero(sel)
-    s1 = w[group] * below[group]
+    s1 = w[group] * below_g
     s0 = w[group]
     m = s1.sum() / s0.sum()
     z = (s1 - m * s0) / s0.sum()
@@ -239,7 +252,12 @@ def _cdf(ctx: _Context, dom: _Domain, theta: float) -> tuple[float, float, float
             cache["df"] = float(replicates.rank_df(factors[np.unique(unit)]))
     else:
         # a calibrated design: the units' totals of the calibration residuals
-        vblocks = blocks if req.cal is None else taylor.Blocks.single(req.cal.adjust_rows(z, sel, w, structure), 1)
+        if req.cal is None:
+            vblocks = blocks
+        else:
+            sel = np.zeros(len(x), dtype=bool)
+            sel[group] = True
+            vblocks = taylor.Blocks.single(req.cal.adjust_rows(z, sel, w, structure), 1)
         var = taylor.variance_clustered(vblocks, structure, design)[0]
     if "df" not in cache:
         cache["df"] = float(domain_df(blocks, structure, dom.element)[0])  # counted by the variance pass when it ran
@@ -281,7 +299,7 @@ def _score_interval(ctx: _Context, dom: _Domain, p: float, qhat: float) -> Inter
     each root (R: the unweighted share; the same with equal weights, see docs/design.md).
     """
     q, xs, ws = ctx.q, dom.xs, dom.ws
-    xd = dom.x[dom.sel]
+    xd = dom.x[dom.group]
     n = len(xd)
     _m, _var, dom_df = _cdf(ctx, dom, qhat)
     df = ctx.df(dom_df)
