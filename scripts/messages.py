@@ -47,8 +47,12 @@ def _write(cat: Catalog, path: Path, locale: str | None) -> None:
                                  "# Ids in msgctxt; {name} placeholders are Python format fields.",
                   fuzzy=False)
     for m in sorted((m for m in cat if m.id), key=lambda m: m.context or ""):
-        out.add(m.id, m.string if locale else "", context=m.context, auto_comments=m.auto_comments,
-                flags=[f for f in m.flags if f != "fuzzy" or locale], previous_id=m.previous_id)
+        added = out.add(m.id, m.string if locale else "", context=m.context, auto_comments=m.auto_comments,
+                        flags=[f for f in m.flags if f != "fuzzy" or locale], previous_id=m.previous_id)
+        # Babel flags any text with '%' followed by a letter ("95% interval", "% of group") as a
+        # printf-style python-format string; corridor's texts are str.format strings, where '%' is
+        # literal, and `msgfmt -c` would check them as printf formats and fail
+        added.flags.discard("python-format")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         write_po(fh, out, width=0, omit_header=False, no_location=True)

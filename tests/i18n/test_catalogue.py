@@ -136,3 +136,52 @@ def test_languages_parsed_from_lists() -> None:
 def test_list_joined_as_the_language_writes_it() -> None:
     assert i18n.join(["a", "b", "c"], "es") == "a, b y c"
     assert i18n.join(["a", "b"], "fr", style="or") == "a ou b"
+
+
+LOCALE = SRC / "i18n" / "locale"
+FILES = [LOCALE / "corridor.pot", *(LOCALE / lang / "LC_MESSAGES" / "corridor.po" for lang in TRANSLATED)]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.parent.parent.name if p.suffix == ".po" else "template")
+def test_no_message_is_flagged_as_a_printf_format(path: Path) -> None:
+    """The texts are str.format strings ('%' is literal: "95% interval"); a python-format flag would make
+    gettext's tools check them as printf formats (Babel adds it to any text with '%' and a letter)."""
+    flagged = []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("#,") and "python-format" in {f.strip() for f in line[2:].split(",")}:
+            flagged.append(next((x for x in lines[i:] if x.startswith("msgctxt")), line))
+    assert not flagged, f"{path.name}: flagged python-format: {flagged[:10]}"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_gettext_finds_no_format_errors(lang: str, tmp_path: Path) -> None:
+    """`msgfmt -c` (GNU gettext's own check of formats, plural forms and headers) accepts the translation."""
+    import shutil
+    import subprocess
+
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        pytest.skip("GNU gettext's msgfmt is not installed (Debian package gettext)")
+    po = LOCALE / lang / "LC_MESSAGES" / "corridor.po"
+    res = subprocess.run([msgfmt, "-c", "-o", str(tmp_path / "corridor.mo"), str(po)], capture_output=True, text=True,
+                         check=False)
+    errors = [line for line in res.stderr.splitlines() if "warning:" not in line]
+    assert res.returncode == 0 and not errors, res.stderr
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_babel_check_finds_no_errors(lang: str) -> None:
+    """Babel's own checks (plural forms; printf formats where a message is flagged so in the file)."""
+    from babel.messages.pofile import read_po
+
+    po = LOCALE / lang / "LC_MESSAGES" / "corridor.po"
+    with po.open("rb") as fh:
+        cat = read_po(fh)
+    flagged = {m.context for m in cat if m.id}  # Babel re-derives python-format from the text when reading:
+    in_file = set(re.findall(r'^#, .*python-format.*\nmsgctxt "([^"]+)"', po.read_text(encoding="utf-8"), re.MULTILINE))
+    for m in cat:
+        if m.id and m.context not in in_file:
+            m.flags.discard("python-format")
+    problems = [(m.context, [str(e) for e in errs]) for m, errs in cat.check()]
+    assert flagged and not problems, problems[:10]
