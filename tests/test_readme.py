@@ -26,9 +26,27 @@ def _extras(name: str, table: dict[str, list[str]]) -> set[str]:
     return out
 
 
+def _table_rows() -> list[tuple[str, str]]:
+    """The README's table of commands: (command cell, description cell) per row."""
+    rows = re.findall(r"^\| (`corridor [^|]*?) \| (.*) \|$", README, flags=re.MULTILINE)
+    assert len(rows) >= 9, rows
+    return rows
+
+
 def _table_commands() -> list[str]:
-    """The `corridor ...` examples of the README's table of commands."""
-    return re.findall(r"^\| `(corridor [\w-]+(?: [a-z][\w-]*)?)", README, flags=re.MULTILINE)
+    """The commands a row names: `corridor quality create` / `assess` -> corridor quality create, corridor quality assess."""
+    out = []
+    for cell, _ in _table_rows():
+        first, *others = re.findall(r"`([^`]+)`", cell)
+        out.append(first)
+        stem = first.rsplit(" ", 1)[0] if len(first.split()) > 2 else first
+        out += [f"{stem} {sub}" for sub in others]
+    return out
+
+
+def _table_examples() -> list[str]:
+    """Every `corridor ...` example of the table's descriptions, in the order written."""
+    return [ex for _, desc in _table_rows() for ex in re.findall(r"`(corridor [^`]+)`", desc)]
 
 
 def test_quick_start_installs_every_commands_extra() -> None:
@@ -49,18 +67,32 @@ def test_every_command_in_the_table_exists_with_help() -> None:
         assert res.exit_code == 0, f"{cmd} --help: {res.output}"
 
 
-# examples in the table that read only shipped data run as written, from the repository root
-@pytest.mark.parametrize("example", [
-    ("corridor estimate demo:casen_2020 --weights expr --strata estrato --ids cod_upm --lonely-psu certainty "
-     "--na drop -e proportion:pobreza --by region"),
-    "corridor flows stocks --origin COL --destination CHL",
-])
-def test_shipped_data_examples_run_as_written(example: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert example in README, f"not in the README any more: {example}"
+def test_every_row_of_the_table_has_an_example() -> None:
+    described = [desc for _, desc in _table_rows()]
+    assert all(re.search(r"`corridor [^`]+ [^`]+`", desc) for desc in described), described
+
+
+OUTPUTS = ("--out", "-o", "--data-dir")
+
+
+def test_every_example_in_the_table_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each example runs from the repository root on what the repository ships, in the order written (the
+    programme's load before its refresh); only its outputs (--out, -o, --data-dir) and the programme database
+    go to a temporary folder (the database from the load on)."""
+    examples = _table_examples()
+    assert len(examples) >= 11, examples
     monkeypatch.chdir(ROOT)
-    res = CliRunner().invoke(main, shlex.split(example)[1:])
-    assert res.exit_code == 0, res.output
-    assert res.output.strip()
+    monkeypatch.delenv("CORRIDOR_PROGRAMME_DB", raising=False)  # the report before a load: the shipped demo
+    for i, example in enumerate(examples):
+        args = shlex.split(example)[1:]
+        if args[:2] == ["programme", "load"]:
+            monkeypatch.setenv("CORRIDOR_PROGRAMME_DB", f"sqlite:///{tmp_path / 'programme.sqlite'}")
+        for flag in OUTPUTS:
+            if flag in args:
+                args[args.index(flag) + 1] = str(tmp_path / f"{i}-{Path(args[args.index(flag) + 1]).name}")
+        res = CliRunner().invoke(main, args, env={"CORRIDOR_LANG": "en"})
+        assert res.exit_code == 0, f"{example}:\n{res.output}"
+        assert res.output.strip(), example
 
 
 def test_rates_help_example_runs_from_the_repository_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -37,15 +37,25 @@ def import_optional(name: str, *, feature: str | None = None) -> ModuleType:
     try:
         return importlib.import_module(name)
     except ImportError as exc:
+        from corridor.i18n import Message
+
         top = name.split(".")[0]
         extra = _EXTRA_OF.get(top)
-        what = feature or "this feature"
-        hint = (
-            f"install it with `pip install 'corridor[{extra}]'`"
-            if extra
-            else f"install it with `pip install {top}`"
-        )
-        raise UnsupportedError(f"{what} needs the package {top!r}, which is not installed", hint=hint) from exc
+        hint = Message("deps.install_extra", extra=extra) if extra else Message("deps.install_package", package=top)
+        message = (Message("deps.feature_needs", feature=_feature(feature), package=top) if feature
+                   else Message("deps.needs", package=top))
+        raise UnsupportedError(message, hint=hint) from exc
+
+
+def _feature(text: str) -> object:
+    """A feature named in English (``"reading XLSX tables"``) as its catalogue message (``deps.features.*``),
+    so that it reads in the reader's language; a command's name (``corridor serve``) stays as written."""
+    from corridor.i18n import Message, entries
+
+    for key, entry in entries("en").items():
+        if key.startswith("deps.features.") and entry.source == text:
+            return Message(key)
+    return text
 
 
 def is_loaded(name: str) -> bool:

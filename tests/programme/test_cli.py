@@ -50,16 +50,16 @@ def test_full_workflow_on_a_database(runner, tmp_path):
     assert "recorded OP1.1.1 = 40 (CIVIL-SOCIETY, 2026, CL-AN, sex=F)" in out
     assert "refreshed programme CHL-COL-HEALTH-MIGRATION: 0 new, 0 revised" in run("refresh", "--from-profile",
                                                                                   str(DEMO_PROFILE))
-    assert "period 2023 of CIVIL-SOCIETY: draft -> submitted" in run("period", "submit", "2023", "--org", "CIVIL-SOCIETY")
+    assert "period 2023 of CIVIL-SOCIETY: draft → submitted" in run("period", "submit", "2023", "--org", "CIVIL-SOCIETY")
     run("period", "approve", "2023", "--org", "CIVIL-SOCIETY")
     run("period", "lock", "2023", "--org", "CIVIL-SOCIETY")
     out = run("record", "OP1.1.1", "--org", "CIVIL-SOCIETY", "--period", "2023", "--area", "CL-AN", "--value", "1",
               code=2)
     assert "period 2023 of CIVIL-SOCIETY is locked" in out and "unlock" in out and "Traceback" not in out
     assert "needs a reason" in run("period", "unlock", "2023", "--org", "CIVIL-SOCIETY", code=2)
-    assert "locked -> draft" in run("period", "unlock", "2023", "--org", "CIVIL-SOCIETY", "--reason", "typo")
+    assert "locked → draft" in run("period", "unlock", "2023", "--org", "CIVIL-SOCIETY", "--reason", "typo")
     assert "CIVIL-SOCIETY" in run("period", "status")
-    assert "commitment PROPOSAL-OCT: done, done on 2015-10-14" in run("commitment", "PROPOSAL-OCT", "--status", "done",
+    assert "commitment PROPOSAL-OCT: Done (2015-10-14)" in run("commitment", "PROPOSAL-OCT", "--status", "done",
                                                                       "--done-on", "2015-10-14")
     assert "meeting BINATIONAL-1: 3 decisions, minutes recorded" in run(
         "meeting", "BINATIONAL-1", "--minutes", "Acta de la reunión", "--decision", "Crear un comité", "--lang", "es")
@@ -111,6 +111,47 @@ def test_no_arguments_uses_the_demo(runner, tmp_path, monkeypatch):
     assert "shipped Chile-Colombia demo" in res.output
     assert (tmp_path / "programme-report" / "programme-report-es.html").exists()
     res = runner.invoke(command, ["progress"])
-    assert res.exit_code == 0 and "not_yet_demonstrated" in res.output
+    assert res.exit_code == 0 and "Not yet demonstrated" in res.output
     res = runner.invoke(command, ["export-iati", "--out", "-"])
     assert res.exit_code == 0 and "<iati-activities" in res.output
+
+
+@pytest.mark.parametrize(("lang", "note", "wrote", "status_head"), [
+    ("es", "nota: no hay base de datos de programas", "escrito ", "estado"),
+    ("fr", "remarque : pas de base de données des programmes", "écrit : ", "statut"),
+    ("en", "note: no programme database", "wrote ", "status"),
+])
+def test_messages_in_the_users_language(runner, tmp_path, lang, note, wrote, status_head):
+    """What the programme commands print reads in the language of messages (--lang, CORRIDOR_LANG), through
+    the catalogue: the demo note, what was written, the progress table's heads and states."""
+    from corridor.cli import main
+
+    res = runner.invoke(main, ["--lang", lang, "programme", "report", "--lang", lang, "--no-pdf",
+                               "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert note in res.output and f"{wrote}{tmp_path}" in res.output, res.output
+    res = runner.invoke(main, ["--lang", lang, "programme", "progress"])
+    assert res.exit_code == 0, res.output
+    head = res.output.split("\n", 2)[1]
+    assert head.split()[-1] == status_head, head
+    if lang != "en":
+        assert not {"met", "not_met", "no_data", "on_track", "off_track"} & set(res.output.split()), res.output
+    res = runner.invoke(main, ["--lang", lang, "programme", "--db", f"sqlite:///{tmp_path / 'e.sqlite'}", "refresh"])
+    assert res.exit_code == 2
+    assert {"es": "no contiene ningún programa", "fr": "ne contient aucun programme",
+            "en": "holds no programme"}[lang] in res.output, res.output
+
+
+def test_without_the_programme_extra_the_command_names_it(runner, monkeypatch, tmp_path):
+    """Installed without [programme], `corridor programme report` says which extra to install (it failed with a
+    ModuleNotFoundError traceback)."""
+    import sys
+
+    from corridor.cli import main
+
+    monkeypatch.setitem(sys.modules, "sqlalchemy", None)  # import sqlalchemy -> ImportError
+    res = runner.invoke(main, ["programme", "report", "--lang", "es", "--out", str(tmp_path)])
+    assert res.exit_code == 2, res.output
+    assert "corridor programme" in res.output and "pip install 'corridor[programme]'" in res.output, res.output
+    assert "sqlalchemy" in res.output and "no está instalado" in res.output, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)

@@ -103,3 +103,24 @@ def test_every_request_thread_gets_a_database_connection_at_once(tmp_path):
         t.join()
     engine.dispose()
     assert not failed
+
+
+def test_serve_check_leaves_the_first_profile_queued_for_the_real_start(tmp_path):
+    """--check builds the service and exits: the first profile's job waits for the real start (it was
+    started and killed at once, and stayed in the jobs list as failed)."""
+    env = {"CORRIDOR_DEMO": "false", "CORRIDOR_ADMIN_USER": "boss", "CORRIDOR_ADMIN_PASSWORD": "a long passphrase",
+           "CORRIDOR_ARGON2_TIME_COST": "1", "CORRIDOR_ARGON2_MEMORY_KIB": "1024"}
+    data = tmp_path / "d"
+    r = CliRunner().invoke(command, ["--data-dir", str(data), "--check"], env=env)
+    assert r.exit_code == 0, r.output
+    from sqlalchemy import create_engine, text
+
+    with create_engine(f"sqlite:///{data / 'corridor.sqlite'}").connect() as c:
+        assert c.execute(text("SELECT kind, status, error FROM svc_job")).all() == [("profile", "queued", None)]
+
+
+def test_serve_speaks_the_users_language(tmp_path):
+    env = {"CORRIDOR_SEED_PROFILE": "false", "CORRIDOR_DEMO": "false", "CORRIDOR_LANG": "es"}
+    r = CliRunner().invoke(command, ["--data-dir", str(tmp_path / "d"), "--check"], env=env)
+    assert r.exit_code == 0, r.output
+    assert "aún no hay usuarios" in r.output and "correcto: carpeta de datos" in r.output, r.output

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import click
 
+from corridor.cli._messages import echo_error
 from corridor.errors import CorridorError, InputError, SpecError
+from corridor.i18n import Message, t
 
 
 class _Group(click.Group):
@@ -25,13 +27,20 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except CorridorError as exc:
-            click.secho(f"error: {exc.message}", err=True, fg="red")
-            if exc.hint:
-                click.echo(f"hint: {exc.hint}", err=True)
+            echo_error(exc)
             sys.exit(2)
 
 
+def _need_programme_extra() -> None:
+    """Without the programme extra's packages, an error naming the extra to install (not a traceback)."""
+    from corridor._deps import import_optional
+
+    for package in ("sqlalchemy", "alembic"):
+        import_optional(package, feature="corridor programme")
+
+
 def _db_given(db: str | None) -> bool:
+    _need_programme_extra()
     from corridor.programme.db import ENV_URL
 
     return bool(db or os.environ.get(ENV_URL))
@@ -39,6 +48,7 @@ def _db_given(db: str | None) -> bool:
 
 @contextmanager
 def _session(db: str | None, *, migrate: bool = True) -> Iterator:
+    _need_programme_extra()
     from corridor.programme import db as dbm
 
     engine = dbm.make_engine(db)
@@ -61,27 +71,28 @@ def _pick(session, code: str | None):
         for p in progs:
             if p.code == code:
                 return p
-        raise SpecError(f"no programme {code!r} in the database",
-                        hint=f"programmes there: {', '.join(p.code for p in progs) or 'none'}")
+        raise SpecError(Message("cli.programme.no_such_programme", code=code),
+                        hint=Message("cli.programme.programmes_there", codes=", ".join(p.code for p in progs))
+                        if progs else Message("cli.programme.load_first"))
     if len(progs) == 1:
         return progs[0]
     if not progs:
         return None
-    raise SpecError(f"the database holds {len(progs)} programmes: {', '.join(p.code for p in progs)}",
-                    hint="choose one with --programme CODE")
+    raise SpecError(Message("cli.programme.several", n=len(progs), codes=", ".join(p.code for p in progs)),
+                    hint=Message("cli.programme.choose_one"))
 
 
 def _stored(session, code: str | None):
     prog = _pick(session, code)
     if prog is None:
-        raise InputError("the programme database holds no programme",
-                         hint="load one first with `corridor programme load FILE`")
+        raise InputError(Message("cli.programme.empty_database"), hint=Message("cli.programme.load_first"))
     return prog
 
 
 @contextmanager
 def _programme(db: str | None, code: str | None) -> Iterator:
     """The programme to read: from the database, or the shipped demo when none is configured or stored."""
+    _need_programme_extra()
     from corridor.programme.db import DEFAULT_URL
 
     default_file = Path(DEFAULT_URL.removeprefix("sqlite:///"))
@@ -92,14 +103,17 @@ def _programme(db: str | None, code: str | None) -> Iterator:
                 yield prog
                 return
             if _db_given(db):
-                raise InputError("the programme database holds no programme",
-                                 hint="load one with `corridor programme load FILE`")
-    click.echo("note: no programme database; using the shipped Chile-Colombia demo "
-               "(its training records, partner entries, survey and notification rows are SYNTHETIC)", err=True)
+                raise InputError(Message("cli.programme.empty_database"), hint=Message("cli.programme.load_first"))
+    click.echo(t("cli.programme.using_demo"), err=True)
     with _session("sqlite://") as session:
         from corridor.programme.demo import load_demo
 
         yield load_demo(session)
+
+
+def _state(code: str) -> str:
+    """A period's approval state in words."""
+    return t(f"programme.period_states.{code}")
 
 
 def _today(value: dt.datetime | None) -> dt.date | None:
@@ -148,6 +162,7 @@ def command(ctx: click.Context, db: str | None, user: str | None) -> None:
 @click.pass_obj
 def init_cmd(obj: dict) -> None:
     """Create or upgrade the programme database (applies the migrations)."""
+    _need_programme_extra()
     from corridor.programme import db as dbm
 
     engine = dbm.make_engine(obj["db"])
@@ -155,12 +170,15 @@ def init_cmd(obj: dict) -> None:
     dbm.upgrade(engine)
     after = dbm.current_revision(engine)
     engine.dispose()
-    click.echo(f"database {dbm.database_url(obj['db'])}: schema at revision {after}"
-               + ("" if before == after else f" (was {before or 'empty'})"))
+    if before == after:
+        click.echo(t("cli.programme.schema_at", url=dbm.database_url(obj["db"]), revision=after))
+    else:
+        click.echo(t("cli.programme.schema_upgraded", url=dbm.database_url(obj["db"]), revision=after,
+                     before=before or t("cli.programme.schema_empty")))
 
 
 def _summary(s) -> str:
-    return f"{s.added} new, {s.revised} revised, {s.removed} removed, {s.unchanged} unchanged"
+    return t("cli.programme.summary", added=s.added, revised=s.revised, removed=s.removed, unchanged=s.unchanged)
 
 
 @command.command("load")
@@ -179,19 +197,17 @@ def load_cmd(obj: dict, file: Path) -> None:
     with _session(obj["db"]) as session:
         prog = load_programme(session, file, by=obj["user"])
         n_ind = sum(len(r.indicators) for r in prog.results)
-        click.echo(f"loaded programme {prog.code}: {len(prog.organisations)} organisations, "
-                   f"{len(prog.meetings)} meetings, {len(prog.lines_of_work)} lines of work, "
-                   f"{len(prog.results)} results, {n_ind} indicators, {len(prog.periods)} reporting periods; "
-                   f"values: {_summary(prog.loaded_summary)}")
+        click.echo(t("cli.programme.loaded", code=prog.code, organisations=len(prog.organisations),
+                     meetings=len(prog.meetings), lines=len(prog.lines_of_work), results=len(prog.results),
+                     indicators=n_ind, periods=len(prog.periods), values=_summary(prog.loaded_summary)))
         kept = {c.code for c in prog.commitments} | {mt.code for mt in prog.meetings}
         seeded = {c for _, c in prog.loaded_seeded}
         if kept - seeded:
-            click.echo(f"kept as in the database (not overwritten by the file): {', '.join(sorted(kept - seeded))}")
+            click.echo(t("cli.programme.kept", codes=", ".join(sorted(kept - seeded))))
         if not prog.evidence_path:
             n_ev = sum(i.source_kind == "evidence" for r in prog.results for i in r.indicators)
             if n_ev:
-                click.echo(f"note: {n_ev} evidence indicators have no values yet: run "
-                           "`corridor programme refresh --from-profile DIR`")
+                click.echo(t("cli.programme.evidence_missing", n=n_ev))
 
 
 @command.command("import-trainings")
@@ -220,9 +236,9 @@ def import_cmd(obj: dict, file: Path, code: str | None, org: str | None, today: 
                                          by=obj["user"])
         s = refresh_observations(session, prog, by=obj["user"], kinds=("activities",),
                                  why=f"training records {file.name} imported (import {batch.id})")
-        click.echo(f"imported {ledger.rows_imported} participant rows in {ledger.sessions} sessions from {file} "
-                   f"(rows read {ledger.rows_read} = imported {ledger.rows_imported} + blank {ledger.rows_blank})"
-                   + (" [SYNTHETIC]" if batch.synthetic else "") + f"; values: {_summary(s)}")
+        click.echo(t("cli.programme.imported_trainings_synthetic" if batch.synthetic else "cli.programme.imported_trainings",
+                     rows=ledger.rows_imported, sessions=ledger.sessions, file=file, read=ledger.rows_read,
+                     blank=ledger.rows_blank, values=_summary(s)))
 
 
 @command.command("refresh")
@@ -259,8 +275,10 @@ def refresh_cmd(obj: dict, code: str | None, profile: Path | None, reason: str |
         if reason:
             why += f": {reason}"
         s = refresh_observations(session, prog, by=obj["user"], why=why, evidence=evidence)
-        click.echo(f"refreshed programme {prog.code}: {_summary(s)}"
-                   + (f" (evidence {evidence.path})" if evidence else ""))
+        if evidence:
+            click.echo(t("cli.programme.refreshed_from", code=prog.code, values=_summary(s), path=evidence.path))
+        else:
+            click.echo(t("cli.programme.refreshed", code=prog.code, values=_summary(s)))
 
 
 @command.command("record")
@@ -298,26 +316,32 @@ def record_cmd(obj: dict, indicator: str | None, code: str | None, org: str | No
         if delete_id is not None:
             row = delete_value(session, prog, delete_id, by=obj["user"], why=note)
             msg = f"removed value {delete_id} of {row.indicator.code}"
+            said = t("cli.programme.value_removed", id=delete_id, indicator=row.indicator.code)
         elif file is not None:
             n = import_values(session, prog, file, by=obj["user"], organisation=org)
             msg = f"imported {n} values from {file}"
+            said = t("cli.programme.values_imported", n=n, file=file)
         else:
             missing = [n for n, v in (("INDICATOR", indicator), ("--org", org), ("--period", period),
                                       ("--area", area), ("--value", value)) if v in (None, "")]
             if missing:
-                raise InputError(f"a value needs {', '.join(missing)}", hint="see `corridor programme record --help`")
+                raise InputError(Message("cli.programme.value_needs", names=", ".join(missing)),
+                                 hint=Message("cli.programme.see_record_help"))
             cell = {}
             for d in dims:
                 if "=" not in d:
-                    raise InputError(f"--dim {d!r} is not NAME=VALUE", hint="e.g. --dim sex=F")
+                    raise InputError(Message("cli.programme.bad_dim", value=repr(d)), hint=Message("cli.programme.bad_dim.hint"))
                 k, v = d.split("=", 1)
                 cell[k.strip()] = v.strip()
             row = record_value(session, prog, indicator=indicator, organisation=org, period=period, area=area,
                                value=value, dimension=cell, note=note, by=obj["user"])
-            msg = f"recorded {row.indicator.code} = {row.value:g} ({row.organisation.code}, {row.period.code}, {row.area}" \
-                  + (f", {', '.join(f'{k}={v}' for k, v in row.dimension.items())}" if row.dimension else "") + f"); id {row.id}"
+            where = ", ".join([row.organisation.code, row.period.code, row.area,
+                               *(f"{k}={v}" for k, v in row.dimension.items())])
+            msg = f"recorded {row.indicator.code} = {row.value:g} ({where}); id {row.id}"
+            said = t("cli.programme.value_recorded", indicator=row.indicator.code, value=f"{row.value:g}", where=where,
+                     id=row.id)
         s = refresh_observations(session, prog, by=obj["user"], kinds=("manual",), why=msg)
-        click.echo(f"{msg}; values: {_summary(s)}")
+        click.echo(t("cli.programme.with_values", said=said, values=_summary(s)))
 
 
 @command.command("period")
@@ -342,18 +366,20 @@ def period_cmd(obj: dict, action: str, period: str | None, code: str | None, org
         if action == "status":
             owners = sorted(pm.partners_with_data(prog) | {a.organisation.code for p in prog.periods for a in p.approvals})
             orgs_by = {o.code: o for o in prog.organisations}
-            click.echo("period    " + " ".join(f"{o:<20}" for o in owners))
+            click.echo(f"{t('cli.programme.period'):<10}" + " ".join(f"{o:<20}" for o in owners))
             for p in sorted(prog.periods, key=lambda p: p.start):
-                click.echo(f"{p.code:<10}" + " ".join(f"{pm.state(p, orgs_by[o]):<20}" for o in owners))
+                click.echo(f"{p.code:<10}" + " ".join(f"{_state(pm.state(p, orgs_by[o])):<20}" for o in owners))
             return
         if period is None:
-            raise InputError(f"period {action} needs the period", hint=f"e.g. corridor programme period {action} 2026 --org CODE")
+            raise InputError(Message("cli.programme.period_needed", action=action),
+                             hint=Message("cli.programme.period_needed.hint", action=action))
         targets = sorted(pm.partners_with_data(prog)) if all_partners else list(orgs)
         if not targets:
-            raise InputError("name the partner(s): --org CODE (repeat) or --all-partners", hint="see --help")
+            raise InputError(Message("cli.programme.partners_needed"), hint=Message("cli.programme.see_help"))
         for org in targets:
-            t = pm.transition(session, prog, period, org, action, by=obj["user"], reason=reason)
-            click.echo(f"period {t.period} of {t.organisation}: {t.before} -> {t.after}")
+            moved = pm.transition(session, prog, period, org, action, by=obj["user"], reason=reason)
+            click.echo(t("cli.programme.period_moved", period=moved.period, organisation=moved.organisation,
+                         before=_state(moved.before), after=_state(moved.after)))
 
 
 @command.command("commitment")
@@ -384,11 +410,13 @@ def commitment_cmd(obj: dict, commitment: str, code: str | None, status: str | N
         if add_text is not None:
             c = add_commitment(session, prog, code=commitment, text={lang: add_text}, owner=owner,
                                due=_today(due), meeting=meeting, by=obj["user"])
-            click.echo(f"added commitment {c.code} ({c.owner.code}, due {c.due_date or '-'})")
+            click.echo(t("cli.programme.commitment_added", code=c.code, owner=c.owner.code, due=c.due_date or "—"))
             return
         c = update_commitment(session, prog, commitment, status=status, done_on=_today(done_on), due=_today(due),
                               by=obj["user"])
-        click.echo(f"commitment {c.code}: {c.status}" + (f", done on {c.done_on}" if c.done_on else ""))
+        status = t(f"programme.commitment_statuses.{c.status}")
+        click.echo(t("cli.programme.commitment_done", code=c.code, status=status, date=c.done_on) if c.done_on
+                   else t("cli.programme.commitment_status", code=c.code, status=status))
 
 
 @command.command("meeting")
@@ -423,7 +451,8 @@ def meeting_cmd(obj: dict, meeting: str, code: str | None, title: str | None, he
                         participants=list(participants), by=obj["user"])
         mt = update_meeting(session, prog, meeting, minutes={lang: minutes} if minutes else None,
                             decisions=[{lang: d} for d in decisions], by=obj["user"])
-        click.echo(f"meeting {mt.code}: {len(mt.decisions)} decisions" + (", minutes recorded" if mt.minutes else ""))
+        click.echo(t("cli.programme.meeting_minutes" if mt.minutes else "cli.programme.meeting",
+                     count=len(mt.decisions), code=mt.code))
 
 
 @command.command("progress")
@@ -456,12 +485,16 @@ def progress_cmd(obj: dict, code: str | None, today: dt.datetime | None, fmt: st
     def g(v: float | None) -> str:
         return "-" if v is None else f"{v:.4g}"
 
-    click.echo(f"{'indicator':<10} {'period':<7} {'dimension':<16} {'baseline':>9} {'target':>8} {'actual':>8} "
-               f"{'interval':>19} {'expected':>9}  status")
+    h = {k: t(f"cli.programme.progress_head.{k}") for k in
+         ("indicator", "period", "dimension", "baseline", "target", "actual", "interval", "expected", "status")}
+    click.echo(f"{h['indicator']:<10} {h['period']:<7} {h['dimension']:<16} {h['baseline']:>9} {h['target']:>8} "
+               f"{h['actual']:>8} {h['interval']:>19} {h['expected']:>9}  {h['status']}")
+    total = t("cli.programme.total")
     for r in rows:
         ci = "-" if r["ci_low"] is None else f"[{g(r['ci_low'])}, {g(r['ci_high'])}]"
-        click.echo(f"{r['indicator']:<10} {r['period']:<7} {r['dimension'] or 'total':<16} {g(r['baseline']):>9} "
-                   f"{g(r['target']):>8} {g(r['actual']):>8} {ci:>19} {g(r['expected']):>9}  {r['status']}")
+        status = t(f"programme.statuses.{r['status']}")
+        click.echo(f"{r['indicator']:<10} {r['period']:<7} {r['dimension'] or total:<16} {g(r['baseline']):>9} "
+                   f"{g(r['target']):>8} {g(r['actual']):>8} {ci:>19} {g(r['expected']):>9}  {status}")
 
 
 @command.command("report")
@@ -482,7 +515,8 @@ def report_cmd(obj: dict, code: str | None, today: dt.datetime | None, langs: tu
     with _programme(obj["db"], code) as prog:
         for lang in langs or ("es", "fr", "en"):
             files = write_report(prog, out_dir, lang, pdf=pdf, by_sdg=by_sdg, today=_today(today))
-            click.echo(f"wrote {files.html}" + (f", {files.pdf} ({files.pages} pages)" if files.pdf else ""))
+            click.echo(t("cli.programme.wrote_pdf", html=files.html, pdf=files.pdf, count=files.pages) if files.pdf
+                       else t("cli.programme.wrote", html=files.html))
 
 
 def _rules_lines(xml: bytes) -> tuple[str, list[str], int]:
@@ -490,8 +524,8 @@ def _rules_lines(xml: bytes) -> tuple[str, list[str], int]:
 
     results = evaluate(xml)
     s = summary(results)
-    head = (f"IATI Standard ruleset 2.03: {s['evaluated']} checks of {s['rules']} rules, {s['passed']} passed, "
-            f"{s['errors']} errors, {s['warnings']} warnings, {s['not_applicable']} not applicable")
+    head = t("cli.programme.iati_rules", checks=s["evaluated"], rules=s["rules"], passed=s["passed"], errors=s["errors"],
+             warnings=s["warnings"], not_applicable=s["not_applicable"])
     return head, [f"  {r.severity} {r.id} {r.element}: {r.message}" for r in results if r.passed is False], s["errors"]
 
 
@@ -514,18 +548,21 @@ def iati_cmd(obj: dict, code: str | None, lang: str, out_file: Path) -> None:
         return
     out_file.write_bytes(xml)
     head, _, _ = _rules_lines(xml)
-    click.echo(f"wrote {out_file} (IATI 2.03, valid against the activity schema)\n{head}")
+    click.echo(t("cli.programme.iati_written", file=out_file) + "\n" + head)
 
 
 @command.command("check-iati")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 def check_iati_cmd(file: Path) -> None:
     """Check any IATI 2.03 activity FILE against the schema and the IATI Standard's ruleset."""
+    from corridor._deps import import_optional
+
+    import_optional("lxml", feature="corridor programme check-iati")
     from corridor.programme.iati import schema_errors
 
     xml = file.read_bytes()
     errors = schema_errors(xml)
-    click.echo(f"schema: {'valid' if not errors else f'{len(errors)} errors'}")
+    click.echo(t("cli.programme.schema_errors", count=len(errors)) if errors else t("cli.programme.schema_valid"))
     for e in errors[:20]:
         click.echo(f"  {e}")
     head, lines, n_errors = _rules_lines(xml)

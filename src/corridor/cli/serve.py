@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from corridor.i18n import t
+
 
 @click.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1; config key host).")
@@ -69,15 +71,13 @@ def command(
     if check:
         from corridor.service.app import _bootstrap
 
-        _bootstrap(settings, app.state.services.engine, app.state.services.runner, app.state.services.store)
-        app.state.services.runner.stop(timeout=0.1)
+        _bootstrap(settings, app.state.services.engine, app.state.services.runner, app.state.services.store,
+                   start=False)
         _say_admin(settings)
-        click.echo(f"ok: data folder {settings.data_dir}, database {settings.db_url}")
+        click.echo(t("cli.serve.check_ok", data_dir=settings.data_dir, db=settings.db_url))
         return
     _say_admin(settings)
-    click.echo(
-        f"corridor serving on http://{settings.host}:{settings.port}  (data: {settings.data_dir})", err=True
-    )
+    click.echo(t("cli.serve.serving", url=f"http://{settings.host}:{settings.port}", data_dir=settings.data_dir), err=True)
     uvicorn.run(
         app,
         host=settings.host,
@@ -106,9 +106,4 @@ def _say_admin(settings) -> None:
                     return
     finally:
         engine.dispose()
-    click.echo(
-        "note: there is no user yet. Stop the service and start it again with\n"
-        "  CORRIDOR_ADMIN_USER=admin CORRIDOR_ADMIN_PASSWORD='<at least 10 characters>' corridor serve ...\n"
-        "to create the first administrator (then add others on the Administration page).",
-        err=True,
-    )
+    click.echo(t("cli.serve.no_user"), err=True)

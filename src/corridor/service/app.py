@@ -25,8 +25,9 @@ log = logging.getLogger("corridor.service")
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def _bootstrap(settings: Settings, engine, runner: JobRunner, store_: ProfileStore) -> None:
-    """Schema, demo programme, first admin and first profile, as configured."""
+def _bootstrap(settings: Settings, engine, runner: JobRunner, store_: ProfileStore, *, start: bool = True) -> None:
+    """Schema, demo programme, first admin and first profile, as configured; ``start``: start the job
+    runner too (``corridor serve --check`` leaves the first profile's job queued for the real start)."""
     from corridor.service import programme_view
 
     pdb.upgrade(engine)
@@ -55,6 +56,8 @@ def _bootstrap(settings: Settings, engine, runner: JobRunner, store_: ProfileSto
             is None
         ):
             seed = runner.submit(s, "profile", {"origin": "COL", "destination": "CHL"}, "system")
+    if not start:
+        return
     runner.start()
     if seed is not None:
         runner.enqueue(seed.id)
