@@ -58,6 +58,41 @@ def test_failed_job_keeps_the_message(env, monkeypatch):
     assert j["status"] == "failed" and j["error"] == "region XX is not a region of CHL (hint: use CL-AN)"
 
 
+def test_failed_job_reads_in_the_readers_language(env, monkeypatch):
+    """A profile's error is kept as catalogue data, not English text: the API and the jobs page give it in the
+    language of whoever reads it; so are the profile's progress steps."""
+    from corridor.errors import InputError
+    from corridor.i18n import Message
+
+    def fail(params, root, data, progress):
+        progress(0.2, Message("profile.progress.microdata"))
+        raise InputError(Message("profile.errors.region_elsewhere", region="PE-LIM", destination="CHL"),
+                         hint=Message("profile.errors.region_elsewhere.hint"))
+
+    monkeypatch.setattr(jobs_mod, "run_profile", fail)
+    env.client.app.state.services.runner.isolated = False
+    csrf = env.login("ana")
+    r = env.client.post("/api/v1/jobs", json={"origin": "COL", "destination": "CHL"}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 202
+    env.client.app.state.services.runner.wait(timeout=20)
+    jid = r.json()["id"]
+    es = env.client.get(f"/api/v1/jobs/{jid}?lang=es").json()
+    assert es["status"] == "failed"
+    assert es["error"] == "region PE-LIM is not a region of CHL (hint: use an ISO 3166-2 code of the destination, e.g. CL-AN)"
+    assert es["error_text"] == ("la región PE-LIM no es una región de CHL (sugerencia: use un código ISO 3166-2 del "
+                                "destino, p. ej. CL-AN)")
+    page = env.client.get("/jobs?lang=fr").text
+    assert "la région PE-LIM n" in page and "pas une région de CHL" in page and "utilisez un code ISO 3166-2" in page
+
+    # a step in progress: the same message in each reader's language
+    from corridor.service.jobs import job_message
+    from corridor.service.store import Job
+
+    job = Job(message="opening survey microdata", message_data=Message("profile.progress.microdata").to_dict())
+    assert (job_message(job, "es"), job_message(job, "fr")) == ("abriendo los microdatos de encuestas",
+                                                                "ouverture des microdonnées d'enquête")
+
+
 def test_bad_job_parameters_are_refused(env):
     csrf = env.login("ana")
     r = env.client.post("/api/v1/jobs", json={"origin": "C0L"}, headers={"X-CSRF-Token": csrf})

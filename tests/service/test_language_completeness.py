@@ -245,6 +245,18 @@ def _seed_jobs(env) -> None:
                   message="failed", error="interrupted: the service stopped while it ran", created_by="ana"))
         s.add(Job(kind="profile", params={"origin": "COL", "destination": "CHL"}, status="running", progress=0.5,
                   message="HTML page (es)", created_by="ana"))
+        # a profile's own error and progress step, kept as catalogue data (codes the user typed, such as a
+        # region, and survey ids are named as given: left out here, the check would take them for raw codes)
+        from corridor.errors import InputError
+        from corridor.i18n import Message
+
+        err = InputError(Message("profile.errors.min_n", min_n=0), hint=Message("profile.errors.min_n.hint"))
+        s.add(Job(kind="profile", params={"origin": "COL", "destination": "CHL"}, status="failed", progress=0.1,
+                  message="failed", error="--min-n must be at least 1, got 0", error_data=err.to_dict(),
+                  created_by="ana"))
+        step = Message("profile.progress.burden_flows")
+        s.add(Job(kind="profile", params={"origin": "COL", "destination": "CHL"}, status="running", progress=0.3,
+                  message=step.render("en"), message_data=step.to_dict(), created_by="ana"))
 
 
 def _render_all(env, lang: str) -> dict[str, str]:

@@ -204,17 +204,26 @@ def _rebuild(key: str, count: int | None, params: dict[str, Any]) -> Message:
     return Message(key, count=count, **params)
 
 
+def _message_list(value: Any) -> bool:
+    """A list holding Messages (other lists and tuples are parameters as they are: ``{cells}`` shows a tuple)."""
+    return isinstance(value, list) and any(isinstance(v, Message) for v in value)
+
+
 def _render_param(value: Any, lang: str) -> Any:
     if isinstance(value, Message):
         return value.render(lang)
     if isinstance(value, Proper):
         return value.text
+    if _message_list(value):  # names and messages, item by item, comma-separated
+        return ", ".join(str(_render_param(v, lang)) for v in value)
     return value
 
 
 def _param_to_data(value: Any) -> Any:
     if isinstance(value, Message):
         return {"$message": value.to_dict()}
+    if _message_list(value):
+        return {"$list": [_param_to_data(v) for v in value]}
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
@@ -223,6 +232,8 @@ def _param_to_data(value: Any) -> Any:
 def _param_from_data(value: Any) -> Any:
     if isinstance(value, dict) and "$message" in value:
         return Message.from_dict(value["$message"])
+    if isinstance(value, dict) and "$list" in value:
+        return [_param_from_data(v) for v in value["$list"]]
     return value
 
 

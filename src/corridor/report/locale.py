@@ -21,6 +21,7 @@ from babel.numbers import format_decimal, format_percent
 
 from corridor.datasets import coverage
 from corridor.errors import InputError
+from corridor.i18n import Message
 from corridor.i18n.catalogue import PSEUDO, catalogue, pseudo
 from corridor.quality import explain, render_label, render_suppression
 
@@ -63,7 +64,7 @@ def typeset(text: str, lang: str) -> str:
 def check_lang(lang: str) -> str:
     """``lang`` if supported (es, fr, en, or the pseudo-language of the tests), else an InputError."""
     if lang not in LANGS and lang != PSEUDO:
-        raise InputError(f"language {lang!r} is not supported", hint="use --lang es, fr or en")
+        raise InputError(Message("i18n.unsupported_language", lang=lang), hint=Message("i18n.unsupported_language.hint"))
     return lang
 
 

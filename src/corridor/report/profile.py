@@ -25,6 +25,7 @@ from corridor.datasets import coverage
 from corridor.engine import Engine, get_engine
 from corridor.engine.duckdb import DuckDBEngine
 from corridor.errors import CorridorError, InputError
+from corridor.i18n import Message
 from corridor.indicators import (
     Indicator,
     SurveySource,
@@ -38,7 +39,9 @@ from corridor.indicators.survey import calibrated
 from corridor.indicators.table import to_table
 from corridor.report import burden, comunas_section, flows_section, small_areas_section
 
-Progress = Callable[[str], None]
+# called with each step's message (a catalogue Message: the command line prints it in the language of
+# messages, the service keeps it as data and shows it in each reader's language)
+Progress = Callable[[Message], None]
 SCHEMES = ("chile", "eclac_2023")
 SECTIONS = {"labour": "sec_labour", "health": "sec_health", "poverty": "sec_poverty", "migration": "sec_migration"}
 SURVEY_SECTIONS = ("migration", "labour", "health", "poverty")
@@ -109,12 +112,13 @@ def _code(text: str, what: str, length: int | None = None) -> str:
     import pycountry
 
     t = (text or "").strip().upper()
+    hint = Message("profile.errors.code.hint")
     if not t or (length and len(t) != length) or not t.replace("-", "").isalnum():
-        raise InputError(f"{what} {text!r} is not an ISO code", hint="e.g. --origin COL --destination CHL --region CL-AN")
+        raise InputError(Message(f"profile.errors.not_iso.{what}", value=repr(text)), hint=hint)
     known = pycountry.countries.get(alpha_3=t) if length == 3 else pycountry.subdivisions.get(code=t)
     if known is None:
-        std = "ISO 3166-1 alpha-3 country" if length == 3 else "ISO 3166-2 region"
-        raise InputError(f"{what} {text!r} is not an {std} code", hint="e.g. --origin COL --destination CHL --region CL-AN")
+        kind = "country" if length == 3 else "region"
+        raise InputError(Message(f"profile.errors.not_{kind}_code.{what}", value=repr(text)), hint=hint)
     return t
 
 
@@ -157,27 +161,29 @@ def build_profile(
     say = progress or (lambda _m: None)
     origin, destination = _code(origin, "origin", 3), _code(destination, "destination", 3)
     if origin == destination:
-        raise InputError(f"origin and destination are both {origin}", hint="a corridor joins two different countries")
+        raise InputError(Message("profile.errors.same_countries", code=origin), hint=Message("profile.errors.same_countries.hint"))
     reg = _code(region, "region") if region else None
     if scheme not in SCHEMES:
-        raise InputError(f"unknown quality scheme {scheme!r}", hint=f"use one of {', '.join(SCHEMES)}")
+        raise InputError(Message("profile.errors.scheme", scheme=repr(scheme)),
+                         hint=Message("profile.errors.scheme.hint", schemes=", ".join(SCHEMES)))
     if min_n < 1:
-        raise InputError(f"--min-n must be at least 1, got {min_n}", hint="e.g. --min-n 30")
+        raise InputError(Message("profile.errors.min_n", min_n=min_n), hint=Message("profile.errors.min_n.hint"))
     if reg and not reg.startswith(destination[:2]) and not reg.startswith(_alpha2(destination)):
-        raise InputError(f"region {reg} is not a region of {destination}", hint="use an ISO 3166-2 code of the destination, e.g. CL-AN")
+        raise InputError(Message("profile.errors.region_elsewhere", region=reg, destination=destination),
+                         hint=Message("profile.errors.region_elsewhere.hint"))
     catalogue = load()
     eng = get_engine(engine)
     highlight = reg or coverage.default_region(destination)
     plan = coverage.plan(origin, destination, area=highlight)
-    say("reading official aggregate sources (INE/SERMIG, INE projections, UN DESA)")
+    say(Message("profile.progress.aggregates"))
     agg = load_aggregates(origin, destination)
     rows = compute_aggregates(agg, indicators=list(catalogue.values()))
-    say("opening survey microdata")
+    say(Message("profile.progress.microdata"))
     # read on the engine's connection (DuckDB), so the engine's memory limit covers the surveys' scans
     runs = _survey_runs(plan, data, destination, con=eng.connection if isinstance(eng, DuckDBEngine) else None)
     calibrations, kept_weights = [], []
     if calibrate is not None:
-        say("calibrating the survey weights to official totals (INE projections, INE/SERMIG)")
+        say(Message("profile.progress.calibrating"))
         own = {e.id for e in coverage.registry() if not e.calibrate} if data is None else set()
         for k, (src, secs) in enumerate(runs):
             if src.name in own:
@@ -186,9 +192,11 @@ def build_profile(
             src, cal = calibrated(src, calibrate, engine=eng)
             runs[k] = (src, secs)
             calibrations.append((src, cal))
-    say("estimating survey indicators with their standard errors ("
-        + ", ".join(src.name + (" SYNTHETIC" if src.synthetic else "") for src, _ in runs) + ")"
-        if runs else "no survey microdata cover this corridor")
+    names = [Message("profile.progress.synthetic_source", name=src.name) if src.synthetic else src.name for src, _ in runs]
+    # a list holding a Message renders item by item; plain names are joined here
+    say(Message("profile.progress.estimating",
+                sources=names if any(isinstance(n, Message) for n in names) else ", ".join(names))
+        if runs else Message("profile.progress.no_microdata"))
     tables, survey_sources, scans = [], [], 0
     produced: set[str] = set()
     lacking: dict[str, dict[str, list[str]]] = {}
@@ -204,17 +212,17 @@ def build_profile(
         survey_sources.append(_survey_source_row(src, sections))
     unavailable = {i: sorted({c for cs in by_src.values() for c in cs}) for i, by_src in lacking.items() if i not in produced}
     uncovered = [i.id for i in catalogue.values() if i.source == "survey" and i.id not in produced and i.id not in unavailable]
-    say("disease burden (notification rates), flows (UN DESA stock differencing, SERMIG permits) and comunas")
+    say(Message("profile.progress.burden_flows"))
     added, added_sources = _burden_and_flows(origin, destination, highlight, rows)
     comunas = None
     if small_areas:
         comunas = small_areas_section.applies(origin, destination, highlight)
         if comunas:
-            say("small-area (Fay-Herriot) estimates by comuna")
+            say(Message("profile.progress.small_areas"))
             added += small_areas_section.comuna_rows(scheme)
     comuna, comuna_names = comunas_section.comuna_rows(origin, destination, highlight, plan["comunas"])
     table = pa.concat_tables([to_table(rows), *tables, to_table(added + comuna)])
-    say("assembling the profile")
+    say(Message("profile.progress.assembling"))
     sections_cov = _coverage_rows(origin, destination, highlight, plan, runs, data is not None)
     synthetic_survey = any(src.synthetic for src, _ in runs)
     return Profile(origin=origin, destination=destination, region=reg, scheme=scheme, min_n=min_n, table=table,
@@ -242,8 +250,10 @@ def _survey_runs(plan: dict[str, list[coverage.Coverage]], data: str | Path | No
     if data is not None:
         survey = load_survey(data, con=con)
         if survey.country and survey.country != destination:
-            raise InputError(f"the survey {survey.name!r} covers {survey.country}, not the destination {destination}",
-                             hint=f"use --destination {survey.country}, or --data with a survey of {destination}")
+            raise InputError(Message("profile.errors.survey_country", survey=repr(survey.name), country=survey.country,
+                                     destination=destination),
+                             hint=Message("profile.errors.survey_country.hint", country=survey.country,
+                                          destination=destination))
         return [(survey, SURVEY_SECTIONS)]
     feeds: dict[str, list[str]] = {}
     entries: dict[str, coverage.Coverage] = {}

@@ -14,6 +14,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 from corridor.report.locale import check_lang, extra_label
 from corridor.report.profile import Profile, Progress
 from corridor.report.render import render_html
@@ -50,15 +51,16 @@ def write_profile(profile: Profile, out: str | Path, lang: str = "en", *, pdf: b
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create the output folder {out}: {exc.strerror}", hint="choose a writable --out folder") from None
-    say("drawing charts and writing the HTML page")
+        raise InputError(Message("profile.errors.out_folder", folder=out, reason=exc.strerror),
+                         hint=Message("profile.errors.out_folder.hint")) from None
+    say(Message("profile.progress.html"))
     html = render_html(profile, lang)
     paths = {"html": out / "profile.html"}
     paths["html"].write_text(html, encoding="utf-8")
-    say("writing the indicator table (CSV, Parquet, JSON)")
+    say(Message("profile.progress.tables"))
     paths.update(write_tables(profile, out, lang))
     if pdf:
-        say("writing the PDF")
+        say(Message("profile.progress.pdf"))
         from weasyprint import HTML
 
         paths["pdf"] = out / "profile.pdf"

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from corridor.errors import CorridorError, InputError
+from corridor.i18n import Message, language, render
 from corridor.service.errors import MAX_ID, public, scrub
 from corridor.service.store import Job, RegisteredSource, session_scope, utcnow
 
@@ -191,7 +192,7 @@ class JobRunner:
                 data = src.spec or str((self.data_dir / src.path).resolve()) if src else None
         log.info("job started", extra={"job": jid, "params": params})
         params["publication_min_n"] = self.min_n
-        progress = lambda frac, msg: self._update(jid, progress=round(frac, 3), message=msg)
+        progress = lambda frac, msg: self._update(jid, progress=round(frac, 3), **_stored_message(msg))
         try:
             if kind == "programme_refresh":
                 from corridor.service import programme_cache
@@ -204,27 +205,35 @@ class JobRunner:
             else:
                 run_id = run_profile(params, self.data_dir / "profiles", data, progress)
         except CorridorError as exc:
-            message, hint = public(exc)
+            # kept as data (catalogue ids and parameters): each reader sees the error in their language
+            with language("en"):
+                message, hint = public(exc)
             self._update(
                 jid,
                 status="failed",
                 error=message + (f" (hint: {hint})" if hint else ""),
+                error_data=exc.to_dict(),
                 finished_at=utcnow(),
                 message="failed",
+                message_data=None,
             )
             log.info("job failed", extra={"job": jid, "error": message})
             return
         except Exception as exc:  # unexpected: keep the service up and say so
             log.exception("job %s failed unexpectedly", jid)
+            internal = Message("service.job_messages.internal_error", error=scrub(f"{type(exc).__name__}: {exc}"))
             self._update(
                 jid,
                 status="failed",
-                error=scrub(f"internal error: {type(exc).__name__}: {exc}"),
+                error=internal.render("en"),
+                error_data=CorridorError(internal).to_dict(),
                 finished_at=utcnow(),
                 message="failed",
+                message_data=None,
             )
             return
-        self._update(jid, status="done", progress=1.0, result=run_id, finished_at=utcnow(), message="done")
+        self._update(jid, status="done", progress=1.0, result=run_id, finished_at=utcnow(), message="done",
+                     message_data=None)
         log.info("job done", extra={"job": jid, "run": run_id})
         if kind == "profile" and self.on_done is not None:
             self.on_done(run_id)
@@ -255,7 +264,7 @@ class JobRunner:
                     if kind == "done":
                         return msg[1]
                     if kind == "error":
-                        raise CorridorError(msg[1], hint=msg[2])
+                        raise CorridorError.from_dict(msg[1])
                     raise RuntimeError(msg[1])
                 if not child.is_alive() and not receive.poll(0):
                     raise RuntimeError(f"the profile process ended (exit code {child.exitcode})")
@@ -283,11 +292,41 @@ def _child_main(params: dict[str, Any], root: Path, data: str | None, send: Any)
         run_id = run_profile(params, root, data, lambda frac, msg: send.send(("progress", frac, msg)))
         send.send(("done", run_id))
     except CorridorError as exc:
-        send.send(("error", exc.message, exc.hint))
+        send.send(("error", exc.to_dict()))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which records the failure
         send.send(("crash", f"{type(exc).__name__}: {exc}"))
     finally:
         send.close()
+
+
+def _stored_message(msg: Any) -> dict[str, Any]:
+    """A progress message as the job keeps it: English text, and a catalogue Message as data."""
+    if isinstance(msg, Message):
+        return {"message": msg.render("en"), "message_data": msg.to_dict()}
+    return {"message": str(msg), "message_data": None}
+
+
+def job_message(job: Any, lang: str) -> str:
+    """A job's progress message in ``lang``: from its data (a profile's steps), else the service's own text."""
+    from corridor.service.i18n import UI
+
+    if job.message_data:
+        return scrub(Message.from_dict(job.message_data).render(lang)) or ""
+    return UI(lang).job_text(job.message)
+
+
+def job_error(job: Any, lang: str) -> str:
+    """A failed job's error (and how to fix it) in ``lang``; errors stored before they were kept as data read
+    as written (translated when word for word a catalogue message)."""
+    from corridor.service.i18n import UI
+
+    if not (job.error or job.error_data):
+        return ""
+    if job.error_data:
+        message, hint = CorridorError.from_dict(job.error_data).render(lang)
+        message, hint = scrub(message) or "", scrub(hint)
+        return render(Message("service.job_messages.with_hint", message=message, hint=hint), lang) if hint else message
+    return UI(lang).job_text(job.error)
 
 
 def run_profile(params: dict[str, Any], root: Path, data: str | None, progress: Any) -> str:
@@ -379,8 +418,8 @@ def job_dict(j: Job) -> dict[str, Any]:
         "progress": j.progress,
         "message": j.message,
         "error": j.error,
-        "message_text": ui.job_text(j.message),
-        "error_text": ui.job_text(j.error) if j.error else None,
+        "message_text": job_message(j, ui.lang),
+        "error_text": job_error(j, ui.lang) or None,
         "result": j.result,
         "created_by": j.created_by,
         "created_at": j.created_at.isoformat() + "Z" if j.created_at else None,

@@ -100,8 +100,12 @@ class Job(Base):
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="queued")  # queued, running, done, failed
     progress: Mapped[float] = mapped_column(Float, default=0.0)
-    message: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)  # in English (logs, older clients)
     error: Mapped[str | None] = mapped_column(Text)
+    # the message and the error as catalogue ids with their parameters (Message.to_dict, CorridorError.to_dict),
+    # rendered in each reader's language; None for a text the service writes itself (job_messages.*)
+    message_data: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    error_data: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     result: Mapped[str | None] = mapped_column(String(80))  # profile run id
     created_by: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
