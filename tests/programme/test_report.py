@@ -14,14 +14,14 @@ from corridor.programme.report import messages, render_html, write_report
 from .conftest import programme
 
 NOW = dt.datetime(2026, 12, 4, 10, 0, 0)
-SIGNED = {"es": "9 de julio de 2015", "fr": "9 juillet 2015", "en": "July 9, 2015"}
+SIGNED = {"es": "9 de julio de 2015", "fr": "9 juillet 2015", "en": "9 July 2015"}
 HEADINGS = {"es": ("Matriz de resultados", "Aún no demostrada", "Compromisos", "Desviada", "En camino", "vencido",
                    "Supuestos y riesgos", "Períodos de informe y aprobación", "cerrado", "Finanzas"),
             "fr": ("Matrice des résultats", "Pas encore démontrée", "Engagements", "En retard sur la trajectoire",
                    "En bonne voie", "en retard", "Hypothèses et risques", "verrouillé", "Finances"),
             "en": ("Results matrix", "Not yet demonstrated", "Commitments", "Off track", "On track", "overdue",
                    "Assumptions and risks", "Reporting periods and approval", "locked", "Finance")}
-UNINSURED = {"es": "18,1\u00a0%", "fr": "18,1\u00a0%", "en": "18.1%"}
+UNINSURED = {"es": "18,1%", "fr": "18,1\u00a0%", "en": "18.1%"}
 SYPHILIS = {"es": "29,6 por 100.000", "fr": "29,6 pour 100\u202f000", "en": "29.6 per 100,000"}
 
 

@@ -67,7 +67,7 @@ def test_counts_take_the_singular_or_plural(lang, one, many):
     assert f.value(1, "sessions") != f.value(2, "sessions").replace("2", "1")
 
 
-@pytest.mark.parametrize(("lang", "text"), [("es", "67\u00a0% (de −23\u00a0% a 156\u00a0%)"),
+@pytest.mark.parametrize(("lang", "text"), [("es", "67% (de −23% a 156%)"),
                                             ("fr", "67\u00a0% (de −23\u00a0% à 156\u00a0%)"),
                                             ("en", "67% (−23% to 156%)")])
 def test_progress_interval_uses_the_minus_sign_and_the_locales_percent(lang, text):
@@ -150,3 +150,19 @@ def test_iati_comments_read_in_the_exports_language(demo_sqlite, lang):
 def test_a_source_that_says_synthetic_gets_no_second_label(pages):
     table = pages["es"].split('id="evidence-table"')[1].split("</table>")[0]
     assert "SINTÉTICO</span> muestra SINTÉTICA" not in table and "muestra SINTÉTICA" in table
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "en"])
+def test_report_and_profile_write_numbers_and_dates_alike(lang):
+    """One mapping of languages to CLDR locales (es_CL, fr_FR, en_GB) for every output: the programme report's
+    percentages, counts, decimals and dates read as the profile's (the report used es/fr/en: "18,1 %" beside the
+    profile's "18,1%" in Spanish, "July 9, 2015" beside "9 July 2015" in English)."""
+    import datetime as dt
+
+    from corridor.report.locale import Locale
+
+    f, loc = Fmt(lang), Locale(lang)
+    assert f.number(18.1, "percent") == loc.pct(18.1)
+    assert f.number(1234567, "persons") == loc.num(1234567)
+    assert f.number(2.5, "points") == loc.num(2.5, 1)
+    assert f.date(dt.date(2015, 7, 9)) == loc.today(dt.date(2015, 7, 9))

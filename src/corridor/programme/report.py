@@ -28,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from corridor._deps import import_optional
 from corridor.errors import SpecError
-from corridor.i18n import PSEUDO, catalogue, has, translate_known
+from corridor.i18n import LOCALES, PSEUDO, catalogue, has, translate_known
 from corridor.i18n import t as i18n_t
 from corridor.programme import models as m
 from corridor.programme import periods as pm
@@ -79,12 +79,15 @@ class Fmt:
     def __init__(self, lang: str, courses: dict[str, str] | None = None) -> None:
         self.lang = lang
         self.msg = messages()[lang]
-        self._locale = "en" if lang == PSEUDO else lang
+        # the CLDR locale of every corridor output in this language (es_CL, fr_FR, en_GB), so that the report's
+        # numbers and dates read as the profile's
+        self._locale = "en" if lang == PSEUDO else lang  # the language of names (countries, SDG titles)
+        self._cldr = LOCALES[lang]
         self.courses = courses or {}
         self.orgs: dict[str, str] = {}
         self.units: dict[str, str] = {}
         # the locale's own percent pattern (e.g. French "15,0 %"), with one decimal
-        self._pct0 = Locale.parse(self._locale).percent_formats[None].pattern
+        self._pct0 = Locale.parse(self._cldr).percent_formats[None].pattern
         self._pct1 = self._pct0.replace("#,##0", "#,##0.0", 1)
 
     def t(self, texts: dict | None) -> str:
@@ -99,16 +102,16 @@ class Fmt:
         return self.msg["quality_labels"].get(label.replace("_", " "), label)
 
     def date(self, d: dt.date | None) -> str:
-        return format_date(d, format="long", locale=self._locale) if d else ""
+        return format_date(d, format="long", locale=self._cldr) if d else ""
 
     def short_date(self, d: dt.date | dt.datetime | None) -> str:
-        return format_date(d, format="medium", locale=self._locale) if d else ""
+        return format_date(d, format="medium", locale=self._cldr) if d else ""
 
     def number(self, v: float | None, unit: str) -> str:
         """The bare number as the unit shows it (no unit label)."""
         if v is None:
             return "–"
-        loc = self._locale
+        loc = self._cldr
         if unit == "percent":
             return _minus(format_percent(v / 100, format=self._pct1, locale=loc))
         if unit == "proportion":
@@ -141,12 +144,12 @@ class Fmt:
 
     def pct(self, v: float | None) -> str:
         """A share as a whole percentage in the locale's form (``67 %``, ``−23 %``)."""
-        return "–" if v is None else _minus(format_percent(v, format=self._pct0, locale=self._locale))
+        return "–" if v is None else _minus(format_percent(v, format=self._pct0, locale=self._cldr))
 
     def money(self, amount: Decimal | float | None, currency: str) -> str:
         if amount is None:
             return "–"
-        return _minus(format_currency(amount, currency, format="¤#,##0", locale=self._locale, currency_digits=False))
+        return _minus(format_currency(amount, currency, format="¤#,##0", locale=self._cldr, currency_digits=False))
 
     def area(self, code: str | None) -> str:
         """A country (ISO 3166-1 alpha-3) or region (ISO 3166-2) by its name in the language."""
@@ -198,7 +201,7 @@ class Fmt:
             except ValueError:
                 return value
         if isinstance(value, dt.datetime) and (value.hour or value.minute):
-            return format_datetime(value, format="medium", locale=self._locale)
+            return format_datetime(value, format="medium", locale=self._cldr)
         return self.short_date(value)
 
     def org(self, code: str | None) -> str:
@@ -651,7 +654,7 @@ def build_context(programme: m.Programme, lang: str = "en", *, by_sdg: bool = Fa
         "synthetic_label": f.synthetic(),
         "lang": lang, "msg": msg, "synthetic": synthetic,
         "title": f.t(programme.title), "summary": f.t(programme.summary), "code": programme.code,
-        "generated": format_datetime(now, format="medium", locale=f._locale), "today": f.date(today),
+        "generated": format_datetime(now, format="medium", locale=f._cldr), "today": f.date(today),
         "corridor": f"{f.area(programme.origin)} → {f.area(programme.destination)}",
         "status": msg["activity_statuses"].get(programme.status, programme.status),
         "dates": {"start": f.date(programme.actual_start or programme.start_date), "end": f.date(programme.end_date)},

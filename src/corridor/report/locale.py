@@ -21,12 +21,13 @@ from babel.numbers import format_decimal, format_percent
 
 from corridor.datasets import coverage
 from corridor.errors import InputError
-from corridor.i18n import Message
+from corridor.i18n import LOCALES, Message
 from corridor.i18n.catalogue import PSEUDO, catalogue, pseudo
 from corridor.quality import explain, render_label, render_suppression
 
 LANGS = ("es", "fr", "en")
-LOCALES = {"es": "es_CL", "fr": "fr_FR", "en": "en_GB", PSEUDO: "en_GB"}
+# numbers and dates: corridor's one mapping of languages to CLDR locales (corridor.i18n.LOCALES), shared by
+# the profile, the programme report, the IATI narratives and the service
 _PREFIX = "profile."
 # tables of names: profile.<table>.<key>
 TABLES = ("levels", "source_design", "source_covers", "diseases", "permit_levels", "indicator_names", "source_names",

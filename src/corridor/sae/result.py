@@ -15,10 +15,11 @@ import pyarrow as pa
 from corridor._deps import import_optional
 from corridor.errors import InputError
 from corridor.estimation.result import format_table
+from corridor.i18n import LOCALES
 from corridor.i18n.catalogue import PSEUDO, pseudo
 
 LANGS = ("es", "fr", "en")
-_LOCALES = {"es": "es_CL", "fr": "fr_FR", "en": "en_GB"}
+_LOCALES = LOCALES  # corridor's one mapping of languages to CLDR locales
 _DIR = Path(__file__).resolve().parent / "messages"
 
 

@@ -78,12 +78,6 @@ class UI:
                 return self._msg[key]
         return translate_known(text, self.lang)
 
-    def job_line(self, job: Any) -> str:
-        """What the jobs table says of a job: its error when it failed, else its progress message."""
-        from corridor.service.jobs import job_error, job_message
-
-        return job_error(job, self.lang) or job_message(job, self.lang)
-
     def indicator(self, code: str) -> str:
         """An indicator the shipped catalogue lacks (disease burden, flows) by its name."""
         return extra_label(code, self.lang)

@@ -133,7 +133,12 @@ def jobs_page(
 ) -> Response:
     rows = list(session.scalars(select(Job).order_by(Job.id.desc()).limit(100)))
     srcs = list(session.scalars(select(RegisteredSource).order_by(RegisteredSource.id)))
-    return render_page(request, "jobs.html", {"jobs": rows, "sources": srcs})
+    from corridor.service.jobs import job_error, job_message
+
+    lang = getattr(request.state, "lang", None) or "en"
+    # what the table says of each job, in the reader's language: its error when it failed, else its progress
+    lines = {j.id: job_error(j, lang) or job_message(j, lang) for j in rows}
+    return render_page(request, "jobs.html", {"jobs": rows, "sources": srcs, "job_lines": lines})
 
 
 @router.post("/jobs")
