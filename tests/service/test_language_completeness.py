@@ -336,6 +336,7 @@ def test_service_names_actions_roles_jobs_areas_and_dates_in_the_language(env):
     assert re.search(r'class="job-msg">terminado', jobs)
     error = pages["admin profile, filter error"]
     assert "el área 'XX' no está en este perfil" in error and "Antofagasta (CL-AN)" in error
+    assert not re.search(r"(?<!\()CL-\d{4}", error), "a comuna listed by its code alone"
     profile = pages["admin profile"]
     assert re.search(r"Producido el \d{1,2} de [a-z]+ de \d{4}", profile)
     assert "muestra SINTÉTICA de encuesta de hogares" in profile

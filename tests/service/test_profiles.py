@@ -168,3 +168,12 @@ def test_unknown_run_and_traversal_in_run_id(env):
     env.login("vic")
     assert env.client.get("/profiles/..%2F..%2Fetc").status_code == 404
     assert env.client.get("/api/v1/profiles/nope/indicators").status_code == 404
+
+
+def test_filter_hint_names_comunas():
+    """A comuna a filter accepts is listed by its name with the code to type, as regions are."""
+    from corridor.service.profiles import _shown
+
+    assert _shown("area", "CL-2101") == "Antofagasta (CL-2101)"
+    assert _shown("area", "CL-AN") == "Antofagasta (CL-AN)"
+    assert _shown("area", "CL-9999") == "CL-9999"  # no such comuna: the code as given

@@ -18,6 +18,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,19 @@ class Filters:
         }
 
 
+@cache
+def comuna_names() -> dict[str, str]:
+    """Chile's comunas by their area code in profiles (``CL-2101`` -> ``Antofagasta``), from the shipped FONASA
+    table (every comuna with its name); empty if it cannot be read."""
+    try:
+        from corridor.harmonize import harmonize
+
+        rel = harmonize(None, "fonasa_beneficiaries").relation.project("area_code, area_name").distinct()
+        return {f"CL-{code}": name for code, name in rel.fetchall() if code and name}
+    except Exception:  # noqa: BLE001 - names are a help: codes alone if the table is missing
+        return {}
+
+
 def _shown(name: str, value: Any) -> str:
     """A value a filter accepts, as the reader knows it: areas by name (with the code to type), indicators by name."""
     from corridor.i18n import current
@@ -153,6 +167,8 @@ def _shown(name: str, value: Any) -> str:
     text = str(value)
     if name == "area":
         named = country_name(text, current()) if len(text) == 3 else region_name(text)
+        if named == text:
+            named = comuna_names().get(text, text)
         return f"{named} ({text})" if named != text else text
     if name == "indicator":
         from corridor.indicators import catalogue as indicators
