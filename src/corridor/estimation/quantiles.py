@@ -8,6 +8,7 @@ degrees of freedom) with the same variance code as every other estimate.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -122,25 +123,34 @@ def estimate_quantiles(req: CheckedRequest, rows: pa.Table, q: Quantile, groupin
     design = req.taylor
     repcols = req.repcols
     ctx = _Context(req, q, design_df)
+    read = _read_of(rows, req)
     if req.cal is not None and design is not None:
         req.cal.rows(rows)  # each row's calibration cell, for the residuals
-    x = _f64_nan(rows[f"__x{_quantile_variables(req).index(q.variable)}"])
-    w = float_column(rows["__w"])
-    in_sub = np.asarray(column_numpy(rows[_IN]), dtype=bool)
+    if q.variable not in read.x:
+        read.x[q.variable] = _f64_nan(rows[f"__x{_quantile_variables(req).index(q.variable)}"])
+    x = read.x[q.variable]
+    if read.in_sub is None:
+        read.w = float_column(rows["__w"])
+        read.in_sub = np.asarray(column_numpy(rows[_IN]), dtype=bool)
+    w, in_sub = read.w, read.in_sub
+    assert w is not None
     if req.request.na == "fail" and np.isnan(x[in_sub]).any():
         raise MissingValueError(
             Message("estimation.column_missing_values", variable=q.variable, source=req.source, sum=int(np.isnan(x[in_sub]).sum())),
             hint=Message("estimation.column_missing_values.hint"),
         )
     dom_codes, dom_values = _domains(rows, list(grouping))
-    valid = in_sub & ~np.isnan(x)
     structure = None
     element = design is not None and not design.ids
     if design is not None:
-        structure = build_structure(rows, design, element_psu=element)
-        ctx.design_df = float(subset_degf(structure, in_sub) if not in_sub.all() else structure.degf)
-        if structure.weight_factor is not None:
-            w = w * structure.weight_factor
+        if read.structure is None:
+            read.structure = build_structure(rows, design, element_psu=element)
+            read.design_df = float(subset_degf(read.structure, in_sub) if not in_sub.all() else read.structure.degf)
+            if read.structure.weight_factor is not None:
+                read.w = read.w * read.structure.weight_factor
+        structure, w = read.structure, read.w
+        assert w is not None
+        ctx.design_df = read.design_df
     if q.interval == "score" and (req.conv is not None or repcols):
         raise UnsupportedError(
             Message("estimation.interval_score_designs_strata"),
@@ -154,7 +164,11 @@ def estimate_quantiles(req: CheckedRequest, rows: pa.Table, q: Quantile, groupin
     out: dict[str, list[Any]] = {k: [] for k in ("domain", "estimand", "variable", "level", "prob", "estimate", "se",
                                                   "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "n", "n_cases", "sum_w", "flag")}
     rep_w = np.column_stack([float_column(rows[f"__rw{i}"]) for i in range(len(repcols))]) if repcols else None
-    in_value_order, in_row_order, starts = _slices(dom_codes, len(dom_values), np.flatnonzero(valid), x)
+    if q.variable not in read.by_value:
+        valid = np.flatnonzero(in_sub & ~np.isnan(x))
+        read.valid[q.variable], read.by_value[q.variable] = valid, valid[np.argsort(x[valid], kind="stable")]
+    in_value_order, in_row_order, starts = _slices(dom_codes, len(dom_values), read.valid[q.variable],
+                                                   read.by_value[q.variable])
     for d, dom_value in enumerate(dom_values):
         idx = in_row_order[starts[d]:starts[d + 1]]
         order = in_value_order[starts[d]:starts[d + 1]]
@@ -196,12 +210,40 @@ def estimate_quantiles(req: CheckedRequest, rows: pa.Table, q: Quantile, groupin
     return out, ctx.design_df
 
 
-def _slices(dom_codes: Array, n_dom: int, valid: Array, x: Array) -> tuple[Array, Array, Array]:
-    """The valid rows (``valid``, in row order) grouped by domain, in value order and in row order, and each
-    domain's start: one stable sort by value, then stable sorts of small domain codes (radix sorts), so
-    that each domain is a slice instead of a pass over every row."""
+class _Read:
+    """What every quantile and grouping of a request takes from the same rows, computed once: weights,
+    the subpopulation flag, the design's structure, each variable's values and its valid rows in row
+    order and by value (a stable sort, done once per variable instead of once per grouping)."""
+
+    def __init__(self) -> None:
+        self.w: Array | None = None
+        self.in_sub: Array | None = None
+        self.structure: Structure | None = None
+        self.design_df = float("nan")
+        self.x: dict[str, Array] = {}
+        self.valid: dict[str, Array] = {}
+        self.by_value: dict[str, Array] = {}
+
+
+_READS: dict[int, tuple[weakref.ref[pa.Table], CheckedRequest, _Read]] = {}
+
+
+def _read_of(rows: pa.Table, req: CheckedRequest) -> _Read:
+    """The arrays computed from ``rows`` for ``req`` so far (kept while the table lives)."""
+    key = id(rows)
+    known = _READS.get(key)
+    if known is not None and known[0]() is rows and known[1] is req:
+        return known[2]
+    read = _Read()
+    _READS[key] = (weakref.ref(rows, lambda _r: _READS.pop(key, None)), req, read)
+    return read
+
+
+def _slices(dom_codes: Array, n_dom: int, valid: Array, by_value: Array) -> tuple[Array, Array, Array]:
+    """The valid rows (``valid``, in row order; ``by_value``, sorted by value) grouped by domain, in value
+    order and in row order, and each domain's start: stable sorts of small domain codes (radix sorts),
+    so that each domain is a slice instead of a pass over every row."""
     small = np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
-    by_value = valid[np.argsort(x[valid], kind="stable")]
     in_value_order = by_value[np.argsort(dom_codes[by_value].astype(small), kind="stable")]
     codes = dom_codes[valid].astype(small)
     in_row_order = valid[np.argsort(codes, kind="stable")]
