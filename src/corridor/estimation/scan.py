@@ -178,13 +178,15 @@ def check_finite(req: CheckedRequest, plan: SumPlan, sums: np.ndarray) -> None:
         return
     wname = req.weights.name
     columns: list[str] = []
+    weight_bad = False
     for key, j in plan._vindex.items():
         if bad[:, j].any():
             parts = key if isinstance(key, tuple) else (key,)
-            names = [wname] if parts == ("one",) and wname else [k for k in parts[1:] if isinstance(k, str)]
-            columns += [c for c in names if c in req.schema and c not in columns]
-    # a bad weight spoils every sum: look at it first, then at the variables whose sums are bad
-    _not_finite(req, list(dict.fromkeys([*([wname] if wname else []), *columns])), wname)
+            # sums of the weight alone (over every row, or over a variable's non-missing rows)
+            weight_bad |= parts[0] in ("one", "nn", "ratio_one")
+            columns += [c for c in parts[1:] if isinstance(c, str) and c in req.schema and c not in columns]
+    # a bad weight spoils every sum: name it (and only it) when the weight's own sums are bad
+    _not_finite(req, [wname] if weight_bad and wname else columns or ([wname] if wname else []), wname)
 
 
 def check_finite_replicates(req: CheckedRequest, tbl: pa.Table) -> None:
