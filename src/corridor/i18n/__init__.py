@@ -308,6 +308,19 @@ def join(items: list[str], lang: str | None = None, *, style: str = "standard") 
     return joined
 
 
+def moment(value: Any) -> Any:
+    """An ISO date or time string (as pages and the API carry them, ``Z`` for UTC) as a datetime to
+    format; anything else, or a string that is not ISO, as it is."""
+    if isinstance(value, str):
+        import datetime as dt
+
+        try:
+            return dt.datetime.fromisoformat(value.removesuffix("Z"))
+        except ValueError:
+            return value
+    return value
+
+
 __all__ = [
     "LANGS",
     "LANG_NAMES",
@@ -325,6 +338,7 @@ __all__ = [
     "is_lang",
     "join",
     "language",
+    "moment",
     "parse_langs",
     "render",
     "set_language",

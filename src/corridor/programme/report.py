@@ -28,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from corridor._deps import import_optional
 from corridor.errors import SpecError
-from corridor.i18n import LOCALES, PSEUDO, catalogue, has, translate_known
+from corridor.i18n import LOCALES, PSEUDO, catalogue, has, moment, translate_known
 from corridor.i18n import t as i18n_t
 from corridor.programme import models as m
 from corridor.programme import periods as pm
@@ -195,11 +195,9 @@ class Fmt:
         """A date (or an ISO date string, as pages and the API carry them) in the language's medium form."""
         if not value:
             return ""
+        value = moment(value)
         if isinstance(value, str):
-            try:
-                value = dt.datetime.fromisoformat(value.removesuffix("Z"))
-            except ValueError:
-                return value
+            return value
         if isinstance(value, dt.datetime) and (value.hour or value.minute):
             return format_datetime(value, format="medium", locale=self._cldr)
         return self.short_date(value)

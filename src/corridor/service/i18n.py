@@ -12,7 +12,7 @@ from typing import Any
 
 from babel.dates import format_datetime
 
-from corridor.i18n import catalogue, translate_known
+from corridor.i18n import catalogue, moment, translate_known
 from corridor.report.locale import LOCALES, Locale, country_name, extra_label, region_name
 
 LANGS = ("es", "fr", "en")
@@ -120,13 +120,9 @@ class UI:
         """A moment (a datetime or an ISO string) as the language writes it."""
         if d is None or d == "":
             return "—"
+        d = moment(d)
         if isinstance(d, str):
-            import datetime as dt
-
-            try:
-                d = dt.datetime.fromisoformat(d.removesuffix("Z"))
-            except ValueError:
-                return d
+            return d
         return format_datetime(d, format="medium", locale=LOCALES[self.lang])
 
     def dvalue(self, disaggregation: str, value: str | None) -> str:
