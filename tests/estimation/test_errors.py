@@ -128,6 +128,20 @@ def test_nan_in_a_csv_is_named_by_line_and_is_missing_when_declared(tmp_path) ->
     assert row["estimate"] == pytest.approx((2 + 8) / 3) and row["n"] == 2
 
 
+def test_a_categorical_by_column_with_nulls_groups_them() -> None:
+    """A pandas categorical (dictionary-encoded) domain column with a null failed with IndexError."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"w": [1.0, 1.0, 2.0, 1.0], "y": [1.0, 2.0, 3.0, 5.0],
+                          "g": pd.Categorical(["a", None, "b", "a"], categories=["a", "b"])})
+    plain = pa.table({"w": [1.0, 1.0, 2.0, 1.0], "y": [1.0, 2.0, 3.0, 5.0], "g": ["a", None, "b", "a"]})
+    got = {r["g"]: (r["estimate"], r["se"], r["n"]) for r in cr.estimate(frame, cr.Design(weights="w"), cr.Mean("y"),
+                                                                     by="g").to_pylist()}
+    want = {r["g"]: (r["estimate"], r["se"], r["n"]) for r in cr.estimate(plain, cr.Design(weights="w"), cr.Mean("y"),
+                                                                      by="g").to_pylist()}
+    assert got == want and set(got) == {"a", "b", None}
+
+
 def test_replicate_columns_of_the_wrong_count_or_type() -> None:
     tbl = table(r1=[1.5, 2.0, 3.0, 4.0], r2=["a", "b", "c", "d"])
     with pytest.raises(errors.InputError, match="replicate weight column 'r2'"):

@@ -34,6 +34,10 @@ def codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
         return direct
     import pyarrow.compute as pc  # only for keys that are not whole numbers of moderate range
 
+    if pa.types.is_dictionary(column.type):
+        # an already encoded column (a pandas categorical, a DuckDB ENUM) keeps its nulls as null
+        # indices, which dictionary_encode leaves alone: decode it so that nulls get their code too
+        column = column.dictionary_decode()
     enc = pc.dictionary_encode(column, null_encoding="encode")
     values = enc.dictionary
     order = np.asarray(column_numpy(pc.array_sort_indices(values, null_placement="at_end")), dtype=np.int64)
