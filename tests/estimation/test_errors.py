@@ -57,6 +57,9 @@ def test_single_psu_strata_fail_under_the_default_rule() -> None:
     tbl = table(h=[1, 1, 1, 2])
     with pytest.raises(errors.LonelyPSUError, match=r"stratum 2 has only one PSU.*\n.*lonely_psu="):
         cr.estimate(tbl, DESIGN, cr.Mean("y"))
+    # a stratum code read as a number is named as written, not as 141022.0
+    with pytest.raises(errors.LonelyPSUError, match=r"stratum 141022 has only one PSU"):
+        cr.estimate(table(h=[1.0, 1.0, 1.0, 141022.0]), DESIGN, cr.Mean("y"))
     ok = cr.Design(weights="w", strata="h", ids="psu", lonely_psu="remove")
     assert cr.estimate(tbl, ok, cr.Mean("y")).to_pylist()[0]["se"] > 0
 

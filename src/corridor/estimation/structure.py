@@ -141,7 +141,11 @@ def _key_codes(table: pa.Table, col: str, role: str) -> tuple[np.ndarray, pa.Arr
 
 
 def _label(values: pa.Array, code: int) -> str:
-    return str(values[code].as_py())
+    """A stratum as the data write it: a code read as a number (141022.0) shown as the whole number it is."""
+    value = values[code].as_py()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def build_structure(table: pa.Table, design: Design, *, element_psu: bool) -> Structure:
