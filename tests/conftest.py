@@ -23,6 +23,17 @@ os.environ["CORRIDOR_LANG"] = "en"
 os.environ["CORRIDOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="corridor-test-cache-")
 
 
+@pytest.fixture(autouse=True)
+def _messages_language() -> Iterator[None]:
+    """Each test starts from the environment's language: a command run with --lang sets the language of
+    its context, which would otherwise carry over to the tests after it in the same process."""
+    from corridor import i18n
+
+    i18n.set_language(None)
+    yield
+    i18n.set_language(None)
+
+
 @pytest.fixture(params=["duckdb"])
 def engine(request: pytest.FixtureRequest) -> str:
     """The engine every engine-parametrised test runs on."""

@@ -120,7 +120,10 @@ def test_serve_check_leaves_the_first_profile_queued_for_the_real_start(tmp_path
 
 
 def test_serve_speaks_the_users_language(tmp_path):
+    from corridor.cli import main
+
     env = {"CORRIDOR_SEED_PROFILE": "false", "CORRIDOR_DEMO": "false", "CORRIDOR_LANG": "es"}
-    r = CliRunner().invoke(command, ["--data-dir", str(tmp_path / "d"), "--check"], env=env)
+    # through `corridor`, as a user runs it: the command line takes its language from the environment
+    r = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path / "d"), "--check"], env=env)
     assert r.exit_code == 0, r.output
     assert "aún no hay usuarios" in r.output and "correcto: carpeta de datos" in r.output, r.output
