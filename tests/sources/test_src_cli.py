@@ -49,6 +49,27 @@ def test_describe_command(cli, datasets):
     assert info["rows"] == 346 and [c["name"] for c in info["columns"]][-1] == "beneficiarios"
 
 
+def test_describe_follows_its_own_hint_for_duplicate_columns(cli, tmp_path):
+    """The duplicate-column error's hint names --rename: describe takes it, as estimate does."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in (["w", "y", "y"], [1, 2, 20], [1, 4, 40]):
+        book.active.append(row)
+    p = tmp_path / "dup.xlsx"
+    book.save(p)
+    r = CliRunner().invoke(cli, ["describe", str(p)])
+    assert isinstance(r.exception, CorridorError) and "columns B and C" in str(r.exception)
+    assert "--rename 3=y_2" in str(r.exception)
+    r = CliRunner().invoke(cli, ["describe", str(p), "--rename", "3=y_2", "--json"])
+    assert r.exit_code == 0, r.output
+    cols = {c["name"]: c for c in json.loads(r.output)["columns"]}
+    assert list(cols) == ["w", "y", "y_2"]
+    assert sorted(v["value"] for v in cols["y_2"]["values"]) == [20, 40]
+    r = CliRunner().invoke(cli, ["describe", str(p), "--rename", "3y_2"])
+    assert r.exit_code == 2 and "write POS=NAME, e.g. 7=expr_2021 (got '3y_2')" in r.output
+
+
 def test_check_command_prints_the_ledger(cli, datasets, tmp_path):
     spec = tmp_path / "fonasa_antofagasta.yaml"
     spec.write_text(

@@ -11,6 +11,7 @@ import click
 import yaml
 
 from corridor import datasets
+from corridor.cli.sources import RENAME_HELP, parse_renames
 from corridor.design import LONELY_PSU_RULES, REP_TYPES, Design, ReplicateDesign, design_from_dict
 from corridor.errors import DesignError, SpecError
 from corridor.estimands import parse_estimand
@@ -124,9 +125,7 @@ def _df(value: str | None) -> Any:
               "written as 1,5 (Spanish and French spreadsheets); default '.'.")
 @click.option("--sheet", help="XLSX sheet name or number (0 = first).")
 @click.option("--header-row", type=int, help="XLSX header row (1-based, as Excel numbers rows).")
-@click.option("--rename", "renames", multiple=True, metavar="POS=NAME",
-              help="Rename a column of DATA by position (counting from 1), repeatable, e.g. --rename 7=expr_2021; "
-              "needed when two columns share a name.")
+@click.option("--rename", "renames", multiple=True, metavar="POS=NAME", help=RENAME_HELP)
 @click.option("--na-values", "na_values", multiple=True, metavar="TEXT",
               help="Text that means a missing value in numeric columns, repeatable, e.g. --na-values NS/NR. Any "
               "other text in a column estimated as numbers is an error naming its values and lines.")
@@ -238,13 +237,7 @@ def _read_options(opts: dict[str, Any]) -> dict[str, Any]:
     if opts["sheet"] is not None:
         read["sheet"] = int(opts["sheet"]) if opts["sheet"].isdigit() else opts["sheet"]
     if opts["renames"]:
-        rename: dict[Any, str] = {}
-        for item in opts["renames"]:
-            key, eq, new = item.partition("=")
-            if not eq or not new:
-                raise click.BadParameter(f"write POS=NAME, e.g. 7=expr_2021 (got {item!r})", param_hint="--rename")
-            rename[int(key) if key.strip().isdigit() else key.strip()] = new.strip()
-        read["rename"] = rename
+        read["rename"] = parse_renames(opts["renames"])
     return read
 
 

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
+from corridor.i18n import t
 from corridor.sources.describe import describe, describe_text
 from corridor.sources.read import FORMATS, read_source
+
+RENAME_HELP = ("Rename a column of the file by position (counting from 1), repeatable, e.g. --rename 7=expr_2021; "
+               "needed when two columns share a name.")
+
+
+def parse_renames(items: tuple[str, ...] | list[str]) -> dict[Any, str]:
+    """``--rename POS=NAME`` (or ``OLD=NEW``) options as the readers' ``rename`` mapping."""
+    rename: dict[Any, str] = {}
+    for item in items:
+        key, eq, new = item.partition("=")
+        if not eq or not new:
+            raise click.BadParameter(t("cli.rename_format", value=item), param_hint="--rename")
+        rename[int(key) if key.strip().isdigit() else key.strip()] = new.strip()
+    return rename
 
 
 def _options(encoding: str | None, delimiter: str | None, sheet: str | None, header_row: int | None) -> dict:
@@ -36,11 +52,15 @@ def command() -> None:
 @click.option("--decimal", type=click.Choice([".", ","]), help="Decimal mark of a CSV file's numbers (',' for 1,5).")
 @click.option("--sheet", help="XLSX sheet name or number (0 = first).")
 @click.option("--header-row", type=int, help="XLSX header row (1-based).")
+@click.option("--rename", "renames", multiple=True, metavar="POS=NAME", help=RENAME_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def describe_cmd(file: str, fmt: str | None, encoding: str | None, delimiter: str | None, decimal: str | None,
-                 sheet: str | None, header_row: int | None, as_json: bool) -> None:
+                 sheet: str | None, header_row: int | None, renames: tuple[str, ...], as_json: bool) -> None:
     """Columns, types, labels, missing and distinct counts, and frequent values of FILE."""
-    src = read_source(file, fmt, **_options(encoding, delimiter, sheet, header_row), decimal=decimal)
+    opts = _options(encoding, delimiter, sheet, header_row)
+    if renames:  # the duplicate-column error's hint names --rename: describe takes it as estimate does
+        opts["rename"] = parse_renames(renames)
+    src = read_source(file, fmt, **opts, decimal=decimal)
     info = describe(src)
     click.echo(json.dumps(info, ensure_ascii=False, default=str, indent=2) if as_json else describe_text(info))
 
