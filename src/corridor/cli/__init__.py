@@ -23,6 +23,7 @@ from corridor.cli._messages import (
     Context,
     add_lang_option,
     echo_error,
+    help_in_language,
     set_message_language,
     translate_click,
 )
@@ -55,12 +56,13 @@ class _Group(click.Group):
         module, short = _COMMANDS[name]
         if ctx.resilient_parsing or "--help" in sys.argv[1:2]:
             # top-level help: describe without importing
+            short = help_in_language(f"cli.summary.{name}", short) or short
             return click.Command(name, help=short, short_help=short)
         try:
             command = importlib.import_module(module).command
         except ImportError as exc:
             raise click.ClickException(t("cli.missing_extra", command=name, module=exc.name or "?")) from exc
-        return add_lang_option(command)
+        return add_lang_option(command, name)
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         name = args[0] if args else ""
@@ -100,4 +102,4 @@ def main() -> None:
 __all__ = ["UnsupportedError", "main"]
 
 
-add_lang_option(main)
+add_lang_option(main, "corridor")

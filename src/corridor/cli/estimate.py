@@ -133,7 +133,7 @@ def _df(value: str | None) -> Any:
               help="Estimate without the rows the spec rejects (e.g. missing or negative weights); without it "
               "such rows are an error. The count is printed and kept in the result.")
 @click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False),
-              help="YAML code table {column: {code: label}} for the printed table (default: the labels of a "
+              help="YAML code table for the printed table, a label per code of each column (default: the labels of a "
               "Stata/SPSS/IPUMS file, a spec's labels, or a FILE.labels.yaml beside DATA).")
 @click.option("--codes", is_flag=True, help="Print raw codes instead of value labels.")
 @click.option("--verbose", is_flag=True, help="On an error, also print the reader's or engine's own message.")
