@@ -292,7 +292,7 @@ class _Builder:
             design if isinstance(design, Design) else None)
         self.repd: ReplicateDesign | None = design if isinstance(design, ReplicateDesign) else None
         if self.taylor is None and self.repd is None:
-            raise EstimationError(f"not a design: {design!r}", hint="use Design(...) or ReplicateDesign(...)")
+            raise EstimationError(t("not_a_design", design=repr(design)), hint=t("not_a_design.hint"))
         if isinstance(design, Calibrated):  # pragma: no cover - guarded by the type check above
             raise UnsupportedError(t("calibrated.again"))
 
@@ -728,7 +728,7 @@ def _replicate_columns(d: ReplicateDesign, names: list[str], source: str) -> lis
         pattern = re.compile(d.repweights)
         cols = [c for c in names if pattern.search(c)]
         if not cols:
-            raise ColumnNotFoundError(f"no column matches the replicate-weight pattern {d.repweights!r} in {source}",
-                                      hint=f"the columns are: {', '.join(names[:40])}")
+            raise ColumnNotFoundError(t("repweights_none", pattern=repr(d.repweights), source=source),
+                                      hint=t("repweights_none.hint", columns=", ".join(names[:40])))
         return cols
     return list(d.repweights)

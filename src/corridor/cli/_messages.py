@@ -104,7 +104,7 @@ def help_source(text: str) -> str:
     """A help text as the catalogue keeps it: without the code's indentation and click's ``\\b`` lines
     (which keep a paragraph, such as an example, from being re-wrapped)."""
     paras = inspect.cleandoc(text).split("\n\n")
-    return "\n\n".join(p[2:] if p.startswith("\b\n") else p for p in paras)
+    return "\n\n".join(p.removeprefix("\b\n") for p in paras)
 
 
 def help_in_language(key: str, text: str | None) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 
 _EPILOG = """\b
 Examples (from the repository root):
@@ -31,7 +32,7 @@ def _select(values: tuple[str, ...]) -> dict[str, str] | None:
     for v in values:
         col, sep, val = v.partition("=")
         if not sep or not col:
-            raise InputError(f"--select {v!r} is not COLUMN=VALUE", hint="e.g. --select level=1")
+            raise InputError(Message("sae.error.select_option", value=repr(v)), hint=Message("sae.error.select_option.hint"))
         out[col.strip()] = val.strip()
     return out or None
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 
 KINDS = ("raking", "ratio")
 
@@ -27,12 +28,12 @@ KINDS = ("raking", "ratio")
 def benchmark(kind: str, estimate: np.ndarray, weights: np.ndarray, target: float, *, total: bool
               ) -> np.ndarray:
     if kind not in KINDS:
-        raise InputError(f"unknown benchmarking {kind!r}", hint="use benchmark='raking' or 'ratio'")
+        raise InputError(Message("sae.error.benchmark_unknown", kind=repr(kind)), hint=Message("sae.error.benchmark_unknown.hint"))
     if not np.isfinite(target):
-        raise InputError(f"the benchmark target is {target!r}", hint="give the larger area's direct estimate")
+        raise InputError(Message("sae.error.benchmark_target", target=repr(target)),
+                         hint=Message("sae.error.benchmark_target.hint"))
     if np.any(~np.isfinite(weights)) or np.any(weights < 0) or not weights.sum() > 0:
-        raise InputError("benchmark weights must be non-negative numbers with a positive sum",
-                         hint="use the areas' population sizes")
+        raise InputError(Message("sae.error.benchmark_weights"), hint=Message("sae.error.benchmark_weights.hint"))
     out = _adjust(kind, estimate, weights, target, total)
     # one refinement pass: the first leaves a rounding residual of the estimates' magnitude
     return out + (target - _aggregate(out, weights, total)) * (_share(weights) if total else 1.0)
@@ -50,7 +51,6 @@ def _adjust(kind: str, estimate: np.ndarray, weights: np.ndarray, target: float,
     aggregate = _aggregate(estimate, weights, total)
     if kind == "ratio":
         if aggregate == 0:
-            raise InputError("the (weighted) area estimates add up to 0: a ratio benchmark is undefined",
-                             hint="use benchmark='raking'")
+            raise InputError(Message("sae.error.benchmark_ratio_zero"), hint=Message("sae.error.benchmark_ratio_zero.hint"))
         return estimate * (target / aggregate)
     return estimate + (target - aggregate) * (_share(weights) if total else 1.0)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corridor.errors import EstimationError
+from corridor.i18n import Message
 from corridor.sae import model
 from corridor.sae.transforms import backward
 
@@ -45,7 +46,7 @@ def bootstrap_mse(
     seed: int | None,
 ) -> BootstrapMSE:
     if reps < 1:
-        raise EstimationError(f"the bootstrap needs at least one replicate, got reps={reps}", hint="e.g. reps=500")
+        raise EstimationError(Message("sae.error.reps", reps=reps), hint=Message("sae.error.reps.hint"))
     rng = np.random.default_rng(seed)
     sd_u = np.sqrt(fitted.refvar)
     sd_e = np.sqrt(psi)
@@ -64,10 +65,8 @@ def bootstrap_mse(
         if not refit.converged:
             failures += 1
             if failures > reps:
-                raise EstimationError(
-                    f"the bootstrap's {fitted.method} fits failed to converge {failures} times for {done} that did",
-                    hint="raise maxit, or use mse='analytic' on an untransformed model",
-                )
+                raise EstimationError(Message("sae.error.bootstrap_failures", method=fitted.method, failures=failures,
+                                                  done=done), hint=Message("sae.error.bootstrap_failures.hint"))
             continue
         pred = model.predict(refit, y, X, psi)
         acc += (backward(transform, pred.eblup, pred.g1, backtransform) - backward(transform, theta, 0.0)) ** 2

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from corridor.errors import EstimationError, InputError
+from corridor.i18n import Message
 from corridor.sae import benchmark as bench
 from corridor.sae import model, transforms
 from corridor.sae import smoothing as variance_smoothing
@@ -97,44 +98,43 @@ def fay_herriot(
     if benchmark is not None:
         _choice(benchmark, bench.KINDS, "benchmark")
     if transform is not None and mse == "analytic":
-        raise InputError(f"a {transform}-transformed model has no analytic MSE on the estimate's scale",
-                         hint="use mse='bootstrap' (parametric bootstrap)")
+        raise InputError(Message("sae.error.transform_mse", transform=transform), hint=Message("sae.error.transform_mse.hint"))
     if not 0 < level < 1:
-        raise InputError(f"level must be between 0 and 1, got {level!r}", hint="e.g. level=0.95")
+        raise InputError(Message("sae.error.level", level=repr(level)), hint=Message("sae.error.level.hint"))
     if maxit < 1:
-        raise InputError(f"maxit must be at least 1, got {maxit!r}", hint="e.g. maxit=100")
+        raise InputError(Message("sae.error.maxit", maxit=repr(maxit)), hint=Message("sae.error.maxit.hint"))
 
     d, area = direct_table(direct, area=area, estimate=estimate, se=se, vardir=vardir, n=n, deff=deff,
                            select=select)
     estimand = estimand or d.estimand
     extra = [benchmark_weights] if benchmark_weights else []
     if auxiliaries is None:
-        aux_table = read_table(direct, what="the direct estimates")
+        where = Message("sae.where.direct")
+        aux_table = read_table(direct, what=where)
         if select:
             aux_table = aux_table.filter(pa.array(selected_mask(aux_table, select)))
-        where = "the direct estimates"
     else:
-        aux_table = read_table(auxiliaries, what="the auxiliary table")
-        where = "the auxiliary table"
+        where = Message("sae.where.aux")
+        aux_table = read_table(auxiliaries, what=where)
     aux_area = area if area in aux_table.column_names else None
     if aux_area is None:
-        raise InputError(f"the auxiliary table has no area column {area!r}",
-                         hint=f"name the area column {area!r} in both tables (its columns: {', '.join(aux_table.column_names[:20])})")
+        raise InputError(Message("sae.error.aux_no_area", area=repr(area)),
+                         hint=Message("sae.error.aux_no_area.hint", area=repr(area),
+                                      columns=", ".join(aux_table.column_names[:20])))
     if covariates is None and auxiliaries is None:
         covariates = []  # the direct table's other columns are not auxiliaries unless named
     for name in (estimate, se, vardir):
         if name and name in (covariates or []) + list(factors):
-            raise InputError(f"the column {name!r} of the direct estimates cannot also be a covariate",
-                             hint="covariates are area-level auxiliary variables, not the estimates being modelled")
+            raise InputError(Message("sae.error.estimate_as_covariate", column=repr(name)),
+                             hint=Message("sae.error.estimate_as_covariate.hint"))
     design = design_matrix(aux_table, area=area, covariates=covariates, factors=factors, intercept=intercept,
                            extra=extra, where=where)
     index = {a: i for i, a in enumerate(design.areas)}
     missing_aux = [a for a in d.areas if a not in index]
     if missing_aux:
-        raise InputError(
-            f"area{'s' if len(missing_aux) > 1 else ''} {', '.join(map(repr, missing_aux[:10]))} of the direct estimates "
-            f"{'are' if len(missing_aux) > 1 else 'is'} not in {where}",
-            hint="every area with a direct estimate needs its auxiliary variables (check the codes match)")
+        raise InputError(Message("sae.error.areas_not_in_aux", count=len(missing_aux),
+                                 areas=", ".join(map(repr, missing_aux[:10])), where=where),
+                         hint=Message("sae.error.areas_not_in_aux.hint"))
     dpos = {a: i for i, a in enumerate(d.areas)}
     y_all = np.array([d.estimate[dpos[a]] if a in dpos else np.nan for a in design.areas])
     var_all = np.array([d.variance[dpos[a]] if a in dpos else np.nan for a in design.areas])
@@ -157,18 +157,12 @@ def fay_herriot(
     bad_var = [a for a, v in zip(design.areas, var_all, strict=True) if a in dpos and not np.isnan(y_all[index[a]])
                and not (np.isfinite(v) and v >= 0)]
     if bad_var:
-        raise InputError(f"area{'s' if len(bad_var) > 1 else ''} {', '.join(map(repr, bad_var[:10]))} "
-                         "ha" + ("ve" if len(bad_var) > 1 else "s") + " a direct estimate without a usable sampling variance",
-                         hint="give the standard error (column 'se' of cr.estimate), or smooth the variances "
-                         "with smoothing='gvf' or 'deff'")
+        raise InputError(Message("sae.error.no_variance", count=len(bad_var), areas=", ".join(map(repr, bad_var[:10]))),
+                         hint=Message("sae.error.no_variance.hint"))
     zero = [a for a in names if var_all[index[a]] == 0]
     if zero and zero_variance == "error":
-        raise InputError(
-            f"area{'s' if len(zero) > 1 else ''} {', '.join(map(repr, zero[:10]))} "
-            f"ha{'ve' if len(zero) > 1 else 's'} a sampling variance of 0: the model would publish "
-            "the direct estimate unchanged, with no error",
-            hint="smooth the variances of tiny-n areas (smoothing='deff' or 'gvf', smooth_below_n=...), "
-            "or pass zero_variance='keep' if the value is known exactly")
+        raise InputError(Message("sae.error.zero_variance", count=len(zero), areas=", ".join(map(repr, zero[:10]))),
+                         hint=Message("sae.error.zero_variance.hint"))
 
     y = y_all[sampled]
     psi_direct = var_all[sampled]
@@ -180,12 +174,11 @@ def fay_herriot(
     fitted = model.fit(y_model, X, psi, method, tol=tol, maxit=maxit, stopping=stopping)
     flags: list[str] = []
     if not fitted.converged:
-        message = (f"the {method} fit did not converge in {fitted.iterations} iterations "
-                   f"(last relative change {fitted.gap:.3g}, tol {fitted.tol:g})")
+        params = {"method": method, "iterations": fitted.iterations, "gap": f"{fitted.gap:.3g}", "tol": f"{fitted.tol:g}"}
         if on_nonconvergence == "raise":
-            raise EstimationError(message, hint="raise maxit, check the auxiliary variables, or pass "
-                                  "on_nonconvergence='warn' to get flagged estimates")
-        warnings.warn(message + "; every estimate is flagged 'not_converged'", RuntimeWarning, stacklevel=2)
+            raise EstimationError(Message("sae.error.not_converged", **params),
+                                  hint=Message("sae.error.not_converged.hint"))
+        warnings.warn(str(Message("sae.warning.not_converged", **params)), RuntimeWarning, stacklevel=2)
         flags.append("not_converged")
     if fitted.boundary:
         flags.append("refvar_zero")
@@ -235,8 +228,8 @@ def fay_herriot(
         elif total:
             weights = np.ones(m_all)
         else:
-            raise InputError(f"benchmarking {estimand or 'estimates'} to a larger area needs each area's population",
-                             hint="name the column of population sizes with benchmark_weights='population'")
+            raise InputError(Message("sae.error.benchmark_population", estimand=estimand or "estimate"),
+                             hint=Message("sae.error.benchmark_population.hint"))
         final = bench.benchmark(benchmark, eblup_all, weights, target, total=total)
         adjustment = final - eblup_all
         if transform is None:
@@ -333,7 +326,8 @@ def fay_herriot(
 def _choice(value: Any, allowed: Sequence[Any], name: str) -> Any:
     if value not in allowed:
         shown = ", ".join(repr(a) for a in allowed)
-        raise InputError(f"{name}={value!r} is not one of {shown}", hint=f"use {name}= one of {shown}")
+        raise InputError(Message("sae.error.choice", name=name, value=repr(value), shown=shown),
+                         hint=Message("sae.error.choice.hint", name=name, shown=shown))
     return value
 
 
@@ -345,7 +339,7 @@ def _num(x: np.ndarray) -> pa.Array:
 def _direct_interval(source: Any, d: Any, area: str, select: Mapping[str, Any] | None, areas: list[str],
                      y: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
     """The direct estimates' own intervals when the table has them (R survey's), else normal ones."""
-    table = read_table(source, what="the direct estimates")
+    table = read_table(source, what=Message("sae.where.direct"))
     if select:
         table = table.filter(pa.array(selected_mask(table, select)))
     if "ci_low" in table.column_names and "ci_high" in table.column_names:
@@ -361,26 +355,22 @@ def _direct_interval(source: Any, d: Any, area: str, select: Mapping[str, Any] |
 def _benchmark_target(value: Any, scheme: str) -> float:
     """The larger area's estimate: a number, or a one-row estimate table whose quality is checked."""
     if value is None:
-        raise InputError("benchmarking needs the larger area's direct estimate",
-                         hint="pass benchmark_value=0.107 or the one-row result of cr.estimate for the larger area")
+        raise InputError(Message("sae.error.benchmark_value"), hint=Message("sae.error.benchmark_value.hint"))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    table = read_table(value, what="the benchmark estimate")
+    table = read_table(value, what=Message("sae.where.benchmark"))
     if table.num_rows != 1:
-        raise InputError(f"the benchmark estimate must be one row, got {table.num_rows}",
-                         hint="estimate the larger area alone (no by=), or select its row")
+        raise InputError(Message("sae.error.benchmark_rows", n=table.num_rows), hint=Message("sae.error.benchmark_rows.hint"))
     row = table.to_pylist()[0]
     target = row.get("estimate")
     if target is None:
-        raise InputError("the benchmark estimate has no 'estimate'", hint="pass the result of cr.estimate")
+        raise InputError(Message("sae.error.benchmark_no_estimate"), hint=Message("sae.error.benchmark_no_estimate.hint"))
     if all(k in row for k in ("se", "n", "df", "estimand")):
         from corridor.quality import assess
 
         label = assess(table, scheme).to_pylist()[0]
         if label.get("quality") not in ("reliable",):
-            raise EstimationError(
-                f"the benchmark estimate {target:g} is not reliable under {scheme!r} "
-                f"({label.get('quality')}: {label.get('quality_reason')})",
-                hint="benchmark to a larger area whose direct estimate is reliable, or pass its value as a number "
-                "if you stand behind it")
+            raise EstimationError(Message("sae.error.benchmark_unreliable", target=f"{target:g}", scheme=repr(scheme),
+                                          quality=label.get("quality"), reason=label.get("quality_reason")),
+                                  hint=Message("sae.error.benchmark_unreliable.hint"))
     return float(target)

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from corridor.errors import ColumnNotFoundError, InputError
+from corridor.i18n import Message
 from corridor.quality._frames import require, to_arrow
 
 _SELECT_COLUMNS = ("estimand", "variable", "level", "prob", "grouping")
@@ -62,8 +63,8 @@ def _floats(table: pa.Table, column: str, where: str) -> np.ndarray:
         try:
             col = pc.cast(col, pa.float64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise InputError(f"column {column!r} of {where} must hold numbers, found {col.type}",
-                             hint=f"convert {column!r} to numbers (decimal point, no thousands separators)") from exc
+            raise InputError(Message("sae.error.not_numbers", column=repr(column), where=where, type=str(col.type)),
+                             hint=Message("sae.error.not_numbers.hint", column=repr(column))) from exc
     return np.array(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
 
 
@@ -93,7 +94,7 @@ def direct_table(
     select: Mapping[str, Any] | None = None,
 ) -> tuple[Direct, str]:
     """Read and check the direct estimates; returns them and the area column's name."""
-    where = "the direct estimates"
+    where = Message("sae.where.direct")
     by: tuple[str, ...] = tuple(getattr(source, "by", ()) or ())
     table = read_table(source, what=where)
     if area is None:
@@ -107,11 +108,8 @@ def direct_table(
         elif len(domains) == 1:
             area = domains[0]
         else:
-            raise InputError(
-                "which column of the direct estimates names the areas?",
-                hint="pass area='comuna' (--area comuna on the command line): the domain column of "
-                "cr.estimate(..., by='comuna'); the columns are: " + ", ".join(names[:30]),
-            )
+            raise InputError(Message("sae.error.which_area"),
+                             hint=Message("sae.error.which_area.hint", columns=", ".join(names[:30])))
     require(table, [area, estimate], where=where)
     total = table.num_rows
     ledger = {"rows": total}
@@ -121,8 +119,8 @@ def direct_table(
         ledger["not_selected"] = int((~mask).sum())
         table = table.filter(pa.array(mask))
         if table.num_rows == 0:
-            raise InputError(f"no row of {where} matches {dict(select)}",
-                             hint="check the values with cr.estimate(...).to_pandas()")
+            raise InputError(Message("sae.error.select_none", where=where, select=str(dict(select))),
+                             hint=Message("sae.error.select_none.hint"))
     # one estimand/variable/level only
     combos: dict[tuple[Any, ...], int] = {}
     present = [c for c in _SELECT_COLUMNS if c in table.column_names]
@@ -135,11 +133,9 @@ def direct_table(
                           for k in list(combos)[:6])
         first = next(iter(combos))
         example = {c: v for c, v in zip(present, first, strict=True) if v is not None and c != "grouping"}
-        raise InputError(
-            f"{where} hold {len(combos)} different estimates per area ({shown}); a model needs one",
-            hint=f"choose one with select={example!r} (on the command line: "
-            + " ".join(f"--select {k}={v}" for k, v in example.items()) + ")",
-        )
+        raise InputError(Message("sae.error.several_estimates", where=where, n=len(combos), shown=shown),
+                         hint=Message("sae.error.several_estimates.hint", example=repr(example),
+                                      options=" ".join(f"--select {k}={v}" for k, v in example.items())))
     estimand = None
     label = estimate
     if "estimand" in table.column_names and table.num_rows:
@@ -149,14 +145,13 @@ def direct_table(
     keys = [area_key(v) for v in table.column(area).to_pylist()]
     for i, k in enumerate(keys):
         if k is None:
-            raise InputError(f"row {i + 1} of {where} has no area in column {area!r}",
-                             hint="every row must name its area")
+            raise InputError(Message("sae.error.row_no_area", row=i + 1, where=where, area=repr(area)),
+                             hint=Message("sae.error.row_no_area.hint"))
     seen: dict[str, int] = {}
     for i, k in enumerate(keys):
         if k in seen:
-            raise InputError(f"area {k!r} appears twice in {where} (rows {seen[k] + 1} and {i + 1})",
-                             hint="give one direct estimate per area (select one estimand/variable/level, "
-                             "or one value of the other domain columns)")
+            raise InputError(Message("sae.error.area_twice", area=repr(k), where=where, first=seen[k] + 1, second=i + 1),
+                             hint=Message("sae.error.area_twice.hint_direct"))
         seen[k] = i
     y = _floats(table, estimate, where)
     if vardir is not None:
@@ -198,19 +193,21 @@ def design_matrix(
     factors: Sequence[str] = (),
     intercept: bool = True,
     extra: Sequence[str] = (),
-    where: str = "the auxiliary table",
+    where: str | Message | None = None,
 ) -> Design:
     """Treatment-coded model matrix (first level of each factor dropped, as R's ``model.matrix``)."""
+    where = where or Message("sae.where.aux")
     require(source, [area], where=where)
     keys = [area_key(v) for v in source.column(area).to_pylist()]
     for i, k in enumerate(keys):
         if k is None:
-            raise InputError(f"row {i + 1} of {where} has no area in column {area!r}", hint="every row must name its area")
+            raise InputError(Message("sae.error.row_no_area", row=i + 1, where=where, area=repr(area)),
+                             hint=Message("sae.error.row_no_area.hint"))
     seen: dict[str, int] = {}
     for i, k in enumerate(keys):
         if k in seen:
-            raise InputError(f"area {k!r} appears twice in {where} (rows {seen[k] + 1} and {i + 1})",
-                             hint="give one row of auxiliary variables per area")
+            raise InputError(Message("sae.error.area_twice", area=repr(k), where=where, first=seen[k] + 1, second=i + 1),
+                             hint=Message("sae.error.area_twice.hint_aux"))
         seen[k] = i
     if covariates is None:
         covariates = [c for c in source.column_names if c != area and c not in extra and (
@@ -229,8 +226,8 @@ def design_matrix(
             _no_missing(values, keys, c, where)
             levels = sorted(set(values), key=_level_order)
             if len(levels) < 2:
-                raise InputError(f"factor {c!r} of {where} has a single level {levels[0]!r}",
-                                 hint=f"drop {c!r} from the factors: it is constant")
+                raise InputError(Message("sae.error.factor_one_level", factor=repr(c), where=where, level=repr(levels[0])),
+                                 hint=Message("sae.error.factor_one_level.hint", factor=repr(c)))
             for lev in levels if full_coding else levels[1:]:
                 cols.append(np.array([v == lev for v in values], dtype=float))
                 terms.append(f"{c}{lev}")
@@ -241,7 +238,7 @@ def design_matrix(
             cols.append(x)
             terms.append(c)
     if not cols:
-        raise InputError("the model has no term", hint="keep the intercept or name covariates")
+        raise InputError(Message("sae.error.no_term"), hint=Message("sae.error.no_term.hint"))
     X = np.column_stack(cols)
     kept = {c: _floats(source, c, where) for c in extra}
     return Design(areas=keys, X=X, terms=terms, columns=kept)
@@ -257,26 +254,21 @@ def _level_order(v: str) -> tuple[int, float | str]:
 def _no_missing(values: list[Any], keys: list[str], column: str, where: str) -> None:
     bad = [k for v, k in zip(values, keys, strict=True) if v is None]
     if bad:
-        raise InputError(
-            f"column {column!r} of {where} is missing for area{'s' if len(bad) > 1 else ''} "
-            + ", ".join(repr(b) for b in bad[:10]) + (" ..." if len(bad) > 10 else ""),
-            hint="fill the auxiliary value, or drop the area from both tables",
-        )
+        raise InputError(Message("sae.error.aux_missing", count=len(bad), column=repr(column), where=where,
+                                 areas=", ".join(repr(b) for b in bad[:10]) + (" ..." if len(bad) > 10 else "")),
+                         hint=Message("sae.error.aux_missing.hint"))
 
 
 def check_rank(X: np.ndarray, terms: list[str], m: int) -> None:
     """A model matrix of full column rank, with fewer terms than sampled areas."""
     p = X.shape[1]
     if m <= p:
-        raise InputError(f"{m} sampled areas cannot fit a model with {p} terms ({', '.join(terms)})",
-                         hint="use fewer auxiliary variables than areas with a direct estimate")
+        raise InputError(Message("sae.error.too_few_areas", m=m, p=p, terms=", ".join(terms)),
+                         hint=Message("sae.error.too_few_areas.hint"))
     rank = np.linalg.matrix_rank(X)
     if rank < p:
         # name the last term that is a combination of the others (the one most likely added last)
         for j in reversed(range(p)):
             if np.linalg.matrix_rank(np.delete(X, j, axis=1)) == rank:
-                raise InputError(
-                    f"the auxiliary variable {terms[j]!r} is a linear combination of the other terms "
-                    "over the sampled areas",
-                    hint=f"drop {terms[j]!r} (or a variable it duplicates)",
-                )
+                raise InputError(Message("sae.error.collinear", term=repr(terms[j])),
+                                 hint=Message("sae.error.collinear.hint", term=repr(terms[j])))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 from corridor.quality import get_scheme
 from corridor.quality.schemes import NON_RELIABLE, RELIABLE, WEAKLY_RELIABLE
 
@@ -34,8 +35,7 @@ def model_labels(estimate: np.ndarray, mse: np.ndarray, scheme: str = "chile", *
     """Quality codes, reasons and the root-MSE CVs of model estimates."""
     chosen = get_scheme(scheme, params)
     if chosen.name not in _LIMITS:
-        raise InputError(f"model-based estimates are labelled with the CV limits of 'chile' or 'eclac_2023', not {chosen.name!r}",
-                         hint="use scheme='chile' or scheme='eclac_2023'")
+        raise InputError(Message("sae.error.scheme", scheme=repr(chosen.name)), hint=Message("sae.error.scheme.hint"))
     lower, upper = (chosen.params[k] for k in _LIMITS[chosen.name])
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = np.sqrt(mse) / np.abs(estimate)

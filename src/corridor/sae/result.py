@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -15,24 +15,20 @@ import pyarrow as pa
 from corridor._deps import import_optional
 from corridor.errors import InputError
 from corridor.estimation.result import format_table
-from corridor.i18n import LOCALES
-from corridor.i18n.catalogue import PSEUDO, pseudo
+from corridor.i18n import LOCALES, Message, catalogue
+from corridor.i18n.catalogue import PSEUDO
 
 LANGS = ("es", "fr", "en")
 _LOCALES = LOCALES  # corridor's one mapping of languages to CLDR locales
-_DIR = Path(__file__).resolve().parent / "messages"
+_TEXT = "sae.text."
 
 
-@cache
 def messages(lang: str) -> dict[str, str]:
-    """The small-area messages in ``lang`` (es, fr, en; the pseudo-language of the tests marks the English)."""
-    if lang == PSEUDO:
-        return {k: pseudo(v) if isinstance(v, str) else v for k, v in messages("en").items()}
-    if lang not in LANGS:
-        raise InputError(f"language {lang!r} is not supported", hint="use es, fr or en")
-    import yaml
-
-    return yaml.safe_load((_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+    """The small-area texts in ``lang`` (es, fr, en, or the tests' pseudo-language): the message
+    catalogue's entries ``sae.text.*``, by their name without the prefix."""
+    if lang not in (*LANGS, PSEUDO):
+        raise InputError(Message("sae.error.language", lang=repr(lang)), hint=Message("sae.error.language.hint"))
+    return {k[len(_TEXT):]: v for k, v in catalogue(lang).items() if k.startswith(_TEXT)}
 
 
 def number(x: float | None, lang: str, digits: int = 4) -> str:
@@ -126,8 +122,8 @@ class SmallAreaEstimates:
 
             pacsv.write_csv(self.areas, path)
         else:
-            raise InputError(f"cannot write {path}: unknown format {path.suffix!r}",
-                             hint="end the file name in .csv, .parquet or .json")
+            raise InputError(Message("sae.error.write_format", path=str(path), suffix=repr(path.suffix)),
+                             hint=Message("sae.error.write_format.hint"))
         return path
 
     def summary(self, lang: str = "en") -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 
 KINDS = ("deff", "gvf")
 
@@ -47,37 +48,32 @@ def smooth(
     below_n: float | None = None,
 ) -> Smoothed:
     if kind not in KINDS:
-        raise InputError(f"unknown variance smoothing {kind!r}", hint="use smoothing='deff' or 'gvf'")
+        raise InputError(Message("sae.error.smoothing_unknown", kind=repr(kind)), hint=Message("sae.error.smoothing_unknown.hint"))
     sampled = ~np.isnan(estimate)
     if np.isnan(n[sampled]).any():
-        raise InputError("variance smoothing needs each area's sample size",
-                         hint="keep the column 'n' of cr.estimate(...) in the direct table, or name it with n=")
+        raise InputError(Message("sae.error.smoothing_needs_n"), hint=Message("sae.error.smoothing_needs_n.hint"))
     target = sampled & ((n < below_n) if below_n is not None else np.ones_like(sampled))
     pool = sampled & ((n >= below_n) if below_n is not None else np.ones_like(sampled))
     out = variance.copy()
     if kind == "deff":
         if estimand not in ("proportion", None) or np.any((estimate[sampled] < 0) | (estimate[sampled] > 1)):
-            raise InputError("design-effect smoothing applies to proportions",
-                             hint="use smoothing='gvf' for means and totals")
+            raise InputError(Message("sae.error.deff_proportions"), hint=Message("sae.error.deff_proportions.hint"))
         p = estimate
         with np.errstate(divide="ignore", invalid="ignore"):
             own = np.where(np.isnan(deff), variance / (p * (1 - p) / n), deff)
         usable = pool & np.isfinite(own) & (own > 0) & (n > 0)
         if usable.sum() < 1:
-            raise InputError("no area has a usable design effect to pool",
-                             hint="lower below_n, or use smoothing='gvf'")
+            raise InputError(Message("sae.error.deff_none"), hint=Message("sae.error.deff_none.hint"))
         d_bar = float(np.sum(n[usable] * own[usable]) / np.sum(n[usable]))
         p_bar = float(np.sum(n[usable] * p[usable]) / np.sum(n[usable]))
         if not 0 < p_bar < 1:
-            raise InputError(f"the pooled proportion is {p_bar:g}: the smoothed variances would all be zero",
-                             hint="a proportion that is 0 (or 1) in every area cannot be modelled")
+            raise InputError(Message("sae.error.pooled_p", p=f"{p_bar:g}"), hint=Message("sae.error.pooled_p.hint"))
         out[target] = d_bar * p_bar * (1 - p_bar) / n[target]
         info: dict[str, float | int | str] = {"kind": "deff", "deff": d_bar, "p": p_bar, "pooled_areas": int(usable.sum())}
     else:
         usable = pool & np.isfinite(variance) & (variance > 0) & (n >= 2)
         if usable.sum() < 3:
-            raise InputError(f"a variance function needs at least 3 areas with a positive variance, found {int(usable.sum())}",
-                             hint="lower below_n, or give the variances directly")
+            raise InputError(Message("sae.error.gvf_areas", n=int(usable.sum())), hint=Message("sae.error.gvf_areas.hint"))
         x = np.log(n[usable])
         z = np.log(variance[usable])
         design = np.column_stack([np.ones_like(x), x])

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 
 TRANSFORMS = (None, "arcsin", "log")
 BACKTRANSFORMS = ("bias-corrected", "naive")
@@ -36,23 +37,21 @@ def forward(kind: str | None, y: np.ndarray, var: np.ndarray, areas: list[str], 
     if kind == "arcsin":
         bad = [a for a, v in zip(areas, y, strict=True) if not 0 <= v <= 1]
         if bad:
-            raise InputError(f"the arcsin transformation needs proportions in [0, 1]; areas {', '.join(map(repr, bad[:10]))} are outside",
-                             hint="use transform=None or 'log' for means and totals")
+            raise InputError(Message("sae.error.arcsin_range", areas=", ".join(map(repr, bad[:10]))),
+                             hint=Message("sae.error.arcsin_range.hint"))
         p = np.where((y > 0) & (y < 1), y, np.nan if pooled_p is None else pooled_p)
         missing = [a for a, v in zip(areas, p, strict=True) if np.isnan(v)]
         if missing:
-            raise InputError(
-                f"areas {', '.join(map(repr, missing[:10]))} have a direct proportion of 0 or 1: their effective "
-                "sample size is undefined",
-                hint="smooth the variances (smoothing='deff' or 'gvf'), which pools the proportion")
+            raise InputError(Message("sae.error.arcsin_01", areas=", ".join(map(repr, missing[:10]))),
+                             hint=Message("sae.error.arcsin_01.hint"))
         return np.arcsin(np.sqrt(y)), var / (4 * p * (1 - p))
     if kind == "log":
         bad = [a for a, v in zip(areas, y, strict=True) if not v > 0]
         if bad:
-            raise InputError(f"the log transformation needs positive estimates; areas {', '.join(map(repr, bad[:10]))} are not",
-                             hint="use transform=None")
+            raise InputError(Message("sae.error.log_positive", areas=", ".join(map(repr, bad[:10]))),
+                             hint=Message("sae.error.log_positive.hint"))
         return np.log(y), var / y**2
-    raise InputError(f"unknown transformation {kind!r}", hint="use transform=None, 'arcsin' or 'log'")
+    raise InputError(Message("sae.error.transform_unknown", kind=repr(kind)), hint=Message("sae.error.transform_unknown.hint"))
 
 
 def backward(kind: str | None, theta: np.ndarray, s2: np.ndarray | float, how: str = "bias-corrected") -> np.ndarray:
