@@ -3,6 +3,7 @@
     python scripts/messages.py add NEW.yaml      # add or replace messages given in es/fr/en
     python scripts/messages.py format            # rewrite the files sorted by id (stable diffs)
     python scripts/messages.py missing LANG      # ids LANG lacks or has fuzzy/stale
+    python scripts/messages.py remove ID...      # drop messages the code no longer uses
 
 NEW.yaml maps ids to texts::
 
@@ -86,6 +87,18 @@ def add(new_path: Path) -> None:
     print(f"{len(new)} messages added or replaced")
 
 
+def remove(keys: list[str]) -> None:
+    cats = {None: _load(TEMPLATE), **{lang: _load(po_path(lang)) for lang in TRANSLATED}}
+    unknown = [k for k in keys if not any(m.context == k for m in cats[None])]
+    if unknown:
+        raise SystemExit(f"no such message: {', '.join(unknown)}")
+    for lang, cat in cats.items():
+        for old in [m for m in cat if m.context in keys]:
+            cat.delete(old.id, context=old.context)
+        _write(cat, TEMPLATE if lang is None else po_path(lang), lang)
+    print(f"{len(keys)} messages removed")
+
+
 def fmt() -> None:
     _write(_load(TEMPLATE), TEMPLATE, None)
     for lang in TRANSLATED:
@@ -106,6 +119,8 @@ if __name__ == "__main__":
     if cmd == "add":
         for a in args:
             add(Path(a))
+    elif cmd == "remove":
+        remove(args)
     elif cmd == "format":
         fmt()
     elif cmd == "missing":

@@ -352,3 +352,33 @@ def test_job_api_gives_messages_in_the_readers_language(env):
     texts = {j["status"]: (j["message_text"], j["error_text"]) for j in jobs}
     assert texts["done"][0] == "terminé" and texts["running"][0] == "page HTML (Español)"
     assert texts["failed"][1].startswith("interrompu")
+
+
+@pytest.mark.parametrize(("lang", "expected", "english"), [
+    ("fr", ["Lieu : Antofagasta, Chili", "données SYNTHÉTIQUES : des valeurs simulées, signalées SYNTHÉTIQUE",
+            "IC à 95 % : 70,4 % – 80,6 %", "(OIM) ; Ministère", "90 000 $US", "démonstration (synthétique)",
+            ">Séances<"],
+     ["Chile", "SYNTHETIC", "95 % IC", "(OIM); ", "$US90", "demo (synthetic)", ">Sessions<"]),
+    ("es", ["Lugar: Antofagasta, Chile", "datos SINTÉTICOS: valores simulados, rotulados SINTÉTICO",
+            "IC del 95%: 70,4% – 80,6%", "US$90.000", "demostración (sintética)"],
+     ["SYNTHETIC", "95% IC", "demo (synthetic)"]),
+])
+def test_programme_report_names_places_labels_and_amounts_in_the_language(demo_programme, lang, expected, english):
+    """A meeting's country, the synthetic banner, an interval's label, a list of names, amounts of money and
+    the demo's author read as the language writes them (they read 'Antofagasta, Chile', 'SYNTHÉTIQUES
+    (SYNTHETIC)', '95 % IC', 'a; b', '$US90 000' and 'demo (synthetic)' in French)."""
+    import html as html_mod
+
+    page = html_mod.unescape(_report(demo_programme, lang)).replace("\u202f", " ").replace("\xa0", " ")
+    assert [e for e in expected if e not in page] == []
+    text = "\n".join(visible_text(page, lang))
+    assert [e for e in english if e in (page if e.startswith(">") else text)] == [], lang
+
+
+def test_place_names_its_country_in_the_language():
+    from corridor.i18n import place_name
+
+    assert place_name("Antofagasta, Chile", "fr") == "Antofagasta, Chili"
+    assert place_name("Bogotá, COL", "en") == "Bogotá, Colombia"
+    assert place_name("Antofagasta", "fr") == "Antofagasta"  # no country: as written
+    assert place_name("Sala 3, Edificio B", "es") == "Sala 3, Edificio B"

@@ -330,6 +330,7 @@ __all__ = [
     "Proper",
     "catalogue",
     "check_lang",
+    "country_name",
     "current",
     "entries",
     "from_environment",
@@ -340,9 +341,59 @@ __all__ = [
     "language",
     "moment",
     "parse_langs",
+    "place_name",
     "render",
     "set_language",
     "t",
     "text",
     "translate_known",
 ]
+
+
+@cache
+def country_name(iso3: str, lang: str) -> str:
+    """A country's common name in ``lang``; the code itself if unknown."""
+    import gettext
+
+    import pycountry
+
+    c = pycountry.countries.get(alpha_3=iso3.upper())
+    if c is None:
+        return iso3
+    if iso3.upper() in _SHORT_COUNTRIES.get(lang, {}):
+        return _SHORT_COUNTRIES[lang][iso3.upper()]
+    name = getattr(c, "common_name", None) or c.name
+    if lang == "en":
+        return name
+    try:
+        tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+    except OSError:
+        return name
+    return tr.gettext(name) if tr.gettext(name) != name else tr.gettext(c.name)
+
+
+# ISO's long forms ("Venezuela, República Bolivariana de") replaced by the names in common use
+_SHORT_COUNTRIES = {"es": {"VEN": "Venezuela", "BOL": "Bolivia"}, "fr": {"VEN": "Venezuela"}}
+
+
+def place_name(place: str | None, lang: str | None = None) -> str | None:
+    """A place written "Town, Country" (the country by its English name or ISO alpha-3 code) with the
+    country named in ``lang``: "Antofagasta, Chile" reads "Antofagasta, Chili" in French. Anything
+    else is shown as written."""
+    if not place:
+        return place
+    head, sep, tail = place.rpartition(",")
+    code = _country_code(tail.strip())
+    if not sep or not head.strip() or code is None:
+        return place
+    return f"{head.strip()}, {country_name(code, lang or current())}"
+
+
+@cache
+def _country_code(name: str) -> str | None:
+    import pycountry
+
+    try:
+        return str(pycountry.countries.lookup(name).alpha_3)
+    except LookupError:
+        return None

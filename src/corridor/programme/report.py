@@ -15,6 +15,7 @@ with WeasyPrint.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,12 +29,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from corridor._deps import import_optional
 from corridor.errors import SpecError
-from corridor.i18n import LOCALES, PSEUDO, catalogue, has, moment, translate_known
+from corridor.i18n import LOCALES, PSEUDO, catalogue, has, moment, place_name, translate_known
 from corridor.i18n import t as i18n_t
 from corridor.programme import models as m
 from corridor.programme import periods as pm
 from corridor.programme import sdg
 from corridor.programme.activities import attendances, compute_metric, for_indicator
+from corridor.programme.demo import DEMO_USER
 from corridor.programme.progress import Progress, overdue, programme_progress
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -149,7 +151,14 @@ class Fmt:
     def money(self, amount: Decimal | float | None, currency: str) -> str:
         if amount is None:
             return "–"
-        return _minus(format_currency(amount, currency, format="¤#,##0", locale=self._cldr, currency_digits=False))
+        # the language's own pattern without cents: 90 000 $US in French, US$90.000 in Spanish (not $US90 000)
+        pattern = re.sub(r"\.0+", "", Locale.parse(self._cldr).currency_formats["standard"].pattern)
+        return format_currency(amount, currency, format=pattern, locale=self._cldr,
+                               currency_digits=False).replace("-", MINUS)
+
+    def actor(self, name: str | None) -> str:
+        """Who made a change: a login name as written; the shipped demo's records in the language."""
+        return i18n_t("programme.demo_user", self.lang) if name == DEMO_USER else (name or "")
 
     def area(self, code: str | None) -> str:
         """A country (ISO 3166-1 alpha-3) or region (ISO 3166-2) by its name in the language."""
@@ -344,7 +353,7 @@ def _revisions(programme: m.Programme, f: Fmt, units: dict[str, str]) -> tuple[l
         where = [f.org(org)] * bool(org) + [f.area(area)] * bool(area) if r.subject == "value" else []
         what = [f"{f.msg['subjects'].get(r.subject, r.subject)} {r.code}", *([r.period] if r.period else []),
                 *where, *([f.dimension(dim)] if dim else [])]
-        row = {"when": f.short_date(r.at), "at": r.at.isoformat(timespec="minutes"), "by": r.by, "why": _why(r.why, f),
+        row = {"when": f.short_date(r.at), "at": r.at.isoformat(timespec="minutes"), "by": f.actor(r.by), "why": _why(r.why, f),
                "what": " · ".join(what), "before": before, "after": after}
         log.append(row)
         if r.subject == "baseline":
@@ -496,7 +505,7 @@ def _periods(programme: m.Programme, f: Fmt) -> dict:
                                            "text": f.msg["period_states"][pm.state(p, next(
                                                o for o in programme.organisations if o.code == code))]}
                                           for code in owners]} for p in periods]
-    events = [{**e, "when": f.short_date(e["at"]), "to_text": f.msg["period_states"][e["to"]],
+    events = [{**e, "when": f.short_date(e["at"]), "by": f.actor(e.get("by")), "to_text": f.msg["period_states"][e["to"]],
                "from_text": f.msg["period_states"][e["from"]], "unlock": e["from"] == "locked"}
               for e in pm.history(programme)]
     return {"owners": [(c, names.get(c, c)) for c in owners], "grid": grid,
@@ -664,7 +673,7 @@ def build_context(programme: m.Programme, lang: str = "en", *, by_sdg: bool = Fa
                        "authors": [f.t(orgs[c].name) for c in d.authors if c in orgs],
                        "funders": [f.t(orgs[c].name) for c in d.funders if c in orgs]} for d in programme.documents],
         "evidence": evidence, "partners": partners,
-        "meetings": [{"title": f.t(mt.title), "place": mt.place, "minutes": f.t(mt.minutes),
+        "meetings": [{"title": f.t(mt.title), "place": place_name(mt.place, f._locale), "minutes": f.t(mt.minutes),
                       "date": f.date(mt.held_on) or f.t(mt.date_note) or msg["date_unknown"],
                       "participants": [f.t(p.organisation.name) for p in mt.participants],
                       "decisions": [f.t(d.text) for d in sorted(mt.decisions, key=lambda d: d.position)]}
@@ -674,7 +683,7 @@ def build_context(programme: m.Programme, lang: str = "en", *, by_sdg: bool = Fa
                          "due": (f.t(c.due_note) or f.date(c.due_date)) if (c.due_note or c.due_date) else "–",
                          "status": msg["commitment_statuses"][c.status], "overdue": overdue(c, today),
                          "done_on": f.date(c.done_on) if c.done_on else "",
-                         "updated": (f"{f.short_date(c.updated_at)}, {c.updated_by}" if c.updated_at else "")}
+                         "updated": (f"{f.short_date(c.updated_at)}, {f.actor(c.updated_by)}" if c.updated_at else "")}
                         for c in sorted(programme.commitments, key=lambda c: c.due_date or dt.date.max)],
         "progress": _progress_rows(progress, f), "status_counts": [(msg["statuses"][s], counts[s])
                                                                    for s in msg["statuses"] if counts[s]],

@@ -8,7 +8,6 @@ pycountry's ISO 3166-1 translations, region names from ISO 3166-2 (pycountry).
 
 from __future__ import annotations
 
-import gettext
 import math
 import re
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from babel.numbers import format_decimal, format_percent
 
 from corridor.datasets import coverage
 from corridor.errors import InputError
-from corridor.i18n import LOCALES, Message
+from corridor.i18n import LOCALES, Message, country_name
 from corridor.i18n.catalogue import PSEUDO, catalogue, pseudo
 from corridor.quality import explain, render_label, render_suppression
 
@@ -145,28 +144,6 @@ class Locale:
         return pseudo(render_suppression(reason, "en")) if self.lang == PSEUDO else typeset(render_suppression(reason, self.lang), self.lang)
 
 
-@cache
-def country_name(iso3: str, lang: str) -> str:
-    """A country's common name in ``lang``; the code itself if unknown."""
-    import pycountry
-
-    c = pycountry.countries.get(alpha_3=iso3.upper())
-    if c is None:
-        return iso3
-    if iso3.upper() in _SHORT_COUNTRIES.get(lang, {}):
-        return _SHORT_COUNTRIES[lang][iso3.upper()]
-    name = getattr(c, "common_name", None) or c.name
-    if lang == "en":
-        return name
-    try:
-        tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
-    except OSError:
-        return name
-    return tr.gettext(name) if tr.gettext(name) != name else tr.gettext(c.name)
-
-
-# ISO's long forms ("Venezuela, República Bolivariana de") replaced by the names in common use
-_SHORT_COUNTRIES = {"es": {"VEN": "Venezuela", "BOL": "Bolivia"}, "fr": {"VEN": "Venezuela"}}
 # English adjectives of nationality of the countries of the shipped corridors and their neighbours
 _EN_PEOPLE = {"ARG": "Argentine", "BOL": "Bolivian", "BRA": "Brazilian", "CHL": "Chilean", "CHN": "Chinese",
               "COL": "Colombian", "CUB": "Cuban", "DOM": "Dominican", "ECU": "Ecuadorian", "ESP": "Spanish",

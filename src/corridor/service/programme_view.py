@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from corridor.errors import InputError
+from corridor.i18n import place_name
 from corridor.programme import governance
 from corridor.programme import models as m
 from corridor.programme import periods as pm
@@ -185,7 +186,7 @@ def _overview(prog: m.Programme, lang: str, owners: dict[int, Any], trainings: l
                 "title": text(mt.title, lang),
                 "held_on": mt.held_on.isoformat() if mt.held_on else None,
                 "date_note": text(mt.date_note, lang),
-                "place": mt.place,
+                "place": place_name(mt.place, lang),
                 "participants": [p.organisation.code for p in mt.participants],
                 "decisions": [text(d.text, lang) for d in sorted(mt.decisions, key=lambda d: d.position)],
                 "minutes": text(mt.minutes, lang),
