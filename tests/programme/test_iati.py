@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -145,3 +146,24 @@ def test_status_and_dates_must_agree(demo_sqlite):
         with pytest.raises(SpecError, match="has no actual_start date"):
             build_activity(p, now=NOW)
         s.rollback()
+
+
+def test_spanish_and_french_comments_hold_no_english_and_keep_a_standard_errors_decimals(exports):
+    """Every narrative the export writes in its own language reads in it: the baseline the programme file
+    states names its source in the language ('programme file' was left in English), and a standard error
+    of a count-like unit keeps its decimals (a mean gain of 10.5 points had 'SE 1' for 0.6)."""
+    from corridor.i18n import catalogue
+
+    for lang, source in (("es", "fuente: archivo del programa"), ("fr", "source : fichier du programme")):
+        own = [n.text or "" for n in _act(exports[lang]).iter("narrative") if n.get(LANG) is None]
+        text = "\n".join(own)
+        assert source in text and "programme file" not in text
+        english = [e for k, e in catalogue("en").items() if k.startswith("programme.iati.") and len(e) > 12
+                   and "{" not in e and catalogue(lang)[k] != e]
+        assert [e for e in english if e in text] == []
+        # the mean test gains (points) of the training records: their SE below 1 point
+        se = re.findall(r"(?:EE|ET) (\d+(?:,\d+)?) ?; n [\d\u202f\xa0 .]+ ?; (?:fuente|source) ?: (?:registros de "
+                        r"capacitación|registres de formation) ?; (?:unidad|unité) ?: (?:puntos|points)", text)
+        assert se and all("," in s for s in se), se[:5]
+        if lang == "fr":
+            assert " ; n " in text and "; n" not in text.replace(" ; n", "")

@@ -83,7 +83,9 @@ def _describe(o: m.Observation, unit: str, status: str | None = None) -> dict[st
             parts.append(msg["ci"].format(level=f.pct(o.ci_level), low=f.number(o.ci_low, unit),
                                           high=f.number(o.ci_high, unit)))
         if o.se not in (None, 0.0):
-            parts.append(msg["se"].format(se=f.number(o.se, "ratio" if unit == "ratio" else "number")))
+            # a standard error keeps its decimals even when the value is a count ("SE 0.8", not "SE 1")
+            se_unit = unit if unit in ("ratio", "percent", "proportion") else "decimal"
+            parts.append(msg["se"].format(se=f.number(o.se, se_unit)))
         if o.n is not None:
             parts.append(msg["n"].format(n=f.number(o.n, "count")))
         if o.quality:
@@ -96,7 +98,7 @@ def _describe(o: m.Observation, unit: str, status: str | None = None) -> dict[st
         parts.append(msg["unit"].format(unit=f.unit(unit) if unit != "proportion" else f.unit("percent")))
         if status:
             parts.append(status)
-        out[lang] = "; ".join(parts)
+        out[lang] = messages()[lang]["list_sep"].join(parts)  # French spaces its semicolons
     return out
 
 
