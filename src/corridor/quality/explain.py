@@ -11,6 +11,7 @@ added (in either naming) and the scheme's thresholds.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,8 +69,17 @@ def explain(row: Mapping[str, Any], lang: str = "en", scheme: str | None = None)
     def num(x: Any, digits: int = 3) -> str:
         if x is None or (isinstance(x, float) and math.isnan(x)):
             return term("missing")
-        text = f"{float(x):.{digits}g}" if not float(x).is_integer() or abs(float(x)) >= 1e6 else str(int(x))
-        return text.replace(".", ",") if key in ("es", "fr") else text
+        if float(x).is_integer() and abs(float(x)) < 1e6:
+            # whole numbers as the language groups them (n = 1 115, not n = 1115, beside the page's n = 1 115)
+            from babel.numbers import format_decimal
+
+            from corridor.i18n import LOCALES
+
+            text = format_decimal(int(x), format="#,##0", locale=LOCALES[key])
+        else:
+            text = f"{float(x):.{digits}g}"
+            text = text.replace(".", ",") if key in ("es", "fr") else text
+        return text.replace("-", "\u2212")  # the typographic minus, as the page's own intervals
 
     def check(label: str, value: Any, threshold: float | None, at_least: bool = True) -> None:
         # the comparison of the value itself (calidad's ECLAC 2023 columns chain the gates: an "eval_df" of
@@ -108,8 +118,14 @@ def explain(row: Mapping[str, Any], lang: str = "en", scheme: str | None = None)
         estimate = row.get("estimate", row.get("stat"))
         if bound is None and estimate is not None:
             bound = float(quadratic(float(estimate)))
+        se = row.get("se")
+        if row.get("unit") == "percent" and estimate is not None:
+            # a table in percent (the profile's) holds the estimate and its SE x 100; the bound was
+            # computed on the proportion: compare and show both in percentage points
+            estimate = float(estimate) / 100
+            bound = None if bound is None else 100 * float(bound)
         form = "p^(2/3)/9" if estimate is None or float(estimate) <= 0.5 else "(1-p)^(2/3)/9"
-        check(term("se"), row.get("se"), bound, at_least=False)
+        check(term("se"), se, bound, at_least=False)
         parts[-1] += f" ({form})"
     if crit("log_cv") is not None:
         check(term("log_cv"), _log_cv(row), params.get("cvlog_max", params.get("log_cv")), at_least=False)
@@ -118,6 +134,27 @@ def explain(row: Mapping[str, Any], lang: str = "en", scheme: str | None = None)
         cv = row.get("cv")
         parts.append(f"{term('cv')} = {num(None if cv is None else 100 * cv)} % ({_band(c, key)})")
     return " · ".join(parts)
+
+
+_REASON = re.compile(r"^(se|n|df|cv|deff|ess|log_cv)\s*(<=|>=|<|>|=)\s*(.+)$")
+_OPS = {"<=": "≤", ">=": "≥", "<": "<", ">": ">", "=": "="}
+
+
+def reason_text(reason: str | None, lang: str = "en") -> str:
+    """A label's deciding rule as calidad codes it (``se>p^(2/3)/9``, ``n<60``) written for readers:
+    the criterion in the language (ET, EE, dl...), spaced comparison signs, decimal commas in es/fr.
+    Reasons of another form are returned as given."""
+    if not reason:
+        return ""
+    key = lang if lang in ("es", "fr") else "en"
+    m = _REASON.match(reason.strip())
+    if not m:
+        return reason
+    name, op, rhs = m.groups()
+    label = "n" if name == "n" else _TERMS[name][key] if name in _TERMS else name
+    if key in ("es", "fr"):
+        rhs = re.sub(r"(?<=\d)\.(?=\d)", ",", rhs)
+    return f"{label} {_OPS[op]} {rhs}"
 
 
 def _log_cv(row: Mapping[str, Any]) -> float | None:

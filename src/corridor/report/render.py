@@ -8,6 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from corridor.quality.explain import reason_text
 from corridor.report import charts, small_areas_section
 from corridor.report import sections as sections_extra
 from corridor.report.locale import Locale, cite, messages, typeset
@@ -77,7 +78,7 @@ class _Fmt:
         return {"text": self.value(r.get("estimate"), unit, gap), "ci": ci, "quality": self.loc.quality(q) if survey else "",
                 "criteria": self.loc.criteria(r) if survey else "",
                 "qclass": (q or "none").replace("_", "-"), "suppressed": False, "status": "ok", "detail": " · ".join(detail),
-                "why": why or ""}
+                "why": reason_text(why, self.loc.lang)}
 
 
 def _currency(iso3: str) -> str:
