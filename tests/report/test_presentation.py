@@ -109,8 +109,24 @@ def test_unavailable_concepts_named_in_words(pages, lang: str) -> None:
     text = visible(pages[lang])
     assert "years_since_arrival" not in text and "labour_income" not in text
     assert {"es": "años desde la llegada", "fr": "années depuis l'arrivée"}[lang] in text.replace(NBSP, " ")
+    # what the source lacks is a list of variables, not a noun without its article ("ne contient pas années")
+    assert {"es": "(variables que la fuente no tiene: ", "fr": "(variables absentes de la source : "}[lang] in text.replace(NBSP, " ")
+    assert "ne contient pas années" not in text and "no tiene años" not in text
 
 
 def test_permits_source_in_the_page_language(pages) -> None:
     assert "residence permits 2023, open data" not in visible(pages["es"])
     assert "residence permits 2023, open data" not in visible(pages["fr"])
+
+
+@pytest.mark.parametrize(("lang", "label"), [("es", "Ingreso laboral mensual mediano (CLP)"),
+                                             ("fr", "Revenu mensuel médian du travail (CLP)"),
+                                             ("en", "Median monthly labour income (CLP)")])
+def test_money_rows_name_the_currency_once_and_the_period_once(lang: str, label: str) -> None:
+    """'Ingreso laboral mensual mediano (CLP, al mes)' said 'monthly' twice."""
+    from corridor.indicators import catalogue
+    from corridor.report.survey_sections import row_label
+
+    ind = catalogue.get("median_labour_income")
+    assert ind.unit == "currency_month"
+    assert row_label(ind, Locale(lang), None, "CLP") == label

@@ -81,9 +81,7 @@ def survey_sections(profile: Profile, loc: Locale, cell: Callable[..., dict[str,
             lines, wide, corridor_cells = [], [], []
             for ind in inds:
                 for level in list(ind.levels) or [None]:
-                    label = ind.label(loc.lang) + (loc.t("label_sep") + lv.get(level, level) if level else "")
-                    if ind.unit == "currency_month":
-                        label += f" ({currency}, {loc.t('unit_currency_month')})"
+                    label = row_label(ind, loc, level and lv.get(level, level), currency)
                     pops = [p for p in POPS if (p in ind.populations) or (p == "gap" and "natives" in ind.populations)]
                     by_pop = {}
                     for k, pop in enumerate(pops):
@@ -119,3 +117,12 @@ def survey_sections(profile: Profile, loc: Locale, cell: Callable[..., dict[str,
                     "basis_note": loc.t("basis_citizenship_note", origin=o_name, destination=d_name)
                     if groups["migrants"] == loc.t("group_foreign_nationals") else ""})
     return out
+
+
+def row_label(ind: Any, loc: Locale, level: str | None, currency: str) -> str:
+    """An indicator's row: its name, the level shown, and for money the currency. The period is in the
+    name itself ("Median monthly labour income"): "(CLP, per month)" after it said it twice."""
+    label = ind.label(loc.lang) + (loc.t("label_sep") + level if level else "")
+    if ind.unit == "currency_month":
+        label += f" ({currency})"
+    return label
