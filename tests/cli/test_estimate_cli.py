@@ -105,3 +105,16 @@ def test_memory_limit_option() -> None:
                 assert x == y
     bad = CliRunner().invoke(main, ["estimate", *CASEN, "-e", "mean:edad", "--memory-limit", "lots"])
     assert bad.exit_code == 2 and "memory limit 'lots' is not understood" in bad.output
+
+
+@pytest.mark.parametrize(("lang", "total", "mean"), [("es", "19.545.799", "37,4696"), ("fr", "19\u202f545\u202f799", "37,4696"),
+                                                     ("en", "19,545,799", "37.4696")])
+def test_terminal_numbers_use_the_languages_separators(lang: str, total: str, mean: str) -> None:
+    """In Spanish '385,974' reads as a decimal number: the table writes numbers as the language does
+    (exact values stay in --format csv/json, with a decimal point)."""
+    res = invoke(*CASEN, "-e", "mean:edad", "--lang", lang)
+    assert res.exit_code == 0, res.output
+    row = res.output.splitlines()[1]
+    assert total in row and mean in row, row
+    res = invoke(*CASEN, "-e", "mean:edad", "--lang", lang, "--format", "csv")
+    assert ",37.469" in res.output and ",19545799," in res.output  # exact, with a decimal point

@@ -13,7 +13,7 @@ import pyarrow as pa
 from corridor._deps import import_optional
 from corridor.errors import EstimationError
 from corridor.estimation import intervals
-from corridor.i18n import Message
+from corridor.i18n import Message, current, t
 
 COLUMNS = ("estimand", "variable", "level", "prob", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv",
            "deff", "n", "n_cases", "sum_w", "flag")
@@ -161,6 +161,7 @@ class Estimates:
 
 def format_table(
     table: pa.Table, *, max_rows: int = 50, digits: int = 6, labels: dict[str, dict[Any, str]] | None = None,
+    lang: str | None = None,
 ) -> str:
     """A plain-text rendering of a result table for people at a terminal.
 
@@ -168,8 +169,10 @@ def format_table(
     ``1.96724e+06``), and ``digits`` significant digits below that; ``labels`` maps a column to
     ``{code: label}`` and shows the label in place of the code (domain columns, and the level of a
     categorical variable, looked up under the variable's name). Exact values are in the table
-    itself (``--format csv/json``).
+    itself (``--format csv/json``). Separators are the language's (``lang``, default the current
+    one): 1.967.243 and 0,0687 in Spanish, where "385,974" would read as a decimal.
     """
+    lang = lang or current()
     cols = [c for c in table.column_names if not (table[c].null_count == table.num_rows and c in ("level", "prob", "deff", "flag", "n_cases"))]
     rows = table.select(cols).slice(0, max_rows).to_pylist()
     lookup = {c: {_code_key(k): v for k, v in m.items()} for c, m in (labels or {}).items()}
@@ -180,9 +183,9 @@ def format_table(
         if isinstance(v, bool):
             return str(v)
         if isinstance(v, int):
-            return f"{v:,}"
+            return localize_number(f"{v:,}", lang)
         if isinstance(v, float):
-            return human_number(v, digits)
+            return localize_number(human_number(v, digits), lang)
         return str(v)
 
     def cell(r: dict[str, Any], c: str) -> str:
@@ -197,8 +200,19 @@ def format_table(
     lines = ["  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True))]
     lines += ["  ".join(x.rjust(w) for x, w in zip(r, widths, strict=True)) for r in cells]
     if table.num_rows > max_rows:
-        lines.append(f"... {table.num_rows - max_rows} more rows")
+        lines.append(t("estimation.more_rows", lang, count=table.num_rows - max_rows))
     return "\n".join(lines)
+
+
+_SEPARATORS = {"es": (".", ","), "fr": ("\u202f", ",")}  # (thousands, decimal) where they differ from English
+
+
+def localize_number(text: str, lang: str) -> str:
+    """A number written with English separators (``1,234.5``) as ``lang`` writes it (``1.234,5``, ``1 234,5``)."""
+    if lang not in _SEPARATORS:
+        return text
+    thousands, decimal = _SEPARATORS[lang]
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
 
 
 def human_number(v: float, digits: int = 6) -> str:
