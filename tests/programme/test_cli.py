@@ -117,7 +117,7 @@ def test_no_arguments_uses_the_demo(runner, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(("lang", "note", "wrote", "status_head"), [
-    ("es", "nota: no hay base de datos de programas", "escrito ", "estado"),
+    ("es", "nota: no hay base de datos de programas", "escrito: ", "estado"),
     ("fr", "remarque : pas de base de données des programmes", "écrit : ", "statut"),
     ("en", "note: no programme database", "wrote ", "status"),
 ])
