@@ -109,3 +109,14 @@ def test_suppressed_cells_render_as_dash_with_reason(profile) -> None:
     assert "suppressed: fewer than 5 cases" in row
     # 2 cases / 32,840 = 6.1 per 100,000: not on the page
     assert ">2<" not in row and "6.1" not in row
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "en"])
+def test_disease_row_headings_start_with_a_capital(outputs, lang) -> None:
+    """The table's rows read 'VIH', 'Syphilis', 'Tuberculose' (they read 'VIH', 'syphilis', 'tuberculose')."""
+    import re
+
+    html = unescape(outputs[lang]["html"].read_text(encoding="utf-8"))
+    table = html.split('id="table-burden"', 1)[1].split("</table>", 1)[0]
+    headings = re.findall(r'<td rowspan="2"><strong>([^<]+)</strong>', table)
+    assert len(headings) == 3 and all(h[0].isupper() for h in headings), headings

@@ -48,7 +48,9 @@ def burden_context(profile: Profile, loc: Locale, o_name: str) -> dict[str, Any]
     for d in sorted({r["indicator"].rsplit("_", 1)[1] for r in rows}, key=lambda k: diseases.get(k, k)):
         name = diseases.get(d, d)
         lines.append({
-            "disease": d, "name": name,
+            # a row heading starts with a capital ("Syphilis" below "VIH"); the name keeps the catalogue's case
+            # where a sentence uses it ("rapport de taux : syphilis")
+            "disease": d, "name": name, "heading": name[:1].upper() + name[1:],
             "groups": [{"label": loc.t("corridor", origin=o_name) if pop == "corridor" else loc.t("natives"),
                         "count": _cell(one(f"notification_count_{d}", pop), loc, 0),
                         "crude": _cell(one(f"notification_rate_{d}", pop), loc, 1),
