@@ -74,7 +74,7 @@ def test_nonconvergence_is_an_error_or_a_flag() -> None:
     res = invoke(*args, ok=False)
     assert res.exit_code == 2 and "did not converge in 2 iterations" in res.output and "hint:" in res.output
     res = invoke(*args, "--on-nonconvergence", "warn", "--lang", "fr")
-    assert "warning:" in res.stderr and "PAS DE CONVERGENCE" in res.stderr
+    assert "avertissement : l'ajustement REML n'a pas convergé" in res.stderr and "PAS DE CONVERGENCE" in res.stderr
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert all("not_converged" in r["flag"] for r in rows)
 

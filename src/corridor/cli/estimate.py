@@ -17,6 +17,7 @@ from corridor.errors import DesignError, SpecError
 from corridor.estimands import parse_estimand
 from corridor.estimation import estimate
 from corridor.estimation.result import format_table
+from corridor.i18n import Message
 from corridor.sources import FORMATS
 
 
@@ -26,9 +27,9 @@ def _design(opts: dict[str, Any]) -> Any:
         try:
             spec = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            raise SpecError(f"cannot read the design file {path}: {exc}") from exc
+            raise SpecError(Message("cli.err.design_file_unreadable", path=str(path), error=str(exc))) from exc
         if not isinstance(spec, dict):
-            raise SpecError(f"the design file {path} must hold a mapping such as 'weights: expr'")
+            raise SpecError(Message("cli.err.design_file_mapping", path=str(path)))
         return design_from_dict(spec.get("design", spec))
     if opts["repweights"]:
         return ReplicateDesign(
@@ -36,10 +37,7 @@ def _design(opts: dict[str, Any]) -> Any:
             rho=opts["rho"], mse=opts["mse"], combined_weights=not opts["rep_multipliers"],
         )
     if not (opts["weights"] or opts["ids"] or opts["strata"] or opts["fpc"]):
-        raise DesignError(
-            "no sample design given",
-            hint="give --weights/--strata/--ids (and --fpc), --repweights, or --design FILE.yaml",
-        )
+        raise DesignError(Message("cli.err.no_design"), hint=Message("cli.err.no_design.hint"))
     design = Design(
         weights=opts["weights"], strata=tuple(opts["strata"]), ids=tuple(opts["ids"]), fpc=tuple(opts["fpc"]),
         nest=opts["nest"], lonely_psu=opts["lonely_psu"],
@@ -205,7 +203,7 @@ def command(data: str | None, **opts: Any) -> None:
     if harmonized is not None:
         click.echo(harmonized.ledger.to_text(), err=True)
     for note in meta.get("notes", []):
-        click.echo(f"note: {note}", err=True)
+        click.echo(Message("cli.note", note=note).render(), err=True)
     if opts["compare"]:
         parts = opts["compare"].split(":")
         if len(parts) != 3:
@@ -214,7 +212,7 @@ def command(data: str | None, **opts: Any) -> None:
         result = result.compare(by, _value(result, by, a), _value(result, by, b))
     if opts["output"]:
         path = result.write(opts["output"])
-        click.echo(f"wrote {len(result)} rows to {path}", err=True)
+        click.echo(Message("cli.wrote_rows", count=len(result), path=str(path)).render(), err=True)
         return
     if opts["fmt"] == "csv":
         import pyarrow.csv as pacsv
@@ -262,10 +260,10 @@ def _labels(meta: dict[str, Any], labels_file: str | None, source: Any, harmoniz
         try:
             table = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
-            raise SpecError(f"cannot read the code table {f}: {exc}", hint="write it as {column: {code: label}}") from exc
+            raise SpecError(Message("cli.err.code_table_unreadable", path=str(f), error=str(exc)),
+                            hint=Message("cli.err.code_table.hint")) from exc
         if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
-            raise SpecError(f"the code table {f} must map each column to {{code: label}}",
-                            hint="e.g. region: {1: Tarapacá, 2: Antofagasta}")
+            raise SpecError(Message("cli.err.code_table_shape", path=str(f)), hint=Message("cli.err.code_table.hint"))
         for col, codes in table.items():
             labels.setdefault(str(col), {}).update({k: str(v) for k, v in codes.items()})
     return labels

@@ -12,6 +12,7 @@ import click
 import numpy as np
 
 from corridor.errors import ColumnNotFoundError, InputError, SourceError
+from corridor.i18n import Message
 
 FORMATS = click.Choice(["text", "csv", "json"])
 
@@ -40,7 +41,7 @@ def _emit(rows: list[dict[str, Any]], fmt: str, header: list[str] | None = None,
     for t in table:
         click.echo("  ".join(v.rjust(w) for v, w in zip(t, widths)))
     for note in notes or []:
-        click.echo(f"note: {note}")
+        click.echo(Message("cli.note", note=note).render())
 
 
 @click.group(name="flows")
@@ -109,10 +110,11 @@ def _read_demography(path: Path, years: list[int]) -> dict[str, dict[int, dict[s
         with path.open(newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
     except OSError as exc:
-        raise SourceError(f"cannot read {path}: {exc.strerror}", hint="check the path") from None
+        raise SourceError(Message("cli.err.unreadable", path=str(path), error=str(exc.strerror)),
+                          hint=Message("cli.err.unreadable.hint")) from None
     need = ["year", "iso3", "population", "births", "deaths"]
     if not rows:
-        raise InputError(f"{path} is empty", hint="give one row per country and year")
+        raise InputError(Message("cli.err.empty", path=str(path)), hint=Message("cli.err.empty.hint_demography"))
     missing = [c for c in need if c not in rows[0]]
     if missing:
         raise ColumnNotFoundError.from_names(missing, list(rows[0]), where=str(path))
@@ -122,16 +124,15 @@ def _read_demography(path: Path, years: list[int]) -> dict[str, dict[int, dict[s
             y = int(r["year"])
             vals = {k: float(r[k]) if r[k] not in ("", None) else np.nan for k in ("population", "births", "deaths")}
         except ValueError:
-            raise InputError(f"{path}, line {line}: non-numeric value", hint="year, population, births, deaths are numbers") from None
+            raise InputError(Message("cli.err.demography_number", path=str(path), line=line),
+                             hint=Message("cli.err.demography_number.hint")) from None
         out.setdefault(r["iso3"].strip().upper(), {})[y] = vals
     for iso, by_year in out.items():
         absent = [y for y in years if y not in by_year]
         if absent:
-            raise InputError(
-                f"{path}: {iso} has no row for year(s) {', '.join(map(str, absent))}",
-                hint=f"give population for every stock year ({', '.join(map(str, years))}) and births/deaths "
-                     "for the period starting that year",
-            )
+            raise InputError(Message("cli.err.demography_years", path=str(path), iso=iso,
+                                     years=", ".join(map(str, absent))),
+                             hint=Message("cli.err.demography_years.hint", years=", ".join(map(str, years))))
     return out
 
 
@@ -183,11 +184,13 @@ def demo_cmd(origin: str, destination: str, demography: Path, match_birthplace: 
     demo = _read_demography(demography, data.years)
     keep = [k for k, iso in enumerate(data.iso3) if iso in demo]
     if len(keep) < 2:
-        raise InputError(f"{demography} matches fewer than two UN DESA countries", hint="use ISO alpha-3 codes")
+        raise InputError(Message("cli.err.demography_countries", path=str(demography)),
+                         hint=Message("cli.err.demography_countries.hint"))
     codes = [data.iso3[k] for k in keep]
     for c in (origin.upper(), destination.upper()):
         if c not in codes:
-            raise InputError(f"{c} is not in {demography}", hint="add its population, births and deaths")
+            raise InputError(Message("cli.err.demography_country", iso=c, path=str(demography)),
+                             hint=Message("cli.err.demography_country.hint"))
     s = data.stocks[:, keep][:, :, keep].copy()
     t, n = s.shape[0], s.shape[1]
     idx = np.arange(n)
@@ -195,11 +198,9 @@ def demo_cmd(origin: str, destination: str, demography: Path, match_birthplace: 
     native = pop - s.sum(axis=1)
     if (native < 0).any():
         y, k = (int(v) for v in np.argwhere(native < 0)[0])
-        raise InputError(
-            f"{codes[k]} {data.years[y]}: population {pop[y, k]:,.0f} is smaller than its foreign-born stock "
-            f"{s[y].sum(axis=0)[k]:,.0f}",
-            hint="population must be the total resident population (same units as the stocks: persons)",
-        )
+        raise InputError(Message("cli.err.population_below_stock", iso=codes[k], year=int(data.years[y]),
+                                 population=f"{pop[y, k]:,.0f}", stock=f"{s[y].sum(axis=0)[k]:,.0f}"),
+                         hint=Message("cli.err.population_below_stock.hint"))
     s[:, idx, idx] = native
     births = np.array([[demo[c][y]["births"] for c in codes] for y in data.years[:-1]])
     deaths = np.array([[demo[c][y]["deaths"] for c in codes] for y in data.years[:-1]])
@@ -276,16 +277,18 @@ def indices_cmd(path: Path, origin_col: str, dest_col: str, flow_col: str, uncor
         with path.open(newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
     except OSError as exc:
-        raise SourceError(f"cannot read {path}: {exc.strerror}", hint="check the path") from None
+        raise SourceError(Message("cli.err.unreadable", path=str(path), error=str(exc.strerror)),
+                          hint=Message("cli.err.unreadable.hint")) from None
     if not rows:
-        raise InputError(f"{path} is empty", hint="give one row per origin-destination pair")
+        raise InputError(Message("cli.err.empty", path=str(path)), hint=Message("cli.err.empty.hint_flows"))
     missing = [c for c in (origin_col, dest_col, flow_col) if c not in rows[0]]
     if missing:
         raise ColumnNotFoundError.from_names(missing, list(rows[0]), where=str(path))
     try:
         values = [float(r[flow_col]) for r in rows]
     except ValueError:
-        raise InputError(f"{path}: column {flow_col!r} has non-numeric values", hint="flows are numbers") from None
+        raise InputError(Message("cli.err.flows_number", path=str(path), column=repr(flow_col)),
+                         hint=Message("cli.err.flows_number.hint")) from None
     m, _ = matrix_from_long([r[origin_col] for r in rows], [r[dest_col] for r in rows], values)
     res = index_connectivity(m, gini_corrected=not uncorrected)
     _emit([{"measure": k, "value": v} for k, v in res.items()], fmt, ["measure", "value"])

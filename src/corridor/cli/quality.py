@@ -14,6 +14,7 @@ from corridor import datasets
 from corridor.cli.estimate import _design, design_options
 from corridor.errors import InputError, SourceError
 from corridor.estimation.result import format_table
+from corridor.i18n import Message
 from corridor.quality import SCHEMES, assess, create
 from corridor.quality.create import KINDS
 
@@ -53,8 +54,9 @@ def _write(table: pa.Table, fmt: str, output: str | None) -> None:
 
             pacsv.write_csv(table, path)
         else:
-            raise InputError(f"cannot write {path}: unknown extension {suffix!r}", hint="use .csv, .json or .parquet")
-        click.echo(f"wrote {table.num_rows} rows to {path}", err=True)
+            raise InputError(Message("cli.err.output_format", path=str(path), suffix=repr(suffix)),
+                             hint=Message("cli.err.output_format.hint_quality"))
+        click.echo(Message("cli.wrote_rows", count=table.num_rows, path=str(path)).render(), err=True)
         return
     if fmt == "csv":
         import pyarrow.csv as pacsv
@@ -195,5 +197,5 @@ def _read(path: str) -> pa.Table:
 
         return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(null_values=["", "NA", "NaN"]))
     except (OSError, ValueError, pa.ArrowInvalid) as exc:
-        raise SourceError(f"cannot read the table {path}: {exc}",
-                          hint="give a CSV, Parquet or JSON table with one row per estimate") from exc
+        raise SourceError(Message("cli.err.table_unreadable", path=str(path), error=str(exc)),
+                          hint=Message("cli.err.table_unreadable.hint")) from exc

@@ -13,6 +13,7 @@ import pandas as pd
 from corridor.epi import crude_rate, dsr, isr, proportion, rate_ratio
 from corridor.epi.inputs import add_group, join_denominators
 from corridor.errors import InputError
+from corridor.i18n import Message
 
 
 def read_table(path: Path, sheet: str | None = None) -> pd.DataFrame:
@@ -22,7 +23,7 @@ def read_table(path: Path, sheet: str | None = None) -> pd.DataFrame:
     options: dict[str, Any] = {}
     if sheet is not None:
         if detect_format(path) != "xlsx":
-            raise InputError(f"--sheet applies to XLSX workbooks, not to {path}", hint="drop --sheet")
+            raise InputError(Message("cli.err.sheet_not_xlsx", path=str(path)), hint=Message("cli.err.sheet_not_xlsx.hint"))
         options["sheet"] = sheet
     return read_source(path, **options).relation.df()
 
@@ -38,11 +39,9 @@ def write_table(table: pd.DataFrame, output: str | None) -> None:
     elif path.suffix.lower() in (".csv", ".txt"):
         table.to_csv(path, index=False)
     else:
-        raise InputError(
-            f"cannot write {output}: unknown format {path.suffix!r}",
-            hint="end the output file name in .csv or .json",
-        )
-    click.echo(f"wrote {len(table)} rows to {path}", err=True)
+        raise InputError(Message("cli.err.output_format", path=str(output), suffix=repr(path.suffix)),
+                         hint=Message("cli.err.output_format.hint_rates"))
+    click.echo(Message("cli.wrote_rows", count=len(table), path=str(path)).render(), err=True)
 
 
 def _load(
@@ -70,10 +69,7 @@ def _load(
         column, _, rest = spec.partition(":")
         name, _, members = rest.partition("=")
         if not (column and name and members):
-            raise InputError(
-                f"--combine {spec!r} is not COLUMN:NAME=MEMBER,MEMBER",
-                hint="e.g. --combine population_group:all_foreign=colombia,other_foreign",
-            )
+            raise InputError(Message("cli.err.combine", value=repr(spec)), hint=Message("cli.err.combine.hint"))
         if column in data:  # groups typed on the command line are text
             data[column] = data[column].astype(str)
         data = add_group(data, column, name, [m.strip() for m in members.split(",")])
@@ -265,16 +261,12 @@ def _standard(value: str) -> Any:
         try:
             return [float(part) for part in value.split(",")]
         except ValueError:
-            raise InputError(
-                f"standard population {value!r} is not a list of numbers",
-                hint="e.g. --standard 5000,5500,5500,... (one per age band, youngest first)",
-            ) from None
+            raise InputError(Message("cli.err.standard_numbers", value=repr(value)),
+                             hint=Message("cli.err.standard_numbers.hint")) from None
     path = Path(value)
     if not path.exists():
-        raise InputError(
-            f"standard population {value!r} is neither a shipped standard nor a file",
-            hint="use esp2013, who2000 or the path of a CSV with age band and population",
-        )
+        raise InputError(Message("cli.err.standard_unknown", value=repr(value)),
+                         hint=Message("cli.err.standard_unknown.hint"))
     return read_table(path)
 
 
@@ -463,14 +455,9 @@ def isr_command(
 ) -> None:
     """Indirectly standardised ratios (SMR) or rates with exact/Byar's limits."""
     if se_column:
-        raise InputError(
-            "--se-column is not used by isr", hint="denominator SEs apply to crude, dsr and ratio"
-        )
+        raise InputError(Message("cli.err.se_column_isr"), hint=Message("cli.err.se_column_isr.hint"))
     if observed_totals is not None and population is not None:
-        raise InputError(
-            "--observed-totals takes the populations by age band from --counts alone",
-            hint="give the populations by age band as --counts (with --population-column) and drop --population",
-        )
+        raise InputError(Message("cli.err.observed_totals"), hint=Message("cli.err.observed_totals.hint"))
     if observed_totals is None:
         data = _load(counts, population, sheet, count_column, population_column, None, fill_zero, combine)
     else:
@@ -518,7 +505,7 @@ def proportion_command(
 ) -> None:
     """Proportions count/denominator with Wilson score limits (denominator from --population-column)."""
     if se_column:
-        raise InputError("--se-column is not used by proportion", hint="drop --se-column")
+        raise InputError(Message("cli.err.se_column_proportion"), hint=Message("cli.err.se_column_proportion.hint"))
     data = _load(counts, population, sheet, count_column, population_column, None, fill_zero, combine)
     out = proportion(
         data,

@@ -117,7 +117,7 @@ def command(direct: Path, aux: Path | None, **o: Any) -> None:
             tol=o["tol"], maxit=o["maxit"], stopping=o["stopping"], on_nonconvergence=o["on_nonconvergence"],
             scheme=o["scheme"], level=o["level"])
     for w in caught:
-        click.secho(f"warning: {w.message}", err=True, fg="yellow")
+        click.secho(Message("cli.warning", message=str(w.message)).render(), err=True, fg="yellow")
     if not o["quiet"]:
         click.echo(result.summary(o["lang"]), err=True)
     if o["out"] in (None, "-"):

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from corridor.i18n import t
+from corridor.i18n import Message, t
 from corridor.sources.describe import describe, describe_text
 from corridor.sources.read import FORMATS, read_source
 
@@ -79,9 +79,9 @@ def check_cmd(spec: str, file: str | None, unknown: str | None, as_json: bool) -
         click.echo(json.dumps({"spec": h.spec, "columns": h.types, "design": h.design, "ledger": h.ledger.as_dict()},
                               ensure_ascii=False, default=str, indent=2))
         return
-    click.echo(f"spec {h.spec}: {len(h.columns)} canonical columns: {', '.join(h.columns)}")
+    click.echo(Message("cli.sources.spec_columns", spec=h.spec, count=len(h.columns), columns=", ".join(h.columns)).render())
     design = {k: v for k, v in h.design.items() if v not in (None, False)}
-    click.echo("design: " + ", ".join(f"{k}={v}" for k, v in design.items()))
+    click.echo(Message("cli.sources.design", design=", ".join(f"{k}={v}" for k, v in design.items())).render())
     click.echo(h.ledger.to_text())
 
 
