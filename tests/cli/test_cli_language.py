@@ -96,3 +96,17 @@ def test_profile_in_several_languages_is_computed_once(tmp_path, monkeypatch) ->
     assert sorted(written) == ["es", "fr"]
     assert '<html lang="es"' in written["es"].read_text(encoding="utf-8")
     assert '<html lang="fr"' in written["fr"].read_text(encoding="utf-8")
+
+
+def test_terminal_reports_read_in_the_language() -> None:
+    """What commands print besides errors: the row ledger of `sources check`, the notes and numbers of
+    `flows stocks` (they printed 'rows read', 'weight is missing', 'interval: 95% percentile interval'
+    and 14,401 under --lang fr)."""
+    res = run("--lang", "fr", "sources", "check", "enusc_2020")
+    assert res.exit_code == 0, res.output
+    assert "plan de sondage : " in res.output and "lignes lues" in res.output and "le poids manque" in res.output
+    assert "rows read" not in res.output and "weight is missing" not in res.output
+    res = run("--lang", "es", "flows", "stocks", "--origin", "COL", "--destination", "CHL")
+    assert res.exit_code == 0, res.output
+    assert "14.401" in res.output and "intervalo de percentiles al 95" in res.output and "1.000 remuestreos" in res.output
+    assert "interval:" not in res.output and "14,401" not in res.output

@@ -19,7 +19,7 @@ def test_profile_and_command_line_give_the_same_interval():
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     cli = {r["period"]: (r["flow"], r["lower"], r["upper"], r["se"]) for r in out["rows"]}
-    assert any("1000 gamma resamples" in n for n in out["notes"])
+    assert any("1,000 gamma resamples" in n for n in out["notes"])
     profile = {r["disaggregation_value"]: (r["estimate"], r["ci_low"], r["ci_high"], r["se"])
                for r in undesa_rows("COL", "CHL")}
     assert profile == cli

@@ -12,9 +12,25 @@ import click
 import numpy as np
 
 from corridor.errors import ColumnNotFoundError, InputError, SourceError
-from corridor.i18n import Message
+from corridor.i18n import Message, current, localize_number, t
 
 FORMATS = click.Choice(["text", "csv", "json"])
+
+
+def _pct(level: float) -> str:
+    from babel.numbers import format_percent
+
+    from corridor.i18n import LOCALES
+
+    return format_percent(level, locale=LOCALES.get(current(), "en_GB"))
+
+
+def _int(n: int) -> str:
+    return localize_number(f"{n:,}", current())
+
+
+def _num(x: float) -> str:
+    return localize_number(f"{x:g}", current())
 
 
 def _emit(rows: list[dict[str, Any]], fmt: str, header: list[str] | None = None, notes: list[str] | None = None) -> None:
@@ -33,13 +49,13 @@ def _emit(rows: list[dict[str, Any]], fmt: str, header: list[str] | None = None,
         if v is None:
             return "-"
         if isinstance(v, float):
-            return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
+            return localize_number(f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}", current())
         return str(v)
     table = [[cell(r.get(c)) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(t[i]) for t in table)) if table else len(c) for i, c in enumerate(cols)]
+    widths = [max(len(c), *(len(line[i]) for line in table)) if table else len(c) for i, c in enumerate(cols)]
     click.echo("  ".join(c.rjust(w) for c, w in zip(cols, widths)))
-    for t in table:
-        click.echo("  ".join(v.rjust(w) for v, w in zip(t, widths)))
+    for line in table:
+        click.echo("  ".join(v.rjust(w) for v, w in zip(line, widths)))
     for note in notes or []:
         click.echo(Message("cli.note", note=note).render())
 
@@ -97,10 +113,9 @@ def stocks_cmd(origin: str, destination: str, method: str, fmt: str, relative_er
     rows = corridor_flows(origin, destination, method=method, rel_error=relative_error, n_resamples=resamples,
                           level=level, random_state=random_seed, distribution=distribution)
     notes = [
-        (f"source: {SOURCE_2019} (CC BY 3.0 IGO); stocks by country of birth or citizenship as reported by "
-        "the destination"),
-        (f"interval: {level:.0%} percentile interval from {resamples} {distribution} resamples of every stock with "
-        f"an assumed relative error of {relative_error:g}"),
+        t("cli.flows.note_source_stocks", source=SOURCE_2019),
+        t("cli.flows.note_interval_stocks", level=_pct(level), resamples=_int(resamples), distribution=distribution,
+          error=_num(relative_error)),
     ]
     _emit(rows, fmt, ["period", "origin", "destination", "stock_start", "stock_end", "flow", "lower", "upper", "se"], notes)
 
@@ -192,7 +207,7 @@ def demo_cmd(origin: str, destination: str, demography: Path, match_birthplace: 
             raise InputError(Message("cli.err.demography_country", iso=c, path=str(demography)),
                              hint=Message("cli.err.demography_country.hint"))
     s = data.stocks[:, keep][:, :, keep].copy()
-    t, n = s.shape[0], s.shape[1]
+    n_years, n = s.shape[0], s.shape[1]
     idx = np.arange(n)
     pop = np.array([[demo[c][y]["population"] for c in codes] for y in data.years])
     native = pop - s.sum(axis=1)
@@ -219,19 +234,18 @@ def demo_cmd(origin: str, destination: str, demography: Path, match_birthplace: 
         "period": f"{data.years[p]}-{data.years[p + 1]}", "origin": codes[i], "destination": codes[j],
         "flow": float(res.point[p]), "lower": float(res.lower[p]), "upper": float(res.upper[p]), "se": float(res.se[p]),
         "flag": flag,
-    } for p in range(t - 1)]
+    } for p in range(n_years - 1)]
     notes = [
-        f"source: {data.source} (CC BY 3.0 IGO); population, births and deaths: {demography}",
-        (f"system: the {n} countries in {demography}; method: demographic accounting (Abel), "
-        f"{'minimum migration (stayers)' if not no_stayers else 'independence'}, birthplace matching {match_birthplace}"),
-        (f"interval: {level:.0%} percentile interval, {resamples} {distribution} resamples, relative error "
-        f"{relative_error:g} on foreign-born stocks"),
-        *(f"fit: {c.describe()}" for c in res.convergence),
+        t("cli.flows.note_source_demo", source=data.source, file=str(demography)),
+        t("cli.flows.note_system", countries=n, file=str(demography), match=match_birthplace,
+          model=t("cli.flows.model_independence" if no_stayers else "cli.flows.model_stayers")),
+        t("cli.flows.note_interval_demo", level=_pct(level), resamples=_int(resamples), distribution=distribution,
+          error=_num(relative_error)),
+        *(t("cli.flows.note_fit", fit=c.describe()) for c in res.convergence),
     ]
     if res.flags:
         batches = res.settings.get("resample_batches_not_converged", 0)
-        notes.append(f"flag not_converged: a fit kept its last iterate (point estimates or {batches} batch(es) of "
-                     "resamples); raise --maxit or loosen --tol")
+        notes.append(t("cli.flows.note_not_converged", batches=batches))
     _emit(rows, fmt, ["period", "origin", "destination", "flow", "lower", "upper", "se", "flag"], notes)
 
 
@@ -258,7 +272,7 @@ def permits_cmd(path: Path, nationality: str | None, by: str, region: str | None
     if top > 0:
         rows = rows[:top]
     header = [*groups, *(["iso3"] if "nationality" in groups or nationality else []), "period", "count", "change", "pct_change"]
-    _emit(rows, fmt, header, [f"source: {series.source}"])
+    _emit(rows, fmt, header, [t("cli.flows.note_source", source=series.source)])
 
 
 @command.command("indices")

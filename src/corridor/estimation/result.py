@@ -13,7 +13,7 @@ import pyarrow as pa
 from corridor._deps import import_optional
 from corridor.errors import EstimationError
 from corridor.estimation import intervals
-from corridor.i18n import Message, current, t
+from corridor.i18n import Message, current, localize_number, t
 
 COLUMNS = ("estimand", "variable", "level", "prob", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv",
            "deff", "n", "n_cases", "sum_w", "flag")
@@ -202,17 +202,6 @@ def format_table(
     if table.num_rows > max_rows:
         lines.append(t("estimation.more_rows", lang, count=table.num_rows - max_rows))
     return "\n".join(lines)
-
-
-_SEPARATORS = {"es": (".", ","), "fr": ("\u202f", ",")}  # (thousands, decimal) where they differ from English
-
-
-def localize_number(text: str, lang: str) -> str:
-    """A number written with English separators (``1,234.5``) as ``lang`` writes it (``1.234,5``, ``1 234,5``)."""
-    if lang not in _SEPARATORS:
-        return text
-    thousands, decimal = _SEPARATORS[lang]
-    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
 
 
 def human_number(v: float, digits: int = 6) -> str:

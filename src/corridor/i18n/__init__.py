@@ -339,6 +339,7 @@ __all__ = [
     "is_lang",
     "join",
     "language",
+    "localize_number",
     "moment",
     "parse_langs",
     "place_name",
@@ -397,3 +398,14 @@ def _country_code(name: str) -> str | None:
         return str(pycountry.countries.lookup(name).alpha_3)
     except LookupError:
         return None
+
+
+_SEPARATORS = {"es": (".", ","), "fr": ("\u202f", ",")}  # (thousands, decimal) where they differ from English
+
+
+def localize_number(text: str, lang: str) -> str:
+    """A number written with English separators (``1,234.5``) as ``lang`` writes it (``1.234,5``, ``1 234,5``)."""
+    if lang not in _SEPARATORS:
+        return text
+    thousands, decimal = _SEPARATORS[lang]
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)

@@ -88,21 +88,35 @@ class RowLedger:
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False, default=str, **kwargs)
 
-    def to_text(self) -> str:
-        lines = [f"rows read      {self.read:>12,}  {self.source}".rstrip()]
+    def to_text(self, lang: str | None = None) -> str:
+        """The ledger for people, in ``lang`` (default: the current language); its rules are named as the
+        spec names them, the rules corridor itself applies (a weight missing or negative) in the language."""
+        from corridor.i18n import current, localize_number, t, translate_known
+
+        lang = lang or current()
+
+        def num(n: int) -> str:
+            return localize_number(f"{n:,}", lang)
+
+        def label(key: str) -> str:
+            return t(f"sources.ledger.{key}", lang)
+
+        width = max(15, max(len(label(k)) for k in ("read", "kept", "filtered", "rejected")) + 2)
+        lines = [f"{label('read'):<{width}}{num(self.read):>12}  {self.source}".rstrip()]
         for line in self.filtered:
-            lines.append(f"  filtered     {line.count:>12,}  {line.rule}")
+            lines.append(f"  {label('filtered'):<{width - 2}}{num(line.count):>12}  {translate_known(line.rule, lang)}")
         for line in self.rejected:
-            ex = f"  (e.g. rows {', '.join(map(str, line.examples))})" if line.examples else ""
-            lines.append(f"  rejected     {line.count:>12,}  {line.rule}{ex}")
-        lines.append(f"rows kept      {self.kept:>12,}")
+            ex = ("  " + t("sources.ledger.examples", lang, rows=", ".join(map(str, line.examples)))) if line.examples else ""
+            lines.append(f"  {label('rejected'):<{width - 2}}{num(line.count):>12}  {translate_known(line.rule, lang)}{ex}")
+        lines.append(f"{label('kept'):<{width}}{num(self.kept):>12}")
         if self.unknown:
-            lines.append("unknown codes:")
+            lines.append(label("unknown"))
             for u in self.unknown:
                 to = f" -> {u.target}" if u.target else ""
-                lines.append(f"  {u.column}{to} = {u.value!r}: {u.count:,} rows ({u.action})")
+                lines.append(f"  {u.column}{to} = {u.value!r}: "
+                             + t("sources.ledger.unknown_rows", lang, count=u.count, rows=num(u.count), action=u.action))
         for note in self.notes:
-            lines.append(f"note: {note}")
+            lines.append(t("cli.note", lang, note=note))
         return "\n".join(lines)
 
     def __str__(self) -> str:
