@@ -106,6 +106,13 @@ def test_terminal_reports_read_in_the_language() -> None:
     assert res.exit_code == 0, res.output
     assert "plan de sondage : " in res.output and "lignes lues" in res.output and "le poids manque" in res.output
     assert "rows read" not in res.output and "weight is missing" not in res.output
+    from pathlib import Path
+
+    import corridor
+
+    casen = Path(corridor.__file__).parent / "datasets" / "casen_2020" / "casen_2020.csv.gz"
+    res = run("--lang", "fr", "sources", "describe", str(casen))
+    assert "(csv, 185\u202f437 lignes, 10 colonnes)" in res.output and " manquants " in res.output, res.output
     res = run("--lang", "es", "flows", "stocks", "--origin", "COL", "--destination", "CHL")
     assert res.exit_code == 0, res.output
     assert "14.401" in res.output and "intervalo de percentiles al 95" in res.output and "1.000 remuestreos" in res.output

@@ -39,13 +39,22 @@ def describe(source: Source, *, top: int = 8, max_distinct: int = 30) -> dict[st
     return out
 
 
-def describe_text(info: dict[str, Any]) -> str:
-    """Plain-text rendering of :func:`describe`'s result."""
-    lines = [f"{info['path']}  ({info['format']}, {info['rows']:,} rows, {len(info['columns'])} columns)"]
+def describe_text(info: dict[str, Any], lang: str | None = None) -> str:
+    """Plain-text rendering of :func:`describe`'s result, in ``lang`` (default: the current language)."""
+    from corridor.i18n import current, localize_number, t
+
+    lang = lang or current()
+
+    def num(n: int) -> str:
+        return localize_number(f"{n:,}", lang)
+
+    lines = [f"{info['path']}  " + t("sources.describe.head", lang, format=info["format"], rows=num(info["rows"]),
+                                      columns=len(info["columns"]))]
+    missing, distinct = t("sources.describe.missing", lang), t("sources.describe.distinct", lang)
     for c in info["columns"]:
         label = f"  {c['label']}" if c["label"] else ""
-        lines.append(f"  {c['name']:<24} {c['type']:<10} missing {c['missing']:>9,}  distinct ~{c['distinct']:,}{label}")
+        lines.append(f"  {c['name']:<24} {c['type']:<10} {missing} {num(c['missing']):>9}  {distinct} ~{num(c['distinct'])}{label}")
         for v in c.get("values", []):
             lab = f" = {v['label']}" if "label" in v else ""
-            lines.append(f"      {v['value']!r}{lab}: {v['count']:,}")
+            lines.append(f"      {v['value']!r}{lab}: {num(v['count'])}")
     return "\n".join(lines)
