@@ -118,3 +118,19 @@ def test_terminal_numbers_use_the_languages_separators(lang: str, total: str, me
     assert total in row and mean in row, row
     res = invoke(*CASEN, "-e", "mean:edad", "--lang", lang, "--format", "csv")
     assert ",37.469" in res.output and ",19545799," in res.output  # exact, with a decimal point
+
+
+def test_demo_synthetic_sample_is_read_as_its_file() -> None:
+    """demo:synthetic_corridor_sample (the README's calibrate example) is estimable as well, as its Parquet file."""
+    from corridor import datasets
+
+    args = ["--weights", "weight", "--strata", "strata", "--ids", "psu", "-e", "proportion:country_citizenship=COL",
+            "--where", 'region == "CL-AN"', "--format", "json"]
+    by_name = CliRunner().invoke(main, ["estimate", "demo:synthetic_corridor_sample", *args])
+    assert by_name.exit_code == 0, by_name.output
+    path = datasets.path("synthetic_corridor_sample")
+    assert path.name == "synthetic_corridor_sample_SYNTHETIC.parquet"
+    by_path = CliRunner().invoke(main, ["estimate", str(path), *args])
+    row = json.loads(by_name.stdout)["rows"][0]
+    assert row == json.loads(by_path.stdout)["rows"][0]
+    assert row["n"] == 2049 and row["estimate"] == pytest.approx(0.0513075, rel=1e-5)

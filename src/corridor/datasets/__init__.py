@@ -11,7 +11,10 @@ from pathlib import Path
 
 from corridor.errors import SourceError
 
-_MAIN_FILES = {"casen_2020": "casen_2020.csv.gz"}
+# a dataset whose folder holds more than its data names the file every command reads as demo:NAME
+# (a folder is read by calibrate but not by estimate or quality)
+_MAIN_FILES = {"casen_2020": "casen_2020.csv.gz",
+               "synthetic_corridor_sample": "synthetic_corridor_sample_SYNTHETIC.parquet"}
 
 
 def root() -> Path:
