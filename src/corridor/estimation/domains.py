@@ -29,14 +29,26 @@ def groupings(by: str | Sequence[Any]) -> list[tuple[str, ...]]:
     return [tuple(items)]
 
 
-def domains(tbl: pa.Table, by: list[str]) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
-    """Domain code of each group, and the domain key tuples: the full product of the by levels."""
+def domains(tbl: pa.Table, by: list[str],
+            coded: dict[str, tuple[np.ndarray, pa.Array]] | None = None) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
+    """Domain code of each group, and the domain key tuples: the full product of the by levels.
+
+    ``coded`` keeps each column's codes for the next grouping of the same table (a variable in
+    several groupings of millions of rows is encoded once).
+    """
     if not by:
         return np.zeros(tbl.num_rows, dtype=np.int64), [()]
     per_var: list[list[Any]] = []
     code_cols: list[np.ndarray] = []
     for col in by:
-        c, values = codes(tbl[col])
+        if coded is None:
+            c, values = codes(tbl[col])
+        else:
+            if col not in coded:
+                c, values = codes(tbl[col])
+                # kept in the narrowest integer type: a few codes per row of millions of rows
+                coded[col] = (c.astype(np.min_scalar_type(max(len(values) - 1, 0)), copy=False), values)
+            c, values = coded[col]
         vals = values.to_pylist()
         order = sorted(range(len(vals)), key=lambda i: (vals[i] is None, str(type(vals[i])), vals[i] if vals[i] is not None else 0))
         rank = np.empty(len(vals), dtype=np.int64)

@@ -139,7 +139,7 @@ def estimate_quantiles(req: CheckedRequest, rows: pa.Table, q: Quantile, groupin
             Message("estimation.column_missing_values", variable=q.variable, source=req.source, sum=int(np.isnan(x[in_sub]).sum())),
             hint=Message("estimation.column_missing_values.hint"),
         )
-    dom_codes, dom_values = _domains(rows, list(grouping))
+    dom_codes, dom_values = _domains(rows, list(grouping), read.codes)
     structure = None
     element = design is not None and not design.ids
     if design is not None:
@@ -213,7 +213,8 @@ def estimate_quantiles(req: CheckedRequest, rows: pa.Table, q: Quantile, groupin
 class _Read:
     """What every quantile and grouping of a request takes from the same rows, computed once: weights,
     the subpopulation flag, the design's structure, each variable's values and its valid rows in row
-    order and by value (a stable sort, done once per variable instead of once per grouping)."""
+    order and by value (a stable sort, done once per variable instead of once per grouping), and each
+    by column's codes (a column in several groupings is encoded once)."""
 
     def __init__(self) -> None:
         self.w: Array | None = None
@@ -223,6 +224,7 @@ class _Read:
         self.x: dict[str, Array] = {}
         self.valid: dict[str, Array] = {}
         self.by_value: dict[str, Array] = {}
+        self.codes: dict[str, tuple[Array, pa.Array]] = {}  # each by column's codes, for every grouping
 
 
 _READS: dict[int, tuple[weakref.ref[pa.Table], CheckedRequest, _Read]] = {}
