@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from corridor.cli._messages import Languages, echo_error, flat_langs
+from corridor.cli._messages import CatalogueOption, Languages, echo_error, flat_langs
 from corridor.errors import CorridorError
 from corridor.i18n import t
 
@@ -40,6 +40,7 @@ Examples:
   corridor profile --origin COL --destination CHL --calibrate ine --lang fr --out profil
   corridor profile --origin VEN --destination CHL --lang es --out perfil-ven
   corridor profile --origin COL --destination CHL --data casen_2022_spec.yaml --scheme eclac_2023 --min-n 50
+  corridor profile --origin COL --destination CHL --engine spark --spark-master 'local[4]' --out profile
 """
 
 
@@ -84,17 +85,26 @@ class _Progress:
               help="Add the section 'By comuna (model-based)': Fay-Herriot estimates per comuna of the highlighted "
                    "region with intervals and the method stated (shipped data: persons born in Colombia in "
                    "Antofagasta's comunas, from a SYNTHETIC comuna survey and the 2017 census).")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              cls=CatalogueOption, help_id="cli.profile.option.engine")
+@click.option("--spark-master", metavar="URL", cls=CatalogueOption, help_id="cli.profile.option.spark_master")
+@click.option("--spark-handover", metavar="DIR", type=click.Path(file_okay=False), cls=CatalogueOption,
+              help_id="cli.profile.option.spark_handover")
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF (faster).")
 @click.option("--quiet", is_flag=True, help="No progress messages on stderr.")
 def command(origin: str, destination: str, region: str | None, langs: tuple[str, ...], out: Path, data: str | None,
-            scheme: str, min_n: int, calibrate: str | None, small_areas: bool, no_pdf: bool, quiet: bool) -> None:
+            scheme: str, min_n: int, calibrate: str | None, small_areas: bool, engine: str, spark_master: str | None,
+            spark_handover: str | None, no_pdf: bool, quiet: bool) -> None:
+    from corridor.engine import get_engine
     from corridor.report import build_profile, write_profile
 
     progress = _Progress(quiet)
     try:
         languages = flat_langs(langs)
+        spark = {k: v for k, v in (("master", spark_master), ("handover", spark_handover)) if v}
+        eng = get_engine("spark", **spark) if engine == "spark" else get_engine("duckdb")
         profile = build_profile(origin, destination, region=region, data=data, scheme=scheme, min_n=min_n, progress=progress,
-                                small_areas=small_areas, calibrate=calibrate)
+                                small_areas=small_areas, calibrate=calibrate, engine=eng)
         written = {}
         for lang in languages:
             folder = out / lang if len(languages) > 1 else out

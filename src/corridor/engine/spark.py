@@ -12,16 +12,24 @@ Two gaps between Narwhals and Spark are closed here, and only here:
   engine quote column names that contain dots or backticks.
 * Spark cannot ``sum`` a boolean (``is_null().sum()``); such sums are summed as
   0/1 integers, as DuckDB and Polars do.
+
+DuckDB relations (harmonized surveys, the profile's indicator columns) reach Spark as a Parquet
+file that DuckDB writes, streaming, in the engine's hand-over folder; Spark's executors read it.
+No row passes through the driver's Python or JVM memory, so a census-size harmonized survey is
+handed over in DuckDB's memory limit (docs/design.md, "Spark and DuckDB relations").
 """
 
 from __future__ import annotations
 
+import atexit
 import bz2
 import csv
 import gzip
+import itertools
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,6 +80,12 @@ class SparkEngine:
         config: extra Spark settings for a session created here, e.g.
             ``{"spark.driver.memory": "8g"}``; they override corridor's
             defaults (few shuffle partitions, UTC time zone, Arrow transfers).
+        handover: folder in which DuckDB relations given to this engine are written as Parquet
+            for Spark to read (default: the system's temporary directory;
+            ``CORRIDOR_SPARK_HANDOVER`` sets it for every engine). The files go at the end of the
+            process or with :meth:`release`. On a cluster it must be a folder every executor
+            reads at the same path (a shared mount); a session whose master is not ``local``
+            refuses DuckDB relations without it.
 
     Example:
         >>> from corridor.engine.spark import SparkEngine
@@ -82,7 +96,8 @@ class SparkEngine:
     name = "spark"
 
     def __init__(
-        self, session: SparkSession | None = None, master: str | None = None, config: dict[str, Any] | None = None
+        self, session: SparkSession | None = None, master: str | None = None, config: dict[str, Any] | None = None,
+        handover: str | os.PathLike[str] | None = None,
     ) -> None:
         import_optional("pyspark", feature="the Spark engine")
         problems = narwhals_bridge_problems()
@@ -96,6 +111,11 @@ class SparkEngine:
         self.master = master or _DEFAULT_MASTER
         self.config = {k: str(v) for k, v in (config or {}).items()}
         self.scans = 0
+        handover = handover if handover is not None else os.environ.get("CORRIDOR_SPARK_HANDOVER") or None
+        self.handover = Path(handover) if handover is not None else None
+        self._handover_folder: Path | None = None
+        # DuckDB relations already handed over, by identity (the relation is kept so its id stays its own)
+        self._handed: dict[int, tuple[Any, DataFrame]] = {}
 
     def __repr__(self) -> str:
         where = "given session" if self._session is not None else self.master
@@ -113,14 +133,18 @@ class SparkEngine:
     def open(self, data: Any, *, statistics: bool = False) -> nw.LazyFrame[Any]:
         """A lazy frame over a Spark DataFrame, a Parquet/CSV path or URI, or any Narwhals-supported frame.
 
-        Frames that live outside Spark (pandas, polars, PyArrow, DuckDB) are
-        copied into the session through Arrow; that suits small and
-        medium data, large data should be given as files or Spark DataFrames.
+        Frames that live outside Spark (pandas, polars, PyArrow) are copied
+        into the session through Arrow; that suits small and medium data, large
+        data should be given as files or Spark DataFrames. A DuckDB relation
+        (a harmonized survey) is written by DuckDB as Parquet into the
+        hand-over folder and read from there (:meth:`_from_duckdb`).
         """
         if isinstance(data, nw.LazyFrame | nw.DataFrame):
             native = data.to_native()
             if _is_spark_frame(native):
                 return _wrap(native)
+            if _is_duckdb_relation(native):
+                return _wrap(self._from_duckdb(native))
             arrow = data.to_arrow() if isinstance(data, nw.DataFrame) else data.collect("pyarrow").to_arrow()
             return _wrap(self._from_arrow(arrow))
         if _is_spark_frame(data):
@@ -136,8 +160,8 @@ class SparkEngine:
             return _wrap(self._from_arrow(pa.Table.from_pandas(data, preserve_index=False)))
         if module == "polars":
             return _wrap(self._from_arrow(data.to_arrow()))
-        if module == "duckdb" and hasattr(data, "to_arrow_table"):
-            return _wrap(self._from_arrow(data.to_arrow_table()))
+        if _is_duckdb_relation(data):
+            return _wrap(self._from_duckdb(data))
         raise InputError(
             f"cannot read data of type {type(data).__name__} with the Spark engine",
             hint="give a Spark DataFrame, a CSV or Parquet path (or hdfs://, s3a:// ... URI), "
@@ -151,6 +175,59 @@ class SparkEngine:
             return session.createDataFrame(table)
         except TypeError:  # PySpark < 4 takes pandas, not Arrow
             return session.createDataFrame(table.to_pandas())
+
+    def _from_duckdb(self, relation: Any) -> DataFrame:
+        """A DuckDB relation as a Spark DataFrame, through a Parquet file DuckDB writes.
+
+        DuckDB streams the relation's query (a harmonization, a projection) into the file within its
+        connection's memory limit; Spark's executors read the file. Types Spark has no equivalent
+        for are cast as :func:`_spark_compatible` casts Arrow's. A relation given twice is written once.
+        """
+        known = self._handed.get(id(relation))
+        if known is not None and known[0] is relation:
+            return known[1]
+        folder = self._folder()
+        path = folder / f"relation-{next(_HANDOVERS)}.parquet"
+        try:
+            _duckdb_compatible(relation).write_parquet(str(path))
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] != "duckdb" and not isinstance(exc, OSError):
+                raise
+            raise SourceError(Message("engine.spark.handover_failed", folder=str(folder), error=_first_line(exc)),
+                              hint=Message("engine.spark.handover_failed.hint")) from exc
+        with _spark_errors():
+            frame = self.session.read.parquet(str(path))
+        self._handed[id(relation)] = (relation, frame)
+        return frame
+
+    def _folder(self) -> Path:
+        """This engine's hand-over folder, created on first use and removed with the engine."""
+        if self._handover_folder is not None:
+            return self._handover_folder
+        master = _master(self.session)
+        if self.handover is None and not master.startswith("local"):
+            raise UnsupportedError(Message("engine.spark.handover_needed", master=master),
+                                   hint=Message("engine.spark.handover_needed.hint"))
+        parent = self.handover or Path(tempfile.gettempdir())
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix=f"corridor-spark-{os.getpid()}-", dir=parent))
+        except OSError as exc:
+            raise SourceError(Message("engine.spark.handover_failed", folder=str(parent), error=_first_line(exc)),
+                              hint=Message("engine.spark.handover_failed.hint")) from exc
+        # removed when the process ends, not with the engine: frames opened here (and frames derived
+        # from them) may outlive the engine object, and Spark reads the files whenever they run
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        self._handover_folder = folder
+        return folder
+
+    def release(self) -> None:
+        """Delete the Parquet files this engine handed to Spark (frames opened from DuckDB relations
+        cannot run after this); a long-running process calls it when it is done with them."""
+        if self._handover_folder is not None:
+            shutil.rmtree(self._handover_folder, ignore_errors=True)
+        self._handover_folder = None
+        self._handed.clear()
 
     def _read_path(self, path: str) -> DataFrame:
         is_uri = "://" in path and not path.startswith("file://")
@@ -259,6 +336,38 @@ def _create_session(master: str, config: dict[str, str]) -> SparkSession:
         ) from exc
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _master(session: Any) -> str:
+    """The session's master URL ('' when the session does not say: then treated as a cluster)."""
+    return str(session.conf.get("spark.master", "") or "")
+
+
+def _is_duckdb_relation(obj: Any) -> bool:
+    cls = type(obj)
+    return cls.__module__.split(".")[0] in ("duckdb", "_duckdb") and cls.__name__ == "DuckDBPyRelation"
+
+
+# numbers the hand-over files of the process (engines may share a folder)
+_HANDOVERS = itertools.count(1)
+# DuckDB types Spark reads badly or not at all from Parquet, and what they become (as Arrow's in _spark_compatible)
+_DUCKDB_CASTS = {"UTINYINT": "BIGINT", "USMALLINT": "BIGINT", "UINTEGER": "BIGINT", "UBIGINT": "DOUBLE",
+                 "HUGEINT": "DOUBLE", "UHUGEINT": "DOUBLE", '"NULL"': "VARCHAR", "NULL": "VARCHAR"}
+
+
+def _duckdb_compatible(relation: Any) -> Any:
+    """The relation with its unsigned, 128-bit, enum and null-typed columns cast to types Spark has."""
+    casts = {}
+    for name, dtype in zip(relation.columns, relation.types, strict=True):
+        text = str(dtype).upper()
+        target = _DUCKDB_CASTS.get(text) or ("VARCHAR" if text.startswith("ENUM(") else None)
+        if target:
+            casts[name] = target
+    if not casts:
+        return relation
+    quoted = {c: '"' + c.replace('"', '""') + '"' for c in relation.columns}
+    return relation.project(", ".join(f"CAST({quoted[c]} AS {casts[c]}) AS {quoted[c]}" if c in casts else quoted[c]
+                                      for c in relation.columns))
 
 
 def _is_spark_frame(obj: Any) -> bool:

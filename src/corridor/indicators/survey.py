@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from corridor.design import AnyDesign, Design, design_from_dict
+from corridor.engine import Engine
 from corridor.errors import InputError, SourceError
 
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
@@ -42,10 +43,21 @@ class SurveySource:
         return list(self.relation.columns)
 
 
-def load_survey(data: str | Path | None = None, *, con: duckdb.DuckDBPyConnection | None = None) -> SurveySource:
-    """Open a survey: ``None`` (the shipped SYNTHETIC sample), a spec name/file, or a canonical CSV/Parquet file."""
+def load_survey(data: str | Path | None = None, *, con: duckdb.DuckDBPyConnection | None = None,
+                engine: Engine | None = None) -> SurveySource:
+    """Open a survey: ``None`` (the shipped SYNTHETIC sample), a spec name/file, or a canonical CSV/Parquet file.
+
+    Harmonization is DuckDB SQL (specs and indicator definitions are written in it): it runs on
+    ``con``, else on the DuckDB ``engine``'s own connection (so that engine's memory limit covers it),
+    else on the process's shared connection. The relation stays lazy; another engine (Spark) reads
+    it as a Parquet file DuckDB writes when the engine opens it.
+    """
+    from corridor.engine.duckdb import DuckDBEngine
     from corridor.harmonize import harmonize, list_specs, load_spec
     from corridor.sources import default_connection
+
+    if con is None and isinstance(engine, DuckDBEngine):
+        con = engine.connection
 
     target = DEFAULT_SPEC if data is None else data
     text = str(target)

@@ -23,7 +23,6 @@ import pyarrow as pa
 
 from corridor.datasets import coverage
 from corridor.engine import Engine, get_engine
-from corridor.engine.duckdb import DuckDBEngine
 from corridor.errors import CorridorError, InputError
 from corridor.i18n import Message
 from corridor.indicators import (
@@ -179,8 +178,9 @@ def build_profile(
     agg = load_aggregates(origin, destination)
     rows = compute_aggregates(agg, indicators=list(catalogue.values()))
     say(Message("profile.progress.microdata"))
-    # read on the engine's connection (DuckDB), so the engine's memory limit covers the surveys' scans
-    runs = _survey_runs(plan, data, destination, con=eng.connection if isinstance(eng, DuckDBEngine) else None)
+    # harmonized on the engine's DuckDB connection (its memory limit covers the surveys' scans); on Spark
+    # the engine reads the harmonized rows from a Parquet file DuckDB writes (docs/design.md)
+    runs = _survey_runs(plan, data, destination, engine=eng)
     calibrations, kept_weights = [], []
     if calibrate is not None:
         say(Message("profile.progress.calibrating"))
@@ -240,7 +240,7 @@ def build_profile(
 
 
 def _survey_runs(plan: dict[str, list[coverage.Coverage]], data: str | Path | None,
-                 destination: str, con: Any = None) -> list[tuple[SurveySource, tuple[str, ...]]]:
+                 destination: str, engine: Engine | None = None) -> list[tuple[SurveySource, tuple[str, ...]]]:
     """The survey sources to estimate from, each with the sections it feeds.
 
     ``data`` (the user's microdata) feeds every survey section; otherwise the registry's survey
@@ -248,7 +248,7 @@ def _survey_runs(plan: dict[str, list[coverage.Coverage]], data: str | Path | No
     source covers the section).
     """
     if data is not None:
-        survey = load_survey(data, con=con)
+        survey = load_survey(data, engine=engine)
         if survey.country and survey.country != destination:
             raise InputError(Message("profile.errors.survey_country", survey=repr(survey.name), country=survey.country,
                                      destination=destination),
@@ -262,7 +262,7 @@ def _survey_runs(plan: dict[str, list[coverage.Coverage]], data: str | Path | No
             if e.kind == "survey":
                 feeds.setdefault(e.id, []).append(section)
                 entries[e.id] = e
-    return [(load_survey(coverage.spec_path(entries[sid]), con=con), tuple(secs)) for sid, secs in feeds.items()]
+    return [(load_survey(coverage.spec_path(entries[sid]), engine=engine), tuple(secs)) for sid, secs in feeds.items()]
 
 
 def _survey_source_row(src: SurveySource, sections: tuple[str, ...]) -> dict[str, Any]:
