@@ -19,6 +19,12 @@ PSU, as census-size microdata on a survey's design would be.
   three times (``corridor profile --lang es --lang fr --lang en``) against three separate runs, one
   per language (the baseline, in the same run).
 
+* ``spark`` (with ``--engine spark``): the same profile on a Spark session (``--master``, default
+  ``local[2]``; ``--driver-memory``), right after DuckDB's on the same file: the survey is harmonized
+  by DuckDB and handed to Spark as Parquet (section ``handover``), every estimate runs on Spark.
+  Its time excludes starting the session (printed apart); its peak memory is the whole process tree's
+  (Python plus Spark's JVM, sampled every 0.2 s), DuckDB's is the Python process's.
+
 * ``before`` (with ``--before SRC``): the same profile from an earlier corridor (the ``src`` folder of a
   checkout, e.g. ``git worktree add --detach /tmp/before main``), run right after the current one on
   the same file: before and after in one run.
@@ -27,7 +33,8 @@ PSU, as census-size microdata on a survey's design would be.
 fastest run of each (the machine's load moves all of them alike); ``--keep DIR`` keeps the generated
 files in DIR and reuses them in later runs (generating 10M rows takes minutes).
 
-Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_profile.py [--sizes 1000000 20000000] [--repeat 3] [--keep DIR] [--languages] [--before SRC]``.
+Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_profile.py [--sizes 1000000 20000000] [--repeat 3] [--keep DIR] [--languages] [--before SRC]
+[--engine spark [--master local[2]] [--driver-memory 4g]]``.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def _peak_mb() -> float:
@@ -72,7 +80,7 @@ def _timed(times: dict, label: str, f):
     return run
 
 
-def child_profile(path: str) -> dict:
+def child_profile(path: str, engine: str = "duckdb", master: str = "local[2]", driver_memory: str = "2g") -> dict:
     import importlib
 
     from corridor.engine import get_engine
@@ -84,15 +92,75 @@ def child_profile(path: str) -> dict:
         m = importlib.import_module(mod)
         if hasattr(m, name):
             setattr(m, name, _timed(times, label, getattr(m, name)))
-    eng = get_engine()
+    tree = _TreePeak() if engine == "spark" else None
+    started = 0.0
+    if engine == "spark":
+        from corridor.engine.spark import SparkEngine
+
+        if hasattr(SparkEngine, "_from_duckdb"):
+            SparkEngine._from_duckdb = _timed(times, "handover", SparkEngine._from_duckdb)
+        eng = get_engine("spark", master=master, config={"spark.driver.memory": driver_memory})
+        t = time.perf_counter()
+        eng.session  # noqa: B018 - the JVM starts here, outside the profile's time
+        started = time.perf_counter() - t
+    else:
+        eng = get_engine()
     t = time.perf_counter()
     p = build_profile("COL", "CHL", data=path, engine=eng)
     t_html = time.perf_counter()
     html = render_html(p, "en")
     done = time.perf_counter()
     times["html (en)"] = (done - t_html, _peak_mb())
-    return {"seconds": done - t, "peak_mb": _peak_mb(), "scans": p.scans, "rows": p.table.num_rows,
-            "html_kb": len(html) // 1024, "sections": times}
+    peak = tree.stop() if tree else _peak_mb()
+    return {"seconds": done - t, "peak_mb": peak, "scans": p.scans, "rows": p.table.num_rows,
+            "html_kb": len(html) // 1024, "sections": times, "session_seconds": started,
+            "table": _digest(p.table)}
+
+
+class _TreePeak:
+    """Peak resident memory of this process and its children (Spark's JVM), sampled every 0.2 s."""
+
+    def __init__(self) -> None:
+        import threading
+
+        from bench_spark import _tree_rss
+
+        self.peak = 0
+        self._stop = threading.Event()
+
+        def sample() -> None:
+            while not self._stop.is_set():
+                self.peak = max(self.peak, _tree_rss(os.getpid()))
+                self._stop.wait(0.2)
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak / 2**20
+
+
+def _digest(table) -> list:
+    """The survey rows' estimates and SEs, to compare engines in the parent."""
+    rows = [r for r in table.to_pylist() if r["source_kind"] == "survey"]
+    return [[r["estimate"], r["se"], r["quality"], r["suppressed"]] for r in rows]
+
+
+def _agree(a: list, b: list) -> str:
+    if len(a) != len(b):
+        return f"different tables ({len(a)} and {len(b)} survey rows)"
+    worst = 0.0
+    for x, y in zip(a, b):
+        if x[2:] != y[2:]:
+            return "different quality labels or suppression"
+        for u, v in zip(x[:2], y[:2]):
+            if u is not None and v is not None and max(abs(u), abs(v)) > 1e-13:
+                worst = max(worst, abs(u - v) / max(abs(u), abs(v)))
+            elif (u is None) != (v is None):
+                return "a value on one engine is missing on the other"
+    return f"same {len(a):,} survey rows, estimates and SEs within {worst:.1e} relative"
 
 
 def _sections(r: dict) -> str:
@@ -181,10 +249,14 @@ def main() -> None:
     ap.add_argument("--before", metavar="SRC", help="src folder of an earlier corridor to time in the same run")
     ap.add_argument("--repeat", type=int, default=1, help="runs of the floor and the profile, interleaved; the fastest counts")
     ap.add_argument("--keep", metavar="DIR", type=Path, help="keep the generated files here and reuse them")
+    ap.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                    help="spark: also run the profile on Spark after DuckDB's, on the same file")
+    ap.add_argument("--master", default="local[2]", help="Spark master of --engine spark")
+    ap.add_argument("--driver-memory", default="2g", help="Spark driver memory of --engine spark")
     a = ap.parse_args()
     if a.child:
         kind, path = a.child[:2]
-        out = (child_gen(path, int(a.child[2])) if kind == "gen" else child_profile(path) if kind == "profile"
+        out = (child_gen(path, int(a.child[2])) if kind == "gen" else child_profile(path, *a.child[2:]) if kind == "profile"
                else child_languages(path, a.child[2]) if kind == "languages" else child_floor(path))
         print(json.dumps(out))
         return
@@ -197,10 +269,12 @@ def main() -> None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 g = _run("gen", path, str(size))   # in its own process: peak memory is not inherited by the others
                 rows, gen = g["rows"], g["seconds"]
-            runs: dict[str, list[dict]] = {"floor": [], "profile": [], "before": []}
+            runs: dict[str, list[dict]] = {"floor": [], "profile": [], "before": [], "spark": []}
             for _ in range(max(1, a.repeat)):
                 runs["floor"].append(_run("floor", path))
                 runs["profile"].append(_run("profile", path))
+                if a.engine == "spark":
+                    runs["spark"].append(_run("profile", path, "spark", a.master, a.driver_memory))
                 if a.before:
                     runs["before"].append(_run("profile", path, src=a.before))
             floor, prof = _fastest(runs["floor"]), _fastest(runs["profile"])
@@ -213,6 +287,13 @@ def main() -> None:
                   f"  ({floor['groups']:,} groups)")
             print(f"  ratio            : {prof['seconds'] / floor['seconds']:8.1f} x time, "
                   f"{prof['peak_mb'] / floor['peak_mb']:.1f} x memory, {prof['scans']} x scans")
+            if a.engine == "spark":
+                sp = _fastest(runs["spark"])
+                print(f"  on Spark {a.master:8s}: {sp['seconds']:8.2f} s  peak {sp['peak_mb']:7.0f} MiB (Python + JVM)"
+                      f"  scans {sp['scans']:3d}  ({sp['seconds'] / prof['seconds']:.1f}x DuckDB's time; session start "
+                      f"{sp['session_seconds']:.1f} s apart)")
+                print(f"    sections (seconds, peak so far): {_sections(sp)}")
+                print(f"    tables: {_agree(sp['table'], prof['table'])}")
             if a.before:
                 old = _fastest(runs["before"])
                 print(f"  before ({a.before}): {old['seconds']:8.2f} s  peak {old['peak_mb']:7.0f} MiB  scans {old['scans']:3d}"
