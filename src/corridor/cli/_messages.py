@@ -52,19 +52,6 @@ def set_message_language(ctx: click.Context, param: click.Parameter, value: Any)
     return value
 
 
-class CatalogueOption(click.Option):
-    """An option whose ``--help`` text is the catalogue entry ``help_id``, read in the language of
-    messages when the help is shown (``--lang`` may come after the option on the command line)."""
-
-    def __init__(self, *args: Any, help_id: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.help_id = help_id
-
-    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
-        self.help = i18n.text(self.help_id)
-        return super().get_help_record(ctx)
-
-
 class _Formatter(click.HelpFormatter):
     def write_heading(self, heading: str) -> None:
         # "Options:" in English, "Options :" in French

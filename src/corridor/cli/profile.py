@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from corridor.cli._messages import CatalogueOption, Languages, echo_error, flat_langs
+from corridor.cli._messages import Languages, echo_error, flat_langs
 from corridor.errors import CorridorError
 from corridor.i18n import t
 
@@ -86,10 +86,15 @@ class _Progress:
                    "region with intervals and the method stated (shipped data: persons born in Colombia in "
                    "Antofagasta's comunas, from a SYNTHETIC comuna survey and the 2017 census).")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
-              cls=CatalogueOption, help_id="cli.profile.option.engine")
-@click.option("--spark-master", metavar="URL", cls=CatalogueOption, help_id="cli.profile.option.spark_master")
-@click.option("--spark-handover", metavar="DIR", type=click.Path(file_okay=False), cls=CatalogueOption,
-              help_id="cli.profile.option.spark_handover")
+              help="Data engine of the survey estimates: duckdb (in this process) or spark (a Spark session, local "
+                   "or a cluster; needs the corridor[spark] extra and Java 17+). Both give the same table.")
+@click.option("--spark-master", metavar="URL",
+              help="Spark master URL (with --engine spark), e.g. local[4] or spark://host:7077. Default: the "
+                   "process's active session, else local[2].")
+@click.option("--spark-handover", metavar="DIR", type=click.Path(file_okay=False),
+              help="Folder where the harmonized survey is written as Parquet for Spark to read (with --engine spark). "
+                   "Default: a temporary folder, removed at the end. On a cluster, a folder every worker reads at the "
+                   "same path (a shared mount); also CORRIDOR_SPARK_HANDOVER.")
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF (faster).")
 @click.option("--quiet", is_flag=True, help="No progress messages on stderr.")
 def command(origin: str, destination: str, region: str | None, langs: tuple[str, ...], out: Path, data: str | None,
