@@ -105,6 +105,12 @@ def test_memory_limit_option() -> None:
                 assert x == y
     bad = CliRunner().invoke(main, ["estimate", *CASEN, "-e", "mean:edad", "--memory-limit", "lots"])
     assert bad.exit_code == 2 and "memory limit 'lots' is not understood" in bad.output
+    # the engine's errors read in the user's language
+    es = CliRunner().invoke(main, ["--lang", "es", "estimate", *CASEN, "-e", "mean:edad", "--memory-limit", "lots"])
+    assert es.exit_code == 2 and "no se entiende el límite de memoria 'lots'" in es.output
+    assert "escríbalo, por ejemplo, como 512MB o 4GB" in es.output
+    fr = CliRunner().invoke(main, ["--lang", "fr", "estimate", *CASEN, "-e", "mean:edad", "--memory-limit", "lots"])
+    assert fr.exit_code == 2 and "limite de mémoire 'lots' incomprise :" in fr.output
 
 
 @pytest.mark.parametrize(("lang", "total", "mean"), [("es", "19.545.799", "37,4696"), ("fr", "19\u202f545\u202f799", "37,4696"),

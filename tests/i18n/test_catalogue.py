@@ -113,6 +113,19 @@ def test_plural_forms_follow_the_language() -> None:
     assert i18n.t("error.columns_not_found", "fr", count=0, names="", where="x").startswith("colonne ")
 
 
+def test_numbers_in_messages_follow_the_language() -> None:
+    """A number field with a format takes the reader's separators; a bare field (a code, a year) does not."""
+    gap, tol = 0.009931, 1e-4
+    key = "sae.error.not_converged"
+    fr = i18n.t(key, "fr", method="REML", iterations=2, gap=gap, tol=tol)
+    assert fr.endswith("(dernière variation relative 0,00993, tol 0,0001)"), fr
+    assert i18n.t(key, "es", method="REML", iterations=2, gap=gap, tol=tol).endswith("(último cambio relativo 0,00993, tol 0,0001)")
+    assert i18n.t(key, "en", method="REML", iterations=2, gap=gap, tol=tol).endswith("(last relative change 0.00993, tol 0.0001)")
+    assert i18n.t("sources.at_line", "fr", line=12345) == " à la ligne 12\u202f345"
+    assert i18n.t("sources.at_line", "es", line=12345) == " en la línea 12.345"
+    assert i18n.t("sources.bad_byte_at_line", "es", line=12345, byte=b"x") == "línea 12345, byte b'x'"
+
+
 def test_language_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("CORRIDOR_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(var, raising=False)

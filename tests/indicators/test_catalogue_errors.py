@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from corridor import i18n
 from corridor.errors import SpecError
 from corridor.indicators.catalogue import DEFINITIONS, load, parse
 
@@ -31,6 +32,20 @@ def test_bad_definitions(change: dict, message: str) -> None:
     raw = {**_raw(), **change}
     with pytest.raises(SpecError, match=message):
         parse(raw)
+
+
+def test_bad_definitions_read_in_the_users_language() -> None:
+    raw = {**_raw(), "type": "average"}
+    with pytest.raises(SpecError) as err:
+        parse(raw, DEFINITIONS / "informality_rate.yaml")
+    message, hint = err.value.render("fr")
+    assert message == ("définition d'indicateur informality_rate.yaml : le type 'average' n'est pas l'un de total, share, rate, mean, median, ratio, distribution"), message
+    assert hint == "écrivez `type:` suivi de l'un d'eux"
+    message, hint = err.value.render("es")
+    assert message == ("definición de indicador informality_rate.yaml: el tipo 'average' no es uno de total, share, rate, mean, median, ratio, distribution"), message
+    assert hint == "escriba type: seguido de uno de ellos"
+    with i18n.language("es"), pytest.raises(SpecError, match=r"min_age debe ser un número entero de años, no -3"):
+        parse({**_raw(), "min_age": -3})
 
 
 def test_file_name_must_match_id(tmp_path: Path) -> None:

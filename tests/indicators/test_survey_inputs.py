@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from corridor import i18n
 from corridor.design import Design
 from corridor.errors import InputError, SourceError
 from corridor.indicators import compute_survey, get, load_survey
@@ -41,3 +42,9 @@ def test_file_without_weights(tmp_path) -> None:
 def test_missing_file(tmp_path) -> None:
     with pytest.raises(SourceError, match="survey data not found"):
         load_survey(tmp_path / "nothing.parquet")
+    with i18n.language("fr"), pytest.raises(SourceError, match="données d'enquête introuvables : .*nothing.parquet") as err:
+        load_survey(tmp_path / "nothing.parquet")
+    assert (err.value.render("fr")[1] or "").startswith("donnez une spécification d'harmonisation (nom ou .yaml)")
+    with i18n.language("es"), pytest.raises(InputError, match="no tiene columna 'weight'"):
+        (tmp_path / "noweight.csv").write_text("sex,age\nmale,30\n", encoding="utf-8")
+        load_survey(tmp_path / "noweight.csv")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,12 @@ def test_nonconvergence_raises_or_flags() -> None:
     with pytest.raises(EstimationError, match="did not converge in 2 iterations") as err:
         run(spec, **sae_rule(spec))
     assert "maxit" in (err.value.hint or "")
+    # the relative change and the tolerance are written as the reader's language writes numbers
+    gap = float(re.search(r"last relative change ([0-9.e+-]+),", err.value.message).group(1))
+    assert 1e-4 <= gap < 1
+    fr, _ = err.value.render("fr")
+    assert f"dernière variation relative {gap:.3g}".replace(".", ",") in fr and "tol 0,0001)" in fr, fr
+    assert f"último cambio relativo {gap:.3g}".replace(".", ",") in err.value.render("es")[0]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = run(spec, on_nonconvergence="warn", **sae_rule(spec))

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 import corridor as cr
+from corridor import i18n
 from corridor.engine import spark as spark_module
 from corridor.engine.spark import SparkEngine
 from corridor.errors import InputError, SourceError, UnsupportedError
@@ -61,3 +62,8 @@ def test_bad_inputs_are_input_or_source_errors(tmp_path: Path, spark_engine: Spa
     (tmp_path / "notes.json").write_text("{}")
     with pytest.raises(SourceError, match=r"do not know how to read"):
         spark_engine.open(tmp_path / "notes.json")
+    with i18n.language("fr"), pytest.raises(SourceError, match=r"impossible de savoir comment lire .*notes\.json") as err:
+        spark_engine.open(tmp_path / "notes.json")
+    assert "ou un dossier de fichiers Parquet" in (err.value.render("fr")[1] or "")
+    with i18n.language("es"), pytest.raises(SourceError, match=r"archivo no encontrado: .*absent\.parquet"):
+        spark_engine.open(tmp_path / "absent.parquet")

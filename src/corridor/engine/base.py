@@ -9,6 +9,7 @@ import narwhals as nw
 import pyarrow as pa
 
 from corridor.errors import UnsupportedError
+from corridor.i18n import Message
 
 
 @runtime_checkable
@@ -56,8 +57,9 @@ def get_engine(engine: str | Engine | None = None, **options: Any) -> Engine:
         try:
             from corridor.engine.spark import SparkEngine
         except ImportError as exc:  # the module itself imports pyspark lazily
-            raise UnsupportedError("the Spark engine is not available in this installation") from exc
+            raise UnsupportedError(Message("engine.spark_unavailable", error=str(exc)),
+                                   hint=Message("engine.spark_unavailable.hint")) from exc
         return SparkEngine(**options)
     if isinstance(engine, str):
-        raise UnsupportedError(f"unknown engine {engine!r}", hint="use 'duckdb' (default) or 'spark'")
+        raise UnsupportedError(Message("engine.unknown", engine=engine), hint=Message("engine.unknown.hint"))
     return engine

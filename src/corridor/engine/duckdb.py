@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from corridor.engine.columns import owned_table
 from corridor.errors import InputError, SourceError
+from corridor.i18n import Message
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".csv.zst")
 
@@ -38,9 +39,8 @@ def connect(memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> duckdb.DuckDBPyC
             con.execute(f"SET memory_limit = '{memory_limit}'")
         except duckdb.Error as exc:
             con.close()
-            raise InputError(
-                f"memory limit {memory_limit!r} is not understood: {exc}", hint="write it as e.g. 512MB or 4GB"
-            ) from exc
+            raise InputError(Message("engine.memory_limit", limit=memory_limit, error=str(exc)),
+                             hint=Message("engine.memory_limit.hint")) from exc
         spill = Path(tempfile.gettempdir()) / f"corridor-duckdb-{os.getpid()}"
         con.execute(f"SET temp_directory = '{spill}'")
     # give freed memory back to the system as it goes: the statistics that follow a scan
@@ -160,34 +160,29 @@ class DuckDBEngine:
             self._cheap[id(rel)] = rel
             return nw.from_native(rel)
         if module == "pyspark":
-            raise InputError(
-                "a Spark DataFrame was given to the DuckDB engine", hint="pass engine='spark' to estimate on Spark"
-            )
-        raise InputError(
-            f"cannot read data of type {type(data).__name__}",
-            hint="give a CSV or Parquet path, a pandas/polars/PyArrow frame or a DuckDB relation",
-        )
+            raise InputError(Message("engine.duckdb.spark_frame"), hint=Message("engine.duckdb.spark_frame.hint"))
+        raise InputError(Message("engine.duckdb.data_type", kind=type(data).__name__),
+                         hint=Message("engine.duckdb.data_type.hint"))
 
     def _read_path(self, path: Path) -> duckdb.DuckDBPyRelation:
         if not path.exists():
-            raise SourceError(f"file not found: {path}", hint="check the path, relative to the current directory")
+            raise SourceError(Message("engine.file_not_found", path=str(path)), hint=Message("engine.file_not_found.hint"))
         name = path.name.lower()
         try:
             if name.endswith((".parquet", ".pq")) or path.is_dir():
                 return self.connection.read_parquet(str(path))
             if name.endswith(_CSV_SUFFIXES):
                 if path.stat().st_size == 0:
-                    raise SourceError(f"{path} is empty", hint="the file has no header and no rows")
+                    raise SourceError(Message("engine.file_empty", path=str(path)), hint=Message("engine.file_empty.hint"))
                 # Numbers are read as DOUBLE: survey CSVs write some values as 6e+05 far down
                 # columns that start with integers, which a sampled sniff would type as BIGINT
                 # (a full sniff costs several scans). Yes/No and T/F columns stay text.
                 return self.connection.read_csv(str(path), auto_type_candidates=["DOUBLE", "VARCHAR"])
         except duckdb.Error as exc:
-            raise SourceError(f"cannot read {path}: {exc}") from exc
-        raise SourceError(
-            f"do not know how to read {path}",
-            hint="give a .csv, .csv.gz or .parquet file, or read other formats with corridor.sources",
-        )
+            raise SourceError(Message("engine.cannot_read", path=str(path), error=str(exc)),
+                              hint=Message("engine.cannot_read.hint")) from exc
+        raise SourceError(Message("engine.unknown_format", path=str(path)),
+                          hint=Message("engine.duckdb.unknown_format.hint"))
 
     def aggregate(self, frame: nw.LazyFrame[Any], keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table:
         """One grouped scan: ``GROUP BY keys`` computing ``aggs``; a single row when ``keys`` is empty."""
@@ -245,6 +240,7 @@ class DuckDBEngine:
                 self._trim()
             return table
         except duckdb.ConversionException as exc:
-            raise InputError(f"a column has values of the wrong type: {exc}") from exc
+            raise InputError(Message("engine.wrong_type", error=str(exc)), hint=Message("engine.wrong_type.hint")) from exc
         except duckdb.Error as exc:
-            raise InputError(f"the data engine could not run the query: {exc}") from exc
+            raise InputError(Message("engine.duckdb.query_failed", error=str(exc)),
+                             hint=Message("engine.query_failed.hint")) from exc

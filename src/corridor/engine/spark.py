@@ -162,11 +162,8 @@ class SparkEngine:
             return _wrap(self._from_arrow(data.to_arrow()))
         if _is_duckdb_relation(data):
             return _wrap(self._from_duckdb(data))
-        raise InputError(
-            f"cannot read data of type {type(data).__name__} with the Spark engine",
-            hint="give a Spark DataFrame, a CSV or Parquet path (or hdfs://, s3a:// ... URI), "
-            "or a pandas/polars/PyArrow frame",
-        )
+        raise InputError(Message("engine.spark.data_type", kind=type(data).__name__),
+                         hint=Message("engine.spark.data_type.hint"))
 
     def _from_arrow(self, table: pa.Table) -> DataFrame:
         table = _spark_compatible(table)
@@ -233,16 +230,14 @@ class SparkEngine:
         is_uri = "://" in path and not path.startswith("file://")
         name = path.lower().rstrip("/")
         if name.endswith((".zst", ".zstd", ".xz", ".zip")):
-            raise UnsupportedError(
-                f"the Spark engine cannot read compressed {Path(name).suffix} files ({path})",
-                hint="decompress it, or recompress it with gzip (.csv.gz), or convert it to Parquet",
-            )
+            raise UnsupportedError(Message("engine.spark.compressed", suffix=Path(name).suffix, path=path),
+                                   hint=Message("engine.spark.compressed.hint"))
         if not is_uri:
             local = Path(path.removeprefix("file://"))
             if not local.exists():
-                raise SourceError(f"file not found: {path}", hint="check the path, relative to the current directory")
+                raise SourceError(Message("engine.file_not_found", path=path), hint=Message("engine.file_not_found.hint"))
             if local.is_file() and local.stat().st_size == 0:
-                raise SourceError(f"{path} is empty", hint="the file has no header and no rows")
+                raise SourceError(Message("engine.file_empty", path=path), hint=Message("engine.file_empty.hint"))
             path = str(local.resolve())
         reader = self.session.read
         try:
@@ -253,12 +248,9 @@ class SparkEngine:
         except Exception as exc:
             if isinstance(exc, UnsupportedError | SourceError):
                 raise
-            raise SourceError(f"cannot read {path}: {_first_line(exc)}") from exc
-        raise SourceError(
-            f"do not know how to read {path}",
-            hint="give a .csv, .csv.gz or .parquet file (or a folder of Parquet files), "
-            "or read other formats with corridor.sources",
-        )
+            raise SourceError(Message("engine.cannot_read", path=path, error=_first_line(exc)),
+                              hint=Message("engine.cannot_read.hint")) from exc
+        raise SourceError(Message("engine.unknown_format", path=path), hint=Message("engine.spark.unknown_format.hint"))
 
     # ---- scans -----------------------------------------------------------------------------------
     def aggregate(self, frame: nw.LazyFrame[Any], keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table:
@@ -311,11 +303,7 @@ def _create_session(master: str, config: dict[str, str]) -> SparkSession:
     from pyspark.sql import SparkSession
 
     if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
-        raise UnsupportedError(
-            "the Spark engine needs Java (17 or later), and none was found",
-            hint="install a Java runtime (Debian/Ubuntu: apt-get install openjdk-17-jre-headless) "
-            "or set JAVA_HOME",
-        )
+        raise UnsupportedError(Message("engine.spark.no_java"), hint=Message("engine.spark.no_java.hint"))
     active = SparkSession.getActiveSession()
     if active is not None:  # the process's own session, used as it is (its settings are its owner's)
         return active
@@ -329,11 +317,8 @@ def _create_session(master: str, config: dict[str, str]) -> SparkSession:
     try:
         session = builder.getOrCreate()
     except Exception as exc:
-        raise UnsupportedError(
-            f"could not start a Spark session with master {master!r}: {_first_line(exc)}",
-            hint="check that Java 17+ is installed and the master URL is reachable "
-            "(local[N] for this machine, spark://host:7077 for a standalone cluster)",
-        ) from exc
+        raise UnsupportedError(Message("engine.spark.session_failed", master=master, error=_first_line(exc)),
+                               hint=Message("engine.spark.session_failed.hint")) from exc
     session.sparkContext.setLogLevel("ERROR")
     return session
 
@@ -581,10 +566,8 @@ def _wrap(df: DataFrame) -> nw.LazyFrame[Any]:
     if SparkLikeLazyFrame is None:
         awkward = [c for c in df.columns if "." in c or "`" in c]
         if awkward:
-            raise UnsupportedError(
-                f"the Spark engine cannot address columns whose names contain dots or backticks: {awkward[:5]}",
-                hint="rename them (e.g. df.withColumnRenamed('api.stu', 'api_stu')) before estimating",
-            )
+            raise UnsupportedError(Message("engine.spark.awkward_names", names=str(awkward[:5])),
+                                   hint=Message("engine.spark.awkward_names.hint"))
         return plain
     compliant = _QuotedSparkFrame(df, version=Version.MAIN, implementation=plain.implementation)
     return compliant.to_narwhals()
@@ -639,15 +622,14 @@ def _spark_errors() -> Iterator[None]:
         names = {c.__name__ for c in type(exc).__mro__}
         module = type(exc).__module__
         if module.startswith("narwhals") and "ColumnNotFoundError" in names:
-            raise ColumnNotFoundError(_first_line(exc)) from exc
+            raise ColumnNotFoundError(Message("engine.spark.column_not_found", error=_first_line(exc))) from exc
         if module.startswith("pyspark"):
             if "CAST_INVALID_INPUT" in str(exc) or names & {"NumberFormatException", "ArithmeticException"}:
-                raise InputError(
-                    f"a column has values of the wrong type: {_first_line(exc)}",
-                    hint="check the column holds numbers only, or fix the file's types",
-                ) from exc
+                raise InputError(Message("engine.wrong_type", error=_first_line(exc)),
+                                 hint=Message("engine.wrong_type.hint")) from exc
             if "AnalysisException" in names:
-                raise InputError(f"the Spark engine could not run the query: {_first_line(exc)}") from exc
+                raise InputError(Message("engine.spark.query_failed", error=_first_line(exc)),
+                                 hint=Message("engine.query_failed.hint")) from exc
         raise
 
 

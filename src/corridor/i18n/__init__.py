@@ -22,7 +22,9 @@ come from the catalogue (the tests use it to find hard-coded English).
 
 from __future__ import annotations
 
+import numbers
 import os
+import string
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -141,7 +143,28 @@ def t(key: str, lang: str | None = None, /, *, count: int | None = None, **param
         params.setdefault("count", count)
     if not params:
         return raw
-    return raw.format(**{k: render(v, lang) if isinstance(v, Message) else v for k, v in params.items()})
+    values = {k: render(v, lang) if isinstance(v, Message) else v for k, v in params.items()}
+    if lang in _SEPARATORS and any(_is_number(v) for v in values.values()):
+        return _LocaleFormatter(lang).vformat(raw, (), values)
+    return raw.format(**values)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+class _LocaleFormatter(string.Formatter):
+    """str.format whose number fields with a format (``{n:,}``, ``{gap:.3g}``) write the language's
+    separators: 1.234 and 0,5 in Spanish, 1 234 and 0,5 in French. A bare field (``{year}``,
+    ``{code}``) stays as Python writes it: codes, years and values to be typed back are not numbers
+    to read."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        out = format(value, format_spec)
+        return localize_number(out, self.lang) if format_spec and _is_number(value) else out
 
 
 def get(key: str, lang: str | None = None, default: str | None = None, **params: Any) -> str | None:

@@ -146,48 +146,57 @@ class Indicator:
 
 def _lang(lang: str) -> str:
     if lang not in LANGUAGES:
-        raise SpecError(f"language {lang!r} is not supported", hint="use es, fr or en")
+        raise SpecError(Message("indicators.language", lang=lang), hint=Message("indicators.language.hint"))
     return lang
 
 
 def parse(raw: dict[str, Any], path: Path | None = None) -> Indicator:
     """Check one definition and build its :class:`Indicator`; a mistake raises SpecError naming the file and key."""
-    where = f"indicator definition {path.name if path else raw.get('id', '?')!s}"
+    where = Message("indicators.where", name=str(path.name if path else raw.get("id", "?")))
     if not isinstance(raw, dict):
-        raise SpecError(f"{where} is not a mapping", hint="write key: value pairs")
+        raise SpecError(Message("indicators.not_mapping", where=where), hint=Message("indicators.not_mapping.hint"))
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
-        raise SpecError(f"{where}: missing key(s) {', '.join(missing)}", hint="see docs/indicators.md")
+        raise SpecError(Message("indicators.missing_keys", where=where, keys=", ".join(missing)),
+                        hint=Message("indicators.see_docs.hint"))
     extra = set(raw) - _ALLOWED
     if extra:
-        raise SpecError(f"{where}: unknown key(s) {', '.join(sorted(extra))}", hint=f"allowed: {', '.join(sorted(_ALLOWED))}")
+        raise SpecError(Message("indicators.unknown_keys", where=where, keys=", ".join(sorted(extra))),
+                        hint=Message("indicators.unknown_keys.hint", allowed=", ".join(sorted(_ALLOWED))))
     for key in ("name", "definition"):
         texts = raw[key]
         if not isinstance(texts, dict):
-            raise SpecError(f"{where}: {key} must map es/fr/en to text")
+            raise SpecError(Message("indicators.texts_not_mapping", where=where, key=key),
+                            hint=Message("indicators.texts_not_mapping.hint", key=key))
         absent = [lg for lg in LANGUAGES if not str(texts.get(lg) or "").strip()]
         if absent:
-            raise SpecError(f"{where}: {key} has no text in {', '.join(absent)}",
-                            hint="every indicator needs its name and definition in es, fr and en")
+            raise SpecError(Message("indicators.texts_missing", where=where, key=key, langs=", ".join(absent)),
+                            hint=Message("indicators.texts_missing.hint"))
     if raw["type"] not in TYPES:
-        raise SpecError(f"{where}: type {raw['type']!r} is not one of {', '.join(TYPES)}")
+        raise SpecError(Message("indicators.bad_type", where=where, type=raw["type"], types=", ".join(TYPES)),
+                        hint=Message("indicators.bad_type.hint"))
     if raw["source"] not in ("survey", "aggregate"):
-        raise SpecError(f"{where}: source must be 'survey' or 'aggregate', got {raw['source']!r}")
+        raise SpecError(Message("indicators.bad_source", where=where, source=raw["source"]),
+                        hint=Message("indicators.bad_source.hint"))
     unknown = [c for c in raw["concepts"] if c not in CONCEPTS and c not in _EXTRA_CONCEPTS]
     if unknown:
-        raise SpecError(f"{where}: unknown concept(s) {', '.join(unknown)}", hint="see docs/concepts.md")
+        raise SpecError(Message("indicators.unknown_concepts", where=where, concepts=", ".join(unknown)),
+                        hint=Message("indicators.unknown_concepts.hint"))
     if raw["source"] == "aggregate":
         if raw.get("method") not in AGGREGATE_METHODS:
-            raise SpecError(f"{where}: aggregate indicators need a method among {', '.join(AGGREGATE_METHODS)}")
+            raise SpecError(Message("indicators.aggregate_method", where=where, methods=", ".join(AGGREGATE_METHODS)),
+                            hint=Message("indicators.aggregate_method.hint"))
     else:
         t = raw["type"]
         if t not in SURVEY_TYPES:
-            raise SpecError(f"{where}: survey indicators are {', '.join(SURVEY_TYPES)}, not {t!r}")
+            raise SpecError(Message("indicators.survey_type", where=where, types=", ".join(SURVEY_TYPES), type=t),
+                            hint=Message("indicators.survey_type.hint"))
         if not raw.get("universe"):
-            raise SpecError(f"{where}: survey indicators need a universe (an SQL condition on canonical columns)")
+            raise SpecError(Message("indicators.no_universe", where=where), hint=Message("indicators.no_universe.hint"))
         need = {"share": "numerator", "rate": "numerator", "mean": "variable", "median": "variable", "distribution": "categories"}[t]
         if not raw.get(need):
-            raise SpecError(f"{where}: a {t} needs {need!r}")
+            raise SpecError(Message("indicators.type_needs", where=where, type=t, need=need),
+                            hint=Message("indicators.see_docs.hint"))
         for key, text in (("universe", raw.get("universe")), ("numerator", raw.get("numerator")),
                           ("variable", raw.get("variable")),
                           ("categories.expr", (raw.get("categories") or {}).get("expr"))):
@@ -195,20 +204,22 @@ def parse(raw: dict[str, Any], path: Path | None = None) -> Indicator:
                 continue
             problem = _expression_problem(str(text))
             if problem:
-                raise SpecError(Message("indicators.expression_not_allowed", where=str(where), key=key, text=str(text),
+                raise SpecError(Message("indicators.expression_not_allowed", where=where, key=key, text=str(text),
                                         problem=problem),
                                 hint=Message("indicators.expression_not_allowed.hint"))
     pops = tuple(raw.get("populations") or POPULATIONS)
     bad = [p for p in pops if p not in POPULATIONS]
     if bad:
-        raise SpecError(f"{where}: unknown population(s) {', '.join(bad)}", hint=f"use {', '.join(POPULATIONS)}")
+        raise SpecError(Message("indicators.unknown_populations", where=where, populations=", ".join(bad)),
+                        hint=Message("indicators.use.hint", known=", ".join(POPULATIONS)))
     min_age = raw.get("min_age")
     if min_age is not None and (not isinstance(min_age, int) or isinstance(min_age, bool) or min_age < 0):
-        raise SpecError(f"{where}: min_age must be a whole number of years, got {min_age!r}", hint="e.g. min_age: 15")
+        raise SpecError(Message("indicators.min_age", where=where, value=min_age), hint=Message("indicators.min_age.hint"))
     dis = tuple(raw.get("disaggregations") or ())
     bad = [d for d in dis if d not in DISAGGREGATIONS]
     if bad:
-        raise SpecError(f"{where}: unknown disaggregation(s) {', '.join(bad)}", hint=f"use {', '.join(DISAGGREGATIONS)}")
+        raise SpecError(Message("indicators.unknown_disaggregations", where=where, names=", ".join(bad)),
+                        hint=Message("indicators.use.hint", known=", ".join(DISAGGREGATIONS)))
     return Indicator(
         id=raw["id"], domain=raw["domain"], name=dict(raw["name"]), definition=dict(raw["definition"]),
         population=raw["population"], type=raw["type"], unit=raw["unit"], source=raw["source"], standard=raw["standard"],
@@ -234,16 +245,17 @@ def _shipped() -> tuple[tuple[str, Indicator], ...]:
 def _read(folder: Path) -> dict[str, Indicator]:
     files = sorted(folder.glob("*.yaml"))
     if not files:
-        raise SpecError(f"no indicator definitions (*.yaml) in {folder}")
+        raise SpecError(Message("indicators.no_definitions", folder=str(folder)), hint=Message("indicators.no_definitions.hint"))
     out: dict[str, Indicator] = {}
     for f in files:
         try:
             raw = yaml.safe_load(f.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
-            raise SpecError(f"indicator definition {f.name} is not valid YAML: {exc}") from None
+            raise SpecError(Message("indicators.not_yaml", name=f.name, error=str(exc)),
+                            hint=Message("indicators.not_yaml.hint")) from None
         ind = parse(raw, f)
         if ind.id != f.stem:
-            raise SpecError(f"indicator definition {f.name} has id {ind.id!r}", hint=f"name the file {ind.id}.yaml")
+            raise SpecError(Message("indicators.id_not_file", name=f.name, id=ind.id), hint=Message("indicators.id_not_file.hint", id=ind.id))
         out[ind.id] = ind
     return dict(sorted(out.items(), key=lambda kv: (kv[1].order, kv[0])))
 
@@ -252,5 +264,5 @@ def get(indicator_id: str) -> Indicator:
     """One shipped indicator by id."""
     cat = load()
     if indicator_id not in cat:
-        raise SpecError(f"unknown indicator {indicator_id!r}", hint=f"known: {', '.join(cat)}")
+        raise SpecError(Message("indicators.unknown", id=indicator_id), hint=Message("indicators.unknown.hint", known=", ".join(cat)))
     return cat[indicator_id]

@@ -31,6 +31,7 @@ from corridor.engine import Engine, get_engine
 from corridor.errors import InputError
 from corridor.estimands import Mean, Proportion, Quantile
 from corridor.estimation import estimate
+from corridor.i18n import Message
 from corridor.indicators.catalogue import Indicator, load
 from corridor.indicators.survey import SurveySource
 from corridor.indicators.table import COLUMNS, empty_table, finish
@@ -201,16 +202,16 @@ def _frame(source: SurveySource, origin: str, inds: list[Indicator], region: str
     rel = source.relation
     if region:
         if "region" not in source.columns:
-            raise InputError(f"--region {region} was asked, but the source {source.name!r} has no region",
-                             hint="drop --region or use a source with the region concept")
+            raise InputError(Message("indicators.region_without_region", region=region, source=source.name),
+                             hint=Message("indicators.region_without_region.hint"))
         # keep every row (the full design), mark the region as the subpopulation: rows outside get null values
         exprs = [e if " AS v_" not in e else f"CASE WHEN region = '{_code(region)}' THEN ({e.rsplit(' AS ', 1)[0]}) END AS {e.rsplit(' AS ', 1)[1]}"
                  for e in exprs]
     try:
         projected = rel.project(", ".join([*map(_quote, dict.fromkeys(design_cols)), *exprs]))
     except duckdb.Error as exc:  # a definition's SQL does not fit the source
-        raise InputError(f"an indicator definition does not apply to {source.name!r}: {exc}",
-                         hint="check universe/numerator/variable of the definitions against docs/concepts.md") from None
+        raise InputError(Message("indicators.does_not_apply", source=source.name, error=str(exc)),
+                         hint=Message("indicators.does_not_apply.hint")) from None
     return eng.open(projected)
 
 
@@ -220,7 +221,7 @@ def _quote(c: str) -> str:
 
 def _code(text: str) -> str:
     if not text.replace("-", "").isalnum():
-        raise InputError(f"{text!r} is not a country or region code", hint="use ISO codes, e.g. COL, CHL, CL-AN")
+        raise InputError(Message("indicators.bad_code", text=text), hint=Message("indicators.bad_code.hint"))
     return text.upper()
 
 

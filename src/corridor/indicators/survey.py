@@ -16,6 +16,7 @@ import duckdb
 from corridor.design import AnyDesign, Design, design_from_dict
 from corridor.engine import Engine
 from corridor.errors import InputError, SourceError
+from corridor.i18n import Message
 
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 DEFAULT_SPEC = DATASETS / "synthetic_corridor_sample" / "synthetic_corridor_sample.yaml"
@@ -66,7 +67,7 @@ def load_survey(data: str | Path | None = None, *, con: duckdb.DuckDBPyConnectio
         spec = load_spec(text)
         h = harmonize(None, spec, con=con)
         if not h.design:
-            raise InputError(f"the source {spec.name!r} has no sample design", hint="use a microdata spec with a design: block")
+            raise InputError(Message("indicators.no_design", source=spec.name), hint=Message("indicators.no_design.hint"))
         title = spec.title or spec.name
         notes = str(spec.raw.get("notes") or "")
         publisher = str(spec.source.get("publisher") or "")
@@ -77,13 +78,13 @@ def load_survey(data: str | Path | None = None, *, con: duckdb.DuckDBPyConnectio
                             basis=_basis(spec))
     path = Path(text)
     if not path.exists():
-        raise SourceError(f"survey data not found: {path}",
-                          hint="give a harmonization spec (name or .yaml) or a CSV/Parquet file in canonical columns")
+        raise SourceError(Message("indicators.survey_not_found", path=str(path)),
+                          hint=Message("indicators.survey_not_found.hint"))
     con = con or default_connection()
     rel = con.read_parquet(str(path)) if path.suffix in (".parquet", ".pq") else con.read_csv(str(path), sample_size=-1)
     cols = set(rel.columns)
     if "weight" not in cols:
-        raise InputError(f"{path} has no 'weight' column", hint="harmonize the file with a spec that declares its design")
+        raise InputError(Message("indicators.no_weight", path=str(path)), hint=Message("indicators.no_weight.hint"))
     d = {"type": "taylor", "weights": "weight", "strata": "strata" if "strata" in cols else None,
          "ids": "psu" if "psu" in cols else None, "lonely_psu": "certainty"}
     synthetic = "synthetic" in cols or "SYNTHETIC" in path.name.upper()

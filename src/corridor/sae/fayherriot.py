@@ -174,7 +174,8 @@ def fay_herriot(
     fitted = model.fit(y_model, X, psi, method, tol=tol, maxit=maxit, stopping=stopping)
     flags: list[str] = []
     if not fitted.converged:
-        params = {"method": method, "iterations": fitted.iterations, "gap": f"{fitted.gap:.3g}", "tol": f"{fitted.tol:g}"}
+        # numbers, not their text: the message writes them as its reader's language does (0,00993 in French)
+        params = {"method": method, "iterations": fitted.iterations, "gap": float(fitted.gap), "tol": float(fitted.tol)}
         if on_nonconvergence == "raise":
             raise EstimationError(Message("sae.error.not_converged", **params),
                                   hint=Message("sae.error.not_converged.hint"))
