@@ -118,31 +118,132 @@ def index_connectivity(m: ArrayLike, gini_corrected: bool = True) -> dict[str, f
     }
 
 
-def weighted_median(x: ArrayLike, w: ArrayLike) -> float:
-    """Interpolated weighted median (``matrixStats::weightedMedian`` with ``interpolate=TRUE``), ties pooled.
+MEDIANS = ("migest", "pooled")
 
-    Equal values of ``x`` are one point of the distribution carrying the sum of their weights,
-    so the result does not depend on the order of tied values. (``matrixStats`` interpolates
-    between the tied entries one by one, in the order its sort leaves them, so its result moves
-    with the order of the input: a symmetric distance matrix lists every distance twice.)
-    Without ties the two agree exactly.
+
+def r_quicksort_order(values: ArrayLike) -> NDArray[np.intp]:
+    """The permutation that sorts ``values`` as R's quicksort with index (``R_qsort_I``) sorts them.
+
+    ``matrixStats::weightedMedian`` sorts with it, and it is not stable: where tied values end
+    up depends on every value and its place in the input. This follows Singleton's quicksort
+    (CACM algorithm 347, 1969) with Peto's remark, in the variant R uses: the split point moves
+    through the segment with a factor that changes at each split, segments of up to 11 values
+    away from the left end are finished by insertion, the smaller part is split first. Without
+    ties any sort gives the same permutation, so :func:`numpy.argsort` is used then.
     """
-    xv = np.asarray(x, dtype=float)
-    wv = np.asarray(w, dtype=float)
+    v0 = np.asarray(values, dtype=float).ravel()
+    n = v0.size
+    if n < 2 or np.unique(v0).size == n:
+        return np.argsort(v0, kind="stable")
+    # positions 1..n as in the algorithm; position 0 is below everything, so an insertion
+    # can never run past the left end (the algorithm itself never reaches it)
+    v = [-np.inf, *v0.tolist()]
+    idx = [-1, *range(n)]
+    lower: list[int] = []
+    upper: list[int] = []
+    factor = 0.375
+    i, j = 1, n
+    split = i < j
+    if split:
+        factor = factor + 0.0390625 if factor < 0.5898437 else factor - 0.21875
+    while True:
+        if split:
+            # split [i, j] around the value at i + (j - i) * factor, after ordering it with the ends
+            k, pivot_at, last = i, i + int((j - i) * factor), j
+            if v[i] > v[pivot_at]:
+                v[i], v[pivot_at] = v[pivot_at], v[i]
+                idx[i], idx[pivot_at] = idx[pivot_at], idx[i]
+            if v[j] < v[pivot_at]:
+                v[j], v[pivot_at] = v[pivot_at], v[j]
+                idx[j], idx[pivot_at] = idx[pivot_at], idx[j]
+                if v[i] > v[pivot_at]:
+                    v[i], v[pivot_at] = v[pivot_at], v[i]
+                    idx[i], idx[pivot_at] = idx[pivot_at], idx[i]
+            pivot = v[pivot_at]
+            while True:
+                last -= 1
+                while v[last] > pivot:
+                    last -= 1
+                k += 1
+                while v[k] < pivot:
+                    k += 1
+                if k > last:
+                    break
+                v[last], v[k] = v[k], v[last]
+                idx[last], idx[k] = idx[k], idx[last]
+            # keep the larger part for later, go on with the smaller one
+            if last - i <= j - k:
+                lower.append(k)
+                upper.append(j)
+                j = last
+            else:
+                lower.append(i)
+                upper.append(last)
+                i = k
+        elif not lower:
+            break
+        else:
+            i, j = lower.pop(), upper.pop()
+        if j - i > 10:
+            split = True
+            continue
+        if i == 1:
+            # the leftmost segment has nothing below it to stop an insertion: split it further
+            split = i < j
+            if split:
+                factor = factor + 0.0390625 if factor < 0.5898437 else factor - 0.21875
+            continue
+        # a short segment with a value at i - 1 no greater than any of its values: insertion
+        for pos in range(i + 1, j + 1):
+            value, at = v[pos], idx[pos]
+            k = pos - 1
+            if v[k] <= value:
+                continue
+            while value < v[k]:
+                v[k + 1], idx[k + 1] = v[k], idx[k]
+                k -= 1
+            v[k + 1], idx[k + 1] = value, at
+        split = False
+    return np.asarray(idx[1:], dtype=np.intp)
+
+
+def weighted_median(x: ArrayLike, w: ArrayLike, *, ties: str = "migest") -> float:
+    """Interpolated weighted median, as ``matrixStats::weightedMedian(x, w)`` (``interpolate=TRUE``).
+
+    Values with a weight of zero or less are left out. ``ties="migest"`` (default) is
+    matrixStats' rule, which migest's ``index_distance`` uses: the values sorted as R's
+    quicksort sorts them (:func:`r_quicksort_order`), each a step of the cumulative weight
+    centred on it, the median interpolated between the two values whose steps straddle half the
+    weight. Tied values are steps one by one, so with ties the result depends on the order in
+    which the values are given. ``ties="pooled"``: equal values are one step carrying the sum of
+    their weights, so the order does not matter. Without ties the two are the same.
+    """
+    if ties not in MEDIANS:
+        raise InputError(Message("flows.median_not_known", median=ties), hint=Message("flows.median_not_known.hint"))
+    xv = np.asarray(x, dtype=float).ravel()
+    wv = np.asarray(w, dtype=float).ravel()
     keep = wv > 0
     xv, wv = xv[keep], wv[keep]
     if xv.size == 0:
         raise EstimationError(Message("flows.positive_weight"), hint=Message("flows.positive_weight.hint"))
-    xv, inverse = np.unique(xv, return_inverse=True)
-    wv = np.bincount(inverse.ravel(), weights=wv, minlength=xv.size)
+    # matrixStats adds the weights up in the order given and steps through them as shares of the total
+    wv = wv / float(np.cumsum(wv)[-1])
+    if ties == "pooled":
+        xv, inverse = np.unique(xv, return_inverse=True)
+        wv = np.bincount(inverse.ravel(), weights=wv, minlength=xv.size)
+    else:
+        order = r_quicksort_order(xv)
+        xv, wv = xv[order], wv[order]
     if xv.size == 1:
         return float(xv[0])
-    wcum = np.cumsum(wv)
-    mid = wcum[-1] / 2
-    wcum = wcum - wv / 2
-    k = max(1, int((wcum < mid).sum())) - 1
-    k = min(k, xv.size - 2)
-    return float(xv[k] + (mid - wcum[k]) / (wcum[k + 1] - wcum[k]) * (xv[k + 1] - xv[k]))
+    # np.cumsum adds one value at a time, as matrixStats' loop does
+    centre = np.cumsum(wv) - wv / 2
+    past = centre >= 0.5
+    half = int(np.argmax(past)) if past.any() else xv.size - 1
+    if half == 0:
+        return float(xv[0])
+    step = centre[half] - centre[half - 1]
+    return float((0.5 - centre[half]) / step * (xv[half] - xv[half - 1]) + xv[half])
 
 
 def distance_decay(m: ArrayLike, dist: ArrayLike) -> float:
@@ -226,6 +327,7 @@ def index_distance(
     dest_col: str = "dest",
     flow_col: str = "flow",
     dist_col: str = "dist",
+    median: str = "migest",
 ) -> dict[str, float]:
     """Mean and median migration distance (flow-weighted) and the distance-decay parameter.
 
@@ -233,9 +335,18 @@ def index_distance(
     ``dest_col``, ``flow_col``); ``d`` (or ``dist``): distances as a matrix or a long table
     (``orig_col``, ``dest_col``, ``dist_col``), as ``migest::index_distance``. Tables are
     matched by region names, which must be the same in both; within-region rows are ignored.
-    The median pools tied distances (see :func:`weighted_median`), so it does not depend on
-    the order of the rows or on whether the flows come as a table or a matrix.
+
+    ``median="migest"`` (default) is migest's median: ``matrixStats::weightedMedian`` of the
+    distances weighted by the flows, listed as migest lists them, a matrix as a long table with
+    the origin varying fastest (column by column, R's ``as.data.frame.table``) and a table in
+    the order of its rows. A symmetric distance matrix lists every distance twice and the
+    median interpolates between tied distances one by one (see :func:`weighted_median`), so it
+    moves with that order: a table sorted by destination, then origin (in the matrix's region
+    order) gives the matrix's median. ``median="pooled"`` pools tied distances, so that the
+    median depends only on the flows and the distances, not on the layout.
     """
+    if median not in MEDIANS:
+        raise InputError(Message("flows.median_not_known", median=median), hint=Message("flows.median_not_known.hint"))
     if d is None:
         d = dist
     elif dist is not None:
@@ -243,8 +354,16 @@ def index_distance(
     if d is None:
         raise InputError(Message("flows.index_distance_needs_distances"), hint=Message("flows.index_distance_needs_distances.hint"))
     labels: list[str] | None = None
+    listed: NDArray[np.intp] | None = None
     if _is_table(m):
         mat, labels = _long_matrix(m, flow_col, orig_col, dest_col, "the flow table")
+        from corridor.epi._validate import as_frame
+
+        rows = as_frame(m, where="the flow table")
+        at = {k: i for i, k in enumerate(labels)}
+        # the cells in the order of the table's rows (flat, row-major), as migest reads a data frame
+        listed = np.asarray([at[a] * len(labels) + at[b] for a, b in
+                             zip(rows[orig_col].astype(str), rows[dest_col].astype(str), strict=True)], dtype=np.intp)
         m = mat
     if _is_table(d):
         from corridor.epi._validate import as_frame
@@ -260,10 +379,10 @@ def index_distance(
             )
         d_mat, _ = _long_matrix(frame, dist_col, orig_col, dest_col, "the distance table", labels)
         if labels is not None:
-            listed = np.zeros_like(d_mat, dtype=bool)
+            given = np.zeros_like(d_mat, dtype=bool)
             pos = {k: i for i, k in enumerate(labels)}
-            listed[[pos[a] for a in frame[orig_col].astype(str)], [pos[b] for b in frame[dest_col].astype(str)]] = True
-            gaps = np.argwhere(~listed & ~np.eye(len(labels), dtype=bool) & (m > 0))
+            given[[pos[a] for a in frame[orig_col].astype(str)], [pos[b] for b in frame[dest_col].astype(str)]] = True
+            gaps = np.argwhere(~given & ~np.eye(len(labels), dtype=bool) & (m > 0))
             if gaps.size:
                 i, j = (int(v) for v in gaps[0])
                 raise InputError(
@@ -277,10 +396,15 @@ def index_distance(
         raise InputError(
             Message("flows.dist_shape_flows_2", shape=d.shape, shape2=x.shape), hint=Message("flows.dist_shape_flows_2.hint")
         )
-    off = ~np.eye(x.shape[0], dtype=bool)
+    n = x.shape[0]
+    off = ~np.eye(n, dtype=bool)
+    if listed is None:
+        # a matrix: the long table of R's as.data.frame.table, origin varying fastest
+        listed = np.arange(n * n).reshape(n, n).T.ravel()
+    listed = listed[off.ravel()[listed]]
     return {
         "mean": float((d[off] * x[off]).sum() / x[off].sum()),
-        "median": weighted_median(d[off], x[off]),
+        "median": weighted_median(d.ravel()[listed], x.ravel()[listed], ties=median),
         "decay": distance_decay(x, d),
     }
 

@@ -1,6 +1,7 @@
 # Reference values for corridor.flows from R's migest, on the data in ../shared/data/migest.
-# Run from this folder (R 4.2.2; migest 2.0.4 and its imports migration.indices, mipfp, cmm,
-# calibrate, with matrixStats, circlize... from Debian, in a library on R_LIBS):
+# Run from this folder (R 4.2.2 from Debian; migest 2.0.4, migration.indices 0.3.1, mipfp 3.2.1,
+# cmm 1.0 and matrixStats 1.5.0 built from their CRAN release sources with R CMD INSTALL into a
+# library on R_LIBS; dplyr, tidyr, purrr, calibrate, Rsolnp, numDeriv, circlize... from Debian):
 #   Rscript make_reference.R ../../../../shared/data/migest > expected.json
 # Every case stores the literal R call that produced it.
 suppressMessages({library(migest); library(dplyr); library(jsonlite)})
@@ -85,8 +86,12 @@ for (s in unique(un$schedule)) for (sx in c("male", "female")) {
 }
 out$index_age_rc <- rc
 
-# index_distance on korea_gravity: the long table as given and the origin x destination matrix;
-# the median with tied distances pooled (order-free); mean and decay
+# index_distance on korea_gravity: the long table as given, the same table sorted with the origin
+# varying fastest, shuffled, and the origin x destination matrix. migest's median is
+# matrixStats::weightedMedian(dist, flow) over the pairs in the order listed (a matrix by
+# as.data.frame.table, origin varying fastest; a data frame in its row order): the tied distances
+# of the symmetric matrix make it move with that order. Also the median with tied distances
+# pooled (order-free), the mean and the decay.
 k <- rd("korea_gravity.csv")
 dist <- list()
 for (y in sort(unique(k$year))) for (dc in c("dist_cent", "dist_pw")) {
@@ -94,18 +99,24 @@ for (y in sort(unique(k$year))) for (dc in c("dist_cent", "dist_pw")) {
   r_long <- index_distance(m = d, d = d, dist_col = dc, long = FALSE)
   m <- unclass(xtabs(flow ~ orig + dest, d)); attr(m, "call") <- NULL
   r_mat <- index_distance(m = m, d = d, dist_col = dc, long = FALSE)
+  s <- d[order(match(d$dest, rownames(m)), match(d$orig, rownames(m))), ]
+  r_sorted <- index_distance(m = s, d = d, dist_col = dc, long = FALSE)
+  set.seed(y); perm <- sample(nrow(d)); sh <- d[perm, ]
+  r_shuffled <- index_distance(m = sh, d = d, dist_col = dc, long = FALSE)
   off <- d[d$orig != d$dest, ]
-  pooled <- tapply(off$flow, off[[dc]], sum)
-  med_pooled <- matrixStats::weightedMedian(x = as.numeric(names(pooled)), w = as.numeric(pooled))
-  # names(pooled) prints 15 digits: recover the exact distances
+  # names(tapply(...)) prints 15 digits: sum the flows over the exact distances
   u <- sort(unique(off[[dc]])); pooled_exact <- sapply(u, function(v) sum(off$flow[off[[dc]] == v]))
   med_pooled <- matrixStats::weightedMedian(x = u, w = pooled_exact)
   dist[[length(dist) + 1]] <- list(
-    year = y, dist_col = dc,
+    year = y, dist_col = dc, regions = rownames(m),
     call_long = sprintf("index_distance(m=d, d=d, dist_col='%s', long=FALSE) with d = subset(korea_gravity, year == %d)", dc, y),
     call_matrix = sprintf("index_distance(m=unclass(xtabs(flow ~ orig + dest, d)), d=d, dist_col='%s', long=FALSE)", dc),
+    call_sorted = sprintf("index_distance(m=d[order(match(d$dest, regions), match(d$orig, regions)), ], d=d, dist_col='%s', long=FALSE) with regions = rownames(xtabs(flow ~ orig + dest, d))", dc),
+    call_shuffled = sprintf("set.seed(%d); perm <- sample(nrow(d)); index_distance(m=d[perm, ], d=d, dist_col='%s', long=FALSE)", y, dc),
     call_pooled = sprintf("off <- d[d$orig != d$dest, ]; u <- sort(unique(off$%s)); matrixStats::weightedMedian(x=u, w=sapply(u, function(v) sum(off$flow[off$%s == v])))", dc, dc),
+    perm = perm,
     mean = num(r_long$mean), median_long = num(r_long$median), median_matrix = num(r_mat$median),
+    median_sorted = num(r_sorted$median), median_shuffled = num(r_shuffled$median),
     median_pooled = med_pooled, decay = num(r_long$decay), decay_matrix = num(r_mat$decay))
 }
 out$index_distance <- dist
