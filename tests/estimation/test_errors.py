@@ -125,8 +125,14 @@ def test_nan_replicate_weight_is_named() -> None:
 def test_nan_in_a_csv_is_named_by_line_and_is_missing_when_declared(tmp_path) -> None:
     p = tmp_path / "nan.csv"
     p.write_text("w,y\n1,2\n1,NaN\n2,4\n")
-    with pytest.raises(errors.InputError, match=r"'nan' \(1 row, first at line 3\)"):
+    # the error quotes the file's own text (read as a number it printed as DuckDB's 'nan')
+    with pytest.raises(errors.InputError, match=r"'NaN' \(1 row, first at line 3\)"):
         cr.estimate(p, cr.Design(weights="w"), cr.Mean("y"))
+    spelled = tmp_path / "inf.csv"
+    spelled.write_text("w,y\n1,2\n1,-Infinity\n2,4\n1, NaN\n1,nan\n")
+    with pytest.raises(errors.InputError, match=r"'-Infinity' \(1 row, first at line 3\), ' NaN' \(1 row, first at "
+                                                r"line 5\), 'nan' \(1 row, first at line 6\)"):
+        cr.estimate(spelled, cr.Design(weights="w"), cr.Mean("y"))
     row = cr.estimate(p, cr.Design(weights="w"), cr.Mean("y"), na_values=["NaN"], na="drop").to_pylist()[0]
     assert row["estimate"] == pytest.approx((2 + 8) / 3) and row["n"] == 2
 

@@ -13,6 +13,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import narwhals as nw
 import numpy as np
 import pyarrow as pa
@@ -26,6 +27,7 @@ from corridor.estimation.request import CheckedRequest
 from corridor.estimation.structure import Structure, build_structure, subset_degf
 from corridor.i18n import Message
 from corridor.sources.columns import nonfinite_values, not_numbers_error
+from corridor.sources.csv import nonfinite_text
 
 
 @dataclass(frozen=True)
@@ -200,8 +202,17 @@ def _not_finite(req: CheckedRequest, candidates: list[str], wname: str | None, r
     inp = req.request.input
     rel = inp.relation if inp is not None else None
     offset = inp.line_offset if inp is not None else None
+    src = inp.source if inp is not None else None
     for col in candidates:
         total, examples = nonfinite_values(rel, col) if rel is not None and col in rel.columns else (0, [])
+        if examples and offset is not None and src is not None and src.format == "csv" and "csv_args" in src.options:
+            # a number prints as DuckDB spells it ('nan', 'inf'): quote the file's own text ('NaN', 'Infinity')
+            try:
+                text_total, text_examples = nonfinite_text(src, col)
+            except duckdb.Error:
+                text_examples = []
+            if text_examples:
+                total, examples = text_total, text_examples
         if examples:
             raise not_numbers_error(req.source, col, total, examples, line_offset=offset,
                                     role="weight" if col == wname else role,

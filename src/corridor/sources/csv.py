@@ -290,3 +290,24 @@ def _bad_numbers(path: Path, column: str, options: dict[str, Any], con: duckdb.D
     args = options["csv_args"] + f", types = {{{quote_literal(column)}: 'VARCHAR'}}"
     rel = con.sql(f"SELECT {quote_ident(column)} FROM read_csv({quote_literal(options['scan_path'])}, {args})")
     return non_numeric(rel, column, [v for v in options.get("nullstr") or []])
+
+
+def nonfinite_text(src: Source, column: str, limit: int = 5) -> tuple[int, list[tuple[Any, int, int]]]:
+    """NaN and infinite values of a CSV source's column as the file writes them (error path only).
+
+    Read as a number, the file's ``NaN``, ``-Infinity`` or ``inf`` all print as DuckDB spells them
+    (``nan``, ``-inf``); an error should quote what the user will find in the file. Same shape as
+    :func:`corridor.sources.columns.nonfinite_values`; rows are numbered from 1 in the file's order.
+    """
+    options = src.options
+    args = options["csv_args"] + f", types = {{{quote_literal(column)}: 'VARCHAR'}}"
+    rel = src.connection.sql(f"SELECT {quote_ident(column)} FROM read_csv({quote_literal(options['scan_path'])}, {args})")
+    q = quote_ident(column)
+    sql = (
+        f"SELECT v, count(*) AS n, min(rn) AS first FROM ("
+        f"SELECT CAST({q} AS VARCHAR) AS v, row_number() OVER () AS rn FROM corridor_values) "
+        f"WHERE NOT isfinite(TRY_CAST(trim(v) AS DOUBLE)) GROUP BY v ORDER BY first"
+    )
+    rows = rel.query("corridor_values", sql).fetchall()
+    return sum(int(r[1]) for r in rows), [(r[0], int(r[1]), int(r[2])) for r in rows[:limit]]
+
