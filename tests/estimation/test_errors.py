@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
 import corridor as cr
 from corridor import errors
+from corridor.estimation.replicates import replicate_covariance, replicate_variance
 
 DESIGN = cr.Design(weights="w", strata="h", ids="psu")
 
@@ -114,6 +116,30 @@ def test_nan_and_infinite_values_are_named_never_estimated(design, estimand, bad
     if math.isnan(bad):
         row = cr.estimate(frame.with_columns(pl.col("y").fill_nan(None)), design, estimand, na="drop").to_pylist()[0]
         assert row["n"] == 3 and row["flag"] is None
+
+
+def test_an_empty_domain_on_replicates_has_no_variance_and_raises_no_warning() -> None:
+    """A proportion's logit interval on a replicate design took the replicates' log-odds of an empty
+    domain (all -inf) into NaN arithmetic that warned 'invalid value encountered in subtract'."""
+    import warnings
+
+    tbl = table(r1=[0.0, 4.0, 3.0, 4.0], r2=[2.0, 0.0, 3.0, 4.0])
+    design = cr.ReplicateDesign(["r1", "r2"], weights="w", type="JK1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rows = cr.estimate(tbl, design, cr.Proportion("g", level="a"), where="y > 100").to_pylist()
+    assert [(r["flag"], r["se"], r["ci_low"], r["ci_high"]) for r in rows] == [("empty_domain", None, None, None)]
+    # the variance itself: defined for finite replicate estimates only, NaN by decision otherwise
+    theta = np.array([0.5, np.nan, -np.inf, 0.25])
+    reps = np.array([[0.25, 0.75], [np.nan, np.nan], [-np.inf, -np.inf], [0.25, np.nan]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        var = replicate_variance(theta, reps, 0.5, np.ones(2), mse=False)
+        mse = replicate_variance(theta, reps, 0.5, np.ones(2), mse=True)
+        cov = replicate_covariance(theta, reps, 0.5, np.ones(2), mse=False)
+    np.testing.assert_array_equal(var, [0.0625, np.nan, np.nan, np.nan])  # 0.5 * (0.25**2 + 0.25**2)
+    np.testing.assert_array_equal(mse, [0.0625, np.nan, np.nan, np.nan])
+    assert cov[0, 0] == 0.0625 and np.isnan(cov[1:, :]).all() and np.isnan(cov[:, 1:]).all()
 
 
 def test_nan_replicate_weight_is_named() -> None:

@@ -25,20 +25,39 @@ if TYPE_CHECKING:
     from corridor.engine.base import Engine
 
 
+def _deviations(theta: np.ndarray, reps: np.ndarray, mse: bool) -> np.ndarray:
+    """Replicate estimates minus their centre; NaN in every row where some replicate estimate (or,
+    under ``mse``, the estimate) is not a finite number.
+
+    Such rows are an empty domain (no estimate at all), a denominator summing to zero in a
+    replicate, or a proportion of 0 or 1 on the log-odds scale: their variance is undefined and
+    the caller flags them. Said here rather than left to NaN arithmetic, which also warned
+    ('Mean of empty slice', 'invalid value encountered in subtract').
+    """
+    ok = np.isfinite(reps).all(axis=1)
+    if mse:
+        ok &= np.isfinite(theta)
+    dev = np.full(reps.shape, np.nan)
+    if ok.any():
+        centre = theta[ok, None] if mse else reps[ok].mean(axis=1, keepdims=True)
+        dev[ok] = reps[ok] - centre
+    return dev
+
+
 def replicate_variance(
     theta: np.ndarray, reps: np.ndarray, scale: float, rscales: np.ndarray, mse: bool
 ) -> np.ndarray:
-    """Variances of outputs: ``theta`` (K,), replicate estimates ``reps`` (K, R)."""
-    centre = theta[:, None] if mse else np.nanmean(reps, axis=1, keepdims=True)
-    var: np.ndarray = scale * ((reps - centre) ** 2 * rscales[None, :]).sum(axis=1)
+    """Variances of outputs: ``theta`` (K,), replicate estimates ``reps`` (K, R); NaN where undefined."""
+    dev = _deviations(theta, reps, mse)
+    var: np.ndarray = scale * (dev**2 * rscales[None, :]).sum(axis=1)
     return var
 
 
 def replicate_covariance(
     theta: np.ndarray, reps: np.ndarray, scale: float, rscales: np.ndarray, mse: bool
 ) -> np.ndarray:
-    centre = theta[:, None] if mse else np.nanmean(reps, axis=1, keepdims=True)
-    dev = reps - centre
+    """Covariances of outputs (K, K); NaN in the rows and columns of outputs without a variance."""
+    dev = _deviations(theta, reps, mse)
     cov: np.ndarray = scale * (dev * rscales[None, :]) @ dev.T
     return cov
 
