@@ -49,8 +49,15 @@ def test_nonconvergence_is_an_error_with_iterations_and_gap() -> None:
     totals = {"stype": STYPE, "api99": 3914069}
     with pytest.raises(CalibrationError) as err:
         cr.calibrate(DATA, DESIGN, totals, method="raking", maxit=2, epsilon=1e-14)
-    assert "after 3 iterations" in err.value.message and "largest misfit" in err.value.message
+    # two Newton steps were taken (R's grake counts 3 when it gives up; it said 'after 3' here)
+    assert "after 2 iterations" in err.value.message and "largest misfit" in err.value.message
     assert "on_nonconvergence='warn'" in err.value.hint
+    # the count is the steps: a fit that needs n steps converges with maxit=n and not with n - 1
+    n = cr.calibrate(DATA, DESIGN, totals, method="raking", epsilon=1e-10).iterations
+    assert n >= 3
+    assert cr.calibrate(DATA, DESIGN, totals, method="raking", maxit=n, epsilon=1e-10).iterations == n
+    with pytest.raises(CalibrationError, match=f"after {n - 1} iterations"):
+        cr.calibrate(DATA, DESIGN, totals, method="raking", maxit=n - 1, epsilon=1e-10)
 
 
 def test_nonconvergence_kept_when_asked_flags_every_estimate(tmp_path: Path) -> None:

@@ -84,6 +84,27 @@ def test_newton_raises_and_flags():
     assert good.converged and good.gap <= 1e-12
 
 
+def test_iterations_are_the_steps_taken():
+    # Newton: a fit that needs n steps converges with maxit=n (it was judged on the gap before its
+    # last step, and failed); with n - 1 the gap is that of the table returned
+    seed = np.array(SEED)
+    n = fit_margins_newton(seed, ROW, COL, tol=1e-12, maxit=50).iterations
+    assert n >= 2
+    assert fit_margins_newton(seed, ROW, COL, tol=1e-12, maxit=n).converged
+    short, _ = _warned(fit_margins_newton, seed, ROW, COL, tol=1e-12, maxit=n - 1, on_nonconvergence="warn")
+    assert short.iterations == n - 1 and not short.converged
+    own_gap = max(np.abs(short.mu.sum(axis=1) - ROW).max(), np.abs(short.mu.sum(axis=0) - COL).max()) / sum(ROW)
+    assert short.gap == pytest.approx(own_gap, rel=1e-9)
+    # conditional maximisation: maxit=3 is three updates of alpha and beta (migest stops after 2)
+    res, _ = _warned(cm2, ROW, COL, SEED, maxit=3, on_nonconvergence="warn")
+    alpha, beta, m = np.ones(3), np.ones(3), np.array(SEED)
+    for _ in range(3):
+        alpha = np.array(ROW) / (m @ beta)
+        beta = np.array(COL) / (alpha @ m)
+    assert res.iterations == 3
+    np.testing.assert_allclose(res.n, np.outer(alpha, beta) * m, rtol=1e-15)
+
+
 def test_death_accounting_that_cannot_converge_is_an_error():
     args = (E3["stock_start"], E3["stock_end"], E3["births"], E3["deaths"])
     with pytest.raises(EstimationError) as err:

@@ -150,10 +150,11 @@ def newton(
         rel = np.abs(misfit) / (1.0 + np.abs(total))
         if (rel < tol).all():
             break
-        it += 1
-        if it > maxit:
+        if it >= maxit:
+            # R's grake counts one past maxit before it stops; the steps taken are maxit
             failed = float(np.max(rel))
             break
+        it += 1
     gap = float(np.max(rel)) if rel.size else 0.0
     if scale is not None:
         g = g * scale

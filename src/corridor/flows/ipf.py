@@ -338,7 +338,9 @@ def cm2(
     _check_totals(r, c, "cm2")
     alpha = np.ones(r.size)
     beta = np.ones(c.size)
-    it = 1
+    # migest counts from 1 and stops when its counter reaches maxit (maxit - 1 updates); here
+    # maxit updates, as in every other fit, and the count is the updates made
+    it = 0
     d_max = tol * 2
     while d_max > tol and it < maxit:
         a_old, b_old = alpha, beta
@@ -380,7 +382,7 @@ def cm3(
     mm = m.sum(axis=2)
     alpha = np.ones(r.size)
     beta = np.ones(c.size)
-    it = 1
+    it = 0  # maxit updates at most, counted as cm2's
     d_max = tol * 2
     while d_max > tol and it < maxit:
         b_old, a_old = beta, alpha

@@ -185,14 +185,16 @@ def _newton_loop(
     scale: NDArray[np.float64], tol: float, maxit: int,
 ) -> tuple[int, NDArray[np.float64]]:
     k = m.shape[2]
+    # the gap is measured before each step and once after the last, so that the count is the
+    # steps taken and the gap (and convergence) are those of the table returned
     it = 0
     gap = np.full(m.shape[0], np.inf)
-    for it in range(1, maxit + 1):
+    for it in range(maxit + 1):
         rs, cs = mu.sum(axis=2), mu.sum(axis=1)
         gr, gc = rs - r, cs - c
         gap = np.maximum(np.abs(gr).max(axis=1), np.abs(gc).max(axis=1)) / scale
         active = gap > tol
-        if not active.any():
+        if not active.any() or it == maxit:
             break
         ia = np.nonzero(active)[0]
         mua, rsa, csa = mu[ia], rs[ia], cs[ia]
