@@ -205,6 +205,23 @@ def test_an_estimate_loads_no_calibration(tmp_path) -> None:
     assert abs(mean - 17 / 6) < 1e-12  # (1*1 + 2*2 + 3*4) / (1 + 2 + 3)
 
 
+def test_subpackages_are_reached_by_name_from_import_corridor() -> None:
+    """``import corridor as cr; cr.calibration.CalibrationError`` works in a fresh process (it raised
+    AttributeError unless something had imported corridor.calibration first), loading the package
+    only then; a name that is no subpackage is still an AttributeError."""
+    code = (
+        "import json, sys, corridor as cr;"
+        "before = 'corridor.calibration' in sys.modules;"
+        "names = [cr.calibration.CalibrationError.__name__, cr.sae.fay_herriot.__name__, cr.flows.ipf2.__name__];"
+        "missing = [hasattr(cr, n) for n in ('calibrations', '_deps_x')];"
+        "print(json.dumps([before, 'corridor.calibration' in sys.modules, names, missing]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after, names, missing = json.loads(out.stdout)
+    assert (before, after) == (False, True)
+    assert names == ["CalibrationError", "fay_herriot", "ipf2"] and missing == [False, False]
+
+
 def test_only_the_engine_opens_duckdb_connections() -> None:
     """Every DuckDB connection comes from engine/duckdb.py's connect(), with the engine's memory limit.
 

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import TYPE_CHECKING
 
 from corridor import errors, estimands
@@ -31,6 +33,10 @@ def __getattr__(name: str):
         from corridor import calibration
 
         return getattr(calibration, name)
+    # a subpackage by name (cr.calibration.CalibrationError, cr.flows.ipf2), imported on first use
+    # as `import corridor.calibration` would: `import corridor` alone does not load them
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'corridor' has no attribute {name!r}")
 
 
