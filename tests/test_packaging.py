@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata as md
 import json
+import re
 import sys
 import tomllib
 from functools import cache
@@ -192,6 +193,25 @@ def test_every_requirement_states_a_minimum_version() -> None:
         specs += [s for s in reqs if canonicalize_name(Requirement(s).name) != "corridor"]
     bad = [s for s in specs if not any(c.operator in (">=", "==", "~=") for c in Requirement(s).specifier)]
     assert not bad, f"requirements without a minimum version: {bad}"
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A setuptools package-data glob as a regex over a path below the package (``**/`` spans folders)."""
+    out = ""
+    for part in re.split(r"(\*\*/|\*)", pattern):
+        out += "(?:.*/)?" if part == "**/" else "[^/]*" if part == "*" else re.escape(part)
+    return re.compile(out)
+
+
+def test_every_data_file_of_the_package_is_installed() -> None:
+    """A wheel carries only what package-data names: the message catalogue (locale/corridor.pot) was left
+    out once, and every message of an installed corridor failed to render."""
+    patterns = [_glob_regex(g) for g in PYPROJECT["tool"]["setuptools"]["package-data"]["corridor"]]
+    data = [p.relative_to(SRC).as_posix() for p in SRC.rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
+    assert any(f == "i18n/locale/corridor.pot" for f in data)
+    left_out = [f for f in data if not any(r.fullmatch(f) for r in patterns)]
+    assert not left_out, f"files a wheel would not install (add their pattern to package-data): {left_out[:10]}"
 
 
 def test_the_table_names_real_modules_and_extras() -> None:
