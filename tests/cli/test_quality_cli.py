@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -30,6 +31,7 @@ def test_create_and_label_as_calidad(ene_csv, tmp_path):
                                     "region+sexo", "--subpop", "fdt", *DESIGN, "--eclac-input", "--ci", "--ajuste-ene",
                                     "--scheme", "chile", "--publish", "-o", str(out)])
     assert res.exit_code == 0, res.output
+    assert f"wrote 32 rows to {out}" in res.output
     rows = json.loads(out.read_text())
     want = r_table(expected("C08")["assess"][0]["table"]).to_pylist()
     got = {(key(r["region"]), key(r["sexo"])): r for r in rows}
@@ -61,6 +63,21 @@ def test_mistakes_print_a_message_and_a_hint(ene_csv):
     res = CliRunner().invoke(main, ["quality", "create", "mean", ene_csv, "--var", "fact_cal", *DESIGN,
                                     "--scheme", "chile", "--param", "n"])
     assert res.exit_code == 2 and "NAME=NUMBER" in res.output
+
+
+@pytest.mark.parametrize(("lang", "message", "hint", "param"), [
+    ("es", r"create_size necesita una variable 0/1, pero la columna 'fact_cal' tiene [\d.]+ valores distintos \(por ejemplo",
+     "recodifique 'fact_cal' como 1 para la característica y 0 en otro caso", "escriba NOMBRE=NÚMERO, por ejemplo n=30"),
+    ("fr", "create_size a besoin d'une variable 0/1, mais la colonne 'fact_cal' a [\\d\u202f]+ autres valeurs \\(par exemple",
+     "recodez 'fact_cal' en 1 pour la caractéristique et 0 sinon", "écrivez NOM=NOMBRE, par exemple n=30"),
+])
+def test_mistakes_read_in_the_users_language(ene_csv, lang, message, hint, param):
+    res = CliRunner().invoke(main, ["--lang", lang, "quality", "create", "size", ene_csv, "--var", "fact_cal", *DESIGN])
+    assert res.exit_code == 2
+    assert re.search(message, res.output) and hint in res.output, res.output
+    res = CliRunner().invoke(main, ["--lang", lang, "quality", "create", "mean", ene_csv, "--var", "fact_cal", *DESIGN,
+                                    "--scheme", "chile", "--param", "n"])
+    assert res.exit_code == 2 and param in res.output, res.output
 
 
 def test_help_documents_every_option():

@@ -193,3 +193,60 @@ def test_mistake_under_the_corridor_command_prints_message_and_exits_2(command, 
     assert result.exit_code == 2
     assert "non-integer count 1.5" in result.output and "hint:" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("lang", "message", "hint"), [
+    ("en", "column 'cases' of the data has a non-integer count 1.5 at row 10 (age_group='15-19')",
+     "hint: counts must be whole numbers; weighted or estimated counts are not Poisson counts"),
+    ("es", "en los datos, la columna 'cases' tiene un conteo no entero 1,5 en la fila 10 (age_group='15-19')",
+     "sugerencia: los conteos deben ser números enteros; los conteos ponderados o estimados no son conteos de Poisson"),
+    ("fr", "dans les données, la colonne 'cases' a un effectif non entier 1,5 à la ligne 10 (age_group='15-19')",
+     ("conseil : les effectifs doivent être des nombres entiers ; des effectifs pondérés ou estimés ne sont pas "
+      "des effectifs de Poisson")),
+])
+def test_input_errors_read_in_the_users_language(tmp_path, lang, message, hint):
+    """`corridor rates` names the file's column and row in the reader's language, numbers with its decimal mark."""
+    from corridor.cli import main
+
+    bad = pd.read_csv(COUNTS)
+    bad["cases"] = bad["cases"].astype(float)
+    bad.loc[3, "cases"] = 1.5
+    path = tmp_path / "bad.csv"
+    bad.to_csv(path, index=False)
+    result = CliRunner().invoke(main, ["--lang", lang, "rates", "dsr", "--counts", str(path), "--population", POP])
+    assert result.exit_code == 2
+    assert message in result.output and hint in result.output, result.output
+
+
+@pytest.mark.parametrize(("lang", "message", "wrote"), [
+    ("es", "en los datos, la columna 'population' tiene una población cero (0) en la fila 7 (age_group='10-14')",
+     "1 fila escrita en"),
+    ("fr", "dans les données, la colonne 'population' a une population nulle (0) à la ligne 7 (age_group='10-14')",
+     "1 ligne écrite dans"),
+])
+def test_population_errors_and_output_lines_in_the_users_language(tmp_path, lang, message, wrote):
+    from corridor.cli import main
+
+    pop = pd.read_csv(POP)
+    pop.loc[2, "population"] = 0
+    pop_path = tmp_path / "pop.csv"
+    pop.to_csv(pop_path, index=False)
+    result = CliRunner().invoke(main, ["--lang", lang, "rates", "crude", "--counts", COUNTS, "--population", str(pop_path),
+                                       "--by", "age_group"])
+    assert result.exit_code == 2 and message in result.output, result.output
+    out = tmp_path / "crude.csv"
+    result = CliRunner().invoke(main, ["--lang", lang, "rates", "crude", "--counts", COUNTS, "--population", POP,
+                                       "-o", str(out)])
+    assert result.exit_code == 0 and f"{wrote} {out}" in result.output, result.output
+
+
+def test_count_without_population_is_reported_in_the_users_language():
+    from corridor import i18n
+
+    counts = pd.DataFrame({"year": [2018, 2030], "cases": [1, 2]})
+    pop = pd.DataFrame({"year": [2018], "population": [100]})
+    with i18n.language("fr"), pytest.raises(InputError) as err:
+        join_denominators(counts, pop, "cases", "population")
+    assert err.value.render("fr") == ("la ligne 2 (year=2030) du tableau des effectifs n'a pas de population",
+                                      "chaque effectif a besoin d'une cellule de population avec les mêmes year")
+    assert err.value.render("es")[0] == "la fila 2 (year=2030) de la tabla de conteos no tiene población"

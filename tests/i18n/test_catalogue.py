@@ -106,6 +106,39 @@ def test_every_message_id_in_the_code_exists() -> None:
     assert not bad, "message ids missing from the catalogue:\n" + "\n".join(bad)
 
 
+def _message_calls(path: Path) -> list[tuple[str, set[str], int]]:
+    """``Message("id", name=...)`` calls with a literal id and named parameters only: (id, names, line)."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Message" and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                and node.keywords and all(k.arg is not None for k in node.keywords)):
+            out.append((node.args[0].value, {str(k.arg) for k in node.keywords}, node.lineno))
+    return out
+
+
+def test_every_message_call_gives_the_fields_of_its_text() -> None:
+    """A field the call does not give, or ``count=`` for a text with no plural forms, would show the
+    message's id and parameters instead of its text (rendering falls back so as not to hide an error)."""
+    en = entries("en")
+    forms = ("zero", "one", "two", "few", "many", "other")
+    bad = []
+    for path in SRC.rglob("*.py"):
+        for key, given, line in _message_calls(path):
+            keys = [key] if key in en else [k for k in en if k.startswith(key + ".") and k.rsplit(".", 1)[1] in forms]
+            need = {name.split(".")[0].split("[")[0] for k in keys
+                    for _, name, _, _ in string.Formatter().parse(en[k].source) if name} - {"count"}
+            if need - given:
+                bad.append(f"{path.relative_to(SRC)}:{line}: {key} lacks {sorted(need - given)}")
+    assert not bad, "\n".join(bad)
+
+
+def test_a_count_without_plural_forms_is_a_field() -> None:
+    assert i18n.t("sources.at_line", "en", count=3, line=7) == " at line 7"
+    assert i18n.Message("cli.wrote_rows", count=1, path="x.csv").render("en") == "wrote 1 row to x.csv"
+    assert i18n.Message("cli.wrote_rows", count=12345, path="x.csv").render("fr") == "12\u202f345 lignes écrites dans x.csv"
+
+
 def test_plural_forms_follow_the_language() -> None:
     assert i18n.t("error.columns_not_found", "en", count=1, names="'a'", where="x") == "column 'a' not found in x"
     assert i18n.t("error.columns_not_found", "fr", count=2, names="'a', 'b'", where="x").startswith("colonnes")

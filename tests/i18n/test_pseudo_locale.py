@@ -55,7 +55,7 @@ def _write(tmp_path: Path, name: str, text: str | bytes) -> str:
 
 
 # each case: a command line that fails in corridor.sources, estimation, design, estimands, flows,
-# calibration or the command line itself
+# calibration, epi, quality or the command line itself
 CASES = {
     "file missing": lambda d: ["sources", "describe", str(d / "none.csv")],
     "file empty": lambda d: ["sources", "describe", _write(d, "empty.csv", b"")],
@@ -85,6 +85,12 @@ CASES = {
     "no design": lambda d: ["estimate", "demo:casen_2020", "-e", "mean:edad"],
     "rates combine": lambda d: ["rates", "crude", "--counts", _write(d, "c.csv", "g,cases,population\na,1,10\n"),
                                 "--combine", "nonsense"],
+    "rates count not whole": lambda d: ["rates", "crude", "--counts", _write(d, "c.csv", "g,cases,population\na,1.5,10\n")],
+    "rates zero population": lambda d: ["rates", "crude", "--counts", _write(d, "z.csv", "g,cases,population\na,1,0\n"),
+                                        "--by", "g"],
+    "quality estimand twice": lambda d: ["quality", "assess", _write(d, "q.csv", "estimand,estimate,se,n,df\nmean,1,0.1,100,10\n"),
+                                         "--estimand", "mean"],
+    "quality no estimand": lambda d: ["quality", "assess", _write(d, "q2.csv", "estimate,se,n,df\n1,0.1,100,10\n")],
     "flows indices empty": lambda d: ["flows", "indices", "--file", _write(d, "f.csv", "origin,destination,flow\n")],
     "no such command": lambda d: ["profle"],
     "missing option": lambda d: ["profile", "--origin", "COL"],

@@ -6,6 +6,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
+from corridor import i18n
 from corridor.errors import ColumnNotFoundError, InputError, SpecError
 from corridor.quality import assess, suppress
 
@@ -76,3 +77,20 @@ def test_polars_in_polars_out():
 def test_not_a_table():
     with pytest.raises(InputError, match="pyarrow Table or a pandas/polars DataFrame"):
         assess([{"estimate": 1.0}])
+
+
+def test_mistakes_read_in_the_users_language():
+    t = table({"estimate": 1.0, "se": 0.1}, n=100, df=10)
+    with pytest.raises(SpecError) as err:
+        assess(t, "chile", cv_upper=0.2)
+    message, hint = err.value.render("fr")
+    assert message == "le schéma 'chile' n'a pas de paramètre 'cv_upper'"
+    assert hint is not None and hint.startswith("vouliez-vous dire 'cv_upper_ine' ? ses paramètres sont : ")
+    message, hint = err.value.render("es")
+    assert message == "el esquema 'chile' no tiene el parámetro 'cv_upper'"
+    assert hint is not None and hint.startswith("¿quiso decir 'cv_upper_ine'? sus parámetros son: ")
+    with pytest.raises(InputError) as err:
+        assess([{"estimate": 1.0}])
+    assert err.value.render("fr")[0] == "le tableau des estimations doit être une Table pyarrow ou un DataFrame pandas/polars, pas list"
+    with i18n.language("es"), pytest.raises(ColumnNotFoundError, match="no .* en la tabla de estimaciones"):
+        assess(table({"estimate": 1.0, "se": 0.1}, df=10))

@@ -77,7 +77,7 @@ def _params(items: tuple[str, ...]) -> dict[str, float]:
         except ValueError:
             sep = ""
         if not sep:
-            raise click.BadParameter(f"write NAME=NUMBER, e.g. n=30 (got {item!r})", param_hint="--param")
+            raise click.BadParameter(Message("cli.err.quality_param", item=item).render(), param_hint="--param")
     return out
 
 

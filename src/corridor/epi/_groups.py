@@ -121,8 +121,9 @@ def long_by_confidence(
     """
     if layout not in LAYOUTS:
         from corridor.errors import InputError
+        from corridor.i18n import Message
 
-        raise InputError(f"unknown layout {layout!r}", hint="use 'long' (one row per level) or 'wide'")
+        raise InputError(Message("epi.layout", layout=layout), hint=Message("epi.layout.hint"))
     frames = []
     if layout == "wide":
         out = base.copy()

@@ -21,58 +21,48 @@ from corridor.epi import _validate as v
 from corridor.epi._groups import group_sums, long_by_confidence
 from corridor.epi.intervals import poisson_limits
 from corridor.errors import InputError
+from corridor.i18n import Message
 
 
 def _observed_totals(
     totals: Any, count: str, by: list[str], groups: pd.DataFrame, missing: str
 ) -> np.ndarray:
     """Observed counts per group from a separate table (PHE's ``observed_totals``)."""
-    tab = v.as_frame(totals, where="the observed_totals table")
-    v.require_columns(tab, [count] + by, where="the observed_totals table")
+    tab = v.as_frame(totals, where=v.OBSERVED_TOTALS)
+    v.require_columns(tab, [count] + by, where=v.OBSERVED_TOTALS)
     if not by:
         if len(tab) != 1:
-            raise InputError(
-                f"the observed_totals table has {len(tab)} rows but there are no groups (by)",
-                hint="give one row with the total count, or name the group columns in by",
-            )
-        x = v.check_counts(tab, count, keys=[], where="the observed_totals table", missing=missing)
+            raise InputError(Message("epi.totals_without_groups", rows=len(tab)),
+                             hint=Message("epi.totals_without_groups.hint"))
+        x = v.check_counts(tab, count, keys=[], where=v.OBSERVED_TOTALS, missing=missing)
         return x
     dup = tab.duplicated(by)
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(
-            f"the observed_totals table has the group {v.describe_row(tab, pos, by)} twice",
-            hint="give one total per group",
-        )
-    x = v.check_counts(tab, count, keys=by, where="the observed_totals table", missing=missing)
+        raise InputError(Message("epi.totals_group_twice", row=v.describe_row(tab, pos, by)),
+                         hint=Message("epi.totals_group_twice.hint"))
+    x = v.check_counts(tab, count, keys=by, where=v.OBSERVED_TOTALS, missing=missing)
     tab = tab[by].assign(_observed=x)
     keyed = groups[by].astype(object).merge(tab.astype({k: object for k in by}), on=by, how="left", indicator=True)
     lacking = np.flatnonzero((keyed["_merge"] == "left_only").to_numpy())
     if lacking.size:
         pos = int(lacking[0])
-        raise InputError(
-            f"group {v.describe_row(groups, pos, by).split(' ', 2)[-1]} of the data has no row in the "
-            "observed_totals table",
-            hint="give the observed total of every group (0 if there were no events)",
-        )
+        raise InputError(Message("epi.group_without_total", group=v.describe_keys(groups, pos, by)),
+                         hint=Message("epi.group_without_total.hint"))
     extra = tab.astype({k: object for k in by}).merge(groups[by].astype(object), on=by, how="left", indicator=True)
     orphan = np.flatnonzero((extra["_merge"] == "left_only").to_numpy())
     if orphan.size:
         pos = int(orphan[0])
-        raise InputError(
-            f"the observed_totals table's {v.describe_row(tab, pos, by)} has no age rows in the data",
-            hint="each total needs the group's populations by age band in the data; check the group labels",
-        )
+        raise InputError(Message("epi.total_without_ages", row=v.describe_row(tab, pos, by)),
+                         hint=Message("epi.total_without_ages.hint"))
     return keyed["_observed"].to_numpy(dtype=float)
 
 
 def _reference_vector(values: Any, name: str, n_bands: int) -> np.ndarray:
     arr = np.asarray(values, dtype=float).ravel()
     if arr.size != n_bands:
-        raise InputError(
-            f"{name} has {arr.size} numbers but the data have {n_bands} age bands",
-            hint=f"give one {name} per age band, youngest first (or a reference table by age band)",
-        )
+        raise InputError(Message("epi.reference_vector_length", name=name, numbers=int(arr.size), bands=int(n_bands)),
+                         hint=Message("epi.reference_vector_length.hint", name=name))
     return arr
 
 
@@ -118,7 +108,7 @@ def isr(
     for rates).
     """
     if kind not in ("ratio", "rate"):
-        raise InputError(f"unknown ISR kind {kind!r}", hint="use 'ratio' or 'rate'")
+        raise InputError(Message("epi.isr_kind", kind=kind), hint=Message("epi.isr_kind.hint"))
     if multiplier is None:
         multiplier = 1 if kind == "ratio" else 100_000
     df = v.as_frame(data)
@@ -141,20 +131,14 @@ def isr(
         from corridor.epi.standardize import vector_weights
 
         if isinstance(reference_population, str):
-            raise InputError(
-                "reference_count is a list of numbers but reference_population is a column name",
-                hint="give both as numbers (one per age band) or both as column names",
-            )
+            raise InputError(Message("epi.reference_mixed"), hint=Message("epi.reference_mixed.hint"))
         labels = list(pd.unique(df[age]))
         rx = _reference_vector(reference_count, "reference_count", len(labels))
         rn = _reference_vector(reference_population, "reference_population", len(labels))
         if missing == "zero":
             rx = np.nan_to_num(rx)
         if np.isnan(rx).any() or (rx < 0).any() or np.isnan(rn).any() or (rn <= 0).any():
-            raise InputError(
-                "the reference counts must be numbers of 0 or more and the reference populations above 0",
-                hint="check the reference vectors (missing='zero' counts a missing reference count as 0)",
-            )
+            raise InputError(Message("epi.reference_values"), hint=Message("epi.reference_values.hint"))
         rate_of = vector_weights(labels, rx / rn)
         ref_rate_rows = df[age].map(rate_of).to_numpy(dtype=float)
         ref_total_rate = float(rx.sum() / rn.sum())
@@ -170,37 +154,30 @@ def isr(
         ref_total_rate = (ref_sums["rx"] / ref_sums["rn"]).to_numpy(dtype=float)
     else:
         if not (isinstance(reference_count, str) and isinstance(reference_population, str)):
-            raise InputError(
-                "with a reference table, reference_count and reference_population are its column names",
-                hint="pass the numbers as reference_count=/reference_population= without reference=, or name the columns",
-            )
-        ref = v.as_frame(reference, where="the reference table")
+            raise InputError(Message("epi.reference_columns"), hint=Message("epi.reference_columns.hint"))
+        ref = v.as_frame(reference, where=v.REFERENCE_TABLE)
         r_age = reference_age or age
-        v.require_columns(ref, [r_age, reference_count, reference_population], where="the reference table")
+        v.require_columns(ref, [r_age, reference_count, reference_population], where=v.REFERENCE_TABLE)
         rx = v.check_counts(
             ref,
             reference_count,
             keys=[r_age],
-            where="the reference table",
+            where=v.REFERENCE_TABLE,
             missing="zero" if missing == "zero" else "error",
         )
-        rn = v.check_population(ref, reference_population, keys=[r_age], where="the reference table")
+        rn = v.check_population(ref, reference_population, keys=[r_age], where=v.REFERENCE_TABLE)
         labels = ref[r_age].astype(str).str.strip()
         if labels.duplicated().any():
-            raise InputError(
-                f"the reference table has age band {labels[labels.duplicated()].iloc[0]!r} twice",
-                hint="give one reference row per age band",
-            )
+            raise InputError(Message("epi.reference_band_twice", band=labels[labels.duplicated()].iloc[0]),
+                             hint=Message("epi.reference_band_twice.hint"))
         rates = dict(zip(labels, rx / rn))
         data_labels = df[age].astype(str).str.strip()
         unknown = np.flatnonzero(~data_labels.isin(list(rates)).to_numpy())
         if unknown.size:
             pos = int(unknown[0])
-            raise InputError(
-                f"age band {df[age].iloc[pos]!r} of the data is not in the reference table, at "
-                f"{v.describe_row(df, pos, keys)}",
-                hint=f"the reference bands are {', '.join(labels)}",
-            )
+            raise InputError(Message("epi.band_not_in_reference", band=v._plain(df[age].iloc[pos]),
+                                     row=v.describe_row(df, pos, keys)),
+                             hint=Message("epi.band_not_in_reference.hint", bands=", ".join(labels)))
         ref_rate_rows = data_labels.map(rates).to_numpy(dtype=float)
         ref_total_rate = float(rx.sum() / rn.sum())
     expected = n * ref_rate_rows

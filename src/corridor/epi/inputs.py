@@ -9,6 +9,7 @@ import pandas as pd
 
 from corridor.epi import _validate as v
 from corridor.errors import InputError
+from corridor.i18n import Message
 
 
 def join_denominators(
@@ -29,28 +30,23 @@ def join_denominators(
     with no matching population row is an error naming the row, as is a population cell given
     twice.
     """
-    c = v.as_frame(counts, where="the count table")
-    p = v.as_frame(population, where="the population table")
-    v.require_columns(c, [count], where="the count table")
-    v.require_columns(p, [population_column, *extra_population_columns], where="the population table")
+    c = v.as_frame(counts, where=v.COUNT_TABLE)
+    p = v.as_frame(population, where=v.POPULATION_TABLE)
+    v.require_columns(c, [count], where=v.COUNT_TABLE)
+    v.require_columns(p, [population_column, *extra_population_columns], where=v.POPULATION_TABLE)
     if on is None:
         on = [col for col in c.columns if col in p.columns and col not in (count, population_column)]
     on = list(on)
     if not on:
-        raise InputError(
-            "the count and population tables share no column to match on",
-            hint="name the key columns alike in both files (e.g. year, sex, age_group), or pass on=[...]",
-        )
-    v.require_columns(c, on, where="the count table")
-    v.require_columns(p, on, where="the population table")
+        raise InputError(Message("epi.no_shared_column"), hint=Message("epi.no_shared_column.hint"))
+    v.require_columns(c, on, where=v.COUNT_TABLE)
+    v.require_columns(p, on, where=v.POPULATION_TABLE)
     p = p[on + [population_column, *extra_population_columns]]
     dup = p.duplicated(on)
     if dup.any():
         pos = int(dup.to_numpy().nonzero()[0][0])
-        raise InputError(
-            f"the population table has the cell {v.describe_row(p, pos, on)} twice",
-            hint="give one population per cell, or sum the rows first",
-        )
+        raise InputError(Message("epi.population_cell_twice", row=v.describe_row(p, pos, on)),
+                         hint=Message("epi.population_cell_twice.hint"))
     own = [col for col in c.columns if col not in on and col != count and col not in p.columns]
     keys = [col for col in own if not pd.api.types.is_float_dtype(c[col])]
     c = c.astype({col: p[col].dtype for col in on if c[col].dtype != p[col].dtype}, errors="ignore")
@@ -58,10 +54,8 @@ def join_denominators(
     orphan = (merged["_merge"] == "left_only").to_numpy().nonzero()[0]
     if orphan.size:
         pos = int(orphan[0])
-        raise InputError(
-            f"the count table's {v.describe_row(c, pos, on)} has no population",
-            hint="every count needs a population cell with the same " + ", ".join(on),
-        )
+        raise InputError(Message("epi.no_population", row=v.describe_row(c, pos, on)),
+                         hint=Message("epi.no_population.hint", keys=", ".join(on)))
     if not fill_zero:
         return merged.drop(columns="_merge")
     combos = c[keys].drop_duplicates() if keys else pd.DataFrame(index=[0])
@@ -88,12 +82,10 @@ def add_group(data: Any, column: str, name: str, members: Sequence[object]) -> p
     present = set(pd.unique(df[column]))
     unknown = [m for m in members if m not in present]
     if unknown:
-        raise InputError(
-            f"group(s) {', '.join(repr(m) for m in unknown)} not in column {column!r}",
-            hint=f"the groups are: {', '.join(repr(g) for g in sorted(map(str, present)))}",
-        )
+        raise InputError(Message("epi.groups_unknown", groups=", ".join(repr(m) for m in unknown), column=column),
+                         hint=Message("epi.groups_are.hint", groups=", ".join(repr(g) for g in sorted(map(str, present)))))
     if name in present:
-        raise InputError(f"column {column!r} already has a group {name!r}", hint="choose another name")
+        raise InputError(Message("epi.group_exists", column=column, name=name), hint=Message("epi.group_exists.hint"))
     extra = df[df[column].isin(list(members))].copy()
     if isinstance(extra[column].dtype, pd.CategoricalDtype):
         df = df.assign(**{column: df[column].cat.add_categories([name])})

@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 
 #: Counts below this use the exact Poisson limits, counts at or above it Byar's (PHE's rule).
 EXACT_BELOW = 10
@@ -35,15 +36,12 @@ def normalise_confidence(level: float) -> float:
     try:
         value = float(level)
     except (TypeError, ValueError):
-        raise InputError(f"confidence level {level!r} is not a number", hint="give e.g. 0.95 or 95") from None
+        raise InputError(Message("epi.confidence_not_number", level=level),
+                         hint=Message("epi.confidence_not_number.hint")) from None
     if 50 <= value < 100:
         value = value / 100
     if not 0 < value < 1:
-        raise InputError(
-            f"confidence level {level!r} must be a fraction between 0 and 1 or a percentage between "
-            "50 and 100",
-            hint="give e.g. 0.95, 0.998, 95 or 99.8",
-        )
+        raise InputError(Message("epi.confidence_range", level=level), hint=Message("epi.confidence_range.hint"))
     return value
 
 
@@ -160,10 +158,7 @@ def poisson_limits(
     elif method == "auto":
         use_exact = x < EXACT_BELOW
     else:
-        raise InputError(
-            f"unknown Poisson interval method {method!r}",
-            hint="use 'auto', 'exact', 'byar' (PHE) or 'byar-epitools' (epitools::pois.byar)",
-        )
+        raise InputError(Message("epi.poisson_method", method=method), hint=Message("epi.poisson_method.hint"))
     lower = byars_lower(x, confidence)
     upper = byars_upper(x, confidence)
     if use_exact.any():  # the chi-square quantiles are costly: only where needed

@@ -20,6 +20,7 @@ from corridor.epi import _validate as v
 from corridor.epi._groups import group_sums, long_by_confidence
 from corridor.epi.denominators import log_cv, widen_log_interval
 from corridor.epi.intervals import poisson_limits, wilson_lower, wilson_upper, z_value
+from corridor.i18n import Message
 
 
 def _keys(df: pd.DataFrame, by: Sequence[str] | None, used: Sequence[str]) -> list[str]:
@@ -144,7 +145,7 @@ def proportion(
         count=count,
         population=denominator,
         keys=keys,
-        hint="a proportion's numerator must be part of its denominator",
+        hint=Message("epi.numerator_above_denominator.hint"),
     )
     values = {"count": x, "population": n}
     if by is None:

@@ -32,6 +32,7 @@ from corridor.epi.denominators import log_cv, widen_log_interval
 from corridor.epi.intervals import normalise_confidence, z_value
 from corridor.epi.standardize import DSR_MIN_COUNT, StandardSpec, dsr_components
 from corridor.errors import InputError
+from corridor.i18n import Message
 
 
 def exact_rate_ratio_limits(
@@ -61,10 +62,8 @@ def _pair(
 ) -> pd.DataFrame:
     ref = table[table[compare] == reference]
     if ref.empty:
-        raise InputError(
-            f"the reference group {reference!r} is not in column {compare!r}",
-            hint=f"the groups are: {', '.join(repr(g) for g in pd.unique(table[compare]))}",
-        )
+        raise InputError(Message("epi.reference_group_absent", reference=reference, column=compare),
+                         hint=Message("epi.groups_are.hint", groups=", ".join(repr(g) for g in pd.unique(table[compare]))))
     num = table[table[compare].isin(numerators)]
     ref = ref[by + value_cols].rename(columns={c: f"ref_{c}" for c in value_cols})
     merged = num.merge(ref, on=by, how="left") if by else num.merge(ref, how="cross")
@@ -72,10 +71,8 @@ def _pair(
     if lacking.any():
         row = merged[lacking].iloc[0]
         where = ", ".join(f"{k}={row[k]!r}" for k in by)
-        raise InputError(
-            f"no reference group {reference!r} for ({where})",
-            hint="each group compared needs the reference group's counts and populations",
-        )
+        raise InputError(Message("epi.no_reference_for", reference=reference, keys=where),
+                         hint=Message("epi.no_reference_for.hint"))
     return merged
 
 
@@ -122,12 +119,9 @@ def rate_ratio(
     else:
         numerators = list(numerator)
     if reference in numerators:
-        raise InputError(
-            f"group {reference!r} is both compared and the reference",
-            hint="choose different groups for numerator and reference",
-        )
+        raise InputError(Message("epi.both_compared", group=reference), hint=Message("epi.both_compared.hint"))
     if method not in ("exact", "wald"):
-        raise InputError(f"unknown rate ratio method {method!r}", hint="use 'exact' or 'wald'")
+        raise InputError(Message("epi.ratio_method", method=method), hint=Message("epi.ratio_method.hint"))
     groups = by_list + [compare]
     if age is None:
         keys = groups

@@ -34,6 +34,7 @@ from corridor.epi.denominators import widen_log_interval
 from corridor.epi.intervals import gamma_dsr_limits, poisson_limits, z_value
 from corridor.epi.standards import match_bands, parse_band, standard_population
 from corridor.errors import InputError
+from corridor.i18n import Message
 
 #: PHE's small-count rule: no DSR when the group's total count is below this.
 DSR_MIN_COUNT = 10
@@ -56,12 +57,7 @@ def _band_order_key(label: object) -> float:
         try:
             return float(str(label).strip())
         except ValueError:
-            raise InputError(
-                f"age band {label!r} is not understood, so a standard given as plain numbers cannot be "
-                "matched to it",
-                hint="write bands as '0-4', '5-9', ..., '90+' (or their first ages 0, 5, ..., 90), or give "
-                "the standard as a table or mapping of band -> population",
-            ) from None
+            raise InputError(Message("epi.band_for_vector", band=label), hint=Message("epi.band_for_vector.hint")) from None
 
 
 def vector_weights(labels: Sequence[object], standard: Sequence[float] | np.ndarray) -> dict[object, float]:
@@ -74,17 +70,13 @@ def vector_weights(labels: Sequence[object], standard: Sequence[float] | np.ndar
     values = np.asarray(standard, dtype=float).ravel()
     bands = sorted(labels, key=_band_order_key)
     if values.size != len(bands):
-        raise InputError(
-            f"the standard population has {values.size} numbers but the data have {len(bands)} age bands "
-            f"({', '.join(repr(b) for b in bands[:6])}{' ...' if len(bands) > 6 else ''})",
-            hint="give one standard population per age band, youngest first, or a table of band and population",
-        )
+        raise InputError(Message("epi.vector_length", numbers=int(values.size), bands_count=len(bands),
+                                 bands=", ".join(repr(b) for b in bands[:6]) + (" ..." if len(bands) > 6 else "")),
+                         hint=Message("epi.vector_length.hint"))
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
     if bad.size:
-        raise InputError(
-            f"the standard population has an invalid value {values[bad[0]]:g} for band {bands[bad[0]]!r}",
-            hint="standard populations must be numbers of 0 or more",
-        )
+        raise InputError(Message("epi.vector_invalid", value=float(values[bad[0]]), band=bands[bad[0]]),
+                         hint=Message("epi.standard_values.hint"))
     return dict(zip(bands, values.tolist()))
 
 
@@ -97,15 +89,12 @@ def _row_weights(
 ) -> np.ndarray:
     if standard_column is not None:
         v.require_columns(df, [standard_column])
-        w = v.numeric_column(df, standard_column, keys=keys, where="the data")
+        w = v.numeric_column(df, standard_column, keys=keys, where=v.THE_DATA)
         bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
         if bad.size:
             pos = int(bad[0])
-            raise InputError(
-                f"standard population column {standard_column!r} has an invalid value {w[pos]:g} at "
-                f"{v.describe_row(df, pos, keys)}",
-                hint="standard populations must be numbers of 0 or more",
-            )
+            raise InputError(Message("epi.standard_column_invalid", column=standard_column, value=float(w[pos]),
+                                     row=v.describe_row(df, pos, keys)), hint=Message("epi.standard_values.hint"))
         return w
     labels = pd.unique(df[age])
     if _is_vector(standard):
@@ -117,9 +106,8 @@ def _row_weights(
         bad_label = next((lab for lab in labels if repr(lab) in exc.message), None)
         if bad_label is not None:
             pos = int(np.flatnonzero((df[age] == bad_label).to_numpy())[0])
-            raise InputError(
-                f"{exc.message} (first at {v.describe_row(df, pos, keys)})", hint=exc.hint
-            ) from None
+            raise InputError(Message("epi.first_at", message=exc.msg, row=v.describe_row(df, pos, keys)),
+                             hint=exc.hint_msg) from None
         raise
     return df[age].map(weights).to_numpy(dtype=float)
 
@@ -140,11 +128,8 @@ def _check_complete(cells: pd.DataFrame, by: list[str], age: str, grouping: Grou
             mask &= (cells[k] == key[k]).to_numpy()
         have = set(cells.loc[mask, age])
         lacking = [a for a in pd.unique(cells[age]) if a not in have]
-        raise InputError(
-            f"group ({group}) has no row for age band(s) {', '.join(repr(a) for a in lacking)}",
-            hint="every group needs every age band; add the missing rows with a count of 0 and their "
-            "population",
-        )
+        raise InputError(Message("epi.group_lacks_bands", group=group, bands=", ".join(repr(a) for a in lacking)),
+                         hint=Message("epi.group_lacks_bands.hint"))
 
 
 def dsr_components(
@@ -199,10 +184,7 @@ def dsr_components(
         # one population per (group, band): rows of different frequencies share it
         spread = cells.groupby(keys, sort=False, observed=True, dropna=False)["n"].agg(["min", "max"])
         if (spread["min"] != spread["max"]).any():
-            raise InputError(
-                "rows of the same group and age band have different populations across event frequencies",
-                hint="with event_frequency, each row's population is that of its group and age band",
-            )
+            raise InputError(Message("epi.frequency_populations"), hint=Message("epi.frequency_populations.hint"))
         by_frequency = cells
         cells = group_sums(
             cells, keys, {"events": cells["events"].to_numpy(), "k2x": cells["k2x"].to_numpy()}
@@ -305,15 +287,9 @@ def dsr(
     ``confidence``, ``method``, ``statistic``.
     """
     if method not in DSR_METHODS:
-        raise InputError(
-            f"unknown DSR interval method {method!r}",
-            hint="use 'dobson' (PHE, Dobson et al. 1991) or 'gamma' (Fay-Feuer, as epitools::ageadjust.direct)",
-        )
+        raise InputError(Message("epi.dsr_method", method=method), hint=Message("epi.dsr_method.hint"))
     if method == "gamma" and event_frequency:
-        raise InputError(
-            "the gamma interval is not defined here for non-independent events (event_frequency)",
-            hint="use method='dobson' with event_frequency, as PHE does",
-        )
+        raise InputError(Message("epi.gamma_frequency"), hint=Message("epi.gamma_frequency.hint"))
     by_list = v.as_list(by)
     comp = dsr_components(
         data,

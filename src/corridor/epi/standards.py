@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-|–|a|to|al)\s*(\d+)\s*(?:years?|años)?\s*$", re.IGNORECASE)
 _OPEN = re.compile(
@@ -52,10 +53,7 @@ def parse_band(label: object) -> tuple[int, float]:
     m = _OPEN.match(text)
     if m:
         return int(m.group(1)), math.inf
-    raise InputError(
-        f"age band {label!r} is not understood",
-        hint="write age bands as '0-4', '5-9', ..., '90+' (also '00 A 04', '80 y más', '85 and over')",
-    )
+    raise InputError(Message("epi.band_not_understood", band=label), hint=Message("epi.band_not_understood.hint"))
 
 
 @cache
@@ -84,40 +82,30 @@ def standard_population(standard: str | pd.DataFrame | Mapping[str, float] = "es
             "world": "who2000",
         }
         if key not in aliases:
-            raise InputError(
-                f"unknown standard population {standard!r}",
-                hint="use 'esp2013' or 'who2000', or pass a table of age bands and populations",
-            )
+            raise InputError(Message("epi.unknown_standard", standard=standard), hint=Message("epi.unknown_standard.hint"))
         table = _load_shipped(aliases[key]).copy()
     elif isinstance(standard, Mapping):
         table = pd.DataFrame({"age": [str(k) for k in standard], "population": list(standard.values())})
     elif isinstance(standard, pd.DataFrame):
         if standard.shape[1] < 2:
-            raise InputError("a standard population table needs two columns: age band and population")
+            raise InputError(Message("epi.standard_two_columns"), hint=Message("epi.standard_two_columns.hint"))
         table = pd.DataFrame({"age": standard.iloc[:, 0].astype(str), "population": standard.iloc[:, 1]})
     else:
-        raise InputError(
-            f"a standard population cannot be a {type(standard).__name__}",
-            hint="use 'esp2013', 'who2000', a mapping or a DataFrame",
-        )
+        raise InputError(Message("epi.standard_type", kind=type(standard).__name__), hint=Message("epi.standard_type.hint"))
     table["population"] = pd.to_numeric(table["population"], errors="coerce")
     bad = table["population"].isna() | (table["population"] < 0)
     if bad.any():
         row = table[bad].iloc[0]
-        raise InputError(
-            f"standard population has an invalid value {row['population']!r} for band {row['age']!r}",
-            hint="standard populations must be numbers of 0 or more",
-        )
+        raise InputError(Message("epi.standard_invalid", value=row["population"], band=row["age"]),
+                         hint=Message("epi.standard_values.hint"))
     bounds = [parse_band(a) for a in table["age"]]
     table["lo"] = [b[0] for b in bounds]
     table["hi"] = [b[1] for b in bounds]
     table = table.sort_values("lo", kind="stable").reset_index(drop=True)
     for prev, nxt in zip(table.itertuples(), table.iloc[1:].itertuples()):
         if nxt.lo != prev.hi + 1:
-            raise InputError(
-                f"standard population bands {prev.age!r} and {nxt.age!r} are not contiguous",
-                hint="a standard population's bands must follow each other without gaps or overlaps",
-            )
+            raise InputError(Message("epi.standard_not_contiguous", a=prev.age, b=nxt.age),
+                             hint=Message("epi.standard_not_contiguous.hint"))
     return table
 
 
@@ -145,33 +133,19 @@ def match_bands(labels: Sequence[object], standard: pd.DataFrame) -> dict[object
         last = np.flatnonzero(ends == hi)
         if not first.size or not last.size or last[0] < first[0]:
             edges = ", ".join(str(a) for a in standard["age"])
-            raise InputError(
-                f"age band {label!r} does not match the standard population's bands",
-                hint=f"each age band must start and end on the standard's band edges ({edges}); "
-                "regroup the data or supply a standard with these bands",
-            )
+            raise InputError(Message("epi.band_off_edges", band=label), hint=Message("epi.band_off_edges.hint", edges=edges))
         weights[label] = float(pops[first[0] : last[0] + 1].sum())
         spans.append((lo, hi, label))
     spans.sort(key=lambda s: s[0])
     for (lo1, hi1, l1), (lo2, _, l2) in itertools.pairwise(spans):
         if lo2 <= hi1:
-            raise InputError(
-                f"age bands {l1!r} and {l2!r} overlap",
-                hint="each age must fall in one band; check for a mistyped band label",
-            )
+            raise InputError(Message("epi.bands_overlap", a=l1, b=l2), hint=Message("epi.bands_overlap.hint"))
         if lo2 != hi1 + 1:
-            raise InputError(
-                f"the data have no age band between {l1!r} and {l2!r}",
-                hint="a standardised rate needs every age band of the standard; add the missing band "
-                "(with a count of 0) or supply a standard restricted to the ages you cover",
-            )
+            raise InputError(Message("epi.bands_gap", a=l1, b=l2), hint=Message("epi.bands_gap.hint"))
     if spans and (spans[0][0] != starts[0] or spans[-1][1] != ends[-1]):
-        raise InputError(
-            f"the data's age bands run from {spans[0][2]!r} to {spans[-1][2]!r}, but the standard covers "
-            f"{standard['age'].iloc[0]!r} to {standard['age'].iloc[-1]!r}",
-            hint="add the missing bands (with a count of 0) or supply a standard restricted to the ages "
-            "you cover",
-        )
+        raise InputError(Message("epi.bands_range", first=spans[0][2], last=spans[-1][2],
+                                 standard_first=standard["age"].iloc[0], standard_last=standard["age"].iloc[-1]),
+                         hint=Message("epi.bands_range.hint"))
     return weights
 
 

@@ -126,7 +126,8 @@ def text(key: str, lang: str | None = None, *, count: int | None = None) -> str:
     msgs = catalogue(lang)
     if count is not None:
         form = f"{key}.{plural_category(count, LOCALES[lang])}"
-        key = form if form in msgs else f"{key}.other"
+        # a message without plural forms takes its count as any other field
+        key = form if form in msgs else f"{key}.other" if f"{key}.other" in msgs else key
     try:
         return msgs[key]
     except KeyError:

@@ -9,10 +9,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corridor.errors import ColumnNotFoundError, InputError
+from corridor.errors import ColumnNotFoundError, InputError, Text
+from corridor.i18n import Message
+
+ESTIMATE_TABLE = Message("quality.where.estimate_table")
+ASSESSED_TABLE = Message("quality.where.assessed_table")
 
 
-def to_arrow(table: Any, *, what: str = "the estimate table") -> tuple[pa.Table, Callable[[pa.Table], Any]]:
+def to_arrow(table: Any, *, what: Text = ESTIMATE_TABLE) -> tuple[pa.Table, Callable[[pa.Table], Any]]:
     """Convert ``table`` to a :class:`pyarrow.Table` and return a function converting back.
 
     pandas and polars frames come back as such; anything else (e.g. corridor's
@@ -36,13 +40,11 @@ def to_arrow(table: Any, *, what: str = "the estimate table") -> tuple[pa.Table,
             return arrow, lambda t: t
     if hasattr(table, "__arrow_c_stream__"):
         return pa.table(table), lambda t: t
-    raise InputError(
-        f"{what} must be a pyarrow Table or a pandas/polars DataFrame, got {type(table).__name__}",
-        hint="pass the table returned by the estimation engine, or a DataFrame with its columns",
-    )
+    raise InputError(Message("quality.not_a_table", what=what, kind=type(table).__name__),
+                     hint=Message("quality.not_a_table.hint"))
 
 
-def require(table: pa.Table, columns: Iterable[str], *, where: str = "the estimate table") -> None:
+def require(table: pa.Table, columns: Iterable[str], *, where: Text = ESTIMATE_TABLE) -> None:
     """Raise :class:`ColumnNotFoundError` if any of ``columns`` is missing."""
     missing = [c for c in columns if c not in table.column_names]
     if missing:
@@ -58,10 +60,8 @@ def floats(table: pa.Table, column: str) -> np.ndarray:
     if not (
         pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t) or pa.types.is_decimal(t)
     ):
-        raise InputError(
-            f"column {column!r} must be numeric, found type {t}",
-            hint=f"convert {column!r} to numbers before assessing quality",
-        )
+        raise InputError(Message("quality.not_numeric", column=column, type=str(t)),
+                         hint=Message("quality.not_numeric.hint", column=column))
     arr = pc.cast(col, pa.float64()).to_numpy()
     return np.asarray(arr, dtype=np.float64)
 

@@ -19,8 +19,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from corridor.errors import InputError, UnsupportedError
+from corridor.i18n import Message
 from corridor.quality import criteria, gaps, rules
-from corridor.quality._frames import coded_strings, floats, group_ids, is_in, require, set_column, to_arrow
+from corridor.quality._frames import (
+    ASSESSED_TABLE,
+    coded_strings,
+    floats,
+    group_ids,
+    is_in,
+    require,
+    set_column,
+    to_arrow,
+)
 from corridor.quality.schemes import RELIABLE, Scheme, get_scheme
 
 PROPORTION_ESTIMANDS = ("proportion",)
@@ -109,13 +119,11 @@ def assess(
     """
     arrow, back = to_arrow(table)
     if isinstance(params.get("unweighted"), str):
-        raise InputError(
-            "unweighted= is ECLAC 2020's threshold on the unweighted count (a number), as in calidad",
-            hint=f"to name the column holding the counts, use unweighted_column={params['unweighted']!r}",
-        )
+        raise InputError(Message("quality.unweighted_is_number"),
+                         hint=Message("quality.unweighted_is_number.hint", column=params["unweighted"]))
     chosen = get_scheme(scheme, params)
     if names not in ("calidad", "corridor"):
-        raise InputError(f"names={names!r} is not a naming", hint="use names='calidad' or names='corridor'")
+        raise InputError(Message("quality.bad_names", names=names), hint=Message("quality.bad_names.hint"))
     if "quality_scheme" in arrow.column_names:  # assessed before: its criteria would go stale
         arrow = arrow.drop_columns([c for c in _ADDED if c in arrow.column_names])
     value = "estimate" if "estimate" in arrow.column_names else "stat" if "stat" in arrow.column_names else "estimate"
@@ -126,10 +134,7 @@ def assess(
     if chosen.name == "chile_economics":
         arrow = _with_n_obj(arrow, table_n_obj)
     elif table_n_obj is not None:
-        raise InputError(
-            "table_n_obj is an input of the economic-survey standard only",
-            hint="use it with scheme='chile_economics'",
-        )
+        raise InputError(Message("quality.n_obj_economics_only"), hint=Message("quality.n_obj_economics_only.hint"))
     inputs = _inputs(
         arrow, kinds, gap, value, chosen, ratio_between_0_1=ratio_between_0_1, unweighted=unweighted_column
     )
@@ -188,12 +193,10 @@ def publishable(table: Any, *, by: Sequence[str] | None = None, threshold: float
     ``pct_reliable`` and ``publish`` (bool), as the input's kind.
     """
     arrow, back = to_arrow(table)
-    require(arrow, ["quality", "n", "df"], where="the assessed table")
+    require(arrow, ["quality", "n", "df"], where=ASSESSED_TABLE)
     if is_in(arrow, "quality", ["publish", "review", "suppress"]).any():
-        raise UnsupportedError(
-            "the table was assessed with ECLAC 2020, which has no table-level publication rule",
-            hint="assess it with scheme='chile' to apply INE's 50%-reliable criterion",
-        )
+        raise UnsupportedError(Message("quality.eclac_2020_no_table_rule"),
+                               hint=Message("quality.eclac_2020_no_table_rule.hint"))
     keys = list(by or [])
     require(arrow, keys)
     counted, reliable = _counted(arrow)
@@ -239,10 +242,8 @@ def _counted(arrow: pa.Table) -> tuple[np.ndarray, np.ndarray]:
 def _publication(out: pa.Table, scheme: Scheme, value: str, gap: np.ndarray) -> pa.Table:
     """calidad's ``publish = TRUE``: the table's verdict on every row (``publication``, ``pass``)."""
     if scheme.name not in ("chile", "chile_economics"):
-        raise UnsupportedError(
-            f"publish=True is INE Chile's table criterion; scheme {scheme.name!r} has none",
-            hint="use publish=True with scheme='chile' or 'chile_economics'",
-        )
+        raise UnsupportedError(Message("quality.publish_chile_only", scheme=scheme.name),
+                               hint=Message("quality.publish_chile_only.hint"))
     counted, reliable = _counted(out)
     cells = int(counted.sum())
     pct = round(100.0 * int(reliable.sum()) / cells, 2) if cells else float("nan")
@@ -256,20 +257,15 @@ def _estimands(arrow: pa.Table, estimand: str | None) -> pa.ChunkedArray:
     """Each row's estimand: the table's column, or ``estimand=`` for a table without one."""
     if "estimand" in arrow.column_names:
         if estimand is not None:
-            raise InputError(
-                "estimand= was given but the table has an 'estimand' column",
-                hint="give estimand= only for a table without that column (e.g. one made by calidad in R)",
-            )
+            raise InputError(Message("quality.estimand_twice"), hint=Message("quality.estimand_twice.hint"))
         _check_estimands(arrow)
         return pc.cast(arrow.column("estimand"), pa.string())
     if estimand is None:
-        raise InputError(
-            "the table has no 'estimand' column, so its kind of estimate is unknown",
-            hint="pass estimand='mean', 'total', 'size', 'prop' or 'ratio' (calidad's create_* kind)",
-        )
+        raise InputError(Message("quality.no_estimand"), hint=Message("quality.no_estimand.hint"))
     kind = KINDS.get(str(estimand).strip().lower())
     if kind is None:
-        raise InputError(f"unknown estimand {estimand!r}", hint=f"use one of: {', '.join(KINDS)}")
+        raise InputError(Message("quality.unknown_estimand", estimand=estimand),
+                         hint=Message("quality.use_one_of.hint", values=", ".join(KINDS)))
     return pa.chunked_array([pa.array([kind] * arrow.num_rows, pa.string())])
 
 
@@ -283,11 +279,8 @@ def _check_estimands(arrow: pa.Table) -> None:
     if not known.all():
         row = int(np.flatnonzero(~known)[0])
         value = arrow.column("estimand")[row].as_py()
-        raise InputError(
-            f"unknown estimand {value!r} in column 'estimand', row {row}",
-            hint=f"the estimands are: {', '.join(ESTIMANDS)}, and 'difference:<estimand>' or "
-            "'ratio:<estimand>' for comparisons",
-        )
+        raise InputError(Message("quality.unknown_estimand_row", value=value, row=row),
+                         hint=Message("quality.unknown_estimand_row.hint", estimands=", ".join(ESTIMANDS)))
 
 
 def _present(arrow: pa.Table, column: str, rows: np.ndarray) -> bool:
@@ -300,17 +293,9 @@ def _check_eclac_inputs(arrow: pa.Table, scheme: Scheme, gap: np.ndarray) -> Non
         return
     cells = ~gap
     if not (_present(arrow, "ess", cells) or _present(arrow, "deff", cells)):
-        raise InputError(
-            f"scheme {scheme.name!r} needs the effective sample size, but the table has neither 'ess' nor "
-            "'deff' values (calidad: 'ess must be used!')",
-            hint="estimate with deff=True (--deff), or create the table with eclac_input=True",
-        )
+        raise InputError(Message("quality.eclac_needs_ess", scheme=scheme.name), hint=Message("quality.eclac_inputs.hint"))
     if scheme.name == "eclac_2023" and not _present(arrow, "deff", cells):
-        raise InputError(
-            "scheme 'eclac_2023' needs the design effect of every estimate, but the table has no 'deff' "
-            "values (calidad: 'deff must be used!')",
-            hint="estimate with deff=True (--deff), or create the table with eclac_input=True",
-        )
+        raise InputError(Message("quality.eclac_2023_needs_deff"), hint=Message("quality.eclac_inputs.hint"))
 
 
 def _with_n_obj(arrow: pa.Table, table_n_obj: Any) -> pa.Table:
@@ -320,28 +305,23 @@ def _with_n_obj(arrow: pa.Table, table_n_obj: Any) -> pa.Table:
     targets, _ = to_arrow(table_n_obj, what="table_n_obj")
     require(targets, ["n_obj"], where="table_n_obj")
     if "n_obj" in arrow.column_names:
-        raise InputError("the table already has a column 'n_obj'", hint="pass table_n_obj only when it has not")
+        raise InputError(Message("quality.n_obj_present"), hint=Message("quality.n_obj_present.hint"))
     keys = [c for c in targets.column_names if c != "n_obj" and c in arrow.column_names]
     if not keys:
-        raise InputError(
-            "table_n_obj shares no column with the table, so its targets cannot be matched to the cells",
-            hint=f"give table_n_obj the domain columns of the table ({', '.join(arrow.column_names[:6])}...) "
-            "and n_obj",
-        )
+        raise InputError(Message("quality.n_obj_no_key"),
+                         hint=Message("quality.n_obj_no_key.hint", columns=", ".join(arrow.column_names[:6])))
     for k in keys:
         a, b = arrow.schema.field(k).type, targets.schema.field(k).type
         if _kind(a) != _kind(b):
-            raise InputError(
-                f"column {k!r} is {a} in the table but {b} in table_n_obj, so their cells cannot be matched",
-                hint=f"convert {k!r} to the same type in both tables",
-            )
+            raise InputError(Message("quality.n_obj_key_type", column=k, a=str(a), b=str(b)),
+                             hint=Message("quality.n_obj_key_type.hint", column=k))
     if not pa.types.is_integer(targets.schema.field("n_obj").type) and not pa.types.is_floating(
         targets.schema.field("n_obj").type
     ):
-        raise InputError("column 'n_obj' of table_n_obj must be numeric", hint="give target sample sizes as numbers")
+        raise InputError(Message("quality.n_obj_not_numeric"), hint=Message("quality.n_obj_not_numeric.hint"))
     tgt = group_ids(targets, keys)
     if len(np.unique(tgt)) != targets.num_rows:
-        raise InputError("table_n_obj has two rows for the same cell", hint=f"keep one n_obj per {', '.join(keys)}")
+        raise InputError(Message("quality.n_obj_twice"), hint=Message("quality.n_obj_twice.hint", keys=", ".join(keys)))
     both = pa.concat_tables([arrow.select(keys).cast(targets.select(keys).schema), targets.select(keys)])
     ids = group_ids(both, keys)
     position = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
@@ -400,11 +380,8 @@ def _inputs(
     unw = floats(arrow, unweighted) if unweighted in arrow.column_names else np.full(len(n), np.nan)
     if scheme.name.startswith("eclac"):
         if unweighted not in arrow.column_names and (prop & ~gap).any():
-            raise InputError(
-                f"scheme {scheme.name!r} needs, for proportions, the unweighted count of sample cases "
-                f"having the characteristic, in a column {unweighted!r}, which the table lacks",
-                hint="add that column, or pass unweighted_column='n' to use the cell's sample size instead",
-            )
+            raise InputError(Message("quality.eclac_needs_unweighted", scheme=scheme.name, column=unweighted),
+                             hint=Message("quality.eclac_needs_unweighted.hint"))
         if not given:  # a given column is read as it is, missing values included (as calidad does)
             unw = np.where(np.isnan(unw) & ~prop, n, unw)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -54,6 +54,7 @@ from corridor.estimands import Mean, Quantile, Ratio, Total
 from corridor.estimation import estimate
 from corridor.estimation.intervals import t_quantile
 from corridor.estimation.where import parse_where
+from corridor.i18n import Message
 from corridor.quality._frames import floats
 
 Kind = Literal["mean", "total", "size", "prop", "median"]
@@ -115,7 +116,7 @@ def create(
         ordered as R's ``svyby`` (first domain variable fastest).
     """
     if kind not in KINDS:
-        raise InputError(f"unknown kind {kind!r}", hint=f"use one of: {', '.join(KINDS)}")
+        raise InputError(Message("quality.unknown_kind", kind=kind), hint=Message("quality.use_one_of.hint", values=", ".join(KINDS)))
     by = _domains(domains)
     opts = _options(kind, denominator, eclac_input, scheme, deff, ess, unweighted, log_cv, ci_logit, df_type)
     deff, ess, unweighted, log_cv = opts
@@ -160,10 +161,8 @@ def create(
         cols["relative_error"] = t_quantile(0.95, df) * cv
     if kind == "prop" and log_cv:
         if (stat > 1).any():
-            warnings.warn(
-                f"a ratio of {var}/{denominator} exceeds 1: log_cv is not computed (as calidad)",
-                UserWarning, stacklevel=2,
-            )
+            warnings.warn(str(Message("quality.warning.ratio_above_one", var=var, denominator=denominator)),
+                          UserWarning, stacklevel=2)
         else:
             with np.errstate(invalid="ignore", divide="ignore"):
                 cols["log_cv"] = np.where(stat < 0.5, cv / -np.log(stat), cv / -np.log1p(-stat))
@@ -172,7 +171,7 @@ def create(
             with np.errstate(invalid="ignore", divide="ignore"):
                 cols["ess"] = n / cols["deff"]
         else:
-            warnings.warn("ess needs the design effect: give deff=True (as calidad)", UserWarning, stacklevel=2)
+            warnings.warn(str(Message("quality.warning.ess_needs_deff")), UserWarning, stacklevel=2)
     if unweighted and kind != "prop":
         cols["unweighted"] = n if counts is None else counts
     estimand = "ratio" if denominator else ("proportion" if kind == "prop" else _ESTIMAND[kind])
@@ -219,34 +218,27 @@ def _domains(domains: str | Sequence[str] | None) -> list[str]:
     parts = domains.split("+") if isinstance(domains, str) else list(domains)
     out = [str(p).strip() for p in parts if str(p).strip()]
     if len(set(out)) != len(out):
-        raise InputError(f"a domain variable is repeated in {domains!r}", hint="name each domain variable once")
+        raise InputError(Message("quality.domain_repeated", domains=domains), hint=Message("quality.domain_repeated.hint"))
     return out
 
 
 def _options(kind, denominator, eclac_input, scheme, deff, ess, unweighted, log_cv, ci_logit, df_type):
     if denominator is not None and kind != "prop":
-        raise InputError("denominator= makes a ratio: it is an option of create_prop",
-                         hint="use create_prop(var, denominator=...)")
+        raise InputError(Message("quality.denominator_prop_only"), hint=Message("quality.denominator_prop_only.hint"))
     if kind != "prop" and (log_cv or ci_logit):
         name = "log_cv" if log_cv else "ci_logit"
-        raise InputError(f"{name} is an option of create_prop (proportions)", hint=f"leave {name} out for a {kind}")
+        raise InputError(Message("quality.prop_option", name=name), hint=Message("quality.prop_option.hint", name=name, kind=kind))
     if df_type not in ("chile", "eclac"):
-        raise InputError(f"df_type={df_type!r} is not a rule", hint="use df_type='chile' or 'eclac'")
+        raise InputError(Message("quality.bad_df_type", df_type=df_type), hint=Message("quality.bad_df_type.hint"))
     if scheme not in ("eclac_2020", "eclac_2023"):
-        raise InputError(f"scheme={scheme!r} is not an ECLAC scheme", hint="use 'eclac_2020' or 'eclac_2023'")
+        raise InputError(Message("quality.not_eclac_scheme", scheme=scheme), hint=Message("quality.not_eclac_scheme.hint"))
     if denominator is not None and eclac_input and scheme == "eclac_2020":
-        raise InputError(
-            "ECLAC 2020 has no rule for a ratio (calidad: 'eclac approach is not allowed with denominator')",
-            hint="give scheme='eclac_2023', or ask for deff, ess, unweighted and log_cv one by one",
-        )
+        raise InputError(Message("quality.eclac_2020_ratio"), hint=Message("quality.eclac_2020_ratio.hint"))
     if eclac_input:
         deff = ess = unweighted = True
         log_cv = log_cv or kind == "prop"
     if kind == "median" and (deff or ess):
-        raise UnsupportedError(
-            "a median has no design effect (R survey gives none), so neither deff nor ess nor ECLAC's inputs",
-            hint="leave deff, ess and eclac_input out; ECLAC's schemes cannot judge a median",
-        )
+        raise UnsupportedError(Message("quality.median_no_deff"), hint=Message("quality.median_no_deff.hint"))
     return deff, ess, unweighted, log_cv
 
 
@@ -281,10 +273,8 @@ def _validate(eng: Engine, lf: nw.LazyFrame, kind: str, var: str, denominator: s
     schema = lf.collect_schema()
     for col in (var, denominator):
         if col and not schema[col].is_numeric():
-            raise InputError(
-                f"column {col!r} is not numeric (type {schema[col]}) (calidad: 'You are using a character vector!')",
-                hint="recode it as numbers (a 0/1 variable for proportions and sizes)",
-            )
+            raise InputError(Message("quality.var_not_numeric", column=col, type=str(schema[col])),
+                             hint=Message("quality.var_not_numeric.hint"))
     inside = nw.col(subpop) == 1 if subpop else nw.lit(True)
     v = nw.col(var)
     odd = ~v.is_null() & (v != 0) & (v != 1)
@@ -304,34 +294,22 @@ def _validate(eng: Engine, lf: nw.LazyFrame, kind: str, var: str, denominator: s
                  .alias("sub_odd")]
     got = {k: v[0] for k, v in eng.aggregate(lf, [], aggs).to_pydict().items()}
     if subpop and got["sub_nulls"]:
-        raise MissingValueError(
-            f"the subpopulation column {subpop!r} has {got['sub_nulls']} missing values (calidad: 'subpop contains NAs!')",
-            hint="give every row 0 or 1 in it",
-        )
+        raise MissingValueError(Message("quality.subpop_missing", column=subpop, n=int(got["sub_nulls"])),
+                                hint=Message("quality.subpop_missing.hint"))
     if subpop and got["sub_odd"]:
-        raise InputError(
-            f"the subpopulation column {subpop!r} has {got['sub_odd']} values other than 0 and 1 "
-            "(calidad: 'subpop must be a dummy variable!')",
-            hint="recode it as 1 for the rows to estimate, 0 for the others",
-        )
+        raise InputError(Message("quality.subpop_not_dummy", column=subpop, n=int(got["sub_odd"])),
+                         hint=Message("quality.subpop_not_dummy.hint"))
     dummy = not got["odd"]
     if kind in ("prop", "size") and not denominator and not dummy:
-        raise InputError(
-            f"create_{kind} needs a 0/1 variable, but column {var!r} has {got['odd']} other values "
-            f"(e.g. {got['odd_value']!r}) (calidad: 'It seems yor are not using a dummy variable!')",
-            hint=f"recode {var!r} as 1 for the characteristic and 0 otherwise, or use create_mean/create_total",
-        )
+        raise InputError(Message("quality.needs_dummy", kind=kind, column=var, n=int(got["odd"]), value=got["odd_value"]),
+                         hint=Message("quality.needs_dummy.hint", column=var))
     if kind == "mean" and dummy:
-        warnings.warn(f"{var!r} holds only 0 and 1: it looks like a proportion (create_prop judges it by INE's "
-                      "rule for proportions)", UserWarning, stacklevel=3)
+        warnings.warn(str(Message("quality.warning.looks_like_prop", column=var)), UserWarning, stacklevel=3)
     missing = got["nulls"] + got.get("den_nulls", 0)
     if missing and not rm_na:
-        col = f"{var!r}" if not got.get("den_nulls") else f"{var!r} or {denominator!r}"
-        raise MissingValueError(
-            f"column {col} has {missing} missing values among the rows estimated (calidad would return NA for "
-            "their cells)",
-            hint="rm_na=True leaves those rows out (calidad's rm.na = TRUE)",
-        )
+        col = repr(var) if not got.get("den_nulls") else Message("quality.either_column", a=var, b=denominator)
+        raise MissingValueError(Message("quality.rows_missing", column=col, n=int(missing)),
+                                hint=Message("quality.rows_missing.hint"))
     return {"dummy": dummy, "rows": got["rows"]}
 
 

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 from corridor.quality._frames import floats, group_ids, is_in, require, set_column, to_arrow
 
 PRIMARY_MIN_N = "primary_min_n"
@@ -92,7 +93,7 @@ def suppress(
     arrow, back = to_arrow(table)
     require(arrow, ["n"])
     if min_n < 0:
-        raise InputError(f"min_n must be >= 0, got {min_n}", hint="e.g. min_n=30")
+        raise InputError(Message("quality.min_n_negative", min_n=min_n), hint=Message("quality.min_n.hint"))
     keys = _classification(arrow, by)
     dims = _dimensions(arrow, keys, totals)
 
@@ -151,10 +152,7 @@ def _classification(arrow: pa.Table, by: Sequence[str] | None) -> list[str]:
         keys = list(by)
         require(arrow, keys)
     elif "estimand" not in arrow.column_names:
-        raise InputError(
-            "cannot tell the classification columns: the table has no 'estimand' column",
-            hint="pass by=[...] with the columns that classify the cells (e.g. by=['region', 'sex'])",
-        )
+        raise InputError(Message("quality.no_classification"), hint=Message("quality.no_classification.hint"))
     else:
         keys = arrow.column_names[: arrow.column_names.index("estimand")]
     if "level" in arrow.column_names and "level" not in keys:
@@ -171,10 +169,8 @@ def _dimensions(arrow: pa.Table, keys: list[str], totals: Sequence[str] | bool |
     require(arrow, dims)
     unknown = [d for d in dims if d not in keys]
     if unknown:
-        raise InputError(
-            f"totals {', '.join(map(repr, unknown))} are not classification columns of the table",
-            hint=f"the classification columns are: {', '.join(keys)}",
-        )
+        raise InputError(Message("quality.totals_not_keys", names=", ".join(map(repr, unknown))),
+                         hint=Message("quality.totals_not_keys.hint", keys=", ".join(keys)))
     return dims
 
 
@@ -183,10 +179,8 @@ def _links(arrow: pa.Table, compared: str, keys: list[str]) -> list[tuple[int, l
     side_a, side_b = f"{compared}_a", f"{compared}_b"
     missing = [c for c in ("estimand", side_a, side_b) if c not in arrow.column_names]
     if missing:
-        raise InputError(
-            f"compared={compared!r}, but the table has no column {', '.join(map(repr, missing))}",
-            hint=f"stack the output of Estimates.compare({compared!r}, a, b) under the estimates it compares",
-        )
+        raise InputError(Message("quality.compared_missing", compared=compared, columns=", ".join(map(repr, missing))),
+                         hint=Message("quality.compared_missing.hint", compared=compared))
     same = [c for c in keys if c not in (compared, "level")]
     same += [c for c in ("variable", "level", "prob") if c in arrow.column_names]
     rows = arrow.select(list(dict.fromkeys([*same, "estimand", compared, side_a, side_b]))).to_pylist()
@@ -289,7 +283,8 @@ def suppress_indicators(
     :data:`TIDY_VALUES`. Returns new dicts, in order.
     """
     if min_n < 0 or min_count < 0:
-        raise InputError(f"min_n and min_count must be >= 0, got {min_n} and {min_count}", hint="e.g. min_n=30")
+        raise InputError(Message("quality.min_counts_negative", min_n=min_n, min_count=min_count),
+                         hint=Message("quality.min_n.hint"))
     out = [dict(r) for r in rows]
     reason: dict[int, str] = {}
     for i, r in enumerate(out):

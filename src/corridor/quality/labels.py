@@ -13,7 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from corridor.errors import InputError
-from corridor.quality._frames import require, set_column, to_arrow
+from corridor.i18n import Message
+from corridor.quality._frames import ASSESSED_TABLE, require, set_column, to_arrow
 from corridor.quality.schemes import Scheme, get_scheme
 
 LANGUAGES = ("es", "fr", "en")
@@ -67,27 +68,24 @@ _SUPPRESSION: dict[str | None, dict[str, str]] = {
 def _lang(lang: str) -> str:
     key = str(lang).strip().lower()[:2]
     if key not in LANGUAGES:
-        raise InputError(f"unsupported language {lang!r}", hint=f"use one of: {', '.join(LANGUAGES)}")
+        raise InputError(Message("quality.unsupported_language", lang=lang),
+                         hint=Message("quality.use_one_of.hint", values=", ".join(LANGUAGES)))
     return key
 
 
 def render_label(code: str | None, lang: str = "en") -> str:
     """The label of a quality code (``reliable``, ``review``, ...; None = not assessed) in es/fr/en."""
     if code not in _LABELS:
-        raise InputError(
-            f"unknown quality code {code!r}",
-            hint=f"the codes are: {', '.join(c for c in _LABELS if c)}",
-        )
+        raise InputError(Message("quality.unknown_code", code=code),
+                         hint=Message("quality.unknown_code.hint", codes=", ".join(c for c in _LABELS if c)))
     return _LABELS[code][_lang(lang)]
 
 
 def render_suppression(reason: str | None, lang: str = "en") -> str:
     """A sentence for a suppression reason (``primary_min_n``, ``secondary``, ...) in es/fr/en."""
     if reason not in _SUPPRESSION:
-        raise InputError(
-            f"unknown suppression reason {reason!r}",
-            hint=f"the reasons are: {', '.join(r for r in _SUPPRESSION if r)}",
-        )
+        raise InputError(Message("quality.unknown_reason", reason=reason),
+                         hint=Message("quality.unknown_reason.hint", reasons=", ".join(r for r in _SUPPRESSION if r)))
     return _SUPPRESSION[reason][_lang(lang)]
 
 
@@ -97,25 +95,21 @@ def calidad_label(code: str | None, scheme: str | Scheme = "chile") -> str | Non
         return None
     chosen = get_scheme(scheme)
     if code not in chosen.calidad_labels:
-        raise InputError(
-            f"quality code {code!r} does not belong to scheme {chosen.name!r}",
-            hint=f"its codes are: {', '.join(chosen.codes)}",
-        )
+        raise InputError(Message("quality.code_not_in_scheme", code=code, scheme=chosen.name),
+                         hint=Message("quality.code_not_in_scheme.hint", codes=", ".join(chosen.codes)))
     return chosen.calidad_labels[code]
 
 
 def add_labels(table: Any, lang: str = "en", *, column: str = "quality_label") -> Any:
     """Add a column with the ``quality`` code of each row rendered in ``lang``."""
     arrow, back = to_arrow(table)
-    require(arrow, ["quality"], where="the assessed table")
+    require(arrow, ["quality"], where=ASSESSED_TABLE)
     key = _lang(lang)
     encoded = pc.dictionary_encode(arrow.column("quality"), null_encoding="encode").combine_chunks()
     codes = encoded.dictionary.to_pylist()
     unknown = [c for c in codes if c not in _LABELS]
     if unknown:
-        raise InputError(
-            f"column 'quality' holds unknown codes: {', '.join(map(repr, sorted(unknown)))}",
-            hint="assess the table with corridor.quality.assess first",
-        )
+        raise InputError(Message("quality.unknown_codes_in_column", codes=", ".join(map(repr, sorted(unknown)))),
+                         hint=Message("quality.unknown_codes_in_column.hint"))
     rendered = pa.array([_LABELS[c][key] for c in codes], pa.string())
     return back(set_column(arrow, column, pc.take(rendered, encoded.indices)))

@@ -23,6 +23,7 @@ from difflib import get_close_matches
 from types import MappingProxyType
 
 from corridor.errors import SpecError
+from corridor.i18n import Message
 
 RELIABLE = "reliable"
 WEAKLY_RELIABLE = "weakly_reliable"
@@ -59,18 +60,17 @@ class Scheme:
         unknown = [k for k in overrides if k not in self.params]
         if unknown:
             close = [m for k in unknown for m in get_close_matches(k, self.params, n=1)]
+            params = ", ".join(self.params)
             raise SpecError(
-                f"scheme {self.name!r} has no parameter {', '.join(map(repr, unknown))}",
-                hint=(f"did you mean {', '.join(map(repr, close))}? " if close else "")
-                + f"its parameters are: {', '.join(self.params)}",
+                Message("quality.scheme_no_param", scheme=self.name, names=", ".join(map(repr, unknown))),
+                hint=Message("quality.scheme_no_param.hint_close", close=", ".join(map(repr, close)), params=params)
+                if close else Message("quality.scheme_no_param.hint", params=params),
             )
         bad = {k: v for k, v in overrides.items() if not isinstance(v, (int, float)) or isinstance(v, bool)}
         if bad:
             k, v = next(iter(bad.items()))
-            raise SpecError(
-                f"parameter {k!r} of scheme {self.name!r} must be a number, got {v!r}",
-                hint=f"e.g. {k}={self.params[k]!r}",
-            )
+            raise SpecError(Message("quality.param_not_number", name=k, scheme=self.name, value=v),
+                            hint=Message("quality.param_not_number.hint", name=k, default=self.params[k]))
         merged = {**self.params, **{k: float(v) for k, v in overrides.items()}}
         return replace(self, params=MappingProxyType(merged))
 
@@ -150,8 +150,9 @@ def get_scheme(scheme: str | Scheme, overrides: Mapping[str, float] | None = Non
     if found is None:
         close = get_close_matches(str(scheme), SCHEMES, n=1)
         raise SpecError(
-            f"unknown quality scheme {scheme!r}",
-            hint=(f"did you mean {close[0]!r}? " if close else "") + f"the schemes are: {', '.join(SCHEMES)}",
+            Message("quality.unknown_scheme", scheme=scheme),
+            hint=Message("quality.unknown_scheme.hint_close", close=close[0], schemes=", ".join(SCHEMES))
+            if close else Message("quality.unknown_scheme.hint", schemes=", ".join(SCHEMES)),
         )
     return found.with_params(overrides)
 
