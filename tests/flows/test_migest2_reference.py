@@ -94,8 +94,11 @@ def test_index_age_bad_input(ipums):
     x = ipums[ipums["sample"] == "BRA2000"]
     with pytest.raises(InputError, match="age 3 appears twice"):
         index_age(np.r_[x["age"], 3], np.r_[x["mi"], 0.1])
-    with pytest.raises(InputError, match=r"column.* 'mi' not found in the age profile"):
+    with pytest.raises(InputError, match=r"column.* 'mi' not found in the age profile") as err:
         index_age(data=x.drop(columns="mi"))
+    # the table is named in the reader's language too
+    assert err.value.render("fr")[0] == "colonne 'mi' introuvable dans le profil par âge"
+    assert err.value.render("es")[0].endswith("en el perfil por edad")
 
 
 @pytest.mark.parametrize("c", REF["index_age_rc"], ids=lambda c: f"{c['schedule']}-{c['sex']}")

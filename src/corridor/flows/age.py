@@ -26,8 +26,9 @@ RC_PARAMETERS = ("a1", "alpha1", "a2", "alpha2", "mu2", "lambda2")
 def _columns(data: Any, age_col: str, mi_col: str) -> tuple[Any, Any]:
     from corridor.epi._validate import as_frame, require_columns
 
-    df = as_frame(data, where="the age profile")
-    require_columns(df, [age_col, mi_col], where="the age profile")
+    where = Message("flows.where.age_profile")
+    df = as_frame(data, where=where)
+    require_columns(df, [age_col, mi_col], where=where)
     return df[age_col].to_numpy(), df[mi_col].to_numpy()
 
 

@@ -97,7 +97,7 @@ def transition_table(
         raise InputError(Message("flows.flow_table_empty"), hint=Message("flows.flow_table_empty.hint"))
     missing = [c for c in (origin, destination, estimate, se) if c not in rows[0]]
     if missing:
-        raise ColumnNotFoundError.from_names(missing, list(rows[0]), where="the estimated flow table")
+        raise ColumnNotFoundError.from_names(missing, list(rows[0]), where=Message("flows.where.estimated_flow_table"))
     if not 0 < level < 1:
         raise InputError(Message("flows.level_must_between", level=level), hint=Message("flows.level_must_between.hint"))
     lab = list(labels) if labels is not None else sorted({str(r[origin]) for r in rows} | {str(r[destination]) for r in rows})

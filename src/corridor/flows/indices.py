@@ -291,7 +291,7 @@ def _is_table(obj: object) -> bool:
 
 
 def _long_matrix(
-    table: Any, value_col: str, orig_col: str, dest_col: str, what: str, labels: list[str] | None = None
+    table: Any, value_col: str, orig_col: str, dest_col: str, what: Message, labels: list[str] | None = None
 ) -> tuple[NDArray[np.float64], list[str]]:
     # tables of flows are read with pandas (the [pandas] extra); matrices need only numpy
     pd = import_optional("pandas", feature="flow indices from a table")
@@ -356,10 +356,10 @@ def index_distance(
     labels: list[str] | None = None
     listed: NDArray[np.intp] | None = None
     if _is_table(m):
-        mat, labels = _long_matrix(m, flow_col, orig_col, dest_col, "the flow table")
+        mat, labels = _long_matrix(m, flow_col, orig_col, dest_col, Message("flows.where.flow_table"))
         from corridor.epi._validate import as_frame
 
-        rows = as_frame(m, where="the flow table")
+        rows = as_frame(m, where=Message("flows.where.flow_table"))
         at = {k: i for i, k in enumerate(labels)}
         # the cells in the order of the table's rows (flat, row-major), as migest reads a data frame
         listed = np.asarray([at[a] * len(labels) + at[b] for a, b in
@@ -368,7 +368,7 @@ def index_distance(
     if _is_table(d):
         from corridor.epi._validate import as_frame
 
-        frame = as_frame(d, where="the distance table")
+        frame = as_frame(d, where=Message("flows.where.distance_table"))
         names = sorted(set(frame[orig_col].astype(str)) | set(frame[dest_col].astype(str))) if orig_col in frame \
             and dest_col in frame else None
         if labels is not None and names is not None and set(names) != set(labels):
@@ -377,7 +377,7 @@ def index_distance(
                 Message("flows.flow_distance_tables_name", extra=', '.join(extra[:5])),
                 hint=Message("flows.flow_distance_tables_name.hint"),
             )
-        d_mat, _ = _long_matrix(frame, dist_col, orig_col, dest_col, "the distance table", labels)
+        d_mat, _ = _long_matrix(frame, dist_col, orig_col, dest_col, Message("flows.where.distance_table"), labels)
         if labels is not None:
             given = np.zeros_like(d_mat, dtype=bool)
             pos = {k: i for i, k in enumerate(labels)}
