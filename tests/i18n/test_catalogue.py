@@ -157,6 +157,8 @@ def test_numbers_in_messages_follow_the_language() -> None:
     assert i18n.t("sources.at_line", "fr", line=12345) == " à la ligne 12\u202f345"
     assert i18n.t("sources.at_line", "es", line=12345) == " en la línea 12.345"
     assert i18n.t("sources.bad_byte_at_line", "es", line=12345, byte=b"x") == "línea 12345, byte b'x'"
+    assert i18n.t("sae.error.benchmark_unreliable", "es", target=0.375, scheme="'chile'", quality="review",
+                  reason="n").startswith("la estimación de referencia del ajuste 0,375 no es fiable")
 
 
 def test_language_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -371,7 +371,7 @@ def _benchmark_target(value: Any, scheme: str) -> float:
 
         label = assess(table, scheme).to_pylist()[0]
         if label.get("quality") not in ("reliable",):
-            raise EstimationError(Message("sae.error.benchmark_unreliable", target=f"{target:g}", scheme=repr(scheme),
+            raise EstimationError(Message("sae.error.benchmark_unreliable", target=float(target), scheme=repr(scheme),
                                           quality=label.get("quality"), reason=label.get("quality_reason")),
                                   hint=Message("sae.error.benchmark_unreliable.hint"))
     return float(target)

@@ -67,7 +67,7 @@ def smooth(
         d_bar = float(np.sum(n[usable] * own[usable]) / np.sum(n[usable]))
         p_bar = float(np.sum(n[usable] * p[usable]) / np.sum(n[usable]))
         if not 0 < p_bar < 1:
-            raise InputError(Message("sae.error.pooled_p", p=f"{p_bar:g}"), hint=Message("sae.error.pooled_p.hint"))
+            raise InputError(Message("sae.error.pooled_p", p=float(p_bar)), hint=Message("sae.error.pooled_p.hint"))
         out[target] = d_bar * p_bar * (1 - p_bar) / n[target]
         info: dict[str, float | int | str] = {"kind": "deff", "deff": d_bar, "p": p_bar, "pooled_areas": int(usable.sum())}
     else:
