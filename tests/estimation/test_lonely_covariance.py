@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from reference.survey_cases import DATA
 
 import corridor as cr
+from corridor.estimation.elements import within_moments
 
 REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "lonely_psu" / "expected.json").read_text())
 CASES = {c["id"]: c for c in REF["cases"]}
@@ -138,3 +139,24 @@ def test_covariance_diagonal_is_the_variance(tbl: pa.Table, rule: str, adl: bool
     scale = max(1.0, float(diag[both].max()))
     np.testing.assert_allclose(diag[both], se[both] ** 2, rtol=1e-9, atol=1e-9 * scale)
     assert np.all(np.linalg.eigvalsh(np.nan_to_num(res.vcov[np.ix_(both, both)])) > -1e-9 * scale)
+
+
+@pytest.mark.parametrize("ulps", [0.0, 1.0, -1.0, 3.0])
+def test_a_variance_lost_in_cancellation_is_zero(ulps: float) -> None:
+    """test_covariance_diagonal_is_the_variance failed once (and passed on rerun) on an element
+    design whose domain 'a' has a proportion of 'a' of exactly 1: the SE came out 5.2e-9 in one of
+    the two estimates and 0 in the other. Numerator and denominator values are equal on every row,
+    so the within-group variance (Var(num) - 2 Cov + Var(den), times 1/N^2) cancels to the
+    roundoff of DuckDB's parallel var_pop, whose sign followed the order of the threads' sums
+    (negative: 0; positive: 5e-9). A remainder below the roundoff of its terms is now zero."""
+    products = {(0, 0): 0, (1, 1): 1, (0, 1): 2}
+    e = ulps * 2.0**-52
+    prod = np.array([[2.5, 2.5 * (1 + e), 2.5 * (1 - e)], [2.5, 1.0, 0.5]])
+    args = (prod, products, np.array([0, 1]), np.array([0, 0]), np.array([0]), np.array([1]),
+            np.array([[1 / 150]]), np.array([[-1 / 150]]))
+    var = within_moments(*args, full=False)
+    cov = within_moments(*args, full=True)
+    assert var[0, 0] == 0.0 and cov[0, 0, 0] == 0.0
+    # a real within-group variance is kept: (2.5 + 1 - 2 * 0.5) / 150^2
+    assert var[1, 0] == pytest.approx(2.5 / 150**2, rel=1e-15) and cov[1, 0, 0] == var[1, 0]
+

@@ -19,6 +19,10 @@ from corridor.engine.columns import float_column
 # the column of each pair of value columns (i, j), i <= j, in a table of products
 Products = dict[tuple[int, int], int]
 
+# a combination of moments below this fraction of its terms' sizes is cancellation roundoff
+# (the terms carry a few ulps each, from var_pop and from the covariance differencing)
+_CANCELLED = 1e-12
+
 
 def cross_moments(tbl: Any, products: Products, weight_factor: np.ndarray | None) -> np.ndarray:
     """Within-group (co)variances of the weighted row values, per group and product pair."""
@@ -56,9 +60,18 @@ def _fill(out: np.ndarray, terms: Callable[[int], list[tuple[int, np.ndarray]]],
     for o1 in range(width):
         for o2 in range(o1, width) if full else (o1,):
             val = np.zeros(len(group))
+            size = np.zeros(len(group))
             for j1, c1 in terms(o1):
                 for j2, c2 in terms(o2):
-                    val += c1 * c2 * prod[group, products[(min(j1, j2), max(j1, j2))]]
+                    term = c1 * c2 * prod[group, products[(min(j1, j2), max(j1, j2))]]
+                    val += term
+                    size += np.abs(term)
+            # An output whose influence value is the same combination on every row of a group (a
+            # proportion of 1 in its domain: numerator and denominator values equal) has no
+            # within-group variance, but its terms cancel only to their roundoff, whose size and
+            # sign follow the order of DuckDB's parallel sums: 0 in one run, a standard error of
+            # 5e-9 in the next. What is left below that roundoff is no variance: zero.
+            val[np.abs(val) <= _CANCELLED * size] = 0.0
             if full:
                 out[:, o1, o2] = out[:, o2, o1] = val
             else:
