@@ -27,7 +27,10 @@ PSU, as census-size microdata on a survey's design would be.
 
 * ``before`` (with ``--before SRC``): the same profile from an earlier corridor (the ``src`` folder of a
   checkout, e.g. ``git worktree add --detach /tmp/before main``), run right after the current one on
-  the same file: before and after in one run.
+  the same file: before and after in one run (with ``--engine spark``, on Spark too).
+
+On Spark it also counts the driver's calls into the JVM (py4j): in all, in the grouped scans, and in
+the widest one (an estimate's plan built column by column costs one call per function and operator).
 
 ``--repeat N`` runs the floor, the profile (and ``--before``) N times each, interleaved, and keeps the
 fastest run of each (the machine's load moves all of them alike); ``--keep DIR`` keeps the generated
@@ -103,6 +106,7 @@ def child_profile(path: str, engine: str = "duckdb", master: str = "local[2]", d
         t = time.perf_counter()
         eng.session  # noqa: B018 - the JVM starts here, outside the profile's time
         started = time.perf_counter() - t
+        calls = _count_py4j(times, SparkEngine)
     else:
         eng = get_engine()
     t = time.perf_counter()
@@ -114,7 +118,33 @@ def child_profile(path: str, engine: str = "duckdb", master: str = "local[2]", d
     peak = tree.stop() if tree else _peak_mb()
     return {"seconds": done - t, "peak_mb": peak, "scans": p.scans, "rows": p.table.num_rows,
             "html_kb": len(html) // 1024, "sections": times, "session_seconds": started,
-            "table": _digest(p.table)}
+            "py4j_calls": calls if engine == "spark" else {}, "table": _digest(p.table)}
+
+
+def _count_py4j(times: dict, engine_class) -> dict:
+    """Count the driver's calls into Spark's JVM: in all, and building and running the grouped scans."""
+    import py4j.clientserver as cs
+
+    calls = {"all": 0, "aggregate": 0, "widest aggregate": 0}
+    send = cs.ClientServerConnection.send_command
+
+    def counted(self, *args, **kwargs):
+        calls["all"] += 1
+        return send(self, *args, **kwargs)
+
+    cs.ClientServerConnection.send_command = counted
+    aggregate = engine_class.aggregate
+
+    def aggregate_counted(self, frame, keys, aggs):
+        before = calls["all"]
+        try:
+            return aggregate(self, frame, keys, aggs)
+        finally:
+            calls["aggregate"] += calls["all"] - before
+            calls["widest aggregate"] = max(calls["widest aggregate"], calls["all"] - before)
+
+    engine_class.aggregate = aggregate_counted
+    return calls
 
 
 class _TreePeak:
@@ -165,6 +195,10 @@ def _agree(a: list, b: list) -> str:
 
 def _sections(r: dict) -> str:
     return "; ".join(f"{k} {sec:.2f} s ({peak:.0f} MiB)" for k, (sec, peak) in r.get("sections", {}).items())
+
+
+def _calls(r: dict) -> str:
+    return "; ".join(f"{k} {v:,}" for k, v in r.get("py4j_calls", {}).items())
 
 
 def child_languages(path: str, together: str) -> dict:
@@ -269,7 +303,7 @@ def main() -> None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 g = _run("gen", path, str(size))   # in its own process: peak memory is not inherited by the others
                 rows, gen = g["rows"], g["seconds"]
-            runs: dict[str, list[dict]] = {"floor": [], "profile": [], "before": [], "spark": []}
+            runs: dict[str, list[dict]] = {"floor": [], "profile": [], "before": [], "spark": [], "before spark": []}
             for _ in range(max(1, a.repeat)):
                 runs["floor"].append(_run("floor", path))
                 runs["profile"].append(_run("profile", path))
@@ -277,6 +311,8 @@ def main() -> None:
                     runs["spark"].append(_run("profile", path, "spark", a.master, a.driver_memory))
                 if a.before:
                     runs["before"].append(_run("profile", path, src=a.before))
+                    if a.engine == "spark":
+                        runs["before spark"].append(_run("profile", path, "spark", a.master, a.driver_memory, src=a.before))
             floor, prof = _fastest(runs["floor"]), _fastest(runs["profile"])
             print(f"{rows:>11,} rows (SYNTHETIC, generated in {gen:.0f}s, {path.stat().st_size / 2**20:.0f} MiB Parquet); "
                   f"fastest of {max(1, a.repeat)} interleaved runs; load average {os.getloadavg()[0]:.1f}")
@@ -293,12 +329,20 @@ def main() -> None:
                       f"  scans {sp['scans']:3d}  ({sp['seconds'] / prof['seconds']:.1f}x DuckDB's time; session start "
                       f"{sp['session_seconds']:.1f} s apart)")
                 print(f"    sections (seconds, peak so far): {_sections(sp)}")
+                print(f"    calls into the JVM (py4j): {_calls(sp)}")
                 print(f"    tables: {_agree(sp['table'], prof['table'])}")
             if a.before:
                 old = _fastest(runs["before"])
                 print(f"  before ({a.before}): {old['seconds']:8.2f} s  peak {old['peak_mb']:7.0f} MiB  scans {old['scans']:3d}"
                       f"  ({old['seconds'] / floor['seconds']:.1f} x the floor; now {old['seconds'] / prof['seconds']:.1f}x faster)")
                 print(f"    sections (seconds, peak so far): {_sections(old)}")
+                if a.engine == "spark":
+                    osp = _fastest(runs["before spark"])
+                    print(f"  before on Spark  : {osp['seconds']:8.2f} s  peak {osp['peak_mb']:7.0f} MiB (Python + JVM)"
+                          f"  scans {osp['scans']:3d}  (now {osp['seconds'] / sp['seconds']:.1f}x faster)")
+                    print(f"    sections (seconds, peak so far): {_sections(osp)}")
+                    print(f"    calls into the JVM (py4j): {_calls(osp)}")
+                    print(f"    tables: {_agree(osp['table'], sp['table'])} (before and now)")
             if a.languages:
                 apart, once = _run("languages", path, "0"), _run("languages", path, "1")
                 print(f"  es+fr+en, 3 runs : {apart['seconds']:8.2f} s  peak {apart['peak_mb']:7.0f} MiB  scans {apart['scans']:3d}")

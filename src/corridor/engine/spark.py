@@ -39,6 +39,7 @@ import narwhals as nw
 import pyarrow as pa
 
 from corridor._deps import import_optional
+from corridor.engine.sparksql import aggregate_sql, identifier
 from corridor.errors import ColumnNotFoundError, InputError, SourceError, UnsupportedError
 from corridor.i18n import Message
 
@@ -260,12 +261,28 @@ class SparkEngine:
         """
         schema = frame.collect_schema()
         aggs = [_sum_booleans_as_integers(a, schema) for a in aggs]
+        # the aggregates as SQL text (a few JVM calls each) where every column they read is there;
+        # otherwise Narwhals builds them (and names a missing column as it does)
+        sql = aggregate_sql(aggs)
         with _spark_errors():
-            query = frame.group_by(*keys).agg(*aggs) if keys else frame.select(*aggs)
+            if sql is not None and sql[0] and sql[1] <= set(schema.names()) and set(keys) <= set(schema.names()):
+                query = self._sql_aggregate(frame, keys, sql[0])
+            else:
+                query = frame.group_by(*keys).agg(*aggs) if keys else frame.select(*aggs)
         table = self.collect(query)
         # Spark returns groups in an order that depends on partitioning; sorted keys make every
         # result (e.g. the PSU order a seeded bootstrap draws in) independent of the cluster.
         return table.sort_by([(k, "ascending") for k in keys]) if keys else table
+
+    @staticmethod
+    def _sql_aggregate(frame: nw.LazyFrame[Any], keys: Sequence[str], texts: Sequence[str]) -> nw.LazyFrame[Any]:
+        """The grouped scan with its aggregates parsed by Spark from SQL text (:mod:`corridor.engine.sparksql`)."""
+        from pyspark.sql import functions as F
+
+        native: DataFrame = frame.to_native()
+        columns = [F.expr(t) for t in texts]
+        query = native.groupBy(*[F.col(identifier(k)) for k in keys]).agg(*columns) if keys else native.select(*columns)
+        return _wrap(query)
 
     def profile(self, frame: nw.LazyFrame[Any], columns: Sequence[str], minima: Sequence[str]) -> dict[str, float] | None:
         """None: counting missing values is a Spark job of its own, so the estimator checks inside its scan."""
