@@ -159,6 +159,9 @@ def test_numbers_in_messages_follow_the_language() -> None:
     assert i18n.t("sources.bad_byte_at_line", "es", line=12345, byte=b"x") == "línea 12345, byte b'x'"
     assert i18n.t("sae.error.benchmark_unreliable", "es", target=0.375, scheme="'chile'", quality="review",
                   reason="n").startswith("la estimación de referencia del ajuste 0,375 no es fiable")
+    assert i18n.t("calibration.cli.converged", "fr", n=3, gap=0.00123) == "convergé en 3 itérations (plus grand écart relatif 0,00123)"
+    assert i18n.t("cli.err.population_below_stock", "es", iso="CHL", year=2020, population=12345.0,
+                  stock=23456.0).startswith("CHL 2020: la población 12.345 es menor que su stock de nacidos en el extranjero 23.456")
 
 
 def test_language_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -400,7 +400,7 @@ class _Builder:
                              hint=t("weights.missing.hint"))
         wmin = float(np.min(column_numpy(tbl["__wmin"])))
         if wmin < 0:  # weights of 0 are rows outside the sample (as R's subset()): they keep weight 0
-            raise InputError(t("weights.nonpositive", column=wname, source=self.source, min=f"{wmin:g}"),
+            raise InputError(t("weights.nonpositive", column=wname, source=self.source, min=float(wmin)),
                              hint=t("weights.nonpositive.hint"))
         for col in keys:
             if col == W0:
@@ -563,7 +563,7 @@ class _Builder:
             self._fail(model, x, w, fit, rep, lower, upper)
         if rep is None and ((fit.g <= 0) & (w > 0)).any():
             bad = int(((fit.g <= 0) & (w > 0)).sum())
-            raise CalibrationError(t("negative", n=bad, min=f"{float(np.min(fit.g)):.4g}"), hint=t("negative.hint"))
+            raise CalibrationError(t("negative", n=bad, min=float(np.min(fit.g))), hint=t("negative.hint"))
         return fit
 
     def _term_cells(self, i: int) -> np.ndarray:
@@ -576,8 +576,8 @@ class _Builder:
         if fit.converged:
             return
         where = t("replicate", r=rep + 1) if rep is not None else ""
-        msg = t("rake.not_converged", where=where, n=fit.iterations, gap=f"{fit.gap:.4g}",
-                tol=f"{fit.detail.get('tolerance', 0.0):.4g}")
+        msg = t("rake.not_converged", where=where, n=fit.iterations, gap=float(fit.gap),
+                tol=float(fit.detail.get("tolerance", 0.0)))
         self._nonconverged(msg, t("rake.not_converged.hint"))
 
     def _fail(self, model: Model, x: np.ndarray, w: np.ndarray, fit: solve.Fit, rep: int | None,
@@ -594,7 +594,7 @@ class _Builder:
                 raise CalibrationError(msg, hint=hint)
             self._nonconverged(msg, hint)
             return
-        msg = t("not_converged", where=where, n=fit.iterations, gap=f"{fit.gap:.4g}", eps=self.opts.epsilon, term=term)
+        msg = t("not_converged", where=where, n=fit.iterations, gap=float(fit.gap), eps=self.opts.epsilon, term=term)
         self._nonconverged(msg, t("not_converged.hint"))
 
     def _nonconverged(self, msg: str, hint: str) -> None:

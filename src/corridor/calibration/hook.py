@@ -172,7 +172,7 @@ class Hook:
         bad = np.abs(got - want) > 1e-9 * np.maximum(np.abs(want), 1.0)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(t("estimate.other_data", source=self.source, got=f"{got[i]:.10g}", want=f"{want[i]:.10g}"),
+            raise InputError(t("estimate.other_data", source=self.source, got=float(got[i]), want=float(want[i])),
                              hint=t("estimate.other_data.hint"))
 
     # ---- Taylor residuals --------------------------------------------------------------------------

@@ -263,7 +263,7 @@ def _checked(terms: Iterable[Term], where: str) -> Totals:
     for name, size in sizes[1:]:
         first, n0 = sizes[0]
         if abs(size - n0) > 1e-9 * max(abs(n0), 1.0):
-            raise InputError(t("totals.sizes_differ", where=where, a=first, na=f"{n0:,.6g}", b=name, nb=f"{size:,.6g}"),
+            raise InputError(t("totals.sizes_differ", where=where, a=first, na=float(n0), b=name, nb=float(size)),
                              hint=t("totals.sizes_differ.hint"))
     return Totals(tuple(terms), where)
 

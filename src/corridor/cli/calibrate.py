@@ -89,7 +89,7 @@ def summary_text(cal: Any) -> str:
     from corridor.calibration.messages import t
 
     lines = [t("cli.method", method=t(f"method.{cal.method}"), n=cal.n_rows),
-             t("cli.converged" if cal.converged else "cli.not_converged", n=cal.iterations, gap=f"{cal.gap:.3g}")]
+             t("cli.converged" if cal.converged else "cli.not_converged", n=cal.iterations, gap=float(cal.gap))]
     if cal.flag:
         lines.append(t("flagged", flag=cal.flag))
     b, a = cal.weights["before"], cal.weights["after"]
@@ -97,7 +97,7 @@ def summary_text(cal: Any) -> str:
     lines.append(f"  {'':10}{t('cli.sum'):>16}{t('cli.min'):>12}{t('cli.max'):>12}")
     lines.append(f"  {t('cli.before'):10}{b['sum']:16,.2f}{b['min']:12.4g}{b['max']:12.4g}")
     lines.append(f"  {t('cli.after'):10}{a['sum']:16,.2f}{a['min']:12.4g}{a['max']:12.4g}")
-    lines.append(t("cli.g", low=f"{a['g_min']:.4g}", high=f"{a['g_max']:.4g}", cv=f"{a['g_cv']:.4g}"))
+    lines.append(t("cli.g", low=float(a["g_min"]), high=float(a["g_max"]), cv=float(a["g_cv"])))
     lines.append(t("cli.check"))
     rows = cal.check.to_pylist()
     width = max([len(r["term"]) + len(r["level"] or "") + 1 for r in rows] + [10])

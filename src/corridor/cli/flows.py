@@ -214,7 +214,7 @@ def demo_cmd(origin: str, destination: str, demography: Path, match_birthplace: 
     if (native < 0).any():
         y, k = (int(v) for v in np.argwhere(native < 0)[0])
         raise InputError(Message("cli.err.population_below_stock", iso=codes[k], year=int(data.years[y]),
-                                 population=f"{pop[y, k]:,.0f}", stock=f"{s[y].sum(axis=0)[k]:,.0f}"),
+                                 population=float(pop[y, k]), stock=float(s[y].sum(axis=0)[k])),
                          hint=Message("cli.err.population_below_stock.hint"))
     s[:, idx, idx] = native
     births = np.array([[demo[c][y]["births"] for c in codes] for y in data.years[:-1]])
