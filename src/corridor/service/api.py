@@ -373,8 +373,7 @@ def record_training(
         detail={"session": body.session_id, "participants": n},
         address=_addr(request),
     )
-    session.commit()
-    programme_cache.bump()
+    programme_cache.commit(session)
     return {"import_id": batch.id, "participants": n}
 
 
@@ -416,8 +415,7 @@ def commitment_status(
         detail={"status": body.status},
         address=_addr(request),
     )
-    session.commit()
-    programme_cache.bump()
+    programme_cache.commit(session)
     return {"code": c.code, "status": c.status}
 
 

@@ -62,8 +62,7 @@ def post_value(
     row = programme_view.record_entry(session, prog, body.model_dump(), user)
     audit.record(session, user, "value.record", f"value {row.id}", detail=body.model_dump(exclude_none=True),
                  address=_addr(request))
-    session.commit()
-    programme_cache.bump()
+    programme_cache.commit(session)
     return {"id": row.id, "indicator": row.indicator.code, "organisation": row.organisation.code,
             "period": row.period.code, "area": row.area, "dimension": row.dimension, "value": row.value}
 
@@ -81,8 +80,7 @@ def remove_value(
     row = programme_view.remove_entry(session, prog, value_id, user)
     audit.record(session, user, "value.delete", f"value {value_id}", detail={"indicator": row.indicator.code},
                  address=_addr(request))
-    session.commit()
-    programme_cache.bump()
+    programme_cache.commit(session)
     return {"removed": value_id}
 
 
@@ -117,8 +115,7 @@ def period_action(
     t = programme_view.period_action(session, prog, period, organisation, action, user, reason)
     audit.record(session, user, f"period.{action}", f"period {period} of {organisation}",
                  detail={"from": t.before, "to": t.after, "reason": reason}, address=_addr(request))
-    session.commit()
-    programme_cache.bump()
+    programme_cache.commit(session)
     return {"period": t.period, "organisation": t.organisation, "from": t.before, "to": t.after}
 
 
@@ -177,8 +174,7 @@ def add_commitment(
     c = governance.add_commitment(session, prog, code=body.code, text={body.lang: body.text}, owner=body.owner,
                                   due=body.due_date, meeting=body.meeting, by=user.username)
     audit.record(session, user, "commitment.add", f"commitment {c.code}", address=_addr(request))
-    session.commit()
-    programme_cache.bump()
+    programme_cache.commit(session)
     return {"code": c.code, "owner": c.owner.code, "status": c.status}
 
 
@@ -208,6 +204,5 @@ def meeting(
     mt = governance.update_meeting(session, prog, code, minutes={body.lang: body.minutes} if body.minutes else None,
                                    decisions=[{body.lang: d} for d in body.decisions], by=user.username)
     audit.record(session, user, "meeting.update", f"meeting {code}", address=_addr(request))
-    session.commit()
-    programme_cache.bump()
+    programme_cache.commit(session)
     return {"code": mt.code, "decisions": len(mt.decisions), "minutes": bool(mt.minutes)}

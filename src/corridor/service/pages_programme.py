@@ -184,8 +184,7 @@ async def record_training(
             detail={"session": data["session_id"], "participants": n},
             address=addr(request),
         )
-        session.commit()
-        programme_cache.bump()
+        programme_cache.commit(session)
         return see_other("/programme?saved=1#trainings")
 
     return await off_loop(request, work)
@@ -237,8 +236,7 @@ async def upload_trainings(
                 detail={"file": path.name, "participants": n},
                 address=addr(request),
             )
-            session.commit()
-            programme_cache.bump()
+            programme_cache.commit(session)
             return see_other("/programme?saved=1#imports")
 
         return await off_loop(request, work)
@@ -284,8 +282,7 @@ async def commitment_status(
             detail={"status": status},
             address=addr(request),
         )
-        session.commit()
-        programme_cache.bump()
+        programme_cache.commit(session)
         return see_other("/programme?saved=1#commitments")
 
     return await off_loop(request, work)
@@ -301,8 +298,7 @@ def _done(request: Request, session: Session, user: auth.Principal, action: str,
           anchor: str) -> Response:
     """Audit the change in its transaction, commit, and go back to the page's section."""
     audit.record(session, user, action, target, detail=detail, address=addr(request))
-    session.commit()
-    programme_cache.bump()
+    programme_cache.commit(session)
     return see_other(f"/programme?saved=1#{anchor}")
 
 

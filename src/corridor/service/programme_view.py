@@ -108,9 +108,10 @@ def regions(prog: m.Programme) -> list[str]:
     return sorted({v for v in region_lookup(prog.countries or [prog.destination]).values()})
 
 
-def progress_rows(prog: m.Programme, lang: str) -> list[dict[str, Any]]:
+def progress_rows(prog: m.Programme, lang: str, progress: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Progress against every target in ``lang`` (``progress``: :func:`programme_progress` worked out already)."""
     out = []
-    for p in programme_progress(prog):
+    for p in programme_progress(prog) if progress is None else progress:
         d = p.as_dict()
         d["indicator_title"] = text(p.indicator_title, lang)
         d["as_of"] = p.as_of.isoformat() if p.as_of else None
@@ -130,11 +131,18 @@ def overviews(session: Session, prog: m.Programme, langs: tuple[str, ...]) -> di
     owners = {
         r.record_id: r for r in session.scalars(select(RecordOwner).where(RecordOwner.kind == "import_batch"))
     }
-    trainings = trainings_overview(session, prog, owners)
-    return {lang: _overview(prog, lang, owners, trainings) for lang in langs}
+    shared = {
+        "trainings": trainings_overview(session, prog, owners),
+        # judged, read and sorted once for every language: only their texts differ
+        "progress": programme_progress(prog),
+        "periods": _periods_core(prog),
+        "entries": _entries(prog),
+        "revisions": revisions_overview(prog),
+    }
+    return {lang: _overview(prog, lang, owners, shared) for lang in langs}
 
 
-def _overview(prog: m.Programme, lang: str, owners: dict[int, Any], trainings: list[dict[str, Any]]) -> dict[str, Any]:
+def _overview(prog: m.Programme, lang: str, owners: dict[int, Any], shared: dict[str, Any]) -> dict[str, Any]:
     orgs = {o.id: o for o in prog.organisations}
     return {
         "code": prog.code,
@@ -161,7 +169,7 @@ def _overview(prog: m.Programme, lang: str, owners: dict[int, Any], trainings: l
             }
             for r in sorted(prog.results, key=lambda r: r.position)
         ],
-        "progress": progress_rows(prog, lang),
+        "progress": progress_rows(prog, lang, shared["progress"]),
         "commitments": [
             {
                 "code": c.code,
@@ -176,9 +184,9 @@ def _overview(prog: m.Programme, lang: str, owners: dict[int, Any], trainings: l
             }
             for c in sorted(prog.commitments, key=lambda c: c.code)
         ],
-        "periods": periods_overview(prog, lang),
-        "manual": values_overview(prog, lang),
-        "revisions": revisions_overview(prog),
+        "periods": periods_overview(prog, lang, shared["periods"]),
+        "manual": values_overview(prog, lang, shared["entries"]),
+        "revisions": shared["revisions"],
         "evidence": _public_evidence(prog),
         "meetings": [
             {
@@ -203,7 +211,7 @@ def _overview(prog: m.Programme, lang: str, owners: dict[int, Any], trainings: l
             }
             for o in sorted(orgs.values(), key=lambda o: o.code)
         ],
-        "trainings": trainings,
+        "trainings": shared["trainings"],
         "imports": [
             {
                 "id": b.id,
@@ -447,32 +455,52 @@ def period_action(session: Session, prog: m.Programme, period: str, organisation
     return pm.transition(session, prog, period, organisation, action, by=_who(user), reason=reason)
 
 
-def periods_overview(prog: m.Programme, lang: str) -> dict[str, Any]:
-    """Approval state of every reporting period for every partner with data (or an approval)."""
+def _periods_core(prog: m.Programme) -> dict[str, Any]:
+    """What :func:`periods_overview` shows in any language: partners, states and history."""
     orgs = {o.code: o for o in prog.organisations}
     owners = sorted(pm.partners_with_data(prog) | {a.organisation.code for p in prog.periods for a in p.approvals})
-    f = Fmt(lang)
     return {
         "partners": owners,
-        "rows": [{"period": p.code, "states": {o: pm.state(p, orgs[o]) for o in owners},
-                  "texts": {o: f.msg["period_states"][pm.state(p, orgs[o])] for o in owners}}
+        "rows": [{"period": p.code, "states": {o: pm.state(p, orgs[o]) for o in owners}}
                  for p in sorted(prog.periods, key=lambda p: p.start)],
         "history": [{**e, "at": e["at"].isoformat(timespec="seconds")} for e in pm.history(prog)],
     }
 
 
-def values_overview(prog: m.Programme, lang: str) -> dict[str, Any]:
-    """The manual indicators (for the entry form) and the values entered, newest first."""
-    inds = [i for r in sorted(prog.results, key=lambda r: r.position) for i in r.indicators
+def periods_overview(prog: m.Programme, lang: str, core: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Approval state of every reporting period for every partner with data (or an approval); ``core``:
+    :func:`_periods_core` worked out already."""
+    core = _periods_core(prog) if core is None else core
+    states = Fmt(lang).msg["period_states"]
+    return {
+        "partners": core["partners"],
+        "rows": [{**r, "texts": {o: states[st] for o, st in r["states"].items()}} for r in core["rows"]],
+        "history": core["history"],
+    }
+
+
+def _manual_indicators(prog: m.Programme) -> list[m.Indicator]:
+    return [i for r in sorted(prog.results, key=lambda r: r.position) for i in r.indicators
             if i.source_kind == "manual"]
-    values = sorted((v for i in inds for v in i.values), key=lambda v: (v.entered_at, v.id), reverse=True)
+
+
+def _entries(prog: m.Programme) -> list[dict[str, Any]]:
+    """The values entered for the manual indicators, newest first."""
+    values = sorted((v for i in _manual_indicators(prog) for v in i.values), key=lambda v: (v.entered_at, v.id),
+                    reverse=True)
+    return [{"id": v.id, "indicator": v.indicator.code, "organisation": v.organisation.code,
+             "period": v.period.code, "area": v.area, "dimension": v.dimension, "value": v.value,
+             "entered_by": v.entered_by, "entered_at": v.entered_at.isoformat(timespec="seconds"),
+             "synthetic": v.synthetic} for v in values]
+
+
+def values_overview(prog: m.Programme, lang: str, entries: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The manual indicators (for the entry form) and the values entered, newest first (``entries``:
+    :func:`_entries` worked out already)."""
     return {
         "indicators": [{"code": i.code, "title": text(i.title, lang), "disaggregation": list(i.disaggregation)}
-                       for i in inds],
-        "entries": [{"id": v.id, "indicator": v.indicator.code, "organisation": v.organisation.code,
-                     "period": v.period.code, "area": v.area, "dimension": v.dimension, "value": v.value,
-                     "entered_by": v.entered_by, "entered_at": v.entered_at.isoformat(timespec="seconds"),
-                     "synthetic": v.synthetic} for v in values],
+                       for i in _manual_indicators(prog)],
+        "entries": _entries(prog) if entries is None else entries,
     }
 
 
