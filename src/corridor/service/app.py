@@ -126,13 +126,14 @@ def create_app(settings: Settings) -> FastAPI:
         import anyio
 
         services.cpu = anyio.CapacityLimiter(max(1, min(4, os.cpu_count() or 1)))
-        from corridor.service.charts import warm_in_background
+        from corridor.service.charts import settle, warm_in_background
         from corridor.service.i18n import LANGS
 
-        runner.on_done = lambda run_id: warm_in_background(store_, run_id, LANGS)
+        runner.on_done = lambda run_id: warm_in_background(store_, run_id, LANGS, services.pages)
         _bootstrap(settings, engine, runner, store_)
         _warm_up()
-        warm_in_background(store_, next(iter(store_.ids()), None), LANGS)
+        settle()
+        warm_in_background(store_, next(iter(store_.ids()), None), LANGS, services.pages)
         log.info(
             "service ready",
             extra={"data_dir": str(settings.data_dir), "database": engine.url.render_as_string()},

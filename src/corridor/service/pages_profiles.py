@@ -11,11 +11,19 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from corridor.indicators import load as load_catalogue
 from corridor.service import auth, charts, downloads
+from corridor.service.cache import RenderCache
 from corridor.service.deps import Services, allowed, services
 from corridor.service.errors import NotFound
 from corridor.service.i18n import LANGS
 from corridor.service.page_common import MAX_SHOWN, Q, see_other
-from corridor.service.profiles import PUBLIC_COLUMNS, mark_unpublished, resolve, unpublished_notice
+from corridor.service.profiles import (
+    PUBLIC_COLUMNS,
+    Filters,
+    Run,
+    mark_unpublished,
+    resolve,
+    unpublished_notice,
+)
 from corridor.service.profiles import select as select_rows
 from corridor.service.render import render_fragment, render_page
 
@@ -25,6 +33,39 @@ COLUMNS_OUT = ("indicator", "indicator_name", *PUBLIC_COLUMNS[1:])
 
 
 # --- profiles --------------------------------------------------------------------------------------------------
+
+
+def page_content(cache: RenderCache, run: Run, f: Filters, lang: str) -> str:
+    """The part of a profile page that is the same for every reader (table, charts, filter form), kept per
+    (run, language, filters); its run selector is a slot each request fills."""
+
+    def content() -> str:
+        rows = select_rows(run, f)
+        q_all = dict(f.query())
+        for k in ("population", "indicator"):
+            if k not in q_all:
+                q_all[k] = "all"
+        return render_fragment(
+            "profile_content.html",
+            lang,
+            {
+                "run": run,
+                "f": f,
+                "opts": run.options(),
+                "rows": rows[:MAX_SHOWN],
+                "count": len(rows),
+                "max_shown": MAX_SHOWN,
+                "cat": load_catalogue(),
+                "q": urlencode(q_all),
+                "charts": charts.CHARTS,
+                "runs_slot": _RUNS_SLOT,
+                "svgs": {c: charts.chart_svg(run, c, f, lang) for c in charts.CHARTS},
+                "chart_titles": charts.titles(run, f, lang),
+                "notice": unpublished_notice(run, lang),
+            },
+        )
+
+    return cache.get_or_make(("page", run.id, lang, f.key()), content)
 
 
 @router.get("/profiles")
@@ -64,35 +105,9 @@ def profile(
     lang = request.state.lang
     runs = sv.store.runs(user)
 
-    def content() -> str:
-        rows = select_rows(run, f)
-        q_all = dict(f.query())
-        for k in ("population", "indicator"):
-            if k not in q_all:
-                q_all[k] = "all"
-        return render_fragment(
-            "profile_content.html",
-            lang,
-            {
-                "run": run,
-                "f": f,
-                "opts": run.options(),
-                "rows": rows[:MAX_SHOWN],
-                "count": len(rows),
-                "max_shown": MAX_SHOWN,
-                "cat": load_catalogue(),
-                "q": urlencode(q_all),
-                "charts": charts.CHARTS,
-                "runs_slot": _RUNS_SLOT,
-                "svgs": {c: charts.chart_svg(run, c, f, lang) for c in charts.CHARTS},
-                "chart_titles": charts.titles(run, f, lang),
-                "notice": unpublished_notice(run, lang),
-            },
-        )
-
     # the content does not depend on the other runs: a new run adds an option to the selector, it does
     # not draw every page of the older runs again
-    kept = sv.pages.get_or_make(("page", run.id, lang, f.key()), content)
+    kept = page_content(sv.pages, run, f, lang)
     ids = tuple(r["id"] for r in runs)
     options = sv.pages.get_or_make(
         ("run options", run.id, lang, ids), lambda: render_fragment("profile_runs.html", lang, {"run": run, "runs": runs})

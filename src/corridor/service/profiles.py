@@ -17,6 +17,7 @@ import json
 import math
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -259,15 +260,32 @@ class ProfileStore:
         self._meta: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._reading = threading.Lock()  # held while a run's table is read
+        self._listed: tuple[int, list[str], set[str]] | None = None  # folder's mtime, run folders, complete ones
 
     def ids(self) -> list[str]:
-        """Run ids, newest first (only complete runs)."""
-        if not self.root.exists():
+        """Run ids, newest first (only complete runs).
+
+        Asked several times by every page: the folder is listed again only when it changed (a run
+        arrives by a rename into it, or is removed), and a run folder without its ``meta.json`` yet (one
+        being copied in) is looked at again until it has one."""
+        try:
+            stamp = self.root.stat().st_mtime_ns
+        except FileNotFoundError:
             return []
-        return sorted(
-            (p.name for p in self.root.iterdir() if RUN_ID.match(p.name) and (p / "meta.json").exists()),
-            reverse=True,
-        )
+        with self._lock:
+            listed = self._listed
+        # a change within the file system's timestamp resolution of the last listing could leave the stamp
+        # as it was: a folder changed in the last second is listed again
+        if listed is None or listed[0] != stamp or time.time_ns() - stamp < 1_000_000_000:
+            names = sorted((p.name for p in self.root.iterdir() if RUN_ID.match(p.name)), reverse=True)
+            listed = (stamp, names, set())
+        complete = listed[2]
+        for name in listed[1]:
+            if name not in complete and (self.root / name / "meta.json").exists():
+                complete.add(name)
+        with self._lock:
+            self._listed = (listed[0], listed[1], complete)
+        return [n for n in listed[1] if n in complete]
 
     def meta(self, run_id: str) -> dict[str, Any]:
         """A run's metadata, with whether it is for publication (read once: runs never change)."""

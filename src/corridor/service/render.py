@@ -24,6 +24,7 @@ def env() -> Environment:
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the templates ship with the package: no stat of the file at every page
     )
     e.globals["urlencode"] = urlencode
     return e

@@ -1,0 +1,123 @@
+"""What the service keeps between requests is forgotten when what it shows changes: the programme's
+overview around writes, the list of runs, and charts per what they are drawn from."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from types import SimpleNamespace
+
+from corridor.service import programme_cache, programme_view
+from corridor.service.store import session_scope
+
+PARTNER = SimpleNamespace(username="reg", role="partner", organisation="REGIONAL-HEALTH-AN")
+
+
+def _session(code: str) -> tuple[dict, list[dict]]:
+    data = {"session_id": code, "date": "2026-06-01", "region": "CL-AN", "facility": "Test facility",
+            "course": "CULT-2", "topic": "Cache test", "organisation": "REGIONAL-HEALTH-AN"}
+    return data, [{"participant_id": f"{code}-1", "profession": "nurse", "sex": "F", "pre_score": "50",
+                   "post_score": "60"}]
+
+
+def _count(engine) -> int:
+    with session_scope(engine) as s:
+        return programme_cache.overview(s, programme_view.current(s), "en")["trainings_count"]
+
+
+def test_readers_keep_the_overview_of_before_a_write_until_its_writer_rebuilt_it(env):
+    """While a write of the service is between its commit and its answer, readers get the overview of before
+    it at once (they do not queue behind its rebuilding); once the writer returns, every reader sees it."""
+    engine = env.client.app.state.services.engine
+    before = _count(engine)
+    with session_scope(engine) as s:  # the write's commit has started ...
+        programme_view.record_session(s, programme_view.current(s), *_session("CACHE-1"), PARTNER,
+                                      env.settings.data_dir / "uploads")
+        with programme_cache._lock:
+            programme_cache._writing[0] += 1
+    got: list[int] = []
+    try:
+        with programme_cache._building:  # ... and its writer is rebuilding the overview
+            reader = threading.Thread(target=lambda: got.append(_count(engine)))
+            reader.start()
+            reader.join(10)
+            assert not reader.is_alive(), "a reader waited for the writer's rebuilding"
+    finally:
+        with programme_cache._lock:
+            programme_cache._writing[0] -= 1
+    assert got == [before]
+    # a write through programme_cache.commit is seen by every reader once it returns
+    with session_scope(engine) as s:
+        programme_view.record_session(s, programme_view.current(s), *_session("CACHE-2"), PARTNER,
+                                      env.settings.data_dir / "uploads")
+        programme_cache.commit(s)
+    assert _count(engine) == before + 2
+    page = env.client.get("/api/v1/programme?trainings_limit=1000")
+    assert page.status_code == 401  # not signed in: nothing kept is served to anyone
+    env.login("vic")
+    sessions = {t["session_id"] for t in env.client.get("/api/v1/programme?trainings_limit=1000").json()["trainings"]}
+    assert {"CACHE-1", "CACHE-2"} <= sessions
+
+
+def test_an_acknowledged_write_is_never_hidden_by_an_older_overview(env):
+    """A write that does not rebuild the overview (bump) forgets the overview kept for readers during writes:
+    a later write in progress cannot serve an overview that lacks it."""
+    engine = env.client.app.state.services.engine
+    before = _count(engine)
+    with session_scope(engine) as s:
+        programme_view.record_session(s, programme_view.current(s), *_session("CACHE-3"), PARTNER,
+                                      env.settings.data_dir / "uploads")
+    programme_cache.bump()
+    with programme_cache._lock:
+        programme_cache._writing[0] += 1
+    try:
+        assert _count(engine) == before + 1
+    finally:
+        with programme_cache._lock:
+            programme_cache._writing[0] -= 1
+
+
+def test_the_programme_page_shows_a_session_recorded_through_the_api_at_once(env):
+    csrf = env.login("reg")
+    env.client.get("/programme?lang=en")  # kept
+    data, people = _session("CACHE-API")
+    r = env.client.post("/api/v1/programme/trainings", json={**data, "participants": [
+        {**people[0], "pre_score": 50, "post_score": 60}]}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 201, r.text
+    env.login("vic")
+    assert "Test facility" in env.client.get("/programme?lang=en").text
+
+
+def test_run_list_follows_runs_arriving_and_leaving(env):
+    """The list of runs is kept between requests; a run copied in (its meta.json last) appears once it is
+    complete, and a removed run disappears."""
+    store = env.client.app.state.services.store
+    assert store.ids() == [env.run_id]
+    src = store.root / env.run_id
+    new_id = env.run_id[:-6] + "abcdef"
+    new = store.root / new_id
+    new.mkdir()
+    for f in src.iterdir():
+        if f.name != "meta.json":
+            shutil.copy(f, new / f.name)
+    assert store.ids() == [env.run_id]  # not complete yet
+    (new / "meta.json").write_text(json.dumps(json.loads((src / "meta.json").read_text())), encoding="utf-8")
+    assert store.ids() == sorted([env.run_id, new_id], reverse=True)
+    shutil.rmtree(new)
+    assert store.ids() == [env.run_id]
+
+
+def test_regions_chart_is_kept_per_highlighted_region(env):
+    """The regions chart highlights the region a page is filtered on: it is drawn (and kept) per region,
+    not served with another region's highlight."""
+    from corridor.service import charts
+    from corridor.service.profiles import resolve
+
+    store = env.client.app.state.services.store
+    run = store.load(env.run_id)
+    plain = charts.chart_svg(run, "regions", resolve(run, None, None, None, None, None), "en")
+    an = charts.chart_svg(run, "regions", resolve(run, "CL-AN", None, None, None, None), "en")
+    rm = charts.chart_svg(run, "regions", resolve(run, "CL-RM", None, None, None, None), "en")
+    assert an != plain and an != rm
+    assert charts.chart_svg(run, "regions", resolve(run, "CL-AN", None, None, None, None), "en") == an
