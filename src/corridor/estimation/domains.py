@@ -49,16 +49,23 @@ def domains(tbl: pa.Table, by: list[str],
                 # kept in the narrowest integer type: a few codes per row of millions of rows
                 coded[col] = (c.astype(np.min_scalar_type(max(len(values) - 1, 0)), copy=False), values)
             c, values = coded[col]
-        vals = values.to_pylist()
-        order = sorted(range(len(vals)), key=lambda i: (vals[i] is None, str(type(vals[i])), vals[i] if vals[i] is not None else 0))
-        rank = np.empty(len(vals), dtype=np.int64)
-        rank[order] = np.arange(len(vals))
-        per_var.append([vals[i] for i in order])
+        ordered, rank = sorted_levels(values)
+        per_var.append(ordered)
         code_cols.append(rank[c])
     sizes = [len(v) for v in per_var]
     flat = np.ravel_multi_index(code_cols, sizes) if code_cols else np.zeros(tbl.num_rows, dtype=np.int64)
     domains = list(itertools.product(*per_var))
     return flat.astype(np.int64), domains
+
+
+def sorted_levels(values: pa.Array) -> tuple[list[Any], np.ndarray]:
+    """A by column's distinct values in domain order (nulls last; values of mixed types by type name),
+    and each value's position in that order."""
+    vals = values.to_pylist()
+    order = sorted(range(len(vals)), key=lambda i: (vals[i] is None, str(type(vals[i])), vals[i] if vals[i] is not None else 0))
+    rank = np.empty(len(vals), dtype=np.int64)
+    rank[order] = np.arange(len(vals))
+    return [vals[i] for i in order], rank
 
 
 class GroupSums:

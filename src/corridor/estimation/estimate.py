@@ -148,11 +148,9 @@ def run(req: CheckedRequest) -> Estimates:
             parts.append(done.part)
             if done.cov is not None:
                 cov_blocks.append(done.cov)
-    elif quant:
-        req.check_weights_alone()
     if quant:
         rows = quantile_rows(req, ranks, n_rows)
-        n_rows = rows.num_rows
+        n_rows = rows.n_rows
         for q in quant:
             for grouping in groupings_:
                 part, design_df = estimate_quantiles(req, rows, q, grouping, design_df)

@@ -8,8 +8,8 @@ degrees of freedom) with the same variance code as every other estimate.
 
 from __future__ import annotations
 
-import weakref
-from dataclasses import dataclass, field
+import itertools
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -22,13 +22,13 @@ from corridor.engine.columns import column_numpy, float_column
 from corridor.errors import MissingValueError, UnsupportedError
 from corridor.estimands import Quantile
 from corridor.estimation import intervals, replicates, taylor
-from corridor.estimation.domains import domain_df
+from corridor.estimation.domains import domain_df, sorted_levels
 from corridor.estimation.domains import domains as _domains
 from corridor.estimation.finish import degrees_of_freedom
 from corridor.estimation.plan import SUBPOPULATION as _IN
 from corridor.estimation.request import CheckedRequest
 from corridor.estimation.scan import ReplicateRanks
-from corridor.estimation.structure import Structure, build_structure, subset_degf
+from corridor.estimation.structure import Structure, build_structure, codes, factorize, subset_degf
 from corridor.i18n import Message
 
 Array = np.ndarray
@@ -36,13 +36,43 @@ Array = np.ndarray
 Interval = tuple[float, float, float, float, float | None]
 
 
-def quantile_rows(req: CheckedRequest, ranks: ReplicateRanks, n_rows: int = 0) -> pa.Table:
+# a by column with at most this many values is coded by the engine (a CASE over its values); a
+# longer one is read as it is and coded here
+_ENGINE_CODES = 64
+
+
+@dataclass
+class QuantileRows:
+    """The rows every quantile of a request reads, and what is computed from them once.
+
+    ``table``: the rows (all of them, or, when ``compact``, only those inside the subpopulation with
+    a value of some quantile variable). Compact rows carry each by column as ``__d{j}`` codes into
+    ``levels[j]`` (or the column itself, coded here, when it has many values), and their design
+    structure is the whole design's, each row pointing at its unit.
+    """
+
+    table: pa.Table
+    n_rows: int  # every row of the data
+    read: _Read
+    compact: bool = False
+    levels: dict[str, _Levels] = field(default_factory=dict)  # each by column's values over every row
+
+
+def quantile_rows(req: CheckedRequest, ranks: ReplicateRanks, n_rows: int = 0) -> QuantileRows:
     """The rows every quantile of the request reads: by and design columns, weights, each quantile's variable.
 
     One read for all the request's quantiles and groupings: a quantile needs its domain's sorted
     values, and the rows are the same for every grouping. ``n_rows``: the rows a scan of the
     request already counted (0: none), which lets the replicate weights' rank pass stop early.
+
+    A Taylor design without calibration reads only the rows a quantile uses (inside the
+    subpopulation, with a value), with integer codes of the by columns: the design's strata and
+    units, the by columns' values and the row count come from a grouped scan by domain and unit
+    (which also checks the weights), so rows without a value are never copied out of the engine.
     """
+    if compact_rows_apply(req):
+        return _compact_rows(req)
+    req.check_weights_alone()
     lf = req.frame()
     design = req.taylor
     cols: list[nw.Expr] = [nw.col(c) for c in dict.fromkeys([*req.by, _IN])]
@@ -63,7 +93,183 @@ def quantile_rows(req: CheckedRequest, ranks: ReplicateRanks, n_rows: int = 0) -
     if req.repcols:
         ranks.scan(total_rows=n_rows)  # degenerate replicate weights are refused before any estimate
         cols += [e.alias(f"__rw{i}") for i, e in enumerate(req.replicate_weights())]
-    return req.engine.collect(lf.select(*cols).with_columns(nw.lit(1).alias("__rows")))
+    table = req.engine.collect(lf.select(*cols).with_columns(nw.lit(1).alias("__rows")))
+    return QuantileRows(table, table.num_rows, _Read())
+
+
+def compact_rows_apply(req: CheckedRequest) -> bool:
+    """Whether the request's quantiles read only the rows they use: a Taylor design (also converted to
+    replicates) without calibration. Replicate weights (their rank over every row is the design's
+    degrees of freedom) and calibration residuals (fitted on every row) need every row."""
+    return req.taylor is not None and req.cal is None and not req.repcols
+
+
+def _compact_rows(req: CheckedRequest) -> QuantileRows:
+    """The rows a quantile uses, their by columns' codes and their units in the whole design's structure."""
+    design = req.taylor
+    assert design is not None
+    element = not design.ids
+    unit_cols = list(dict.fromkeys([*design.strata, *design.ids]))
+    # one grouped scan by domain and unit: the by columns' values, the design's structure, the rows
+    while True:
+        aggs: list[nw.Expr] = [nw.len().alias("__rows")]
+        wname = req.weights.name
+        if wname:
+            w = nw.col(wname).cast(nw.Float64)
+            if not req.weights.checked:
+                aggs += [w.min().alias("__w_min"), w.count().alias("__w_count")]
+            if not req.weights.checked or req.weights.zeros:
+                aggs.append(nw.when(w == 0).then(nw.lit(1)).count().alias("__w_zero"))
+        for s, col in enumerate(design.fpc):
+            aggs += [nw.col(col).min().alias(f"__fpc_min_{s}"), nw.col(col).max().alias(f"__fpc_max_{s}")]
+        keys = list(dict.fromkeys([*req.by, *([_IN] if req.subpopulation else []), *unit_cols]))
+        cells = req.engine.aggregate(req.frame(), keys, aggs)
+        if not req.check_weight_stats(cells):
+            break  # weights of 0 found: they leave the subpopulation, scanned again with its flag
+    if "__w_zero" in cells.column_names:
+        req.weights.zero_rows = int(column_numpy(cells["__w_zero"]).sum())
+    rows_per_cell = np.asarray(column_numpy(cells["__rows"]), dtype=np.float64)
+    structure = build_structure(cells, design, element_psu=element)
+    inside = (np.asarray(column_numpy(cells[_IN]), dtype=bool) if _IN in cells.column_names
+              else np.ones(cells.num_rows, dtype=bool))
+    design_df = float(subset_degf(structure, inside, rows_per_cell) if not inside.all() else structure.degf)
+    levels = {col: _Levels.of(cells, col, j) for j, col in enumerate(req.by)}
+
+    # the rows: inside the subpopulation and (unless a missing value is an error) with some value
+    lf = req.frame()
+    keep = nw.col(_IN)
+    variables = _quantile_variables(req)
+    if req.request.na != "fail":
+        has = ~nw.col(variables[0]).is_null()
+        for v in variables[1:]:
+            has = has | ~nw.col(v).is_null()
+        keep = keep & has
+    wcol = req.weights.name
+    cols: list[nw.Expr] = [(nw.col(wcol).cast(nw.Float64) if wcol else nw.col("__one")).alias("__w")]
+    cols += [nw.col(v).cast(nw.Float64).alias(f"__x{i}") for i, v in enumerate(variables)]
+    for col, lv in levels.items():
+        if lv.engine_code is not None:
+            cols.append(lv.engine_code.alias(f"__d{lv.j}"))
+        elif len(lv.ordered) > 1:
+            cols.append(nw.col(col).alias(f"__d{lv.j}"))
+    cols += [nw.col(c).alias(f"__u{k}") for k, c in enumerate(unit_cols)]
+    table = req.engine.collect(lf.filter(keep).select(*cols))
+    # each row's unit: a cell of the grouped scan with the same strata and cluster ids
+    cell = _cells_of(cells, table, unit_cols)
+    read = _Read()
+    read.w = float_column(table["__w"])
+    read.in_sub = np.ones(table.num_rows, dtype=bool)
+    read.structure = _rows_structure(structure, cell)
+    read.design_df = design_df
+    if read.structure.weight_factor is not None:
+        read.w = read.w * read.structure.weight_factor
+    table = table.drop_columns([c for c in table.column_names if c.startswith("__u")])
+    return QuantileRows(table, int(rows_per_cell.sum()), read, compact=True, levels=levels)
+
+
+@dataclass
+class _Levels:
+    """A by column's values over every row, in the order of :func:`corridor.estimation.domains.domains`,
+    and how the compact rows carry it (column ``__d{j}``): codes the engine computed, or the column."""
+
+    ordered: list[Any]  # the values in domain order
+    values: pa.Array  # the same values as the grouped scan gave them
+    rank: Array  # index in ``values`` -> position in ``ordered``
+    j: int
+    engine_code: nw.Expr | None  # the expression of the codes, when the engine computes them
+
+    @classmethod
+    def of(cls, cells: pa.Table, column: str, j: int) -> _Levels:
+        _c, values = codes(cells[column])
+        ordered, rank = sorted_levels(values)
+        engine = None
+        if 1 < len(ordered) <= _ENGINE_CODES and all(v is None or isinstance(v, str | int) for v in ordered):
+            # a few whole-number or text values: a CASE the engine runs, so that each row reaches numpy
+            # as one small integer; float values (NaN, -0.0) are matched here as the scan grouped them
+            engine = _case_codes(column, ordered)
+        return cls(ordered, values, rank, j, engine)
+
+    def codes_of(self, table: pa.Table) -> Array:
+        """Each row's position in :attr:`ordered`."""
+        if len(self.ordered) == 1:
+            return np.zeros(table.num_rows, dtype=np.int8)
+        col = table[f"__d{self.j}"]
+        if self.engine_code is not None:
+            return np.asarray(column_numpy(col))
+        import pyarrow.compute as pc  # a column of many (or float) values: matched to the scan's values
+
+        idx = pc.index_in(col, value_set=self.values)
+        if idx.null_count:  # every value was grouped by the scan of the same rows
+            raise AssertionError(f"a value of {self.values.type} column is not among its grouped values")
+        return self.rank[np.asarray(column_numpy(idx), dtype=np.int64)]
+
+
+def _case_codes(column: str, ordered: list[Any]) -> nw.Expr:
+    """Each row's position among ``ordered`` (every value of the column; a null is last, the CASE's else)."""
+    expr: nw.Expr = nw.lit(len(ordered) - 1)
+    for i in range(len(ordered) - 2, -1, -1):
+        expr = nw.when(nw.col(column) == nw.lit(ordered[i])).then(nw.lit(i)).otherwise(expr)
+    return expr.cast(nw.Int8 if len(ordered) <= 127 else nw.Int16)
+
+
+def _cells_of(cells: pa.Table, rows: pa.Table, unit_cols: list[str]) -> Array:
+    """Each row's cell of the grouped scan with the same strata and cluster ids (any one: the design's
+    stratum and unit of every stage depend only on those columns)."""
+    import pyarrow.compute as pc
+
+    key_c = np.zeros(cells.num_rows, dtype=np.int64)
+    key_r = np.zeros(rows.num_rows, dtype=np.int64)
+    bound = 1
+    for k, col in enumerate(unit_cols):
+        c, values = codes(cells[col])
+        idx = pc.index_in(rows[f"__u{k}"], value_set=values)
+        if idx.null_count:  # the scan grouped every row's strata and ids
+            raise AssertionError(f"a row's {col} is not among the grouped values")
+        r = np.asarray(column_numpy(idx), dtype=np.int64)
+        radix = len(values)
+        if bound * radix >= 2**62:
+            both = factorize(np.concatenate([key_c, key_r]))[1]
+            key_c, key_r = both[: len(key_c)], both[len(key_c):]
+            bound = int(both.max()) + 1 if both.size else 1
+        key_c = key_c * radix + c
+        key_r = key_r * radix + r
+        bound *= radix
+    if bound <= 20_000_000:
+        lut = np.full(bound, -1, dtype=np.int64)
+        lut[key_c] = np.arange(len(key_c))
+        cell = lut[key_r]
+    else:
+        order = np.argsort(key_c, kind="stable")
+        pos = np.minimum(np.searchsorted(key_c[order], key_r), max(len(order) - 1, 0))
+        cell = order[pos]
+        cell[key_c[cell] != key_r] = -1
+    if (cell < 0).any():
+        raise AssertionError("a row's strata and cluster ids are not among the grouped cells")
+    return cell
+
+
+def _rows_structure(structure: Structure, cell: Array) -> Structure:
+    """The design's structure with each row in its cell's stratum and unit at every stage."""
+    stages = [replace(st, unit=st.unit[cell] if len(st.unit) else st.unit, stratum=st.stratum[cell])
+              for st in structure.stages]
+    wf = structure.weight_factor[cell] if structure.weight_factor is not None else None
+    return Structure(stages=stages, degf=structure.degf, weight_factor=wf)
+
+
+def _compact_domains(rows: QuantileRows, grouping: tuple[str, ...]) -> tuple[Array, list[tuple[Any, ...]]]:
+    """Domain codes of the compact rows and the domains (the full product of the by columns' values)."""
+    n = rows.table.num_rows
+    if not grouping:
+        return np.zeros(n, dtype=np.int64), [()]
+    read = rows.read
+    cols = []
+    for col in grouping:
+        if col not in read.positions:
+            read.positions[col] = rows.levels[col].codes_of(rows.table)
+        cols.append(read.positions[col])
+    per_var = [rows.levels[col].ordered for col in grouping]
+    flat = np.ravel_multi_index(cols, [len(v) for v in per_var])
+    return flat.astype(np.int64, copy=False), list(itertools.product(*per_var))
 
 
 def _quantile_variables(req: CheckedRequest) -> list[str]:
@@ -116,14 +322,14 @@ class _Replicates:
     dom_df: float
 
 
-def estimate_quantiles(req: CheckedRequest, rows: pa.Table, q: Quantile, grouping: tuple[str, ...],
+def estimate_quantiles(req: CheckedRequest, qrows: QuantileRows, q: Quantile, grouping: tuple[str, ...],
                        design_df: float) -> tuple[dict[str, Any], float]:
     """One quantile estimand in every domain of a grouping, from :func:`quantile_rows`: the rows of
     the result table and the design's degrees of freedom (``design_df``: as known so far, NaN if not)."""
     design = req.taylor
     repcols = req.repcols
     ctx = _Context(req, q, design_df)
-    read = _read_of(rows, req)
+    rows, read = qrows.table, qrows.read
     if req.cal is not None and design is not None:
         req.cal.rows(rows)  # each row's calibration cell, for the residuals
     if q.variable not in read.x:
@@ -139,7 +345,10 @@ def estimate_quantiles(req: CheckedRequest, rows: pa.Table, q: Quantile, groupin
             Message("estimation.column_missing_values", variable=q.variable, source=req.source, sum=int(np.isnan(x[in_sub]).sum())),
             hint=Message("estimation.column_missing_values.hint"),
         )
-    dom_codes, dom_values = _domains(rows, list(grouping), read.codes)
+    if qrows.compact:
+        dom_codes, dom_values = _compact_domains(qrows, grouping)
+    else:
+        dom_codes, dom_values = _domains(rows, list(grouping), read.codes)
     structure = None
     element = design is not None and not design.ids
     if design is not None:
@@ -225,20 +434,7 @@ class _Read:
         self.valid: dict[str, Array] = {}
         self.by_value: dict[str, Array] = {}
         self.codes: dict[str, tuple[Array, pa.Array]] = {}  # each by column's codes, for every grouping
-
-
-_READS: dict[int, tuple[weakref.ref[pa.Table], CheckedRequest, _Read]] = {}
-
-
-def _read_of(rows: pa.Table, req: CheckedRequest) -> _Read:
-    """The arrays computed from ``rows`` for ``req`` so far (kept while the table lives)."""
-    key = id(rows)
-    known = _READS.get(key)
-    if known is not None and known[0]() is rows and known[1] is req:
-        return known[2]
-    read = _Read()
-    _READS[key] = (weakref.ref(rows, lambda _r: _READS.pop(key, None)), req, read)
-    return read
+        self.positions: dict[str, Array] = {}  # compact rows: each by column's position among its values
 
 
 def _slices(dom_codes: Array, n_dom: int, valid: Array, by_value: Array) -> tuple[Array, Array, Array]:

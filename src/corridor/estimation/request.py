@@ -133,7 +133,8 @@ class CheckedRequest:
     def check_weights_alone(self) -> None:
         """Weights checked by a scan of their own (a request of quantiles only reads them later)."""
         wname = self.weights.name
-        if not wname or self.weights.checked:
+        # checked by the engine's column profile, which finds weights of 0 without counting them
+        if not wname or (self.weights.checked and (not self.weights.zeros or self.weights.zero_rows)):
             return
         w = nw.col(wname).cast(nw.Float64)
         tbl = self.engine.aggregate(self.lf, [], [
