@@ -28,7 +28,7 @@ from corridor.estimation.finish import degrees_of_freedom
 from corridor.estimation.plan import SUBPOPULATION as _IN
 from corridor.estimation.request import CheckedRequest
 from corridor.estimation.scan import ReplicateRanks
-from corridor.estimation.structure import Structure, build_structure, codes, factorize, subset_degf
+from corridor.estimation.structure import Stage, Structure, build_structure, codes, factorize, subset_degf
 from corridor.i18n import Message
 
 Array = np.ndarray
@@ -472,12 +472,17 @@ def _cdf(ctx: _Context, dom: _Domain, theta: float) -> tuple[float, float, float
     s0 = w[group]
     m = s1.sum() / s0.sum()
     z = (s1 - m * s0) / s0.sum()
-    ones = np.ones(len(group))
-    pairs = taylor.Pairs(out=np.zeros(len(group), dtype=np.int64), group=group, z=z, present=ones > 0, rows=ones)
-    blocks = taylor.Blocks.single(pairs, 1)
     req = ctx.req
     design = req.taylor
     assert design is not None  # a structure is built from the Taylor design
+    if not dom.element and req.conv is None and req.cal is None and len(taylor.variance_stages(structure, design)) == 1:
+        # the variance reads the first-stage units' totals only: the rows are added up per unit here
+        # (in row order, as the variance pass would), and the unit totals are its entries, one per unit
+        pairs = _unit_pairs(structure.stages[0], group, z)
+    else:
+        ones = np.ones(len(group))
+        pairs = taylor.Pairs(out=np.zeros(len(group), dtype=np.int64), group=group, z=z, present=ones > 0, rows=ones)
+    blocks = taylor.Blocks.single(pairs, 1)
     if dom.element:
         var = taylor.variance_elements(blocks, ones, np.zeros((len(group), 1)), structure, design)[0]
     elif req.conv is not None:
@@ -502,6 +507,20 @@ def _cdf(ctx: _Context, dom: _Domain, theta: float) -> tuple[float, float, float
     if "df" not in cache:
         cache["df"] = float(domain_df(blocks, structure, dom.element)[0])  # counted by the variance pass when it ran
     return float(m), float(var), cache["df"]
+
+
+def _unit_pairs(stage: Stage, group: Array, z: Array) -> taylor.Pairs:
+    """The domain's rows ``group`` with influence values ``z`` as one entry per first-stage unit: the
+    unit's total and a row of it (the unit's stratum is read through that row)."""
+    unit = stage.unit[group]
+    n_units = len(stage.unit_stratum)
+    rows = np.bincount(unit, minlength=n_units)
+    used = np.flatnonzero(rows)
+    total = np.bincount(unit, weights=z, minlength=n_units)[used]
+    first = np.empty(n_units, dtype=np.int64)
+    first[unit] = group  # a row of each unit (any one: they share its stratum)
+    return taylor.Pairs(out=np.zeros(len(used), dtype=np.int64), group=first[used], z=total,
+                        present=np.ones(len(used), dtype=bool), rows=rows[used].astype(np.float64))
 
 
 def _woodruff(ctx: _Context, dom: _Domain, qhat: float) -> Interval:

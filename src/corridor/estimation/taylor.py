@@ -234,7 +234,7 @@ def cell_moments(
     return total, dev2, sq
 
 
-def _stages(structure: Structure, design: Design) -> list[Stage]:
+def variance_stages(structure: Structure, design: Design) -> list[Stage]:
     """The stages whose variance counts: all up to the last with an fpc, or the first (ultimate cluster)."""
     last = len(design.fpc) if not design.ultimate_cluster else 1
     return [stage for s, stage in enumerate(structure.stages) if s == 0 or s < last]
@@ -254,7 +254,7 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
     """Variance of each output for a clustered design (groups lie within last-stage units)."""
     width = blocks.z.shape[1]
     var = np.zeros(blocks.n_out)
-    for s, stage in enumerate(_stages(structure, design)):
+    for s, stage in enumerate(variance_stages(structure, design)):
         cells = blocks.units(s, stage)
         h_dom, h_of = cells.h_dom, cells.h_of
         n_hcells = len(h_dom)
@@ -323,7 +323,7 @@ def covariance_clustered(blocks: Blocks, structure: Structure, design: Design) -
     width = blocks.z.shape[1]
     K = blocks.n_out
     cov = np.zeros((K, K))
-    for s, stage in enumerate(_stages(structure, design)):
+    for s, stage in enumerate(variance_stages(structure, design)):
         cells = blocks.units(s, stage)
         h_dom, h_of = cells.h_dom, cells.h_of
         n_hcells = len(h_dom)
