@@ -8,7 +8,11 @@ For each size it reports, each in a fresh process (so peak memory is the process
   peak memory so far (the shipped aggregates come from the disk cache after the first run; set
   ``CORRIDOR_CACHE_DIR=off`` to time them harmonized each run);
 The files keep CASEN 2020's design structure (588 strata, 11,490 PSUs) and put more persons in each
-PSU, as census-size microdata on a survey's design would be.
+PSU, as census-size microdata on a survey's design would be. With ``--census`` the same runs on a
+census-like file (``scripts/make_census_like_sample.py``): every person of Chile's 2017 census
+(17,562,400 rows: region, comuna, sex, age, country of birth; SYNTHETIC persons drawn from INE's
+published counts), weight 1, no strata or PSUs, so the profile computes what a census has
+(population shares, median age) and its design is every person as a unit.
 
 * ``floor``: the engine's single-scan floor, one hand-written DuckDB ``GROUP BY`` over the same
   file computing the weighted sums of every indicator column at the finest level needed
@@ -36,7 +40,7 @@ the widest one (an estimate's plan built column by column costs one call per fun
 fastest run of each (the machine's load moves all of them alike); ``--keep DIR`` keeps the generated
 files in DIR and reuses them in later runs (generating 10M rows takes minutes).
 
-Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_profile.py [--sizes 1000000 20000000] [--repeat 3] [--keep DIR] [--languages] [--before SRC]
+Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_profile.py [--sizes 1000000 20000000] [--census] [--repeat 3] [--keep DIR] [--languages] [--before SRC]
 [--engine spark [--master local[2]] [--driver-memory 4g]]``.
 """
 
@@ -241,18 +245,24 @@ def child_floor(path: str) -> dict:
                 cols.append(f"sum(weight * (CASE WHEN {u} THEN ({i.categories['expr']}) = '{lv}' END)::INT) AS s_{i.id}_{lv}")
     pop = ("CASE WHEN migrant_status = 'migrant' AND country_birth = 'COL' THEN 'corridor' "
            "WHEN migrant_status = 'migrant' THEN 'other' ELSE 'native' END")
-    sql = (f"SELECT {pop} AS pop, sex, {_AGE_BAND_SQL} AS age_band, region, strata, psu, count(*) AS n, sum(weight) AS w, "
-           f"{', '.join(cols)} FROM read_parquet('{path}') GROUP BY ALL")
+    design = ", ".join(c for c in ("strata", "psu") if c in have)  # a census has neither
+    sql = (f"SELECT {pop} AS pop, sex, {_AGE_BAND_SQL} AS age_band, region, {design + ', ' if design else ''}"
+           f"count(*) AS n, sum(weight) AS w, {', '.join(cols)} FROM read_parquet('{path}') GROUP BY ALL")
     t = time.perf_counter()
     out = con.sql(sql).fetch_arrow_table()
     return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "scans": 1, "groups": out.num_rows}
 
 
 def child_gen(path: str, size: int) -> dict:
-    from make_synthetic_profile_sample import write
-
     t = time.perf_counter()
-    rows = write(Path(path), size, seed=7, psus="casen")
+    if size:
+        from make_synthetic_profile_sample import write
+
+        rows = write(Path(path), size, seed=7, psus="casen")
+    else:
+        from make_census_like_sample import write as write_census
+
+        rows = write_census(Path(path))
     return {"seconds": time.perf_counter() - t, "rows": rows}
 
 
@@ -278,6 +288,8 @@ def _fastest(runs: list[dict]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="*", default=[1_000_000, 20_000_000])
+    ap.add_argument("--census", action="store_true",
+                    help="also time the census-like file (17.5M persons, counts only; scripts/make_census_like_sample.py)")
     ap.add_argument("--child", nargs="+")
     ap.add_argument("--languages", action="store_true", help="also time es+fr+en from one computation vs three runs")
     ap.add_argument("--before", metavar="SRC", help="src folder of an earlier corridor to time in the same run")
@@ -295,8 +307,9 @@ def main() -> None:
         print(json.dumps(out))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        for size in a.sizes:
-            path = (a.keep or Path(tmp)) / f"synthetic_{size}.parquet"
+        for size in [*a.sizes, *([0] if a.census else [])]:
+            name = f"synthetic_{size}" if size else "census_like"
+            path = (a.keep or Path(tmp)) / f"{name}.parquet"
             if path.exists():
                 rows, gen = _rows(path), float("nan")
             else:
@@ -314,7 +327,7 @@ def main() -> None:
                     if a.engine == "spark":
                         runs["before spark"].append(_run("profile", path, "spark", a.master, a.driver_memory, src=a.before))
             floor, prof = _fastest(runs["floor"]), _fastest(runs["profile"])
-            print(f"{rows:>11,} rows (SYNTHETIC, generated in {gen:.0f}s, {path.stat().st_size / 2**20:.0f} MiB Parquet); "
+            print(f"{rows:>11,} rows ({'census-like, ' if not size else ''}SYNTHETIC, generated in {gen:.0f}s, {path.stat().st_size / 2**20:.0f} MiB Parquet); "
                   f"fastest of {max(1, a.repeat)} interleaved runs; load average {os.getloadavg()[0]:.1f}")
             print(f"  corridor profile : {prof['seconds']:8.2f} s  peak {prof['peak_mb']:7.0f} MiB  scans {prof['scans']:3d}"
                   f"  ({prof['rows']:,} indicator rows)")
