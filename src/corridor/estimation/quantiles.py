@@ -250,7 +250,10 @@ def _cells_of(cells: pa.Table, rows: pa.Table, unit_cols: list[str]) -> Array:
 
 def _rows_structure(structure: Structure, cell: Array) -> Structure:
     """The design's structure with each row in its cell's stratum and unit at every stage."""
-    stages = [replace(st, unit=st.unit[cell] if len(st.unit) else st.unit, stratum=st.stratum[cell])
+    def narrow(codes: Array) -> Array:  # a code per row of millions of rows: 4 bytes where they suffice
+        return codes.astype(np.int32) if len(codes) and codes.max() < 2**31 - 1 else codes
+
+    stages = [replace(st, unit=narrow(st.unit[cell]) if len(st.unit) else st.unit, stratum=narrow(st.stratum[cell]))
               for st in structure.stages]
     wf = structure.weight_factor[cell] if structure.weight_factor is not None else None
     return Structure(stages=stages, degf=structure.degf, weight_factor=wf)
@@ -268,8 +271,12 @@ def _compact_domains(rows: QuantileRows, grouping: tuple[str, ...]) -> tuple[Arr
             read.positions[col] = rows.levels[col].codes_of(rows.table)
         cols.append(read.positions[col])
     per_var = [rows.levels[col].ordered for col in grouping]
-    flat = np.ravel_multi_index(cols, [len(v) for v in per_var])
-    return flat.astype(np.int64, copy=False), list(itertools.product(*per_var))
+    sizes = [len(v) for v in per_var]
+    n_dom = int(np.prod(sizes))
+    # the domain codes of every row in the smallest type (the domains' sorts read them as such)
+    small = np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
+    flat = np.ravel_multi_index(cols, sizes).astype(small) if len(cols) > 1 else cols[0].astype(small)
+    return flat, list(itertools.product(*per_var))
 
 
 def _quantile_variables(req: CheckedRequest) -> list[str]:
@@ -442,8 +449,8 @@ def _slices(dom_codes: Array, n_dom: int, valid: Array, by_value: Array) -> tupl
     order and in row order, and each domain's start: stable sorts of small domain codes (radix sorts),
     so that each domain is a slice instead of a pass over every row."""
     small = np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
-    in_value_order = by_value[np.argsort(dom_codes[by_value].astype(small), kind="stable")]
-    codes = dom_codes[valid].astype(small)
+    in_value_order = by_value[np.argsort(dom_codes[by_value].astype(small, copy=False), kind="stable")]
+    codes = dom_codes[valid].astype(small, copy=False)
     in_row_order = valid[np.argsort(codes, kind="stable")]
     starts = np.zeros(n_dom + 1, dtype=np.int64)
     np.cumsum(np.bincount(codes, minlength=n_dom), out=starts[1:])
