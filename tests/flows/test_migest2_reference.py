@@ -126,23 +126,32 @@ def test_index_distance_long_and_matrix(c, korea):
     dc = c["dist_col"]
     long = index_distance(d, d, dist_col=dc)
     np.testing.assert_allclose(long["mean"], c["mean"], rtol=1e-9)
-    np.testing.assert_allclose(long["median"], c["median_long"], rtol=1e-9)
+    # by default a table is laid out as migest lists a matrix (origin varying fastest, regions
+    # sorted as R's xtabs sorts them), so its median is migest's median of the matrix
+    np.testing.assert_allclose(long["median"], c["median_matrix"], rtol=1e-9)
     np.testing.assert_allclose(long["decay"], c["decay"], rtol=1e-6)
+    # median="rows": the table in the order of its rows, as migest reads this data frame
+    np.testing.assert_allclose(index_distance(d, d, dist_col=dc, median="rows")["median"], c["median_long"], rtol=1e-9)
     # the matrix in R's region order (xtabs): migest lists it with the origin varying fastest
     regions = c["regions"]
+    assert regions == sorted(set(d["orig"]) | set(d["dest"]))
     flows = d.pivot(index="orig", columns="dest", values="flow").loc[regions, regions].to_numpy()
     dist = d.pivot(index="orig", columns="dest", values=dc).loc[regions, regions].to_numpy()
     matrix = index_distance(flows, dist)
     np.testing.assert_allclose(matrix["median"], c["median_matrix"], rtol=1e-9)
     np.testing.assert_allclose(matrix["decay"], c["decay_matrix"], rtol=1e-6)
     assert index_distance(flows, dist=dist) == matrix
-    # a table is read in its row order, as migest reads a data frame: sorted as the matrix is
-    # listed it gives the matrix's median; shuffled (R's permutation), migest's median of the shuffle
+    assert index_distance(flows, dist, median="rows") == matrix
+    # the default does not move with the rows; "rows" gives migest's median of each ordering
     at = {r: i for i, r in enumerate(regions)}
     by_dest = d.assign(o=d["orig"].map(at), de=d["dest"].map(at)).sort_values(["de", "o"])
-    np.testing.assert_allclose(index_distance(by_dest, d, dist_col=dc)["median"], c["median_sorted"], rtol=1e-9)
     shuffled = d.iloc[np.asarray(c["perm"]) - 1]
-    np.testing.assert_allclose(index_distance(shuffled, d, dist_col=dc)["median"], c["median_shuffled"], rtol=1e-9)
+    for table in (by_dest, shuffled, d.iloc[::-1]):
+        assert index_distance(table, d, dist_col=dc)["median"] == long["median"]
+    np.testing.assert_allclose(index_distance(by_dest, d, dist_col=dc, median="rows")["median"], c["median_sorted"],
+                               rtol=1e-9)
+    np.testing.assert_allclose(index_distance(shuffled, d, dist_col=dc, median="rows")["median"], c["median_shuffled"],
+                               rtol=1e-9)
     # ties pooled: one number for every layout
     for m, dd in ((d, d), (shuffled, d), (flows, dist)):
         np.testing.assert_allclose(index_distance(m, dd, dist_col=dc, median="pooled")["median"], c["median_pooled"],

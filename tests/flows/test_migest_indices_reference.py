@@ -66,16 +66,18 @@ def test_connectivity_2020() -> None:
 
 def test_distance_2020() -> None:
     # migest's documented example: the long table as given, its median 74.8 as printed (74.84 from
-    # matrixStats' rule on the rows in their order; 74.67 from the matrix, 76.51 with the tied
-    # distances pooled). See test_migest2_reference.py.
+    # matrixStats' rule on the rows in their order, median="rows"; 74.67 from the matrix, which is
+    # corridor's default for any order of the rows; 76.51 with the tied distances pooled). See
+    # test_migest2_reference.py.
     year = case("index_distance")
     assert year["case"] == "korea_gravity 2020, dist='dist_cent'"
     rows = korea(2020)  # in the file's order
     d = {col: [r[col] if col in ("orig", "dest") else float(r[col]) for r in rows] for col in ("orig", "dest", "flow", "dist_cent")}
-    result = index_distance(d, d, dist_col="dist_cent")
+    result = index_distance(d, d, dist_col="dist_cent", median="rows")
     _check(result, year["output"])
     assert abs(result["median"] - 74.84339185613844) < 1e-9
     m, _, dist, _ = _system(2020)
+    assert index_distance(d, d, dist_col="dist_cent")["median"] == index_distance(m, dist)["median"]
     assert abs(index_distance(m, dist, median="pooled")["median"] - 76.510628303822) < 1e-9
 
 

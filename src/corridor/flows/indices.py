@@ -119,6 +119,8 @@ def index_connectivity(m: ArrayLike, gini_corrected: bool = True) -> dict[str, f
 
 
 MEDIANS = ("migest", "pooled")
+# index_distance also reads a table in the order of its rows when asked (migest's reading of a data frame)
+DISTANCE_MEDIANS = ("migest", "rows", "pooled")
 
 
 def r_quicksort_order(values: ArrayLike) -> NDArray[np.intp]:
@@ -337,16 +339,20 @@ def index_distance(
     matched by region names, which must be the same in both; within-region rows are ignored.
 
     ``median="migest"`` (default) is migest's median: ``matrixStats::weightedMedian`` of the
-    distances weighted by the flows, listed as migest lists them, a matrix as a long table with
-    the origin varying fastest (column by column, R's ``as.data.frame.table``) and a table in
-    the order of its rows. A symmetric distance matrix lists every distance twice and the
-    median interpolates between tied distances one by one (see :func:`weighted_median`), so it
-    moves with that order: a table sorted by destination, then origin (in the matrix's region
-    order) gives the matrix's median. ``median="pooled"`` pools tied distances, so that the
-    median depends only on the flows and the distances, not on the layout.
+    distances weighted by the flows, listed as migest lists a matrix, as a long table with the
+    origin varying fastest (column by column, R's ``as.data.frame.table``), regions in the
+    matrix's order (a table's regions sorted by name). A table is laid out that way whatever
+    the order of its rows, so the median never depends on the row order; it is migest's number
+    for the matrix, and for a table sorted by destination, then origin. A symmetric distance
+    matrix lists every distance twice and the median interpolates between tied distances one
+    by one (see :func:`weighted_median`), which is why a canonical order is needed at all.
+    ``median="rows"``: a table in the order of its rows, as migest reads a data frame (migest's
+    number for that exact table; it moves when the rows are reordered). ``median="pooled"``
+    pools tied distances, so that the median depends only on the flows and the distances.
     """
-    if median not in MEDIANS:
-        raise InputError(Message("flows.median_not_known", median=median), hint=Message("flows.median_not_known.hint"))
+    if median not in DISTANCE_MEDIANS:
+        raise InputError(Message("flows.median_not_known", median=median),
+                         hint=Message("flows.distance_median_not_known.hint"))
     if d is None:
         d = dist
     elif dist is not None:
@@ -357,13 +363,14 @@ def index_distance(
     listed: NDArray[np.intp] | None = None
     if _is_table(m):
         mat, labels = _long_matrix(m, flow_col, orig_col, dest_col, Message("flows.where.flow_table"))
-        from corridor.epi._validate import as_frame
+        if median == "rows":
+            from corridor.epi._validate import as_frame
 
-        rows = as_frame(m, where=Message("flows.where.flow_table"))
-        at = {k: i for i, k in enumerate(labels)}
-        # the cells in the order of the table's rows (flat, row-major), as migest reads a data frame
-        listed = np.asarray([at[a] * len(labels) + at[b] for a, b in
-                             zip(rows[orig_col].astype(str), rows[dest_col].astype(str), strict=True)], dtype=np.intp)
+            rows = as_frame(m, where=Message("flows.where.flow_table"))
+            at = {k: i for i, k in enumerate(labels)}
+            # the cells in the order of the table's rows (flat, row-major), as migest reads a data frame
+            listed = np.asarray([at[a] * len(labels) + at[b] for a, b in
+                                 zip(rows[orig_col].astype(str), rows[dest_col].astype(str), strict=True)], dtype=np.intp)
         m = mat
     if _is_table(d):
         from corridor.epi._validate import as_frame
@@ -399,12 +406,12 @@ def index_distance(
     n = x.shape[0]
     off = ~np.eye(n, dtype=bool)
     if listed is None:
-        # a matrix: the long table of R's as.data.frame.table, origin varying fastest
+        # the long table of R's as.data.frame.table, origin varying fastest (a table's rows too, unless "rows")
         listed = np.arange(n * n).reshape(n, n).T.ravel()
     listed = listed[off.ravel()[listed]]
     return {
         "mean": float((d[off] * x[off]).sum() / x[off].sum()),
-        "median": weighted_median(d.ravel()[listed], x.ravel()[listed], ties=median),
+        "median": weighted_median(d.ravel()[listed], x.ravel()[listed], ties="pooled" if median == "pooled" else "migest"),
         "decay": distance_decay(x, d),
     }
 
