@@ -85,6 +85,10 @@ def command(
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        # uvicorn's 5 s default closes idle connections while a client or the reverse proxy may be
+        # sending its next request on them; under load that race answers "connection closed". The
+        # server must keep a connection longer than the proxy in front of it (60 s in common setups).
+        timeout_keep_alive=65,
         proxy_headers=False,
     )
 
