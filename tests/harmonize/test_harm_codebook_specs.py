@@ -66,7 +66,7 @@ def test_casen_2022_unexpected_code_stops(fixtures, tmp_path):
     df.loc[0, "s13"] = 6
     p = tmp_path / "casen_2022.sav"
     pyreadstat.write_sav(df, str(p))
-    with pytest.raises(UnknownCodeError, match=r"casen_2022.sav.*'s13'.*6 \(1 rows\).*row\(s\) 1"):
+    with pytest.raises(UnknownCodeError, match=r"casen_2022.sav.*'s13'.*6 \(1 row\).*row\(s\) 1"):
         harmonize(p, {"name": "casen_2022_sav", **_spec_without_file("casen_2022")})
 
 

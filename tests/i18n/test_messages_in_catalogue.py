@@ -17,8 +17,8 @@ from corridor.errors import CorridorError
 
 SRC = Path(corridor.__file__).resolve().parent
 # packages and modules whose errors read in the user's language, every one
-IN_CATALOGUE = ["sources", "estimation", "design.py", "estimands.py", "flows", "harmonize/admin.py", "sae", "calibration",
-                "cli", "engine", "indicators", "quality", "epi"]
+IN_CATALOGUE = ["sources", "estimation", "design.py", "estimands.py", "flows", "harmonize", "sae", "calibration",
+                "cli", "engine", "indicators", "quality", "epi", "datasets"]
 
 
 @cache

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from corridor.errors import SourceError
+from corridor.i18n import Message
 
 # a dataset whose folder holds more than its data names the file every command reads as demo:NAME
 # (a folder is read by calibrate but not by estimate or quality)
@@ -31,7 +32,8 @@ def path(name: str) -> Path:
     """The main file of a shipped dataset (or the folder when it has several files)."""
     folder = root() / name
     if not folder.is_dir():
-        raise SourceError(f"no shipped dataset named {name!r}", hint=f"shipped datasets: {', '.join(available())}")
+        raise SourceError(Message("datasets.no_dataset", name=repr(name)),
+                          hint=Message("datasets.no_dataset.hint", names=", ".join(available())))
     main = _MAIN_FILES.get(name)
     return folder / main if main else folder
 

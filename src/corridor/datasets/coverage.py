@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from corridor.errors import InputError, SpecError
+from corridor.i18n import Message
 
 REGISTRY = Path(__file__).resolve().parent / "coverage.yaml"
 KINDS = ("survey", "aggregate", "notifications")
@@ -72,24 +73,26 @@ class Coverage:
                 and (period is None or period in self.periods))
 
 
-def _fail(msg: str) -> SpecError:
-    return SpecError(f"coverage registry {REGISTRY.name}: {msg}", hint="see the keys described at the top of the file")
+def _fail(problem: Message) -> SpecError:
+    return SpecError(Message("datasets.coverage.in_registry", file=REGISTRY.name, problem=problem),
+                     hint=Message("datasets.coverage.in_registry.hint"))
 
 
 def _parse(raw: dict[str, Any], sections: tuple[str, ...]) -> Coverage:
     sid = raw.get("id")
     extra = set(raw) - _KEYS
     if not sid or extra:
-        raise _fail(f"source {sid!r} has unknown key(s) {sorted(extra)}" if extra else "a source has no id")
+        raise _fail(Message("datasets.coverage.unknown_keys", source=repr(sid), keys=", ".join(sorted(extra))) if extra
+                    else Message("datasets.coverage.no_id"))
     if raw.get("kind") not in KINDS:
-        raise _fail(f"source {sid!r}: kind {raw.get('kind')!r} is not one of {', '.join(KINDS)}")
+        raise _fail(Message("datasets.coverage.kind", source=repr(sid), kind=repr(raw.get("kind")), allowed=", ".join(KINDS)))
     bad = [s for s in raw.get("sections") or [] if s not in sections]
     if bad or not raw.get("sections"):
-        raise _fail(f"source {sid!r}: unknown or no section(s) {bad}")
+        raise _fail(Message("datasets.coverage.sections", source=repr(sid), sections=", ".join(map(repr, bad)) or "-"))
     origins = raw.get("origins")
     areas = raw.get("areas")
     if not (areas in AREAS or isinstance(areas, list)):
-        raise _fail(f"source {sid!r}: areas must be one of {', '.join(AREAS)} or a list of ISO 3166-2 codes")
+        raise _fail(Message("datasets.coverage.areas", source=repr(sid), allowed=", ".join(AREAS)))
     return Coverage(
         id=str(sid), kind=raw["kind"], sections=tuple(raw["sections"]), destination=str(raw.get("destination") or ANY),
         origins=None if origins in (None, ANY) else tuple(str(o) for o in origins),
@@ -107,7 +110,7 @@ def _load() -> tuple[tuple[str, ...], dict[str, dict[str, Any]], tuple[Coverage,
     entries = tuple(_parse(r, sections) for r in raw["sources"])
     ids = [e.id for e in entries]
     if len(set(ids)) != len(ids):
-        raise _fail("source ids must be unique")
+        raise _fail(Message("datasets.coverage.ids_unique"))
     return sections, dict(raw.get("destinations") or {}), entries
 
 
@@ -126,7 +129,8 @@ def get(source_id: str) -> Coverage:
     for e in registry():
         if e.id == source_id:
             return e
-    raise InputError(f"no source {source_id!r} in the coverage registry", hint=f"known: {', '.join(e.id for e in registry())}")
+    raise InputError(Message("datasets.coverage.no_source", source=repr(source_id)),
+                     hint=Message("datasets.coverage.no_source.hint", known=", ".join(e.id for e in registry())))
 
 
 def spec_path(entry: Coverage) -> str:

@@ -17,7 +17,8 @@ from corridor.harmonize.compile import Compiled, compile_rule
 from corridor.harmonize.concepts import CONCEPTS
 from corridor.harmonize.derive import age_group_sql, country_origin_sql, migrant_status_sql
 from corridor.harmonize.spec import Spec, load_spec
-from corridor.sources.ledger import LedgerLine, RowLedger, UnknownCode
+from corridor.i18n import Message
+from corridor.sources.ledger import LedgerLine, Note, RowLedger, UnknownCode
 from corridor.sources.read import read_source
 from corridor.sources.source import Source, quote_ident, unique_name
 
@@ -26,12 +27,13 @@ class UnknownCodeError(InputError):
     """A source column holds codes the spec does not map (and ``unknown`` is ``error``)."""
 
 
-def _sql(con: duckdb.DuckDBPyConnection, query: str, spec: Spec, what: str) -> duckdb.DuckDBPyRelation:
+def _sql(con: duckdb.DuckDBPyConnection, query: str, spec: Spec, what: Message | str) -> duckdb.DuckDBPyRelation:
     try:
         return con.sql(query)
     except (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException) as exc:
         first = str(exc).strip().splitlines()[0]
-        raise SpecError(f"{spec.where()}: {what} is not valid SQL for this source: {first}", hint="expressions use the source's column names; quote names with spaces in double quotes") from exc
+        raise SpecError(Message("harmonize.not_valid_sql", where=spec.where(), what=what, error=first),
+                        hint=Message("harmonize.not_valid_sql.hint")) from exc
 
 
 def _open(source_or_path: Source | str | Path | None, spec: Spec, con: duckdb.DuckDBPyConnection | None) -> Source:
@@ -39,18 +41,20 @@ def _open(source_or_path: Source | str | Path | None, spec: Spec, con: duckdb.Du
         return source_or_path
     path = source_or_path if source_or_path is not None else spec.resolve_file()
     if path is None:
-        raise SpecError(f"{spec.where()} names no data file and none was given", hint="pass the file path, or add source.file to the spec")
+        raise SpecError(Message("harmonize.no_data_file", where=spec.where()), hint=Message("harmonize.no_data_file.hint"))
     return read_source(path, spec.format, con=con, **spec.reader_options)
 
 
 def _reshape(src: Source, spec: Spec, base: str) -> tuple[str, str]:
     unpivot = spec.reshape.get("unpivot")
     if not unpivot:
-        raise SpecError(f"{spec.where()}: reshape supports only 'unpivot'", hint="reshape: {unpivot: {exclude: [...], names_to: ..., values_to: ...}}")
+        raise SpecError(Message("harmonize.reshape_unpivot", where=spec.where()),
+                        hint=Message("harmonize.spec.example", example="reshape: {unpivot: {exclude: [...], names_to: ..., values_to: ...}}"))
     keep = [quote_ident(c) for c in unpivot.get("exclude", [])]
     missing = [c for c in unpivot.get("exclude", []) if c not in src.columns]
     if missing:
-        raise ColumnNotFoundError.from_names(missing, src.columns, where=f"{src.where} ({spec.where()}, reshape)")
+        raise ColumnNotFoundError.from_names(missing, src.columns,
+                                             where=Message("harmonize.where_reshape", source=src.where, spec=spec.where()))
     names, values = quote_ident(unpivot["names_to"]), quote_ident(unpivot["values_to"])
     excl = ", ".join(keep)
     q = (
@@ -61,7 +65,8 @@ def _reshape(src: Source, spec: Spec, base: str) -> tuple[str, str]:
     _sql(src.connection, q, spec, "reshape")  # binds the query: reports a bad reshape as a SpecError
     src.connection.execute(f"CREATE TEMP TABLE {view} AS {q}")  # aggregate tables are small; scan once
     width = len(src.columns) - len(keep)
-    return view, f"unpivoted {width} columns into rows ({unpivot['names_to']!r}, {unpivot['values_to']!r}); one row per cell"
+    return view, Message("harmonize.note.unpivoted", count=width, names=repr(unpivot["names_to"]),
+                         values=repr(unpivot["values_to"]))
 
 
 def _examples(con: duckdb.DuckDBPyConnection, base: str, cond: str, limit: int = 5) -> list[int]:
@@ -93,13 +98,13 @@ def harmonize(
     src = _open(source_or_path, spec, con)
     con = src.connection
     base = src.view()
-    notes: list[str] = []
+    notes: list[Note] = []
     if spec.reshape:
         base, note = _reshape(src, spec, base)
         notes.append(note)
     rel0 = con.sql(f"SELECT * FROM {base}")
     types = {c: str(t) for c, t in zip(rel0.columns, rel0.types)}
-    where = f"{src.where} ({spec.where()})"
+    where = Message("harmonize.where_source", source=src.where, spec=spec.where())
     missing = [c for c in spec.source_columns() if c not in types]
     if missing:
         raise ColumnNotFoundError.from_names(missing, types, where=where)
@@ -136,7 +141,8 @@ def harmonize(
         done = f"({done}) OR ({cond})"
     checks = [c for c in compiled if c.unknown_cond]
     aggs += [f"count_if(({screened}) AND {c.unknown_cond})" for c in checks]
-    counts = _sql(con, f"SELECT {', '.join(aggs)} FROM {base}", spec, "a filter, rejection or column rule").fetchall()[0]
+    counts = _sql(con, f"SELECT {', '.join(aggs)} FROM {base}", spec,
+                  Message("harmonize.sql_what.filter_rule")).fetchall()[0]
     ledger = RowLedger(source=str(src.where), read=int(counts[0]), notes=notes + list(src.ledger.notes))
     k = 1
     for f in spec.filters:
@@ -150,7 +156,7 @@ def harmonize(
 
     keep = f"({passed}) AND NOT ({done})"
     select = ", ".join(f"{c.expr} AS {quote_ident(c.target)}" for c in compiled)
-    rel = _sql(con, f"SELECT {select} FROM {base} WHERE {keep}", spec, "a column rule")
+    rel = _sql(con, f"SELECT {select} FROM {base} WHERE {keep}", spec, Message("harmonize.sql_what.column_rule"))
     rel, derived_notes = _derive(con, rel, spec, where)
     ledger.notes += derived_notes
     if materialize:
@@ -191,23 +197,25 @@ def _unknowns(con, base, passed, checks, counts, ledger, where, spec) -> None:
             errors.append((c, rows, _examples(con, base, cond)))
     if errors:
         c, rows, ex = errors[0]
-        shown = ", ".join(f"{v!r} ({n:,} rows)" for v, n in rows[:5])
-        kind = "values that are not numbers" if c.what == "number" else "codes the spec does not map"
-        more = f"; also in column(s) {', '.join(repr(e[0].source) for e in errors[1:])}" if len(errors) > 1 else ""
-        hint = (
-            f"fix the data, or declare the values under columns.{c.target}.missing"
-            if c.what == "number"
-            else f"add them under columns.{c.target}.codes, list them under missing:, or set `unknown: missing` (or reject) in the spec"
-        )
+        # counts without a thousands separator: '1,234' reads as a decimal in Spanish and French
+        shown = [Message("harmonize.value_rows", count=int(n), value=repr(v)) for v, n in rows[:5]]
+        more = (Message("harmonize.unknown_values.more", columns=", ".join(repr(e[0].source) for e in errors[1:]))
+                if len(errors) > 1 else "")
+        kind = "number" if c.what == "number" else "code"
         if c.target == "weight":
-            hint = "a weight must be a number in every row; check the column or the file's delimiter"
+            hint = Message("harmonize.unknown_values.weight.hint")
+        elif kind == "number":
+            hint = Message("harmonize.unknown_values.number.hint", target=c.target)
+        else:
+            hint = Message("harmonize.unknown_values.code.hint", target=c.target)
         raise UnknownCodeError(
-            f"{where}: column {c.source!r} (-> {c.target}) has {kind}: {shown}; first at data row(s) {', '.join(map(str, ex))}{more}",
+            Message(f"harmonize.unknown_values.{kind}", where=where, column=repr(c.source), target=c.target,
+                    shown=shown, rows=", ".join(map(str, ex)), more=more),
             hint=hint,
         )
 
 
-def _replicate_columns(spec: Spec, types: dict[str, str], where: str) -> list[Compiled]:
+def _replicate_columns(spec: Spec, types: dict[str, str], where: Message) -> list[Compiled]:
     rep = spec.design.get("replicate")
     if not rep:
         return []
@@ -220,8 +228,10 @@ def _replicate_columns(spec: Spec, types: dict[str, str], where: str) -> list[Co
     return [Compiled(f"repw_{i}", f"CAST({quote_ident(c)} AS DOUBLE)") for i, c in enumerate(cols, 1)]
 
 
-def _derive(con, rel, spec: Spec, where: str):
-    notes = []
+def _derive(con, rel, spec: Spec, where: Message):
+    # notes are kept as ids with parameters: a harmonized source (and its ledger) is stored and read
+    # again in other languages (the service's registered sources), and each reader sees its own
+    notes: list[Note] = []
     items: list[tuple[str, str]] = []
     cols = set(rel.columns)
     for target, rule in spec.derive.items():
@@ -229,7 +239,7 @@ def _derive(con, rel, spec: Spec, where: str):
         if target == "migrant_status" and (rule is None or isinstance(rule, dict)):
             host = opts.get("host") or spec.country
             items += list(migrant_status_sql(cols, host, where).items())
-            notes.append(f"migrant_status: born outside {host}; where birthplace is missing, citizenship of another country (migrant_basis says which)")
+            notes.append(Message("harmonize.note.migrant_status", host=host))
         elif target == "age_group" and (rule is None or isinstance(rule, dict)):
             items.append(("age_group", age_group_sql(opts)))
         elif target == "country_origin" and (rule is None or isinstance(rule, dict)):

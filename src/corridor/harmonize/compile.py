@@ -9,6 +9,7 @@ from corridor.errors import SpecError
 from corridor.harmonize.codes import region_from_table
 from corridor.harmonize.concepts import CONCEPTS
 from corridor.harmonize.spec import ColumnRule, Spec
+from corridor.i18n import Message
 from corridor.sources.source import Source, quote_ident, quote_literal
 
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
@@ -39,7 +40,8 @@ def target_type(rule: ColumnRule) -> str | None:
     if rule.dtype:
         t = _TYPE_NAMES.get(str(rule.dtype).lower())
         if not t:
-            raise SpecError(f"columns.{rule.target}.type {rule.dtype!r} is not a known type", hint=f"use one of {', '.join(_TYPE_NAMES)}")
+            raise SpecError(Message("harmonize.unknown_type", target=rule.target, type=repr(rule.dtype)),
+                            hint=Message("harmonize.unknown_type.hint", types=", ".join(_TYPE_NAMES)))
         return t
     if rule.target in _PASS_THROUGH:
         return None
@@ -47,14 +49,14 @@ def target_type(rule: ColumnRule) -> str | None:
     return c.dtype if c else "DOUBLE"
 
 
-def _key_sql(key: Any, numeric: bool, rule: ColumnRule, spec: Spec, label: str) -> str:
+def _key_sql(key: Any, numeric: bool, rule: ColumnRule, spec: Spec, label: Message) -> str:
     if numeric:
         try:
             num = float(key)
         except (TypeError, ValueError):
             raise SpecError(
-                f"{spec.where()}: columns.{rule.target} lists code {key!r}, but {label} is numeric",
-                hint="use the numeric codes of the column",
+                Message("harmonize.code_not_numeric", where=spec.where(), target=rule.target, code=repr(key), label=label),
+                hint=Message("harmonize.code_not_numeric.hint"),
             ) from None
         return repr(int(num)) if num.is_integer() else repr(num)
     if isinstance(key, float) and key.is_integer():
@@ -87,16 +89,18 @@ def compile_rule(rule: ColumnRule, spec: Spec, src: Source, base: str, types: di
     if rule.constant:
         return Compiled(rule.target, f"CAST({quote_literal(rule.value)} AS {ttype or 'VARCHAR'})")
     if rule.expr is not None:
-        col, label = f"({rule.expr})", f"expression {rule.expr!r}"
+        col, label = f"({rule.expr})", Message("harmonize.label_expression", expr=repr(rule.expr))
         if not (rule.is_coded or rule.ranges):
             return Compiled(rule.target, f"CAST({col} AS {ttype})" if ttype else col)
         try:
             col_type = str(src.connection.sql(f"SELECT {col} FROM {base} LIMIT 0").types[0])
         except Exception as exc:  # DuckDB binder/parser errors
-            raise SpecError(f"{spec.where()}: columns.{rule.target}.expr is not valid SQL for this source: {str(exc).splitlines()[0]}",
-                            hint="expressions use the source's column names") from exc
+            raise SpecError(Message("harmonize.expr_not_valid_sql", where=spec.where(), target=rule.target,
+                                    error=str(exc).splitlines()[0]),
+                            hint=Message("harmonize.expr_not_valid_sql.hint")) from exc
     else:
-        col, label, col_type = quote_ident(rule.source), f"column {rule.source!r}", types[rule.source]
+        col, label, col_type = (quote_ident(rule.source), Message("harmonize.label_column", column=repr(rule.source)),
+                                types[rule.source])
     shown = rule.source or rule.expr
     numeric = is_numeric(col_type)
     ref = col if numeric else f"trim(CAST({col} AS VARCHAR))"

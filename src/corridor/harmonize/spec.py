@@ -100,8 +100,9 @@ class Spec:
     def reader_options(self) -> dict[str, Any]:
         return dict(self.source.get("options") or {})
 
-    def where(self) -> str:
-        return f"spec {self.name!r}" + (f" ({self.path})" if self.path else "")
+    def where(self) -> Message:
+        """How to name this spec in a message (rendered in the reader's language)."""
+        return _where(self.name, self.path)
 
     def resolve_file(self) -> Path | None:
         """The data file the spec names: next to the spec, as given, in each folder of ``CORRIDOR_DATA``, in corridor's datasets."""
@@ -152,31 +153,40 @@ def load_spec(spec: str | Path | dict[str, Any]) -> Spec:
         if not p.exists() and "/" not in text and not text.endswith((".yaml", ".yml")):
             p = Path(__file__).parent / "specs" / f"{text}.yaml"
             if not p.exists():
-                raise SpecError(f"no spec called {text!r}", hint=f"shipped specs: {', '.join(list_specs())}; or give a path to a .yaml file")
+                raise SpecError(Message("harmonize.spec_not_shipped", name=repr(text)),
+                                hint=Message("harmonize.spec_not_shipped.hint", specs=", ".join(list_specs())))
         if not p.exists():
-            raise SpecError(f"spec file {str(p)!r} does not exist", hint="check the path")
+            raise SpecError(Message("harmonize.spec_file_missing", path=repr(str(p))), hint=Message("harmonize.spec_file_missing.hint"))
         try:
             raw = yaml.safe_load(p.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
-            raise SpecError(f"spec file {str(p)!r} is not valid YAML: {exc}", hint="check indentation and quoting") from exc
+            raise SpecError(Message("harmonize.spec_not_yaml", path=repr(str(p)), error=str(exc)),
+                            hint=Message("harmonize.spec_not_yaml.hint")) from exc
         path = p.resolve()
     if not isinstance(raw, dict):
-        raise SpecError(f"spec {str(spec)!r} must be a mapping of keys to values", hint="see docs/sources.md for the format")
+        raise SpecError(Message("harmonize.spec_not_mapping", spec=repr(str(spec))), hint=Message("harmonize.spec_format.hint"))
     return _parse(raw, path)
 
 
-def _fail(where: str, msg: str, hint: str = "see docs/sources.md for the spec format") -> SpecError:
-    return SpecError(f"{where}: {msg}", hint=hint)
+def _where(name: object, path: Path | None) -> Message:
+    if path:
+        return Message("harmonize.where_spec_file", name=repr(str(name)), path=str(path))
+    return Message("harmonize.where_spec", name=repr(str(name)))
+
+
+def _fail(where: Message, problem: Message, hint: Message | None = None) -> SpecError:
+    """The error ``problem`` in the spec ``where`` (hint: the docs of the format, unless given)."""
+    return SpecError(Message("harmonize.in_spec", where=where, problem=problem), hint=hint or Message("harmonize.spec_format.hint"))
 
 
 def _parse(raw: dict[str, Any], path: Path | None) -> Spec:
     name = raw.get("name") or (path.stem if path else None)
     if not name:
-        raise _fail("spec", "has no 'name'")
-    where = f"spec {name!r}" + (f" ({path})" if path else "")
+        raise SpecError(Message("harmonize.spec.no_name"), hint=Message("harmonize.spec_format.hint"))
+    where = _where(name, path)
     extra = set(raw) - _TOP_KEYS
     if extra:
-        raise _fail(where, f"unknown key(s) {', '.join(sorted(extra))}", f"allowed keys: {', '.join(sorted(_TOP_KEYS))}")
+        raise _fail(where, Message("harmonize.spec.unknown_keys", keys=", ".join(sorted(extra))), Message("harmonize.spec.allowed_keys", keys=", ".join(sorted(_TOP_KEYS))))
     options = (raw.get("source") or {}).get("options") or {}
     wrong = sorted(set(options) - set(READER_OPTIONS)) if isinstance(options, dict) else ["options"]
     if wrong:  # a misspelt option (delimeter: ';') would otherwise be ignored by the reader
@@ -184,39 +194,38 @@ def _parse(raw: dict[str, Any], path: Path | None) -> Spec:
                         hint=Message("harmonize.unknown_reader_option.hint", allowed=", ".join(READER_OPTIONS)))
     unknown = raw.get("unknown", "error")
     if unknown not in UNKNOWN_ACTIONS:
-        raise _fail(where, f"unknown: {unknown!r} is not one of {', '.join(UNKNOWN_ACTIONS)}")
+        raise _fail(where, Message("harmonize.spec.unknown_action", value=repr(unknown), allowed=", ".join(UNKNOWN_ACTIONS)))
     columns = {t: _parse_column(where, t, r) for t, r in (raw.get("columns") or {}).items()}
     design = dict(raw.get("design") or {})
     bad = set(design) - _DESIGN_KEYS
     if bad:
-        raise _fail(where, f"design has unknown key(s) {', '.join(sorted(bad))}", f"allowed: {', '.join(sorted(_DESIGN_KEYS))}")
+        raise _fail(where, Message("harmonize.spec.design_unknown_keys", keys=", ".join(sorted(bad))), Message("harmonize.spec.allowed_keys", keys=", ".join(sorted(_DESIGN_KEYS))))
     if design.get("lonely_psu", "certainty") not in LONELY_PSU:
-        raise _fail(where, f"design.lonely_psu {design['lonely_psu']!r} is not one of {', '.join(LONELY_PSU)}")
+        raise _fail(where, Message("harmonize.spec.lonely_psu", value=repr(design["lonely_psu"]), allowed=", ".join(LONELY_PSU)))
     rep = design.get("replicate")
     if rep is not None and (not isinstance(rep, dict) or not rep.get("columns") or rep.get("type") not in REPLICATE_TYPES):
-        raise _fail(where, "design.replicate needs 'columns' (list or prefix*) and a 'type'", f"types: {', '.join(REPLICATE_TYPES)}")
+        raise _fail(where, Message("harmonize.spec.replicate"), Message("harmonize.spec.replicate.hint", types=", ".join(REPLICATE_TYPES)))
     for key in ("weight", "strata", "psu", "fpc"):
         if design.get(key) is not None:
             if key in columns:
-                raise _fail(where, f"{key!r} is given both in columns and in design")
+                raise _fail(where, Message("harmonize.spec.design_and_columns", key=repr(key)))
             columns[key] = ColumnRule(target=key, **_source_or_expr(design[key]))
     derive = dict(raw.get("derive") or {})
     for target, rule in derive.items():
         if target not in CONCEPTS:
-            raise _fail(where, f"derive: {target!r} is not a canonical concept", f"concepts: {', '.join(CONCEPTS)}")
+            raise _fail(where, Message("harmonize.spec.derive_not_concept", target=repr(target)), Message("harmonize.spec.concepts", concepts=", ".join(CONCEPTS)))
         if not isinstance(rule, str | dict) and rule is not None:
-            raise _fail(where, f"derive.{target} must be an SQL expression or a mapping of options")
+            raise _fail(where, Message("harmonize.spec.derive_rule", target=target))
         if isinstance(rule, dict) and target not in BUILTIN_DERIVED:
-            raise _fail(where, f"derive.{target}: only {', '.join(BUILTIN_DERIVED)} take options; give an SQL expression")
+            raise _fail(where, Message("harmonize.spec.derive_options", target=target, builtin=", ".join(BUILTIN_DERIVED)))
     labels = raw.get("labels") or {}
     if not isinstance(labels, dict) or not all(isinstance(v, dict) for v in labels.values()):
-        raise _fail(where, "labels must map each canonical column to {code: label}", "e.g. labels: {region: {CL-AN: Antofagasta}}")
+        raise _fail(where, Message("harmonize.spec.labels", form="{code: label}"), Message("harmonize.spec.example", example="labels: {region: {CL-AN: Antofagasta}}"))
     population = raw.get("population") or {}
     if not isinstance(population, dict) or set(population) - _POPULATION_KEYS:
-        raise _fail(where, "population must be a mapping with min_age and/or description",
-                    "e.g. population: {min_age: 15, description: persons aged 15 or over}")
+        raise _fail(where, Message("harmonize.spec.population"), Message("harmonize.spec.example", example="population: {min_age: 15, description: persons aged 15 or over}"))
     if population.get("min_age") is not None and (not isinstance(population["min_age"], int) or population["min_age"] < 0):
-        raise _fail(where, f"population.min_age must be a whole number of years, got {population['min_age']!r}")
+        raise _fail(where, Message("harmonize.spec.min_age", value=repr(population["min_age"])))
     filters = [_rule_item(where, "filters", f, "rule") for f in raw.get("filters") or []]
     rejects = [_rule_item(where, "reject", f, "reason") for f in raw.get("reject") or []]
     return Spec(
@@ -236,29 +245,29 @@ def _source_or_expr(value: Any) -> dict[str, Any]:
     return {"expr": text}
 
 
-def _rule_item(where: str, key: str, item: Any, label: str) -> dict[str, str]:
+def _rule_item(where: Message, key: str, item: Any, label: str) -> dict[str, str]:
     if not isinstance(item, dict) or "where" not in item:
-        raise _fail(where, f"each item of {key} needs 'where' (an SQL condition on source columns) and '{label}'")
+        raise _fail(where, Message("harmonize.spec.rule_item", key=key, label=repr(label)))
     return {"where": str(item["where"]), label: str(item.get(label) or item["where"])}
 
 
-def _parse_column(where: str, target: str, rule: Any) -> ColumnRule:
+def _parse_column(where: Message, target: str, rule: Any) -> ColumnRule:
     if target not in CONCEPTS and not target.startswith("repw_"):
-        raise _fail(where, f"column {target!r} is not a canonical concept", f"concepts: {', '.join(CONCEPTS)}")
+        raise _fail(where, Message("harmonize.spec.column_not_concept", target=repr(target)), Message("harmonize.spec.concepts", concepts=", ".join(CONCEPTS)))
     if isinstance(rule, str):
         rule = {"from": rule}
     if not isinstance(rule, dict):
-        raise _fail(where, f"columns.{target} must be a column name or a mapping")
+        raise _fail(where, Message("harmonize.spec.column_rule", target=target))
     extra = set(rule) - _COLUMN_KEYS
     if extra:
-        raise _fail(where, f"columns.{target} has unknown key(s) {', '.join(sorted(extra))}", f"allowed: {', '.join(sorted(_COLUMN_KEYS))}")
+        raise _fail(where, Message("harmonize.spec.column_unknown_keys", target=target, keys=", ".join(sorted(extra))), Message("harmonize.spec.allowed_keys", keys=", ".join(sorted(_COLUMN_KEYS))))
     kinds = [k for k in ("from", "value", "expr") if k in rule]
     if len(kinds) != 1:
-        raise _fail(where, f"columns.{target} needs exactly one of 'from', 'value' or 'expr'")
+        raise _fail(where, Message("harmonize.spec.column_kind", target=target))
     if rule.get("unknown") not in (None, *UNKNOWN_ACTIONS):
-        raise _fail(where, f"columns.{target}.unknown must be one of {', '.join(UNKNOWN_ACTIONS)}")
+        raise _fail(where, Message("harmonize.spec.column_unknown_action", target=target, allowed=", ".join(UNKNOWN_ACTIONS)))
     if rule.get("table") not in (None, *TABLES):
-        raise _fail(where, f"columns.{target}.table {rule['table']!r} is not one of {', '.join(TABLES)}")
+        raise _fail(where, Message("harmonize.spec.column_table", target=target, table=repr(rule["table"]), allowed=", ".join(TABLES)))
     codes = dict(rule.get("codes") or {})
     missing = list(rule.get("missing") or [])
     for code, value in list(codes.items()):
@@ -268,7 +277,7 @@ def _parse_column(where: str, target: str, rule: Any) -> ColumnRule:
     ranges = []
     for item in rule.get("ranges") or []:
         if not isinstance(item, list | tuple) or len(item) != 3:
-            raise _fail(where, f"columns.{target}.ranges items must be [low, high, value]")
+            raise _fail(where, Message("harmonize.spec.column_ranges", target=target))
         ranges.append((float(item[0]), float(item[1]), item[2]))
     allowed = CONCEPTS[target].values if target in CONCEPTS else None
     if allowed:
@@ -277,7 +286,7 @@ def _parse_column(where: str, target: str, rule: Any) -> ColumnRule:
             outputs.append(rule["value"])
         bad = [v for v in outputs if v not in allowed]
         if bad:
-            raise _fail(where, f"columns.{target} maps to {bad[0]!r}, which is not a value of {target}", f"allowed values: {', '.join(allowed)}")
+            raise _fail(where, Message("harmonize.spec.column_value", target=target, value=repr(bad[0])), Message("harmonize.spec.allowed_values", values=", ".join(allowed)))
     return ColumnRule(
         target=target, source=rule.get("from"), value=rule.get("value"), expr=rule.get("expr"),
         dtype=rule.get("type"), codes=codes, ranges=ranges, table=rule.get("table"),

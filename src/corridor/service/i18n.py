@@ -110,6 +110,12 @@ class UI:
         """Text stored in English (a survey's title, a source) in the language when the catalogue has it."""
         return "; ".join(translate_known(part, self.lang) for part in (text or "").split("; "))
 
+    def note(self, note: Any) -> str:
+        """A row ledger's note as stored (text, or a catalogue id with parameters) in the language."""
+        from corridor.sources.ledger import note_text
+
+        return note_text(note, self.lang)
+
     def country(self, iso3: str) -> str:
         return country_name(iso3, self.lang)
 

@@ -16,6 +16,7 @@ from corridor.errors import InputError
 from corridor.service.errors import Conflict
 from corridor.service.files import safe_path
 from corridor.service.store import RegisteredSource, get_or_404
+from corridor.sources.ledger import note_text
 
 
 def register(
@@ -82,7 +83,8 @@ def as_dict(s: RegisteredSource) -> dict[str, Any]:
         "spec": s.spec,
         "rows": s.rows,
         "columns": s.columns,
-        "ledger": s.ledger,
+        # notes in the reader's language (the stored ledger keeps catalogue notes as ids with parameters)
+        "ledger": {**s.ledger, "notes": [note_text(n) for n in (s.ledger or {}).get("notes", [])]} if s.ledger else s.ledger,
         "registered_by": s.registered_by,
         "registered_at": s.registered_at.isoformat() + "Z",
     }

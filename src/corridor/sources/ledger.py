@@ -11,6 +11,31 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from corridor.i18n import Message
+
+# a note is text as a spec wrote it, or a catalogue message (an id with parameters) rendered in the
+# language of whoever reads the ledger: a harmonized source is stored (the service's registered
+# sources keep its ledger) and read again in other languages; stored, a message is a mapping
+Note = str | Message | dict[str, Any]
+
+
+def note_text(note: Note, lang: str | None = None) -> str:
+    """A ledger note in ``lang`` (default: the current language)."""
+    from corridor.i18n import render, translate_known
+
+    if isinstance(note, dict) and "key" in note:
+        note = Message.from_dict(note)
+    if isinstance(note, Message):
+        return render(note, lang)
+    return translate_known(str(note), lang)
+
+
+def _note_data(note: Note) -> Any:
+    # a message keeps its id and parameters and, for who reads the JSON, its text in the current language
+    if isinstance(note, Message):
+        return {**note.to_dict(), "text": note.render()}
+    return note
+
 
 @dataclass
 class LedgerLine:
@@ -56,7 +81,7 @@ class RowLedger:
     filtered: list[LedgerLine] = field(default_factory=list)
     rejected: list[LedgerLine] = field(default_factory=list)
     unknown: list[UnknownCode] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     @property
     def n_filtered(self) -> int:
@@ -82,7 +107,7 @@ class RowLedger:
             "filtered": [line.as_dict() for line in self.filtered],
             "rejected": [line.as_dict() for line in self.rejected],
             "unknown_codes": [u.as_dict() for u in self.unknown],
-            "notes": list(self.notes),
+            "notes": [_note_data(n) for n in self.notes],
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -116,7 +141,7 @@ class RowLedger:
                 lines.append(f"  {u.column}{to} = {u.value!r}: "
                              + t("sources.ledger.unknown_rows", lang, count=u.count, rows=num(u.count), action=u.action))
         for note in self.notes:
-            lines.append(t("cli.note", lang, note=note))
+            lines.append(t("cli.note", lang, note=note_text(note, lang)))
         return "\n".join(lines)
 
     def __str__(self) -> str:
