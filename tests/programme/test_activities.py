@@ -172,7 +172,7 @@ def test_session_imported_twice_is_a_duplicate(loaded):
     finally:
         event.remove(loaded, "before_cursor_execute", seen)
     # every row is found, past the first block of rows too, and only the file's sessions were looked up
-    assert err.value.message.startswith(f"{len(_rows()[1]):,} problem(s)")
+    assert err.value.message.startswith(f"{len(_rows()[1]):,} problems")
     assert len(lookups) >= 2 and all("session_code IN" in q for q in lookups)
     assert snapshot(loaded) == before
 

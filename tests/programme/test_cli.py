@@ -155,3 +155,40 @@ def test_without_the_programme_extra_the_command_names_it(runner, monkeypatch, t
     assert "corridor programme" in res.output and "pip install 'corridor[programme]'" in res.output, res.output
     assert "sqlalchemy" in res.output and "no está instalado" in res.output, res.output
     assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+def test_record_load_and_import_errors_in_spanish(runner, tmp_path):
+    """The errors of `corridor programme record`, `load` and `import-trainings` read in the language of
+    messages: a locked period, a value that is not a count, a file that does not exist, a file imported twice."""
+    from corridor.cli import main
+
+    db = f"sqlite:///{tmp_path / 'p.sqlite'}"
+
+    def run(*args: str, code: int = 0) -> str:
+        res = runner.invoke(main, ["--lang", "es", "programme", "--db", db, "--user", "ana", *args])
+        assert res.exit_code == code, res.output
+        return res.output
+
+    run("init")
+    run("load", str(DEMO_YAML))
+    run("import-trainings", str(DEMO_TRAININGS))
+    for action in ("submit", "approve", "lock"):
+        run("period", action, "2023", "--org", "CIVIL-SOCIETY")
+    out = run("record", "OP1.1.1", "--org", "CIVIL-SOCIETY", "--period", "2023", "--area", "CL-AN", "--value", "1",
+              code=2)
+    assert "error: valor de OP1.1.1: el período 2023 de CIVIL-SOCIETY está cerrado (desde el " in out, out
+    assert "un administrador puede reabrirlo, indicando un motivo (`corridor programme period unlock`); " \
+           "no se escribió nada" in out, out
+    out = run("record", "OP1.1.1", "--org", "CIVIL-SOCIETY", "--period", "2026", "--area", "CL-AN", "--value", "-3",
+              code=2)
+    assert "valor de OP1.1.1: el valor '-3' no es un conteo (un número, 0 o más)" in out, out
+    assert "corrija el valor y regístrelo de nuevo; no se escribió nada" in out
+    out = run("period", "unlock", "2023", "--org", "CIVIL-SOCIETY", code=2)
+    assert "unlock del período 2023 de CIVIL-SOCIETY necesita un motivo" in out and "--reason TEXTO" in out, out
+    out = run("load", str(tmp_path / "nada.yaml"), code=2)
+    assert f"el archivo de programa {tmp_path / 'nada.yaml'} no existe" in out, out
+    out = run("import-trainings", str(DEMO_TRAININGS), code=2)
+    assert f"problemas en los registros de capacitación {DEMO_TRAININGS}; no se importó nada (se listan los primeros " \
+           in out, out
+    assert "fila 3, columna 'session_id', valor 'S001': sesión duplicada: ya se importó el 2023-" in out, out
+    assert "duplicate session" not in out and " row " not in out

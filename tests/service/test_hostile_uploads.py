@@ -242,7 +242,7 @@ def test_csv_of_a_hundred_thousand_bad_rows_reports_the_first_hundred(server):
         b"S%d,2026-13-01,CL-AN,F%d,CULT-2,T,P%d,nurse,F,50\n" % (i, i, i) for i in range(20_000)
     )
     r, watch, growth = _upload(server, "bad.csv", body)
-    _check(r, watch, growth, 422, "20,000 problem(s)", "the first 100 listed", "and 19,900 more")
+    _check(r, watch, growth, 422, "20,000 problems", "the first 100 listed", "and 19,900 more")
     _no_leftovers(server)
 
 

@@ -228,12 +228,19 @@ def _rebuild(key: str, count: int | None, params: dict[str, Any]) -> Message:
     return Message(key, count=count, **params)
 
 
+class Lines(list):  # type: ignore[type-arg]
+    """A parameter shown one item per line, each on a new indented line: the problems of a file
+    under the error that names it. Items are Messages or text, rendered in the reader's language."""
+
+
 def _message_list(value: Any) -> bool:
     """A list holding Messages (other lists and tuples are parameters as they are: ``{cells}`` shows a tuple)."""
     return isinstance(value, list) and any(isinstance(v, Message) for v in value)
 
 
 def _render_param(value: Any, lang: str) -> Any:
+    if isinstance(value, Lines):
+        return "".join(f"\n  {_render_param(v, lang)}" for v in value)
     if isinstance(value, Message):
         return value.render(lang)
     if isinstance(value, Proper):
@@ -244,6 +251,8 @@ def _render_param(value: Any, lang: str) -> Any:
 
 
 def _param_to_data(value: Any) -> Any:
+    if isinstance(value, Lines):
+        return {"$lines": [_param_to_data(v) for v in value]}
     if isinstance(value, Message):
         return {"$message": value.to_dict()}
     if _message_list(value):
@@ -256,6 +265,8 @@ def _param_to_data(value: Any) -> Any:
 def _param_from_data(value: Any) -> Any:
     if isinstance(value, dict) and "$message" in value:
         return Message.from_dict(value["$message"])
+    if isinstance(value, dict) and "$lines" in value:
+        return Lines(_param_from_data(v) for v in value["$lines"])
     if isinstance(value, dict) and "$list" in value:
         return [_param_from_data(v) for v in value["$list"]]
     return value
@@ -350,6 +361,7 @@ __all__ = [
     "LANG_NAMES",
     "LOCALES",
     "PSEUDO",
+    "Lines",
     "Message",
     "Proper",
     "catalogue",

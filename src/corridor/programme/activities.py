@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from corridor._deps import import_optional
 from corridor.errors import ColumnNotFoundError, InputError, SourceError
+from corridor.i18n import Lines, Message
 from corridor.sources.bounded import Limits, Problems, read_rows
 
 if TYPE_CHECKING:
@@ -163,13 +164,25 @@ def _read_rows(path: Path, limits: Limits | None = None) -> tuple[list[str], Ite
         header = [str(h).strip() if h is not None else "" for h in values]
         break
     else:
-        raise InputError(f"{path} has no header row", hint="the first row must name the columns")
+        raise InputError(Message("programme.errors.file_no_header", path=str(path)), hint=Message("programme.errors.file_no_header.hint"))
 
     def records() -> Iterator[tuple[int, dict]]:
         for number, values in rows:
             yield number, {h: ("" if v is None else v) for h, v in zip(header, values)}
 
     return header, records(), synthetic
+
+
+def listed(problems: Problems) -> Message | str:
+    """' (the first N listed)' when a file had more problems than are listed."""
+    return Message("programme.errors.first_listed", count=len(problems.shown)) if problems.total > len(problems.shown) else ""
+
+
+def problem_lines(problems: Problems) -> Lines:
+    """The problems listed, one per line, and how many more there were."""
+    more = [Message("programme.errors.and_more", count=problems.total - len(problems.shown))] \
+        if problems.total > len(problems.shown) else []
+    return Lines([*problems.shown, *more])
 
 
 def _score(value: object) -> float | None:
@@ -209,23 +222,23 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
 
     path = Path(path)
     if not path.exists():
-        raise SourceError(f"training records file {path} does not exist", hint="check the path")
+        raise SourceError(Message("programme.errors.trainings.no_file", path=str(path)), hint=Message("programme.errors.check_path.hint"))
     today = today or dt.date.today()
     limits = limits or Limits()
     header, rows, synthetic = _read_rows(path, limits)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise ColumnNotFoundError.from_names(missing, header, where=f"training records {path}")
+        raise ColumnNotFoundError.from_names(missing, header, where=Message("programme.errors.trainings.where", path=str(path)))
     regions = region_lookup(programme.countries or [programme.destination])
     lines = {lw.code for lw in programme.lines_of_work}
     courses = {c.code: c for c in programme.courses}
     orgs = {o.code: o for o in programme.organisations}
     if organisation is not None and organisation not in orgs:
-        raise InputError(f"{organisation!r} is not a partner of programme {programme.code}",
-                         hint=f"partners: {', '.join(sorted(orgs))}")
+        raise InputError(Message("programme.errors.not_a_partner", code=repr(organisation), programme=programme.code),
+                         hint=Message("programme.errors.partners.hint", partners=", ".join(sorted(orgs))))
     if "organisation" not in header and organisation is None:
-        raise InputError(f"training records {path} do not say which partner ran the sessions",
-                         hint="add an organisation column (partner codes) or give the partner (--org CODE)")
+        raise InputError(Message("programme.errors.trainings.no_partner", path=str(path)),
+                         hint=Message("programme.errors.trainings.no_partner.hint"))
     first = min((p.start for p in programme.periods), default=None)
     last = max((p.end for p in programme.periods), default=None)
     known: dict[str, dt.date] = {}  # sessions imported before, looked up only for the ids the file holds
@@ -246,11 +259,12 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
     sessions: dict[str, dict] = {}
     fingerprints: dict[tuple, str] = {}
 
-    def bad(row: int, column: str, value: object, why: str) -> None:
+    def bad(row: int, column: str, value: object, why: Message | str) -> None:
         # a date is named as the file gives it (YYYY-MM-DD), also once parsed or read from an XLSX cell
         shown = value.date() if isinstance(value, dt.datetime) and value.time() == dt.time() else value
         shown = shown.isoformat() if isinstance(shown, dt.date) else shown
-        problems.add(f"{path}, row {row}, column {column!r}, value {shown!r}: {why}")
+        problems.add(Message("programme.errors.row_problem", path=str(path), row=row, column=repr(column), value=repr(shown),
+                             why=why))
 
     for row, rec in looked_up(rows):
         ledger.rows_read += 1
@@ -263,119 +277,121 @@ def import_trainings(session: Session, programme: Programme, path: str | Path, *
             clean[col] = v.strip() if isinstance(v, str) else ("" if v is None else v)
         for col in REQUIRED:
             if clean[col] in ("", None):
-                bad(row, col, clean[col], "is empty")
+                bad(row, col, clean[col], Message("programme.errors.trainings.empty"))
         if not clean["organisation"] and organisation:
             clean["organisation"] = organisation
         sid = _session_id(clean)
         course = courses.get(str(clean["course"]))
         if course is None and clean["course"]:
-            bad(row, "course", clean["course"],
-                f"is not a course of the programme's catalogue ({', '.join(sorted(courses)) or 'none declared'})")
+            bad(row, "course", clean["course"], Message("programme.errors.trainings.not_a_course",
+                                                        courses=", ".join(sorted(courses)) or Message("programme.errors.none_declared")))
         if not clean["topic"] and course is not None:
             clean["topic"] = course.title.get("en") or next(iter(course.title.values()))
         try:
             d = _parse_date(clean["date"])
             if d > today:
-                bad(row, "date", clean["date"], f"is in the future (today is {today.isoformat()})")
+                bad(row, "date", clean["date"], Message("programme.errors.trainings.future", today=today.isoformat()))
             elif first is None or not (first <= d <= last):
                 bad(row, "date", clean["date"],
-                    f"is outside the programme's reporting periods ({first} to {last})" if first
-                    else "cannot be placed: the programme has no reporting periods (give it start and end dates)")
+                    Message("programme.errors.trainings.outside_periods", first=str(first), last=str(last)) if first
+                    else Message("programme.errors.trainings.no_periods"))
             clean["date"] = d
         except ValueError:
-            bad(row, "date", clean["date"], "is not a date (YYYY-MM-DD)")
+            bad(row, "date", clean["date"], Message("programme.errors.trainings.not_a_date"))
         org = orgs.get(str(clean["organisation"]))
         if org is None and clean["organisation"]:
-            bad(row, "organisation", clean["organisation"], f"is not a partner ({', '.join(sorted(orgs))})")
+            bad(row, "organisation", clean["organisation"],
+                Message("programme.errors.trainings.not_a_partner", partners=", ".join(sorted(orgs))))
         if org is not None and isinstance(clean["date"], dt.date):
             period = pm.containing(programme, clean["date"])
             if period is not None and pm.state(period, org) != "draft":
                 try:
-                    pm.require_draft(period, org, f"session {sid}")
+                    pm.require_draft(period, org, Message("programme.errors.what.session", session=sid))
                 except pm.PeriodLockedError as exc:
-                    bad(row, "date", clean["date"], exc.message)
+                    bad(row, "date", clean["date"], exc.msg)
         reg = regions.get(_fold(str(clean["region"])))
         if reg is None and clean["region"]:
             bad(row, "region", clean["region"],
-                f"is not a region (ISO 3166-2 code or name) of {', '.join(programme.countries or [])}")
+                Message("programme.errors.trainings.not_a_region", countries=", ".join(programme.countries or [])))
         clean["region"] = reg
         prof = _PROF.get(_fold(str(clean["profession"])))
         if prof is None and clean["profession"]:
-            bad(row, "profession", clean["profession"], f"is not one of {', '.join(PROFESSIONS)}")
+            bad(row, "profession", clean["profession"], Message("programme.errors.not_one_of", allowed=", ".join(PROFESSIONS)))
         clean["profession"] = prof
         sex = _SEX.get(_fold(str(clean["sex"])))
         if sex is None and clean["sex"]:
-            bad(row, "sex", clean["sex"], "is not F, M, O (other) or U (not stated)")
+            bad(row, "sex", clean["sex"], Message("programme.errors.trainings.not_a_sex"))
         clean["sex"] = sex
         band = None
         if clean["age"] not in ("", None):
             band = age_band(clean["age"])
             if band is None:
-                bad(row, "age", clean["age"], "is not an age in whole years (0 to 120)")
+                bad(row, "age", clean["age"], Message("programme.errors.trainings.not_an_age"))
         if clean["age_band"]:
             given = str(clean["age_band"])
             if given not in AGE_BANDS:
-                bad(row, "age_band", given, f"is not one of {', '.join(AGE_BANDS)}")
+                bad(row, "age_band", given, Message("programme.errors.not_one_of", allowed=", ".join(AGE_BANDS)))
             elif band is not None and band != given:
-                bad(row, "age_band", given, f"contradicts age {clean['age']} (band {band})")
+                bad(row, "age_band", given, Message("programme.errors.trainings.band_contradicts", age=clean["age"], band=band))
             band = given
         clean["age_band"] = band
         nat = None
         if clean["nationality"]:
             nat = nationality_code(str(clean["nationality"]))
             if nat is None:
-                bad(row, "nationality", clean["nationality"], "is not a country (ISO 3166-1 code or name)")
+                bad(row, "nationality", clean["nationality"], Message("programme.errors.trainings.not_a_country"))
         clean["nationality"] = nat
         mig = None
         if clean["migratory_status"]:
             mig = _MIG.get(_fold(str(clean["migratory_status"])))
             if mig is None:
-                bad(row, "migratory_status", clean["migratory_status"], "is not migrant or non_migrant")
+                bad(row, "migratory_status", clean["migratory_status"], Message("programme.errors.trainings.not_a_status"))
         clean["migratory_status"] = mig
         for col in ("pre_score", "post_score"):
             try:
                 s = _score(clean[col])
             except ValueError:
-                bad(row, col, clean[col], "is not a number")
+                bad(row, col, clean[col], Message("programme.errors.not_a_number"))
                 continue
             if s is not None and (math.isnan(s) or s < 0):
-                bad(row, col, clean[col], "is negative; scores run from 0 to 100")
+                bad(row, col, clean[col], Message("programme.errors.trainings.score_negative"))
             elif s is not None and s > 100:
-                bad(row, col, clean[col], "is above 100; scores run from 0 to 100")
+                bad(row, col, clean[col], Message("programme.errors.trainings.score_above"))
             clean[col] = s
         if clean["line_of_work"] and clean["line_of_work"] not in lines:
-            bad(row, "line_of_work", clean["line_of_work"], f"is not a line of work ({', '.join(sorted(lines))})")
+            bad(row, "line_of_work", clean["line_of_work"],
+                Message("programme.errors.trainings.not_a_line", lines=", ".join(sorted(lines))))
         elif clean["line_of_work"] and course is not None and course.line is not None \
                 and clean["line_of_work"] != course.line.code:
             bad(row, "line_of_work", clean["line_of_work"],
-                f"course {course.code} belongs to line of work {course.line.code}")
+                Message("programme.errors.trainings.course_line", course=course.code, line=course.line.code))
         if sid in known:
-            bad(row, "session_id", sid, f"duplicate session: already imported on {known[sid]} "
-                "(import each session once)")
+            bad(row, "session_id", sid, Message("programme.errors.trainings.already_imported", day=str(known[sid])))
         s = sessions.get(sid)
         if s is None:
             sessions[sid] = s = {**{f: clean[f] for f in SESSION_FIELDS}, "row": row, "participants": {}}
             fp = (clean["date"], clean["region"], _fold(str(clean["facility"])), str(clean["course"]))
             if fp in fingerprints:
-                bad(row, "session_id", sid, f"duplicate session: same date, region, facility and course as session "
-                    f"{fingerprints[fp]!r} (row {sessions[fingerprints[fp]]['row']})")
+                bad(row, "session_id", sid, Message("programme.errors.trainings.same_session", session=repr(fingerprints[fp]),
+                                                    row=sessions[fingerprints[fp]]["row"]))
             else:
                 fingerprints[fp] = sid
         else:
             for f in SESSION_FIELDS:
                 if clean[f] != s[f]:
-                    bad(row, f, clean[f], f"session {sid!r} has {s[f]!r} in row {s['row']}; a session has one {f}")
+                    bad(row, f, clean[f], Message("programme.errors.trainings.session_differs", session=repr(sid),
+                                                  value=repr(s[f]), row=s["row"], field=f))
         pid = str(clean["participant_id"])
         if pid in s["participants"]:
-            bad(row, "participant_id", pid, f"appears twice in session {sid!r} (rows {s['participants'][pid]['row']} "
-                f"and {row})")
+            bad(row, "participant_id", pid, Message("programme.errors.trainings.participant_twice", session=repr(sid),
+                                                    first=s["participants"][pid]["row"], row=row))
         s["participants"][pid] = clean
     if problems:
-        first = f" (the first {len(problems.shown)} listed)" if problems.total > len(problems.shown) else ""
-        raise InputError(f"{problems.total:,} problem(s) in training records {path}; nothing was imported{first}:\n"
-                         f"{problems.summary()}", hint="correct these rows and import the whole file again")
+        raise InputError(Message("programme.errors.trainings.problems", count=problems.total, path=str(path),
+                                 listed=listed(problems), problems=problem_lines(problems)),
+                         hint=Message("programme.errors.import_again.hint"))
     if not sessions:
-        raise InputError(f"training records {path} have no data rows", hint="export the form with its submissions")
+        raise InputError(Message("programme.errors.trainings.no_rows", path=str(path)), hint=Message("programme.errors.trainings.no_rows.hint"))
     owners = {s["organisation"] for s in sessions.values()}
     batch = m.ImportBatch(programme_id=programme.id, kind="trainings", file_name=str(path),
                           sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -518,7 +534,8 @@ def metric_cells(session: Session, programme_id: int, indicator: Any, start: dt.
                "age_band": P.age_band, "nationality": P.nationality, "migratory_status": P.migratory_status}
     metric = (indicator.source or {}).get("metric")
     if metric not in METRICS:
-        raise InputError(f"unknown activity metric {metric!r}", hint=f"use one of {', '.join(METRICS)}")
+        raise InputError(Message("programme.errors.unknown_metric", metric=repr(metric)),
+                         hint=Message("programme.errors.use_one_of.hint", allowed=", ".join(METRICS)))
     wanted = (indicator.source or {}).get("courses")
     if not wanted and indicator.result_id is None:
         return []
@@ -598,5 +615,6 @@ def compute_metric(metric: str, rows: list[Attendance], confidence: float = 0.95
         pairs = [(r.pre, r.post) for r in rows if r.post is not None]
         return paired_gain([a for a, _ in pairs], [b for _, b in pairs], confidence)
     else:
-        raise InputError(f"unknown activity metric {metric!r}", hint=f"use one of {', '.join(METRICS)}")
+        raise InputError(Message("programme.errors.unknown_metric", metric=repr(metric)),
+                         hint=Message("programme.errors.use_one_of.hint", allowed=", ".join(METRICS)))
     return MetricValue(v, 0.0, v, v, None, len(rows))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from corridor._deps import import_optional
 from corridor.errors import SourceError, SpecError
+from corridor.i18n import Message
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -40,10 +41,10 @@ def make_engine(url: str | None = None, **kwargs: object) -> Engine:
     try:
         engine = sa.create_engine(url, **kwargs)
     except (sa.exc.ArgumentError, ImportError) as exc:
-        raise SpecError(
-            f"cannot use the database URL {url!r}: {exc}",
-            hint="use sqlite:///path/file.sqlite or postgresql+psycopg://user@host:port/dbname",
-        ) from exc
+        raise SpecError(Message("programme.errors.db.bad_url", url=repr(url), error=str(exc)),
+                        hint=Message("programme.errors.db.bad_url.hint",
+                                     examples="sqlite:///path/file.sqlite, postgresql+psycopg://user@host:port/dbname"),
+                        ) from exc
     if engine.dialect.name == "sqlite":
 
         @sa.event.listens_for(engine, "connect")
@@ -83,8 +84,8 @@ def _migrating(engine: Engine) -> Iterator:
                 if sqlite:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
-                        raise SourceError(f"the migration left {len(broken)} rows without their parent: {broken[:5]}",
-                                          hint="this is a defect in corridor; the database was not changed")
+                        raise SourceError(Message("programme.errors.db.orphans", count=len(broken), rows=str(broken[:5])),
+                                          hint=Message("programme.errors.db.orphans.hint"))
         finally:
             if sqlite:
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
@@ -99,9 +100,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             command.upgrade(_alembic_config(conn), revision)
     except sa.exc.OperationalError as exc:
         raise SourceError(
-            f"cannot open the programme database {engine.url.render_as_string(hide_password=True)}: "
-            f"{exc.orig}",
-            hint=f"check the URL given with --db or ${ENV_URL}, and that the server is running",
+            Message("programme.errors.db.cannot_open", url=engine.url.render_as_string(hide_password=True), error=str(exc.orig)),
+            hint=Message("programme.errors.db.cannot_open.hint", variable=f"${ENV_URL}"),
         ) from exc
 
 

@@ -26,6 +26,7 @@ from difflib import get_close_matches
 from pathlib import Path
 
 from corridor.errors import ColumnNotFoundError, InputError, SourceError
+from corridor.i18n import Message
 from corridor.quality.disclosure import PUBLICATION_MIN_N, suppress_indicators
 
 COLUMNS = (
@@ -98,11 +99,10 @@ def locate(path: str | Path) -> Path:
         for name in TABLE_NAMES:
             if (path / name).exists():
                 return path / name
-        raise SourceError(f"{path} holds no indicator table ({' or '.join(TABLE_NAMES)})",
-                          hint="give the folder written by `corridor profile --out DIR`, or the table itself")
+        raise SourceError(Message("programme.errors.evidence.no_table", path=str(path), names=" / ".join(TABLE_NAMES)),
+                          hint=Message("programme.errors.evidence.no_table.hint"))
     if not path.exists():
-        raise SourceError(f"evidence table {path} does not exist",
-                          hint="run `corridor profile --out DIR` and give DIR (or its indicators.csv)")
+        raise SourceError(Message("programme.errors.evidence.no_file", path=str(path)), hint=Message("programme.errors.evidence.no_file.hint"))
     return path
 
 
@@ -112,8 +112,9 @@ def _num(value: object, *, path: Path, row: int, column: str) -> float | None:
     try:
         out = float(value)
     except (TypeError, ValueError):
-        raise InputError(f"{path}, row {row}, column {column!r}: {value!r} is not a number",
-                         hint="write numbers with a dot as decimal separator, or leave the cell empty") from None
+        raise InputError(Message("programme.errors.evidence.not_a_number", path=str(path), row=row, column=repr(column),
+                                 value=repr(value)),
+                         hint=Message("programme.errors.evidence.not_a_number.hint")) from None
     return None if math.isnan(out) else out
 
 
@@ -170,7 +171,7 @@ def read_evidence(path: str | Path, *, min_n: int = PUBLICATION_MIN_N) -> Eviden
         first_row = lead + 2
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise ColumnNotFoundError.from_names(missing, header, where=f"evidence table {path} (a corridor tidy table)")
+        raise ColumnNotFoundError.from_names(missing, header, where=Message("programme.errors.evidence.where", path=str(path)))
     if "n" in header and "source_kind" in header:
         records = _disclosed(records, min_n)
     out = []

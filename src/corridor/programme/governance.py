@@ -12,6 +12,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 from corridor.programme import models as m
 
 if TYPE_CHECKING:
@@ -24,19 +25,23 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _org(programme: m.Programme, code: str | None, what: str) -> m.Organisation:
+def _org(programme: m.Programme, code: str | None, what: Message) -> m.Organisation:
     org = next((o for o in programme.organisations if o.code == code), None)
     if org is None:
-        raise InputError(f"{what}: {code!r} is not a partner of programme {programme.code}",
-                         hint=f"partners: {', '.join(sorted(o.code for o in programme.organisations))}")
+        raise InputError(Message("programme.errors.in", what=what, problem=Message(
+                             "programme.errors.not_a_partner", code=repr(code), programme=programme.code)),
+                         hint=Message("programme.errors.partners.hint",
+                                      partners=", ".join(sorted(o.code for o in programme.organisations))))
     return org
 
 
 def _find(items: list, code: str, what: str, programme: m.Programme):
     found = next((x for x in items if x.code == code), None)
     if found is None:
-        raise InputError(f"there is no {what} {code!r} in programme {programme.code}",
-                         hint=f"{what}s: {', '.join(sorted(x.code for x in items)) or 'none'}")
+        known = ", ".join(sorted(x.code for x in items)) or Message("programme.errors.none")
+        # what: "commitment" or "meeting"
+        raise InputError(Message(f"programme.errors.governance.no_{what}", code=repr(code), programme=programme.code),
+                         hint=Message(f"programme.errors.governance.no_{what}.hint", known=known))
     return found
 
 
@@ -57,11 +62,12 @@ def add_commitment(session: Session, programme: m.Programme, *, code: str, text:
                    due: dt.date | None = None, meeting: str | None = None, line: str | None = None,
                    by: str, now: dt.datetime | None = None) -> m.Commitment:
     if any(c.code == code for c in programme.commitments):
-        raise InputError(f"commitment {code!r} exists already", hint="change it instead of adding it")
+        raise InputError(Message("programme.errors.governance.commitment_exists", code=repr(code)),
+                         hint=Message("programme.errors.governance.commitment_exists.hint"))
     now = _now(now)
     mt = find_meeting(programme, meeting) if meeting else None
     lw = next((x for x in programme.lines_of_work if x.code == line), None) if line else None
-    owner_org = _org(programme, owner, f"commitment {code}")
+    owner_org = _org(programme, owner, Message("programme.errors.what.commitment", code=code))
     c = m.Commitment(programme_id=programme.id, code=code, text=text, owner=owner_org, meeting=mt, line=lw,
                      due_date=due, status="planned", updated_at=now, updated_by=by)
     session.add(c)
@@ -79,8 +85,8 @@ def update_commitment(session: Session, programme: m.Programme, code: str, *, st
     """Change a commitment's status, completion date or due date; the change is a revision."""
     c = find_commitment(programme, code)
     if status is not None and status not in EDITABLE_STATUSES:
-        raise InputError(f"status {status!r} is not one of {', '.join(EDITABLE_STATUSES)}",
-                         hint="'overdue' is not a status to set: it is shown when the due date has passed")
+        raise InputError(Message("programme.errors.governance.status", status=repr(status), allowed=", ".join(EDITABLE_STATUSES)),
+                         hint=Message("programme.errors.governance.status.hint"))
     before = _state(c)
     if status is not None:
         c.status = status
@@ -105,8 +111,9 @@ def update_commitment(session: Session, programme: m.Programme, code: str, *, st
 def add_meeting(session: Session, programme: m.Programme, *, code: str, title: dict, held_on: dt.date | None,
                 place: str | None, participants: list[str], by: str, now: dt.datetime | None = None) -> m.Meeting:
     if any(x.code == code for x in programme.meetings):
-        raise InputError(f"meeting {code!r} exists already", hint="record its minutes and decisions instead")
-    orgs = [_org(programme, p, f"meeting {code}") for p in participants]
+        raise InputError(Message("programme.errors.governance.meeting_exists", code=repr(code)),
+                         hint=Message("programme.errors.governance.meeting_exists.hint"))
+    orgs = [_org(programme, p, Message("programme.errors.what.meeting", code=code)) for p in participants]
     mt = m.Meeting(programme_id=programme.id, code=code, title=title, held_on=held_on, place=place)
     mt.participants = [m.MeetingParticipant(organisation=o) for o in orgs]
     session.add(mt)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from corridor._deps import import_optional
 from corridor.errors import EstimationError, SpecError, UnsupportedError
+from corridor.i18n import Lines, Message
 from corridor.programme import models as m
 from corridor.programme import sdg
 from corridor.programme.iati_codes import ACTIVITY_STATUS, TRANSACTION_TYPE
@@ -102,39 +103,38 @@ def _describe(o: m.Observation, unit: str, status: str | None = None) -> dict[st
     return out
 
 
-def consistency_problems(programme: m.Programme, today: dt.date) -> list[str]:
+def consistency_problems(programme: m.Programme, today: dt.date) -> list[Message]:
     """Status, dates and results that contradict each other (IATI's activity dates and status guidance)."""
     code = ACTIVITY_STATUS.get(programme.status, "1")
-    problems = []
+    problems: list[Message] = []
     actuals = any(o.kind == "actual" for r in programme.results for i in r.indicators for o in i.observations)
     spent = any(t.kind in ("disbursement", "expenditure") for t in programme.transactions)
     if code == "1" and (actuals or spent or programme.actual_start):
-        problems.append(f"programme {programme.code} is in status 'pipeline' but reports an actual start, actual "
-                        "results or disbursements/expenditures; set status: implementation and actual_start")
+        problems.append(Message("programme.errors.iati.pipeline_started", programme=programme.code))
     if code in ("2", "3", "4") and programme.actual_start is None:
-        problems.append(f"programme {programme.code} is in status {programme.status!r} but has no actual_start date")
+        problems.append(Message("programme.errors.iati.no_actual_start", programme=programme.code, status=repr(programme.status)))
     if code in ("3", "4") and programme.actual_end is None:
-        problems.append(f"programme {programme.code} is in status {programme.status!r} but has no actual_end date")
+        problems.append(Message("programme.errors.iati.no_actual_end", programme=programme.code, status=repr(programme.status)))
     if code == "2" and programme.actual_end is not None:
-        problems.append(f"programme {programme.code} has ended ({programme.actual_end}) but is in status "
-                        "'implementation'; set status: finalisation or closed")
+        problems.append(Message("programme.errors.iati.ended_in_implementation", programme=programme.code,
+                                day=str(programme.actual_end)))
     for what, day in (("actual_start", programme.actual_start), ("actual_end", programme.actual_end)):
         if day is not None and day > today:
-            problems.append(f"programme {programme.code}: {what} {day} is in the future")
+            problems.append(Message("programme.errors.iati.date_in_future", programme=programme.code, field=what, day=str(day)))
     if code == "1" and not (programme.start_date and programme.end_date):
-        problems.append(f"programme {programme.code} needs planned start_date and end_date")
+        problems.append(Message("programme.errors.iati.needs_dates", programme=programme.code))
     return problems
 
 
 def build_activity(programme: m.Programme, *, lang: str = "en", now: dt.datetime | None = None) -> ET.Element:
     """The ``iati-activities`` element for one programme (not yet validated)."""
     if lang not in LANGS:
-        raise SpecError(f"IATI export language {lang!r} is not supported", hint="use es, fr or en")
+        raise SpecError(Message("programme.errors.iati.language", lang=repr(lang)), hint=Message("programme.errors.languages.hint"))
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0, tzinfo=None)
     problems = consistency_problems(programme, now.date())
     if problems:
-        raise SpecError("the programme cannot be exported to IATI as it stands:\n  " + "\n  ".join(problems),
-                        hint="correct the programme file (status, actual_start, actual_end) and load it again")
+        raise SpecError(Message("programme.errors.iati.inconsistent", problems=Lines(problems)),
+                        hint=Message("programme.errors.iati.inconsistent.hint"))
     stamp = now.isoformat() + "Z"
     root = ET.Element("iati-activities", {"version": "2.03", "generated-datetime": stamp})
     attrs = {"last-updated-datetime": stamp, XML_LANG: lang}
@@ -144,9 +144,8 @@ def build_activity(programme: m.Programme, *, lang: str = "en", now: dt.datetime
     orgs = {o.code: o for o in programme.organisations}
     reporting = orgs.get(programme.reporting_org or "")
     if reporting is None or not reporting.iati_ref:
-        raise UnsupportedError(
-            f"programme {programme.code} names no reporting organisation with an IATI identifier",
-            hint="set programme: reporting_org: CODE and give that organisation an iati_ref")
+        raise UnsupportedError(Message("programme.errors.iati.no_reporting_org", programme=programme.code),
+                               hint=Message("programme.errors.iati.no_reporting_org.hint"))
     ET.SubElement(act, "iati-identifier").text = programme.iati_identifier or f"{reporting.iati_ref}-{programme.code}"
     ro = ET.SubElement(act, "reporting-org", {"ref": reporting.iati_ref, **({"type": reporting.iati_type}
                                                                         if reporting.iati_type else {})})
@@ -305,8 +304,8 @@ def export_iati(programme: m.Programme, *, lang: str = "en", now: dt.datetime | 
         errors = schema_errors(xml)
         failed = [r for r in evaluate(xml, now=now) if r.failed]
         if errors or failed:
-            raise EstimationError(
-                f"the IATI export of {programme.code} does not pass IATI 2.03: "
-                + "; ".join(errors[:5] + [f"rule {r.id}: {r.message}" for r in failed[:5]]),
-                hint="this is a defect in corridor; please report it with the programme file")
+            # the schema's and the ruleset's own words (English), for whoever fixes corridor
+            raise EstimationError(Message("programme.errors.iati.invalid", programme=programme.code,
+                                          errors="; ".join(errors[:5] + [f"rule {r.id}: {r.message}" for r in failed[:5]])),
+                                  hint=Message("programme.errors.iati.invalid.hint"))
     return xml

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from corridor.errors import SourceError, SpecError
+from corridor.i18n import Lines, Message
 from corridor.programme import iati_codes
 from corridor.programme import models as m
 from corridor.programme.activities import DISAGGREGATIONS, METRICS
@@ -72,11 +73,12 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping
 class _Checker:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.problems: list[str] = []
+        self.problems: list[Message] = []
 
-    def fail(self, node: Any, message: str) -> None:
+    def fail(self, node: Any, message: Message | str) -> None:
         line = getattr(node, "line", None)
-        self.problems.append(f"{self.path}, line {line}: {message}" if line else f"{self.path}: {message}")
+        self.problems.append(Message("programme.errors.load.at_line", path=str(self.path), line=line, problem=message) if line
+                             else Message("programme.errors.load.at_file", path=str(self.path), problem=message))
 
     def need(self, node: LineDict, key: str, what: str) -> Any:
         if not isinstance(node, dict) or key not in node or node[key] in (None, ""):
@@ -131,22 +133,22 @@ def read_spec(path: str | Path) -> dict:
     """Parse and check a programme YAML file; return the checked spec or raise SpecError."""
     path = Path(path)
     if not path.exists():
-        raise SourceError(f"programme file {path} does not exist", hint="give the path of a programme YAML file")
+        raise SourceError(Message("programme.errors.load.no_file", path=str(path)), hint=Message("programme.errors.load.no_file.hint"))
     try:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
-        raise SpecError(f"{path} is not valid YAML: {exc}", hint="check indentation and quoting") from exc
+        raise SpecError(Message("programme.errors.load.not_yaml", path=str(path), error=str(exc)),
+                        hint=Message("programme.errors.load.not_yaml.hint")) from exc
     if not isinstance(doc, dict) or "programme" not in doc:
-        raise SpecError(f"{path} has no 'programme' section",
-                        hint="see docs/programme.md for the layout of a programme file")
+        raise SpecError(Message("programme.errors.load.no_section", path=str(path)), hint=Message("programme.errors.load.no_section.hint"))
     ck = _Checker(path)
     spec = _check(doc, ck, path)
     _check_unique(doc, ck)
     if ck.problems:
-        shown = "\n  ".join(ck.problems[:20])
-        more = f"\n  ... and {len(ck.problems) - 20} more" if len(ck.problems) > 20 else ""
-        raise SpecError(f"{len(ck.problems)} problem(s) in programme file {path}:\n  {shown}{more}",
-                        hint="fix the lines named above; the database was not changed")
+        more = [Message("programme.errors.and_more", count=len(ck.problems) - 20)] if len(ck.problems) > 20 else []
+        raise SpecError(Message("programme.errors.load.problems", count=len(ck.problems), path=str(path),
+                                problems=Lines([*ck.problems[:20], *more])),
+                        hint=Message("programme.errors.load.problems.hint"))
     return spec
 
 
@@ -154,9 +156,9 @@ def _sdgs(node: Any, ck: _Checker, what: str) -> list[str]:
     out = []
     for code in (node.get("sdg") if isinstance(node, dict) else None) or []:
         try:
-            out.append(check_code(code, where=f"{what}: SDG tag "))
+            out.append(check_code(code))
         except SpecError as exc:
-            ck.fail(node, f"{exc.message} ({exc.hint})")
+            ck.fail(node, Message("programme.errors.load.sdg_tag", what=what, problem=exc.msg, hint=exc.hint_msg or ""))
     return out
 
 
@@ -572,7 +574,7 @@ def _refuse_removal(session: Session, programme: m.Programme, spec: dict) -> Non
     """A reload may not remove partners, courses, indicators or periods that data depend on."""
     from sqlalchemy import func, select
 
-    problems = []
+    problems: list[Message] = []
     keep_orgs = {o["code"] for o in spec["organisations"]}
     for o in programme.organisations:
         if o.code in keep_orgs:
@@ -581,25 +583,25 @@ def _refuse_removal(session: Session, programme: m.Programme, spec: dict) -> Non
             (m.TrainingSession, m.TrainingSession.organisation_id), (m.ManualValue, m.ManualValue.organisation_id),
             (m.PeriodApproval, m.PeriodApproval.organisation_id), (m.ImportBatch, m.ImportBatch.organisation_id)))
         if used:
-            problems.append(f"organisation {o.code} has recorded data ({used} records); keep it in the file")
+            problems.append(Message("programme.errors.load.keep_organisation", organisation=o.code, count=used))
     keep_courses = {c["code"] for c in spec["courses"]}
     for c in programme.courses:
         if c.code not in keep_courses and session.scalar(
                 select(func.count()).select_from(m.TrainingSession).where(m.TrainingSession.course_id == c.id)):
-            problems.append(f"course {c.code} has training sessions; keep it in the file")
+            problems.append(Message("programme.errors.load.keep_course", course=c.code))
     keep_inds = {i["code"] for r in spec["results"] for i in r["indicators"]}
     for r in programme.results:
         for i in r.indicators:
             if i.code not in keep_inds and i.values:
-                problems.append(f"indicator {i.code} has {len(i.values)} entered values; keep it in the file")
+                problems.append(Message("programme.errors.load.keep_indicator", indicator=i.code, count=len(i.values)))
     keep_periods = {c for c, _, _ in spec["programme"]["periods"]}
     for per in programme.periods:
         if per.code not in keep_periods and (per.approvals or session.scalar(
                 select(func.count()).select_from(m.ManualValue).where(m.ManualValue.period_id == per.id))):
-            problems.append(f"reporting period {per.code} has data or approvals; keep the programme's dates covering it")
+            problems.append(Message("programme.errors.load.keep_period", period=per.code))
     if problems:
-        raise SpecError(f"reloading {spec['path']} would remove things data depend on:\n  " + "\n  ".join(problems),
-                        hint="keep them in the programme file; the database was not changed")
+        raise SpecError(Message("programme.errors.load.would_remove", path=str(spec["path"]), problems=Lines(problems)),
+                        hint=Message("programme.errors.load.would_remove.hint"))
 
 
 def load_programme(session: Session, path: str | Path, *, now: dt.datetime | None = None,

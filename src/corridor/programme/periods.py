@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from corridor.errors import InputError, SpecError
+from corridor.i18n import Message
 from corridor.programme import models as m
 
 if TYPE_CHECKING:
@@ -50,8 +51,8 @@ class PeriodLockedError(InputError):
 def build_periods(start: dt.date, end: dt.date, frequency: str = "year") -> list[tuple[str, dt.date, dt.date]]:
     """Periods ``(code, first day, last day)`` covering ``start`` .. ``end`` (codes ``2024`` or ``2024-Q1``)."""
     if frequency not in FREQUENCIES:
-        raise SpecError(f"reporting period frequency {frequency!r} is not one of {', '.join(FREQUENCIES)}",
-                        hint="use reporting_periods: {frequency: year} or quarter")
+        raise SpecError(Message("programme.errors.periods.frequency", frequency=repr(frequency), allowed=", ".join(FREQUENCIES)),
+                        hint=Message("programme.errors.periods.frequency.hint", example="reporting_periods: {frequency: year}"))
     out = []
     year, q = start.year, (start.month - 1) // 3
     while True:
@@ -75,8 +76,9 @@ def by_code(programme: m.Programme, code: str) -> m.ReportingPeriod:
     for p in programme.periods:
         if p.code == code:
             return p
-    raise InputError(f"programme {programme.code} has no reporting period {code!r}",
-                     hint=f"its periods: {', '.join(p.code for p in sorted(programme.periods, key=lambda p: p.start))}")
+    raise InputError(Message("programme.errors.periods.no_period", programme=programme.code, code=repr(code)),
+                     hint=Message("programme.errors.periods.no_period.hint",
+                                  periods=", ".join(p.code for p in sorted(programme.periods, key=lambda p: p.start))))
 
 
 def containing(programme: m.Programme, day: dt.date) -> m.ReportingPeriod | None:
@@ -98,20 +100,17 @@ def state(period: m.ReportingPeriod, organisation: m.Organisation) -> str:
     return a.state if a else "draft"
 
 
-def require_draft(period: m.ReportingPeriod, organisation: m.Organisation, what: str) -> None:
+def require_draft(period: m.ReportingPeriod, organisation: m.Organisation, what: Message | str) -> None:
     """Refuse a change to a partner's data of a period that is not in draft."""
     a = approval(period, organisation)
     if a is None or a.state == "draft":
         return
-    how = {
-        "submitted": "an analyst can return it to draft (`corridor programme period return`)",
-        "approved": "an analyst can return it to draft (`corridor programme period return`)",
-        "locked": "an administrator can unlock it, giving a reason (`corridor programme period unlock`)",
-    }[a.state]
+    how = "programme.errors.periods.locked.unlock_hint" if a.state == "locked" else "programme.errors.periods.locked.return_hint"
     raise PeriodLockedError(
-        f"{what}: period {period.code} of {organisation.code} is {a.state} (since "
-        f"{a.changed_at:%Y-%m-%d %H:%M} UTC, by {a.changed_by}); its data cannot change",
-        hint=f"{how}; nothing was written")
+        Message("programme.errors.periods.locked", what=what, period=period.code, organisation=organisation.code,
+                state=Message(f"programme.period_states.{a.state}"), since=f"{a.changed_at:%Y-%m-%d %H:%M}",
+                by=a.changed_by),
+        hint=Message(how))
 
 
 @dataclass(frozen=True)
@@ -126,21 +125,25 @@ def transition(session: Session, programme: m.Programme, period_code: str, organ
                *, by: str, reason: str | None = None, now: dt.datetime | None = None) -> Transition:
     """Move one partner's period along (see the module docstring); the event is recorded."""
     if action not in ACTIONS:
-        raise InputError(f"{action!r} is not an approval action", hint=f"use one of {', '.join(ACTIONS)}")
+        raise InputError(Message("programme.errors.periods.not_an_action", action=repr(action)),
+                         hint=Message("programme.errors.use_one_of.hint", allowed=", ".join(ACTIONS)))
     period = by_code(programme, period_code)
     org = next((o for o in programme.organisations if o.code == organisation_code), None)
     if org is None:
-        raise InputError(f"{organisation_code!r} is not a partner of programme {programme.code}",
-                         hint=f"partners: {', '.join(sorted(o.code for o in programme.organisations))}")
+        raise InputError(Message("programme.errors.not_a_partner", code=repr(organisation_code), programme=programme.code),
+                         hint=Message("programme.errors.partners.hint",
+                                      partners=", ".join(sorted(o.code for o in programme.organisations))))
     allowed, target = ACTIONS[action]
     a = approval(period, org)
     before = a.state if a else "draft"
     if before not in allowed:
-        raise InputError(f"cannot {action} period {period.code} of {org.code}: it is {before}",
-                         hint=f"{action} applies to {' or '.join(allowed)} data")
+        raise InputError(Message("programme.errors.periods.cannot", action=action, period=period.code, organisation=org.code,
+                                 state=Message(f"programme.period_states.{before}")),
+                         hint=Message("programme.errors.periods.cannot.hint", action=action,
+                                      states=[Message(f"programme.period_states.{s}") for s in sorted(allowed)]))
     if action in ("unlock", "return") and not (reason and reason.strip()):
-        raise InputError(f"{action} of period {period.code} of {org.code} needs a reason",
-                         hint="give --reason TEXT (it is kept with the change)")
+        raise InputError(Message("programme.errors.periods.needs_reason", action=action, period=period.code, organisation=org.code),
+                         hint=Message("programme.errors.periods.needs_reason.hint"))
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if a is None:
         a = m.PeriodApproval(period=period, organisation=org, state=before, changed_at=now, changed_by=by)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from corridor.errors import SpecError
+from corridor.i18n import Lines, Message
 from corridor.programme import models as m
 from corridor.programme import periods as pm
 from corridor.programme.activities import SessionKey, counts_course, metric_cells
@@ -224,14 +225,12 @@ def refresh_observations(session: Session, programme: m.Programme, *, now: dt.da
             new, merge = _manual_values(ind, programme), False
         plans.append((ind, new if only is not None else new + _declared_baseline(ind), merge, only))
     if problems:
-        shown = "\n  ".join(problems[:25])
-        raise SpecError(f"{len(problems)} problem(s) linking the programme's indicators to their evidence "
-                        f"{evidence.path if evidence else ''}:\n  {shown}",
-                        hint="correct the programme file (units, identities, disaggregations) or give the "
-                             "profile the programme was built on; nothing was written")
+        raise SpecError(Message("programme.errors.refresh.problems", count=len(problems),
+                                path=str(evidence.path) if evidence else "", problems=Lines(problems[:25])),
+                        hint=Message("programme.errors.refresh.problems.hint"))
     summary = RefreshSummary()
     changes: list[tuple] = []
-    locked: list[str] = []
+    locked: list[Message | str] = []
     for ind, new, merge, only in plans:
         stored = {(o.kind, o.period, tuple(sorted((o.dimension or {}).items()))): o for o in ind.observations
                   if only is None or (o.kind == "actual" and o.period in only)}
@@ -252,15 +251,13 @@ def refresh_observations(session: Session, programme: m.Programme, *, now: dt.da
             continue
         for rp in pm.overlapping(programme, *period_bounds(period)):
             try:
-                pm.require_draft(rp, owner, f"evidence of indicator {ind.code}, period {period}")
+                pm.require_draft(rp, owner, Message("programme.errors.what.evidence_of", indicator=ind.code, period=period))
             except pm.PeriodLockedError as exc:
-                locked.append(exc.message)
+                locked.append(exc.msg)
     if locked:
         raise pm.PeriodLockedError(
-            f"{len(locked)} evidence value(s) would change in periods that are not in draft:\n  "
-            + "\n  ".join(dict.fromkeys(locked)),
-            hint="return or unlock those periods first (an unlock needs an administrator and a reason); "
-                 "nothing was written")
+            Message("programme.errors.refresh.locked", count=len(locked), problems=Lines(dict.fromkeys(locked))),
+            hint=Message("programme.errors.refresh.locked.hint"))
     for ind, (kind, period, dims), old, v in changes:
         before = None if old is None else _fields(old)
         if v is None:

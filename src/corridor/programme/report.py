@@ -29,7 +29,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from corridor._deps import import_optional
 from corridor.errors import SpecError
-from corridor.i18n import LOCALES, PSEUDO, catalogue, has, moment, place_name, translate_known
+from corridor.i18n import LOCALES, PSEUDO, Message, catalogue, has, moment, place_name, translate_known
 from corridor.i18n import t as i18n_t
 from corridor.programme import models as m
 from corridor.programme import periods as pm
@@ -51,8 +51,8 @@ def messages() -> dict:
     for lang in (*LANGS, PSEUDO):
         tree: dict = {}
         for key, value in catalogue(lang).items():
-            if not key.startswith("programme."):
-                continue
+            if not key.startswith("programme.") or key.startswith("programme.errors."):
+                continue  # errors are raised as messages, not read by the report's templates
             *path, leaf = key.split(".")[1:]
             node = tree
             for part in path:
@@ -627,7 +627,7 @@ def build_context(programme: m.Programme, lang: str = "en", *, by_sdg: bool = Fa
                   now: dt.datetime | None = None, today: dt.date | None = None) -> dict:
     """Everything the template needs, already translated and formatted."""
     if lang not in LANGS and lang != PSEUDO:
-        raise SpecError(f"report language {lang!r} is not supported", hint="use es, fr or en")
+        raise SpecError(Message("programme.errors.report.language", lang=repr(lang)), hint=Message("programme.errors.languages.hint"))
     f = for_programme(programme, lang)
     msg = f.msg
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)

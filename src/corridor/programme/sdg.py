@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from corridor.errors import SpecError
+from corridor.i18n import Message
 
 T = TypeVar("T")
 FRAMEWORK = Path(__file__).resolve().parent / "reference" / "sdg_framework.csv"
@@ -60,7 +61,7 @@ def framework() -> dict[str, Code]:
                 for r in csv.DictReader(fh)}
 
 
-def check_code(code: object, *, where: str = "") -> str:
+def check_code(code: object) -> str:
     """Return ``code`` if it is a goal, target or indicator of the UN list; raise SpecError otherwise."""
     text = str(code).strip()
     known = framework()
@@ -69,11 +70,9 @@ def check_code(code: object, *, where: str = "") -> str:
     parent = text.rsplit(".", 1)[0] if text.count(".") == 2 else None
     siblings = sorted((c for c in known if parent and c.startswith(parent + ".") and c.count(".") == 2), key=sort_key)
     close = siblings or get_close_matches(text, list(known), n=3)
-    raise SpecError(
-        f"{where}{text!r} is not an SDG goal, target or indicator of the {VERSION}",
-        hint=(f"codes near it: {', '.join(close)}; " if close else "")
-        + "tag a goal (3), a target (3.8) or an indicator (3.8.1) of the UN list",
-    )
+    raise SpecError(Message("programme.errors.sdg.unknown", code=repr(text)),
+                    hint=Message("programme.errors.sdg.unknown.near_hint", codes=", ".join(close)) if close
+                    else Message("programme.errors.sdg.unknown.hint"))
 
 
 def kind(code: str) -> str:

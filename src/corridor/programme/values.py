@@ -17,10 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import reduce
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corridor.errors import ColumnNotFoundError, InputError, SourceError
+from corridor.i18n import Message
 from corridor.programme import models as m
 from corridor.programme import periods as pm
 from corridor.programme.activities import (
@@ -30,7 +32,9 @@ from corridor.programme.activities import (
     AGE_BANDS,
     _fold,
     _read_rows,
+    listed,
     nationality_code,
+    problem_lines,
     region_lookup,
 )
 from corridor.sources.bounded import Limits, Problems
@@ -47,15 +51,17 @@ def dimension_key(dimension: dict[str, str]) -> str:
     return ";".join(f"{k}={v}" for k, v in sorted(dimension.items()))
 
 
-def clean_dimension(dimension: dict[str, object], allowed: list[str]) -> tuple[dict[str, str], list[str]]:
+def clean_dimension(dimension: dict[str, object], allowed: list[str]) -> tuple[dict[str, str], list[Message]]:
     """Codes of a value's disaggregation cell, and the problems with it (one message per field)."""
-    out, problems = {}, []
+    out: dict[str, str] = {}
+    problems: list[Message] = []
     for name, raw in dimension.items():
         if raw in (None, ""):
             continue
         text = str(raw).strip()
         if name not in allowed:
-            problems.append(f"the indicator is not disaggregated by {name!r} (it is by: {', '.join(allowed) or 'none'})")
+            problems.append(Message("programme.errors.values.not_disaggregated", name=repr(name),
+                                    allowed=", ".join(allowed) or Message("programme.errors.none")))
             continue
         code: str | None
         if name == "sex":
@@ -71,11 +77,11 @@ def clean_dimension(dimension: dict[str, object], allowed: list[str]) -> tuple[d
         else:
             code = None
         if code is None:
-            problems.append(f"{name} {text!r} is not a known code")
+            problems.append(Message("programme.errors.values.unknown_code", name=name, code=repr(text)))
         else:
             out[name] = code
     if len(out) > 1:
-        problems.append("enter one disaggregation per value (a total, or one cell of one disaggregation)")
+        problems.append(Message("programme.errors.values.one_disaggregation"))
     return out, problems
 
 
@@ -98,43 +104,47 @@ class Entry:
     note: str | None
 
 
-def _check(programme: m.Programme, rec: dict, *, problems: list[str], where: str,
+def _check(programme: m.Programme, rec: dict, *, problems: list[Message], where: Message,
            check_period: bool = True) -> Entry | None:
     inds = {i.code: i for r in programme.results for i in r.indicators}
     orgs = {o.code: o for o in programme.organisations}
     before = len(problems)
     ind = inds.get(str(rec.get("indicator") or ""))
     if ind is None:
-        problems.append(f"{where}: indicator {rec.get('indicator')!r} is not in programme {programme.code}")
+        problems.append(Message("programme.errors.values.in", where=where, problem=Message(
+            "programme.errors.values.no_indicator", indicator=repr(rec.get("indicator")), programme=programme.code)))
     elif ind.source_kind != "manual":
-        problems.append(f"{where}: indicator {ind.code} takes its values from {ind.source_kind}, not from entries "
-                        "(only indicators with source: manual take entered values)")
+        problems.append(Message("programme.errors.values.in", where=where, problem=Message(
+            "programme.errors.values.not_manual", indicator=ind.code, source=ind.source_kind)))
     org = orgs.get(str(rec.get("organisation") or ""))
     if org is None:
-        problems.append(f"{where}: organisation {rec.get('organisation')!r} is not a partner "
-                        f"({', '.join(sorted(orgs))})")
+        problems.append(Message("programme.errors.values.in", where=where, problem=Message(
+            "programme.errors.values.not_a_partner", organisation=repr(rec.get("organisation")), partners=", ".join(sorted(orgs)))))
     period = next((p for p in programme.periods if p.code == str(rec.get("period") or "")), None)
     if period is None:
-        problems.append(f"{where}: period {rec.get('period')!r} is not a reporting period "
-                        f"({', '.join(p.code for p in sorted(programme.periods, key=lambda p: p.start))})")
+        problems.append(Message("programme.errors.values.in", where=where, problem=Message(
+            "programme.errors.values.not_a_period", period=repr(rec.get("period")),
+            periods=", ".join(p.code for p in sorted(programme.periods, key=lambda p: p.start)))))
     area = _areas(programme).get(_fold(str(rec.get("area") or "")))
     if area is None:
-        problems.append(f"{where}: area {rec.get('area')!r} is not a region (ISO 3166-2) or a country of the programme")
+        problems.append(Message("programme.errors.values.in", where=where, problem=Message(
+            "programme.errors.values.not_an_area", area=repr(rec.get("area")))))
     try:
         value = float(str(rec.get("value")).replace(",", "."))
         if not value >= 0:
             raise ValueError
     except (TypeError, ValueError):
-        problems.append(f"{where}: value {rec.get('value')!r} is not a count (a number, 0 or more)")
+        problems.append(Message("programme.errors.values.in", where=where, problem=Message(
+            "programme.errors.values.not_a_count", value=repr(rec.get("value")))))
         value = None
     dim, dim_problems = clean_dimension({k: rec.get(k) for k in DIMENSIONS if rec.get(k) not in (None, "")},
                                         list(ind.disaggregation) if ind is not None else [])
-    problems += [f"{where}: {p}" for p in dim_problems]
+    problems += [Message("programme.errors.values.in", where=where, problem=p) for p in dim_problems]
     if check_period and ind is not None and org is not None and period is not None:
         try:
-            pm.require_draft(period, org, f"{where}: {ind.code}")
+            pm.require_draft(period, org, Message("programme.errors.values.in", where=where, problem=ind.code))
         except pm.PeriodLockedError as exc:
-            problems.append(exc.message)
+            problems.append(exc.msg)  # type: ignore[arg-type]
     if len(problems) > before:
         return None
     return Entry(ind, org, period, area, dim, value, (str(rec.get("note")).strip() or None) if rec.get("note") else None)
@@ -167,13 +177,15 @@ def record_value(session: Session, programme: m.Programme, *, indicator: str, or
                  area: str, value: object, dimension: dict[str, object] | None = None, note: str | None = None,
                  by: str, why: str | None = None, now: dt.datetime | None = None) -> m.ManualValue:
     """Enter (or correct) one value; raises InputError naming every problem, and writes nothing then."""
-    problems: list[str] = []
+    problems: list[Message] = []
     rec = {"indicator": indicator, "organisation": organisation, "period": period, "area": area, "value": value,
            "note": note, **(dimension or {})}
-    entry = _check(programme, rec, problems=problems, where=f"value for {indicator}", check_period=False)
-    if problems:
-        raise InputError("; ".join(problems), hint="correct the value and enter it again; nothing was written")
-    pm.require_draft(entry.period, entry.organisation, f"value for {indicator}")
+    where = Message("programme.errors.what.value_for", indicator=indicator)
+    entry = _check(programme, rec, problems=problems, where=where, check_period=False)
+    if problems or entry is None:
+        raise InputError(reduce(lambda a, b: Message("programme.errors.values.and_problem", first=a, next=b), problems),
+                         hint=Message("programme.errors.values.enter_again.hint"))
+    pm.require_draft(entry.period, entry.organisation, where)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     row = _write(session, programme, entry, by=by, why=why or "entered", now=now)
     session.flush()
@@ -185,9 +197,10 @@ def delete_value(session: Session, programme: m.Programme, value_id: int, *, by:
     """Remove one entered value (its period must still be in draft); the removal is a revision."""
     row = session.get(m.ManualValue, value_id)
     if row is None or row.indicator.result.programme_id != programme.id:
-        raise InputError(f"there is no entered value {value_id} in programme {programme.code}",
-                         hint="see the values listed for the indicator")
-    pm.require_draft(row.period, row.organisation, f"value {value_id} of {row.indicator.code}")
+        raise InputError(Message("programme.errors.values.no_value", value=value_id, programme=programme.code),
+                         hint=Message("programme.errors.values.no_value.hint"))
+    pm.require_draft(row.period, row.organisation,
+                     Message("programme.errors.what.value_of", value=value_id, indicator=row.indicator.code))
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     session.add(m.Revision(programme=programme, indicator_id=row.indicator_id, subject="value",
                            code=row.indicator.code, period=row.period.code,
@@ -205,37 +218,37 @@ def import_values(session: Session, programme: m.Programme, path: str | Path, *,
     age_band, nationality, migratory_status, profession, note); all or nothing. Returns the rows written."""
     path = Path(path)
     if not path.exists():
-        raise SourceError(f"values file {path} does not exist", hint="check the path")
+        raise SourceError(Message("programme.errors.values.no_file", path=str(path)), hint=Message("programme.errors.check_path.hint"))
     limits = Limits()
     header, rows, synthetic = _read_rows(path, limits)
     need = [c for c in FILE_COLUMNS if c not in header and not (c == "organisation" and organisation)]
     if need:
-        raise ColumnNotFoundError.from_names(need, header, where=f"values file {path}")
+        raise ColumnNotFoundError.from_names(need, header, where=Message("programme.errors.values.where", path=str(path)))
     problems = Problems(limits.max_problems)  # the first of them listed, all of them counted
     entries: list[Entry] = []
     seen: dict[tuple, int] = {}
     for row, rec in rows:
-        found: list[str] = []
+        found: list[Message] = []
         if all(str(v).strip() == "" for v in rec.values() if v is not None):
             continue
         rec = {k: (v.strip() if isinstance(v, str) else v) for k, v in rec.items()}
         if organisation and not rec.get("organisation"):
             rec["organisation"] = organisation
-        e = _check(programme, rec, problems=found, where=f"{path}, row {row}")
+        e = _check(programme, rec, problems=found, where=Message("programme.errors.where_row", path=str(path), row=row))
         for p in found:
             problems.add(p)
         if e is None:
             continue
         cell = (e.indicator.code, e.organisation.code, e.period.code, e.area, dimension_key(e.dimension))
         if cell in seen:
-            problems.add(f"{path}, row {row}: the same cell as row {seen[cell]} ({', '.join(cell[:4])}"
-                         f"{' ' + cell[4] if cell[4] else ''})")
+            problems.add(Message("programme.errors.values.same_cell", path=str(path), row=row, first=seen[cell],
+                                 cell=", ".join(cell[:4]) + (" " + cell[4] if cell[4] else "")))
         seen[cell] = row
         entries.append(e)
     if problems:
-        first = f" (the first {len(problems.shown)} listed)" if problems.total > len(problems.shown) else ""
-        raise InputError(f"{problems.total:,} problem(s) in values file {path}; nothing was imported{first}:\n"
-                         f"{problems.summary()}", hint="correct these rows and import the whole file again")
+        raise InputError(Message("programme.errors.values.problems", count=problems.total, path=str(path),
+                                 listed=listed(problems), problems=problem_lines(problems)),
+                         hint=Message("programme.errors.import_again.hint"))
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for e in entries:
         _write(session, programme, e, by=by, why=f"imported from {path.name}", now=now, synthetic=synthetic)

@@ -48,10 +48,10 @@ class Problems:
     """The first ``keep`` problems of a file, and how many there were in all."""
 
     keep: int
-    shown: list[str] = field(default_factory=list)
+    shown: list[str | Message] = field(default_factory=list)
     total: int = 0
 
-    def add(self, text: str) -> None:
+    def add(self, text: str | Message) -> None:
         self.total += 1
         if len(self.shown) < self.keep:
             self.shown.append(text)
@@ -61,7 +61,7 @@ class Problems:
 
     def summary(self) -> str:
         """``"first 100 of 250,000"``-style listing, one problem per line."""
-        listed = "\n  ".join(self.shown)
+        listed = "\n  ".join(map(str, self.shown))
         more = f"\n  ... and {self.total - len(self.shown):,} more" if self.total > len(self.shown) else ""
         return f"  {listed}{more}"
 
