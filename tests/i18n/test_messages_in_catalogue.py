@@ -18,8 +18,7 @@ from corridor.errors import CorridorError
 SRC = Path(corridor.__file__).resolve().parent
 # packages and modules whose errors read in the user's language, every one
 IN_CATALOGUE = ["sources", "estimation", "design.py", "estimands.py", "flows", "harmonize", "sae", "calibration",
-IN_CATALOGUE = ["sources", "estimation", "design.py", "estimands.py", "flows", "harmonize", "sae", "calibration",
-                "cli", "engine", "indicators", "quality", "epi", "datasets", "programme"]
+                "cli", "engine", "indicators", "quality", "epi", "datasets", "programme", "service"]
 
 
 @cache

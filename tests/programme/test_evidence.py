@@ -67,7 +67,7 @@ def test_unit_mismatch_names_both_sides():
     table = read_evidence(DEMO_PROFILE)
     s = link(table, EvidenceKey("uninsured_share", "corridor", "CHL"), unit="proportion", dimensions=[],
              what="indicator OC1.1")
-    [problem] = s.problems
+    [problem] = map(str, s.problems)  # problems are catalogue messages, read here in English
     assert "indicator OC1.1 declares unit 'proportion'" in problem
     assert "'uninsured_share' for population 'corridor' in area 'CHL' is in 'percent'" in problem
     assert f"{CSV}, row " in problem and "never rescaled" in problem
@@ -76,12 +76,12 @@ def test_unit_mismatch_names_both_sides():
 def test_unknown_identity_and_missing_dimension():
     table = read_evidence(DEMO_PROFILE)
     s = link(table, EvidenceKey("uninsured_shares", "corridor", "CHL"), unit="percent", dimensions=[], what="I")
-    assert "did you mean 'uninsured_share'" in s.problems[0]
+    assert "did you mean 'uninsured_share'" in str(s.problems[0])
     s = link(table, EvidenceKey("uninsured_share", "born_COL", "CHL"), unit="percent", dimensions=[], what="I")
-    assert "has no population 'born_COL' (it has corridor)" in s.problems[0]
+    assert "has no population 'born_COL' (it has corridor)" in str(s.problems[0])
     s = link(table, EvidenceKey("notification_dsr_syphilis", "corridor", "CL-AN"), unit="per_100000",
              dimensions=["sex"], what="I")
-    assert "is disaggregated by 'sex', but its evidence" in s.problems[0] and "totals only" in s.problems[0]
+    assert "is disaggregated by 'sex', but its evidence" in str(s.problems[0]) and "totals only" in str(s.problems[0])
 
 
 def test_two_sources_for_one_cell_must_be_chosen(tmp_path):
@@ -91,7 +91,7 @@ def test_two_sources_for_one_cell_must_be_chosen(tmp_path):
     other = one.replace("SYNTHETIC household-survey sample", "Another survey")
     table = _table_with(tmp_path, f"{head}\n{one}\n{other}")
     s = link(table, EvidenceKey("uninsured_share", "corridor", "CHL"), unit="percent", dimensions=[], what="I")
-    assert "has two rows for period 2022" in s.problems[0] and "add source:" in s.problems[0]
+    assert "has two rows for period 2022" in str(s.problems[0]) and "add source:" in str(s.problems[0])
     s = link(table, EvidenceKey("uninsured_share", "corridor", "CHL", source="Another"), unit="percent",
              dimensions=[], what="I")
     assert s.problems == [] and s.cells[("2022", ())].source.startswith("Another")

@@ -27,6 +27,7 @@ def _audit(env) -> list[dict]:
 
 
 def test_a_revoked_token_is_refused_at_once(env):
+    env.client.headers["Accept-Language"] = "en"  # the service's default is Spanish; this test reads English
     csrf = env.login("vic")
     r = env.client.post("/api/v1/me/tokens", json={"name": "laptop"}, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 201
@@ -48,6 +49,7 @@ def test_a_revoked_token_is_refused_at_once(env):
 
 
 def test_an_expired_token_is_refused(env):
+    env.client.headers["Accept-Language"] = "en"  # the service's default is Spanish; this test reads English
     token = env.token("vic")
     with session_scope(env.client.app.state.services.engine) as s:
         s.execute(update(ApiToken).values(expires_at=dt.datetime(2020, 1, 1)))
@@ -56,6 +58,7 @@ def test_an_expired_token_is_refused(env):
 
 
 def test_a_deactivated_user_is_refused_at_once_and_can_be_reactivated(env):
+    env.client.headers["Accept-Language"] = "en"  # the service's default is Spanish; this test reads English
     partner_token = env.token("reg")
     env.login("reg")
     partner_cookies = dict(env.client.cookies)
@@ -83,6 +86,7 @@ def test_a_deactivated_user_is_refused_at_once_and_can_be_reactivated(env):
 
 
 def test_a_role_change_applies_to_the_next_request(env):
+    env.client.headers["Accept-Language"] = "en"  # the service's default is Spanish; this test reads English
     token = env.token("vic")
     assert env.client.get("/api/v1/jobs", headers=_bearer(token)).status_code == 403
     admin = env.token("admin")
@@ -110,6 +114,7 @@ def test_the_service_keeps_an_active_administrator(env):
 
 
 def test_changing_a_password_ends_every_session(env):
+    env.client.headers["Accept-Language"] = "en"  # the service's default is Spanish; this test reads English
     env.login("vic")
     other_browser = dict(env.client.cookies)
     csrf = env.login("vic")
@@ -151,6 +156,7 @@ def test_the_account_page_changes_the_password_and_keeps_this_browser_signed_in(
 
 
 def test_an_administrator_resets_a_password_and_revokes_tokens_on_the_page(env):
+    env.client.headers["Accept-Language"] = "en"  # the service's default is Spanish; this test reads English
     token = env.token("reg")
     env.login("reg")
     partner_browser = dict(env.client.cookies)

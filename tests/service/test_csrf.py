@@ -6,6 +6,7 @@ import re
 
 
 def test_form_post_without_or_with_wrong_token_is_refused(env):
+    env.client.headers["Accept-Language"] = "en"  # the service's default is Spanish; this test reads English
     env.login("ana")
     for data in ({"status": "done"}, {"status": "done", "csrf_token": "forged"}):
         r = env.client.post("/programme/commitments/PROPOSAL-OCT", data=data)

@@ -37,11 +37,12 @@ def test_api_errors_have_one_shape(env):
         _shape(r)
     r = env.client.get("/api/v1/indicators?limit=0&lang=fr", headers=h)
     assert "limit" in r.json()["error"] and "n'est pas valide" in r.json()["error"]
-    r = env.client.get("/api/v1/me")  # no credentials
+    r = env.client.get("/api/v1/me?lang=en")  # no credentials
     assert r.status_code == 401 and _shape(r)["error"] == "sign in first"
 
 
 def test_ids_beyond_the_database_range_are_not_found(env):
+    env.client.headers["Accept-Language"] = "en"  # the service's default is Spanish; this test reads English
     csrf = env.login("admin")
     h = {"X-CSRF-Token": csrf}
     for big in (MAX_ID + 1, 2**63, 2**64 + 5, 0):

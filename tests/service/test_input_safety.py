@@ -40,6 +40,7 @@ def test_script_in_names_of_sources_and_users_is_escaped(env, tmp_path):
 
 
 def test_path_traversal_is_refused(env, tmp_path):
+    env.client.headers["Accept-Language"] = "en"  # the service's default is Spanish; this test reads English
     secret = tmp_path / "outside.csv"
     secret.write_text("a\n1\n", encoding="utf-8")
     (env.settings.data_dir / "sources" / "link.csv").symlink_to(secret)

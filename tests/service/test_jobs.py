@@ -94,6 +94,7 @@ def test_failed_job_reads_in_the_readers_language(env, monkeypatch):
 
 
 def test_bad_job_parameters_are_refused(env):
+    env.client.headers["Accept-Language"] = "en"  # the service's default is Spanish; this test reads English
     csrf = env.login("ana")
     r = env.client.post("/api/v1/jobs", json={"origin": "C0L"}, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 422 and "alpha-3" in r.json()["error"]

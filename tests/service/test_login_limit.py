@@ -31,6 +31,7 @@ def proxied(tmp_path: Path, template_data: Path):
 
 
 def test_a_locked_account_blocks_no_other_account(env):
+    env.client.headers["Accept-Language"] = "en"  # the service's default is Spanish; this test reads English
     attempts = env.settings.login_attempts
     for _ in range(attempts):
         r = _try(env, "vic", "wrong password")

@@ -47,7 +47,7 @@ def test_invalid_session_is_reported_and_nothing_written(env):
     csrf = env.login("reg")
     data = _form(csrf)
     data["p1_pre_score"] = "140"
-    r = env.client.post("/programme/trainings", data=data)
+    r = env.client.post("/programme/trainings?lang=en", data=data)
     assert r.status_code == 422
     assert "is above 100" in r.text and "nothing was imported" in r.text
     assert 'value="Hospital Regional de Antofagasta"' in r.text  # the form keeps what was typed
@@ -76,7 +76,7 @@ def test_partner_cannot_withdraw_another_organisations_import(env):
 def test_partner_updates_only_its_own_commitments(env):
     csrf = env.login("reg")  # the demo's only commitment is owned by IOM
     r = env.client.put(
-        "/api/v1/programme/commitments/PROPOSAL-OCT", json={"status": "done"}, headers={"X-CSRF-Token": csrf}
+        "/api/v1/programme/commitments/PROPOSAL-OCT?lang=en", json={"status": "done"}, headers={"X-CSRF-Token": csrf}
     )
     assert r.status_code == 403
     assert "Forbidden" not in r.text and r.json()["error"].startswith(
@@ -97,5 +97,5 @@ def test_partner_json_api_records_too(env):
     }
     r = env.client.post("/api/v1/programme/trainings", json=body, headers={"Authorization": f"Bearer {tok}"})
     assert r.status_code == 201 and r.json()["participants"] == 1
-    r = env.client.post("/api/v1/programme/trainings", json=body, headers={"Authorization": f"Bearer {tok}"})
+    r = env.client.post("/api/v1/programme/trainings?lang=en", json=body, headers={"Authorization": f"Bearer {tok}"})
     assert r.status_code == 422 and "duplicate session" in r.json()["error"]

@@ -25,12 +25,13 @@ def test_partner_enters_values_by_form_and_api(env):
     entries = env.client.get("/api/v1/programme/values").json()["entries"]
     assert entries[0]["organisation"] == "REGIONAL-HEALTH-AN" and entries[0]["entered_by"] == "reg"
     # a partner cannot enter for another organisation
-    r = env.client.post("/api/v1/programme/values", json={"indicator": "OP1.1.1", "period": "2026", "area": "CL-AN",
-                                                           "value": 5, "organisation": "CIVIL-SOCIETY"},
+    r = env.client.post("/api/v1/programme/values?lang=en", json={"indicator": "OP1.1.1", "period": "2026",
+                                                                   "area": "CL-AN", "value": 5,
+                                                                   "organisation": "CIVIL-SOCIETY"},
                         headers={"X-CSRF-Token": csrf})
     assert r.status_code == 403 and "not for CIVIL-SOCIETY" in r.json()["error"]
     # bad input is a 422 naming the field; the form keeps the page
-    r = env.client.post("/programme/values", data={**data, "area": "CL-XX"})
+    r = env.client.post("/programme/values?lang=en", data={**data, "area": "CL-XX"})
     assert r.status_code == 422 and "area &#39;CL-XX&#39; is not a region" in r.text
     revisions = env.client.get("/api/v1/programme/revisions").json()["data"]
     entered = [r for r in revisions if r["subject"] == "value"]
@@ -42,15 +43,15 @@ def test_approval_by_role_and_locked_periods_refuse_writes(env):
     csrf = env.login("reg")
     h = {"X-CSRF-Token": csrf}
     # 2025 is submitted in the demo: a partner's entry is refused
-    r = env.client.post("/api/v1/programme/values", json={"indicator": "OP1.1.1", "period": "2025", "area": "CL-AN",
-                                                           "value": 5}, headers=h)
+    r = env.client.post("/api/v1/programme/values?lang=en", json={"indicator": "OP1.1.1", "period": "2025",
+                                                                   "area": "CL-AN", "value": 5}, headers=h)
     assert r.status_code == 422 and "period 2025 of REGIONAL-HEALTH-AN is submitted" in r.json()["error"]
     # partners submit their own period, cannot approve, cannot act for others
     assert env.client.post("/api/v1/programme/periods/2026/REGIONAL-HEALTH-AN/submit", headers=h).json()["to"] == \
         "submitted"
     assert env.client.post("/api/v1/programme/periods/2026/REGIONAL-HEALTH-AN/approve", headers=h).status_code == 403
     assert env.client.post("/api/v1/programme/periods/2026/LOCAL-HEALTH-AN/submit", headers=h).status_code == 403
-    r = env.client.post("/programme/trainings", data=training_form(csrf))
+    r = env.client.post("/programme/trainings?lang=en", data=training_form(csrf))
     assert r.status_code == 422 and "period 2026 of REGIONAL-HEALTH-AN is submitted" in r.text
     csrf = env.login("ana")
     h = {"X-CSRF-Token": csrf}
@@ -60,7 +61,7 @@ def test_approval_by_role_and_locked_periods_refuse_writes(env):
                            json={"reason": "x"}).status_code == 403  # analysts do not unlock
     csrf = env.login("admin")
     h = {"X-CSRF-Token": csrf}
-    r = env.client.post("/api/v1/programme/periods/2026/REGIONAL-HEALTH-AN/unlock", headers=h)
+    r = env.client.post("/api/v1/programme/periods/2026/REGIONAL-HEALTH-AN/unlock?lang=en", headers=h)
     assert r.status_code == 422 and "needs a reason" in r.json()["error"]
     r = env.client.post("/api/v1/programme/periods/2026/REGIONAL-HEALTH-AN/unlock", headers=h,
                         json={"reason": "late attendance sheets"})

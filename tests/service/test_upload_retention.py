@@ -16,7 +16,7 @@ GOOD = (
 
 def _upload(env, csrf, text: str, name: str = "records.csv"):
     return env.client.post(
-        "/programme/trainings/upload",
+        "/programme/trainings/upload?lang=en",
         data={"csrf_token": csrf},
         files={"file": (name, io.BytesIO(text.encode()), "text/csv")},
         follow_redirects=False,

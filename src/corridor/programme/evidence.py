@@ -212,9 +212,12 @@ class EvidenceKey:
                    area=str(spec.get("area") or ""), level=str(spec.get("level") or ""),
                    source=(str(spec["source"]) if spec.get("source") else None))
 
-    def describe(self) -> str:
-        extra = (f", level {self.level!r}" if self.level else "") + (f", source {self.source!r}" if self.source else "")
-        return f"{self.indicator!r} for population {self.population!r} in area {self.area!r}{extra}"
+    def describe(self) -> Message:
+        """The series as the programme file names it, in the reader's language."""
+        return Message("programme.errors.link.key", indicator=repr(self.indicator), population=repr(self.population),
+                       area=repr(self.area),
+                       level=Message("programme.errors.link.key_level", level=repr(self.level)) if self.level else "",
+                       source=Message("programme.errors.link.key_source", source=repr(self.source)) if self.source else "")
 
 
 Cell = tuple[str, tuple[tuple[str, str], ...]]  # (period, sorted dimension items)
@@ -227,31 +230,32 @@ class Series:
     key: EvidenceKey
     cells: dict[Cell, EvidenceRow]
     unit: str | None
-    problems: list[str]
+    problems: list[Message]
 
     def periods(self) -> list[str]:
         return sorted({p for p, _ in self.cells})
 
 
-def link(table: EvidenceTable, key: EvidenceKey, *, unit: str, dimensions: list[str], what: str) -> Series:
+def link(table: EvidenceTable, key: EvidenceKey, *, unit: str, dimensions: list[str], what: Message) -> Series:
     """The cells of ``key`` in total and by ``dimensions``, checking the unit and the dimensions.
 
     Problems (unknown series, unit or dimension mismatch, two rows for one cell) are returned,
     each naming the programme side (``what``) and the evidence side (file, row, identity).
     """
-    problems: list[str] = []
+    problems: list[Message] = []
+    path = str(table.path)
     same = [r for r in table.rows if r.indicator == key.indicator]
     if not same:
         close = get_close_matches(key.indicator, sorted({r.indicator for r in table.rows}), n=1)
-        problems.append(f"{what} names evidence indicator {key.indicator!r}, which is not in {table.path}"
-                        + (f" (did you mean {close[0]!r}?)" if close else ""))
+        problems.append(Message("programme.errors.link.no_indicator", what=what, indicator=repr(key.indicator), path=path,
+                                close=Message("programme.errors.load.did_you_mean", name=repr(close[0])) if close else ""))
         return Series(key, {}, None, problems)
-    for attr, label in (("population", "population"), ("area", "area")):
+    for attr in ("population", "area"):
         wanted = getattr(key, attr)
         have = sorted({getattr(r, attr) for r in same})
         if wanted not in have and not (attr == "area" and any(r.value == wanted for r in same)):
-            problems.append(f"{what}: evidence indicator {key.indicator!r} in {table.path} has no {label} "
-                            f"{wanted!r} (it has {', '.join(have)})")
+            problems.append(Message(f"programme.errors.link.no_{attr}", what=what, indicator=repr(key.indicator), path=path,
+                                    wanted=repr(wanted), have=", ".join(have)))
     if problems:
         return Series(key, {}, None, problems)
     rows = [r for r in same if r.population == key.population and r.level == key.level
@@ -270,36 +274,35 @@ def link(table: EvidenceTable, key: EvidenceKey, *, unit: str, dimensions: list[
             if name not in dimensions:
                 continue
         if not r.period:
-            problems.append(f"{what}: evidence {key.describe()} has no period in {table.where(r)} (its source "
-                            "states no year: give the survey's year in its harmonization spec)")
+            problems.append(Message("programme.errors.link.no_period", what=what, key=key.describe(), path=path, row=r.row))
             continue
         cell = (r.period, tuple(sorted(dim.items())))
         if cell in cells:
             other = cells[cell]
-            problems.append(
-                f"{what}: evidence {key.describe()} has two rows for period {r.period}"
-                f"{' ' + ', '.join(f'{k}={v}' for k, v in cell[1]) if cell[1] else ''}: {table.where(other)} "
-                f"({other.source}) and row {r.row} ({r.source}); add source: (the start of one source's name)"
-                + ("" if key.level else " or level:") + " to the evidence link")
+            problems.append(Message(
+                "programme.errors.link.two_rows" if key.level else "programme.errors.link.two_rows_level", what=what,
+                key=key.describe(), period=r.period + (" " + ", ".join(f"{k}={v}" for k, v in cell[1]) if cell[1] else ""),
+                path=path, first=other.row, first_source=other.source, row=r.row, source=r.source))
             continue
         cells[cell] = r
     if not cells:
         levels = sorted({r.level for r in same if r.population == key.population and r.level})
-        problems.append(f"{what}: no row of {table.path} is evidence {key.describe()}"
-                        + (f" (its levels: {', '.join(levels)}; add level:)" if levels and not key.level else ""))
+        problems.append(Message("programme.errors.link.no_rows", what=what, path=path, key=key.describe(),
+                                levels=Message("programme.errors.link.levels", levels=", ".join(levels))
+                                if levels and not key.level else ""))
         return Series(key, {}, None, problems)
     units = {r.unit for r in cells.values()}
     first = next(iter(cells.values()))
     if len(units) > 1:
-        problems.append(f"{what}: evidence {key.describe()} mixes units {', '.join(sorted(units))} in {table.path}")
+        problems.append(Message("programme.errors.link.mixed_units", what=what, key=key.describe(),
+                                units=", ".join(sorted(units)), path=path))
     elif first.unit != unit:
-        problems.append(f"{what} declares unit {unit!r}, but its evidence {key.describe()} is in {first.unit!r} "
-                        f"({table.where(first)}); declare unit: {first.unit} (values are used as the table "
-                        "states them, never rescaled)")
+        problems.append(Message("programme.errors.link.unit", what=what, unit=repr(unit), key=key.describe(),
+                                evidence_unit=repr(first.unit), path=path, row=first.row, declare=f"unit: {first.unit}"))
     for d in dimensions:
         if d not in seen_dims:
-            problems.append(f"{what} is disaggregated by {d!r}, but its evidence {key.describe()} in {table.path} "
-                            f"has no {d!r} rows (it has: {', '.join(sorted(seen_dims)) or 'totals only'})")
+            problems.append(Message("programme.errors.link.dimension", what=what, name=repr(d), key=key.describe(),
+                                    path=path, have=", ".join(sorted(seen_dims)) or Message("programme.errors.link.totals_only")))
     return Series(key, cells, first.unit, problems)
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from corridor.errors import SourceError, SpecError
+from corridor.errors import CorridorError, SourceError, SpecError
 from corridor.i18n import Lines, Message
 from corridor.programme import iati_codes
 from corridor.programme import models as m
@@ -80,26 +80,26 @@ class _Checker:
         self.problems.append(Message("programme.errors.load.at_line", path=str(self.path), line=line, problem=message) if line
                              else Message("programme.errors.load.at_file", path=str(self.path), problem=message))
 
-    def need(self, node: LineDict, key: str, what: str) -> Any:
+    def need(self, node: LineDict, key: str, what: Message) -> Any:
         if not isinstance(node, dict) or key not in node or node[key] in (None, ""):
-            self.fail(node, f"{what} has no {key!r}")
+            self.fail(node, Message("programme.errors.load.has_no", what=what, key=repr(key)))
             return None
         return node[key]
 
-    def text(self, node: LineDict, key: str, what: str, *, required: bool = True) -> dict | None:
+    def text(self, node: LineDict, key: str, what: Message | None, *, required: bool = True) -> dict | None:
         value = node.get(key) if isinstance(node, dict) else None
         if value is None:
             if required:
-                self.fail(node, f"{what} has no {key!r}")
+                self.fail(node, Message("programme.errors.load.has_no", what=what, key=repr(key)))
             return None
         if isinstance(value, str):
             return {"en": value}
         if not isinstance(value, dict) or not set(value) <= set(LANGS):
-            self.fail(node, f"{what}: {key!r} must be a text or a mapping of es/fr/en texts")
+            self.fail(node, Message("programme.errors.load.text_form", what=what or "-", key=repr(key)))
             return None
         return {k: str(v) for k, v in value.items()}
 
-    def date(self, node: LineDict, key: str, what: str) -> dt.date | None:
+    def date(self, node: LineDict, key: str, what: Message) -> dt.date | None:
         value = node.get(key)
         if value is None:
             return None
@@ -108,24 +108,24 @@ class _Checker:
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            self.fail(node, f"{what}: {key} {value!r} is not a date (YYYY-MM-DD)")
+            self.fail(node, Message("programme.errors.load.not_a_date", what=what, key=key, value=repr(value)))
             return None
 
-    def period(self, node: LineDict, value: Any, what: str) -> tuple[dt.date, dt.date] | None:
+    def period(self, node: LineDict, value: Any, what: Message) -> tuple[dt.date, dt.date] | None:
         try:
             return period_bounds(str(value))
         except ValueError:
-            self.fail(node, f"{what}: period {value!r} is not a year, a quarter (2024-Q1) or an interval START/END")
+            self.fail(node, Message("programme.errors.load.not_a_period", what=what, value=repr(value)))
             return None
 
-    def money(self, node: LineDict, key: str, what: str) -> Decimal | None:
+    def money(self, node: LineDict, key: str, what: Message) -> Decimal | None:
         try:
             out = Decimal(str(node.get(key)))
             if not out.is_finite() or out < 0:
                 raise InvalidOperation
             return out
         except (InvalidOperation, ValueError):
-            self.fail(node, f"{what}: {key} {node.get(key)!r} is not an amount (a number, 0 or more)")
+            self.fail(node, Message("programme.errors.load.not_an_amount", what=what, key=key, value=repr(node.get(key))))
             return None
 
 
@@ -152,7 +152,12 @@ def read_spec(path: str | Path) -> dict:
     return spec
 
 
-def _sdgs(node: Any, ck: _Checker, what: str) -> list[str]:
+def _what(kind: str, code: Any = None) -> Message:
+    """How a programme file's problems name the thing at fault: ``organisation IOM``, ``indicator OP1.1``."""
+    return Message(f"programme.errors.load.what.{kind}", code=code)
+
+
+def _sdgs(node: Any, ck: _Checker, what: Message) -> list[str]:
     out = []
     for code in (node.get("sdg") if isinstance(node, dict) else None) or []:
         try:
@@ -164,60 +169,62 @@ def _sdgs(node: Any, ck: _Checker, what: str) -> list[str]:
 
 def _programme_section(prog: LineDict, ck: _Checker, path: Path) -> dict:
     p = {
-        "code": ck.need(prog, "code", "programme"),
-        "title": ck.text(prog, "title", "programme"),
-        "summary": ck.text(prog, "summary", "programme", required=False),
+        "code": ck.need(prog, "code", _what("programme")),
+        "title": ck.text(prog, "title", _what("programme")),
+        "summary": ck.text(prog, "summary", _what("programme"), required=False),
         "countries": list(prog.get("countries") or []),
         "status": str(prog.get("status", "pipeline")),
-        "start_date": ck.date(prog, "start_date", "programme"),
-        "end_date": ck.date(prog, "end_date", "programme"),
-        "actual_start": ck.date(prog, "actual_start", "programme"),
-        "actual_end": ck.date(prog, "actual_end", "programme"),
+        "start_date": ck.date(prog, "start_date", _what("programme")),
+        "end_date": ck.date(prog, "end_date", _what("programme")),
+        "actual_start": ck.date(prog, "actual_start", _what("programme")),
+        "actual_end": ck.date(prog, "actual_end", _what("programme")),
         "iati_identifier": prog.get("iati_identifier"),
         "reporting_org": prog.get("reporting_org"),
-        "sdg": _sdgs(prog, ck, "programme"),
+        "sdg": _sdgs(prog, ck, _what("programme")),
     }
     corridor = prog.get("corridor") or {}
     p["origin"], p["destination"] = corridor.get("origin"), corridor.get("destination")
     for key in ("origin", "destination"):
         if not (isinstance(p[key], str) and len(p[key]) == 3 and p[key].isupper()):
-            ck.fail(prog, f"programme corridor {key} {p[key]!r} is not an ISO 3166-1 alpha-3 code")
+            ck.fail(prog, Message("programme.errors.load.corridor_iso3", key=key, value=repr(p[key])))
     if p["status"] not in iati_codes.ACTIVITY_STATUS:
-        ck.fail(prog, f"programme status {p['status']!r} is not one of {', '.join(iati_codes.ACTIVITY_STATUS)}")
+        ck.fail(prog, Message("programme.errors.load.status", status=repr(p["status"]),
+                              allowed=", ".join(iati_codes.ACTIVITY_STATUS)))
     if p["start_date"] and p["end_date"] and p["start_date"] > p["end_date"]:
-        ck.fail(prog, f"programme start_date {p['start_date']} is after its end_date {p['end_date']}")
+        ck.fail(prog, Message("programme.errors.load.start_after_end", start=str(p["start_date"]), end=str(p["end_date"])))
     rc = prog.get("recipient_countries")
     if rc is None:
         p["recipient_countries"] = [{"code": c, "percentage": 100} for c in p["countries"][:1]] \
             if len(p["countries"]) == 1 else []
         if len(p["countries"]) > 1:
-            ck.fail(prog, "a programme of several countries states each one's share: recipient_countries: "
-                    "[{code: CHL, percentage: 70}, {code: COL, percentage: 30}] (IATI rules 3.1.1, 3.1.2)")
+            ck.fail(prog, Message("programme.errors.load.recipient_shares",
+                                  example="recipient_countries: [{code: CHL, percentage: 70}, {code: COL, percentage: 30}]"))
     else:
         p["recipient_countries"] = [{"code": str(c.get("code")), "percentage": c.get("percentage")} for c in rc]
         shares = [c.get("percentage") for c in rc]
         if any(not isinstance(s, (int, float)) or isinstance(s, bool) or not 0 <= s <= 100 for s in shares):
-            ck.fail(prog, "recipient_countries: every country needs a percentage from 0 to 100")
+            ck.fail(prog, Message("programme.errors.load.recipient_percentage"))
         elif abs(sum(shares) - 100) > 1e-9:
-            ck.fail(prog, f"recipient_countries: percentages add up to {sum(shares)}, not 100")
+            ck.fail(prog, Message("programme.errors.load.recipient_sum", total=sum(shares)))
         for c in p["recipient_countries"]:
             if c["code"] not in p["countries"]:
-                ck.fail(prog, f"recipient country {c['code']!r} is not in the programme's countries {p['countries']}")
+                ck.fail(prog, Message("programme.errors.load.recipient_country", code=repr(c["code"]),
+                                      countries=", ".join(map(str, p["countries"]))))
     sectors = []
     for s in prog.get("sectors") or []:
         voc, code = str(s.get("vocabulary", "1")), str(s.get("code"))
         if voc == "1" and not iati_codes.known("Sector", code):
-            ck.fail(s, f"sector {code!r} is not a DAC 5-digit sector code (IATI Sector codelist)")
+            ck.fail(s, Message("programme.errors.load.sector", code=repr(code)))
         sectors.append({"vocabulary": voc, "code": code, "percentage": s.get("percentage")})
     if not sectors:
-        ck.fail(prog, "the programme has no sectors: add sectors: [{vocabulary: 1, code: 12261, percentage: 100}] "
-                "(DAC 5-digit codes; IATI rule 6.2.2)")
+        ck.fail(prog, Message("programme.errors.load.no_sectors",
+                              example="sectors: [{vocabulary: 1, code: 12261, percentage: 100}]"))
     by_voc: dict[str, list] = {}
     for s in sectors:
         by_voc.setdefault(s["vocabulary"], []).append(s["percentage"])
     for voc, shares in by_voc.items():
         if len(shares) > 1 and (any(not isinstance(x, (int, float)) for x in shares) or abs(sum(shares) - 100) > 1e-9):
-            ck.fail(prog, f"sectors of vocabulary {voc}: percentages must be given and add up to 100 (IATI rule 2.1.2)")
+            ck.fail(prog, Message("programme.errors.load.sector_shares", vocabulary=voc))
     p["sectors"] = sectors
     p["evidence_path"] = None
     if prog.get("evidence"):
@@ -226,18 +233,18 @@ def _programme_section(prog: LineDict, ck: _Checker, path: Path) -> dict:
     rp = prog.get("reporting_periods") or {"frequency": "year"}
     if isinstance(rp, dict):
         if p["start_date"] is None or p["end_date"] is None:
-            ck.fail(prog, "reporting periods are built from the programme's start_date and end_date; give both")
+            ck.fail(prog, Message("programme.errors.load.periods_need_dates"))
             p["periods"] = []
         else:
             try:
                 p["periods"] = build_periods(p["start_date"], p["end_date"], str(rp.get("frequency", "year")))
             except SpecError as exc:
-                ck.fail(prog, exc.message)
+                ck.fail(prog, exc.msg)
                 p["periods"] = []
     else:
         p["periods"] = []
         for item in rp:
-            b = ck.period(item, item.get("code"), "reporting period")
+            b = ck.period(item, item.get("code"), _what("reporting_period"))
             if b:
                 p["periods"].append((str(item["code"]), *b))
     return p
@@ -251,129 +258,132 @@ def _check(doc: dict, ck: _Checker, path: Path) -> dict:
         try:
             evidence = read_evidence(p["evidence_path"])
         except (SourceError, SpecError, ValueError) as exc:
-            ck.fail(doc["programme"], f"evidence table: {getattr(exc, 'message', exc)}")
+            ck.fail(doc["programme"], Message("programme.errors.load.evidence_table",
+                                              problem=exc.msg if isinstance(exc, CorridorError) else str(exc)))
     spec["evidence_found"] = evidence is not None
     orgs = {}
     for o in doc.get("organisations") or []:
-        code = ck.need(o, "code", "organisation")
+        code = ck.need(o, "code", _what("organisation"))
         kind = o.get("kind")
         if kind not in m.ORGANISATION_KINDS:
-            ck.fail(o, f"organisation {code}: kind {kind!r} is not one of {', '.join(m.ORGANISATION_KINDS)}")
+            ck.fail(o, Message("programme.errors.load.org_kind", code=code, kind=repr(kind),
+                               allowed=", ".join(m.ORGANISATION_KINDS)))
         if code in orgs:
-            ck.fail(o, f"organisation code {code!r} is used twice")
+            ck.fail(o, Message("programme.errors.load.org_twice", code=repr(code)))
         itype = str(o["iati_type"]) if o.get("iati_type") else None
         if itype and not iati_codes.known("OrganisationType", itype):
-            ck.fail(o, f"organisation {code}: iati_type {itype!r} is not an IATI OrganisationType code")
+            ck.fail(o, Message("programme.errors.load.org_iati_type", code=code, type=repr(itype)))
         ref = o.get("iati_ref")
         if ref and not iati_codes.org_id_prefix(str(ref)):
-            ck.fail(o, f"organisation {code}: iati_ref {ref!r} does not start with an org-id.guide list code "
-                    "(e.g. XM-DAC-, CL-RUT-, CO-NIT-)")
+            ck.fail(o, Message("programme.errors.load.org_iati_ref", code=code, ref=repr(ref)))
         roles = [str(r) for r in (o.get("iati_roles") or [])]
         for r in roles:
             if not iati_codes.known("OrganisationRole", r):
-                ck.fail(o, f"organisation {code}: iati_roles {r!r} is not 1 funding, 2 accountable, 3 extending or "
-                        "4 implementing")
-        orgs[code] = {"code": code, "kind": kind, "name": ck.text(o, "name", f"organisation {code}"),
+                ck.fail(o, Message("programme.errors.load.org_iati_role", code=code, role=repr(r)))
+        orgs[code] = {"code": code, "kind": kind, "name": ck.text(o, "name", _what("organisation", code)),
                       "country": o.get("country"), "region": o.get("region"), "iati_ref": ref,
                       "iati_type": itype, "iati_roles": roles}
     spec["organisations"] = list(orgs.values())
     if p["reporting_org"] and p["reporting_org"] not in orgs:
-        ck.fail(doc["programme"], f"reporting_org {p['reporting_org']!r} is not in 'organisations'")
+        ck.fail(doc["programme"], Message("programme.errors.load.reporting_org", code=repr(p["reporting_org"])))
 
-    def org_ref(node: Any, code: Any, what: str) -> None:
+    def org_ref(node: Any, code: Any, what: Message) -> None:
         if code not in orgs:
             close = get_close_matches(str(code), list(orgs), n=1)
-            ck.fail(node, f"{what} names organisation {code!r}, which is not in 'organisations'"
-                    + (f" (did you mean {close[0]!r}?)" if close else ""))
+            ck.fail(node, Message("programme.errors.load.unknown_org", what=what, code=repr(code),
+                                  close=Message("programme.errors.load.did_you_mean", name=repr(close[0])) if close
+                                  else ""))
 
     spec["agreements"] = []
     for a in doc.get("agreements") or []:
-        code = ck.need(a, "code", "agreement")
+        code = ck.need(a, "code", _what("agreement"))
         for party in a.get("parties") or []:
-            org_ref(a, party, f"agreement {code}")
-        spec["agreements"].append({"code": code, "title": ck.text(a, "title", f"agreement {code}"),
-                                   "signed_on": ck.date(a, "signed_on", f"agreement {code}"),
-                                   "purpose": ck.text(a, "purpose", f"agreement {code}", required=False),
+            org_ref(a, party, _what("agreement", code))
+        spec["agreements"].append({"code": code, "title": ck.text(a, "title", _what("agreement", code)),
+                                   "signed_on": ck.date(a, "signed_on", _what("agreement", code)),
+                                   "purpose": ck.text(a, "purpose", _what("agreement", code), required=False),
                                    "source": a.get("source"), "parties": list(a.get("parties") or [])})
     spec["documents"] = []
     for d in doc.get("documents") or []:
-        code = ck.need(d, "code", "document")
+        code = ck.need(d, "code", _what("document"))
         for ref in list(d.get("authors") or []) + list(d.get("funders") or []):
-            org_ref(d, ref, f"document {code}")
+            org_ref(d, ref, _what("document", code))
         spec["documents"].append({"code": code, "kind": str(d.get("kind", "other")),
-                                  "title": ck.text(d, "title", f"document {code}"), "year": d.get("year"),
+                                  "title": ck.text(d, "title", _what("document", code)), "year": d.get("year"),
                                   "authors": list(d.get("authors") or []), "funders": list(d.get("funders") or []),
                                   "sources": list(d.get("sources") or []), "url": d.get("url")})
     meetings = {}
     for mt in doc.get("meetings") or []:
-        code = ck.need(mt, "code", "meeting")
+        code = ck.need(mt, "code", _what("meeting"))
         for ref in mt.get("participants") or []:
-            org_ref(mt, ref, f"meeting {code}")
+            org_ref(mt, ref, _what("meeting", code))
         decisions = [{"en": dec} if isinstance(dec, str) else {k: str(v) for k, v in dec.items()}
                      for dec in mt.get("decisions") or []]
-        meetings[code] = {"code": code, "title": ck.text(mt, "title", f"meeting {code}"),
-                          "held_on": ck.date(mt, "held_on", f"meeting {code}"),
-                          "date_note": ck.text(mt, "date_note", f"meeting {code}", required=False),
+        meetings[code] = {"code": code, "title": ck.text(mt, "title", _what("meeting", code)),
+                          "held_on": ck.date(mt, "held_on", _what("meeting", code)),
+                          "date_note": ck.text(mt, "date_note", _what("meeting", code), required=False),
                           "place": mt.get("place"), "source": mt.get("source"),
-                          "minutes": ck.text(mt, "minutes", f"meeting {code}", required=False),
+                          "minutes": ck.text(mt, "minutes", _what("meeting", code), required=False),
                           "participants": list(mt.get("participants") or []), "decisions": decisions}
     spec["meetings"] = list(meetings.values())
     lines = {}
     for i, lw in enumerate(doc.get("lines_of_work") or [], start=1):
-        code = ck.need(lw, "code", "line of work")
-        lines[code] = {"code": code, "position": i, "title": ck.text(lw, "title", f"line of work {code}")}
+        code = ck.need(lw, "code", _what("line_of_work"))
+        lines[code] = {"code": code, "position": i, "title": ck.text(lw, "title", _what("line_of_work", code))}
     spec["lines_of_work"] = list(lines.values())
 
-    def line_ref(node: Any, code: Any, what: str) -> None:
+    def line_ref(node: Any, code: Any, what: Message) -> None:
         if code is not None and code not in lines:
-            ck.fail(node, f"{what} names line of work {code!r}, which is not in 'lines_of_work'")
+            ck.fail(node, Message("programme.errors.load.unknown_line", what=what, code=repr(code)))
 
     spec["commitments"] = []
     for c in doc.get("commitments") or []:
-        code = ck.need(c, "code", "commitment")
-        org_ref(c, c.get("owner"), f"commitment {code}")
-        line_ref(c, c.get("line"), f"commitment {code}")
+        code = ck.need(c, "code", _what("commitment"))
+        org_ref(c, c.get("owner"), _what("commitment", code))
+        line_ref(c, c.get("line"), _what("commitment", code))
         if c.get("meeting") is not None and c["meeting"] not in meetings:
-            ck.fail(c, f"commitment {code} names meeting {c['meeting']!r}, which is not in 'meetings'")
+            ck.fail(c, Message("programme.errors.load.unknown_meeting", what=_what("commitment", code),
+                               code=repr(c["meeting"])))
         status = c.get("status", "planned")
         if status not in m.COMMITMENT_STATUSES:
-            ck.fail(c, f"commitment {code}: status {status!r} is not one of {', '.join(m.COMMITMENT_STATUSES)}")
+            ck.fail(c, Message("programme.errors.load.commitment_status", code=code, status=repr(status),
+                               allowed=", ".join(m.COMMITMENT_STATUSES)))
         spec["commitments"].append({"code": code, "owner": c.get("owner"), "line": c.get("line"),
-                                    "meeting": c.get("meeting"), "text": ck.text(c, "text", f"commitment {code}"),
-                                    "due_date": ck.date(c, "due_date", f"commitment {code}"),
-                                    "due_note": ck.text(c, "due_note", f"commitment {code}", required=False),
-                                    "status": status, "done_on": ck.date(c, "done_on", f"commitment {code}")})
+                                    "meeting": c.get("meeting"), "text": ck.text(c, "text", _what("commitment", code)),
+                                    "due_date": ck.date(c, "due_date", _what("commitment", code)),
+                                    "due_note": ck.text(c, "due_note", _what("commitment", code), required=False),
+                                    "status": status, "done_on": ck.date(c, "done_on", _what("commitment", code))})
     result_codes = {r.get("code") for r in doc.get("results") or [] if isinstance(r, dict)}
     courses = {}
     for c in doc.get("courses") or []:
-        code = ck.need(c, "code", "course")
-        line_ref(c, c.get("line"), f"course {code}")
+        code = ck.need(c, "code", _what("course"))
+        line_ref(c, c.get("line"), _what("course", code))
         if c.get("result") is None or c.get("result") not in result_codes:
-            ck.fail(c, f"course {code} names result {c.get('result')!r}, which is not a result of the framework "
-                    "(a course counts toward one output)")
-        courses[code] = {"code": code, "title": ck.text(c, "title", f"course {code}"), "line": c.get("line"),
+            ck.fail(c, Message("programme.errors.load.course_result", code=code, result=repr(c.get("result"))))
+        courses[code] = {"code": code, "title": ck.text(c, "title", _what("course", code)), "line": c.get("line"),
                          "result": c.get("result")}
     spec["courses"] = list(courses.values())
     results = {}
     for i, r in enumerate(doc.get("results") or [], start=1):
-        code = ck.need(r, "code", "result")
-        line_ref(r, r.get("line"), f"result {code}")
+        code = ck.need(r, "code", _what("result"))
+        line_ref(r, r.get("line"), _what("result", code))
         level = r.get("level")
         if level not in m.RESULT_LEVELS:
-            ck.fail(r, f"result {code}: level {level!r} is not one of {', '.join(m.RESULT_LEVELS)}")
-        sdgs = _sdgs(r, ck, f"result {code}")
+            ck.fail(r, Message("programme.errors.load.result_level", code=code, level=repr(level),
+                               allowed=", ".join(m.RESULT_LEVELS)))
+        sdgs = _sdgs(r, ck, _what("result", code))
         indicators = [_indicator(ind, j, ck, evidence, p, orgs, courses)
                       for j, ind in enumerate(r.get("indicators") or [], start=1)]
         if not indicators:
-            ck.fail(r, f"result {code} has no indicators")
+            ck.fail(r, Message("programme.errors.load.result_no_indicators", code=code))
         results[code] = {"code": code, "position": i, "line": r.get("line"), "parent": r.get("parent"),
-                         "level": level, "title": ck.text(r, "title", f"result {code}"), "sdg": sdgs,
-                         "assumptions": ck.text(r, "assumptions", f"result {code}", required=False),
-                         "risks": ck.text(r, "risks", f"result {code}", required=False),
+                         "level": level, "title": ck.text(r, "title", _what("result", code)), "sdg": sdgs,
+                         "assumptions": ck.text(r, "assumptions", _what("result", code), required=False),
+                         "risks": ck.text(r, "risks", _what("result", code), required=False),
                          "indicators": indicators, "node": r}
     for res in results.values():
         if res["parent"] is not None and res["parent"] not in results:
-            ck.fail(res["node"], f"result {res['code']} names parent {res['parent']!r}, which is not a result")
+            ck.fail(res["node"], Message("programme.errors.load.result_parent", code=res["code"], parent=repr(res["parent"])))
     spec["results"] = list(results.values())
     spec["finance"] = _finance(doc.get("finance"), ck, orgs, lines, p)
     return spec
@@ -385,46 +395,47 @@ def _finance(fin: Any, ck: _Checker, orgs: dict, lines: dict, p: dict) -> dict:
         return out
     cur = str(fin.get("currency") or "")
     if not iati_codes.known("Currency", cur):
-        ck.fail(fin, f"finance: currency {cur!r} is not an ISO 4217 code of the IATI Currency codelist")
+        ck.fail(fin, Message("programme.errors.load.finance_currency", currency=repr(cur)))
     out["currency"], out["synthetic"] = cur, bool(fin.get("synthetic", False))
     for b in fin.get("budget") or []:
-        code = ck.need(b, "code", "budget line")
+        code = ck.need(b, "code", _what("budget_line"))
         if b.get("line") is not None and b.get("line") not in lines:
-            ck.fail(b, f"budget line {code} names line of work {b.get('line')!r}, which is not in 'lines_of_work'")
-        bounds = ck.period(b, b.get("period"), f"budget line {code}")
-        amount = ck.money(b, "amount", f"budget line {code}")
+            ck.fail(b, Message("programme.errors.load.unknown_line", what=_what("budget_line", code), code=repr(b.get("line"))))
+        bounds = ck.period(b, b.get("period"), _what("budget_line", code))
+        amount = ck.money(b, "amount", _what("budget_line", code))
         if bounds and (bounds[1] - bounds[0]).days > 366:
-            ck.fail(b, f"budget line {code}: a budget period is at most a year (IATI rule 7.5.3); split it")
+            ck.fail(b, Message("programme.errors.load.budget_period", code=code))
         b_cur = str(b.get("currency") or cur)
         if not iati_codes.known("Currency", b_cur):
-            ck.fail(b, f"budget line {code}: currency {b_cur!r} is not an ISO 4217 code")
+            ck.fail(b, Message("programme.errors.load.budget_currency", code=code, currency=repr(b_cur)))
         if bounds and amount is not None:
-            out["budget"].append({"code": code, "line": b.get("line"), "title": ck.text(b, "title", "", required=False),
+            out["budget"].append({"code": code, "line": b.get("line"), "title": ck.text(b, "title", None, required=False),
                                   "period_start": bounds[0], "period_end": bounds[1], "amount": amount,
-                                  "currency": b_cur, "value_date": ck.date(b, "value_date", f"budget line {code}")
+                                  "currency": b_cur, "value_date": ck.date(b, "value_date", _what("budget_line", code))
                                   or bounds[0], "revised": bool(b.get("revised", False))})
     for t in fin.get("transactions") or []:
-        code = ck.need(t, "code", "transaction")
+        code = ck.need(t, "code", _what("transaction"))
         kind = t.get("type")
         if kind not in m.TRANSACTION_KINDS:
-            ck.fail(t, f"transaction {code}: type {kind!r} is not one of {', '.join(m.TRANSACTION_KINDS)}")
+            ck.fail(t, Message("programme.errors.load.transaction_type", code=code, type=repr(kind),
+                               allowed=", ".join(m.TRANSACTION_KINDS)))
         for role in ("provider", "receiver"):
             if t.get(role) is not None and t[role] not in orgs:
-                ck.fail(t, f"transaction {code} names {role} {t[role]!r}, which is not in 'organisations'")
+                ck.fail(t, Message("programme.errors.load.transaction_org", code=code, role=role, org=repr(t[role])))
         if t.get("line") is not None and t.get("line") not in lines:
-            ck.fail(t, f"transaction {code} names line of work {t.get('line')!r}, which is not in 'lines_of_work'")
-        day = ck.date(t, "date", f"transaction {code}")
+            ck.fail(t, Message("programme.errors.load.unknown_line", what=_what("transaction", code), code=repr(t.get("line"))))
+        day = ck.date(t, "date", _what("transaction", code))
         if day is None:
-            ck.fail(t, f"transaction {code} has no date")
+            ck.fail(t, Message("programme.errors.load.transaction_no_date", code=code))
         elif day > dt.date.today():
-            ck.fail(t, f"transaction {code}: date {day} is in the future (IATI rule 11.2.1); budget it instead")
-        amount = ck.money(t, "amount", f"transaction {code}")
+            ck.fail(t, Message("programme.errors.load.transaction_future", code=code, day=str(day)))
+        amount = ck.money(t, "amount", _what("transaction", code))
         t_cur = str(t.get("currency") or cur)
         if day and amount is not None:
             out["transactions"].append({"code": code, "kind": kind, "date": day, "amount": amount, "currency": t_cur,
                                         "line": t.get("line"), "provider": t.get("provider"),
                                         "receiver": t.get("receiver"),
-                                        "description": ck.text(t, "description", "", required=False)})
+                                        "description": ck.text(t, "description", None, required=False)})
     return out
 
 
@@ -436,32 +447,32 @@ def _check_unique(doc: dict, ck: _Checker) -> None:
         for node in doc.get(section) or []:
             code = node.get("code") if isinstance(node, dict) else None
             if code in seen:
-                ck.fail(node, f"{section}: code {code!r} is used twice")
+                ck.fail(node, Message("programme.errors.load.code_twice", section=section, code=repr(code)))
             seen.add(code)
     seen = set()
     for res in doc.get("results") or []:
         for ind in (res.get("indicators") if isinstance(res, dict) else None) or []:
             code = ind.get("code") if isinstance(ind, dict) else None
             if code in seen:
-                ck.fail(ind, f"result {res.get('code')}: indicator code {code!r} is used twice")
+                ck.fail(ind, Message("programme.errors.load.indicator_twice", result=res.get("code"), code=repr(code)))
             seen.add(code)
 
 
 def _indicator(ind: LineDict, pos: int, ck: _Checker, evidence: Any, p: dict, orgs: dict, courses: dict) -> dict:
-    code = ck.need(ind, "code", "indicator")
-    what = f"indicator {code}"
+    code = ck.need(ind, "code", _what("indicator"))
+    what = _what("indicator", code)
     unit = UNIT_ALIASES.get(str(ind.get("unit", "")), str(ind.get("unit", "")))
     if unit not in UNITS:
-        ck.fail(ind, f"{what}: unit {ind.get('unit')!r} is not one of {', '.join(UNITS)}")
+        ck.fail(ind, Message("programme.errors.load.unit", what=what, unit=repr(ind.get("unit")), allowed=", ".join(UNITS)))
     confidence = float(ind.get("confidence", 0.95))
     if not 0 < confidence < 1:
-        ck.fail(ind, f"{what}: confidence {confidence} must be between 0 and 1 (e.g. 0.95)")
+        ck.fail(ind, Message("programme.errors.load.confidence", what=what, value=confidence))
     freq = ind.get("frequency")
     if freq is not None and freq not in FREQUENCIES:
-        ck.fail(ind, f"{what}: frequency {freq!r} is not one of {', '.join(FREQUENCIES)}")
+        ck.fail(ind, Message("programme.errors.load.frequency", what=what, value=repr(freq), allowed=", ".join(FREQUENCIES)))
     responsible = ind.get("responsible")
     if responsible is not None and responsible not in orgs:
-        ck.fail(ind, f"{what}: responsible {responsible!r} is not in 'organisations'")
+        ck.fail(ind, Message("programme.errors.load.responsible", what=what, code=repr(responsible)))
     source = ind.get("source") or {}
     disagg = [str(d) for d in ind.get("disaggregation") or []]
     out: dict = {"code": code, "position": pos, "title": ck.text(ind, "title", what),
@@ -481,8 +492,7 @@ def _indicator(ind: LineDict, pos: int, ck: _Checker, evidence: Any, p: dict, or
                          "level": key.level, "source": key.source}
         for field in ("indicator", "population", "area"):
             if not ev.get(field):
-                ck.fail(ind, f"{what}: its evidence link has no {field!r} (an evidence series is identified by "
-                        "catalogue id, population and area)")
+                ck.fail(ind, Message("programme.errors.load.evidence_link", what=what, field=repr(field)))
         if evidence is not None and key.indicator and key.population and key.area:
             series = link(evidence, key, unit=unit, dimensions=disagg, what=what)
             for problem in series.problems:
@@ -493,65 +503,67 @@ def _indicator(ind: LineDict, pos: int, ck: _Checker, evidence: Any, p: dict, or
         out["source_kind"] = "activities"
         out["source"] = {"metric": metric, **({"courses": list(act["courses"])} if act.get("courses") else {})}
         if metric not in METRICS:
-            ck.fail(ind, f"{what} names activity metric {metric!r}, which does not exist (known: {', '.join(METRICS)})")
+            ck.fail(ind, Message("programme.errors.load.metric", what=what, metric=repr(metric), known=", ".join(METRICS)))
         for c in act.get("courses") or []:
             if c not in courses:
-                ck.fail(ind, f"{what} names course {c!r}, which is not in 'courses'")
+                ck.fail(ind, Message("programme.errors.load.unknown_course", what=what, code=repr(c)))
         bad = [d for d in disagg if d not in DISAGGREGATIONS]
         if bad:
-            ck.fail(ind, f"{what}: cannot disaggregate training records by {', '.join(map(repr, bad))} "
-                    f"(use {', '.join(DISAGGREGATIONS)})")
+            ck.fail(ind, Message("programme.errors.load.disaggregate_trainings", what=what, bad=", ".join(map(repr, bad)),
+                                 allowed=", ".join(DISAGGREGATIONS)))
     elif isinstance(source, dict) and "manual" in source:
         out["source_kind"], out["source"] = "manual", {}
         if unit not in ADDITIVE_UNITS:
-            ck.fail(ind, f"{what}: entered values are counts that add up across partners and areas; unit {unit!r} "
-                    f"does not (use {', '.join(ADDITIVE_UNITS)}, or take shares from the evidence)")
+            ck.fail(ind, Message("programme.errors.load.manual_unit", what=what, unit=repr(unit),
+                                 allowed=", ".join(ADDITIVE_UNITS)))
         bad = [d for d in disagg if d not in (*VALUE_DIMENSIONS, "region", "country")]
         if bad:
-            ck.fail(ind, f"{what}: cannot disaggregate entered values by {', '.join(map(repr, bad))} "
-                    f"(use {', '.join(VALUE_DIMENSIONS)} or region)")
+            ck.fail(ind, Message("programme.errors.load.disaggregate_values", what=what, bad=", ".join(map(repr, bad)),
+                                 allowed=", ".join(VALUE_DIMENSIONS)))
     else:
-        ck.fail(ind, f"{what} has no source: give source: {{evidence: {{...}}}}, "
-                "source: {activities: {metric: ...}} or source: {manual: {}}")
+        ck.fail(ind, Message("programme.errors.load.no_source", what=what, evidence="source: {evidence: {...}}",
+                             activities="source: {activities: {metric: ...}}", manual="source: {manual: {}}"))
         out["source_kind"], out["source"] = "manual", {}
     if isinstance(source, dict) and "cumulative" in source:
         out["source"]["cumulative"] = bool(source["cumulative"])
     base = ind.get("baseline")
     if base is not None:
         period = str(base.get("period", ""))
-        ck.period(base, period, f"{what}: baseline")
+        ck.period(base, period, Message("programme.errors.load.what.baseline", what=what))
         if series is not None and not series.problems and "value" not in base \
                 and period not in {c[0] for c in series.cells}:
-            ck.fail(base, f"{what}: the evidence has no {out['source']['indicator']!r} for period {period!r} "
-                    f"(it has {', '.join(series.periods())})")
+            ck.fail(base, Message("programme.errors.load.baseline_period", what=what,
+                                  indicator=repr(out["source"]["indicator"]), period=repr(period),
+                                  periods=", ".join(series.periods())))
         out["baseline"] = {"period": period, "value": base.get("value")}
     elif out["source_kind"] == "evidence":
-        ck.fail(ind, f"{what}: an evidence indicator names its baseline period (baseline: {{period: \"2022\"}})")
+        ck.fail(ind, Message("programme.errors.load.baseline_needed", what=what, example='baseline: {period: "2022"}'))
     for t in ind.get("targets") or []:
         period = str(t.get("period", ""))
-        bounds = ck.period(t, period, f"{what}: target")
+        bounds = ck.period(t, period, Message("programme.errors.load.what.target", what=what))
         if bounds is None:
             continue
         value = t.get("value")
         if not isinstance(value, (int, float)) or isinstance(value, bool):
-            ck.fail(t, f"{what}: target value {value!r} is not a number")
+            ck.fail(t, Message("programme.errors.load.target_value", what=what, value=repr(value)))
             continue
         dim = {str(k): str(v) for k, v in dict(t.get("dimension") or {}).items()}
         if any(k not in disagg for k in dim):
-            ck.fail(t, f"{what}: target dimension {sorted(dim)} is not among the indicator's disaggregation {disagg}")
+            ck.fail(t, Message("programme.errors.load.target_dimension", what=what, dimension=", ".join(sorted(dim)),
+                               disaggregation=", ".join(disagg) or "-"))
         elif series is not None and not series.problems:
             for k, v in dim.items():
                 have = {val for _, dims in series.cells for kk, val in dims if kk == k}
                 if v not in have:
-                    ck.fail(t, f"{what}: target for {k}={v!r}, but its evidence has {k} values "
-                            f"{', '.join(sorted(have))}")
+                    ck.fail(t, Message("programme.errors.load.target_cell", what=what, cell=f"{k}={v!r}", name=k,
+                                       values=", ".join(sorted(have))))
         out["targets"].append({"period": period, "period_start": bounds[0], "period_end": bounds[1],
                                "value": float(value), "dimension": dim})
     for point in ind.get("trajectory") or []:
-        day = ck.date(point, "date", f"{what}: trajectory")
+        day = ck.date(point, "date", Message("programme.errors.load.what.trajectory", what=what))
         value = point.get("value")
         if day is None or not isinstance(value, (int, float)):
-            ck.fail(point, f"{what}: a trajectory point needs date: YYYY-MM-DD and a numeric value")
+            ck.fail(point, Message("programme.errors.load.trajectory_point", what=what))
             continue
         out["trajectory"].append({"date": day.isoformat(), "value": float(value)})
     return out

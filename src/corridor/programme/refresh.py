@@ -87,9 +87,9 @@ def _fields(o: m.Observation) -> dict:
     return {k: getattr(o, k) for k in FIELDS}
 
 
-def _evidence_values(ind: m.Indicator, table: EvidenceTable, problems: list[str]) -> list[Value]:
+def _evidence_values(ind: m.Indicator, table: EvidenceTable, problems: list[Message]) -> list[Value]:
     src = ind.source
-    what = f"indicator {ind.code}"
+    what = Message("programme.errors.load.what.indicator", code=ind.code)
     series = link(table, EvidenceKey.from_spec(src), unit=ind.unit, dimensions=list(ind.disaggregation), what=what)
     problems += series.problems
     if series.problems:
@@ -206,7 +206,7 @@ def refresh_observations(session: Session, programme: m.Programme, *, now: dt.da
     scope: dict[int, list[str] | None] = {
         ind.id: None if changed is None else touched_periods(ind, programme, changed)
         for ind in indicators if ind.source_kind == "activities"}
-    problems: list[str] = []
+    problems: list[Message] = []
     plans: list[tuple[m.Indicator, list[Value], bool, set[str] | None]] = []
     for ind in indicators:
         only: set[str] | None = None

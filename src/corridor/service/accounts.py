@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 from corridor.service import auth
 from corridor.service.errors import Conflict, Forbidden, NotFound, check_id
 from corridor.service.roles import ROLES
@@ -23,7 +24,8 @@ from corridor.service.store import ApiToken, User, get_or_404, utcnow
 
 
 def get_user(session: Session, user_id: int) -> User:
-    return get_or_404(session, User, user_id, "user", "see the list of users")
+    return get_or_404(session, User, user_id, Message("service.errors.no_user", id=user_id),
+                      Message("service.errors.no_user.hint"))
 
 
 def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
@@ -32,12 +34,10 @@ def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
 
 def revoke_token(session: Session, token_id: int, actor: auth.Principal, *, owner_id: int | None) -> ApiToken:
     """Revoke a token; ``owner_id`` restricts it to that user's tokens (users revoking their own)."""
-    check_id(token_id, "API token", "see the account page")
+    check_id(token_id, Message("service.errors.no_token", id=token_id), Message("service.errors.no_token.hint"))
     tok = session.get(ApiToken, token_id)
     if tok is None or (owner_id is not None and tok.user_id != owner_id):
-        raise NotFound(
-            f"there is no API token {token_id} of yours", hint="see your tokens on the account page"
-        )
+        raise NotFound(Message("service.errors.no_token", id=token_id), hint=Message("service.errors.no_token.hint"))
     if not tok.revoked:
         tok.revoked, tok.revoked_at, tok.revoked_by = True, utcnow(), actor.username
     return tok
@@ -51,12 +51,11 @@ def _active_admins(session: Session) -> int:
 
 def _keep_an_admin(session: Session, user: User, actor: auth.Principal, what: str) -> None:
     if user.id == actor.id:
-        raise Conflict(f"you cannot {what} your own account", hint="ask another administrator to do it")
+        # what: "deactivate" or "change_role"
+        raise Conflict(Message(f"service.errors.own_account.{what}"), hint=Message("service.errors.own_account.hint"))
     if user.role == "admin" and user.active and _active_admins(session) <= 1:
-        raise Conflict(
-            f"{user.username} is the last active administrator",
-            hint="make another user an administrator first",
-        )
+        raise Conflict(Message("service.errors.last_admin", user=user.username),
+                       hint=Message("service.errors.last_admin.hint"))
 
 
 def set_active(session: Session, user_id: int, active: bool, actor: auth.Principal) -> tuple[User, int]:
@@ -78,19 +77,18 @@ def set_role(
     """Change a user's role (and organisation, which partners need); returns the user and the old role."""
     user = get_user(session, user_id)
     if role not in ROLES:
-        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}", hint="choose a listed role")
+        raise InputError(Message("service.errors.role", role=repr(role), allowed=", ".join(ROLES)),
+                         hint=Message("service.errors.role.hint"))
     organisation = (organisation or "").strip() or None
     if role == "partner" and not (organisation or user.organisation):
-        raise InputError(
-            "a partner user needs an organisation", hint="give the organisation's code in the programme"
-        )
+        raise InputError(Message("service.errors.partner_organisation"), hint=Message("service.errors.partner_organisation.hint"))
     old = user.role
     if old == "admin" and role != "admin":
-        _keep_an_admin(session, user, actor, "change the role of")
+        _keep_an_admin(session, user, actor, "change_role")
     user.role = role
     if organisation is not None:
         if len(organisation) > 80:
-            raise InputError("the organisation code is longer than 80 characters", hint="use the code")
+            raise InputError(Message("service.errors.organisation_long"), hint=Message("service.errors.organisation_long.hint"))
         user.organisation = organisation
     return user, old
 
@@ -99,7 +97,7 @@ def set_password(session: Session, user: User, new_password: str) -> int:
     """Set a new password (Argon2id; CPU-heavy: call from a worker thread); ends every session."""
     auth.check_password_strength(new_password)
     if len(new_password) > 1024:
-        raise InputError("the password is longer than 1024 characters", hint="use a shorter passphrase")
+        raise InputError(Message("service.errors.password_long"), hint=Message("service.errors.password_long.hint"))
     user.password_hash = auth.hash_password(new_password)
     return auth.end_all_sessions(session, user.id)
 
@@ -161,10 +159,10 @@ def own_password(
     limiter.check(key)
     if not auth.verify_password(user, current):
         limiter.fail(key)
-        raise Forbidden("the current password is wrong", hint="type your current password again")
+        raise Forbidden(Message("service.errors.password_wrong"), hint=Message("service.errors.password_wrong.hint"))
     limiter.clear(key)
     if current == new:
-        raise InputError("the new password is the current one", hint="choose a different passphrase")
+        raise InputError(Message("service.errors.password_same"), hint=Message("service.errors.password_same.hint"))
     ended = set_password(session, user, new)
     return Change("user.password", f"user {principal.username}", {"by": "self", "sessions_ended": ended})
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corridor.errors import CorridorError
+from corridor.i18n import Message
 from corridor.indicators import load as load_catalogue
 from corridor.service import (
     accounts,
@@ -176,7 +177,7 @@ def indicators(
     country, the profile's year and the total (no disaggregation); `all` lifts a filter."""
     run = sv.store.latest(user)
     if run is None:
-        raise NotFound("no profile has been produced yet", hint="an analyst can start one: POST /api/v1/jobs")
+        raise NotFound(Message("service.errors.no_profile_yet"), hint=Message("service.errors.no_profile_yet.hint"))
     return _table(sv.pages, run, f, format, limit, offset, lang or request.state.lang)
 
 
@@ -273,7 +274,8 @@ def catalogue_entry(
 ) -> dict:
     cat = load_catalogue()
     if indicator_id not in cat:
-        raise NotFound(f"there is no indicator {indicator_id!r}", hint="see /api/v1/catalogue")
+        raise NotFound(Message("service.errors.no_indicator", indicator=repr(indicator_id)),
+                       hint=Message("service.errors.no_indicator.hint"))
     return _ind(cat[indicator_id], lang or request.state.lang)
 
 
@@ -488,10 +490,10 @@ def get_job(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(allowed("jobs.read"))],
 ) -> dict:
-    check_id(job_id, "job", "see /api/v1/jobs")
+    check_id(job_id, Message("service.errors.no_job", id=job_id), Message("service.errors.no_job.hint"))
     j = session.get(Job, job_id)
     if j is None:
-        raise NotFound(f"there is no job {job_id}", hint="see /api/v1/jobs")
+        raise NotFound(Message("service.errors.no_job", id=job_id), hint=Message("service.errors.no_job.hint"))
     return jobs.job_dict(j)
 
 

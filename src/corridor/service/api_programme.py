@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from corridor.i18n import Message
 from corridor.programme import governance
 from corridor.service import audit, auth, programme_cache, programme_view
 from corridor.service.deps import Services, allowed, api_writer, db, services
@@ -75,7 +76,7 @@ def remove_value(
     session: Annotated[Session, Depends(db)],
     user: Annotated[auth.Principal, Depends(api_writer("records.write"))],
 ) -> dict:
-    check_id(value_id, "value", "see /api/v1/programme/values")
+    check_id(value_id, Message("service.errors.no_value", id=value_id), Message("service.errors.no_value.api_hint"))
     prog = programme_view.require_programme(session)
     row = programme_view.remove_entry(session, prog, value_id, user)
     audit.record(session, user, "value.delete", f"value {value_id}", detail={"indicator": row.indicator.code},

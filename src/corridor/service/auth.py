@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 from corridor.service.errors import Conflict, CSRFError, NotAuthenticated, RateLimited
 from corridor.service.roles import ROLES
 from corridor.service.store import ApiToken, User, WebSession, utcnow
@@ -65,10 +66,8 @@ def hash_password(password: str) -> str:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InputError(
-            f"the password has {len(password)} characters; at least {MIN_PASSWORD} are needed",
-            hint="use a longer passphrase",
-        )
+        raise InputError(Message("service.errors.password_short", count=len(password), min=MIN_PASSWORD),
+                         hint=Message("service.errors.password_short.hint"))
 
 
 def create_user(
@@ -77,18 +76,15 @@ def create_user(
     """Add a user (role one of admin, analyst, partner, viewer; partners need an organisation)."""
     username = (username or "").strip()
     if not username or len(username) > 80 or not all(c.isalnum() or c in "._-@" for c in username):
-        raise InputError(
-            f"user name {username!r} is not valid", hint="use letters, digits and . _ - @ (at most 80)"
-        )
+        raise InputError(Message("service.errors.username", user=repr(username)), hint=Message("service.errors.username.hint"))
     if role not in ROLES:
-        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}", hint="choose a listed role")
+        raise InputError(Message("service.errors.role", role=repr(role), allowed=", ".join(ROLES)),
+                         hint=Message("service.errors.role.hint"))
     if role == "partner" and not organisation:
-        raise InputError(
-            "a partner user needs an organisation", hint="give the organisation's code in the programme"
-        )
+        raise InputError(Message("service.errors.partner_organisation"), hint=Message("service.errors.partner_organisation.hint"))
     check_password_strength(password)
     if session.scalar(select(User).where(User.username == username)) is not None:
-        raise Conflict(f"user {username!r} already exists", hint="choose another name")
+        raise Conflict(Message("service.errors.user_exists", user=repr(username)), hint=Message("service.errors.another_name.hint"))
     user = User(
         username=username, password_hash=hash_password(password), role=role, organisation=organisation or None
     )
@@ -122,8 +118,8 @@ class LoginLimiter:
             if len(q) >= self.attempts:
                 wait = int(q[0] + self.window - now) + 1
                 raise RateLimited(
-                    f"too many failed sign-ins for this account from your address; try again in {wait} seconds",
-                    hint="check the user name and password; other accounts are not affected",
+                    Message("service.errors.sign_in_limit", count=wait),
+                    hint=Message("service.errors.sign_in_limit.hint"),
                     retry_after=wait,
                 )
             if not q:
@@ -160,7 +156,7 @@ def authenticate(
     user = session.scalar(select(User).where(User.username == username.strip()))
     if not verify_password(user, password):
         limiter.fail(key)
-        raise NotAuthenticated("user name or password is wrong", hint="check both and try again")
+        raise NotAuthenticated(Message("service.errors.sign_in_wrong"), hint=Message("service.errors.sign_in_wrong.hint"))
     limiter.clear(key)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -205,9 +201,8 @@ def new_api_token(session: Session, user: Any, name: str, days: float | None = N
     stored), expiring after ``days`` (``None`` or 0: never)."""
     name = (name or "").strip()[:80] or "token"
     if days is not None and not 0 <= days <= MAX_TOKEN_DAYS:
-        raise InputError(
-            f"a token lifetime of {days} days is out of range", hint=f"use 1 to {MAX_TOKEN_DAYS} days"
-        )
+        raise InputError(Message("service.errors.token_days", days=days),
+                         hint=Message("service.errors.token_days.hint", max=MAX_TOKEN_DAYS))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = utcnow() + dt.timedelta(days=days) if days else None
     row = ApiToken(user_id=user.id, name=name, token_hash=_sha(secret), expires_at=expires)
@@ -241,18 +236,18 @@ def identify(session: Session, request: Request) -> Principal | None:
         user = session.get(User, tok.user_id) if tok is not None else None
         now = utcnow()
         why = (
-            "is not valid"
+            "service.errors.token_invalid"
             if user is None
-            else "was revoked"
+            else "service.errors.token_revoked"
             if tok.revoked
-            else "has expired"
+            else "service.errors.token_expired"
             if tok.expires_at is not None and tok.expires_at <= now
-            else "belongs to a deactivated account"
+            else "service.errors.token_deactivated"
             if not user.active
             else None
         )
         if why:
-            raise NotAuthenticated(f"the API token {why}", hint="create a token on your account page")
+            raise NotAuthenticated(Message(why), hint=Message("service.errors.token.hint"))
         if tok.last_used_at is None or (now - tok.last_used_at).total_seconds() > 60:
             tok.last_used_at = now
         return Principal.of(user, "token")
@@ -274,10 +269,7 @@ def check_csrf(principal: Principal, supplied: str | None) -> None:
     if principal.via == "token":
         return
     if not supplied or not principal.csrf or not hmac.compare_digest(str(supplied), principal.csrf):
-        raise CSRFError(
-            "the form's security token is missing or does not match this session",
-            hint="reload the page and submit the form again",
-        )
+        raise CSRFError(Message("service.errors.csrf"), hint=Message("service.errors.csrf.hint"))
 
 
 def pre_token(secret_key: str, value: str | None) -> str:
@@ -287,10 +279,7 @@ def pre_token(secret_key: str, value: str | None) -> str:
 
 def check_pre_token(secret_key: str, cookie: str | None, supplied: str | None) -> None:
     if not cookie or not supplied or not hmac.compare_digest(pre_token(secret_key, cookie), str(supplied)):
-        raise CSRFError(
-            "the sign-in form's security token is missing or expired",
-            hint="reload the sign-in page and try again",
-        )
+        raise CSRFError(Message("service.errors.csrf_sign_in"), hint=Message("service.errors.csrf_sign_in.hint"))
 
 
 def token_dict(t: ApiToken) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from corridor.i18n import Message
 from corridor.indicators import load as load_catalogue
 from corridor.report.locale import Locale
 from corridor.service.errors import NotFound
@@ -48,7 +49,8 @@ def _period(run: Run, f: Filters) -> int | None:
 def chart_rows(run: Run, chart: str, f: Filters, lang: str) -> list[dict[str, Any]]:
     """The published rows a chart draws (tidy columns plus the indicator name)."""
     if chart not in CHARTS:
-        raise NotFound(f"there is no chart {chart!r}", hint=f"charts: {', '.join(CHARTS)}")
+        raise NotFound(Message("service.errors.no_chart", chart=repr(chart)),
+                       hint=Message("service.errors.no_chart.hint", charts=", ".join(CHARTS)))
     cat = load_catalogue()
     period = _period(run, f)
     if chart == "gaps":
@@ -168,7 +170,8 @@ def _draw(run: Run, chart: str, f: Filters, lang: str) -> str:
 def chart_svg(run: Run, chart: str, f: Filters, lang: str) -> str:
     """The chart as an SVG document (cached)."""
     if chart not in CHARTS:
-        raise NotFound(f"there is no chart {chart!r}", hint=f"charts: {', '.join(CHARTS)}")
+        raise NotFound(Message("service.errors.no_chart", chart=repr(chart)),
+                       hint=Message("service.errors.no_chart.hint", charts=", ".join(CHARTS)))
     # what each chart is drawn from: the gaps chart every filter; the regions chart the year and the
     # region it highlights; the pyramid and trend charts none
     regions = (f.period, f.area if f.area and len(f.area) > 3 else None)

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from corridor.i18n import Message
 from corridor.service import auth
 from corridor.service.cache import RenderCache
 from corridor.service.errors import NotAuthenticated
@@ -112,9 +113,7 @@ async def current_user(
     *, principal: Annotated[auth.Principal | None, Depends(optional_user)]
 ) -> auth.Principal:
     if principal is None:
-        raise NotAuthenticated(
-            "sign in first", hint="use the sign-in page, or send an API token as a Bearer header"
-        )
+        raise NotAuthenticated(Message("service.errors.sign_in_first"), hint=Message("service.errors.sign_in_first.hint"))
     return principal
 
 

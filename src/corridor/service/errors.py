@@ -21,8 +21,10 @@ from corridor.errors import (
     InputError,
     SourceError,
     SpecError,
+    Text,
     UnsupportedError,
 )
+from corridor.i18n import Message
 
 
 class ServiceError(CorridorError):
@@ -62,7 +64,7 @@ class UnsupportedMedia(ServiceError):
 class RateLimited(ServiceError):
     status = 429
 
-    def __init__(self, message: str, *, hint: str | None = None, retry_after: int = 60) -> None:
+    def __init__(self, message: Text, *, hint: Text | None = None, retry_after: int = 60) -> None:
         super().__init__(message, hint=hint)
         self.retry_after = retry_after
 
@@ -95,10 +97,10 @@ def status_of(exc: CorridorError) -> int:
     return 400
 
 
-def check_id(value: int, what: str, hint: str) -> int:
-    """``value`` if it can be a stored id; beyond the database's range it names nothing (404)."""
+def check_id(value: int, missing: Message, hint: Message) -> int:
+    """``value`` if it can be a stored id; beyond the database's range it names nothing (404, ``missing``)."""
     if not 1 <= value <= MAX_ID:
-        raise NotFound(f"there is no {what} {value}", hint=hint)
+        raise NotFound(missing, hint=hint)
     return value
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 from corridor.service.errors import Forbidden, InsufficientStorage, RateLimited, TooLarge, UnsupportedMedia
 from corridor.sources.bounded import Limits
 
@@ -35,18 +36,14 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def safe_path(root: Path, user_path: str) -> Path:
     """``user_path`` resolved inside ``root``; anything that leaves it (``..``, absolute, symlink) is refused."""
     if not user_path or "\x00" in user_path:
-        raise InputError("no file path given", hint="give a path relative to the data folder")
+        raise InputError(Message("service.errors.no_path"), hint=Message("service.errors.relative_path.hint"))
     base = root.resolve()
     target = (base / user_path).resolve()
     if target != base and not target.is_relative_to(base):
-        raise Forbidden(
-            f"the path {user_path!r} is outside the data folder",
-            hint="give a path relative to the data folder, without '..'",
-        )
+        raise Forbidden(Message("service.errors.path_outside", path=repr(user_path)),
+                        hint=Message("service.errors.path_outside.hint"))
     if not target.is_file():
-        raise InputError(
-            f"there is no file {user_path!r} in the data folder", hint="check the name and the folder"
-        )
+        raise InputError(Message("service.errors.no_file", path=repr(user_path)), hint=Message("service.errors.no_file.hint"))
     return target
 
 
@@ -90,9 +87,8 @@ def check_quota(data_dir: Path, quota: int, incoming: int) -> None:
     used = stored_bytes(data_dir)
     if used + incoming > quota:
         raise InsufficientStorage(
-            f"the service's storage for uploads is full ({used // (1024 * 1024)} MiB of "
-            f"{quota // (1024 * 1024)} MiB used)",
-            hint="ask an administrator to withdraw old imports or raise uploads_quota_bytes",
+            Message("service.errors.storage_full", used=used // (1024 * 1024), quota=quota // (1024 * 1024)),
+            hint=Message("service.errors.storage_full.hint"),
         )
 
 
@@ -138,8 +134,8 @@ class ImportSlots:
         with self._lock:
             if username in self._busy:
                 raise RateLimited(
-                    "an import of yours is still being processed",
-                    hint="wait for it to finish, then send the next file",
+                    Message("service.errors.import_running"),
+                    hint=Message("service.errors.import_running.hint"),
                     retry_after=5,
                 )
             self._busy.add(username)
@@ -163,9 +159,8 @@ async def save_upload(
     name = Path(getattr(upload, "filename", "") or "").name
     ext = Path(name.lower()).suffix
     if ext not in allowed:
-        raise UnsupportedMedia(
-            f"files of type {ext or '(none)'!r} are not accepted", hint=f"upload one of: {', '.join(allowed)}"
-        )
+        raise UnsupportedMedia(Message("service.errors.file_type", type=repr(ext) if ext else Message("service.errors.no_type")),
+                               hint=Message("service.errors.file_type.hint", allowed=", ".join(allowed)))
     if quota is not None:
         check_quota(quota[0], quota[1], int(getattr(upload, "size", None) or 0))
     stem = _SAFE.sub("_", Path(name).stem)[:60] or "upload"
@@ -177,19 +172,16 @@ async def save_upload(
             while chunk := await upload.read(64 * 1024):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise TooLarge(
-                        f"the file is larger than {max_bytes // 1024} KiB",
-                        hint="split it, or ask an administrator to raise upload_max_bytes",
-                    )
+                    raise TooLarge(Message("service.errors.file_large", kib=max_bytes // 1024),
+                                   hint=Message("service.errors.file_large.hint"))
                 if len(head) < 4096:
                     head += chunk[: 4096 - len(head)]
                 fh.write(chunk)
         if size == 0:
-            raise InputError("the uploaded file is empty", hint="choose a file with data")
+            raise InputError(Message("service.errors.file_empty"), hint=Message("service.errors.file_empty.hint"))
         if not _sniff(head, UPLOAD_TYPES[ext]):
-            raise UnsupportedMedia(
-                f"the file {name!r} is not a valid {ext} file", hint="export it again as UTF-8 CSV or as XLSX"
-            )
+            raise UnsupportedMedia(Message("service.errors.file_invalid", name=repr(name), type=ext),
+                                   hint=Message("service.errors.file_invalid.hint"))
     except BaseException:
         path.unlink(missing_ok=True)
         raise

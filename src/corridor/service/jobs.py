@@ -52,29 +52,29 @@ def check_params(params: dict[str, Any]) -> dict[str, Any]:
     }
     bad = [x for x in out["pages"] if x not in LANGS]
     if bad:
-        raise InputError(
-            f"page language(s) {', '.join(map(str, bad))} not supported", hint="use es, fr and/or en"
-        )
+        raise InputError(Message("service.errors.page_languages", langs=", ".join(map(str, bad))),
+                         hint=Message("service.errors.page_languages.hint"))
     for key in ("origin", "destination"):
         if len(out[key]) != 3 or not out[key].isalpha():
-            raise InputError(f"{key} {out[key]!r} is not an ISO 3166-1 alpha-3 code", hint="e.g. COL and CHL")
+            raise InputError(Message("service.errors.not_iso3", key=key, value=repr(out[key])),
+                             hint=Message("service.errors.not_iso3.hint"))
     try:
         out["min_n"] = int(out["min_n"])
     except (TypeError, ValueError):
-        raise InputError(f"min_n {out['min_n']!r} is not a whole number", hint="e.g. 30") from None
+        raise InputError(Message("service.errors.min_n_number", value=repr(out["min_n"])),
+                         hint=Message("service.errors.min_n_number.hint")) from None
     if not 1 <= out["min_n"] <= 10_000:
-        raise InputError(f"min_n {out['min_n']} is out of range", hint="use a number from 1 to 10000")
+        raise InputError(Message("service.errors.min_n_range", value=out["min_n"]), hint=Message("service.errors.min_n_range.hint"))
     if out["scheme"] not in ("chile", "eclac_2023"):
-        raise InputError(f"quality scheme {out['scheme']!r} is unknown", hint="use chile or eclac_2023")
+        raise InputError(Message("service.errors.scheme", scheme=repr(out["scheme"])), hint=Message("service.errors.scheme.hint"))
     if out["source"] is not None:
         try:
             out["source"] = int(out["source"])
         except (TypeError, ValueError):
             out["source"] = -1
         if not 1 <= out["source"] <= MAX_ID:
-            raise InputError(
-                f"source {params.get('source')!r} is not a registered source id", hint="see /sources"
-            )
+            raise InputError(Message("service.errors.source_id", source=repr(params.get("source"))),
+                             hint=Message("service.errors.source_id.hint"))
     return out
 
 
@@ -126,7 +126,8 @@ class JobRunner:
     def submit(self, session: Any, kind: str, params: dict[str, Any], username: str | None) -> Job:
         """Queue a job in the caller's transaction; it starts after the caller commits."""
         if kind not in KINDS:
-            raise InputError(f"job kind {kind!r} is unknown", hint=f"use one of {', '.join(KINDS)}")
+            raise InputError(Message("service.errors.job_kind", kind=repr(kind)),
+                             hint=Message("service.errors.use_one_of.hint", allowed=", ".join(KINDS)))
         if kind == "programme_refresh":
             from corridor.service.programme_view import check_refresh_params
 
@@ -137,7 +138,7 @@ class JobRunner:
             return job
         params = check_params({**params, "min_n": params.get("min_n") or self.min_n})
         if params["source"] is not None and session.get(RegisteredSource, params["source"]) is None:
-            raise InputError(f"there is no registered source {params['source']}", hint="see the Sources page")
+            raise InputError(Message("service.errors.no_source", id=params["source"]), hint=Message("service.errors.no_source.hint"))
         job = Job(
             kind=kind, params=params, status="queued", progress=0.0, message="queued", created_by=username
         )

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from corridor.i18n import Message
 from corridor.indicators import load as load_catalogue
 from corridor.service import auth, charts, downloads
 from corridor.service.cache import RenderCache
@@ -130,7 +131,7 @@ def profile_table(
     user: Annotated[auth.Principal, Depends(allowed("read"))],
 ) -> Response:
     if fmt not in ("csv", "xlsx"):
-        raise NotFound(f"no table format {fmt!r}", hint="use .csv or .xlsx")
+        raise NotFound(Message("service.errors.table_format", format=repr(fmt)), hint=Message("service.errors.table_format.hint"))
     run = sv.store.get(run_id, user)
     f = resolve(run, area, period, population, disaggregation, indicator)
     lang = request.state.lang
@@ -177,7 +178,7 @@ def profile_chart(
     if fmt == "svg":
         return downloads.svg_response(charts.chart_svg(run, chart, f, lang), f"corridor-{chart}")
     if fmt not in ("csv", "xlsx"):
-        raise NotFound(f"no chart format {fmt!r}", hint="use .svg, .csv or .xlsx")
+        raise NotFound(Message("service.errors.chart_format", format=repr(fmt)), hint=Message("service.errors.chart_format.hint"))
 
     def body() -> bytes:
         rows = charts.chart_rows(run, chart, f, lang)
@@ -202,7 +203,7 @@ def profile_full(
 ) -> Response:
     """The profile's own page or PDF; a run not for publication is marked so at the top of its page."""
     if lang not in LANGS or fmt not in ("html", "pdf"):
-        raise NotFound("no such profile document", hint="use full-es.html, full-fr.pdf, ...")
+        raise NotFound(Message("service.errors.no_document"), hint=Message("service.errors.no_document.hint"))
     csp = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
     if fmt == "pdf":
         return FileResponse(sv.store.pdf_file(run_id, lang, user), media_type="application/pdf", headers=csp)

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from corridor.errors import CorridorError, InputError
+from corridor.i18n import Message
 from corridor.programme.report import Fmt, for_programme
 from corridor.programme.report import messages as programme_messages
 from corridor.service import audit, auth, downloads, programme_cache, programme_view
@@ -143,7 +144,7 @@ def programme_progress(
     user: Annotated[auth.Principal, Depends(allowed("read"))],
 ) -> Response:
     if fmt not in ("csv", "xlsx"):
-        raise NotFound(f"no table format {fmt!r}", hint="use .csv or .xlsx")
+        raise NotFound(Message("service.errors.table_format", format=repr(fmt)), hint=Message("service.errors.table_format.hint"))
     rows = programme_view.progress_rows(programme_view.require_programme(session), request.state.lang)
     return downloads.table_response(rows, list(rows[0]) if rows else ["indicator"], fmt, "programme-progress")
 
@@ -203,7 +204,7 @@ async def upload_trainings(
     form = await form_writer(request, user, "records.write")
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
-        raise InputError("no file was uploaded", hint="choose a CSV or XLSX file")
+        raise InputError(Message("service.errors.no_upload"), hint=Message("service.errors.no_upload.hint"))
     with sv.imports.hold(user.username):
         path = await save_upload(
             upload,
@@ -340,7 +341,7 @@ async def delete_value(
     user: Annotated[auth.Principal, Depends(current_user)],
 ) -> Response:
     await form_writer(request, user, "records.write")
-    check_id(value_id, "value", "see the programme's entered values")
+    check_id(value_id, Message("service.errors.no_value", id=value_id), Message("service.errors.no_value.hint"))
 
     def work() -> Response:
         prog = programme_view.require_programme(session)

@@ -208,7 +208,8 @@ def resolve(
         try:
             period = int(period)
         except (TypeError, ValueError):
-            raise InputError(f"period {period!r} is not a year", hint="e.g. period=2022") from None
+            raise InputError(Message("service.errors.period_year", period=repr(period)),
+                             hint=Message("service.errors.period_year.hint")) from None
     a = pick("area", area, opts["area"], run.destination)
     default_period = run.period
     if indicator in opts["indicator"] and period is None:
@@ -338,7 +339,7 @@ class ProfileStore:
     def get(self, run_id: str, who: Any) -> Run:
         """A run by id (checked before it touches the file system), if ``who`` may see it."""
         if not RUN_ID.match(run_id or "") or run_id not in self.ids() or not self.visible(run_id, who):
-            raise NotFound(f"there is no profile run {run_id!r}", hint="see the list of profiles")
+            raise NotFound(Message("service.errors.no_run", run=repr(run_id)), hint=Message("service.errors.no_run.hint"))
         return self.load(run_id)
 
     def load(self, run_id: str) -> Run:
@@ -363,14 +364,12 @@ class ProfileStore:
         run = self.get(run_id, who)
         path = run.folder / f"profile-{lang}.html"
         if not path.exists():
-            raise NotFound(f"profile run {run_id} has no HTML page in {lang}", hint="run the profile again")
+            raise NotFound(Message("service.errors.no_html", run=run_id, lang=lang), hint=Message("service.errors.no_html.hint"))
         return path
 
     def pdf_file(self, run_id: str, lang: str, who: Any) -> Path:
         run = self.get(run_id, who)
         path = run.folder / f"profile-{lang}.pdf"
         if not path.exists():
-            raise NotFound(
-                f"profile run {run_id} has no PDF in {lang}", hint="run the profile with the PDF option"
-            )
+            raise NotFound(Message("service.errors.no_pdf", run=run_id, lang=lang), hint=Message("service.errors.no_pdf.hint"))
         return path

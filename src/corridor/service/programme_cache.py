@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from corridor.i18n import Message
 from corridor.programme import models as m
 from corridor.service import programme_view
 from corridor.service.i18n import LANGS
@@ -177,7 +178,7 @@ def withdraw(
     from corridor.service.errors import check_id
     from corridor.service.files import discard
 
-    check_id(import_id, "import", "see the programme's imports")
+    check_id(import_id, Message("service.errors.no_import_id", id=import_id), Message("service.errors.no_import.hint"))
     prog = programme_view.require_programme(session)
     b = programme_view.withdraw_import(session, prog, import_id, user)
     detail = {"file": Path(b.file_name).name, "sha256": b.sha256}

@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from corridor.errors import InputError
-from corridor.i18n import place_name
+from corridor.i18n import Message, place_name
 from corridor.programme import governance
 from corridor.programme import models as m
 from corridor.programme import periods as pm
@@ -77,7 +77,7 @@ def current(session: Session) -> m.Programme | None:
 def require_programme(session: Session) -> m.Programme:
     prog = current(session)
     if prog is None:
-        raise NotFound("no programme is loaded", hint="load one with `corridor programme load FILE`")
+        raise NotFound(Message("service.errors.no_programme"), hint=Message("service.errors.no_programme.hint"))
     return prog
 
 
@@ -284,10 +284,8 @@ def _check_org(prog: m.Programme, user: Any) -> None:
     if getattr(user, "role", None) == "partner":
         codes = {o.code for o in prog.organisations}
         if user.organisation not in codes:
-            raise InputError(
-                f"your organisation {user.organisation!r} is not a partner of programme {prog.code}",
-                hint="ask an administrator to correct your account's organisation",
-            )
+            raise InputError(Message("service.errors.not_partner", organisation=repr(user.organisation), programme=prog.code),
+                             hint=Message("service.errors.not_partner.hint"))
 
 
 def partner_of(prog: m.Programme, user: Any, named: str | None) -> str:
@@ -295,13 +293,11 @@ def partner_of(prog: m.Programme, user: Any, named: str | None) -> str:
     _check_org(prog, user)
     if getattr(user, "role", None) == "partner":
         if named and named != user.organisation:
-            raise Forbidden(
-                f"you record for {user.organisation}, not for {named}",
-                hint="partners record only their own organisation's data",
-            )
+            raise Forbidden(Message("service.errors.record_for", mine=user.organisation, named=named),
+                            hint=Message("service.errors.record_for.hint"))
         return user.organisation
     if not named:
-        raise InputError("name the partner the data belong to", hint="choose the organisation")
+        raise InputError(Message("service.errors.name_partner"), hint=Message("service.errors.name_partner.hint"))
     return named
 
 
@@ -317,12 +313,10 @@ def record_session(
     data = {**data, "organisation": partner_of(prog, user, str(data.get("organisation") or "") or None)}
     rows = [p for p in participants if any(str(v or "").strip() for v in p.values())]
     if not rows:
-        raise InputError("the session has no participants", hint="fill in at least one participant row")
+        raise InputError(Message("service.errors.no_participants"), hint=Message("service.errors.no_participants.hint"))
     if len(rows) > MAX_PARTICIPANTS:
-        raise InputError(
-            f"{len(rows)} participants in one form; at most {MAX_PARTICIPANTS}",
-            hint="upload larger sessions as a CSV or XLSX file",
-        )
+        raise InputError(Message("service.errors.participants_many", count=len(rows), max=MAX_PARTICIPANTS),
+                         hint=Message("service.errors.participants_many.hint"))
     path = uploads / f"session-{dt.date.today().isoformat()}-{uuid.uuid4().hex[:10]}.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=FIELDS)
@@ -373,28 +367,25 @@ def _only_own_rows(path: Path, org: str, limits: Limits | None = None) -> None:
             if len(others) > 20:  # enough to refuse; a hostile file cannot grow this set
                 break
     if others:
-        raise Forbidden(
-            f"the file records sessions of {', '.join(sorted(others))}; you record for {org}",
-            hint="partners upload only their own organisation's sessions",
-        )
+        raise Forbidden(Message("service.errors.file_others", others=", ".join(sorted(others)), mine=org),
+                        hint=Message("service.errors.file_others.hint"))
 
 
 def withdraw_import(session: Session, prog: m.Programme, batch_id: int, user: Any) -> m.ImportBatch:
     """Remove one import and its sessions (partners: only their organisation's; draft periods only)."""
     batch = session.get(m.ImportBatch, batch_id)
     if batch is None or batch.programme_id != prog.id:
-        raise NotFound(
-            f"there is no import {batch_id} in programme {prog.code}", hint="see the list of imports"
-        )
+        raise NotFound(Message("service.errors.no_import", id=batch_id, programme=prog.code),
+                       hint=Message("service.errors.no_import.hint"))
     owner = session.scalar(
         select(RecordOwner).where(RecordOwner.kind == "import_batch", RecordOwner.record_id == batch_id)
     )
-    require_org(user, owner.organisation if owner else None, f"import {batch_id}")
+    require_org(user, owner.organisation if owner else None, Message("service.errors.what.import", id=batch_id))
     for ts in session.scalars(select(m.TrainingSession).where(m.TrainingSession.import_id == batch_id)):
         if ts.organisation is not None:
             period = pm.containing(prog, ts.held_on)
             if period is not None:
-                pm.require_draft(period, ts.organisation, f"withdrawing import {batch_id}")
+                pm.require_draft(period, ts.organisation, Message("service.errors.what.withdrawing", id=batch_id))
     changed = session_keys(session, batch_id)
     session.delete(batch)
     session.execute(
@@ -414,8 +405,8 @@ def set_commitment_status(
     """Change a commitment's status (partners: only commitments their organisation owns); kept as a revision."""
     c = next((c for c in prog.commitments if c.code == code), None)
     if c is None:
-        raise NotFound(f"there is no commitment {code!r}", hint="see the programme's commitments")
-    require_org(user, c.owner.code, f"commitment {code}")
+        raise NotFound(Message("service.errors.no_commitment", code=repr(code)), hint=Message("service.errors.no_commitment.hint"))
+    require_org(user, c.owner.code, Message("programme.errors.what.commitment", code=code))
     return governance.update_commitment(session, prog, code, status=status, by=_who(user))
 
 
@@ -435,8 +426,8 @@ def record_entry(session: Session, prog: m.Programme, data: dict[str, Any], user
 def remove_entry(session: Session, prog: m.Programme, value_id: int, user: Any) -> m.ManualValue:
     row = session.get(m.ManualValue, value_id)
     if row is None or row.indicator.result.programme_id != prog.id:
-        raise NotFound(f"there is no entered value {value_id}", hint="see the list of entered values")
-    require_org(user, row.organisation.code, f"value {value_id}")
+        raise NotFound(Message("service.errors.no_value", id=value_id), hint=Message("service.errors.no_value.hint"))
+    require_org(user, row.organisation.code, Message("service.errors.what.value", id=value_id))
     out = delete_value(session, prog, value_id, by=_who(user))
     refresh(session, prog, by=_who(user), kinds=("manual",), why=f"value {value_id} removed")
     return out
@@ -447,11 +438,12 @@ def period_action(session: Session, prog: m.Programme, period: str, organisation
     """Move a partner's period along, if the user's role may (partners: submit their own)."""
     role = getattr(user, "role", None)
     if action not in pm.MAY:
-        raise NotFound(f"there is no approval action {action!r}", hint=f"use one of {', '.join(pm.MAY)}")
+        raise NotFound(Message("service.errors.no_action", action=repr(action)),
+                       hint=Message("service.errors.use_one_of.hint", allowed=", ".join(pm.MAY)))
     if role not in pm.MAY[action]:
-        raise Forbidden(f"your role ({role}) may not {action} a period",
-                        hint="partners submit; analysts return, approve and lock; administrators unlock")
-    require_org(user, organisation, f"period {period} of {organisation}")
+        raise Forbidden(Message("service.errors.role_action", role=Message(f"service.roles.{role}"), action=action),
+                        hint=Message("service.errors.role_action.hint"))
+    require_org(user, organisation, Message("service.errors.what.period", period=period, organisation=organisation))
     return pm.transition(session, prog, period, organisation, action, by=_who(user), reason=reason)
 
 
@@ -528,7 +520,7 @@ def check_refresh_params(params: dict[str, Any], runs: Path) -> dict[str, Any]:
     """A programme refresh job's parameters: an existing profile run, and an optional reason."""
     run = str(params.get("run") or "").strip()
     if not run or "/" in run or run.startswith(".") or not (runs / run / "indicators.parquet").exists():
-        raise InputError(f"there is no profile run {run!r}", hint="choose a run listed under Profiles")
+        raise InputError(Message("service.errors.no_run", run=repr(run)), hint=Message("service.errors.choose_run.hint"))
     reason = str(params.get("reason") or "").strip()[:500] or None
     return {"run": run, "reason": reason}
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from corridor.i18n import Message
 from corridor.service.errors import Forbidden
 
 ROLES = ("admin", "analyst", "partner", "viewer")
@@ -38,19 +39,17 @@ def require(user: object, permission: str) -> None:
     """Raise Forbidden unless the user's role holds ``permission``."""
     role = getattr(user, "role", None)
     if not can(role, permission):
-        raise Forbidden(
-            f"your role ({role}) may not do this ({permission})",
-            hint="ask an administrator for a role that can",
-        )
+        raise Forbidden(Message("service.errors.role_permission", role=Message(f"service.roles.{role}") if role else "-",
+                                permission=permission),
+                        hint=Message("service.errors.role_permission.hint"))
 
 
-def require_org(user: object, organisation: str | None, what: str) -> None:
+def require_org(user: object, organisation: str | None, what: Message) -> None:
     """Partners may act only on records of their own organisation; other writing roles on any."""
     if getattr(user, "role", None) != "partner":
         return
     mine = getattr(user, "organisation", None)
     if not mine or organisation != mine:
-        raise Forbidden(
-            f"{what} belongs to organisation {organisation or '(none)'}, not to yours ({mine or 'none'})",
-            hint="partners edit only their own organisation's records",
-        )
+        none = Message("service.errors.none")
+        raise Forbidden(Message("service.errors.not_yours", what=what, organisation=organisation or none, mine=mine or none),
+                        hint=Message("service.errors.not_yours.hint"))

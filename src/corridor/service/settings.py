@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from corridor.errors import SpecError
+from corridor.i18n import Message
 
 ENV_PREFIX = "CORRIDOR_"
 
@@ -65,10 +66,8 @@ class Settings:
             try:
                 (self.data_dir / sub).mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise SpecError(
-                    f"cannot create the data folder {self.data_dir / sub}: {exc.strerror}",
-                    hint="choose a writable --data-dir",
-                ) from None
+                raise SpecError(Message("service.errors.data_folder", path=str(self.data_dir / sub), error=str(exc.strerror)),
+                                hint=Message("service.errors.data_folder.hint")) from None
         if not self.secret_key:
             key_file = self.data_dir / "secret_key"
             if not key_file.exists():
@@ -90,7 +89,7 @@ _BOOL = {
 }
 
 
-def _coerce(name: str, kind: Any, value: Any, where: str) -> Any:
+def _coerce(name: str, kind: Any, value: Any, where: Message) -> Any:
     text = str(kind)
     try:
         if "bool" in text:
@@ -102,10 +101,9 @@ def _coerce(name: str, kind: Any, value: Any, where: str) -> Any:
         if text in ("float", "<class 'float'>"):
             return float(value)
     except (KeyError, ValueError):
-        raise SpecError(
-            f"{where}: {name} = {value!r} is not a valid {text}",
-            hint="use true/false for switches and plain numbers for sizes",
-        ) from None
+        # the setting's type as Python names it (bool, int, float)
+        raise SpecError(Message("service.errors.setting", where=where, name=name, value=repr(value), type=text),
+                        hint=Message("service.errors.setting.hint")) from None
     return value
 
 
@@ -121,26 +119,22 @@ def load_settings(
         try:
             doc = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise SpecError(
-                f"configuration file {path} does not exist", hint="give an existing TOML file with --config"
-            ) from None
+            raise SpecError(Message("service.errors.config_missing", path=str(path)),
+                            hint=Message("service.errors.config_missing.hint")) from None
         except tomllib.TOMLDecodeError as exc:
-            raise SpecError(
-                f"configuration file {path} is not valid TOML: {exc}", hint="see docs/service.md"
-            ) from None
+            raise SpecError(Message("service.errors.config_toml", path=str(path), error=str(exc)),
+                            hint=Message("service.errors.config_toml.hint")) from None
         doc = doc.get("service", doc)
         unknown = sorted(set(doc) - set(known))
         if unknown:
-            raise SpecError(
-                f"configuration file {path}: unknown key(s) {', '.join(unknown)}",
-                hint=f"known keys: {', '.join(sorted(known))}",
-            )
+            raise SpecError(Message("service.errors.config_keys", path=str(path), keys=", ".join(unknown)),
+                            hint=Message("service.errors.config_keys.hint", known=", ".join(sorted(known))))
         for k, v in doc.items():
-            values[k] = _coerce(k, known[k], v, str(path))
+            values[k] = _coerce(k, known[k], v, Message("service.errors.where_config", path=str(path)))
     for k, kind in known.items():
         name = ENV_PREFIX + k.upper()
         if name in env and env[name] != "":
-            values[k] = _coerce(k, kind, env[name], f"environment variable {name}")
+            values[k] = _coerce(k, kind, env[name], Message("service.errors.where_env", name=name))
     for k, v in overrides.items():
         if v is not None:
             values[k] = v

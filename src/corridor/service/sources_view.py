@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corridor.errors import InputError
+from corridor.i18n import Message
 from corridor.service.errors import Conflict
 from corridor.service.files import safe_path
 from corridor.service.store import RegisteredSource, get_or_404
@@ -29,9 +30,9 @@ def register(
 
     name = (name or "").strip()
     if not name or len(name) > 120:
-        raise InputError("a source needs a name (at most 120 characters)", hint="e.g. CASEN 2022")
+        raise InputError(Message("service.errors.source_name"), hint=Message("service.errors.source_name.hint"))
     if session.scalar(select(RegisteredSource).where(RegisteredSource.name == name)) is not None:
-        raise Conflict(f"a source named {name!r} is already registered", hint="choose another name")
+        raise Conflict(Message("service.errors.source_exists", name=repr(name)), hint=Message("service.errors.another_name.hint"))
     path = safe_path(data_dir, rel_path)
     fmt = detect_format(path)
     if fmt == "xlsx":
@@ -42,10 +43,8 @@ def register(
     try:
         if spec:
             if spec not in list_specs():
-                raise InputError(
-                    f"harmonization spec {spec!r} is not shipped with corridor",
-                    hint=f"use one of: {', '.join(list_specs())}",
-                )
+                raise InputError(Message("service.errors.spec_not_shipped", spec=repr(spec)),
+                                 hint=Message("service.errors.use_one_of.hint", allowed=", ".join(list_specs())))
             src = harmonize(str(path), spec, con=con)
         else:
             src = read_source(path, con=con)
@@ -71,7 +70,8 @@ def register(
 
 
 def get(session: Session, source_id: int) -> RegisteredSource:
-    return get_or_404(session, RegisteredSource, source_id, "registered source", "see the list of sources")
+    return get_or_404(session, RegisteredSource, source_id, Message("service.errors.no_source", id=source_id),
+                      Message("service.errors.no_source.hint"))
 
 
 def as_dict(s: RegisteredSource) -> dict[str, Any]:

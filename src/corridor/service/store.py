@@ -25,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from corridor.i18n import Message
+
 
 def utcnow() -> dt.datetime:
     """Now, in UTC, without tzinfo (as stored)."""
@@ -141,14 +143,14 @@ class RecordOwner(Base):
     username: Mapped[str | None] = mapped_column(String(80))
 
 
-def get_or_404(session: Session, model: type, row_id: int, what: str, hint: str):
+def get_or_404(session: Session, model: type, row_id: int, missing: Message, hint: Message):
     """The row ``row_id`` of ``model``, or NotFound (ids beyond the database's range name nothing)."""
     from corridor.service.errors import NotFound, check_id
 
-    check_id(row_id, what, hint)
+    check_id(row_id, missing, hint)
     row = session.get(model, row_id)
     if row is None:
-        raise NotFound(f"there is no {what} {row_id}", hint=hint)
+        raise NotFound(missing, hint=hint)
     return row
 
 
