@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from corridor.design import design_from_dict
 from corridor.errors import ColumnNotFoundError, InputError, SpecError
 from corridor.harmonize import UnknownCodeError, harmonize, load_spec
+from corridor.sources.ledger import note_text
 
 SPEC = {
     "name": "test_spec",
@@ -53,8 +56,13 @@ def test_unknown_code_rejected_with_examples(tmp_path):
     p = _csv(tmp_path, "sexo,edad,expr\n1,30,10\n3,40,10\n2,50,10\n3,20,10\n")
     h = harmonize(p, {**SPEC, "unknown": "reject"})
     line = next(r for r in h.ledger.rejected if r.count)
-    assert (line.rule, line.count, line.examples) == ("unknown code in column 'sexo'", 2, [2, 4])
+    assert (line.text("en"), line.count, line.examples) == ("unknown code in column 'sexo'", 2, [2, 4])
     assert h.ledger.kept == 2 and h.count() == 2
+    # the reason is kept as a catalogue message: each reader gets it in their language, also once stored
+    assert line.text("es") == "código desconocido en la columna 'sexo'"
+    stored = json.loads(h.ledger.to_json())["rejected"]
+    assert note_text(next(r for r in stored if r["count"])["rule"], "fr") == "code inconnu dans la colonne 'sexo'"
+    assert "código desconocido en la columna 'sexo'" in h.ledger.to_text("es")
 
 
 def test_weight_with_text(tmp_path):

@@ -103,7 +103,7 @@ def _from_source(src: Source, engine: Engine, drop_rejected: bool | None, explai
     notes: list[str] = []
     if ledger.n_rejected:
         lines = "; ".join(
-            f"{line.rule}: {Message('sources.value_rows', count=line.count, n=line.count)}"
+            f"{line.text()}: {Message('sources.value_rows', count=line.count, n=line.count)}"
             + (str(Message("estimation.rejected_examples", rows=", ".join(map(str, line.examples)))) if line.examples else "")
             for line in ledger.rejected if line.count
         )

@@ -113,7 +113,7 @@ def harmonize(
 
     filters = [f"coalesce(({f['where']}), FALSE)" for f in spec.filters]
     passed = " AND ".join(f"({f})" for f in filters) or "TRUE"
-    rejects = [(r["reason"], f"coalesce(({r['where']}), FALSE)") for r in spec.reject]
+    rejects: list[tuple[Note, str]] = [(r["reason"], f"coalesce(({r['where']}), FALSE)") for r in spec.reject]
     weight = next((c for c in compiled if c.target == "weight"), None)
     if weight is not None:
         not_text = f"NOT coalesce({weight.unknown_cond}, FALSE)" if weight.unknown_cond else "TRUE"
@@ -124,7 +124,8 @@ def harmonize(
     prior = " OR ".join(f"({cond})" for _, cond in rejects) or "FALSE"
     screened = f"({passed}) AND NOT ({prior})"  # rows on which codes are checked
     rejects += [
-        (f"unknown {c.what} in column {c.source!r}", c.unknown_cond)
+        (Message(f"harmonize.ledger.unknown_{'number' if c.what == 'number' else 'code'}_in_column", column=c.source),
+         c.unknown_cond)
         for c in compiled
         if c.unknown_cond and c.action == "reject"
     ]

@@ -84,7 +84,9 @@ def as_dict(s: RegisteredSource) -> dict[str, Any]:
         "rows": s.rows,
         "columns": s.columns,
         # notes in the reader's language (the stored ledger keeps catalogue notes as ids with parameters)
-        "ledger": {**s.ledger, "notes": [note_text(n) for n in (s.ledger or {}).get("notes", [])]} if s.ledger else s.ledger,
+        "ledger": {**s.ledger, "notes": [note_text(n) for n in (s.ledger or {}).get("notes", [])],
+                   **{k: [{**line, "rule": note_text(line["rule"])} for line in s.ledger.get(k, [])]
+                      for k in ("filtered", "rejected")}} if s.ledger else s.ledger,
         "registered_by": s.registered_by,
         "registered_at": s.registered_at.isoformat() + "Z",
     }

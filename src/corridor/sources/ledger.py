@@ -41,12 +41,15 @@ def _note_data(note: Note) -> Any:
 class LedgerLine:
     """Rows removed by one rule (a filter) or for one reason (a rejection)."""
 
-    rule: str
+    rule: Note  # a spec's own words, or a catalogue message (a rule corridor applies)
     count: int
     examples: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "count": self.count, "examples": list(self.examples)}
+        return {"rule": _note_data(self.rule), "count": self.count, "examples": list(self.examples)}
+
+    def text(self, lang: str | None = None) -> str:
+        return note_text(self.rule, lang)
 
 
 @dataclass
@@ -116,7 +119,7 @@ class RowLedger:
     def to_text(self, lang: str | None = None) -> str:
         """The ledger for people, in ``lang`` (default: the current language); its rules are named as the
         spec names them, the rules corridor itself applies (a weight missing or negative) in the language."""
-        from corridor.i18n import current, localize_number, t, translate_known
+        from corridor.i18n import current, localize_number, t
 
         lang = lang or current()
 
@@ -129,10 +132,10 @@ class RowLedger:
         width = max(15, max(len(label(k)) for k in ("read", "kept", "filtered", "rejected")) + 2)
         lines = [f"{label('read'):<{width}}{num(self.read):>12}  {self.source}".rstrip()]
         for line in self.filtered:
-            lines.append(f"  {label('filtered'):<{width - 2}}{num(line.count):>12}  {translate_known(line.rule, lang)}")
+            lines.append(f"  {label('filtered'):<{width - 2}}{num(line.count):>12}  {line.text(lang)}")
         for line in self.rejected:
             ex = ("  " + t("sources.ledger.examples", lang, rows=", ".join(map(str, line.examples)))) if line.examples else ""
-            lines.append(f"  {label('rejected'):<{width - 2}}{num(line.count):>12}  {translate_known(line.rule, lang)}{ex}")
+            lines.append(f"  {label('rejected'):<{width - 2}}{num(line.count):>12}  {line.text(lang)}{ex}")
         lines.append(f"{label('kept'):<{width}}{num(self.kept):>12}")
         if self.unknown:
             lines.append(label("unknown"))
