@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -128,12 +129,14 @@ def create_app(settings: Settings) -> FastAPI:
         services.cpu = anyio.CapacityLimiter(max(1, min(4, os.cpu_count() or 1)))
         from corridor.service.charts import settle, warm_in_background
         from corridor.service.i18n import LANGS
+        from corridor.service.pages_profiles import page_content
 
-        runner.on_done = lambda run_id: warm_in_background(store_, run_id, LANGS, services.pages)
+        page = functools.partial(page_content, services.pages)
+        runner.on_done = lambda run_id: warm_in_background(store_, run_id, LANGS, page)
         _bootstrap(settings, engine, runner, store_)
         _warm_up()
         settle()
-        warm_in_background(store_, next(iter(store_.ids()), None), LANGS, services.pages)
+        warm_in_background(store_, next(iter(store_.ids()), None), LANGS, page)
         log.info(
             "service ready",
             extra={"data_dir": str(settings.data_dir), "database": engine.url.render_as_string()},

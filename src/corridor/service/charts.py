@@ -188,9 +188,9 @@ def chart_svg(run: Run, chart: str, f: Filters, lang: str) -> str:
     return svg
 
 
-def warm(store: Any, run_id: str, langs: tuple[str, ...], pages: Any = None) -> None:
-    """Read a run's table and draw its default view in each language (the charts, and with ``pages``, the
-    page's content into that cache), so that the first visitors of a new run (or of a restarted service)
+def warm(store: Any, run_id: str, langs: tuple[str, ...], page: Any = None) -> None:
+    """Read a run's table and draw its default view in each language (the charts, and with ``page``, a
+    callable ``page(run, filters, lang)`` that draws the page's content into its cache), so that the first visitors of a new run (or of a restarted service)
     are not the ones who wait for them. Run in a background thread; a failure only means the first
     visitor draws them. What was read and drawn then lives as long as the service: it is moved out of
     reach of the garbage collector's full passes (see :func:`settle`)."""
@@ -204,10 +204,8 @@ def warm(store: Any, run_id: str, langs: tuple[str, ...], pages: Any = None) -> 
         f = resolve(run, None, None, None, None, None)
         for lang in langs:
             with language(lang):
-                if pages is not None:
-                    from corridor.service.pages_profiles import page_content
-
-                    page_content(pages, run, f, lang)
+                if page is not None:  # the pages draw their charts; the page module imports this one
+                    page(run, f, lang)
                 else:
                     for chart in CHARTS:
                         chart_svg(run, chart, f, lang)
@@ -227,8 +225,8 @@ def settle() -> None:
     gc.freeze()
 
 
-def warm_in_background(store: Any, run_id: str | None, langs: tuple[str, ...], pages: Any = None) -> None:
+def warm_in_background(store: Any, run_id: str | None, langs: tuple[str, ...], page: Any = None) -> None:
     if run_id:
         threading.Thread(
-            target=warm, args=(store, run_id, langs, pages), name="corridor-warm", daemon=True
+            target=warm, args=(store, run_id, langs, page), name="corridor-warm", daemon=True
         ).start()
