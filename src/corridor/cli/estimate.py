@@ -73,7 +73,7 @@ def _df(value: str | None) -> Any:
     try:
         return float(value)
     except ValueError as exc:
-        raise click.BadParameter("use design, domain, normal or a number", param_hint="--df") from exc
+        raise click.BadParameter(Message("cli.estimate.df_value").render(), param_hint="--df") from exc
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -166,7 +166,7 @@ def command(data: str | None, **opts: Any) -> None:
         from corridor.harmonize import harmonize
 
         if read:
-            raise click.UsageError("reading options (--encoding, --sheet, ...) go in the spec's source.options with --spec")
+            raise click.UsageError(Message("cli.estimate.read_with_spec").render())
         harmonized = harmonize(source, opts["spec"])
         source = harmonized
         has_flags = opts["design"] or opts["weights"] or opts["ids"] or opts["strata"] or opts["repweights"]
@@ -178,7 +178,7 @@ def command(data: str | None, **opts: Any) -> None:
 
             design = design_for_estimate(source, opts, lambda _opts: design)
     elif source is None:
-        raise click.UsageError("give a DATA file or --spec")
+        raise click.UsageError(Message("cli.estimate.no_data").render())
     else:
         from corridor.cli._calibration import design_for_estimate
 
@@ -207,7 +207,7 @@ def command(data: str | None, **opts: Any) -> None:
     if opts["compare"]:
         parts = opts["compare"].split(":")
         if len(parts) != 3:
-            raise click.BadParameter("write BY:A:B, e.g. migrant:1:0", param_hint="--compare")
+            raise click.BadParameter(Message("cli.estimate.compare_format").render(), param_hint="--compare")
         by, a, b = parts
         result = result.compare(by, _value(result, by, a), _value(result, by, b))
     if opts["output"]:

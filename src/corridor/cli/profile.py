@@ -95,11 +95,14 @@ class _Progress:
               help="Folder where the harmonized survey is written as Parquet for Spark to read (with --engine spark). "
                    "Default: a temporary folder, removed at the end. On a cluster, a folder every worker reads at the "
                    "same path (a shared mount); also CORRIDOR_SPARK_HANDOVER.")
+@click.option("--memory-limit", metavar="SIZE", default=None,
+              help="DuckDB working memory, e.g. 4GB (default 512MB; beyond it large scans spill to a temporary "
+                   "directory). Engine duckdb only.")
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF (faster).")
 @click.option("--quiet", is_flag=True, help="No progress messages on stderr.")
 def command(origin: str, destination: str, region: str | None, langs: tuple[str, ...], out: Path, data: str | None,
             scheme: str, min_n: int, calibrate: str | None, small_areas: bool, engine: str, spark_master: str | None,
-            spark_handover: str | None, no_pdf: bool, quiet: bool) -> None:
+            spark_handover: str | None, memory_limit: str | None, no_pdf: bool, quiet: bool) -> None:
     from corridor.engine import get_engine
     from corridor.report import build_profile, write_profile
 
@@ -107,7 +110,12 @@ def command(origin: str, destination: str, region: str | None, langs: tuple[str,
     try:
         languages = flat_langs(langs)
         spark = {k: v for k, v in (("master", spark_master), ("handover", spark_handover)) if v}
-        eng = get_engine("spark", **spark) if engine == "spark" else get_engine("duckdb")
+        if engine == "spark":
+            if memory_limit:
+                raise click.UsageError(t("cli.profile.memory_limit_spark"))
+            eng = get_engine("spark", **spark)
+        else:
+            eng = get_engine("duckdb", **({"memory_limit": memory_limit} if memory_limit else {}))
         profile = build_profile(origin, destination, region=region, data=data, scheme=scheme, min_n=min_n, progress=progress,
                                 small_areas=small_areas, calibrate=calibrate, engine=eng)
         written = {}
