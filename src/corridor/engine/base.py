@@ -20,7 +20,7 @@ class Engine(Protocol):
     expressions the engine evaluates (``statistics``: the data answer counts
     and minima without a pass, as a Parquet file does); ``aggregate`` runs one grouped scan and
     returns its (small) result as Arrow; ``collect`` materialises a (small)
-    lazy frame. ``scans`` counts the scans run, for benchmarks and tests.
+    lazy frame, ``collect_rows`` a large one (row reads). ``scans`` counts the scans run, for benchmarks and tests.
     """
 
     name: str
@@ -43,6 +43,11 @@ class Engine(Protocol):
         ...
 
     def collect(self, frame: nw.LazyFrame[Any]) -> pa.Table: ...
+
+    def collect_rows(self, frame: nw.LazyFrame[Any]) -> pa.Table:
+        """Materialise a lazy frame of many rows (a quantile's rows), as ``collect`` does (same rows,
+        order and types), without the engine holding them all anywhere but in the result."""
+        ...
 
     def iter_batches(self, frame: nw.LazyFrame[Any], batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]: ...
 

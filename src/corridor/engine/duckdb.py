@@ -219,6 +219,10 @@ class DuckDBEngine:
         self.scans += 1
         return self._run(frame)
 
+    def collect_rows(self, frame: nw.LazyFrame[Any]) -> pa.Table:
+        """``collect``: DuckDB streams a query's result into the Arrow table, with no copy of its own."""
+        return self.collect(frame)
+
     def _trim(self) -> None:
         """Give back the pages DuckDB keeps after a large grouped scan.
 

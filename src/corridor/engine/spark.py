@@ -16,7 +16,8 @@ Two gaps between Narwhals and Spark are closed here, and only here:
 DuckDB relations (harmonized surveys, the profile's indicator columns) reach Spark as a Parquet
 file that DuckDB writes, streaming, in the engine's hand-over folder; Spark's executors read it.
 No row passes through the driver's Python or JVM memory, so a census-size harmonized survey is
-handed over in DuckDB's memory limit (docs/design.md, "Spark and DuckDB relations").
+handed over in DuckDB's memory limit (docs/design.md, "Spark and DuckDB relations"). Large row
+reads go the other way through the same folder (:meth:`SparkEngine.collect_rows`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import csv
 import gzip
 import itertools
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -86,7 +88,8 @@ class SparkEngine:
             ``CORRIDOR_SPARK_HANDOVER`` sets it for every engine). The files go at the end of the
             process or with :meth:`release`. On a cluster it must be a folder every executor
             reads at the same path (a shared mount); a session whose master is not ``local``
-            refuses DuckDB relations without it.
+            refuses DuckDB relations without it. Rows read back (:meth:`collect_rows`, a quantile's
+            rows) are written there by the executors and read by the driver, each read then deleted.
 
     Example:
         >>> from corridor.engine.spark import SparkEngine
@@ -294,6 +297,45 @@ class SparkEngine:
         with _spark_errors():
             return frame.collect("pyarrow").to_arrow()
 
+    def collect_rows(self, frame: nw.LazyFrame[Any]) -> pa.Table:
+        """Run a lazy query of many rows (a quantile's rows) and return them, in :meth:`collect`'s order and
+        types, without the driver's JVM holding them.
+
+        ``collect`` gathers every partition's Arrow batches in the driver's JVM heap before Python reads
+        them (20M rows did not fit in 4 GB). Here the executors write the rows as Parquet into a folder
+        of the hand-over folder, one file per partition (Spark's writer keeps a row group at a time), and
+        the driver reads the files with pyarrow in partition order and deletes them. On a cluster
+        without a hand-over folder (the driver cannot read the executors' disks) the rows stream through
+        the driver one partition at a time instead (:meth:`iter_batches`).
+        """
+        expected = self._arrow_schema(frame)
+        try:
+            parent = self._folder()
+        except UnsupportedError:  # a cluster without a shared folder
+            batches = [b for b in self.iter_batches(frame) if b.num_rows]
+            return _as_collected(pa.Table.from_batches(batches), expected) if batches else expected.empty_table()
+        self.scans += 1
+        folder = parent / f"rows-{next(_HANDOVERS)}"
+        try:
+            with _spark_errors():
+                _plain_names(frame.to_native()).write.parquet(folder.resolve().as_uri())
+            files = _part_files(folder)
+            tables = [_read_part(f) for f in files]
+        except OSError as exc:
+            raise SourceError(Message("engine.spark.rows_failed", folder=str(parent), error=_first_line(exc)),
+                              hint=Message("engine.spark.handover_failed.hint")) from exc
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        if not any(t.num_rows for t in tables):
+            return expected.empty_table()
+        table = pa.concat_tables([t for t in tables if t.num_rows])
+        return _as_collected(table.rename_columns(expected.names), expected)
+
+    def _arrow_schema(self, frame: nw.LazyFrame[Any]) -> pa.Schema:
+        """The Arrow schema :meth:`collect` gives the frame (its first 0 rows: Spark runs no job for them)."""
+        with _spark_errors():
+            return frame.head(0).collect("pyarrow").to_arrow().schema
+
     def iter_batches(self, frame: nw.LazyFrame[Any], batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
         """Stream a (possibly large) lazy frame to the driver as Arrow record batches, one partition at a time.
 
@@ -306,8 +348,7 @@ class SparkEngine:
         limit = max(1, int(batch_size))
         with _spark_errors():
             # mapInArrow resolves columns by name and fails on dotted names: send positional names.
-            plain = native.toDF(*[f"c{i}" for i in range(len(names))])
-            encoded = plain.mapInArrow(_ipc_encoder(limit), "ipc binary")
+            encoded = _plain_names(native).mapInArrow(_ipc_encoder(limit), "ipc binary")
             for row in encoded.toLocalIterator(prefetchPartitions=True):
                 with pa.ipc.open_stream(row[0]) as reader:
                     for batch in reader:
@@ -442,6 +483,41 @@ def _spark_compatible(table: pa.Table) -> pa.Table:
         fields.append(pa.field(field.name, t))
     schema = pa.schema(fields)
     return table if schema == table.schema else table.cast(schema)
+
+
+# ---- rows out -----------------------------------------------------------------------------------
+def _plain_names(native: DataFrame) -> DataFrame:
+    """The frame with positional column names (Parquet and mapInArrow resolve names and refuse some
+    characters: dots, spaces, commas); the caller names the columns back."""
+    return native.toDF(*[f"c{i}" for i in range(len(native.columns))])
+
+
+_PART = re.compile(r"part-(\d+)(?:-.*?-c(\d+))?")
+
+
+def _part_files(folder: Path) -> list[Path]:
+    """The Parquet files Spark's writer left in ``folder``, in the order of the partitions they hold
+    (``part-00007-<job>-c000``: partition 7, its first file), so rows come in ``collect``'s order."""
+    found = []
+    for path in folder.iterdir():
+        m = _PART.match(path.name)
+        if m and not path.name.startswith((".", "_")) and path.name.endswith(".parquet"):
+            found.append(((int(m.group(1)), int(m.group(2) or 0)), path))
+    return [p for _k, p in sorted(found)]
+
+
+def _read_part(path: Path) -> pa.Table:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path)
+
+
+def _as_collected(table: pa.Table, expected: pa.Schema) -> pa.Table:
+    """The rows in :meth:`SparkEngine.collect`'s types (Parquet has no int8 of its own, stores
+    timestamps as INT96 and strings without a size: pyarrow may read them back otherwise)."""
+    if table.schema.equals(expected):
+        return table
+    return table.cast(expected)
 
 
 # ---- streaming rows out --------------------------------------------------------------------------

@@ -176,6 +176,10 @@ class _Explaining:
         with self._explained():
             return self._engine.collect(frame)
 
+    def collect_rows(self, frame: nw.LazyFrame[Any]) -> pa.Table:
+        with self._explained():
+            return self._engine.collect_rows(frame)
+
     def iter_batches(self, frame: nw.LazyFrame[Any], batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
         with self._explained():
             yield from self._engine.iter_batches(frame, batch_size)

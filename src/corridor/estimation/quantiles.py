@@ -93,7 +93,7 @@ def quantile_rows(req: CheckedRequest, ranks: ReplicateRanks, n_rows: int = 0) -
     if req.repcols:
         ranks.scan(total_rows=n_rows)  # degenerate replicate weights are refused before any estimate
         cols += [e.alias(f"__rw{i}") for i, e in enumerate(req.replicate_weights())]
-    table = req.engine.collect(lf.select(*cols).with_columns(nw.lit(1).alias("__rows")))
+    table = req.engine.collect_rows(lf.select(*cols).with_columns(nw.lit(1).alias("__rows")))
     return QuantileRows(table, table.num_rows, _Read())
 
 
@@ -153,7 +153,7 @@ def _compact_rows(req: CheckedRequest) -> QuantileRows:
         elif len(lv.ordered) > 1:
             cols.append(nw.col(col).alias(f"__d{lv.j}"))
     cols += [nw.col(c).alias(f"__u{k}") for k, c in enumerate(unit_cols)]
-    table = req.engine.collect(lf.filter(keep).select(*cols))
+    table = req.engine.collect_rows(lf.filter(keep).select(*cols))
     # each row's unit: a cell of the grouped scan with the same strata and cluster ids
     cell = _cells_of(cells, table, unit_cols)
     read = _Read()
