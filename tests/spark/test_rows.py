@@ -11,6 +11,7 @@ from typing import Any
 import narwhals as nw
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 from pyspark.sql.pandas.conversion import PandasConversionMixin
 
@@ -122,23 +123,29 @@ def test_collect_rows_of_no_rows_and_without_a_shared_folder(engine_here: SparkE
 
 
 def _nhanes_text_design() -> pa.Table:
-    """NHANES with text strata and PSU ids, a variable missing on a third of the rows and a text by column."""
+    """NHANES with text strata and PSU ids, a variable missing on a third of the rows, a text by column
+    and one of 80 text values (more than the engine codes itself: read as text and matched)."""
     t = pacsv.read_csv(DATA / "nhanes.csv")
     strata = pa.array([f"stratum {s}" for s in t["SDMVSTRA"].to_pylist()])
     psu = pa.array([f"psu-{s}-{p}" for s, p in zip(t["SDMVSTRA"].to_pylist(), t["SDMVPSU"].to_pylist(), strict=True)])
     y = [None if (i % 3 == 0 or c is None) else w / 1000.0
          for i, (w, c) in enumerate(zip(t["WTMEC2YR"].to_pylist(), t["HI_CHOL"].to_pylist(), strict=True))]
     grp = ["a" if i % 2 else "b" for i in range(t.num_rows)]
-    return (t.append_column("stratum", strata).append_column("psu", psu)
-            .append_column("y", pa.array(y, pa.float64())).append_column("grp", pa.array(grp)))
+    many = [f"value {i % 80:02d}" for i in range(t.num_rows)]
+    return (t.append_column("stratum", strata).append_column("psu", psu).append_column("y", pa.array(y, pa.float64()))
+            .append_column("grp", pa.array(grp)).append_column("many", pa.array(many)))
 
 
 TEXT_DESIGN = cr.Design(weights="WTMEC2YR", strata="stratum", ids="psu")
+JK1 = cr.ReplicateDesign(repweights="^jk1_", weights="pw", type="JK1", scale=0.9148392778511668)
 CASES = [
-    ("text strata and psu, subpopulation", TEXT_DESIGN, [cr.Quantile("y", probs=(0.25, 0.5))], ["grp", "race"],
-     "RIAGENDR == 2"),
-    ("text strata and psu, converted to JKn", TEXT_DESIGN.replicates("JKn"), [cr.Quantile("y", interval="quantile")],
-     ["race"], "agecat != '(0,19]'"),
+    ("text strata and psu, subpopulation", "nhanes", TEXT_DESIGN, [cr.Quantile("y", probs=(0.25, 0.5))],
+     ["grp", "race"], "RIAGENDR == 2"),
+    ("text by column of 80 values", "nhanes", TEXT_DESIGN, [cr.Quantile("y", interval="beta")], ["many"], None),
+    ("text strata and psu, converted to JKn", "nhanes", TEXT_DESIGN.replicates("JKn"),
+     [cr.Quantile("y", interval="quantile")], ["race"], "agecat != '(0,19]'"),
+    ("replicate weights: every row read", "apiclus1_jk1", JK1, [cr.Quantile("api00", probs=(0.5,))], ["stype"],
+     "enroll > 300"),
 ]
 
 
@@ -146,23 +153,26 @@ CASES = [
 def test_quantiles_read_their_rows_from_files_and_equal_duckdb(case: tuple[Any, ...], engine_here: SparkEngine,
                                                               tmp_path: Path, through_to_arrow: list[int],
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    _name, design, ests, by, where = case
-    path = tmp_path / "nhanes.parquet"
-    import pyarrow.parquet as pq
-
-    pq.write_table(_nhanes_text_design(), path)
-    reads: list[int] = []
+    _name, data, design, ests, by, where = case
+    path = tmp_path / f"{data}.parquet"
+    pq.write_table(_nhanes_text_design() if data == "nhanes" else pacsv.read_csv(DATA / f"{data}.csv"), path)
+    reads: list[pa.Table] = []
     real = SparkEngine.collect_rows
 
-    def spy(self: SparkEngine, frame: Any) -> pa.Table:
-        table = real(self, frame)
-        reads.append(table.num_rows)
+    def spy(self: SparkEngine, frame: Any, dictionary: Any = ()) -> pa.Table:
+        table = real(self, frame, dictionary)
+        reads.append(table)
         return table
 
     monkeypatch.setattr(SparkEngine, "collect_rows", spy)
     spark = cr.estimate(str(path), design, ests, by=by, where=where, na="drop", engine=engine_here)
     duck = cr.estimate(str(path), design, ests, by=by, where=where, na="drop", engine="duckdb")
     assert spark.table.equals(duck.table)  # the same numbers, bit for bit
-    assert spark.design_df == duck.design_df and spark.n_rows == duck.n_rows == 8591
-    assert len(reads) == 1 and reads[0] > 1000  # the rows inside the subpopulation with a value, once
-    assert max(through_to_arrow) < reads[0]  # only grouped scans' results came through collect
+    assert spark.design_df == duck.design_df and spark.n_rows == duck.n_rows
+    assert len(reads) == 1 and reads[0].num_rows > 100  # the rows, read once
+    assert max(through_to_arrow) < reads[0].num_rows  # only grouped scans' results came through collect
+    text = [f.name for f in reads[0].schema if pa.types.is_dictionary(f.type)]
+    if data == "nhanes":  # compact rows: the text ids (and a by column of many values) as dictionaries
+        assert sorted(text) == (["__d0"] if by == ["many"] else []) + ["__u0", "__u1"]
+    else:
+        assert text == []

@@ -44,9 +44,12 @@ class Engine(Protocol):
 
     def collect(self, frame: nw.LazyFrame[Any]) -> pa.Table: ...
 
-    def collect_rows(self, frame: nw.LazyFrame[Any]) -> pa.Table:
+    def collect_rows(self, frame: nw.LazyFrame[Any], dictionary: Sequence[str] = ()) -> pa.Table:
         """Materialise a lazy frame of many rows (a quantile's rows), as ``collect`` does (same rows,
-        order and types), without the engine holding them all anywhere but in the result."""
+        order and types), without the engine holding them all anywhere but in the result.
+
+        ``dictionary``: text columns the caller only matches against values (``pyarrow.compute.index_in``);
+        an engine may return them dictionary-encoded."""
         ...
 
     def iter_batches(self, frame: nw.LazyFrame[Any], batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]: ...

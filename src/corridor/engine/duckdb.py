@@ -219,8 +219,9 @@ class DuckDBEngine:
         self.scans += 1
         return self._run(frame)
 
-    def collect_rows(self, frame: nw.LazyFrame[Any]) -> pa.Table:
-        """``collect``: DuckDB streams a query's result into the Arrow table, with no copy of its own."""
+    def collect_rows(self, frame: nw.LazyFrame[Any], dictionary: Sequence[str] = ()) -> pa.Table:
+        """``collect``: DuckDB streams a query's result into the Arrow table, with no copy of its own
+        (text stays text: DuckDB's Arrow output would decode a dictionary-encoded string column anyway)."""
         return self.collect(frame)
 
     def _trim(self) -> None:

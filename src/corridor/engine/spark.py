@@ -297,7 +297,7 @@ class SparkEngine:
         with _spark_errors():
             return frame.collect("pyarrow").to_arrow()
 
-    def collect_rows(self, frame: nw.LazyFrame[Any]) -> pa.Table:
+    def collect_rows(self, frame: nw.LazyFrame[Any], dictionary: Sequence[str] = ()) -> pa.Table:
         """Run a lazy query of many rows (a quantile's rows) and return them, in :meth:`collect`'s order and
         types, without the driver's JVM holding them.
 
@@ -307,6 +307,9 @@ class SparkEngine:
         the driver reads the files with pyarrow in partition order and deletes them. On a cluster
         without a hand-over folder (the driver cannot read the executors' disks) the rows stream through
         the driver one partition at a time instead (:meth:`iter_batches`).
+
+        ``dictionary``: text columns the caller only matches against values; they come back
+        dictionary-encoded as Parquet stores them (an integer a row instead of the text).
         """
         expected = self._arrow_schema(frame)
         try:
@@ -316,20 +319,24 @@ class SparkEngine:
             return _as_collected(pa.Table.from_batches(batches), expected) if batches else expected.empty_table()
         self.scans += 1
         folder = parent / f"rows-{next(_HANDOVERS)}"
+        texts = [f"c{i}" for i, f in enumerate(expected) if f.name in set(dictionary)
+                 and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
         try:
             with _spark_errors():
                 _plain_names(frame.to_native()).write.parquet(folder.resolve().as_uri())
-            files = _part_files(folder)
-            tables = [_read_part(f) for f in files]
+            tables = [_read_part(f, texts) for f in _part_files(folder)]
         except OSError as exc:
             raise SourceError(Message("engine.spark.rows_failed", folder=str(parent), error=_first_line(exc)),
                               hint=Message("engine.spark.handover_failed.hint")) from exc
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        if not any(t.num_rows for t in tables):
+        if texts:  # those columns as the files give them: dictionary-encoded text
+            expected = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), f.type), f.nullable)
+                                  if f"c{i}" in texts else f for i, f in enumerate(expected)])
+        tables = [t.rename_columns(expected.names) for t in tables if t.num_rows]
+        if not tables:
             return expected.empty_table()
-        table = pa.concat_tables([t for t in tables if t.num_rows])
-        return _as_collected(table.rename_columns(expected.names), expected)
+        return _as_collected(pa.concat_tables(tables), expected)  # chunks keep their own dictionaries
 
     def _arrow_schema(self, frame: nw.LazyFrame[Any]) -> pa.Schema:
         """The Arrow schema :meth:`collect` gives the frame (its first 0 rows: Spark runs no job for them)."""
@@ -506,10 +513,10 @@ def _part_files(folder: Path) -> list[Path]:
     return [p for _k, p in sorted(found)]
 
 
-def _read_part(path: Path) -> pa.Table:
+def _read_part(path: Path, dictionary: list[str]) -> pa.Table:
     import pyarrow.parquet as pq
 
-    return pq.read_table(path)
+    return pq.read_table(path, read_dictionary=dictionary or None)
 
 
 def _as_collected(table: pa.Table, expected: pa.Schema) -> pa.Table:

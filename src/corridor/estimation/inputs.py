@@ -176,9 +176,9 @@ class _Explaining:
         with self._explained():
             return self._engine.collect(frame)
 
-    def collect_rows(self, frame: nw.LazyFrame[Any]) -> pa.Table:
+    def collect_rows(self, frame: nw.LazyFrame[Any], dictionary: Sequence[str] = ()) -> pa.Table:
         with self._explained():
-            return self._engine.collect_rows(frame)
+            return self._engine.collect_rows(frame, dictionary)
 
     def iter_batches(self, frame: nw.LazyFrame[Any], batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]:
         with self._explained():

@@ -153,7 +153,11 @@ def _compact_rows(req: CheckedRequest) -> QuantileRows:
         elif len(lv.ordered) > 1:
             cols.append(nw.col(col).alias(f"__d{lv.j}"))
     cols += [nw.col(c).alias(f"__u{k}") for k, c in enumerate(unit_cols)]
-    table = req.engine.collect_rows(lf.filter(keep).select(*cols))
+    # the strata and PSU ids, and a by column of many values, are only matched to the scan's values:
+    # an engine may hand them over dictionary-encoded (an integer a row instead of the text)
+    matched = [f"__u{k}" for k in range(len(unit_cols))]
+    matched += [f"__d{lv.j}" for lv in levels.values() if lv.engine_code is None and len(lv.ordered) > 1]
+    table = req.engine.collect_rows(lf.filter(keep).select(*cols), dictionary=matched)
     # each row's unit: a cell of the grouped scan with the same strata and cluster ids
     cell = _cells_of(cells, table, unit_cols)
     read = _Read()
