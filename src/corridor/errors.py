@@ -15,7 +15,8 @@ Hierarchy::
     ├── EstimationError       a well-formed request that cannot be estimated
     ├── SourceError           a file that cannot be read as stated
     ├── SpecError             a harmonization spec, catalogue entry or config file that is wrong
-    └── UnsupportedError      a feature the chosen engine or format does not offer
+    ├── UnsupportedError      a feature the chosen engine or format does not offer
+    └── EngineMemoryError     the engine's working memory is too small for a scan (not the data's fault)
 """
 
 from __future__ import annotations
@@ -165,10 +166,28 @@ class UnsupportedError(CorridorError, NotImplementedError):
     """A feature that the chosen engine, format or method does not offer."""
 
 
+class EngineMemoryError(CorridorError):
+    """The engine ran out of the working memory it was given during a scan.
+
+    Kept apart from :class:`SourceError`: the file is sound, and an explanation of a damaged
+    file would send the user to rewrite a good one.
+    """
+
+    @classmethod
+    def of(cls, engine_text: str, where: Text | None = None) -> EngineMemoryError:
+        """From the engine's own text (kept as ``detail``); ``where``: the file or data being read."""
+        first = engine_text.strip().splitlines()[0] if engine_text.strip() else ""
+        first = first.split("Error: ", 1)[-1]
+        message = (Message("engine.out_of_memory_reading", where=where, error=first) if where is not None
+                   else Message("engine.out_of_memory", error=first))
+        return cls(message, hint=Message("engine.out_of_memory.hint"), detail=engine_text)
+
+
 __all__ = [
     "ColumnNotFoundError",
     "CorridorError",
     "DesignError",
+    "EngineMemoryError",
     "EstimationError",
     "InputError",
     "LonelyPSUError",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -213,3 +214,30 @@ def test_categorical_rows_count_their_cases() -> None:
     assert {r["level"]: r["n_cases"] for r in rows} == {"a": 2, "b": 2}
     assert all(r["n"] == 4 for r in rows)
     assert cr.estimate(table(), DESIGN, cr.Mean("y")).to_pylist()[0]["n_cases"] is None
+
+
+def test_engine_out_of_memory_is_not_a_damaged_file(tmp_path: Path) -> None:
+    """A sound Parquet file whose scan needs more than the engine's working memory is named with the
+    memory at fault and how to give more; before, it was explained as a damaged file to write again."""
+    import pyarrow.parquet as pq
+
+    from corridor.engine.duckdb import DuckDBEngine
+    from corridor.errors import EngineMemoryError, SourceError
+
+    rng = np.random.default_rng(1)
+    n = 100_000
+    cols = {"w": 1 + rng.random(n), "y": rng.random(n), "d": rng.integers(0, 5, n)}
+    cols.update({f"rw{i}": 1 + rng.random(n) for i in range(40)})
+    path = tmp_path / "wide.parquet"
+    pq.write_table(pa.table(cols), path, row_group_size=n)  # one wide row group, as replicate files often are
+    design = cr.ReplicateDesign(repweights="^rw", weights="w", type="JK1")
+    with pytest.raises(EngineMemoryError) as info:
+        cr.estimate(str(path), design, cr.Mean("y"), by="d", engine=DuckDBEngine(memory_limit="8MB"))
+    assert not isinstance(info.value, SourceError)
+    message, hint = info.value.render("en")
+    assert f"ran out of its working memory while reading '{path}'" in message and "not at fault" in message
+    assert hint is not None and "--memory-limit 2GB" in hint and "smaller row groups" in hint
+    assert "no tiene la culpa" in info.value.render("es")[0]
+    # with room it is estimated
+    res = cr.estimate(str(path), design, cr.Mean("y"), by="d", engine=DuckDBEngine(memory_limit="1GB"))
+    assert res.table.num_rows == 5

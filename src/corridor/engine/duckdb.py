@@ -14,7 +14,7 @@ import narwhals as nw
 import pyarrow as pa
 
 from corridor.engine.columns import owned_table
-from corridor.errors import InputError, SourceError
+from corridor.errors import EngineMemoryError, InputError, SourceError
 from corridor.i18n import Message
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".csv.zst")
@@ -212,7 +212,10 @@ class DuckDBEngine:
         """Stream a (possibly large) lazy frame as Arrow record batches."""
         self.scans += 1
         native = frame.to_native()
-        yield from native.to_arrow_reader(batch_size)
+        try:
+            yield from native.to_arrow_reader(batch_size)
+        except duckdb.OutOfMemoryException as exc:
+            raise EngineMemoryError.of(str(exc)) from exc
 
     def collect(self, frame: nw.LazyFrame[Any]) -> pa.Table:
         """Run a lazy query and return Arrow."""
@@ -246,6 +249,8 @@ class DuckDBEngine:
             return table
         except duckdb.ConversionException as exc:
             raise InputError(Message("engine.wrong_type", error=str(exc)), hint=Message("engine.wrong_type.hint")) from exc
+        except duckdb.OutOfMemoryException as exc:
+            raise EngineMemoryError.of(str(exc)) from exc
         except duckdb.Error as exc:
             raise InputError(Message("engine.duckdb.query_failed", error=str(exc)),
                              hint=Message("engine.query_failed.hint")) from exc

@@ -19,7 +19,7 @@ import narwhals as nw
 import pyarrow as pa
 
 from corridor.engine import Engine
-from corridor.errors import CorridorError, EstimationError, InputError
+from corridor.errors import CorridorError, EngineMemoryError, EstimationError, InputError
 from corridor.i18n import Message
 from corridor.sources import RowLedger, Source, detect_format, explain_scan_error, read_source
 from corridor.sources._files import sniff_kind
@@ -151,6 +151,8 @@ class _Explaining:
     def _explained(self) -> Iterator[None]:
         try:
             yield
+        except EngineMemoryError as exc:  # the file is sound: say which one was being read, not that it is damaged
+            raise EngineMemoryError.of(exc.detail or "", self._src.where) from exc.__cause__
         except CorridorError as exc:
             cause = exc.__cause__
             if cause is None or not type(cause).__module__.startswith(("duckdb", "_duckdb")):

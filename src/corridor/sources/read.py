@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from corridor.errors import CorridorError, SourceError
+from corridor.errors import CorridorError, EngineMemoryError, SourceError
 from corridor.i18n import Message
 from corridor.sources._files import check_kind, existing_file
 from corridor.sources.source import Source
@@ -110,6 +110,8 @@ def explain_scan_error(src: Source, exc: BaseException) -> CorridorError:
 
     The library's own text is kept as the error's ``detail`` (the command line's --verbose shows it).
     """
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return EngineMemoryError.of(str(exc), src.where)
     if src.format == "csv" and src.path is not None:
         from corridor.sources.csv import explain_scan_error as explain_csv
 
