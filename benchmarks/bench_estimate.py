@@ -61,7 +61,9 @@ CORRIDOR_REP = """
 import corridor as cr
 d = cr.ReplicateDesign(repweights="^rw[0-9]", weights="w", type=TYPE, rho=RHO, scale=SCALE)
 e = {"mean": cr.Mean("y"), "proportion": cr.Proportion("c", level=1), "ratio": cr.Ratio("y", "x")}[ESTIMAND]
-t = cr.estimate(PATH, d, e, by="domain").table
+from corridor.engine.duckdb import DuckDBEngine
+engine = "duckdb" if MEMORY is None else DuckDBEngine(memory_limit=MEMORY)
+t = cr.estimate(PATH, d, e, by="domain", engine=engine).table
 OUT and __import__("json").dump({"domain": t["domain"].to_pylist(), "estimate": t["estimate"].to_pylist(),
     "se": t["se"].to_pylist()}, open(OUT, "w"))
 """
@@ -256,6 +258,9 @@ def main() -> None:
     ap.add_argument("--strata", type=int)
     ap.add_argument("--psus", type=int)
     ap.add_argument("--replicates", type=int, default=0, help="replicate weight columns (0: a Taylor design)")
+    ap.add_argument("--memory-limit", default=None,
+                    help="corridor's DuckDB working memory for the replicate workload (default: corridor's, 512MB); "
+                    "200 JK1/BRR/Fay columns in row groups of 120,000 rows need about 1GB")
     ap.add_argument("--rep-type", choices=["bootstrap", "JK1", "BRR", "Fay"], default="bootstrap")
     ap.add_argument("--estimand", choices=["mean", "proportion", "ratio", "median"], default="mean",
                     help="domain estimand (median: Taylor workload only; proportion, ratio: replicate workload only)")
@@ -300,6 +305,7 @@ def main() -> None:
                         "TYPE": repr(args.rep_type), "RHO": repr(rho) if args.rep_type == "Fay" else "None"}
                 scale = rep_scale(args.rep_type, args.replicates, rho) if args.replicates else 1.0
                 subs["SCALE"] = repr(scale)
+                subs["MEMORY"] = repr(args.memory_limit)
                 rep = bool(args.replicates)
                 jobs = {"duckdb floor": py(FLOOR_REP if rep else FLOOR, subs),
                         "corridor": py(CORRIDOR_REP if rep else CORRIDOR, {**subs, "OUT": repr(str(out["corridor"]))})}
