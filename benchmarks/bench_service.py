@@ -16,6 +16,8 @@ and checks that no write was lost (every recorded session is in the programme af
 ``--sessions N`` first records N training sessions, so that the programme page is measured with
 a long history. ``--before SRC`` runs the same load, in the same run and first, against the
 source tree SRC (e.g. a checkout of an older commit) and prints the ratios of this tree to it.
+Each kind of request's p50/p90/p99 and the slowest 1% of requests (when in the load they were sent)
+say what makes the tail; ``--py-spy FILE`` samples this tree's server with py-spy during the load.
 Run: ``PYTHONPATH=src python benchmarks/bench_service.py [VIEWERS] [REQUESTS] [--sessions N] [--before SRC]``.
 """
 
@@ -60,6 +62,33 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def helper_cpu_s(pid: int) -> dict[int, float]:
+    """CPU time of each process the server started that runs at its priority (the chart-drawing
+    processes; not the profile job's child, which runs at a lower one), by pid."""
+    def stat(p: str) -> list[str]:
+        return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+
+    own_nice = stat(str(pid))[16]
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                children.setdefault(int(stat(d)[1]), []).append(int(d))
+            except (OSError, IndexError):
+                pass
+    out, todo = {}, list(children.get(pid, []))
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            f = stat(str(p))
+        except OSError:
+            continue
+        if f[16] == own_nice:
+            out[p] = (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
 async def sign_in(base: str, user: str) -> tuple[httpx.AsyncClient, str]:
     c = httpx.AsyncClient(base_url=base, timeout=120)
     page = await c.get("/login")
@@ -93,6 +122,8 @@ def summary(name: str, lat: list[float], errors: int, wall: float) -> dict:
 
 
 KINDS: dict[str, list[float]] = {}
+# every request of the last phase: (start in s from the phase's start, latency in s, url)
+TIMELINE: list[tuple[float, float, str]] = []
 
 
 def kind_of(url: str) -> str:
@@ -110,6 +141,7 @@ async def hammer(
     clients: list[httpx.AsyncClient], urls: list[str], total: int
 ) -> tuple[list[float], int, float, list[str]]:
     KINDS.clear()
+    TIMELINE.clear()
     lat: list[float] = []
     errors: list[str] = []
     it = itertools.cycle(urls)
@@ -129,6 +161,7 @@ async def hammer(
                 errors.append(f"{type(exc).__name__} {url}")
             lat.append(time.perf_counter() - s)
             KINDS.setdefault(kind_of(url), []).append(lat[-1])
+            TIMELINE.append((s - t0, lat[-1], url))
 
     await asyncio.gather(*(worker(c) for c in clients))
     return lat, len(errors), time.perf_counter() - t0, errors[:5]
@@ -188,7 +221,9 @@ async def stored_sessions(admin: httpx.AsyncClient) -> set[str]:
         offset += len(page)
 
 
-async def measure(src: Path, viewers: int, requests: int, sessions: int, log: Path | None = None) -> dict:
+async def measure(
+    src: Path, viewers: int, requests: int, sessions: int, log: Path | None = None, spy: Path | None = None
+) -> dict:
     """One service from the source tree ``src``: baseline and mixed load; returns the figures."""
     data = Path(tempfile.mkdtemp(prefix="corridor-bench-"))
     port = free_port()
@@ -275,8 +310,10 @@ async def measure(src: Path, viewers: int, requests: int, sessions: int, log: Pa
         ).json()
         job_t0 = time.perf_counter()
         recorded: list[str] = []
+        write_times: list[float] = []
 
         async def partner_writes() -> None:
+            w0 = time.perf_counter()
             for i in range(10):
                 sid = f"BENCH-{i:02d}"
                 r = await partner.post(
@@ -284,6 +321,7 @@ async def measure(src: Path, viewers: int, requests: int, sessions: int, log: Pa
                 )
                 if r.status_code == 201:
                     recorded.append(sid)
+                write_times.append(time.perf_counter() - w0)
                 await asyncio.sleep(0.5)
 
         async def job_watch() -> float:
@@ -294,17 +332,38 @@ async def measure(src: Path, viewers: int, requests: int, sessions: int, log: Pa
                 await asyncio.sleep(1)
 
         cpu0 = cpu_s(proc.pid)
+        helpers0 = helper_cpu_s(proc.pid)
+        spying = None
+        if spy is not None:  # py-spy samples the server (its threads; the job's child too) during the load
+            spying = subprocess.Popen(  # noqa: ASYNC220
+                ["py-spy", "record", "--subprocesses", "--nonblocking", "--gil", "--format", "raw", "--rate", "100",
+                 "-o", str(spy), "-p", str(proc.pid)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
         load = asyncio.create_task(hammer(clients, urls, requests))
         writes = asyncio.create_task(partner_writes())
         lat, err, wall, samples = await load
         await writes
         cpu = cpu_s(proc.pid) - cpu0
+        helpers = sum(v - helpers0.get(p, 0.0) for p, v in helper_cpu_s(proc.pid).items())
+        if spying is not None:
+            spying.send_signal(2)  # py-spy writes its samples on SIGINT
+            spying.wait(30)
         job_s = await job_watch()
         corr = summary("corridor", lat, err, wall)
         for k, v in sorted(KINDS.items()):
+            q = statistics.quantiles(v, n=100) if len(v) > 1 else [v[0]] * 99
             print(
-                f"  {k:<16} {len(v):>5} req  p50 {1000 * statistics.median(v):7.1f} ms  max {1000 * max(v):8.1f} ms"
+                f"  {k:<16} {len(v):>5} req  p50 {1000 * q[49]:7.1f} ms  p90 {1000 * q[89]:7.1f} ms  "
+                f"p99 {1000 * q[98]:8.1f} ms  max {1000 * max(v):8.1f} ms"
             )
+        # the requests that make the tail: which they are and when in the load they were sent (a first
+        # draw, a write's rebuild and a pause of the whole server look different here)
+        tail = sorted(TIMELINE, key=lambda t: -t[1])[: max(1, len(lat) // 100)]
+        print(f"  slowest {len(tail)} (the p99 tail): sent at +s, took ms, url")
+        for start, took, url in sorted(tail):
+            print(f"    +{start:6.2f}  {1000 * took:7.0f}  {url}")
+        print(f"  partner writes answered at +s: {', '.join(f'{t:.2f}' for t in write_times)}")
         if samples:
             print("first errors:", samples)
         print(
@@ -312,8 +371,9 @@ async def measure(src: Path, viewers: int, requests: int, sessions: int, log: Pa
             f"p99 x{corr['p99_ms'] / base_s['p99_ms']:.1f}, throughput x{corr['rps'] / base_s['rps']:.2f}"
         )
         print(
-            f"server CPU during the load: {cpu:.1f} s, {1000 * cpu / len(lat):.1f} ms per request "
-            "(the job's child process not included; a measure that a busy machine disturbs less than times)"
+            f"server CPU during the load: {cpu + helpers:.1f} s, {1000 * (cpu + helpers) / len(lat):.1f} ms per request "
+            f"(of which its chart-drawing processes {helpers:.1f} s; the job's child process not included; "
+            "a measure that a busy machine disturbs less than times)"
         )
         rss = peak_rss_mib(proc.pid)
         print(f"profile job during the load: {job_s:.1f} s; server peak RSS {rss:.0f} MiB")
@@ -329,7 +389,7 @@ async def measure(src: Path, viewers: int, requests: int, sessions: int, log: Pa
             "kinds": kinds,
             "job_s": job_s,
             "rss_mib": rss,
-            "cpu_ms_per_request": 1000 * cpu / len(lat),
+            "cpu_ms_per_request": 1000 * (cpu + helpers) / len(lat),
             "lost": len(lost),
         }
     finally:
@@ -347,6 +407,7 @@ async def main() -> None:
     ap.add_argument("--sessions", type=int, default=0, help="training sessions recorded before the load")
     ap.add_argument("--before", type=Path, help="a source tree measured first with the same load")
     ap.add_argument("--server-log", type=Path, help="keep the server's log of this tree's run in this file")
+    ap.add_argument("--py-spy", type=Path, help="sample this tree's server with py-spy during the load into this file")
     a = ap.parse_args()
     runs = [("before", a.before.resolve())] if a.before else []
     runs.append(("this tree" if a.before else "", ROOT))
@@ -355,7 +416,7 @@ async def main() -> None:
         if name:
             print(f"== {name}: {src}")
         log = a.server_log if src == ROOT else None
-        out[name] = await measure(src, a.viewers, a.requests, a.sessions, log)
+        out[name] = await measure(src, a.viewers, a.requests, a.sessions, log, a.py_spy if src == ROOT else None)
     if a.before:
         b, n = out["before"]["load"], out["this tree"]["load"]
         print(
