@@ -8,6 +8,7 @@ import shutil
 import threading
 from types import SimpleNamespace
 
+from corridor.report.charts import HIGHLIGHT
 from corridor.service import programme_cache, programme_view
 from corridor.service.store import session_scope
 
@@ -121,3 +122,55 @@ def test_regions_chart_is_kept_per_highlighted_region(env):
     rm = charts.chart_svg(run, "regions", resolve(run, "CL-RM", None, None, None, None), "en")
     assert an != plain and an != rm
     assert charts.chart_svg(run, "regions", resolve(run, "CL-AN", None, None, None, None), "en") == an
+
+
+def _same_drawing(svg: str) -> str:
+    """An SVG with its clip paths' and markers' ids made alike: matplotlib names them by a hash of their
+    coordinates' floats, whose last bits can differ from one drawing to the next (what is drawn, written
+    to six decimals, is the same)."""
+    import re
+
+    return re.sub(r"-([pm])[0-9a-f]{10}\b", r"-\1", svg)
+
+
+def test_charts_drawn_in_the_drawing_process_are_those_the_server_draws(env):
+    """Charts are drawn in a separate process (off the server's interpreter): the same SVG as drawn in the
+    server, in the page's language, with the filtered region highlighted."""
+    from corridor.service import charts
+    from corridor.service.profiles import resolve
+
+    run = env.client.app.state.services.store.load(env.run_id)
+    an = resolve(run, "CL-AN", None, None, None, None)
+    charts.DRAWER.start()
+    for chart, lang in (("regions", "fr"), ("gaps", "es")):
+        future = charts.DRAWER.submit(lang, charts._inputs(run, chart, an, lang))
+        assert future is not None
+        remote = future.result(timeout=120)
+        assert _same_drawing(remote) == _same_drawing(charts._draw(run, chart, an, lang))
+    regions = charts.DRAWER.submit("fr", charts._inputs(run, "regions", an, "fr")).result(timeout=120)
+    assert HIGHLIGHT in regions and "Antofagasta" in regions
+    assert charts.titles(run, an, "fr")["regions"].replace("&", "&amp;") in regions
+    assert HIGHLIGHT not in charts.DRAWER.submit("fr", charts._inputs(run, "regions", resolve(run, None, None, None, None, None), "fr")).result(timeout=120)
+
+
+def test_a_chart_is_drawn_in_the_server_when_the_drawing_process_is_gone(env):
+    """A drawing process that died (killed, out of memory) costs no page: the chart is drawn in the server,
+    and the next charts go to new drawing processes."""
+    import os
+    import signal
+
+    from corridor.service import charts
+    from corridor.service.profiles import resolve
+
+    run = env.client.app.state.services.store.load(env.run_id)
+    charts._CACHE.clear()
+    charts.DRAWER.start()
+    assert charts.DRAWER.submit("en", charts._inputs(run, "trend", resolve(run, None, None, None, None, None), "en")).result(timeout=120)
+    for pid in list(charts.DRAWER._pool._processes):
+        os.kill(pid, signal.SIGKILL)
+    f = resolve(run, "CL-RM", None, None, None, None)
+    svg = charts.chart_svg(run, "regions", f, "en")
+    assert _same_drawing(svg) == _same_drawing(charts._draw(run, "regions", f, "en")) and HIGHLIGHT in svg
+    again = charts.DRAWER.submit("en", charts._inputs(run, "gaps", f, "en"))
+    assert again is not None
+    assert _same_drawing(again.result(timeout=120)) == _same_drawing(charts._draw(run, "gaps", f, "en"))

@@ -127,9 +127,11 @@ def create_app(settings: Settings) -> FastAPI:
         import anyio
 
         services.cpu = anyio.CapacityLimiter(max(1, min(4, os.cpu_count() or 1)))
-        from corridor.service.charts import settle, warm_in_background
+        from corridor.service.charts import DRAWER, settle, warm_in_background
         from corridor.service.i18n import LANGS
         from corridor.service.pages_profiles import page_content
+
+        DRAWER.start()  # the charts' drawing processes start while the service prepares the rest
 
         page = functools.partial(page_content, services.pages)
         runner.on_done = lambda run_id: warm_in_background(store_, run_id, LANGS, page)

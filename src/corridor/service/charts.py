@@ -118,8 +118,10 @@ def titles(run: Run, f: Filters, lang: str) -> dict[str, str]:
     }
 
 
-def _draw(run: Run, chart: str, f: Filters, lang: str) -> str:
-    from corridor.report import charts as rc
+def _inputs(run: Run, chart: str, f: Filters, lang: str) -> tuple[str, tuple, dict[str, Any]]:
+    """What a chart is drawn from, as plain values: the drawing function of :mod:`corridor.report.charts`
+    and its arguments, the locale left out (``_paint`` gives it). Worked out where the run's table is;
+    the drawing itself can then happen in another process."""
     from corridor.report.locale import messages
 
     loc = Locale(lang)
@@ -137,55 +139,208 @@ def _draw(run: Run, chart: str, f: Filters, lang: str) -> str:
             items.append((label, r["estimate"], r["ci_low"], r["ci_high"], bool(r["suppressed"])))
         if not items:
             items = [(loc.t("suppressed"), None, None, None, True)]
-        return rc.gap_chart(items[:40], loc, loc.t("chart_gaps", origin=o), "gaps")
+        return "gap_chart", (items[:40], None, loc.t("chart_gaps", origin=o), "gaps"), {}
     if chart == "regions":
         vals = [
             (r["disaggregation_value"], loc.region(r["disaggregation_value"]), r["estimate"] or 0)
             for r in rows
         ]
-        return rc.region_chart(
-            vals,
-            f.area if f.area and len(f.area) > 3 else None,
-            loc,
-            loc.t("chart_regions", origin=o, destination=d, year=period),
-        )
+        highlight = f.area if f.area and len(f.area) > 3 else None
+        title = loc.t("chart_regions", origin=o, destination=d, year=period)
+        return "region_chart", (vals, highlight, None, title), {}
     if chart == "pyramid":
         pyr: dict[str, dict] = {"corridor": {}, "natives": {}}
         for r in rows:
             pyr[r["population"]][(r["disaggregation_value"], r["level"])] = r["estimate"]
-        return rc.pyramid_chart(
-            AGES,
-            pyr["corridor"],
-            pyr["natives"],
-            loc,
-            loc.t("chart_pyramid", year=period, origin=o),
-            loc.t("corridor", origin=o),
-        )
+        title = loc.t("chart_pyramid", year=period, origin=o)
+        return "pyramid_chart", (AGES, pyr["corridor"], pyr["natives"], None, title, loc.t("corridor", origin=o)), {}
     undesa = [(r["period"], r["estimate"]) for r in rows if (r["source"] or "").startswith("UN DESA")]
     sermig = [(r["period"], r["estimate"]) for r in rows if not (r["source"] or "").startswith("UN DESA")]
-    return rc.trend_chart(sermig, undesa, loc, loc.t("chart_trend", origin=o, destination=d),
-                          labels=(loc.t("series_sermig", origin=o), loc.t("series_undesa", origin=o)))
+    labels = (loc.t("series_sermig", origin=o), loc.t("series_undesa", origin=o))
+    return "trend_chart", (sermig, undesa, None, loc.t("chart_trend", origin=o, destination=d)), {"labels": labels}
 
 
-def chart_svg(run: Run, chart: str, f: Filters, lang: str) -> str:
-    """The chart as an SVG document (cached)."""
+def _paint(lang: str, fn: str, args: tuple, kwargs: dict[str, Any]) -> str:
+    """Draw a chart from its ``_inputs`` (the ``None`` among the arguments is where the locale goes)."""
+    from corridor.i18n import language
+    from corridor.report import charts as rc
+
+    loc = Locale(lang)
+    with language(lang):
+        return getattr(rc, fn)(*(loc if a is None else a for a in args), **kwargs)
+
+
+def _draw(run: Run, chart: str, f: Filters, lang: str) -> str:
+    return _paint(lang, *_inputs(run, chart, f, lang))
+
+
+class Drawer:
+    """Charts drawn in a separate process. A matplotlib chart takes 60-400 ms of pure Python; drawn in
+    the server it holds the interpreter that every other request needs, so under load one page's first
+    draws stretched to seconds and slowed every request in flight. The drawing process takes them off
+    the server's interpreter (and onto another core); the server only waits for the answer.
+
+    Started by the service (``start``); without it, or if the process is gone, charts are drawn in the
+    server as before (serialised: matplotlib is not thread-safe)."""
+
+    def __init__(self) -> None:
+        self._pool: Any = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        import concurrent.futures
+        import multiprocessing
+
+        with self._lock:
+            if self._pool is None:
+                self._pool = concurrent.futures.ProcessPoolExecutor(
+                    max_workers=DRAWERS, mp_context=multiprocessing.get_context("spawn"), initializer=_drawer_init
+                )
+                # each process imports matplotlib and draws once now, not when a reader waits for a chart
+                for _ in range(DRAWERS):
+                    self._pool.submit(_drawer_ready)
+                import atexit
+
+                atexit.register(self.stop)  # ended before the interpreter's teardown, not during it
+
+    def stop(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, lang: str, inputs: tuple) -> Any:
+        """A future of the chart's SVG, or None when there is no drawing process (the caller draws)."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        for _attempt in range(2):
+            with self._lock:
+                pool = self._pool
+            if pool is None:
+                return None
+            try:
+                return pool.submit(_paint, lang, *inputs)
+            except BrokenProcessPool:  # a drawing process died (killed, out of memory): new ones
+                with self._lock:
+                    if self._pool is pool:
+                        self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+                self.start()
+            except RuntimeError:  # shut down
+                return None
+        return None
+
+
+# drawing processes: two, so that a page's charts (and two readers' first pages) are drawn side by side
+DRAWERS = 2
+DRAWER = Drawer()
+
+
+def _drawer_init() -> None:
+    import corridor.report.charts  # noqa: F401 - matplotlib, once per process
+
+
+def _drawer_ready() -> None:
+    from corridor.i18n import language
+
+    with language("en"):
+        _paint("en", "region_chart", ([("CL-AN", "Antofagasta", 1.0)], None, None, "-"), {})
+
+
+def chart_svgs(run: Run, names: tuple[str, ...], f: Filters, lang: str) -> dict[str, str]:
+    """Several charts of one view (each cached); those not kept yet are drawn side by side. Concurrent
+    first asks for one chart draw it once: the others wait for that drawing."""
+    keys = {c: _key(run, c, f, lang) for c in names}
+    out: dict[str, str] = {}
+    mine: dict[str, _Pending] = {}
+    theirs: dict[str, _Pending] = {}
+    with _LOCK:
+        for c in names:
+            svg = _CACHE.get(keys[c])
+            if svg is not None:
+                _CACHE.move_to_end(keys[c])
+                out[c] = svg
+            elif keys[c] in _PENDING:
+                theirs[c] = _PENDING[keys[c]]
+            else:
+                mine[c] = _PENDING[keys[c]] = _Pending()
+    try:
+        futures = {c: DRAWER.submit(lang, _inputs(run, c, f, lang)) for c in mine}
+        for c, pending in mine.items():
+            svg = None
+            if futures[c] is not None:
+                try:
+                    svg = futures[c].result(timeout=DRAW_TIMEOUT)
+                except Exception:  # noqa: BLE001 - the drawing process failed, is gone or stuck: draw here
+                    svg = None
+            if svg is None:
+                with _DRAWING:
+                    svg = _draw(run, c, f, lang)
+            with _LOCK:
+                _CACHE[keys[c]] = svg
+                if len(_CACHE) > _MAX:
+                    _CACHE.popitem(last=False)
+                _PENDING.pop(keys[c], None)
+            pending.done(svg)
+            out[c] = svg
+    except BaseException as exc:
+        with _LOCK:
+            for c, pending in mine.items():
+                if _PENDING.get(keys[c]) is pending:
+                    del _PENDING[keys[c]]
+        for pending in mine.values():
+            pending.fail(exc)  # those waiting for it see the same error (a chart already drawn stays drawn)
+        raise
+    for c, pending in theirs.items():
+        out[c] = pending.wait()
+    return {c: out[c] for c in names}
+
+
+DRAW_TIMEOUT = 60.0
+
+
+class _Pending:
+    """A chart being drawn: the readers who ask for it meanwhile wait for that drawing."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._svg: str | None = None
+        self._exc: BaseException | None = None
+
+    def done(self, svg: str) -> None:
+        self._svg = svg
+        self._done.set()
+
+    def fail(self, exc: BaseException) -> None:
+        if not self._done.is_set():
+            self._exc = exc
+            self._done.set()
+
+    def wait(self) -> str:
+        self._done.wait()
+        if self._exc is not None:
+            raise self._exc
+        assert self._svg is not None
+        return self._svg
+
+
+_PENDING: dict[tuple, _Pending] = {}
+_DRAWING = threading.Lock()  # drawing in the server: matplotlib is not thread-safe
+
+
+def _key(run: Run, chart: str, f: Filters, lang: str) -> tuple:
     if chart not in CHARTS:
         raise NotFound(Message("service.errors.no_chart", chart=repr(chart)),
                        hint=Message("service.errors.no_chart.hint", charts=", ".join(CHARTS)))
     # what each chart is drawn from: the gaps chart every filter; the regions chart the year and the
     # region it highlights; the pyramid and trend charts none
     regions = (f.period, f.area if f.area and len(f.area) > 3 else None)
-    key = (run.id, chart, f.key() if chart == "gaps" else regions if chart == "regions" else (), lang)
-    with _LOCK:
-        svg = _CACHE.get(key)
-        if svg is None:
-            svg = _draw(run, chart, f, lang)
-            _CACHE[key] = svg
-            if len(_CACHE) > _MAX:
-                _CACHE.popitem(last=False)
-        else:
-            _CACHE.move_to_end(key)
-    return svg
+    return (run.id, chart, f.key() if chart == "gaps" else regions if chart == "regions" else (), lang)
+
+
+def chart_svg(run: Run, chart: str, f: Filters, lang: str) -> str:
+    """The chart as an SVG document (cached)."""
+    return chart_svgs(run, (chart,), f, lang)[chart]
 
 
 def warm(store: Any, run_id: str, langs: tuple[str, ...], page: Any = None) -> None:

@@ -60,7 +60,7 @@ def page_content(cache: RenderCache, run: Run, f: Filters, lang: str) -> str:
                 "q": urlencode(q_all),
                 "charts": charts.CHARTS,
                 "runs_slot": _RUNS_SLOT,
-                "svgs": {c: charts.chart_svg(run, c, f, lang) for c in charts.CHARTS},
+                "svgs": charts.chart_svgs(run, charts.CHARTS, f, lang),
                 "chart_titles": charts.titles(run, f, lang),
                 "notice": unpublished_notice(run, lang),
             },
