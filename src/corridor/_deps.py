@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 from corridor.errors import UnsupportedError
@@ -78,3 +80,13 @@ def single_thread_blas() -> Iterator[None]:
         return
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+def cache_folder() -> Path | None:
+    """The folder of corridor's cache on disk, or None when it is off: ``CORRIDOR_CACHE_DIR`` if set
+    (``off`` turns it off), else ``$XDG_CACHE_HOME/corridor``, else ``~/.cache/corridor``."""
+    given = os.environ.get("CORRIDOR_CACHE_DIR")
+    if given is not None:
+        return None if given.strip().lower() in ("", "off", "0", "none") else Path(given).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "corridor"

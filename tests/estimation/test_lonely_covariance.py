@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from reference.survey_cases import DATA
 
 import corridor as cr
+from corridor.errors import EstimationError
 from corridor.estimation.elements import within_moments
 
 REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "lonely_psu" / "expected.json").read_text())
@@ -160,3 +161,40 @@ def test_a_variance_lost_in_cancellation_is_zero(ulps: float) -> None:
     # a real within-group variance is kept: (2.5 + 1 - 2 * 0.5) / 150^2
     assert var[1, 0] == pytest.approx(2.5 / 150**2, rel=1e-15) and cov[1, 0, 0] == var[1, 0]
 
+
+
+@pytest.mark.parametrize("case_id", sorted(c for c in CASES if not c.startswith("element")))
+def test_covariance_across_one_variable_is_the_full_matrix_entries(case_id: str) -> None:
+    """covariance=<by variable> computes the entries compare() reads across that variable's levels (each
+    row with itself and with the rows of its output in the other levels) as the full matrix has them."""
+    case = CASES[case_id]
+    design = cr.Design(**case["design"], lonely_psu=case["lonely_psu"], adjust_domain_lonely=case["adjust_domain_lonely"])
+    data = DATA / FILES[case["id"].split("_")[0]]
+    by = case["by"] if isinstance(case["by"], str) else case["by"][0]
+    full = cr.estimate(data, design, _estimand(case["estimand"]), by=case["by"], covariance=True)
+    part = cr.estimate(data, design, _estimand(case["estimand"]), by=case["by"], covariance=by)
+    assert full.vcov is not None and part.vcov is not None
+    rows = part.to_pylist()
+    alike = np.array([[all(a[c] == b[c] for c in ("estimand", "variable", "level")) for b in rows] for a in rows])
+    np.testing.assert_allclose(part.vcov[alike], full.vcov[alike], rtol=1e-12, atol=1e-15, equal_nan=True)
+    assert np.isnan(part.vcov[~alike]).all()
+
+
+def test_covariance_across_one_variable_of_several_groupings() -> None:
+    design = cr.Design(ids="dnum", strata="cname", weights="pw", lonely_psu="adjust")
+    by = [["stype"], ["stype", "awards"], ["awards"]]
+    ests = [cr.Mean("api00"), cr.Total("awards", categorical=True)]
+    full = cr.estimate(DATA / "apistrat.csv", design, ests, by=by, covariance=True)
+    part = cr.estimate(DATA / "apistrat.csv", design, ests, by=by, covariance="stype")
+    a, b = full.compare("stype", "E", "H").to_pylist(), part.compare("stype", "E", "H").to_pylist()
+    assert len(a) == len(b) == 9  # the mean and 2 levels of the total, overall and in each of the 2 awards levels
+    for x, y in zip(a, b, strict=True):
+        assert x["estimate"] == y["estimate"]
+        np.testing.assert_allclose(y["se"], x["se"], rtol=1e-12)
+    # the rows of the grouping without stype keep their variances
+    assert part.vcov is not None
+    np.testing.assert_allclose(np.diag(part.vcov), np.array([r["se"] for r in part.to_pylist()]) ** 2, rtol=1e-12)
+    with pytest.raises(EstimationError, match="'stype' only"):
+        part.compare("awards", "Yes", "No")
+    with pytest.raises(EstimationError, match="'region' is not a domain variable"):
+        cr.estimate(DATA / "apistrat.csv", design, ests, by=by, covariance="region")

@@ -24,16 +24,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from corridor._deps import cache_folder
+
 FORMAT = 1  # raise when the layout of an entry changes
 
 
 def folder() -> Path | None:
     """The cache folder, or None when the cache is off."""
-    given = os.environ.get("CORRIDOR_CACHE_DIR")
-    if given is not None:
-        return None if given.strip().lower() in ("", "off", "0", "none") else Path(given).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "corridor"
+    return cache_folder()
 
 
 # libraries whose versions can change what a cached result holds (parsing, arithmetic, code tables)

@@ -20,6 +20,9 @@ import yaml
 from corridor.errors import InputError, SpecError
 from corridor.i18n import Message
 
+# libyaml's loader when PyYAML was built with it (the same objects, about 10x faster)
+_SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 REGISTRY = Path(__file__).resolve().parent / "coverage.yaml"
 KINDS = ("survey", "aggregate", "notifications")
 AREAS = ("national", "regions", "comunas")
@@ -105,7 +108,7 @@ def _parse(raw: dict[str, Any], sections: tuple[str, ...]) -> Coverage:
 
 @cache
 def _load() -> tuple[tuple[str, ...], dict[str, dict[str, Any]], tuple[Coverage, ...]]:
-    raw = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))
+    raw = yaml.load(REGISTRY.read_text(encoding="utf-8"), Loader=_SAFE)
     sections = tuple(raw["sections"])
     entries = tuple(_parse(r, sections) for r in raw["sources"])
     ids = [e.id for e in entries]

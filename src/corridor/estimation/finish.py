@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from corridor.design import ReplicateDesign
+from corridor.design import Design, ReplicateDesign
 from corridor.engine.columns import float_column
 from corridor.errors import EstimationError, InputError, UnsupportedError
 from corridor.estimation import intervals, replicates, taylor
@@ -293,9 +293,32 @@ def _variance(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs, t
             dom_df = _converted_domain_df(structure, blocks.pairs(), K, factors)
     elif covariance and scan.element:
         cov = taylor.covariance_elements(blocks, units, within, structure, design)
+    elif isinstance(covariance, str):
+        cov = _covariance_across(vblocks, structure, design, domains, covariance, out.per_domain, var)
     elif covariance:
         cov = taylor.covariance_clustered(vblocks, structure, design)
     return Variance(var, cov, dom_df, draws, design_df)
+
+
+def _covariance_across(blocks: taylor.Blocks, structure: Structure, design: Design, domains: Domains, by: str,
+                       width: int, var: np.ndarray) -> np.ndarray:
+    """The covariance entries :meth:`Estimates.compare` reads across the levels of ``by``: each row with
+    itself and with the rows of the same output whose domains differ in ``by`` alone; NaN elsewhere.
+    A grouping without ``by`` keeps its rows' variances alone."""
+    K = len(domains.values) * width
+    cov = np.full((K, K), np.nan)
+    if by not in domains.grouping:
+        np.fill_diagonal(cov, var)
+        return cov
+    pos = domains.grouping.index(by)
+    alike: dict[tuple, list[int]] = {}
+    for d, key in enumerate(domains.values):
+        alike.setdefault(tuple(v for i, v in enumerate(key) if i != pos), []).append(d)
+    first, second, vals = taylor.covariance_within(blocks, structure, design,
+                                                   [np.array(doms, dtype=np.int64) for doms in alike.values()])
+    cov[first, second] = vals
+    cov[second, first] = vals
+    return cov
 
 
 def _converted(req: CheckedRequest, scan: Scan, structure: Structure, out: Outputs, tot: Totals,

@@ -49,7 +49,7 @@ class Request:
     level: float
     df_rule: DFRule | float | None
     deff: bool
-    covariance: bool
+    covariance: bool | str  # a by variable: only the entries compare() reads across its levels
     source: Any  # how messages name the data (a Message: "file 'casen.csv'")
     input: Input | None = None
     na_values: tuple[str, ...] = ()

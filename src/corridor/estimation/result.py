@@ -115,6 +115,10 @@ class Estimates:
             )
         if by not in self.by:
             raise EstimationError(Message("estimation.not_domain_variable_these", by=by), hint=Message("estimation.not_domain_variable_these.hint", by=self.by))
+        kept = self.meta.get("covariance_across")
+        if kept is not None and kept != by:  # the other entries were not computed
+            raise EstimationError(Message("estimation.comparison_covariance_other_variable", kept=kept, by=by),
+                                  hint=Message("estimation.comparison_covariance_other_variable.hint", by=by))
         if kind not in ("difference", "ratio"):
             raise EstimationError(Message("estimation.unknown_comparison", kind=kind), hint=Message("estimation.unknown_comparison.hint"))
         rows = self.table.to_pylist()

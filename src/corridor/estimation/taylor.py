@@ -320,34 +320,107 @@ def covariance_clustered(blocks: Blocks, structure: Structure, design: Design) -
     diagonal is the outputs' variance. Units are rows of a dense (units x outputs) matrix of
     influence totals, taken in chunks so that memory stays bounded.
     """
-    width = blocks.z.shape[1]
     K = blocks.n_out
     cov = np.zeros((K, K))
     for s, stage in enumerate(variance_stages(structure, design)):
-        cells = blocks.units(s, stage)
-        h_dom, h_of = cells.h_dom, cells.h_of
-        n_hcells = len(h_dom)
-        parent = _parents(stage, s, h_of)
-        n_strata = len(stage.n)
-        coef = np.zeros((n_strata, K))
-        shift = np.zeros((n_strata, K))  # the stratum mean of centred columns, 0 for uncentred ones
-        for o in range(width):
-            _pres, zt, hi = cells.present_cells(blocks, o)
-            total = np.bincount(hi, weights=zt, minlength=n_hcells)
-            m = np.bincount(hi, minlength=n_hcells).astype(float)
-            keep = m > 0
-            c, centred = stratum_coefficients(h_dom[keep], h_of[keep], parent[keep], m[keep], stage, design, s + 1,
-                                              blocks.n_dom)
-            col = h_dom[keep] * width + o
-            coef[h_of[keep], col] = c
-            shift[h_of[keep], col] = np.where(centred, total[keep] / stage.n[h_of[keep]], 0.0)
-        root = np.sqrt(coef)
+        shift, root = _stage_terms(blocks, stage, s, design)
         unit = stage.unit[blocks.group]
         # many moderate products: BLAS threads cost more than they gain (30x on a loaded machine)
         with single_thread_blas():
             if not _covariance_by_patterns(cov, blocks, stage, unit, shift, root):
                 _covariance_dense(cov, blocks, stage, unit, shift, root)
     return cov
+
+
+def covariance_within(blocks: Blocks, structure: Structure, design: Design,
+                      classes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries of :func:`covariance_clustered`'s matrix between outputs of one column whose
+    domains are in one class (``classes``: lists of domains), and no others: ``(first, second, value)``
+    with ``first <= second``.
+
+    The same sums over units of the same centred, scaled influence totals. A unit adds nothing to
+    an output in a stratum without the output's domain (its coefficient and shift are 0 there), so
+    each class reads only the units of the strata its domains reach, as a dense (units x class
+    outputs) matrix in chunks: comparisons across a variable's levels read a few entries of a
+    matrix whose every entry would cost units x outputs^2.
+    """
+    width = blocks.z.shape[1]
+    o = np.arange(width)
+    pairs = [(int(d[i]), int(d[j]), i, j) for d in classes for i in range(len(d)) for j in range(i, len(d))]
+    first = np.array([a * width for a, _b, _i, _j in pairs], dtype=np.int64)[:, None] + o
+    second = np.array([b * width for _a, b, _i, _j in pairs], dtype=np.int64)[:, None] + o
+    vals = np.zeros((len(pairs), width))
+    class_of = np.full(blocks.n_dom, -1, dtype=np.int64)
+    local = np.zeros(blocks.n_dom, dtype=np.int64)
+    for c, doms in enumerate(classes):
+        class_of[doms] = c
+        local[doms] = np.arange(len(doms))
+    e_class = class_of[blocks.domain]
+    e_order = np.argsort(e_class, kind="stable")
+    e_bounds = np.searchsorted(e_class[e_order], np.arange(len(classes) + 1))
+    first_pair = np.cumsum([0] + [len(d) * (len(d) + 1) // 2 for d in classes])
+    for s, stage in enumerate(variance_stages(structure, design)):
+        shift, root = _stage_terms(blocks, stage, s, design)
+        ust = stage.unit_stratum
+        u_order = np.argsort(ust, kind="stable")  # units by stratum
+        u_bounds = np.searchsorted(ust[u_order], np.arange(len(stage.n) + 1))
+        unit_of = stage.unit[blocks.group]
+        position = np.full(len(ust), -1, dtype=np.int64)
+        for c, doms in enumerate(classes):
+            e = e_order[e_bounds[c] : e_bounds[c + 1]]
+            if not len(e):
+                continue
+            strata = np.unique(ust[unit_of[e]])
+            units = np.concatenate([u_order[u_bounds[h] : u_bounds[h + 1]] for h in strata.tolist()])
+            L = len(doms)
+            cols = (np.asarray(doms)[:, None] * width + o).ravel()
+            step = max(1, (1 << 22) // (L * width))
+            e_unit = unit_of[e]
+            position[units] = np.arange(len(units))
+            e_pos = position[e_unit]
+            e_sort = np.argsort(e_pos, kind="stable")
+            e_sorted = e_pos[e_sort]
+            pc = [(i, j) for i in range(L) for j in range(i, L)]
+            for u0 in range(0, len(units), step):
+                u1 = min(len(units), u0 + step)
+                lo, hi_ = np.searchsorted(e_sorted, [u0, u1])
+                ee = e[e_sort[lo:hi_]]
+                flat = ((e_pos[e_sort[lo:hi_]] - u0) * (L * width) + local[blocks.domain[ee]] * width)[:, None] + o
+                z = np.bincount(flat.ravel(), weights=blocks.z[ee].ravel(), minlength=(u1 - u0) * L * width)
+                z = z.astype(float, copy=False).reshape(u1 - u0, L * width)
+                h = ust[units[u0:u1]]
+                z -= shift[h[:, None], cols]
+                z *= root[h[:, None], cols]
+                for q, (i, j) in enumerate(pc):
+                    vals[first_pair[c] + q] += np.einsum("ij,ij->j", z[:, i * width : (i + 1) * width],
+                                                         z[:, j * width : (j + 1) * width])
+            position[units] = -1
+    return first.ravel(), second.ravel(), vals.ravel()
+
+
+def _stage_terms(blocks: Blocks, stage: Stage, s: int, design: Design) -> tuple[np.ndarray, np.ndarray]:
+    """Per (stratum, output) of stage ``s``: the shift (stratum mean of centred columns, 0 for uncentred
+    ones) and the square root of the coefficient of :func:`stratum_coefficients`."""
+    width = blocks.z.shape[1]
+    K = blocks.n_out
+    cells = blocks.units(s, stage)
+    h_dom, h_of = cells.h_dom, cells.h_of
+    n_hcells = len(h_dom)
+    parent = _parents(stage, s, h_of)
+    n_strata = len(stage.n)
+    coef = np.zeros((n_strata, K))
+    shift = np.zeros((n_strata, K))
+    for o in range(width):
+        _pres, zt, hi = cells.present_cells(blocks, o)
+        total = np.bincount(hi, weights=zt, minlength=n_hcells)
+        m = np.bincount(hi, minlength=n_hcells).astype(float)
+        keep = m > 0
+        c, centred = stratum_coefficients(h_dom[keep], h_of[keep], parent[keep], m[keep], stage, design, s + 1,
+                                          blocks.n_dom)
+        col = h_dom[keep] * width + o
+        coef[h_of[keep], col] = c
+        shift[h_of[keep], col] = np.where(centred, total[keep] / stage.n[h_of[keep]], 0.0)
+    return shift, np.sqrt(coef)
 
 
 def _covariance_dense(cov: np.ndarray, blocks: Blocks, stage: Stage, unit: np.ndarray, shift: np.ndarray,

@@ -22,6 +22,9 @@ from corridor.harmonize import CONCEPTS
 from corridor.i18n import Message
 from corridor.i18n.catalogue import PSEUDO, pseudo
 
+# libyaml's loader when PyYAML was built with it (the same objects, about 10x faster)
+_SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 DEFINITIONS = Path(__file__).resolve().parent / "definitions"
 LANGUAGES = ("es", "fr", "en")
 TYPES = ("total", "share", "rate", "mean", "median", "ratio", "distribution")
@@ -249,7 +252,7 @@ def _read(folder: Path) -> dict[str, Indicator]:
     out: dict[str, Indicator] = {}
     for f in files:
         try:
-            raw = yaml.safe_load(f.read_text(encoding="utf-8"))
+            raw = yaml.load(f.read_text(encoding="utf-8"), Loader=_SAFE)
         except yaml.YAMLError as exc:
             raise SpecError(Message("indicators.not_yaml", name=f.name, error=str(exc)),
                             hint=Message("indicators.not_yaml.hint")) from None

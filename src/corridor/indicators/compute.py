@@ -267,7 +267,7 @@ def _linear(frame: nw.LazyFrame, source: SurveySource, ests: list[Any], groups: 
     # one grouped scan for both population splits (corridor / other migrant / native, and all migrants):
     # the migrant split is a function of the first, so grouping by both adds no groups
     res = estimate(frame, source.design, ests, by=[*([_POP, *g] for g in groups), *(["migrant_split", *g] for g in groups)],
-                   na="drop", covariance=True, deff=True, engine=eng)
+                   na="drop", covariance=_POP, deff=True, engine=eng)
     for r in res.table.to_pylist():
         ind = _ind_of(r["variable"], by_id)
         dims = _dims(r)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
+from jinja2.bccache import Bucket
 
+from corridor._deps import cache_folder
 from corridor.quality.explain import reason_text
 from corridor.report import charts, small_areas_section
 from corridor.report import sections as sections_extra
@@ -28,9 +31,30 @@ def _version() -> str:
         return "dev"
 
 
+class _Bytecode(FileSystemBytecodeCache):
+    """Compiled templates kept on disk; one that cannot be written is skipped."""
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+@cache
 def _env() -> Environment:
+    # compiling the templates costs 0.3 s: once per process, and their code is kept on disk for the
+    # next (Jinja keys it by the template's source, so an edited template compiles again)
+    folder = cache_folder()
+    bytecode = None
+    if folder is not None:
+        try:
+            (folder / "templates").mkdir(parents=True, exist_ok=True)
+            bytecode = _Bytecode(str(folder / "templates"))
+        except OSError:
+            pass  # a cache that cannot be written is skipped
     return Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                       trim_blocks=True, lstrip_blocks=True)
+                       trim_blocks=True, lstrip_blocks=True, bytecode_cache=bytecode)
 
 
 def _one(profile: Profile, **match: Any) -> dict[str, Any] | None:
