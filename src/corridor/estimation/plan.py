@@ -137,10 +137,14 @@ def build_plan(
             for level in wanted:
                 # null (not 0) for missing values, so that every value of an output covers the same rows
                 absent = nw.lit(0.0) if var in complete else nw.when(~nw.col(var).is_null()).then(nw.lit(0.0))
-                ind = plan.value(("lev", var, level), nw.when(nw.col(var) == level).then(nw.lit(1.0)).otherwise(absent))
+                level_of = nw.when(nw.col(var) == level).then(nw.lit(1.0)).otherwise(absent)
+                ind = plan.value(("lev", var, level), level_of)
                 if deff:
                     plan.squares[ind] = ind  # an indicator is its own square
-                cases = plan.count(("cases", var, level), nw.when(nw.col(var) == level).then(nw.lit(1)).count())
+                # the rows with the level: the sum of the level's indicator, the very expression whose
+                # weighted sum the scan takes, which the engine then evaluates once per row for both
+                # (a count of its own condition cost the profile's scan a fifth of its time)
+                cases = plan.count(("cases", var, level), level_of.sum())
                 if isinstance(est, Total):
                     plan.outputs.append(Output(est, "total", var, level, ind, -1, cnt, cases=cases, weight=nn))
                 else:

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from corridor.datasets import cache
 from corridor.datasets.coverage import Coverage
-from corridor.harmonize import harmonize
+from corridor.harmonize import harmonize, spec_files
 
 CASEN_ID, CENSUS_ID = "casen2022_comunas", "census2017_comunas"
+FONASA_SPEC = "fonasa_beneficiaries"  # the comunas' names
 CASEN_SOURCE = ("Casen 2022 (Ministerio de Desarrollo Social y Familia): comuna shares computed with the communal "
                 "weight by B. Olea (casen_relacionador); no standard errors")
 CENSUS_SOURCE = "Censo 2017 (INE): comuna tabulation by place of birth (Make Health Latam 2023 datathon)"
@@ -58,12 +60,27 @@ def _row(indicator: str, population: str, code: str, period: int, estimate: floa
 def comuna_rows(origin: str, destination: str, region: str | None,
                 sources: list[Coverage]) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Tidy rows for the comunas of ``region`` from the registry's comuna sources, and the comunas' names."""
+    if region is None:
+        return [], {}
+    # harmonizing three shipped tables is a fixed cost of every profile (0.4 s): the result is kept on
+    # disk under a key of every file it is made from (datasets.cache)
+    wanted = [s for s in sources if s.id in (CASEN_ID, CENSUS_ID)]
+    try:
+        files = spec_files(FONASA_SPEC, *(str(s.spec) for s in wanted)) if cache.folder() is not None else []
+    except Exception:  # noqa: BLE001 - no cache then; reading fails with its own message
+        files = []
+    if not files:
+        return _comuna_rows(origin, destination, region, sources)
+    extra = (origin, destination, region, *(f"{s.id}:{s.spec}:{s.periods[-1]}:{s.identifies(origin)}" for s in wanted))
+    rows, names = cache.remember("comunas", files, extra, lambda: list(_comuna_rows(origin, destination, region, sources)))
+    return rows, names
+
+
+def _comuna_rows(origin: str, destination: str, region: str,
+                 sources: list[Coverage]) -> tuple[list[dict[str, Any]], dict[str, str]]:
     ids = {s.id: s for s in sources}
     rows: list[dict[str, Any]] = []
-    names: dict[str, str] = {}
-    if region is None:
-        return rows, names
-    names = dict(harmonize(None, "fonasa_beneficiaries").relation.filter(f"region = '{region}'")
+    names = dict(harmonize(None, FONASA_SPEC).relation.filter(f"region = '{region}'")
                  .project("area_code, area_name").distinct().fetchall())
     if CASEN_ID in ids:
         year = ids[CASEN_ID].periods[-1]
