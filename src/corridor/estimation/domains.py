@@ -87,6 +87,7 @@ class GroupSums:
         self._cells: np.ndarray | None = None
         self._parent: GroupSums | None = None
         self._cache: dict[tuple[int, int], np.ndarray] = {}
+        self._dsums: dict[tuple[int, int], np.ndarray] = {}  # domain sums of a column
         # (unit codes, sorted (domain, unit) keys, entry -> key) once entries are known to be cells;
         # keys None: entries are distinct cells, not yet ranked
         self.cells: tuple[np.ndarray, np.ndarray | None, np.ndarray | None] | None = None
@@ -110,10 +111,14 @@ class GroupSums:
         for o, j in enumerate(cols.tolist()):
             if j < 0:
                 continue
-            if self.n_dom == 1:
-                res[0, o] = self.column(mat, j).sum()
-            else:
-                res[:, o] = np.bincount(self.domain, weights=self.column(mat, j), minlength=self.n_dom)
+            # outputs share sums (a denominator, the weight of the rows used): each is added up once
+            key = (mat, j)
+            if key not in self._dsums:
+                if self.n_dom == 1:
+                    self._dsums[key] = np.array([self.column(mat, j).sum()])
+                else:
+                    self._dsums[key] = np.bincount(self.domain, weights=self.column(mat, j), minlength=self.n_dom)
+            res[:, o] = self._dsums[key]
         return res.ravel()
 
     def pooled(self, unit: np.ndarray, n_units: int, *, distinct: bool = False) -> GroupSums:
@@ -139,7 +144,7 @@ class GroupSums:
         out.domain = keys // n_units
         out.n_dom = self.n_dom
         out._mats = self._mats
-        out._cells, out._parent, out._cache = cells, self, {}
+        out._cells, out._parent, out._cache, out._dsums = cells, self, {}, {}
         out.cells = (unit, keys, np.arange(len(keys)))
         return out
 

@@ -374,6 +374,7 @@ def covariance_within(blocks: Blocks, structure: Structure, design: Design,
             units = np.concatenate([u_order[u_bounds[h] : u_bounds[h + 1]] for h in strata.tolist()])
             L = len(doms)
             cols = (np.asarray(doms)[:, None] * width + o).ravel()
+            class_shift, class_root = shift[:, cols], root[:, cols]  # per stratum: rows gathered whole
             step = max(1, (1 << 22) // (L * width))
             e_unit = unit_of[e]
             position[units] = np.arange(len(units))
@@ -389,8 +390,8 @@ def covariance_within(blocks: Blocks, structure: Structure, design: Design,
                 z = np.bincount(flat.ravel(), weights=blocks.z[ee].ravel(), minlength=(u1 - u0) * L * width)
                 z = z.astype(float, copy=False).reshape(u1 - u0, L * width)
                 h = ust[units[u0:u1]]
-                z -= shift[h[:, None], cols]
-                z *= root[h[:, None], cols]
+                z -= class_shift[h]
+                z *= class_root[h]
                 for q, (i, j) in enumerate(pc):
                     vals[first_pair[c] + q] += np.einsum("ij,ij->j", z[:, i * width : (i + 1) * width],
                                                          z[:, j * width : (j + 1) * width])
