@@ -274,7 +274,7 @@ def _variance(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs, t
         an, ad = tot.a_num.reshape(out.n_dom, out.per_domain), tot.a_den.reshape(out.n_dom, out.per_domain)
         prod = cross_moments(scan.table, scan.products, structure.weight_factor)
         within = within_moments(prod, scan.products, tot.gs.group, tot.gs.domain, out.num_o, out.den_o, an, ad,
-                                full=covariance)
+                                full=bool(covariance))
         var = taylor.variance_elements(blocks, units, within if not covariance else
                                        np.diagonal(within, axis1=1, axis2=2), structure, design)
     else:
@@ -311,7 +311,7 @@ def _covariance_across(blocks: taylor.Blocks, structure: Structure, design: Desi
         np.fill_diagonal(cov, var)
         return cov
     pos = domains.grouping.index(by)
-    alike: dict[tuple, list[int]] = {}
+    alike: dict[tuple[Any, ...], list[int]] = {}
     for d, key in enumerate(domains.values):
         alike.setdefault(tuple(v for i, v in enumerate(key) if i != pos), []).append(d)
     first, second, vals = taylor.covariance_within(blocks, structure, design,
