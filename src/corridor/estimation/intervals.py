@@ -224,14 +224,23 @@ def _interp(pk: np.ndarray, x: np.ndarray, p: float, constant: bool = False) -> 
     return float(np.interp(p, pk, x))
 
 
-def quantile_rule(rule: str, x: np.ndarray, w: np.ndarray, p: float) -> float:
-    """The quantile ``p`` of sorted ``x`` with weights ``w`` under a named rule (as R's ``qrule_*``)."""
+def weighted_sample(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted ``x`` and weights ``w`` without the rows of weight 0, and the weights' running sums: what
+    :func:`quantile_rule` reads, made once for a domain's several quantiles (its estimate and interval)."""
     keep = w != 0
-    x, w = x[keep], w[keep]
+    if not keep.all():
+        x, w = x[keep], w[keep]
+    return x, w, np.cumsum(w)
+
+
+def quantile_rule(rule: str, x: np.ndarray, w: np.ndarray, p: float,
+                  sample: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> float:
+    """The quantile ``p`` of sorted ``x`` with weights ``w`` under a named rule (as R's ``qrule_*``);
+    ``sample``: :func:`weighted_sample` of the same ``x`` and ``w``, made beforehand."""
+    x, w, cumw = sample if sample is not None else weighted_sample(x, w)
     n = len(x)
     if n == 0 or not np.isfinite(p) or p < 0 or p > 1:
         return float("nan")
-    cumw = np.cumsum(w)
     if rule in ("math", "hf1"):
         pos, nxt, wlow = _qs(x, cumw, p)
         return float(x[pos] if wlow == 0 else x[nxt])

@@ -278,7 +278,8 @@ def _compact_domains(rows: QuantileRows, grouping: tuple[str, ...]) -> tuple[Arr
     sizes = [len(v) for v in per_var]
     n_dom = int(np.prod(sizes))
     # the domain codes of every row in the smallest type (the domains' sorts read them as such)
-    small = np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
+    # one radix pass per byte: 8-bit codes (up to 127 domains) sort in one pass
+    small = np.int8 if n_dom < 2**7 else np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
     flat = np.ravel_multi_index(cols, sizes).astype(small) if len(cols) > 1 else cols[0].astype(small)
     return flat, list(itertools.product(*per_var))
 
@@ -320,6 +321,8 @@ class _Domain:
     element: bool
     rep_w: Array | None  # every row's replicate weights (replicate designs)
     df_cache: dict[str, float] = field(default_factory=dict)  # the domain's df, once for all probabilities
+    # its values and weights without weights of 0, and their running sums: once for every quantile read
+    sample: tuple[Array, Array, Array] | None = None
 
 
 @dataclass
@@ -393,11 +396,12 @@ def estimate_quantiles(req: CheckedRequest, qrows: QuantileRows, q: Quantile, gr
         idx = in_row_order[starts[d]:starts[d + 1]]
         order = in_value_order[starts[d]:starts[d + 1]]
         xs, ws = x[order], w[order]
-        dom = _Domain(x, w, idx, order, xs, ws, structure, element, rep_w)
+        dom = _Domain(x, w, idx, order, xs, ws, structure, element, rep_w,
+                      sample=intervals.weighted_sample(xs, ws) if len(idx) else None)
         n = len(idx)
         rep_dom = None
         for p in q.probs:
-            qhat = intervals.quantile_rule(q.qrule, xs, ws, p) if n else float("nan")
+            qhat = intervals.quantile_rule(q.qrule, xs, ws, p, dom.sample) if n else float("nan")
             res: Interval
             if n == 0:
                 res = (np.nan, np.nan, np.nan, np.nan, np.nan)
@@ -452,7 +456,8 @@ def _slices(dom_codes: Array, n_dom: int, valid: Array, by_value: Array) -> tupl
     """The valid rows (``valid``, in row order; ``by_value``, sorted by value) grouped by domain, in value
     order and in row order, and each domain's start: stable sorts of small domain codes (radix sorts),
     so that each domain is a slice instead of a pass over every row."""
-    small = np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
+    # one radix pass per byte: 8-bit codes (up to 127 domains) sort in one pass
+    small = np.int8 if n_dom < 2**7 else np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
     in_value_order = by_value[np.argsort(dom_codes[by_value].astype(small, copy=False), kind="stable")]
     codes = dom_codes[valid].astype(small, copy=False)
     in_row_order = valid[np.argsort(codes, kind="stable")]
@@ -479,8 +484,8 @@ def _cdf(ctx: _Context, dom: _Domain, theta: float) -> tuple[float, float, float
             cache["df"] = float(replicates.rank_df(rw))
         ctx.replicate_design_df(rep_w)
         return m, var, cache["df"]
-    s1 = w[group] * below_g
-    s0 = w[group]
+    s0 = w[group]  # one gather of the domain's weights, for both sums
+    s1 = s0 * below_g
     m = s1.sum() / s0.sum()
     z = (s1 - m * s0) / s0.sum()
     req = ctx.req
@@ -555,8 +560,8 @@ def _woodruff(ctx: _Context, dom: _Domain, qhat: float) -> Interval:
             se_a = se_m / (2 * np.sqrt(m * (1 - m)))
             lo_p, hi_p = np.sin(np.array([a - tq * se_a])) ** 2, np.sin(np.array([a + tq * se_a])) ** 2
     p_lo, p_hi = float(lo_p[0]), float(hi_p[0])
-    lo = float("nan") if (np.isnan(p_lo) or p_lo < 0) else intervals.quantile_rule(q.qrule, xs, ws, p_lo)
-    hi = float("nan") if (np.isnan(p_hi) or p_hi > 1) else intervals.quantile_rule(q.qrule, xs, ws, p_hi)
+    lo = float("nan") if (np.isnan(p_lo) or p_lo < 0) else intervals.quantile_rule(q.qrule, xs, ws, p_lo, dom.sample)
+    hi = float("nan") if (np.isnan(p_hi) or p_hi > 1) else intervals.quantile_rule(q.qrule, xs, ws, p_hi, dom.sample)
     se = (hi - lo) / (2 * float(intervals.t_quantile(level, df)))
     return lo, hi, se, df, m
 
@@ -596,7 +601,7 @@ def _score_interval(ctx: _Context, dom: _Domain, p: float, qhat: float) -> Inter
         cw = np.cumsum(ws)
         k = int(np.searchsorted(xs, root, side="right")) - 1
         share = float(cw[k] / cw[-1]) if k >= 0 else 0.0
-        bounds.append(intervals.quantile_rule(q.qrule, xs, ws, share))
+        bounds.append(intervals.quantile_rule(q.qrule, xs, ws, share, dom.sample))
     lo, hi = bounds
     se = (hi - lo) / (2 * tq)
     return lo, hi, se, df, None
