@@ -92,9 +92,10 @@ class _Progress:
               help="Spark master URL (with --engine spark), e.g. local[4] or spark://host:7077. Default: the "
                    "process's active session, else local[2].")
 @click.option("--spark-handover", metavar="DIR", type=click.Path(file_okay=False),
-              help="Folder where the harmonized survey is written as Parquet for Spark to read (with --engine spark). "
-                   "Default: a temporary folder, removed at the end. On a cluster, a folder every worker reads at the "
-                   "same path (a shared mount); also CORRIDOR_SPARK_HANDOVER.")
+              help="Folder where the harmonized survey is written as Parquet for Spark to read, and where Spark writes "
+                   "the medians' rows for corridor to read (with --engine spark). Default: a temporary folder, removed "
+                   "at the end. On a cluster, a folder the driver and every worker read at the same path (a shared "
+                   "mount); also CORRIDOR_SPARK_HANDOVER.")
 @click.option("--memory-limit", metavar="SIZE", default=None,
               help="DuckDB working memory, e.g. 4GB (default 512MB; beyond it large scans spill to a temporary "
                    "directory). Engine duckdb only.")
