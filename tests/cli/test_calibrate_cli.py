@@ -109,3 +109,15 @@ def test_help_describes_totals_and_design_options() -> None:
     for word in ("--totals", "--method", "--bounds", "--trim", "--weights", "--strata", "--replicates",
                  "--repweights", "ine:"):
         assert word in res.output
+
+
+@pytest.mark.parametrize(("lang", "api99"), [("es", "3.914.069,00    3.759.622,81"), ("fr", "3\u202f914\u202f069,00    3\u202f759\u202f622,81"),
+                                             ("en", "3,914,069.00    3,759,622.81")])
+def test_summary_numbers_use_the_languages_separators(tmp_path: Path, totals: Path, lang: str, api99: str) -> None:
+    """In Spanish '6,194.00' reads as six point one: the table of weights and totals writes numbers as the language does."""
+    res = run("--lang", lang, "calibrate", str(DATA), *DESIGN, "--totals", str(totals), "--out", str(tmp_path / "o.parquet"))
+    assert res.exit_code == 0, res.output
+    assert api99 in res.output
+    weights = {"es": "6.194,00       33,85       33,85", "fr": "6\u202f194,00       33,85       33,85",
+               "en": "6,194.00       33.85       33.85"}[lang]
+    assert weights in res.output

@@ -86,7 +86,13 @@ def command(data: str, **opts: Any) -> None:
 
 def summary_text(cal: Any) -> str:
     """The calibration in a few lines: method, convergence, weights before and after, every total."""
-    from corridor.calibration.messages import t
+    from corridor.calibration.messages import current, t
+    from corridor.i18n import localize_number
+
+    lang = current()
+
+    def num(value: float, spec: str) -> str:  # aligned as English writes it, with the language's separators
+        return localize_number(format(value, spec), lang)
 
     lines = [t("cli.method", method=t(f"method.{cal.method}"), n=cal.n_rows),
              t("cli.converged" if cal.converged else "cli.not_converged", n=cal.iterations, gap=float(cal.gap))]
@@ -95,8 +101,8 @@ def summary_text(cal: Any) -> str:
     b, a = cal.weights["before"], cal.weights["after"]
     lines.append(t("cli.weights"))
     lines.append(f"  {'':10}{t('cli.sum'):>16}{t('cli.min'):>12}{t('cli.max'):>12}")
-    lines.append(f"  {t('cli.before'):10}{b['sum']:16,.2f}{b['min']:12.4g}{b['max']:12.4g}")
-    lines.append(f"  {t('cli.after'):10}{a['sum']:16,.2f}{a['min']:12.4g}{a['max']:12.4g}")
+    lines.append(f"  {t('cli.before'):10}{num(b['sum'], '16,.2f')}{num(b['min'], '12.4g')}{num(b['max'], '12.4g')}")
+    lines.append(f"  {t('cli.after'):10}{num(a['sum'], '16,.2f')}{num(a['min'], '12.4g')}{num(a['max'], '12.4g')}")
     lines.append(t("cli.g", low=float(a["g_min"]), high=float(a["g_max"]), cv=float(a["g_cv"])))
     lines.append(t("cli.check"))
     rows = cal.check.to_pylist()
@@ -104,7 +110,7 @@ def summary_text(cal: Any) -> str:
     lines.append(f"  {t('cli.term'):{width}}{t('cli.total'):>16}{t('cli.before'):>16}{t('cli.after'):>16}")
     for r in rows:
         label = r["term"] + (f"={r['level']}" if r["level"] else "")
-        lines.append(f"  {label:{width}}{r['total']:16,.2f}{r['before']:16,.2f}{r['after']:16,.2f}")
+        lines.append(f"  {label:{width}}{num(r['total'], '16,.2f')}{num(r['before'], '16,.2f')}{num(r['after'], '16,.2f')}")
     return "\n".join(lines)
 
 
