@@ -28,6 +28,7 @@ import asyncio
 import itertools
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -398,6 +399,7 @@ async def measure(
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
+        shutil.rmtree(data, ignore_errors=True)  # the service's data folder of this run (profiles, database)
 
 
 async def main() -> None:
