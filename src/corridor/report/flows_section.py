@@ -16,9 +16,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from corridor.datasets import coverage
+from corridor.datasets import cache, coverage
 from corridor.flows.uncertainty import DEFAULT_REL_ERROR, DEFAULT_RESAMPLES, DEFAULT_SEED
-from corridor.flows.undesa import corridor_flows
+from corridor.flows.undesa import BILATERAL_2019, corridor_flows
 from corridor.harmonize.admin import SERMIG_SOURCE, sermig_permits
 
 # the defaults of `corridor flows stocks`: the same flow has the same interval in both
@@ -41,6 +41,15 @@ def _row(indicator: str, period: int, estimate: float, source: str, *, low: floa
 
 def undesa_rows(origin: str, destination: str) -> list[dict[str, Any]]:
     """Flow estimates by period (``flow_estimate_stock_diff``), one row per UN DESA period."""
+    # reading the bilateral table and resampling it is a fixed cost of every profile (0.2 s): the rows
+    # are kept on disk under a key of the table they come from (datasets.cache; the seed is fixed)
+    extra = (origin, destination, f"{REL_ERROR}:{RESAMPLES}:{SEED}")
+    rows: list[dict[str, Any]] = cache.remember("undesa_flows", [BILATERAL_2019], extra,
+                                                lambda: _undesa_rows(origin, destination))
+    return rows
+
+
+def _undesa_rows(origin: str, destination: str) -> list[dict[str, Any]]:
     out = []
     for f in corridor_flows(origin, destination, method="diff-zero", rel_error=REL_ERROR, n_resamples=RESAMPLES,
                             random_state=SEED):
