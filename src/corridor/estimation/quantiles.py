@@ -543,7 +543,12 @@ def _woodruff(ctx: _Context, dom: _Domain, qhat: float) -> Interval:
     """Woodruff's interval: the distribution function's interval at the estimate, read back as quantiles."""
     q, xs, ws = ctx.q, dom.xs, dom.ws
     n = len(xs)
+    # the running sums are let go during the variance pass and made again for both ends of the
+    # interval: they are as long as the domain, and the pass's own arrays make the medians' peak
+    dom.sample = None
     m, var, dom_df = _cdf(ctx, dom, qhat)
+    if n:
+        dom.sample = intervals.weighted_sample(xs, ws)
     df = ctx.df(dom_df)
     se_m = float(np.sqrt(max(var, 0.0)))
     level = ctx.req.request.level
