@@ -127,3 +127,25 @@ def test_serve_speaks_the_users_language(tmp_path):
     r = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path / "d"), "--check"], env=env)
     assert r.exit_code == 0, r.output
     assert "aún no hay usuarios" in r.output and "correcto: carpeta de datos" in r.output, r.output
+
+
+def test_serve_runs_uvicorn_with_a_longer_switch_interval_and_keep_alive(tmp_path, monkeypatch):
+    """The server hands the interpreter between request threads every 20 ms (not Python's 5 ms) and keeps
+    idle connections 65 s (longer than a reverse proxy's 60 s)."""
+    import sys
+
+    import uvicorn
+
+    from corridor.cli import serve
+
+    seen: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, interval=sys.getswitchinterval()))
+    before = sys.getswitchinterval()
+    try:
+        env = {"CORRIDOR_SEED_PROFILE": "false", "CORRIDOR_DEMO": "false"}
+        r = CliRunner().invoke(command, ["--data-dir", str(tmp_path / "d"), "--port", "8123"], env=env)
+    finally:
+        sys.setswitchinterval(before)
+    assert r.exit_code == 0, r.output
+    assert seen["interval"] == pytest.approx(0.02) == serve.SWITCH_INTERVAL
+    assert seen["timeout_keep_alive"] == 65 and seen["port"] == 8123
