@@ -25,10 +25,20 @@ _RC = {"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 9, "ax
 
 def _svg(fig: Any, chart_id: str) -> str:
     buf = io.StringIO()
+    box: list[Any] = []
+    # The chart is drawn once at the figure's size and its tight box (what bbox_inches="tight" keeps)
+    # is read from that same drawing, then the SVG's viewport is cropped to it: "tight" lays the
+    # figure out in a drawing of its own before drawing it again, twice the time for the same picture.
+    cid = fig.canvas.mpl_connect("draw_event", lambda e: box.append(fig.get_tightbbox(e.renderer)))
     with plt.rc_context({"svg.hashsalt": chart_id}):
-        fig.savefig(buf, format="svg", bbox_inches="tight")
+        fig.savefig(buf, format="svg")
+        fig.canvas.mpl_disconnect(cid)
+        text = _cropped(buf.getvalue(), box[0] if box else None, fig.get_size_inches(), plt.rcParams["savefig.pad_inches"])
+        if text is None:
+            buf = io.StringIO()
+            fig.savefig(buf, format="svg", bbox_inches="tight")
+            text = buf.getvalue()
     plt.close(fig)
-    text = buf.getvalue()
     text = text[text.index("<svg"):]
     text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
     # ids unique per chart in a page holding several
@@ -36,6 +46,25 @@ def _svg(fig: Any, chart_id: str) -> str:
     text = re.sub(r'url\(#([^)]+)\)', lambda m: f"url(#{chart_id}-{m.group(1)})", text)
     text = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{chart_id}-{m.group(1)}"', text)
     return text.replace("<svg ", f'<svg role="img" aria-labelledby="{chart_id}-title" class="chart" data-chart="{chart_id}" ', 1)
+
+
+def _cropped(svg: str, box: Any, size: Any, pad: float) -> str | None:
+    """The SVG drawn at the figure's size with its viewport cut to ``box`` (inches, from the bottom
+    left) plus ``pad`` inches each side, and the figure's background stretched over that viewport
+    (a label may reach past the figure's edge, as "tight" draws it); None if the SVG is not as expected."""
+    if box is None:
+        return None
+    height = float(size[1])
+    x0, y0, x1, y1 = box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad
+    root = re.search(r'<svg [^>]*?(width="[^"]*" height="[^"]*" viewBox="[^"]*")', svg)
+    patch = re.search(r'<g id="figure_1">\s*<g id="patch_1">\s*<path d="([^"]*)"', svg)
+    if root is None or patch is None:
+        return None
+    # SVG counts points (1/72 inch) from the top left
+    left, top, w, h = x0 * 72, (height - y1) * 72, (x1 - x0) * 72, (y1 - y0) * 72
+    view = f'width="{w:.6g}pt" height="{h:.6g}pt" viewBox="{left:.6g} {top:.6g} {w:.6g} {h:.6g}"'
+    background = f"M {left:.6g} {top + h:.6g} L {left + w:.6g} {top + h:.6g} L {left + w:.6g} {top:.6g} L {left:.6g} {top:.6g} z"
+    return (svg[:root.start(1)] + view + svg[root.end(1):patch.start(1)] + background + svg[patch.end(1):])
 
 
 def _titled(svg: str, chart_id: str, title: str) -> str:
