@@ -25,7 +25,9 @@ published counts), weight 1, no strata or PSUs, so the profile computes what a c
   level, which quality and suppression read), the medians' grouped scan (rows and weights per
   stratum, PSU and domain) and the medians' row read (weight, value, domain codes, stratum and PSU of
   each row with a value). The profile's ratio to it is printed as "vs its own 3 scans": what the
-  profile costs beyond reading what it reads. Neither floor includes Python work of any kind.
+  profile costs beyond reading what it reads. Neither floor does Python work on the data: the only
+  Python between the queries reads the domain variables' levels (a few dozen values) from scan 2's
+  result for the codes of scan 3, as the profile does.
 
 * ``languages`` (with ``--languages``): the profile in es, fr and en computed once and rendered
   three times (``corridor profile --lang es --lang fr --lang en``) against three separate runs, one
