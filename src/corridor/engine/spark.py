@@ -30,6 +30,7 @@ import itertools
 import os
 import re
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -69,6 +70,42 @@ _BOOLEAN_OPS = frozenset(
     {"is_null", "is_not_null", "is_nan", "is_in", "is_between", "is_finite", "__eq__", "__ne__", "__lt__",
      "__le__", "__gt__", "__ge__", "__and__", "__or__", "__invert__", "any_horizontal", "all_horizontal"}
 )
+
+
+def _folder_prefix() -> str:
+    """Hand-over folders carry the host's name: on a folder several drivers share, a process id
+    alone says nothing about another machine's processes."""
+    host = re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname()) or "host"
+    return f"corridor-spark-{host}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def sweep_stale_folders(parent: Path, *, legacy: bool = False) -> list[Path]:
+    """Remove the hand-over folders in ``parent`` that processes of this host left when they were
+    killed (their files are removed at exit, which a killed process never reaches). ``legacy``:
+    also folders named without the host (``corridor-spark-<pid>-``), safe only in a local folder."""
+    prefix = _folder_prefix()
+    patterns = [re.compile(re.escape(prefix) + r"(\d+)-")]
+    if legacy:
+        patterns.append(re.compile(r"corridor-spark-(\d+)-"))
+    removed = []
+    for path in parent.glob("corridor-spark-*"):
+        for pattern in patterns:
+            match = pattern.match(path.name)
+            if match and path.is_dir() and not _alive(int(match.group(1))):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+                break
+    return removed
 
 
 class SparkEngine:
@@ -212,7 +249,8 @@ class SparkEngine:
         parent = self.handover or Path(tempfile.gettempdir())
         try:
             parent.mkdir(parents=True, exist_ok=True)
-            folder = Path(tempfile.mkdtemp(prefix=f"corridor-spark-{os.getpid()}-", dir=parent))
+            sweep_stale_folders(parent, legacy=self.handover is None)
+            folder = Path(tempfile.mkdtemp(prefix=f"{_folder_prefix()}{os.getpid()}-", dir=parent))
         except OSError as exc:
             raise SourceError(Message("engine.spark.handover_failed", folder=str(parent), error=_first_line(exc)),
                               hint=Message("engine.spark.handover_failed.hint")) from exc
