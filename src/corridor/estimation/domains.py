@@ -121,15 +121,22 @@ class GroupSums:
             res[:, o] = self._dsums[key]
         return res.ravel()
 
-    def pooled(self, unit: np.ndarray, n_units: int, *, distinct: bool = False) -> GroupSums:
+    def pooled(self, unit: np.ndarray, n_units: int, *, distinct: bool = False,
+               finer: GroupSums | None = None) -> GroupSums:
         """The entries added up per (domain, unit of ``unit``); self when no two entries share a cell.
 
         ``distinct`` says the caller knows no two entries share a cell (the scan grouped by
         this grouping's variables and the unit's own keys), which saves ranking the cells.
+        ``finer`` is another grouping's pooled sums over the same entries and units: when each of
+        its cells lies in one domain of this grouping, the cells are pooled from its cell totals
+        (already added up) instead of from every entry again.
         """
         if distinct:
             self.cells = (unit, None, None)
             return self
+        source = self._within(finer, unit, n_units)
+        if source is not None:
+            return source
         if self.n_dom == 1 and len(self.group) == len(unit):
             # one domain and every group: the cells are the units, whose codes are dense already
             keys, cells = np.arange(n_units), unit
@@ -145,6 +152,32 @@ class GroupSums:
         out.n_dom = self.n_dom
         out._mats = self._mats
         out._cells, out._parent, out._cache, out._dsums = cells, self, {}, {}
+        out.cells = (unit, keys, np.arange(len(keys)))
+        return out
+
+
+    def _within(self, finer: GroupSums | None, unit: np.ndarray, n_units: int) -> GroupSums | None:
+        """These entries pooled from ``finer``'s cells, or None when a cell of it crosses two domains."""
+        if finer is None or finer._parent is None or finer._cells is None or finer.cells is None:
+            return None
+        parent = finer._parent
+        if finer.cells[0] is not unit or not (parent.group is self.group or np.array_equal(parent.group, self.group)):
+            return None
+        cells_of = finer._cells  # entry -> cell of finer
+        dom = np.empty(len(finer.group), dtype=self.domain.dtype)
+        dom[cells_of] = self.domain
+        if not np.array_equal(dom[cells_of], self.domain):
+            return None
+        # the same (domain, unit) keys as pooling the entries, so the same cells in the same order;
+        # only the order of the additions differs
+        keys, cells = factorize(dom * n_units + unit[finer.group], self.n_dom * n_units)
+        out = GroupSums.__new__(GroupSums)
+        out.group = np.zeros(len(keys), dtype=np.int64)
+        out.group[cells] = finer.group  # a representative group of each cell, for its unit and stratum
+        out.domain = keys // n_units
+        out.n_dom = self.n_dom
+        out._mats = self._mats
+        out._cells, out._parent, out._cache, out._dsums = cells, finer, {}, {}
         out.cells = (unit, keys, np.arange(len(keys)))
         return out
 

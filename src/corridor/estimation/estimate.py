@@ -21,8 +21,8 @@ from corridor.engine.columns import release_freed_memory
 from corridor.errors import EstimationError, UnsupportedError
 from corridor.estimands import Estimand, Quantile
 from corridor.estimation.assemble import assemble, block_diag
-from corridor.estimation.domains import domains, groupings
-from corridor.estimation.finish import Domains, finish
+from corridor.estimation.domains import GroupSums, domains, groupings
+from corridor.estimation.finish import Domains, Finished, finish
 from corridor.estimation.inputs import open_input
 from corridor.estimation.plan import build_plan
 from corridor.estimation.quantiles import estimate_quantiles, quantile_rows
@@ -144,17 +144,33 @@ def run(req: CheckedRequest) -> Estimates:
         scan = run_scan(req, plan)
         n_rows, design_df = scan.n_rows, scan.design_df
         large = scan.table.num_rows >= _LARGE_SCAN
-        for grouping in groupings_:
+        # groupings that differ in their first variable alone come one after the other (a population
+        # and a coarser split of it, by the same disaggregation): the second pools its cells from the
+        # first's cell totals when each of those lies in one of its domains. Only the previous
+        # grouping's sums are kept, so memory holds two groupings' cells at most. (Replicate designs
+        # pool nothing: their groupings keep the request's order.)
+        order = list(range(len(groupings_)))
+        if scan.structure is not None:
+            order.sort(key=lambda i: tuple(groupings_[i][1:]))
+        done_at: dict[int, Finished] = {}
+        previous: GroupSums | None = None
+        for i in order:
             if large:  # what the previous step freed, before the next allocates its per-group arrays
                 release_freed_memory()
+            grouping = groupings_[i]
             dom_codes, dom_values = domains(scan.table, list(grouping))
             doms = Domains(grouping, dom_codes, dom_values, full=set(grouping) == set(req.by))
-            done = finish(req, scan, doms, ranks, design_df)
-            design_df = done.design_df
+            done = finish(req, scan, doms, ranks, design_df, finer=previous)
+            previous, done.sums = done.sums, None
             done.part["grouping"] = [grouping] * len(done.part["estimand"])
+            done_at[i] = done
+        for i in range(len(groupings_)):
+            done = done_at.pop(i)
+            design_df = done.design_df
             parts.append(done.part)
             if done.cov is not None:
                 cov_blocks.append(done.cov)
+        previous = None
     if quant:
         rows = quantile_rows(req, ranks, n_rows)
         n_rows = rows.n_rows

@@ -140,6 +140,7 @@ class Finished:
     part: dict[str, Any]
     cov: np.ndarray | None
     design_df: float
+    sums: GroupSums | None = None  # the pooled group sums, which a coarser grouping may pool from
 
 
 def needs_domain_df(rule: Any, kinds: list[str]) -> bool:
@@ -164,10 +165,14 @@ def degrees_of_freedom(rule: Any, kinds: list[str], dom_df: np.ndarray, design_d
     return np.where(per_kind, dom_df, design_df)
 
 
-def finish(req: CheckedRequest, scan: Scan, domains: Domains, ranks: ReplicateRanks, design_df: float) -> Finished:
-    """Estimates, variances and intervals of every output in every domain of one grouping."""
+def finish(req: CheckedRequest, scan: Scan, domains: Domains, ranks: ReplicateRanks, design_df: float,
+           finer: GroupSums | None = None) -> Finished:
+    """Estimates, variances and intervals of every output in every domain of one grouping.
+
+    ``finer`` is another grouping's :attr:`Finished.sums`, to pool this grouping's cells from.
+    """
     out = Outputs.of(scan.plan, len(domains.values))
-    tot = _totals(req, scan, domains, out)
+    tot = _totals(req, scan, domains, out, finer)
     blocks = _influence(scan, out, tot)
     v = _variance(req, scan, domains, out, tot, blocks, ranks, design_df)
     empty = tot.empty
@@ -183,10 +188,10 @@ def finish(req: CheckedRequest, scan: Scan, domains: Domains, ranks: ReplicateRa
     if req.request.deff and scan.structure is not None:
         deffs = _deff(out, tot, var)
     part, cov = _part(req, scan, domains, out, tot, Precision(se, lo, hi, df_used, deffs), cov)
-    return Finished(part=part, cov=cov, design_df=v.design_df)
+    return Finished(part=part, cov=cov, design_df=v.design_df, sums=tot.gs)
 
 
-def _totals(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs) -> Totals:
+def _totals(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs, finer: GroupSums | None = None) -> Totals:
     structure = scan.structure
     gs = GroupSums(scan.sums, scan.counts, scan.in_group, domains.codes, out.n_dom)
     # design effects read domain sums only (pooled cells add up to them): no group-level pairs
@@ -200,7 +205,7 @@ def _totals(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs) -> 
         finest = structure.stages[min(used, len(structure.stages)) - 1]
         # groups of a grouping of every by variable are distinct cells of the last stage's units
         distinct = domains.full and used >= len(structure.stages)
-        gs = gs.pooled(finest.unit, len(finest.unit_stratum), distinct=distinct)
+        gs = gs.pooled(finest.unit, len(finest.unit_stratum), distinct=distinct, finer=finer)
     outs = out.plan.outputs
     sum_w = gs.domain_sum(0, np.array([o.weight for o in outs], dtype=np.int64))
     s_num = gs.domain_sum(0, out.num_o)
