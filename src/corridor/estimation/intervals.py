@@ -203,10 +203,13 @@ def proportion_ci(
 # ---- quantile rules (values x sorted ascending with weights w, zero weights removed) ----
 
 
-def _qs(x: np.ndarray, cumw: np.ndarray, p: float) -> tuple[int, int, float]:
+def _qs(x: np.ndarray, cumw: np.ndarray, p: float, increasing: bool = False) -> tuple[int, int, float]:
     total = cumw[-1]
-    below = np.flatnonzero(cumw <= p * total)
-    pos = int(below[-1]) if below.size else 0
+    if increasing:  # the last running sum at or below p * total, by binary search
+        pos = max(int(np.searchsorted(cumw, p * total, side="right")) - 1, 0)
+    else:
+        below = np.flatnonzero(cumw <= p * total)
+        pos = int(below[-1]) if below.size else 0
     nxt = pos if pos == len(x) - 1 else pos + 1
     wlow = p - cumw[pos] / total
     return pos, nxt, wlow
@@ -234,27 +237,28 @@ def weighted_sample(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def quantile_rule(rule: str, x: np.ndarray, w: np.ndarray, p: float,
-                  sample: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> float:
+                  sample: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, increasing: bool = False) -> float:
     """The quantile ``p`` of sorted ``x`` with weights ``w`` under a named rule (as R's ``qrule_*``);
-    ``sample``: :func:`weighted_sample` of the same ``x`` and ``w``, made beforehand."""
+    ``sample``: :func:`weighted_sample` of the same ``x`` and ``w``, made beforehand; ``increasing``: the
+    weights are not negative (their running sums never decrease, so a binary search finds a place)."""
     x, w, cumw = sample if sample is not None else weighted_sample(x, w)
     n = len(x)
     if n == 0 or not np.isfinite(p) or p < 0 or p > 1:
         return float("nan")
     if rule in ("math", "hf1"):
-        pos, nxt, wlow = _qs(x, cumw, p)
+        pos, nxt, wlow = _qs(x, cumw, p, increasing)
         return float(x[pos] if wlow == 0 else x[nxt])
     if rule in ("school", "hf2"):
-        pos, nxt, wlow = _qs(x, cumw, p)
+        pos, nxt, wlow = _qs(x, cumw, p, increasing)
         return float((x[pos] + x[nxt]) / 2 if wlow == 0 else x[nxt])
     if rule == "hf3":
         ux, inv = np.unique(x, return_inverse=True)
         uw = np.bincount(inv, weights=w)
         cw = np.cumsum(uw)
-        pos, nxt, wlow = _qs(ux, cw, p)
+        pos, nxt, wlow = _qs(ux, cw, p, increasing)
         return float(ux[pos] if (wlow == 0 and (pos + 1) % 2 == 0) else ux[nxt])
     if rule == "hf4":
-        pos, nxt, wlow = _qs(x, cumw, p)
+        pos, nxt, wlow = _qs(x, cumw, p, increasing)
         wup = cumw[nxt] / cumw[-1] - p
         gamma = wlow / (wup + wlow) if (wup + wlow) != 0 else 0.0
         return float(x[pos] * (1 - gamma) + x[nxt] * gamma)

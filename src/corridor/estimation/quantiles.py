@@ -390,9 +390,21 @@ def estimate_quantiles(req: CheckedRequest, qrows: QuantileRows, q: Quantile, gr
     if q.variable not in read.by_value:
         valid = np.flatnonzero(in_sub & ~np.isnan(x))
         read.valid[q.variable], read.by_value[q.variable] = valid, valid[np.argsort(x[valid], kind="stable")]
-    in_value_order, in_row_order, starts = _slices(dom_codes, len(dom_values), read.valid[q.variable],
-                                                   read.by_value[q.variable])
+    valid, by_value = read.valid[q.variable], read.by_value[q.variable]
+    batch = None
+    if (structure is not None and rep_w is None and not element and req.conv is None and req.cal is None
+            and q.interval not in ("score", "quantile") and design is not None
+            and len(taylor.variance_stages(structure, design)) == 1):
+        # Woodruff's intervals of every domain at once: one pass over the grouping's rows per probability
+        batch, starts = _woodruff_domains(ctx, x, w, structure, read, dom_codes, len(dom_values), valid, by_value)
+    else:
+        in_value_order, in_row_order, starts = _slices(dom_codes, len(dom_values), valid, by_value)
     for d, dom_value in enumerate(dom_values):
+        if batch is not None:
+            n = int(starts[d + 1] - starts[d])
+            for p, qhat, found in zip(q.probs, batch.qhat[d], batch.res[d], strict=True):
+                _append(out, req, q, dom_value, p, qhat, found, n, batch.sum_w[d])
+            continue
         idx = in_row_order[starts[d]:starts[d + 1]]
         order = in_value_order[starts[d]:starts[d + 1]]
         xs, ws = x[order], w[order]
@@ -413,25 +425,139 @@ def estimate_quantiles(req: CheckedRequest, qrows: QuantileRows, q: Quantile, gr
                 res = _replicate_interval(ctx, p, qhat, xs, rep_dom)
             else:
                 res = _woodruff(ctx, dom, qhat)
-            lo, hi, se, df, _ = res
-            out["domain"].append(dom_value)
-            out["estimand"].append("quantile")
-            out["variable"].append(q.variable)
-            out["level"].append(None)
-            out["prob"].append(p)
-            out["estimate"].append(qhat)
-            out["se"].append(se)
-            out["ci_low"].append(lo)
-            out["ci_high"].append(hi)
-            out["ci_level"].append(req.request.level)
-            out["df"].append(df)
-            out["cv"].append(se / abs(qhat) if n and qhat else np.nan)
-            out["deff"].append(np.nan)
-            out["n"].append(n)
-            out["n_cases"].append(np.nan)
-            out["sum_w"].append(float(ws.sum()))
-            out["flag"].append("empty_domain" if n == 0 else None)
+            _append(out, req, q, dom_value, p, qhat, res, n, float(ws.sum()))
     return out, ctx.design_df
+
+
+def _append(out: dict[str, list[Any]], req: CheckedRequest, q: Quantile, dom_value: Any, p: float, qhat: float,
+            res: Interval, n: int, sum_w: float) -> None:
+    """One result row: a quantile of a domain."""
+    lo, hi, se, df, _ = res
+    out["domain"].append(dom_value)
+    out["estimand"].append("quantile")
+    out["variable"].append(q.variable)
+    out["level"].append(None)
+    out["prob"].append(p)
+    out["estimate"].append(qhat)
+    out["se"].append(se)
+    out["ci_low"].append(lo)
+    out["ci_high"].append(hi)
+    out["ci_level"].append(req.request.level)
+    out["df"].append(df)
+    out["cv"].append(se / abs(qhat) if n and qhat else np.nan)
+    out["deff"].append(np.nan)
+    out["n"].append(n)
+    out["n_cases"].append(np.nan)
+    out["sum_w"].append(sum_w)
+    out["flag"].append("empty_domain" if n == 0 else None)
+
+
+@dataclass
+class _Batch:
+    """Every domain's quantiles and intervals (domain x probability), and its sum of weights."""
+
+    qhat: list[list[float]]
+    res: list[list[Interval]]
+    sum_w: list[float]
+
+
+def _woodruff_domains(ctx: _Context, x: Array, w: Array, structure: Structure, read: _Read, dom_codes: Array,
+                      n_dom: int, valid: Array, by_value: Array) -> tuple[_Batch, Array]:
+    """Woodruff's intervals in every domain of a grouping of a one-stage clustered Taylor design, the same
+    numbers as :func:`_woodruff` domain by domain: the distribution function at each domain's estimate
+    and its per-PSU totals for all domains in one pass, and one variance pass for all of them.
+
+    Each sum is taken over the same rows in the same order as domain by domain (the domain's rows in
+    row order; a (domain, PSU) total in row order), so the results are the same to the last bit."""
+    q, design = ctx.q, ctx.req.taylor
+    assert design is not None  # a structure is built from the Taylor design
+    # the valid rows by domain, in value order and in row order (as :func:`_slices`); the values and weights
+    # in value order are kept for every grouping, so that each domain's are read in increasing positions
+    if q.variable not in read.sorted:
+        read.sorted[q.variable] = x[by_value], w[by_value]
+    xb, wb = read.sorted[q.variable]
+    small = np.int8 if n_dom < 2**7 else np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
+    perm = np.argsort(dom_codes[by_value].astype(small, copy=False), kind="stable")
+    xs_all, ws_all = xb[perm], wb[perm]
+    del perm
+    every = len(valid) == len(dom_codes)  # every row is valid: the rows are their own positions
+    codes = (dom_codes if every else dom_codes[valid]).astype(small, copy=False)
+    in_row_order = np.argsort(codes, kind="stable")
+    if not every:
+        in_row_order = valid[in_row_order]
+    starts = np.zeros(n_dom + 1, dtype=np.int64)
+    np.cumsum(np.bincount(codes, minlength=n_dom), out=starts[1:])
+    del codes
+    sizes = np.diff(starts)
+    samples: list[tuple[Array, Array, Array] | None] = []
+    sum_w: list[float] = []
+    qhat = np.full((n_dom, len(q.probs)), np.nan)
+    for d in range(n_dom):
+        xs, ws = xs_all[starts[d]:starts[d + 1]], ws_all[starts[d]:starts[d + 1]]
+        sample = intervals.weighted_sample(xs, ws) if sizes[d] else None
+        samples.append(sample)
+        sum_w.append(float(ws.sum()))
+        for k, p in enumerate(q.probs):
+            if sample is not None:
+                # weights are not negative: the running sums do not decrease (a binary search reads them)
+                qhat[d, k] = intervals.quantile_rule(q.qrule, xs, ws, p, sample, increasing=True)
+    # the rows in row order within each domain, as the distribution function's sums read them
+    xr, wr = x[in_row_order], w[in_row_order]
+    stage = structure.stages[0]
+    n_units = len(stage.unit_stratum)
+    key = stage.unit[in_row_order].astype(np.int64)  # each row's (domain, PSU) cell
+    del in_row_order
+    for d in range(1, n_dom):
+        key[starts[d]:starts[d + 1]] += d * n_units
+    rows = np.bincount(key, minlength=n_dom * n_units)
+    used = np.flatnonzero(rows)
+    if read.unit_row is None:  # a row of each PSU: its stratum is read through it
+        read.unit_row = np.zeros(n_units, dtype=np.int64)
+        read.unit_row[stage.unit] = np.arange(len(stage.unit))
+    pair_dom = used // n_units
+    pair_row = read.unit_row[used % n_units]
+    pair_rows = rows[used].astype(np.float64)
+    del rows
+    # the variance pass adds up its deviations in chunks of entries: domains are passed in batches of at
+    # most a chunk's entries so that each cell's sum is one chunk's, as one domain's alone
+    bounds = [0]
+    dom_start = np.searchsorted(pair_dom, np.arange(n_dom + 1))
+    for d in range(1, n_dom + 1):
+        if dom_start[d] - dom_start[bounds[-1]] > taylor._CHUNK and d - 1 > bounds[-1]:
+            bounds.append(d - 1)
+    bounds.append(n_dom)
+    res: list[list[Interval]] = [[] for _ in range(n_dom)]
+    z = np.empty(len(xr))
+    for k in range(len(q.probs)):
+        m = np.full(n_dom, np.nan)
+        for d in np.flatnonzero(sizes).tolist():
+            a, b = starts[d], starts[d + 1]
+            s0 = wr[a:b]
+            s1 = s0 * (xr[a:b] <= qhat[d, k])
+            total_w = s0.sum()
+            m[d] = s1.sum() / total_w
+            zd = z[a:b]  # (s1 - m s0) / total, in place
+            np.multiply(m[d], s0, out=zd)
+            np.subtract(s1, zd, out=zd)
+            np.divide(zd, total_w, out=zd)
+        totals = np.bincount(key, weights=z, minlength=n_dom * n_units)[used]
+        var = np.full(n_dom, np.nan)
+        dom_df = np.full(n_dom, np.nan)
+        for b0, b1 in itertools.pairwise(bounds):
+            e0, e1 = dom_start[b0], dom_start[b1]
+            pairs = taylor.Pairs(out=pair_dom[e0:e1] - b0, group=pair_row[e0:e1], z=totals[e0:e1],
+                                 present=np.ones(e1 - e0, dtype=bool), rows=pair_rows[e0:e1])
+            blocks = taylor.Blocks.single(pairs, b1 - b0)
+            var[b0:b1] = taylor.variance_clustered(blocks, structure, design)
+            dom_df[b0:b1] = domain_df(blocks, structure, False)
+        for d in range(n_dom):
+            if not sizes[d]:
+                res[d].append((np.nan, np.nan, np.nan, np.nan, np.nan))
+                continue
+            xs, ws = xs_all[starts[d]:starts[d + 1]], ws_all[starts[d]:starts[d + 1]]
+            res[d].append(_woodruff_ends(ctx, xs, ws, samples[d], float(m[d]), float(var[d]), float(dom_df[d]),
+                                         increasing=True))
+    return _Batch([list(map(float, r)) for r in qhat], res, sum_w), starts
 
 
 class _Read:
@@ -450,6 +576,8 @@ class _Read:
         self.by_value: dict[str, Array] = {}
         self.codes: dict[str, tuple[Array, pa.Array]] = {}  # each by column's codes, for every grouping
         self.positions: dict[str, Array] = {}  # compact rows: each by column's position among its values
+        self.unit_row: Array | None = None  # a row of each first-stage unit of the structure
+        self.sorted: dict[str, tuple[Array, Array]] = {}  # each variable's valid values and weights by value
 
 
 def _slices(dom_codes: Array, n_dom: int, valid: Array, by_value: Array) -> tuple[Array, Array, Array]:
@@ -541,7 +669,7 @@ def _unit_pairs(stage: Stage, group: Array, z: Array) -> taylor.Pairs:
 
 def _woodruff(ctx: _Context, dom: _Domain, qhat: float) -> Interval:
     """Woodruff's interval: the distribution function's interval at the estimate, read back as quantiles."""
-    q, xs, ws = ctx.q, dom.xs, dom.ws
+    xs, ws = dom.xs, dom.ws
     n = len(xs)
     # the running sums are let go during the variance pass and made again for both ends of the
     # interval: they are as long as the domain, and the pass's own arrays make the medians' peak
@@ -549,6 +677,15 @@ def _woodruff(ctx: _Context, dom: _Domain, qhat: float) -> Interval:
     m, var, dom_df = _cdf(ctx, dom, qhat)
     if n:
         dom.sample = intervals.weighted_sample(xs, ws)
+    return _woodruff_ends(ctx, xs, ws, dom.sample, m, var, dom_df)
+
+
+def _woodruff_ends(ctx: _Context, xs: Array, ws: Array, sample: tuple[Array, Array, Array] | None, m: float,
+                   var: float, dom_df: float, increasing: bool = False) -> Interval:
+    """The interval of the distribution function at the estimate (share ``m`` below it, variance ``var``)
+    read back as quantiles of the domain's sorted values ``xs`` with weights ``ws``."""
+    q = ctx.q
+    n = len(xs)
     df = ctx.df(dom_df)
     se_m = float(np.sqrt(max(var, 0.0)))
     level = ctx.req.request.level
@@ -565,8 +702,10 @@ def _woodruff(ctx: _Context, dom: _Domain, qhat: float) -> Interval:
             se_a = se_m / (2 * np.sqrt(m * (1 - m)))
             lo_p, hi_p = np.sin(np.array([a - tq * se_a])) ** 2, np.sin(np.array([a + tq * se_a])) ** 2
     p_lo, p_hi = float(lo_p[0]), float(hi_p[0])
-    lo = float("nan") if (np.isnan(p_lo) or p_lo < 0) else intervals.quantile_rule(q.qrule, xs, ws, p_lo, dom.sample)
-    hi = float("nan") if (np.isnan(p_hi) or p_hi > 1) else intervals.quantile_rule(q.qrule, xs, ws, p_hi, dom.sample)
+    lo = (float("nan") if (np.isnan(p_lo) or p_lo < 0)
+          else intervals.quantile_rule(q.qrule, xs, ws, p_lo, sample, increasing=increasing))
+    hi = (float("nan") if (np.isnan(p_hi) or p_hi > 1)
+          else intervals.quantile_rule(q.qrule, xs, ws, p_hi, sample, increasing=increasing))
     se = (hi - lo) / (2 * float(intervals.t_quantile(level, df)))
     return lo, hi, se, df, m
 
