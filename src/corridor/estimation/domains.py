@@ -107,18 +107,22 @@ class GroupSums:
 
     def domain_sum(self, mat: int, cols: np.ndarray) -> np.ndarray:
         """Sum per (domain, output) of ``cols[o]`` (NaN where it is -1), flattened domain-major."""
-        res = np.full((self.n_dom, len(cols)), np.nan)
-        for o, j in enumerate(cols.tolist()):
+        # outputs share sums (a denominator, the weight of the rows used): each distinct column is
+        # added up once per grouping, then spread to its outputs in one gather
+        distinct, pos = np.unique(cols, return_inverse=True)
+        sums = np.empty((self.n_dom, len(distinct)))
+        for i, j in enumerate(distinct.tolist()):
             if j < 0:
+                sums[:, i] = np.nan
                 continue
-            # outputs share sums (a denominator, the weight of the rows used): each is added up once
             key = (mat, j)
             if key not in self._dsums:
                 if self.n_dom == 1:
                     self._dsums[key] = np.array([self.column(mat, j).sum()])
                 else:
                     self._dsums[key] = np.bincount(self.domain, weights=self.column(mat, j), minlength=self.n_dom)
-            res[:, o] = self._dsums[key]
+            sums[:, i] = self._dsums[key]
+        res: np.ndarray = sums[:, np.asarray(pos).ravel()]
         return res.ravel()
 
     def pooled(self, unit: np.ndarray, n_units: int, *, distinct: bool = False,

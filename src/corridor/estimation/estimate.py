@@ -154,11 +154,12 @@ def run(req: CheckedRequest) -> Estimates:
             order.sort(key=lambda i: tuple(groupings_[i][1:]))
         done_at: dict[int, Finished] = {}
         previous: GroupSums | None = None
+        coded: dict[str, Any] = {}  # a by variable in several groupings is encoded once
         for i in order:
             if large:  # what the previous step freed, before the next allocates its per-group arrays
                 release_freed_memory()
             grouping = groupings_[i]
-            dom_codes, dom_values = domains(scan.table, list(grouping))
+            dom_codes, dom_values = domains(scan.table, list(grouping), coded)
             doms = Domains(grouping, dom_codes, dom_values, full=set(grouping) == set(req.by))
             done = finish(req, scan, doms, ranks, design_df, finer=previous)
             previous, done.sums = done.sums, None
@@ -171,6 +172,7 @@ def run(req: CheckedRequest) -> Estimates:
             if done.cov is not None:
                 cov_blocks.append(done.cov)
         previous = None
+        coded.clear()
     if quant:
         rows = quantile_rows(req, ranks, n_rows)
         n_rows = rows.n_rows
