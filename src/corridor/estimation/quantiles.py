@@ -474,8 +474,9 @@ def _woodruff_domains(ctx: _Context, x: Array, w: Array, structure: Structure, r
     # the valid rows by domain, in value order and in row order (as :func:`_slices`); the values and weights
     # in value order are kept for every grouping, so that each domain's are read in increasing positions
     if q.variable not in read.sorted:
-        read.sorted[q.variable] = x[by_value], w[by_value]
-    xb, wb = read.sorted[q.variable]
+        wb = w[by_value]
+        read.sorted[q.variable] = x[by_value], wb, bool((wb != 0).all())
+    xb, wb, no_zeros = read.sorted[q.variable]
     small = np.int8 if n_dom < 2**7 else np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
     perm = np.argsort(dom_codes[by_value].astype(small, copy=False), kind="stable")
     xs_all, ws_all = xb[perm], wb[perm]
@@ -494,7 +495,8 @@ def _woodruff_domains(ctx: _Context, x: Array, w: Array, structure: Structure, r
     qhat = np.full((n_dom, len(q.probs)), np.nan)
     for d in range(n_dom):
         xs, ws = xs_all[starts[d]:starts[d + 1]], ws_all[starts[d]:starts[d + 1]]
-        sample = intervals.weighted_sample(xs, ws) if sizes[d] else None
+        # without weights of 0 the sample is the domain's values as they are (no pass to find them)
+        sample = None if not sizes[d] else (xs, ws, np.cumsum(ws)) if no_zeros else intervals.weighted_sample(xs, ws)
         samples.append(sample)
         sum_w.append(float(ws.sum()))
         for k, p in enumerate(q.probs):
@@ -505,7 +507,9 @@ def _woodruff_domains(ctx: _Context, x: Array, w: Array, structure: Structure, r
     xr, wr = x[in_row_order], w[in_row_order]
     stage = structure.stages[0]
     n_units = len(stage.unit_stratum)
-    key = stage.unit[in_row_order].astype(np.int64)  # each row's (domain, PSU) cell
+    if read.unit64 is None:  # the PSU codes as the cells' type, so that a gather gives the cells' keys
+        read.unit64 = stage.unit.astype(np.int64)
+    key = read.unit64[in_row_order]  # each row's (domain, PSU) cell
     del in_row_order
     for d in range(1, n_dom):
         key[starts[d]:starts[d + 1]] += d * n_units
@@ -577,7 +581,9 @@ class _Read:
         self.codes: dict[str, tuple[Array, pa.Array]] = {}  # each by column's codes, for every grouping
         self.positions: dict[str, Array] = {}  # compact rows: each by column's position among its values
         self.unit_row: Array | None = None  # a row of each first-stage unit of the structure
-        self.sorted: dict[str, tuple[Array, Array]] = {}  # each variable's valid values and weights by value
+        # each variable's valid values and weights by value, and whether none of those weights is 0
+        self.sorted: dict[str, tuple[Array, Array, bool]] = {}
+        self.unit64: Array | None = None  # each row's first-stage unit, as 64-bit integers
 
 
 def _slices(dom_codes: Array, n_dom: int, valid: Array, by_value: Array) -> tuple[Array, Array, Array]:
