@@ -283,6 +283,8 @@ def _variance(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs, t
         var = taylor.variance_elements(blocks, units, within if not covariance else
                                        np.diagonal(within, axis1=1, axis2=2), structure, design)
     else:
+        if covariance and req.conv is None:
+            vblocks.terms = {}  # the covariance reads the variance pass's strata terms
         var = taylor.variance_clustered(vblocks, structure, design)
     dom_df = domain_df(blocks, structure, scan.element)
     if req.conv is not None:

@@ -58,6 +58,9 @@ class Blocks:
     _units: dict[int, Cells] = field(default_factory=dict, repr=False)
     # per output: PSUs minus strata with members (R's degf of a domain), found by the variance pass
     domain_df: np.ndarray | None = field(default=None, repr=False)
+    # per stage, (shift, coefficient) per (stratum, output) for the covariance that follows: a dict
+    # (filled by the variance pass, which computes both on its way) when a covariance is asked
+    terms: dict[int, tuple[np.ndarray, np.ndarray]] | None = field(default=None, repr=False)
 
     @classmethod
     def single(cls, pairs: Pairs, n_out: int) -> Blocks:
@@ -267,6 +270,10 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
         m_all: np.ndarray | None = None  # units per cell when every unit is present (shared by outputs)
         # reused: fresh large arrays cost page faults; at least one slot, for a subpopulation without rows
         buf = np.empty(max(1, min(len(cells.hinv), _CHUNK)))
+        terms = None
+        if blocks.terms is not None:
+            terms = (np.zeros((len(stage.n), blocks.n_out)), np.zeros((len(stage.n), blocks.n_out)))
+            blocks.terms[s] = terms
         for o in range(width):
             _pres, zt, hi = cells.present_cells(blocks, o)
             if m_all is not None and len(hi) == len(cells.hinv):
@@ -275,13 +282,17 @@ def variance_clustered(blocks: Blocks, structure: Structure, design: Design) -> 
                 m = np.bincount(hi, minlength=n_hcells).astype(float)
                 if len(hi) == len(cells.hinv):
                     m_all = m
-            _total, dev2, sq = _unit_moments(hi, zt, n_hcells, n_h, m, buf, lonely_rules)
+            total, dev2, sq = _unit_moments(hi, zt, n_hcells, n_h, m, buf, lonely_rules)
             keep = m > 0
             if keep.all():  # every (domain, stratum) cell has rows: no gathers
                 kd, kh, kp, km, kdev, ksq = h_dom, h_of, parent, m, dev2, sq
             else:
                 kd, kh, kp, km, kdev, ksq = h_dom[keep], h_of[keep], parent[keep], m[keep], dev2[keep], sq[keep]
             coef, centred = stratum_coefficients(kd, kh, kp, km, stage, design, s + 1, blocks.n_dom)
+            if terms is not None:  # what _stage_terms would compute again
+                col = kd * width + o
+                terms[0][kh, col] = np.where(centred, (total if keep.all() else total[keep]) / stage.n[kh], 0.0)
+                terms[1][kh, col] = coef
             contrib = coef * (np.where(centred, kdev, ksq) if lonely_rules else kdev)
             var[o::width] += np.bincount(kd, weights=contrib, minlength=blocks.n_dom)
             if s == 0:
@@ -402,6 +413,9 @@ def covariance_within(blocks: Blocks, structure: Structure, design: Design,
 def _stage_terms(blocks: Blocks, stage: Stage, s: int, design: Design) -> tuple[np.ndarray, np.ndarray]:
     """Per (stratum, output) of stage ``s``: the shift (stratum mean of centred columns, 0 for uncentred
     ones) and the square root of the coefficient of :func:`stratum_coefficients`."""
+    if blocks.terms is not None and s in blocks.terms:  # the variance pass made them
+        shift_s, coef_s = blocks.terms[s]
+        return shift_s, np.sqrt(coef_s)
     width = blocks.z.shape[1]
     K = blocks.n_out
     cells = blocks.units(s, stage)
