@@ -507,9 +507,7 @@ def _woodruff_domains(ctx: _Context, x: Array, w: Array, structure: Structure, r
     xr, wr = x[in_row_order], w[in_row_order]
     stage = structure.stages[0]
     n_units = len(stage.unit_stratum)
-    if read.unit64 is None:  # the PSU codes as the cells' type, so that a gather gives the cells' keys
-        read.unit64 = stage.unit.astype(np.int64)
-    key = read.unit64[in_row_order]  # each row's (domain, PSU) cell
+    key = stage.unit[in_row_order].astype(np.int64)  # each row's (domain, PSU) cell
     del in_row_order
     for d in range(1, n_dom):
         key[starts[d]:starts[d + 1]] += d * n_units
@@ -531,7 +529,8 @@ def _woodruff_domains(ctx: _Context, x: Array, w: Array, structure: Structure, r
             bounds.append(d - 1)
     bounds.append(n_dom)
     res: list[list[Interval]] = [[] for _ in range(n_dom)]
-    z = np.empty(len(xr))
+    # one probability: each domain's influence values take the place of its values once they are read
+    z = xr if len(q.probs) == 1 else np.empty(len(xr))
     for k in range(len(q.probs)):
         m = np.full(n_dom, np.nan)
         for d in np.flatnonzero(sizes).tolist():
@@ -583,7 +582,6 @@ class _Read:
         self.unit_row: Array | None = None  # a row of each first-stage unit of the structure
         # each variable's valid values and weights by value, and whether none of those weights is 0
         self.sorted: dict[str, tuple[Array, Array, bool]] = {}
-        self.unit64: Array | None = None  # each row's first-stage unit, as 64-bit integers
 
 
 def _slices(dom_codes: Array, n_dom: int, valid: Array, by_value: Array) -> tuple[Array, Array, Array]:
