@@ -181,7 +181,13 @@ class GroupSums:
         out.domain = keys // n_units
         out.n_dom = self.n_dom
         out._mats = self._mats
-        out._cells, out._parent, out._cache, out._dsums = cells, finer, {}, {}
+        # the columns finer added up are added up again per cell at once, each let go as soon as it
+        # is read (finer is spent: its cell totals would otherwise stay in memory beside these); a
+        # column it lacks is added up from the entries
+        out._cache = {}
+        for key in list(finer._cache):
+            out._cache[key] = np.bincount(cells, weights=finer._cache.pop(key), minlength=len(keys))
+        out._cells, out._parent, out._dsums = cells[cells_of], parent, {}
         out.cells = (unit, keys, np.arange(len(keys)))
         return out
 

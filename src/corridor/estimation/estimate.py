@@ -147,8 +147,8 @@ def run(req: CheckedRequest) -> Estimates:
         # groupings that differ in their first variable alone come one after the other (a population
         # and a coarser split of it, by the same disaggregation): the second pools its cells from the
         # first's cell totals when each of those lies in one of its domains. Only the previous
-        # grouping's sums are kept, so memory holds two groupings' cells at most. (Replicate designs
-        # pool nothing: their groupings keep the request's order.)
+        # grouping's sums are kept, and only until the next grouping has pooled its cells.
+        # (Replicate designs pool nothing: their groupings keep the request's order.)
         order = list(range(len(groupings_)))
         if scan.structure is not None:
             order.sort(key=lambda i: tuple(groupings_[i][1:]))
@@ -161,7 +161,9 @@ def run(req: CheckedRequest) -> Estimates:
             grouping = groupings_[i]
             dom_codes, dom_values = domains(scan.table, list(grouping), coded)
             doms = Domains(grouping, dom_codes, dom_values, full=set(grouping) == set(req.by))
-            done = finish(req, scan, doms, ranks, design_df, finer=previous)
+            handed = [previous] if previous is not None else []
+            previous = None  # the pooling takes it from the list and lets it go once used
+            done = finish(req, scan, doms, ranks, design_df, finer=handed)
             previous, done.sums = done.sums, None
             done.part["grouping"] = [grouping] * len(done.part["estimand"])
             done_at[i] = done

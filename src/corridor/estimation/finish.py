@@ -166,10 +166,11 @@ def degrees_of_freedom(rule: Any, kinds: list[str], dom_df: np.ndarray, design_d
 
 
 def finish(req: CheckedRequest, scan: Scan, domains: Domains, ranks: ReplicateRanks, design_df: float,
-           finer: GroupSums | None = None) -> Finished:
+           finer: list[GroupSums] | None = None) -> Finished:
     """Estimates, variances and intervals of every output in every domain of one grouping.
 
-    ``finer`` is another grouping's :attr:`Finished.sums`, to pool this grouping's cells from.
+    ``finer`` holds another grouping's :attr:`Finished.sums`, to pool this grouping's cells from; it
+    is taken out of the list, so that it is freed once its cell totals are added up.
     """
     out = Outputs.of(scan.plan, len(domains.values))
     tot = _totals(req, scan, domains, out, finer)
@@ -191,7 +192,8 @@ def finish(req: CheckedRequest, scan: Scan, domains: Domains, ranks: ReplicateRa
     return Finished(part=part, cov=cov, design_df=v.design_df, sums=tot.gs)
 
 
-def _totals(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs, finer: GroupSums | None = None) -> Totals:
+def _totals(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs,
+            finer: list[GroupSums] | None = None) -> Totals:
     structure = scan.structure
     gs = GroupSums(scan.sums, scan.counts, scan.in_group, domains.codes, out.n_dom)
     # design effects read domain sums only (pooled cells add up to them): no group-level pairs
@@ -205,7 +207,7 @@ def _totals(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs, fin
         finest = structure.stages[min(used, len(structure.stages)) - 1]
         # groups of a grouping of every by variable are distinct cells of the last stage's units
         distinct = domains.full and used >= len(structure.stages)
-        gs = gs.pooled(finest.unit, len(finest.unit_stratum), distinct=distinct, finer=finer)
+        gs = gs.pooled(finest.unit, len(finest.unit_stratum), distinct=distinct, finer=finer.pop() if finer else None)
     outs = out.plan.outputs
     sum_w = gs.domain_sum(0, np.array([o.weight for o in outs], dtype=np.int64))
     s_num = gs.domain_sum(0, out.num_o)
