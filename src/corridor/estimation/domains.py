@@ -149,13 +149,20 @@ class GroupSums:
         if len(keys) == len(self.group):
             self.cells = (unit, keys, cells)
             return self
+        out = self._on_cells(keys, cells, self.group, unit, n_units)
+        out._cells, out._parent, out._cache = cells, self, {}
+        return out
+
+    def _on_cells(self, keys: np.ndarray, cells: np.ndarray, group: np.ndarray, unit: np.ndarray,
+                  n_units: int) -> GroupSums:
+        """Sums over (domain, unit) cells ``keys``, each entry of ``group`` falling in ``cells``."""
         out = GroupSums.__new__(GroupSums)
         out.group = np.zeros(len(keys), dtype=np.int64)
-        out.group[cells] = self.group  # a representative group of each cell, for its unit and stratum
+        out.group[cells] = group  # a representative group of each cell, for its unit and stratum
         out.domain = keys // n_units
         out.n_dom = self.n_dom
         out._mats = self._mats
-        out._cells, out._parent, out._cache, out._dsums = cells, self, {}, {}
+        out._dsums = {}
         out.cells = (unit, keys, np.arange(len(keys)))
         return out
 
@@ -175,20 +182,14 @@ class GroupSums:
         # the same (domain, unit) keys as pooling the entries, so the same cells in the same order;
         # only the order of the additions differs
         keys, cells = factorize(dom * n_units + unit[finer.group], self.n_dom * n_units)
-        out = GroupSums.__new__(GroupSums)
-        out.group = np.zeros(len(keys), dtype=np.int64)
-        out.group[cells] = finer.group  # a representative group of each cell, for its unit and stratum
-        out.domain = keys // n_units
-        out.n_dom = self.n_dom
-        out._mats = self._mats
+        out = self._on_cells(keys, cells, finer.group, unit, n_units)
         # the columns finer added up are added up again per cell at once, each let go as soon as it
         # is read (finer is spent: its cell totals would otherwise stay in memory beside these); a
         # column it lacks is added up from the entries
         out._cache = {}
         for key in list(finer._cache):
             out._cache[key] = np.bincount(cells, weights=finer._cache.pop(key), minlength=len(keys))
-        out._cells, out._parent, out._dsums = cells[cells_of], parent, {}
-        out.cells = (unit, keys, np.arange(len(keys)))
+        out._cells, out._parent = cells[cells_of], parent
         return out
 
 
