@@ -224,3 +224,43 @@ def test_cli_newton_fallback(demography):
     notes = json.loads(res.output)["notes"]
     assert any("Newton did not converge after 1 iterations" in n for n in notes)
     assert any("IPF converged" in n for n in notes)
+
+
+def test_fits_read_in_the_users_language():
+    """A fit's report (step, method, criterion, reasons, hint) reads in the reader's language, its
+    numbers with the language's separators; the pseudo-language shows no text outside the catalogue."""
+    from corridor.i18n import PSEUDO, language
+
+    args = (E3["stock_start"], E3["stock_end"], E3["births"], E3["deaths"])
+    with pytest.raises(EstimationError) as err:
+        ffs_demo(*args, match_birthplace_tot_method="open", death_method="accounting")
+    es, fr, qps = (err.value.text(lang) for lang in ("es", "fr", PSEUDO))
+    assert "defunciones por lugar de nacimiento (death_method='accounting'): IPF no convergió tras 500 iteraciones" in es
+    assert "mayor diferencia entre un margen ajustado y su objetivo" in es and "las defunciones dadas suman 160" in es
+    assert "décès par lieu de naissance (death_method='accounting') : IPF n'a pas convergé après 500 itérations" in fr
+    assert "ou utilisez death_method='proportion'" in fr
+    assert "did not converge" not in es + fr and "deaths given" not in es + fr
+    # every word of the report is the catalogue's: outside brackets only codes, numbers and punctuation
+    outside = re.sub(r"⟦[^⟧]*⟧", "", qps)
+    assert not re.search(r"\b(converge|iterations|deaths|largest|implied)\b", outside), outside
+    # a step that is a function's name, a method that is a word, a gap written with a decimal comma
+    with pytest.raises(EstimationError) as cm:
+        cm2(ROW, COL, SEED, maxit=3)
+    text = cm.value.text("fr")
+    assert re.search(r"cm2 : maximisation conditionnelle n'a pas convergé après 3 itérations \(maxit 3\) ; plus "
+                     r"grande variation d'un paramètre lors de la dernière itération [0-9]+,[0-9]+", text), text
+    with language("es"):
+        _, messages = _warned(ipf2, ROW, COL, SEED, maxit=2, on_nonconvergence="warn")
+    assert "ipf2: IPF no convergió tras 2 iteraciones" in messages[0]
+    assert "el resultado lleva la marca 'not_converged'" in messages[0]
+
+
+def test_cli_notes_on_fits_in_spanish(demography):
+    res = CliRunner().invoke(main, ["--lang", "es", "flows", "demo", "--origin", "COL", "--destination", "CHL",
+                                    "--demography", demography, "--resamples", "10", "--format", "json",
+                                    "--solver", "newton", "--newton-maxit", "1"])
+    assert res.exit_code == 0, res.output
+    notes = json.loads(res.output)["notes"]
+    assert any("reescalado de la tabla de stocks inicial" in n and "Newton no convergió tras 1 iteraciones" in n
+               for n in notes), notes
+    assert not any("converged" in n for n in notes), notes

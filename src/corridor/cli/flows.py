@@ -241,7 +241,7 @@ def demo_cmd(origin: str, destination: str, demography: Path, match_birthplace: 
           model=t("cli.flows.model_independence" if no_stayers else "cli.flows.model_stayers")),
         t("cli.flows.note_interval_demo", level=_pct(level), resamples=_int(resamples), distribution=distribution,
           error=_num(relative_error)),
-        *(t("cli.flows.note_fit", fit=c.describe()) for c in res.convergence),
+        *(t("cli.flows.note_fit", fit=c.message()) for c in res.convergence),
     ]
     if res.flags:
         batches = res.settings.get("resample_batches_not_converged", 0)

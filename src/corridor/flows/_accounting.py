@@ -28,20 +28,24 @@ class Fits:
         self.records: list[Convergence] = []
 
     def add(
-        self, res: IPFResult, step: str, method: str, criterion: str, tol: float, maxit: int, *, reason: str = "",
-        hint: str = "", settle_now: bool = True, prefix: str = "",
+        self, res: IPFResult, step: str, method: str, criterion: str, tol: float, maxit: int, *,
+        label: Message | None = None, reason: Message | None = None, hint: Message | None = None,
+        settle_now: bool = True, prefix: str = "",
     ) -> Convergence:
         conv = np.atleast_1d(np.asarray(res.converged, dtype=bool))
         record = Convergence(
             step=step, method=method, criterion=criterion, iterations=int(np.max(res.iterations)),
-            gap=float(np.max(res.tol)), tol=tol, maxit=maxit, converged=bool(conv.all()),
+            gap=float(np.max(res.tol)), tol=tol, maxit=maxit, converged=bool(conv.all()), label=label,
         )
         self.records.append(record)
         if settle_now:
+            reasons: list[Message] = []
             if not record.converged and conv.size > 1:
                 periods = ", ".join(str(int(i)) for i in np.flatnonzero(~conv)[:10])
-                reason = f"in period(s) {periods}" + (f"; {reason}" if reason else "")
-            settle(record, self.on_nonconvergence, reason=reason, hint=hint, prefix=prefix)
+                reasons.append(Message("flows.convergence.in_periods", periods=periods))
+            if reason is not None:
+                reasons.append(reason)
+            settle(record, self.on_nonconvergence, reasons=tuple(reasons), hint=hint, prefix=prefix)
         return record
 
 
@@ -137,17 +141,13 @@ def death_matrix(
         )
     res = fit_margins(s1, d_pob, d, first="cols", criterion="margins", tol=tol, maxit=maxit)
     gap = np.abs(d_pob.sum(axis=-1) - d.sum(axis=-1))
-    reason = ""
+    reason = None
     if (gap > tol).any():
         bi = int(np.argmax(gap))
-        reason = (
-            f"the deaths by birthplace implied by the stocks and births sum to {d_pob[bi].sum():,.6g} but the "
-            f"deaths given sum to {d[bi].sum():,.6g}, so no table meets both"
-        )
+        reason = Message("flows.convergence.deaths_mismatch", implied=float(d_pob[bi].sum()), given=float(d[bi].sum()))
     (fits or Fits()).add(
-        res, "deaths by birthplace (death_method='accounting')", "IPF", "margins", tol, maxit, reason=reason,
-        hint="with match_global='before-demo-adjust' and match_birthplace_tot_method='rescale' the stocks' "
-        "growth matches births minus deaths; or use death_method='proportion'",
+        res, "deaths by birthplace (death_method='accounting')", "IPF", "margins", tol, maxit,
+        label=Message("flows.step.deaths_accounting"), reason=reason, hint=Message("flows.deaths_accounting.hint"),
         prefix="death_",
     )
     return res.mu
@@ -194,6 +194,7 @@ def _rescale(
 ) -> F:
     fits = fits or Fits()
     step = f"rescaling the {which} stock table to common birthplace totals"
+    label = Message("flows.step.rescale", which=Message(f"flows.which.{which}"))
     hint = Message("flows.rescale.hint")
     if (row < 0).any():
         bi, k = (int(v) for v in np.argwhere(row < 0)[0])
@@ -208,14 +209,14 @@ def _rescale(
         failed = ~np.asarray(fast.converged)
         # Tables whose margins cannot both be met in a way the Newton solver does not
         # resolve (see newton_fit) fall back to migest's IPF, which then has to converge.
-        fits.add(fast, step, "Newton", "relative margins", newton[0], newton[1], settle_now=False)
+        fits.add(fast, step, "Newton", "relative margins", newton[0], newton[1], label=label, settle_now=False)
         if not failed.any():
             return fast.mu
         out = fast.mu.copy()
         out[failed] = _rescale(seed[failed], row[failed], col[failed], tol, maxit, which, "ipf", fits)
         return out
     res = fit_margins(seed, row, col, first="rows", criterion="cells", tol=tol, maxit=maxit)
-    fits.add(res, step, "IPF", "cells", tol, maxit)
+    fits.add(res, step, "IPF", "cells", tol, maxit, label=label)
     return res.mu
 
 

@@ -12,7 +12,7 @@ is kept, a ``RuntimeWarning`` says the same, and the result is flagged ``not_con
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from corridor.errors import EstimationError, InputError
 from corridor.i18n import Message
@@ -20,12 +20,15 @@ from corridor.i18n import Message
 ON_NONCONVERGENCE = ("raise", "warn")
 NOT_CONVERGED = "not_converged"
 
+# each stopping criterion, and each method whose name is a word, as the catalogue says it in the
+# reader's language (the records keep the English names: they are data that code compares)
 CRITERIA = {
-    "margins": "largest gap between a fitted margin and its target",
-    "cells": "largest change of a fitted cell in the last sweep",
-    "relative margins": "largest margin gap relative to the table total",
-    "parameters": "largest change of a parameter in the last iteration",
+    "margins": "flows.convergence.criterion.margins",
+    "cells": "flows.convergence.criterion.cells",
+    "relative margins": "flows.convergence.criterion.relative_margins",
+    "parameters": "flows.convergence.criterion.parameters",
 }
+METHODS = {"conditional maximisation": "flows.convergence.method.cm"}
 
 
 @dataclass(frozen=True)
@@ -40,16 +43,28 @@ class Convergence:
     tol: float
     maxit: int
     converged: bool
+    # the step as a reader reads it (``step`` is its English name, kept as data); None: ``step`` is
+    # a function's name (``ipf2``), the same in every language
+    label: Message | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("label")
+        return out
 
-    def describe(self) -> str:
-        state = "converged" if self.converged else "did not converge"
-        return (
-            f"{self.step}: {self.method} {state} after {self.iterations} iterations (maxit {self.maxit}); "
-            f"{CRITERIA.get(self.criterion, self.criterion)} {self.gap:.3g} (tol {self.tol:g})"
+    def message(self) -> Message:
+        """How the fit ended, rendered in the reader's language."""
+        return Message(
+            "flows.convergence.converged" if self.converged else "flows.convergence.not_converged",
+            step=self.label if self.label is not None else self.step,
+            method=Message(METHODS[self.method]) if self.method in METHODS else self.method,
+            criterion=Message(CRITERIA[self.criterion]) if self.criterion in CRITERIA else self.criterion,
+            iterations=self.iterations, maxit=self.maxit, gap=self.gap, tol=self.tol,
         )
+
+    def describe(self, lang: str | None = None) -> str:
+        """:meth:`message` rendered in ``lang`` (default: the current language)."""
+        return self.message().render(lang)
 
 
 def check_choice(on_nonconvergence: str) -> str:
@@ -63,21 +78,27 @@ def check_choice(on_nonconvergence: str) -> str:
 
 
 def settle(
-    record: Convergence, on_nonconvergence: str, *, reason: str = "", hint: str = "", prefix: str = ""
+    record: Convergence, on_nonconvergence: str, *, reasons: tuple[Message, ...] = (), hint: Message | None = None,
+    prefix: str = "",
 ) -> Convergence:
     """Raise or warn if ``record`` did not converge; return it unchanged otherwise.
 
-    ``prefix`` names the fit's own arguments (``"death_"`` for ``death_maxit``/``death_tol``).
+    ``reasons`` say why it could not (periods that failed, margins no table meets), ``hint`` what
+    to do besides the usual advice; ``prefix`` names the fit's own arguments (``"death_"`` for
+    ``death_maxit``/``death_tol``).
     """
     if record.converged:
         return record
-    message = record.describe() + (f"; {reason}" if reason else "")
+    message = record.message()
+    for reason in reasons:
+        message = Message("flows.convergence.with_reason", message=message, reason=reason)
     advice = Message("flows.nonconvergence.hint_with" if hint else "flows.nonconvergence.hint", hint=hint or "",
                      prefix=prefix, flag=NOT_CONVERGED)
     if check_choice(on_nonconvergence) == "raise":
         raise EstimationError(message, hint=advice)
-    warnings.warn(f"{message}; the result is flagged {NOT_CONVERGED!r}", RuntimeWarning, stacklevel=3)
+    warnings.warn(Message("flows.convergence.flagged", message=message, flag=NOT_CONVERGED).render(),
+                  RuntimeWarning, stacklevel=3)
     return record
 
 
-__all__ = ["CRITERIA", "NOT_CONVERGED", "ON_NONCONVERGENCE", "Convergence", "check_choice", "settle"]
+__all__ = ["CRITERIA", "METHODS", "NOT_CONVERGED", "ON_NONCONVERGENCE", "Convergence", "check_choice", "settle"]

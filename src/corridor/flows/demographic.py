@@ -422,7 +422,8 @@ def _independent(
         from corridor.flows.ipf import IPFResult
 
         fits.add(IPFResult(f, np.concatenate(iters), np.concatenate(gaps), np.concatenate(conv)),
-                 "flows by birthplace (independence model with seed)", "IPF", "cells", tol, maxit)
+                 "flows by birthplace (independence model with seed)", "IPF", "cells", tol, maxit,
+                 label=Message("flows.step.flows_by_birthplace"))
         od = f.sum(axis=-3)
         stay = np.diagonal(f, axis1=-2, axis2=-1).copy()
         flows = f if by_birthplace else None

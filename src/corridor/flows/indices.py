@@ -88,7 +88,8 @@ def quasi_independence_fit(m: ArrayLike) -> NDArray[np.float64]:
     res = fit_margins(seed, x.sum(axis=1), x.sum(axis=0), criterion="margins", tol=1e-10 * max(1.0, x.sum()),
                       maxit=10_000)
     settle(Convergence("quasi-independence fit of index_connectivity", "IPF", "margins", int(res.iterations),
-                       float(res.tol), 1e-10 * max(1.0, x.sum()), 10_000, bool(res.converged)), "raise")
+                       float(res.tol), 1e-10 * max(1.0, x.sum()), 10_000, bool(res.converged),
+                       label=Message("flows.step.quasi_independence")), "raise")
     return res.mu
 
 
@@ -273,7 +274,8 @@ def distance_decay(m: ArrayLike, dist: ArrayLike) -> float:
         seed = np.where(off, np.exp(b * logd), 0.0)
         res = fit_margins(seed, rows, cols, criterion="margins", tol=tol, maxit=20_000)
         settle(Convergence(f"distance-decay fit at decay {b:.6g}", "IPF", "margins", int(res.iterations),
-                           float(res.tol), tol, 20_000, bool(res.converged)), "raise")
+                           float(res.tol), tol, 20_000, bool(res.converged),
+                           label=Message("flows.step.distance_decay", decay=b)), "raise")
         return float((res.mu * logd).sum() - target)
 
     lo, hi = -1.0, 1.0

@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from corridor._deps import single_thread_blas
 from corridor.flows.convergence import NOT_CONVERGED, Convergence, check_choice, settle
 from corridor.flows.ipf import IPFResult, _factor
+from corridor.i18n import Message
 
 
 def _consistent_rows(m: NDArray[np.float64], r: NDArray[np.float64], c: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -122,7 +123,7 @@ def fit_margins_newton(
                          iterations=int(np.max(res.iterations)), gap=float(np.max(res.tol)), tol=tol, maxit=maxit,
                          converged=bool(np.all(res.converged)))
     settle(record, on_nonconvergence,
-           hint="tables whose margins cannot both be met do not converge; IPF (fit_margins) shows where")
+           hint=Message("flows.newton.hint"))
     return res if record.converged else replace(res, flags=(NOT_CONVERGED,))
 
 

@@ -274,8 +274,8 @@ def ffs_demo_intervals(
     settings = dict(options)
     settings["resample_batches_not_converged"] = failed_draws
     if failed_draws:
-        warnings.warn(f"{failed_draws} batch(es) of resamples kept a fit that did not converge; the intervals are "
-                      "flagged 'not_converged'", RuntimeWarning, stacklevel=2)
+        warnings.warn(Message("flows.intervals.draws_not_converged", batches=failed_draws, flag="not_converged").render(),
+                      RuntimeWarning, stacklevel=2)
     flags = ("not_converged",) if whole.flags or failed_draws else ()
     return FlowIntervals(point, lo, hi, se, level, n_resamples, "ffs_demo", list(labels) if labels else None,
                          settings, whole.convergence, flags)
