@@ -9,11 +9,13 @@ import pyarrow as pa
 
 from corridor.engine.columns import arrow_array
 
+# columns of numbers: gathered as arrays, not as lists of Python floats converted back one by one
+_NUMBERS = ("prob", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "sum_w", "n_cases")
+
 
 def assemble(parts: list[dict[str, Any]], by: list[str], *, multiple: bool = False) -> pa.Table:
     cols: dict[str, list[Any]] = {b: [] for b in by}
-    names = ["estimand", "variable", "level", "prob", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv",
-             "deff", "n", "n_cases", "sum_w", "flag"]
+    names = ["estimand", "variable", "level", "flag"]
     for n in names:
         cols[n] = []
     groupings: list[str] = []
@@ -38,13 +40,20 @@ def assemble(parts: list[dict[str, Any]], by: list[str], *, multiple: bool = Fal
     arrays["estimand"] = arrow_array(cols["estimand"], pa.string())
     arrays["variable"] = arrow_array(cols["variable"], pa.string())
     arrays["level"] = arrow_array([_level_text(v) for v in cols["level"]], pa.string())
-    arrays["prob"] = arrow_array(cols["prob"], pa.float64())
+    numbers = {n: _numbers(parts, n) for n in _NUMBERS}  # None and NaN are NaN, then null
+    arrays["prob"] = arrow_array(numbers["prob"], pa.float64())
     for n in ("estimate", "se", "ci_low", "ci_high", "ci_level", "df", "cv", "deff", "sum_w"):
-        arrays[n] = arrow_array(cols[n], pa.float64())
-    arrays["n"] = arrow_array([int(v) for v in cols["n"]], pa.int64())
-    arrays["n_cases"] = arrow_array(cols["n_cases"], pa.int64())
+        arrays[n] = arrow_array(numbers[n], pa.float64())
+    counts = [np.asarray(p["n"]).astype(np.int64) for p in parts]  # whole numbers (as int() of each)
+    arrays["n"] = arrow_array(np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64), pa.int64())
+    arrays["n_cases"] = arrow_array(numbers["n_cases"], pa.int64())
     arrays["flag"] = arrow_array(cols["flag"], pa.string())
     return pa.Table.from_arrays(list(arrays.values()), names=list(arrays))
+
+
+def _numbers(parts: list[dict[str, Any]], name: str) -> np.ndarray:
+    """Column ``name`` of every part as one float array, None as NaN."""
+    return np.concatenate([np.asarray(p[name], dtype=float) for p in parts]) if parts else np.zeros(0)
 
 
 def _key_array(values: list[Any]) -> pa.Array:

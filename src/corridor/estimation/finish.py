@@ -236,16 +236,19 @@ def _influence(scan: Scan, out: Outputs, tot: Totals) -> taylor.Blocks:
     present = np.empty((len(gs.group), n_out), dtype=bool, order="F")
     # row counts per entry matter only when rows are the PSUs
     rows = np.empty((len(gs.group), n_out), order="F") if scan.element else None
-    an, ad = tot.a_num.reshape(out.n_dom, n_out), tot.a_den.reshape(out.n_dom, n_out)
+    # each output's coefficients as a contiguous row, read per entry with one take (faster than
+    # a gather down a column of the (domain x output) table)
+    an = np.ascontiguousarray(tot.a_num.reshape(out.n_dom, n_out).T)
+    ad = np.ascontiguousarray(tot.a_den.reshape(out.n_dom, n_out).T)
     with np.errstate(invalid="ignore"):
         for o in range(n_out):
             counted = gs.column(1, int(out.cnt_o[o]))
             np.greater(counted, 0, out=present[:, o])
             if rows is not None:
                 rows[:, o] = counted
-            z[:, o] = an[gs.domain, o] * gs.column(0, int(out.num_o[o]))
+            z[:, o] = np.take(an[o], gs.domain) * gs.column(0, int(out.num_o[o]))
             if out.den_o[o] >= 0:
-                z[:, o] += ad[gs.domain, o] * gs.column(0, int(out.den_o[o]))
+                z[:, o] += np.take(ad[o], gs.domain) * gs.column(0, int(out.den_o[o]))
     z[np.isnan(z)] = 0.0
     return taylor.Blocks(gs.domain, gs.group, z, present, present if rows is None else rows, out.n_dom, seed=gs.cells)
 
