@@ -6,8 +6,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import narwhals as nw
+import numpy as np
 import pyarrow as pa
 
+from corridor.engine.columns import split_matrices
 from corridor.errors import UnsupportedError
 from corridor.i18n import Message
 
@@ -53,6 +55,21 @@ class Engine(Protocol):
         ...
 
     def iter_batches(self, frame: nw.LazyFrame[Any], batch_size: int = 1_000_000) -> Iterator[pa.RecordBatch]: ...
+
+
+def aggregate_matrices(engine: Engine, frame: nw.LazyFrame[Any], keys: Sequence[str], aggs: Sequence[nw.Expr],
+                       matrices: Sequence[Sequence[str]], keep: Sequence[str] = ()) -> tuple[pa.Table, list[np.ndarray]]:
+    """``engine.aggregate`` with the columns of each of ``matrices`` as one float64 matrix (nulls as 0,
+    :func:`~corridor.engine.columns.float_matrix`), taken out of the table but for those in ``keep``.
+
+    An engine with a method of this name copies them straight out of its own result (DuckDB: one
+    copy instead of two); for any other, they are read from the table ``aggregate`` returns.
+    """
+    own = getattr(engine, "aggregate_matrices", None)
+    if own is not None:
+        result: tuple[pa.Table, list[np.ndarray]] = own(frame, keys, aggs, matrices, keep)
+        return result
+    return split_matrices(engine.aggregate(frame, keys, aggs), matrices, keep)
 
 
 def get_engine(engine: str | Engine | None = None, **options: Any) -> Engine:

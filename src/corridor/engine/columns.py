@@ -79,6 +79,15 @@ def float_matrix(table: pa.Table, names: list[str]) -> np.ndarray:
     return out
 
 
+def split_matrices(table: pa.Table, matrices: Sequence[Sequence[str]],
+                   keep: Sequence[str] = ()) -> tuple[pa.Table, list[np.ndarray]]:
+    """The columns of each of ``matrices`` as one :func:`float_matrix`, and the table without them
+    (but for those in ``keep``)."""
+    mats = [float_matrix(table, list(names)) for names in matrices]
+    taken = {n for names in matrices for n in names} - set(keep)
+    return table.drop_columns([c for c in table.column_names if c in taken]), mats
+
+
 def owned_table(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> pa.Table:
     """The batches as one table whose numeric columns live in numpy-owned memory.
 

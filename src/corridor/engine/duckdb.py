@@ -11,9 +11,10 @@ from typing import Any
 
 import duckdb
 import narwhals as nw
+import numpy as np
 import pyarrow as pa
 
-from corridor.engine.columns import owned_table
+from corridor.engine.columns import owned_table, split_matrices
 from corridor.errors import EngineMemoryError, InputError, SourceError
 from corridor.i18n import Message
 
@@ -198,6 +199,21 @@ class DuckDBEngine:
         back = {a: k for k, a in alias.items()}
         return table.rename_columns([back.get(c, c) for c in table.column_names]) if renamed else table
 
+    def aggregate_matrices(self, frame: nw.LazyFrame[Any], keys: Sequence[str], aggs: Sequence[nw.Expr],
+                           matrices: Sequence[Sequence[str]],
+                           keep: Sequence[str] = ()) -> tuple[pa.Table, list[np.ndarray]]:
+        """:meth:`aggregate` with the columns of each of ``matrices`` as one float64 matrix (nulls as 0),
+        copied straight out of DuckDB's result and taken out of the table but for those in ``keep``
+        (:func:`corridor.engine.base.aggregate_matrices`).
+
+        The other columns are copied into numpy-owned memory as every result is; these are copied
+        once, into their matrix, instead of into columns that the matrix would copy again.
+        """
+        if not keys or not all(k.isidentifier() for k in keys):  # the renaming of :meth:`aggregate`
+            return split_matrices(self.aggregate(frame, keys, aggs), matrices, keep)
+        self.scans += 1
+        return self._fetch(frame.group_by(*keys).agg(*aggs), matrices, keep)
+
     def profile(self, frame: nw.LazyFrame[Any], columns: Sequence[str], minima: Sequence[str]) -> dict[str, float] | None:
         """Counts and minima of a Parquet file or an in-memory frame (DuckDB reads Parquet statistics)."""
         if id(frame.to_native()) not in self._cheap:
@@ -238,15 +254,21 @@ class DuckDBEngine:
         self.connection.execute(f"SET memory_limit = '{self._memory_limit}'")
 
     def _run(self, frame: nw.LazyFrame[Any]) -> pa.Table:
+        return self._fetch(frame)[0]
+
+    def _fetch(self, frame: nw.LazyFrame[Any], matrices: Sequence[Sequence[str]] = (),
+               keep: Sequence[str] = ()) -> tuple[pa.Table, list[np.ndarray]]:
+        """A query's result in numpy-owned memory: the columns of ``matrices`` as float64 matrices,
+        the others (and those in ``keep``) as a table."""
         try:
             native = frame.to_native()
             if not isinstance(native, duckdb.DuckDBPyRelation):
-                return frame.collect().to_arrow()
-            table = native.to_arrow_table()
+                return split_matrices(frame.collect().to_arrow(), matrices, keep)
+            table, mats = split_matrices(native.to_arrow_table(), matrices, keep)
             table = owned_table(table.to_batches(), table.schema)
             if self._memory_limit and table.num_rows >= _TRIM_ROWS:
                 self._trim()
-            return table
+            return table, mats
         except duckdb.ConversionException as exc:
             raise InputError(Message("engine.wrong_type", error=str(exc)), hint=Message("engine.wrong_type.hint")) from exc
         except duckdb.OutOfMemoryException as exc:

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import narwhals as nw
+import numpy as np
 import pyarrow as pa
 
 from corridor.engine import Engine
+from corridor.engine.base import aggregate_matrices
 from corridor.errors import CorridorError, EngineMemoryError, EstimationError, InputError
 from corridor.i18n import Message
 from corridor.sources import RowLedger, Source, detect_format, explain_scan_error, read_source
@@ -169,6 +171,12 @@ class _Explaining:
     def aggregate(self, frame: nw.LazyFrame[Any], keys: Sequence[str], aggs: Sequence[nw.Expr]) -> pa.Table:
         with self._explained():
             return self._engine.aggregate(frame, keys, aggs)
+
+    def aggregate_matrices(self, frame: nw.LazyFrame[Any], keys: Sequence[str], aggs: Sequence[nw.Expr],
+                           matrices: Sequence[Sequence[str]],
+                           keep: Sequence[str] = ()) -> tuple[pa.Table, list[np.ndarray]]:
+        with self._explained():
+            return aggregate_matrices(self._engine, frame, keys, aggs, matrices, keep)
 
     def profile(self, frame: nw.LazyFrame[Any], columns: Sequence[str], minima: Sequence[str]) -> dict[str, float] | None:
         with self._explained():

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from corridor.design import ReplicateDesign
+from corridor.engine.base import aggregate_matrices
 from corridor.engine.columns import column_numpy, float_matrix, has_nonfinite
 from corridor.errors import DesignError, InputError, MissingValueError, UnsupportedError
 from corridor.estimation import replicates
@@ -134,24 +135,22 @@ def run_scan(req: CheckedRequest, plan: SumPlan) -> Scan:
     """Run the plan's grouped scan (again, with those rows outside the sample, when weights of 0 turn up)."""
     while True:
         sp = plan_scan(req, plan)
-        tbl = req.engine.aggregate(req.frame(), sp.keys, sp.aggregates)
+        nv = len(plan.values)  # with the constant 1 the scan plan adds
+        # the sums and counts come as matrices, copied once out of the engine's result (the row
+        # count, one of the counts or not, stays a column too: it is read again)
+        count_cols = sp.count_columns
+        tbl, (sums, counts) = aggregate_matrices(req.engine, req.frame(), sp.keys, sp.aggregates,
+                                                 [[f"__s{j}" for j in range(nv)], count_cols], keep=["__rows"])
         if req.cal is not None:
             req.cal.check(tbl)
         if not req.check_weight_stats(tbl):
             break
     if "__w_zero" in tbl.column_names:
         req.weights.zero_rows = int(column_numpy(tbl["__w_zero"]).sum())
-    nv, nc = len(plan.values), len(plan.counts)
-    count_cols = sp.count_columns
-    sums = float_matrix(tbl, [f"__s{j}" for j in range(nv)])
     check_finite(req, plan, sums)
     if req.repcols:
         check_finite_replicates(req, tbl)
-    counts = float_matrix(tbl, count_cols)
-    # the sums are copied out: let their columns go (an engine result's columns are freed one by one)
-    dropped = {*(f"__s{j}" for j in range(nv)), *(f"__c{c}" for c in range(nc)), "__w_min", "__w_count"}
-    dropped.discard("__rows")
-    tbl = tbl.drop_columns([c for c in tbl.column_names if c in dropped])
+    tbl = tbl.drop_columns([c for c in ("__w_min", "__w_count") if c in tbl.column_names])
     # the row count is one of the counts when an output counts every row: one copy of it
     rows = counts[:, count_cols.index("__rows")] if "__rows" in count_cols else float_matrix(tbl, ["__rows"])[:, 0]
     in_group = (
