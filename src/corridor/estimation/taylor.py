@@ -370,6 +370,7 @@ def covariance_within(blocks: Blocks, structure: Structure, design: Design,
     e_order = np.argsort(e_class, kind="stable")
     e_bounds = np.searchsorted(e_class[e_order], np.arange(len(classes) + 1))
     first_pair = np.cumsum([0] + [len(d) * (len(d) + 1) // 2 for d in classes])
+    buf = np.empty(0)
     for s, stage in enumerate(variance_stages(structure, design)):
         shift, root = _stage_terms(blocks, stage, s, design)
         ust = stage.unit_stratum
@@ -393,16 +394,22 @@ def covariance_within(blocks: Blocks, structure: Structure, design: Design,
             e_sort = np.argsort(e_pos, kind="stable")
             e_sorted = e_pos[e_sort]
             pc = [(i, j) for i in range(L) for j in range(i, L)]
+            # the strata's shifts and roots of a chunk's units, gathered into one buffer kept for every
+            # chunk and class (fresh arrays of megabytes per class cost their page faults)
+            size = min(len(units), step) * L * width
+            if len(buf) < size:
+                buf = np.empty(size)
             for u0 in range(0, len(units), step):
                 u1 = min(len(units), u0 + step)
                 lo, hi_ = np.searchsorted(e_sorted, [u0, u1])
                 ee = e[e_sort[lo:hi_]]
                 flat = ((e_pos[e_sort[lo:hi_]] - u0) * (L * width) + local[blocks.domain[ee]] * width)[:, None] + o
-                z = np.bincount(flat.ravel(), weights=blocks.z[ee].ravel(), minlength=(u1 - u0) * L * width)
+                z: np.ndarray = np.bincount(flat.ravel(), weights=blocks.z[ee].ravel(), minlength=(u1 - u0) * L * width)
                 z = z.astype(float, copy=False).reshape(u1 - u0, L * width)
                 h = ust[units[u0:u1]]
-                z -= class_shift[h]
-                z *= class_root[h]
+                per_unit = buf[: z.size].reshape(z.shape)
+                z -= np.take(class_shift, h, axis=0, out=per_unit, mode="clip")  # "raise" would buffer
+                z *= np.take(class_root, h, axis=0, out=per_unit, mode="clip")
                 for q, (i, j) in enumerate(pc):
                     vals[first_pair[c] + q] += np.einsum("ij,ij->j", z[:, i * width : (i + 1) * width],
                                                          z[:, j * width : (j + 1) * width])
