@@ -127,30 +127,32 @@ class Estimates:
             others = ["grouping", *others]
         key_cols = [*others, "estimand", "variable", "level", "prob"]
         index_b = {tuple(r[c] for c in key_cols): i for i, r in enumerate(rows) if r[by] == b}
-        out_rows: list[dict[str, Any]] = []
-        for i, r in enumerate(rows):
-            if r[by] != a:
-                continue
-            j = index_b.get(tuple(r[c] for c in key_cols))
-            if j is None:
-                continue
-            ea, eb = r["estimate"], rows[j]["estimate"]
-            va, vb, cab = self.vcov[i, i], self.vcov[j, j], self.vcov[i, j]
-            if ea is None or eb is None:
-                est, var = float("nan"), float("nan")
-            elif kind == "difference":
+        pairs = [(i, index_b.get(tuple(r[c] for c in key_cols))) for i, r in enumerate(rows) if r[by] == a]
+        first = np.array([i for i, j in pairs if j is not None], dtype=np.int64)
+        second = np.array([j for _i, j in pairs if j is not None], dtype=np.int64)
+        # every pair at once (one interval call, not one per pair): the same arithmetic, element by element
+        est_all = np.array([np.nan if r["estimate"] is None else r["estimate"] for r in rows], dtype=float)
+        ea, eb = est_all[first], est_all[second]
+        va, vb, cab = self.vcov[first, first], self.vcov[second, second], self.vcov[first, second]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if kind == "difference":
                 est, var = ea - eb, va + vb - 2 * cab
             else:
                 est = ea / eb
                 var = (va / eb**2) + (ea**2 * vb / eb**4) - 2 * ea * cab / eb**3
-            se = float(np.sqrt(max(var, 0.0))) if np.isfinite(var) else float("nan")
-            df = float(self.design_df)
-            lo, hi = intervals.wald(np.array([est]), np.array([se]), self.level, np.array([df]))
+        var = np.where(np.isnan(ea) | np.isnan(eb), np.nan, var)  # a missing estimate: no variance
+        se = np.where(np.isfinite(var), np.sqrt(np.maximum(var, 0.0)), np.nan)
+        df = float(self.design_df)
+        lo, hi = intervals.wald(est, se, self.level, np.full(len(est), df))
+        out_rows: list[dict[str, Any]] = []
+        for k, (i, j) in enumerate(zip(first.tolist(), second.tolist(), strict=True)):
+            r = rows[i]
+            e, sd = float(est[k]), float(se[k])
             out = {c: r[c] for c in others}
             out.update(
                 estimand=f"{kind}:{r['estimand']}", variable=r["variable"], level=r["level"], prob=r["prob"],
-                estimate=est, se=se, ci_low=float(lo[0]), ci_high=float(hi[0]), ci_level=self.level, df=df,
-                cv=se / abs(est) if est else float("nan"), deff=None, n=int(r["n"] + rows[j]["n"]), n_cases=None,
+                estimate=e, se=sd, ci_low=float(lo[k]), ci_high=float(hi[k]), ci_level=self.level, df=df,
+                cv=sd / abs(e) if e else float("nan"), deff=None, n=int(r["n"] + rows[j]["n"]), n_cases=None,
                 sum_w=None, flag=r["flag"] or rows[j]["flag"],
             )
             out[f"{by}_a"], out[f"{by}_b"] = str(a), str(b)
