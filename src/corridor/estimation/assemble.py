@@ -77,15 +77,3 @@ def _level_text(value: Any) -> str | None:
     except (TypeError, ValueError):
         return str(value)
     return str(int(f)) if f.is_integer() and str(value).replace(".0", "").lstrip("-").isdigit() else str(value)
-def block_diag(blocks: list[np.ndarray]) -> np.ndarray | None:
-    if not blocks:
-        return None
-    n = sum(b.shape[0] for b in blocks)
-    out = np.full((n, n), np.nan)
-    i = 0
-    for b in blocks:
-        out[i : i + b.shape[0], i : i + b.shape[0]] = b
-        i += b.shape[0]
-    return out
-
-

@@ -58,6 +58,17 @@ def domains(tbl: pa.Table, by: list[str],
     return flat.astype(np.int64), domains
 
 
+def domain_count(tbl: pa.Table, by: list[str], coded: dict[str, tuple[np.ndarray, pa.Array]]) -> int:
+    """How many domains :func:`domains` gives the grouping ``by`` (its variables encoded into ``coded``)."""
+    n = 1
+    for col in by:
+        if col not in coded:
+            c, values = codes(tbl[col])
+            coded[col] = (c.astype(np.min_scalar_type(max(len(values) - 1, 0)), copy=False), values)
+        n *= len(coded[col][1])
+    return n
+
+
 def sorted_levels(values: pa.Array) -> tuple[list[Any], np.ndarray]:
     """A by column's distinct values in domain order (nulls last; values of mixed types by type name),
     and each value's position in that order."""

@@ -20,8 +20,8 @@ from corridor.engine import Engine, get_engine
 from corridor.engine.columns import release_freed_memory
 from corridor.errors import EstimationError, UnsupportedError
 from corridor.estimands import Estimand, Quantile
-from corridor.estimation.assemble import assemble, block_diag
-from corridor.estimation.domains import GroupSums, domains, groupings
+from corridor.estimation.assemble import assemble
+from corridor.estimation.domains import GroupSums, domain_count, domains, groupings
 from corridor.estimation.finish import Domains, Finished, finish
 from corridor.estimation.inputs import open_input
 from corridor.estimation.plan import build_plan
@@ -136,7 +136,7 @@ def run(req: CheckedRequest) -> Estimates:
     groupings_ = req.request.groupings
     ranks = ReplicateRanks(req)
     parts: list[dict[str, Any]] = []
-    cov_blocks: list[np.ndarray] = []
+    vcov: np.ndarray | None = None
     design_df = float("nan")
     n_rows = 0
     if lin:
@@ -155,6 +155,13 @@ def run(req: CheckedRequest) -> Estimates:
         done_at: dict[int, Finished] = {}
         previous: GroupSums | None = None
         coded: dict[str, Any] = {}  # a by variable in several groupings is encoded once
+        at = np.zeros(len(groupings_) + 1, dtype=np.int64)  # where each grouping's rows start
+        if req.request.covariance:
+            # the covariance matrix of every row: each grouping writes its block into it (no block of
+            # its own to copy); the entries between groupings (no covariance: NaN) are filled once the
+            # groupings' arrays are gone. Its size is known from the by variables' levels.
+            at = np.cumsum([0, *(domain_count(scan.table, list(g), coded) * len(plan.outputs) for g in groupings_)])
+            vcov = np.empty((int(at[-1]), int(at[-1])))
         for i in order:
             if large:  # what the previous step freed, before the next allocates its per-group arrays
                 release_freed_memory()
@@ -163,7 +170,11 @@ def run(req: CheckedRequest) -> Estimates:
             doms = Domains(grouping, dom_codes, dom_values, full=set(grouping) == set(req.by))
             handed = [previous] if previous is not None else []
             previous = None  # the pooling takes it from the list and lets it go once used
-            done = finish(req, scan, doms, ranks, design_df, finer=handed)
+            block = None
+            if vcov is not None:
+                block = vcov[at[i] : at[i + 1], at[i] : at[i + 1]]
+                block.fill(np.nan)
+            done = finish(req, scan, doms, ranks, design_df, finer=handed, cov_out=block)
             previous, done.sums = done.sums, None
             done.part["grouping"] = [grouping] * len(done.part["estimand"])
             done_at[i] = done
@@ -171,8 +182,9 @@ def run(req: CheckedRequest) -> Estimates:
             done = done_at.pop(i)
             design_df = done.design_df
             parts.append(done.part)
-            if done.cov is not None:
-                cov_blocks.append(done.cov)
+            if vcov is not None:
+                vcov[at[i] : at[i + 1], : at[i]] = np.nan
+                vcov[at[i] : at[i + 1], at[i + 1] :] = np.nan
         previous = None
         coded.clear()
     if quant:
@@ -184,11 +196,8 @@ def run(req: CheckedRequest) -> Estimates:
                 part["grouping"] = [grouping] * len(part["estimand"])
                 parts.append(part)
     table = assemble(parts, req.by, multiple=len(groupings_) > 1)
-    vcov = None
-    if req.request.covariance:
-        if quant:
-            raise UnsupportedError(Message("estimation.covariances_quantiles_not_available"), hint=Message("estimation.covariances_quantiles_not_available.hint"))
-        vcov = block_diag(cov_blocks)
+    if req.request.covariance and quant:
+        raise UnsupportedError(Message("estimation.covariances_quantiles_not_available"), hint=Message("estimation.covariances_quantiles_not_available.hint"))
     meta: dict[str, Any] = {}
     if req.cal is not None:
         table, meta = req.cal.flag_table(table), req.cal.meta()

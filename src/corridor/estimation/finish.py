@@ -166,19 +166,23 @@ def degrees_of_freedom(rule: Any, kinds: list[str], dom_df: np.ndarray, design_d
 
 
 def finish(req: CheckedRequest, scan: Scan, domains: Domains, ranks: ReplicateRanks, design_df: float,
-           finer: list[GroupSums] | None = None) -> Finished:
+           finer: list[GroupSums] | None = None, cov_out: np.ndarray | None = None) -> Finished:
     """Estimates, variances and intervals of every output in every domain of one grouping.
 
     ``finer`` holds another grouping's :attr:`Finished.sums`, to pool this grouping's cells from; it
-    is taken out of the list, so that it is freed once its cell totals are added up.
+    is taken out of the list, so that it is freed once its cell totals are added up. ``cov_out``, the
+    grouping's block of the result's covariance matrix (NaN), receives its covariances when asked.
     """
     out = Outputs.of(scan.plan, len(domains.values))
     tot = _totals(req, scan, domains, out, finer)
     blocks = _influence(scan, out, tot)
-    v = _variance(req, scan, domains, out, tot, blocks, ranks, design_df)
+    v = _variance(req, scan, domains, out, tot, blocks, ranks, design_df, cov_out)
     empty = tot.empty
     var = np.where(empty, np.nan, v.var)
     cov = v.cov
+    if cov is not None and cov_out is not None and cov is not cov_out:
+        cov_out[...] = cov
+        cov = cov_out
     if cov is not None and empty.any():
         cov[empty, :] = np.nan  # as the rows: no estimate, no (co)variance
         cov[:, empty] = np.nan
@@ -254,8 +258,9 @@ def _influence(scan: Scan, out: Outputs, tot: Totals) -> taylor.Blocks:
 
 
 def _variance(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs, tot: Totals, blocks: taylor.Blocks,
-              ranks: ReplicateRanks, design_df: float) -> Variance:
-    """Variances (and covariances when asked) and each row's domain degrees of freedom."""
+              ranks: ReplicateRanks, design_df: float, cov_out: np.ndarray | None = None) -> Variance:
+    """Variances (and covariances when asked, across a variable's levels into ``cov_out`` when given)
+    and each row's domain degrees of freedom."""
     structure = scan.structure
     K = out.K
     covariance = req.request.covariance
@@ -306,19 +311,19 @@ def _variance(req: CheckedRequest, scan: Scan, domains: Domains, out: Outputs, t
     elif covariance and scan.element:
         cov = taylor.covariance_elements(blocks, units, within, structure, design)
     elif isinstance(covariance, str):
-        cov = _covariance_across(vblocks, structure, design, domains, covariance, out.per_domain, var)
+        cov = _covariance_across(vblocks, structure, design, domains, covariance, out.per_domain, var, cov_out)
     elif covariance:
         cov = taylor.covariance_clustered(vblocks, structure, design)
     return Variance(var, cov, dom_df, draws, design_df)
 
 
 def _covariance_across(blocks: taylor.Blocks, structure: Structure, design: Design, domains: Domains, by: str,
-                       width: int, var: np.ndarray) -> np.ndarray:
+                       width: int, var: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """The covariance entries :meth:`Estimates.compare` reads across the levels of ``by``: each row with
-    itself and with the rows of the same output whose domains differ in ``by`` alone; NaN elsewhere.
-    A grouping without ``by`` keeps its rows' variances alone."""
+    itself and with the rows of the same output whose domains differ in ``by`` alone; NaN elsewhere
+    (``out``: where to write them, NaN already)."""
     K = len(domains.values) * width
-    cov = np.full((K, K), np.nan)
+    cov = np.full((K, K), np.nan) if out is None else out
     if by not in domains.grouping:
         np.fill_diagonal(cov, var)
         return cov
