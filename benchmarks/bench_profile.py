@@ -5,8 +5,9 @@ For each size it reports, each in a fresh process (so peak memory is the process
 * ``profile``: ``build_profile`` on the file (aggregate sources + every survey indicator for three
   populations, overall and by sex, age band and region, gaps, quality, suppression) and the HTML
   page (no PDF): wall time, peak RSS, scans of the microdata, and per section its time and the
-  peak memory so far (the shipped aggregates come from the disk cache after the first run; set
-  ``CORRIDOR_CACHE_DIR=off`` to time them harmonized each run);
+  peak memory so far (the shipped aggregates and the page's charts of published tables come from
+  the disk cache after the first run; set ``CORRIDOR_CACHE_DIR=off`` to time them harmonized and
+  drawn each run);
 The files keep CASEN 2020's design structure (588 strata, 11,490 PSUs) and put more persons in each
 PSU, as census-size microdata on a survey's design would be. With ``--census`` the same runs on a
 census-like file (``scripts/make_census_like_sample.py``): every person of Chile's 2017 census

@@ -8,6 +8,8 @@ import shutil
 import threading
 from types import SimpleNamespace
 
+import pytest
+
 from corridor.report.charts import HIGHLIGHT
 from corridor.service import programme_cache, programme_view
 from corridor.service.store import session_scope
@@ -133,24 +135,32 @@ def _same_drawing(svg: str) -> str:
     return re.sub(r"-([pm])[0-9a-f]{10}\b", r"-\1", svg)
 
 
-def test_charts_drawn_in_the_drawing_process_are_those_the_server_draws(env):
+def test_charts_drawn_in_the_drawing_process_are_those_the_server_draws(env, monkeypatch):
     """Charts are drawn in a separate process (off the server's interpreter): the same SVG as drawn in the
-    server, in the page's language, with the filtered region highlighted."""
+    server, in the page's language, with the filtered region highlighted. Both draw them here: the disk
+    cache of charts (which would give each the other's drawing) is off, in new drawing processes too."""
     from corridor.service import charts
     from corridor.service.profiles import resolve
 
     run = env.client.app.state.services.store.load(env.run_id)
     an = resolve(run, "CL-AN", None, None, None, None)
-    charts.DRAWER.start()
-    for chart, lang in (("regions", "fr"), ("gaps", "es")):
-        future = charts.DRAWER.submit(lang, charts._inputs(run, chart, an, lang))
-        assert future is not None
-        remote = future.result(timeout=120)
-        assert _same_drawing(remote) == _same_drawing(charts._draw(run, chart, an, lang))
-    regions = charts.DRAWER.submit("fr", charts._inputs(run, "regions", an, "fr")).result(timeout=120)
-    assert HIGHLIGHT in regions and "Antofagasta" in regions
-    assert charts.titles(run, an, "fr")["regions"].replace("&", "&amp;") in regions
-    assert HIGHLIGHT not in charts.DRAWER.submit("fr", charts._inputs(run, "regions", resolve(run, None, None, None, None, None), "fr")).result(timeout=120)
+    with monkeypatch.context() as m:
+        m.setenv("CORRIDOR_CACHE_DIR", "off")
+        charts.DRAWER.stop()
+        charts.DRAWER.start()
+        try:
+            for chart, lang in (("regions", "fr"), ("gaps", "es")):
+                future = charts.DRAWER.submit(lang, charts._inputs(run, chart, an, lang))
+                assert future is not None
+                remote = future.result(timeout=120)
+                assert _same_drawing(remote) == _same_drawing(charts._draw(run, chart, an, lang))
+            regions = charts.DRAWER.submit("fr", charts._inputs(run, "regions", an, "fr")).result(timeout=120)
+            assert HIGHLIGHT in regions and "Antofagasta" in regions
+            assert charts.titles(run, an, "fr")["regions"].replace("&", "&amp;") in regions
+            assert HIGHLIGHT not in charts.DRAWER.submit("fr", charts._inputs(run, "regions", resolve(run, None, None, None, None, None), "fr")).result(timeout=120)
+        finally:
+            charts.DRAWER.stop()
+    charts.DRAWER.start()  # drawing processes with the cache of the tests, as the service starts them
 
 
 def test_a_chart_is_drawn_in_the_server_when_the_drawing_process_is_gone(env):
@@ -174,3 +184,25 @@ def test_a_chart_is_drawn_in_the_server_when_the_drawing_process_is_gone(env):
     again = charts.DRAWER.submit("en", charts._inputs(run, "gaps", f, "en"))
     assert again is not None
     assert _same_drawing(again.result(timeout=120)) == _same_drawing(charts._draw(run, "gaps", f, "en"))
+
+
+def test_charts_of_published_tables_are_kept_on_disk_for_the_next_service(env, tmp_path, monkeypatch):
+    """The regions, pyramid and trend charts are drawn from published tables: kept in the disk cache, a
+    restarted service reads them back instead of drawing them; the gaps chart (the survey's) is drawn."""
+    from corridor.report import charts as drawing
+    from corridor.service import charts
+    from corridor.service.profiles import resolve
+
+    monkeypatch.setenv("CORRIDOR_CACHE_DIR", str(tmp_path / "cache"))
+    run = env.client.app.state.services.store.load(env.run_id)
+    f = resolve(run, "CL-AN", None, None, None, None)
+    drawn = {c: charts._draw(run, c, f, "fr") for c in ("regions", "pyramid", "trend")}
+    assert len(list((tmp_path / "cache" / "charts").glob("*.json"))) == 3
+
+    def no_drawing(*_args):
+        raise AssertionError("drawn again")
+
+    monkeypatch.setattr(drawing, "_svg", no_drawing)
+    assert {c: charts._draw(run, c, f, "fr") for c in drawn} == drawn
+    with pytest.raises(AssertionError, match="drawn again"):
+        charts._draw(run, "gaps", f, "fr")

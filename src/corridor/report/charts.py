@@ -1,19 +1,33 @@
-"""Charts of the profile as inline SVG (matplotlib, Agg-free SVG backend, text kept as text)."""
+"""Charts of the profile as inline SVG (matplotlib, Agg-free SVG backend, text kept as text).
+
+The charts of the published tables (trend, regions, pyramid, rate ratios, flows, the comunas' model) are
+kept in corridor's disk cache (:mod:`corridor.datasets.cache`) under a key of everything that makes
+their SVG: see :func:`kept`.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
 import io
+import json
+import os
 import re
-from collections.abc import Sequence
-from typing import Any
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TypeVar
 
 import matplotlib
 
 matplotlib.use("svg")
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from corridor.report.locale import Locale
+from corridor.datasets import cache
+from corridor.report.locale import Locale, messages
 
 CORRIDOR = "#c0392b"
 NATIVE = "#2c6e9b"
@@ -21,6 +35,108 @@ MIGRANT = "#8e8e8e"
 HIGHLIGHT = "#e67e22"
 _RC = {"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 9, "axes.spines.top": False,
        "axes.spines.right": False, "axes.titlesize": 10}
+
+
+_Draw = TypeVar("_Draw", bound=Callable[..., str])
+
+
+class _Unkeyed(Exception):
+    """An argument the cache cannot key exactly: the chart is drawn, not kept."""
+
+
+def kept(draw: _Draw) -> _Draw:
+    """``draw`` (a chart of published tables) with its SVG kept in corridor's disk cache between runs.
+
+    The same inputs make the same SVG, byte for byte; drawing one costs 50-300 ms of matplotlib, reading it
+    back a millisecond. The key (:func:`_key`) holds everything that makes the SVG: the function's name,
+    all its arguments as exact values (floats by ``repr``, so 1, 1.0 and -0.0 differ; a dict in its order),
+    a :class:`Locale` as its language with the digest of that language's messages (the locale keeps no
+    other state that reaches a chart), corridor's code (:func:`corridor.datasets.cache.code_digest`),
+    the versions of matplotlib, babel and Python, matplotlib's settings in force (``rcParams``) and the
+    font files it draws with. An argument of any other type is not keyed: that chart is drawn each time.
+    Entries are written whole (a temporary file renamed into place); an unreadable entry or folder
+    means drawing, and ``CORRIDOR_CACHE_DIR=off`` turns the cache off. ``draw.__wrapped__`` always draws."""
+    signature = inspect.signature(draw)
+    name = f"{draw.__module__}.{draw.__qualname__}"
+
+    @functools.wraps(draw)
+    def cached(*args: Any, **kwargs: Any) -> str:
+        if cache.folder() is None:
+            return draw(*args, **kwargs)
+        try:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            k = _key(name, bound.arguments)
+        except (_Unkeyed, TypeError):
+            return draw(*args, **kwargs)
+        hit = cache.load("charts", k)
+        if isinstance(hit, str):
+            return hit
+        svg = draw(*args, **kwargs)
+        cache.store("charts", k, svg)
+        return svg
+
+    return cached  # type: ignore[return-value]
+
+
+def _key(name: str, arguments: dict[str, Any]) -> str:
+    langs: set[str] = set()
+    plain = repr(tuple((n, _plain(v, langs)) for n, v in arguments.items()))
+    return cache.key("charts", (), extra=(name, plain, *(_messages_digest(lang) for lang in sorted(langs)),
+                                          _versions(), _settings_digest()))
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain(x: Any, langs: set[str]) -> Any:
+    """``x`` as plain values whose ``repr`` names it exactly (types included); the languages of its locales
+    go to ``langs``. Raises :class:`_Unkeyed` for a type it does not know."""
+    t = type(x)
+    if t in _SCALARS:
+        return x
+    if t is Locale:
+        langs.add(x.lang)
+        return ("Locale", x.lang)
+    if t is list or t is tuple:
+        return (t.__name__, tuple(_plain(v, langs) for v in x))
+    if t is dict:
+        return ("dict", tuple((_plain(k, langs), _plain(v, langs)) for k, v in x.items()))
+    if isinstance(x, np.generic) and x.dtype.kind in "biuf":
+        return ("numpy", x.dtype.str, x.tobytes())
+    raise _Unkeyed(t.__name__)
+
+
+@functools.cache
+def _messages_digest(lang: str) -> str:
+    """The digest of a language's profile messages (what ``Locale.t`` reads; the catalogue is not code)."""
+    return lang + ":" + hashlib.sha256(json.dumps(messages(lang), sort_keys=True).encode()).hexdigest()
+
+
+@functools.cache
+def _versions() -> str:
+    out = [f"python={sys.version_info[0]}.{sys.version_info[1]}"]
+    for package in ("matplotlib", "babel"):
+        try:
+            out.append(f"{package}={version(package)}")
+        except PackageNotFoundError:
+            out.append(f"{package}=?")
+    return " ".join(out)
+
+
+def _settings_digest() -> str:
+    """matplotlib's settings in force (the charts set theirs over them) and the font files of the text."""
+    from matplotlib import font_manager
+
+    h = hashlib.sha256(repr(sorted(dict.items(plt.rcParams))).encode())
+    for weight in ("normal", "bold"):
+        font = font_manager.findfont(font_manager.FontProperties(family=_RC["font.family"], weight=weight))
+        try:
+            st = os.stat(font)
+            h.update(f"\0{font}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+        except OSError:
+            h.update(f"\0{font}\0?".encode())
+    return h.hexdigest()
 
 
 def _svg(fig: Any, chart_id: str) -> str:
@@ -73,6 +189,7 @@ def _titled(svg: str, chart_id: str, title: str) -> str:
     return svg[:i] + f'<title id="{chart_id}-title">{safe}</title>' + svg[i:]
 
 
+@kept
 def trend_chart(sermig: Sequence[tuple[int, float]], undesa: Sequence[tuple[int, float]], loc: Locale, title: str,
                 labels: tuple[str, str]) -> str:
     """Stock over time: INE/SERMIG (2018-2022) and UN DESA (1990-2019) series; ``labels`` name them
@@ -94,6 +211,7 @@ def trend_chart(sermig: Sequence[tuple[int, float]], undesa: Sequence[tuple[int,
         return _titled(_svg(fig, "trend"), "trend", title)
 
 
+@kept
 def pyramid_chart(ages: Sequence[str], corridor: dict[tuple[str, str], float], natives: dict[tuple[str, str], float],
                   loc: Locale, title: str, corridor_label: str) -> str:
     """Age-sex pyramid: bars for corridor migrants, outline steps for natives (percent of each group)."""
@@ -120,6 +238,7 @@ def pyramid_chart(ages: Sequence[str], corridor: dict[tuple[str, str], float], n
         return _titled(_svg(fig, "pyramid"), "pyramid", title)
 
 
+@kept
 def region_chart(values: Sequence[tuple[str, str, float]], highlight: str | None, loc: Locale, title: str) -> str:
     """Horizontal bars by region (code, name, value), the highlighted region in another colour."""
     with plt.rc_context(_RC):
@@ -156,6 +275,7 @@ def gap_chart(items: Sequence[tuple[str, float | None, float | None, float | Non
         return _titled(_svg(fig, chart_id), chart_id, title)
 
 
+@kept
 def ratio_chart(items: Sequence[tuple[str, float | None, float | None, float | None, str]], loc: Locale, title: str,
                 axis_label: str, chart_id: str = "rate-ratios") -> str:
     """Rate ratios with 95% intervals on a log axis: (label, ratio, low, high, note); a row without a ratio shows its note."""
@@ -188,6 +308,7 @@ def ratio_chart(items: Sequence[tuple[str, float | None, float | None, float | N
         return _titled(_svg(fig, chart_id), chart_id, title)
 
 
+@kept
 def flows_chart(items: Sequence[tuple[str, float, float | None, float | None]], loc: Locale, title: str,
                 chart_id: str = "flows") -> str:
     """Estimated flows by period (label, flow, low, high) as bars with 95% interval whiskers."""

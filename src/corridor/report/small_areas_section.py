@@ -122,7 +122,20 @@ def _pct(x: float | None, loc: Any, digits: int = 1) -> str:
 
 def comunas_chart(items: list[dict[str, Any]], loc: Any, title: str, labels: dict[str, str],
                   benchmark: float | None) -> str:
-    """Direct vs model estimate per comuna with their intervals (percent), as inline SVG."""
+    """Direct vs model estimate per comuna with their intervals (percent), as inline SVG (drawn from
+    shipped data only, so kept in the disk cache as the profile's other charts: ``charts.kept``)."""
+    return _kept_comunas_chart()(items, loc, title, labels, benchmark)
+
+
+@cache
+def _kept_comunas_chart() -> Any:
+    from corridor.report.charts import kept  # matplotlib: only when a chart is drawn
+
+    return kept(_comunas_chart)
+
+
+def _comunas_chart(items: list[dict[str, Any]], loc: Any, title: str, labels: dict[str, str],
+                   benchmark: float | None) -> str:
     import matplotlib.pyplot as plt
 
     from corridor.report.charts import _RC, CORRIDOR, MIGRANT, _svg, _titled

@@ -2,7 +2,10 @@
 
 Images are drawn by :mod:`corridor.report.charts` (the profile's own matplotlib charts, text
 kept as text); matplotlib is not thread-safe, so drawing is serialised and each image cached
-by run, chart, filters and language.
+by run, chart, filters and language. The charts of published tables (regions, pyramid, trend) are
+also kept in corridor's disk cache by those functions (``charts.kept``), so a restarted service or
+another run with the same tables reads them instead of drawing them; the gaps chart (the survey's
+estimates) is drawn each time.
 """
 
 from __future__ import annotations
@@ -241,10 +244,13 @@ def _drawer_init() -> None:
 
 
 def _drawer_ready() -> None:
+    from corridor.datasets import cache
     from corridor.i18n import language
+    from corridor.report import charts as rc
 
-    with language("en"):
-        _paint("en", "region_chart", ([("CL-AN", "Antofagasta", 1.0)], None, None, "-"), {})
+    cache.code_digest()  # part of every chart's key in the disk cache, read once per process
+    with language("en"):  # drawn, not read from the disk cache: matplotlib's first drawing is the slow one
+        rc.region_chart.__wrapped__([("CL-AN", "Antofagasta", 1.0)], None, Locale("en"), "-")  # type: ignore[attr-defined]
 
 
 def chart_svgs(run: Run, names: tuple[str, ...], f: Filters, lang: str) -> dict[str, str]:
