@@ -16,7 +16,6 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
 import matplotlib
@@ -115,13 +114,9 @@ def _messages_digest(lang: str) -> str:
 
 @functools.cache
 def _versions() -> str:
-    out = [f"python={sys.version_info[0]}.{sys.version_info[1]}"]
-    for package in ("matplotlib", "babel"):
-        try:
-            out.append(f"{package}={version(package)}")
-        except PackageNotFoundError:
-            out.append(f"{package}=?")
-    return " ".join(out)
+    import babel
+
+    return f"python={sys.version_info[0]}.{sys.version_info[1]} matplotlib={matplotlib.__version__} babel={babel.__version__}"
 
 
 def _settings_digest() -> str:
