@@ -206,3 +206,42 @@ def test_charts_of_published_tables_are_kept_on_disk_for_the_next_service(env, t
     assert {c: charts._draw(run, c, f, "fr") for c in drawn} == drawn
     with pytest.raises(AssertionError, match="drawn again"):
         charts._draw(run, "gaps", f, "fr")
+
+
+def test_a_chart_lost_with_its_drawing_process_sends_the_next_to_new_processes():
+    """A process killed before the pool notices lets one more chart in; that chart's future fails with
+    BrokenProcessPool, and the next chart goes to new drawing processes, not to the broken pool."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from corridor.service.charts import Drawer
+
+    class Pool:
+        def __init__(self) -> None:
+            self.sent: list[Future] = []
+            self.shut = False
+
+        def submit(self, *_args):
+            self.sent.append(Future())
+            return self.sent[-1]
+
+        def shutdown(self, **_kwargs):
+            self.shut = True
+
+    pools: list[Pool] = []
+    drawer = Drawer()
+
+    def start() -> None:
+        if drawer._pool is None:
+            pools.append(Pool())
+            drawer._pool = pools[-1]
+
+    drawer.start = start  # type: ignore[method-assign]
+    drawer.start()
+    first = drawer.submit("en", ("trend_chart", (), {}))
+    assert first is pools[0].sent[0] and drawer.submit("en", ("trend_chart", (), {})) is pools[0].sent[1]
+    pools[0].sent[1].set_result("<svg/>")  # a chart drawn: the pool stays
+    assert drawer.submit("en", ("trend_chart", (), {})) is pools[0].sent[2] and len(pools) == 1
+    first.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+    nxt = drawer.submit("en", ("trend_chart", (), {}))
+    assert len(pools) == 2 and pools[0].shut and nxt is pools[1].sent[0]

@@ -188,6 +188,7 @@ class Drawer:
 
     def __init__(self) -> None:
         self._pool: Any = None
+        self._broken: Any = None  # a pool whose process died while a chart was being drawn
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -221,17 +222,41 @@ class Drawer:
                 pool = self._pool
             if pool is None:
                 return None
+            if pool is self._broken:
+                self._replace(pool)
+                continue
             try:
-                return pool.submit(_paint, lang, *inputs)
+                future = pool.submit(_paint, lang, *inputs)
             except BrokenProcessPool:  # a drawing process died (killed, out of memory): new ones
-                with self._lock:
-                    if self._pool is pool:
-                        self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
-                self.start()
+                self._replace(pool)
+                continue
             except RuntimeError:  # shut down
                 return None
+            # a process killed just before this call breaks the pool only once the pool notices: the
+            # future then fails, and the next chart must not go to the same pool (replaced by the next
+            # submit, in its caller's thread, not in the pool's own thread that runs this callback)
+            future.add_done_callback(lambda f, pool=pool: self._mark_broken(pool) if _broken(f) else None)
+            return future
         return None
+
+    def _mark_broken(self, pool: Any) -> None:
+        with self._lock:
+            self._broken = pool
+
+    def _replace(self, pool: Any) -> None:
+        """New drawing processes in place of ``pool``, whose processes are gone (once, however many notice)."""
+        with self._lock:
+            if self._pool is not pool:
+                return
+            self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+        self.start()
+
+
+def _broken(future: Any) -> bool:
+    from concurrent.futures.process import BrokenProcessPool
+
+    return not future.cancelled() and isinstance(future.exception(), BrokenProcessPool)
 
 
 # drawing processes: two, so that a page's charts (and two readers' first pages) are drawn side by side
