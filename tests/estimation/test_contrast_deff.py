@@ -73,3 +73,23 @@ def test_compare_needs_covariance() -> None:
     res = cr.estimate(DATA / "apiclus1.csv", DCLUS1, cr.Mean("api00"), by="stype")
     with pytest.raises(cr.errors.EstimationError, match="covariance=True"):
         res.compare("stype", "E", "H")
+
+
+def test_a_ratio_over_a_zero_estimate_is_flagged_not_infinite(tmp_path: Path) -> None:
+    """The ratio of two domains whose second estimate is zero has no value: NaN estimate and SE,
+    flagged ``zero_denominator`` as a ratio estimand's zero denominator is; the reverse ratio is 0."""
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    t = pacsv.read_csv(DATA / "apiclus1.csv")
+    z = pc.if_else(pc.equal(t["stype"], "H"), 0.0, pc.cast(t["api00"], "float64"))
+    path = tmp_path / "zero.csv"
+    pacsv.write_csv(t.append_column("z", z), path)
+    res = cr.estimate(path, DCLUS1, cr.Mean("z"), by="stype", covariance=True)
+    over_zero = res.compare("stype", "E", "H", kind="ratio").to_pylist()[0]
+    assert over_zero["flag"] == "zero_denominator"
+    assert np.isnan(over_zero["estimate"]) and np.isnan(over_zero["se"]) and np.isnan(over_zero["ci_low"])
+    zero_over = res.compare("stype", "H", "E", kind="ratio").to_pylist()[0]
+    assert zero_over["estimate"] == 0.0 and zero_over["flag"] is None and np.isfinite(zero_over["se"])
+    diff = res.compare("stype", "E", "H").to_pylist()[0]
+    assert diff["flag"] is None and np.isfinite(diff["estimate"])

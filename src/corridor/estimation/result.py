@@ -134,13 +134,16 @@ class Estimates:
         est_all = np.array([np.nan if r["estimate"] is None else r["estimate"] for r in rows], dtype=float)
         ea, eb = est_all[first], est_all[second]
         va, vb, cab = self.vcov[first, first], self.vcov[second, second], self.vcov[first, second]
+        # a ratio over a zero estimate has no value: no estimate and no SE, flagged as a ratio
+        # estimand's zero denominator is (never inf, which reads as a number in a table)
+        zero = np.zeros(len(first), dtype=bool) if kind == "difference" else eb == 0
         with np.errstate(invalid="ignore", divide="ignore"):
             if kind == "difference":
                 est, var = ea - eb, va + vb - 2 * cab
             else:
-                est = ea / eb
+                est = np.where(zero, np.nan, ea / eb)
                 var = (va / eb**2) + (ea**2 * vb / eb**4) - 2 * ea * cab / eb**3
-        var = np.where(np.isnan(ea) | np.isnan(eb), np.nan, var)  # a missing estimate: no variance
+        var = np.where(np.isnan(ea) | np.isnan(eb) | zero, np.nan, var)  # a missing estimate: no variance
         se = np.where(np.isfinite(var), np.sqrt(np.maximum(var, 0.0)), np.nan)
         df = float(self.design_df)
         lo, hi = intervals.wald(est, se, self.level, np.full(len(est), df))
@@ -153,7 +156,7 @@ class Estimates:
                 estimand=f"{kind}:{r['estimand']}", variable=r["variable"], level=r["level"], prob=r["prob"],
                 estimate=e, se=sd, ci_low=float(lo[k]), ci_high=float(hi[k]), ci_level=self.level, df=df,
                 cv=sd / abs(e) if e else float("nan"), deff=None, n=int(r["n"] + rows[j]["n"]), n_cases=None,
-                sum_w=None, flag=r["flag"] or rows[j]["flag"],
+                sum_w=None, flag=r["flag"] or rows[j]["flag"] or ("zero_denominator" if zero[k] else None),
             )
             out[f"{by}_a"], out[f"{by}_b"] = str(a), str(b)
             out_rows.append(out)
