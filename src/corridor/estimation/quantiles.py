@@ -389,14 +389,12 @@ def estimate_quantiles(req: CheckedRequest, qrows: QuantileRows, q: Quantile, gr
     rep_w = np.column_stack([float_column(rows[f"__rw{i}"]) for i in range(len(repcols))]) if repcols else None
     if q.variable not in read.by_value:
         valid = np.flatnonzero(in_sub & ~np.isnan(x))
-        read.valid[q.variable], read.by_value[q.variable] = valid, valid[np.argsort(x[valid], kind="stable")]
+        read.valid[q.variable], read.by_value[q.variable] = valid, valid[stable_argsort(x[valid])]
     valid, by_value = read.valid[q.variable], read.by_value[q.variable]
     batch = None
-    if (structure is not None and rep_w is None and not element and req.conv is None and req.cal is None
-            and q.interval not in ("score", "quantile") and design is not None
-            and len(taylor.variance_stages(structure, design)) == 1):
+    if structure is not None and rep_w is None and not element and batch_applies(req, q, structure):
         # Woodruff's intervals of every domain at once: one pass over the grouping's rows per probability
-        batch, starts = _woodruff_domains(ctx, x, w, structure, read, dom_codes, len(dom_values), valid, by_value)
+        batch, starts = _woodruff_domains(ctx, x, w, structure, read, dom_codes, len(dom_values), by_value)
     else:
         in_value_order, in_row_order, starts = _slices(dom_codes, len(dom_values), valid, by_value)
     for d, dom_value in enumerate(dom_values):
@@ -452,6 +450,15 @@ def _append(out: dict[str, list[Any]], req: CheckedRequest, q: Quantile, dom_val
     out["flag"].append("empty_domain" if n == 0 else None)
 
 
+def batch_applies(req: CheckedRequest, q: Quantile, structure: Structure | None) -> bool:
+    """Whether a grouping's Woodruff intervals are taken for every domain at once (:func:`_woodruff_domains`):
+    a clustered Taylor design whose variance reads its first stage only, without calibration or conversion
+    (the caller checks for replicate weights and a design of elements)."""
+    design = req.taylor
+    return (structure is not None and design is not None and req.conv is None and req.cal is None
+            and q.interval not in ("score", "quantile") and len(taylor.variance_stages(structure, design)) == 1)
+
+
 @dataclass
 class _Batch:
     """Every domain's quantiles and intervals (domain x probability), and its sum of weights."""
@@ -462,39 +469,44 @@ class _Batch:
 
 
 def _woodruff_domains(ctx: _Context, x: Array, w: Array, structure: Structure, read: _Read, dom_codes: Array,
-                      n_dom: int, valid: Array, by_value: Array) -> tuple[_Batch, Array]:
-    """Woodruff's intervals in every domain of a grouping of a one-stage clustered Taylor design, the same
-    numbers as :func:`_woodruff` domain by domain: the distribution function at each domain's estimate
-    and its per-PSU totals for all domains in one pass, and one variance pass for all of them.
+                      n_dom: int, by_value: Array) -> tuple[_Batch, Array]:
+    """Woodruff's intervals in every domain of a grouping of a one-stage clustered Taylor design, the numbers
+    of :func:`_woodruff` domain by domain: the distribution function at each domain's estimate and its
+    per-PSU totals for all domains in one pass, and one variance pass for all of them.
 
-    Each sum is taken over the same rows in the same order as domain by domain (the domain's rows in
-    row order; a (domain, PSU) total in row order), so the results are the same to the last bit."""
+    Everything is read in value order within each domain (one stable sort of small domain codes): the
+    estimates and the sums of weights are those of the domain-by-domain code to the bit; the share below
+    the estimate is the running sum of weights the estimate was read from over the domain's total (the
+    same sums as the rows' in row order up to rounding), and each (domain, PSU) total adds its rows in
+    value order, so the standard errors and intervals agree with it to rounding (about 1e-15 relative)."""
     q, design = ctx.q, ctx.req.taylor
     assert design is not None  # a structure is built from the Taylor design
-    # the valid rows by domain, in value order and in row order (as :func:`_slices`); the values and weights
-    # in value order are kept for every grouping, so that each domain's are read in increasing positions
+    stage = structure.stages[0]
+    n_units = len(stage.unit_stratum)
+    # the valid rows' values, weights and PSUs in value order are kept for every grouping, so that a
+    # grouping's sort by domain gathers them in increasing positions
     if q.variable not in read.sorted:
         wb = w[by_value]
-        read.sorted[q.variable] = x[by_value], wb, bool((wb != 0).all())
-    xb, wb, no_zeros = read.sorted[q.variable]
+        read.sorted[q.variable] = x[by_value], wb, bool((wb != 0).all()), stage.unit[by_value]
+    xb, wb, no_zeros, ub = read.sorted[q.variable]
     small = np.int8 if n_dom < 2**7 else np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
-    perm = np.argsort(dom_codes[by_value].astype(small, copy=False), kind="stable")
-    xs_all, ws_all = xb[perm], wb[perm]
-    del perm
-    every = len(valid) == len(dom_codes)  # every row is valid: the rows are their own positions
-    codes = (dom_codes if every else dom_codes[valid]).astype(small, copy=False)
-    in_row_order = np.argsort(codes, kind="stable")
-    if not every:
-        in_row_order = valid[in_row_order]
+    codes = dom_codes[by_value].astype(small, copy=False)
     starts = np.zeros(n_dom + 1, dtype=np.int64)
     np.cumsum(np.bincount(codes, minlength=n_dom), out=starts[1:])
+    perm = np.argsort(codes, kind="stable")  # one radix pass per byte of the codes
     del codes
+    xs_all, ws_all = xb[perm], wb[perm]
+    key = ub[perm].astype(np.int64)  # each row's (domain, PSU) cell
+    del perm
     sizes = np.diff(starts)
     samples: list[tuple[Array, Array, Array] | None] = []
     sum_w: list[float] = []
     qhat = np.full((n_dom, len(q.probs)), np.nan)
     for d in range(n_dom):
-        xs, ws = xs_all[starts[d]:starts[d + 1]], ws_all[starts[d]:starts[d + 1]]
+        a, b = starts[d], starts[d + 1]
+        xs, ws = xs_all[a:b], ws_all[a:b]
+        if d:
+            key[a:b] += d * n_units
         # without weights of 0 the sample is the domain's values as they are (no pass to find them)
         sample = None if not sizes[d] else (xs, ws, np.cumsum(ws)) if no_zeros else intervals.weighted_sample(xs, ws)
         samples.append(sample)
@@ -503,14 +515,6 @@ def _woodruff_domains(ctx: _Context, x: Array, w: Array, structure: Structure, r
             if sample is not None:
                 # weights are not negative: the running sums do not decrease (a binary search reads them)
                 qhat[d, k] = intervals.quantile_rule(q.qrule, xs, ws, p, sample, increasing=True)
-    # the rows in row order within each domain, as the distribution function's sums read them
-    xr, wr = x[in_row_order], w[in_row_order]
-    stage = structure.stages[0]
-    n_units = len(stage.unit_stratum)
-    key = stage.unit[in_row_order].astype(np.int64)  # each row's (domain, PSU) cell
-    del in_row_order
-    for d in range(1, n_dom):
-        key[starts[d]:starts[d + 1]] += d * n_units
     rows = np.bincount(key, minlength=n_dom * n_units)
     used = np.flatnonzero(rows)
     if read.unit_row is None:  # a row of each PSU: its stratum is read through it
@@ -529,19 +533,26 @@ def _woodruff_domains(ctx: _Context, x: Array, w: Array, structure: Structure, r
             bounds.append(d - 1)
     bounds.append(n_dom)
     res: list[list[Interval]] = [[] for _ in range(n_dom)]
-    # one probability: each domain's influence values take the place of its values once they are read
-    z = xr if len(q.probs) == 1 else np.empty(len(xr))
+    z = np.empty(len(xs_all))  # the rows' influence values, (s1 - m s0) / total, for one probability at a time
     for k in range(len(q.probs)):
         m = np.full(n_dom, np.nan)
         for d in np.flatnonzero(sizes).tolist():
             a, b = starts[d], starts[d + 1]
-            s0 = wr[a:b]
-            s1 = s0 * (xr[a:b] <= qhat[d, k])
-            total_w = s0.sum()
-            m[d] = s1.sum() / total_w
-            zd = z[a:b]  # (s1 - m s0) / total, in place
+            sample = samples[d]
+            assert sample is not None
+            theta = qhat[d, k]
+            # the rows at or below the estimate: the first of the domain's rows in value order (none when it
+            # is NaN, as in a comparison); the share below it is their running sum over the domain's total
+            nan = bool(np.isnan(theta))
+            c = a if nan else a + int(np.searchsorted(xs_all[a:b], theta, side="right"))
+            cw = sample[2]
+            j = 0 if nan else int(np.searchsorted(sample[0], theta, side="right"))
+            total_w = cw[-1] if len(cw) else np.float64(0.0)
+            m[d] = (cw[j - 1] if j else np.float64(0.0)) / total_w
+            s0, zd = ws_all[a:b], z[a:b]
             np.multiply(m[d], s0, out=zd)
-            np.subtract(s1, zd, out=zd)
+            np.subtract(s0[: c - a], zd[: c - a], out=zd[: c - a])  # s1 = s0 below the estimate
+            np.negative(zd[c - a:], out=zd[c - a:])  # s1 = 0 above it
             np.divide(zd, total_w, out=zd)
         totals = np.bincount(key, weights=z, minlength=n_dom * n_units)[used]
         var = np.full(n_dom, np.nan)
@@ -580,8 +591,38 @@ class _Read:
         self.codes: dict[str, tuple[Array, pa.Array]] = {}  # each by column's codes, for every grouping
         self.positions: dict[str, Array] = {}  # compact rows: each by column's position among its values
         self.unit_row: Array | None = None  # a row of each first-stage unit of the structure
-        # each variable's valid values and weights by value, and whether none of those weights is 0
-        self.sorted: dict[str, tuple[Array, Array, bool]] = {}
+        # each variable's valid values, weights and first-stage units by value, and whether no weight is 0
+        self.sorted: dict[str, tuple[Array, Array, bool, Array]] = {}
+
+
+def stable_argsort(x: Array) -> Array:
+    """``np.argsort(x, kind="stable")`` of values without NaN (equal values in their order), as one sort of
+    distinct 64-bit integers (a value's rank, then its position), which numpy sorts several times faster
+    than its stable sort of floats (0.09 s against 0.6 s for 4.2M values). Whole numbers are their own
+    ranks (their distance to the least); other values take the rank of their run of equal values in an
+    unstable sort (-0.0 and 0.0 are equal, as for the stable sort)."""
+    n = len(x)
+    bits = max(int(n - 1).bit_length(), 1)  # a position's bits
+    if n < 2 or 2 * bits > 62:
+        return np.argsort(x, kind="stable")
+    lo, hi = float(x.min()), float(x.max())
+    if (np.isfinite(lo) and np.isfinite(hi) and max(-lo, hi) < 2.0**53 and hi - lo < 2.0 ** (62 - bits)
+            and bool((x == np.floor(x)).all())):
+        key = (x - lo).astype(np.int64)  # exact: whole numbers below 2**53 and their difference
+        key <<= bits
+        key |= np.arange(n, dtype=np.int64)
+    else:
+        order = np.argsort(x)
+        xs = x[order]
+        key = np.empty(n, dtype=np.int64)
+        key[0] = 0
+        np.cumsum(xs[1:] != xs[:-1], out=key[1:])  # each run of equal values, in increasing order
+        del xs
+        key <<= bits
+        key |= order
+    key.sort()
+    key &= (1 << bits) - 1
+    return key
 
 
 def _slices(dom_codes: Array, n_dom: int, valid: Array, by_value: Array) -> tuple[Array, Array, Array]:
