@@ -25,10 +25,11 @@ published counts), weight 1, no strata or PSUs, so the profile computes what a c
   not to the floor's, and besides the weighted sums the counts of rows with a value and with each
   level, which quality and suppression read), the medians' grouped scan (rows and weights per
   stratum, PSU and domain) and the medians' row read (weight, value, domain codes, stratum and PSU of
-  each row with a value). The profile's ratio to it is printed as "vs its own 3 scans": what the
-  profile costs beyond reading what it reads. Neither floor does Python work on the data: the only
-  Python between the queries reads the domain variables' levels (a few dozen values) from scan 2's
-  result for the codes of scan 3, as the profile does.
+  each row with a value; the PSU alone when each PSU id is in one stratum, as the profile reads them).
+  The profile's ratio to it is printed as "vs its own 3 scans": what the profile costs beyond reading
+  what it reads. Neither floor does Python work on the data: the only Python between the queries
+  reads the domain variables' levels (a few dozen values) and whether the PSU ids tell their stratum
+  from scan 2's result for scan 3, as the profile does.
 
 * ``languages`` (with ``--languages``): the profile in es, fr and en computed once and rendered
   three times (``corridor profile --lang es --lang fr --lang en``) against three separate runs, one
@@ -320,9 +321,12 @@ def child_floor3(path: str) -> dict:
         for k, e in keys:
             levels = sorted(grouped[k].unique().to_pylist())
             codes.append(f"CAST(list_position([{', '.join(repr(v) for v in levels)}], {e}) - 1 AS TINYINT) AS {k}")
+        # the profile reads the PSU ids alone when each is in one stratum (ids numbered across strata)
+        alone = len(design) == 2 and grouped.group_by(design).aggregate([]).num_rows == len(grouped[design[1]].unique())
+        read = design[1:] if alone else design
         for m in medians:
             u = m.universe_sql({"age"})
-            out.append(con.sql(f"SELECT CAST(weight AS DOUBLE) AS w, CAST({m.variable} AS DOUBLE) AS x, {', '.join(codes + design)} "
+            out.append(con.sql(f"SELECT CAST(weight AS DOUBLE) AS w, CAST({m.variable} AS DOUBLE) AS x, {', '.join(codes + read)} "
                                f"FROM {src} WHERE {u} AND {m.variable} IS NOT NULL").fetch_arrow_table())
     return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "scans": len(out),
             "groups": out[0].num_rows, "rows": sum(o.num_rows for o in out[2:])}

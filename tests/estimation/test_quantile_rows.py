@@ -103,3 +103,35 @@ def test_rows_read_are_only_those_with_a_value() -> None:
     cr.estimate(_nhanes(), NHANES, cr.Quantile("y"), by=["race", "grp"], na="drop", engine=eng)
     # the grouped scan by domain and unit, then the rows with a value (a third of the rows lack it)
     assert max(seen) < 8591 * 0.7
+
+
+def test_psu_ids_numbered_across_strata_are_read_alone(monkeypatch) -> None:
+    """PSU ids that tell their stratum (text ids numbered across strata, as the profile's files number
+    them) are the only design column the rows carry: the strata are not read, and the estimates are those
+    of the read of every row."""
+    t = _nhanes()
+    ids = [f"{h}-{p}" for h, p in zip(t["SDMVSTRA"].to_pylist(), t["SDMVPSU"].to_pylist(), strict=True)]
+    t = t.append_column("psu_id", pa.array(ids))
+    design = cr.Design(weights="WTMEC2YR", strata="SDMVSTRA", ids="psu_id")
+    read = []
+    units = quantiles._deciding_units
+
+    def spy(cells, unit_cols):
+        out = units(cells, unit_cols)
+        read.append([unit_cols[k] for k in out])
+        return out
+
+    monkeypatch.setattr(quantiles, "_deciding_units", spy)
+    compact, every = _both(t, design, [cr.Quantile("y", probs=(0.25, 0.5))], [[], ["race"], ["grp", "agecat"]], None,
+                           monkeypatch)
+    assert read == [["psu_id"]]
+    assert compact.table.equals(every.table)
+    read.clear()  # a design converted to replicates: every PSU's factors from the same structure
+    compact, every = _both(t, design.replicates("JKn"), [cr.Quantile("y", interval="quantile")], [[], ["race"]], None,
+                           monkeypatch)
+    assert read == [["psu_id"]]
+    assert compact.table.equals(every.table)
+    # PSU ids repeated across strata (NHANES' 1 and 2) are matched with their stratum
+    read.clear()
+    cr.estimate(t, NHANES, cr.Quantile("y"), by="race", na="drop")
+    assert read == [["SDMVSTRA", "SDMVPSU"]]

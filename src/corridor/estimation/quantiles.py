@@ -152,14 +152,17 @@ def _compact_rows(req: CheckedRequest) -> QuantileRows:
             cols.append(lv.engine_code.alias(f"__d{lv.j}"))
         elif len(lv.ordered) > 1:
             cols.append(nw.col(col).alias(f"__d{lv.j}"))
-    cols += [nw.col(c).alias(f"__u{k}") for k, c in enumerate(unit_cols)]
+    # the strata and ids a row's cell is matched on: the PSU ids alone when they tell the stratum (ids
+    # numbered across strata, as most files number them), so that the strata are not read
+    unit_read = _deciding_units(cells, unit_cols)
+    cols += [nw.col(unit_cols[k]).alias(f"__u{k}") for k in unit_read]
     # the strata and PSU ids, and a by column of many values, are only matched to the scan's values:
     # an engine may hand them over dictionary-encoded (an integer a row instead of the text)
-    matched = [f"__u{k}" for k in range(len(unit_cols))]
+    matched = [f"__u{k}" for k in unit_read]
     matched += [f"__d{lv.j}" for lv in levels.values() if lv.engine_code is None and len(lv.ordered) > 1]
     table = req.engine.collect_rows(lf.filter(keep).select(*cols), dictionary=matched)
     # each row's unit: a cell of the grouped scan with the same strata and cluster ids
-    cell = _cells_of(cells, table, unit_cols)
+    cell = _cells_of(cells, table, unit_cols, unit_read)
     read = _Read()
     read.w = float_column(table["__w"])
     read.in_sub = np.ones(table.num_rows, dtype=bool)
@@ -216,15 +219,33 @@ def _case_codes(column: str, ordered: list[Any]) -> nw.Expr:
     return expr.cast(nw.Int8 if len(ordered) <= 127 else nw.Int16)
 
 
-def _cells_of(cells: pa.Table, rows: pa.Table, unit_cols: list[str]) -> Array:
+def _deciding_units(cells: pa.Table, unit_cols: list[str]) -> list[int]:
+    """The strata and id columns (positions in ``unit_cols``) a row's cell is matched on: one whose values
+    alone tell every other's among the grouped scan's cells (the last stage's ids first), else all."""
+    if len(unit_cols) < 2:
+        return list(range(len(unit_cols)))
+    coded = [codes(cells[col]) for col in unit_cols]
+    key = np.zeros(cells.num_rows, dtype=np.int64)
+    for c, values in coded:  # each cell's strata and ids as one key, ranked after each column
+        key = factorize(key * len(values) + c)[1]
+    n_units = int(key.max()) + 1 if key.size else 0
+    for k in reversed(range(len(unit_cols))):
+        if len(coded[k][1]) == n_units:  # as many values as units (each unit has one): each value is one unit
+            return [k]
+    return list(range(len(unit_cols)))
+
+
+def _cells_of(cells: pa.Table, rows: pa.Table, unit_cols: list[str], read: list[int]) -> Array:
     """Each row's cell of the grouped scan with the same strata and cluster ids (any one: the design's
-    stratum and unit of every stage depend only on those columns)."""
+    stratum and unit of every stage depend only on those columns), matched on the columns ``read``
+    (positions in ``unit_cols``; the rows carry them as ``__u{k}``)."""
     import pyarrow.compute as pc
 
     key_c = np.zeros(cells.num_rows, dtype=np.int64)
     key_r = np.zeros(rows.num_rows, dtype=np.int64)
     bound = 1
-    for k, col in enumerate(unit_cols):
+    for k in read:
+        col = unit_cols[k]
         c, values = codes(cells[col])
         idx = pc.index_in(rows[f"__u{k}"], value_set=values)
         if idx.null_count:  # the scan grouped every row's strata and ids
