@@ -276,9 +276,11 @@ def _cells_of(cells: pa.Table, rows: pa.Table, unit_cols: list[str], read: list[
 def _rows_structure(structure: Structure, cell: Array) -> Structure:
     """The design's structure with each row in its cell's stratum and unit at every stage."""
     def narrow(codes: Array) -> Array:  # a code per row of millions of rows: 4 bytes where they suffice
-        return codes.astype(np.int32) if len(codes) and codes.max() < 2**31 - 1 else codes
+        # narrowed per cell, then read for each row (a gather of 4-byte codes, no conversion per row)
+        per_cell: Array = codes.astype(np.int32) if len(codes) and codes.max() < 2**31 - 1 else codes
+        return np.asarray(per_cell[cell])
 
-    stages = [replace(st, unit=narrow(st.unit[cell]) if len(st.unit) else st.unit, stratum=narrow(st.stratum[cell]))
+    stages = [replace(st, unit=narrow(st.unit) if len(st.unit) else st.unit, stratum=narrow(st.stratum))
               for st in structure.stages]
     wf = structure.weight_factor[cell] if structure.weight_factor is not None else None
     return Structure(stages=stages, degf=structure.degf, weight_factor=wf)
@@ -301,7 +303,15 @@ def _compact_domains(rows: QuantileRows, grouping: tuple[str, ...]) -> tuple[Arr
     # the domain codes of every row in the smallest type (the domains' sorts read them as such)
     # one radix pass per byte: 8-bit codes (up to 127 domains) sort in one pass
     small = np.int8 if n_dom < 2**7 else np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
-    flat = np.ravel_multi_index(cols, sizes).astype(small) if len(cols) > 1 else cols[0].astype(small)
+    if len(cols) == 1:
+        flat = cols[0].astype(small)
+    else:  # np.ravel_multi_index's codes (row-major), computed in the small type: no 8-byte code a row
+        flat = np.zeros(n, dtype=small)
+        for c, size in zip(cols, sizes, strict=True):
+            if len(c) and (c.min() < 0 or c.max() >= size):
+                raise AssertionError("a by column's code is outside its values")
+            np.multiply(flat, size, out=flat, casting="unsafe")  # every partial code is below n_dom
+            np.add(flat, c, out=flat, casting="unsafe")
     return flat, list(itertools.product(*per_var))
 
 
