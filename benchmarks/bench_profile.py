@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import subprocess
@@ -408,7 +409,7 @@ def main() -> None:
                     if a.engine == "spark":
                         runs["before spark"].append(_run("profile", path, "spark", a.master, a.driver_memory, src=a.before))
             floor, prof, own = _fastest(runs["floor"]), _fastest(runs["profile"]), _fastest(runs["floor3"])
-            print(f"{rows:>11,} rows ({'census-like, ' if not size else ''}SYNTHETIC, generated in {gen:.0f}s, {path.stat().st_size / 2**20:.0f} MiB Parquet); "
+            print(f"{rows:>11,} rows ({'census-like, ' if not size else ''}SYNTHETIC, {'kept from an earlier run' if math.isnan(gen) else f'generated in {gen:.0f}s'}, {path.stat().st_size / 2**20:.0f} MiB Parquet); "
                   f"fastest of {max(1, a.repeat)} interleaved runs; load average {os.getloadavg()[0]:.1f}")
             print(f"  corridor profile : {prof['seconds']:8.2f} s  peak {prof['peak_mb']:7.0f} MiB  scans {prof['scans']:3d}"
                   f"  ({prof['rows']:,} indicator rows)")
