@@ -637,9 +637,11 @@ def stable_argsort(x: Array) -> Array:
     if n < 2 or 2 * bits > 62:
         return np.argsort(x, kind="stable")
     lo, hi = float(x.min()), float(x.max())
-    if (np.isfinite(lo) and np.isfinite(hi) and max(-lo, hi) < 2.0**53 and hi - lo < 2.0 ** (62 - bits)
+    # the whole numbers' distances to the least are exact only below 2**53 (values on both sides of 0
+    # can be up to 2**54 apart, where a float skips odd numbers and two values would share a key)
+    if (np.isfinite(lo) and np.isfinite(hi) and max(-lo, hi) < 2.0**53 and hi - lo < min(2.0**53, 2.0 ** (62 - bits))
             and bool((x == np.floor(x)).all())):
-        key = (x - lo).astype(np.int64)  # exact: whole numbers below 2**53 and their difference
+        key = (x - lo).astype(np.int64)  # exact: whole numbers whose distances are below 2**53
         key <<= bits
         key |= np.arange(n, dtype=np.int64)
     else:
