@@ -7,6 +7,12 @@
 
 from __future__ import annotations
 
+import time as _time
+
+# when this process loaded corridor: code on disk newer than this is not the code running (an
+# update in place under a running service), and the disk cache must not file results under it
+LOADED_AT = _time.time()
+
 import importlib
 import importlib.util
 from typing import TYPE_CHECKING

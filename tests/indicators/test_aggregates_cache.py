@@ -94,3 +94,26 @@ def test_an_unwritable_folder_only_costs_the_cache(tmp_path: Path, monkeypatch: 
         assert aggregates.load_aggregates("COL", "CHL") == _fresh()
     finally:
         aggregates._cached.cache_clear()
+
+
+def test_code_changed_on_disk_after_loading_turns_the_cache_off(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """corridor updated in place under a running process: the code on disk (which the keys hash) is not
+    the code running, so the process neither files its results under the new code's key nor reads the
+    new code's results: it computes without the cache."""
+    import corridor
+    from corridor.datasets import cache
+
+    cache._code_state.cache_clear()
+    try:
+        assert cache.folder() == cache_dir
+        charts = Path(cache.__file__).resolve().parents[1] / "report" / "charts.py"
+        # the process loaded corridor before the charts' code was last written (an update in place)
+        monkeypatch.setattr(corridor, "LOADED_AT", charts.stat().st_mtime - 1)
+        cache._code_state.cache_clear()
+        assert cache.folder() is None
+        calls = []
+        assert cache.remember("kind", [], ["x"], lambda: calls.append(1) or 7) == 7
+        assert cache.remember("kind", [], ["x"], lambda: calls.append(1) or 7) == 7
+        assert calls == [1, 1] and not (cache_dir / "kind").exists()
+    finally:
+        cache._code_state.cache_clear()

@@ -30,31 +30,45 @@ FORMAT = 1  # raise when the layout of an entry changes
 
 
 def folder() -> Path | None:
-    """The cache folder, or None when the cache is off."""
-    return cache_folder()
+    """The cache folder, or None when the cache is off or corridor's code on disk is not the code this
+    process runs (changed since it was loaded): its results would be filed under the new code's key,
+    and the new code's results read by the old code."""
+    base = cache_folder()
+    if base is None or _code_state()[1]:
+        return None
+    return base
 
 
 # libraries whose versions can change what a cached result holds (parsing, arithmetic, code tables)
 PACKAGES = ("duckdb", "pyarrow", "numpy", "pandas", "scipy", "narwhals", "pycountry", "pyyaml")
 
 
-@lru_cache(maxsize=1)
 def code_digest() -> str:
     """A hash of corridor's code (every Python and YAML file of the package but the shipped data) and of
     the versions of :data:`PACKAGES`: any change of the code that made an entry makes another key."""
+    return _code_state()[0]
+
+
+@lru_cache(maxsize=1)
+def _code_state() -> tuple[str, bool]:
+    """:func:`code_digest`, and whether a file hashed changed after this process loaded corridor."""
+    import corridor
+
     pkg = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
+    changed = False
     for p in sorted(pkg.rglob("*")):
         rel = p.relative_to(pkg)
         shipped_data = rel.parts[0] == "datasets" and len(rel.parts) > 2  # hashed as the files an entry reads
         if p.suffix in (".py", ".yaml", ".yml") and "__pycache__" not in rel.parts and not shipped_data:
             h.update(str(rel).encode() + b"\0" + p.read_bytes() + b"\0")
+            changed = changed or p.stat().st_mtime > corridor.LOADED_AT
     for name in PACKAGES:
         try:
             h.update(f"{name}={version(name)}\0".encode())
         except PackageNotFoundError:
             h.update(f"{name}=?\0".encode())
-    return h.hexdigest()
+    return h.hexdigest(), changed
 
 
 def key(kind: str, files: Iterable[Path], extra: Iterable[str] = ()) -> str:
