@@ -234,19 +234,21 @@ def pyramid_chart(ages: Sequence[str], corridor: dict[tuple[str, str], float], n
 
 
 @kept
-def region_chart(values: Sequence[tuple[str, str, float]], highlight: str | None, loc: Locale, title: str) -> str:
-    """Horizontal bars by region (code, name, value), the highlighted region in another colour."""
+def region_chart(values: Sequence[tuple[str, str, float | None]], highlight: str | None, loc: Locale, title: str) -> str:
+    """Horizontal bars by region (code, name, value), the highlighted region in another colour; a region
+    without a value (not published, suppressed) is listed at the bottom with a dash and no bar, never as 0."""
     with plt.rc_context(_RC):
-        rows = sorted(values, key=lambda r: r[2])
+        rows = sorted(values, key=lambda r: (r[2] is not None, r[2] or 0))
         fig, ax = plt.subplots(figsize=(7.2, 0.26 * len(rows) + 0.8))
         colors = [HIGHLIGHT if c == highlight else CORRIDOR for c, _, _ in rows]
-        bars = ax.barh([n for _, n, _ in rows], [v for _, _, v in rows], color=colors)
+        bars = ax.barh([n for _, n, _ in rows], [v or 0 for _, _, v in rows], color=colors)
         for b, (c, _, v) in zip(bars, rows):
             ax.text(b.get_width(), b.get_y() + b.get_height() / 2, " " + loc.num(v), va="center", fontsize=8,
                     fontweight="bold" if c == highlight else "normal")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: loc.num(x)))
         ax.set_xlabel(loc.t("persons"))
-        ax.set_xlim(0, max(v for _, _, v in rows) * 1.18 if rows else 1)
+        shown = [v for _, _, v in rows if v is not None]
+        ax.set_xlim(0, max(shown) * 1.18 if shown else 1)
         return _titled(_svg(fig, "regions"), "regions", title)
 
 

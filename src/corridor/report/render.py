@@ -197,7 +197,7 @@ def render_html(profile: Profile, lang: str) -> str:
                             "share_group": _value(_one(profile, indicator="regional_distribution", population="corridor", disaggregation="region", disaggregation_value=code))})
     region_rows.sort(key=lambda r: -(r["stock"] or 0))
     region_total = _regions_total(region_rows, stock, loc, o_name)
-    region_svg = charts.region_chart([(r["code"], r["name"], r["stock"] or 0) for r in region_rows], hl, loc,
+    region_svg = charts.region_chart([(r["code"], r["name"], r["stock"]) for r in region_rows], hl, loc,
                                      loc.t("chart_regions", origin=o_name, destination=d_name, year=year)) if region_rows else ""
     pyr = {p: {(r["disaggregation_value"], r["level"]): r["estimate"] for r in profile.rows(indicator="age_structure", population=p)}
            for p in ("corridor", "natives")}

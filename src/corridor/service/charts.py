@@ -145,7 +145,7 @@ def _inputs(run: Run, chart: str, f: Filters, lang: str) -> tuple[str, tuple, di
         return "gap_chart", (items[:40], None, loc.t("chart_gaps", origin=o), "gaps"), {}
     if chart == "regions":
         vals = [
-            (r["disaggregation_value"], loc.region(r["disaggregation_value"]), r["estimate"] or 0)
+            (r["disaggregation_value"], loc.region(r["disaggregation_value"]), r["estimate"])
             for r in rows
         ]
         highlight = f.area if f.area and len(f.area) > 3 else None
