@@ -89,6 +89,12 @@ def test_a_ratio_over_a_zero_estimate_is_flagged_not_infinite(tmp_path: Path) ->
     over_zero = res.compare("stype", "E", "H", kind="ratio").to_pylist()[0]
     assert over_zero["flag"] == "zero_denominator"
     assert np.isnan(over_zero["estimate"]) and np.isnan(over_zero["se"]) and np.isnan(over_zero["ci_low"])
+    # a denominator so small that the ratio overflows is no better than 0
+    tiny = pc.if_else(pc.equal(t["stype"], "H"), 1e-310, pc.cast(t["api00"], "float64"))
+    pacsv.write_csv(t.append_column("z", tiny), path)
+    res_tiny = cr.estimate(path, DCLUS1, cr.Mean("z"), by="stype", covariance=True)
+    over_tiny = res_tiny.compare("stype", "E", "H", kind="ratio").to_pylist()[0]
+    assert over_tiny["flag"] == "zero_denominator" and np.isnan(over_tiny["estimate"]), over_tiny
     zero_over = res.compare("stype", "H", "E", kind="ratio").to_pylist()[0]
     assert zero_over["estimate"] == 0.0 and zero_over["flag"] is None and np.isfinite(zero_over["se"])
     diff = res.compare("stype", "E", "H").to_pylist()[0]

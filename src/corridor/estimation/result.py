@@ -134,10 +134,12 @@ class Estimates:
         est_all = np.array([np.nan if r["estimate"] is None else r["estimate"] for r in rows], dtype=float)
         ea, eb = est_all[first], est_all[second]
         va, vb, cab = self.vcov[first, first], self.vcov[second, second], self.vcov[first, second]
-        # a ratio over a zero estimate has no value: no estimate and no SE, flagged as a ratio
-        # estimand's zero denominator is (never inf, which reads as a number in a table)
-        zero = np.zeros(len(first), dtype=bool) if kind == "difference" else eb == 0
-        with np.errstate(invalid="ignore", divide="ignore"):
+        # a ratio over a zero estimate (or one so small that the ratio overflows) has no value: no
+        # estimate and no SE, flagged as a ratio estimand's zero denominator is (never inf, which reads
+        # as a number in a table)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            zero = (np.zeros(len(first), dtype=bool) if kind == "difference"
+                    else (eb == 0) | (np.isfinite(ea) & np.isfinite(eb) & ~np.isfinite(ea / eb)))
             if kind == "difference":
                 est, var = ea - eb, va + vb - 2 * cab
             else:
