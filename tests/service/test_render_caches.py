@@ -245,3 +245,4 @@ def test_a_chart_lost_with_its_drawing_process_sends_the_next_to_new_processes()
     first.set_exception(BrokenProcessPool("a child process terminated abruptly"))
     nxt = drawer.submit("en", ("trend_chart", (), {}))
     assert len(pools) == 2 and pools[0].shut and nxt is pools[1].sent[0]
+    assert drawer._broken is None  # the dead pool is let go

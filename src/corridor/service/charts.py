@@ -246,6 +246,8 @@ class Drawer:
     def _replace(self, pool: Any) -> None:
         """New drawing processes in place of ``pool``, whose processes are gone (once, however many notice)."""
         with self._lock:
+            if self._broken is pool:
+                self._broken = None  # not kept alive by this reference once replaced
             if self._pool is not pool:
                 return
             self._pool = None
