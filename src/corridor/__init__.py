@@ -7,17 +7,13 @@
 
 from __future__ import annotations
 
-import time as _time
-
-# when this process loaded corridor: code on disk newer than this is not the code running (an
-# update in place under a running service), and the disk cache must not file results under it
-LOADED_AT = _time.time()
-
 import importlib
 import importlib.util
 from typing import TYPE_CHECKING
 
-from corridor import errors, estimands
+# _deps is the first of corridor's modules loaded: it records when this process loaded corridor
+# (the disk cache compares the code's files with that time)
+from corridor import _deps, errors, estimands  # noqa: F401 - _deps for that time only
 from corridor.design import Design, Replicated, ReplicateDesign, design_from_dict
 from corridor.estimands import Mean, Proportion, Quantile, Ratio, Total
 from corridor.estimation import Estimates, estimate

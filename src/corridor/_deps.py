@@ -6,9 +6,15 @@ import contextlib
 import importlib
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+
+# when this process loaded corridor (the package imports this module first): code on disk newer than
+# this is not the code running (an update in place under a running service), and the disk cache must
+# not file results made by the old code under the new code's key
+LOADED_AT = time.time()
 
 from corridor.errors import UnsupportedError
 

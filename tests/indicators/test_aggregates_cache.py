@@ -100,7 +100,7 @@ def test_code_changed_on_disk_after_loading_turns_the_cache_off(cache_dir: Path,
     """corridor updated in place under a running process: the code on disk (which the keys hash) is not
     the code running, so the process neither files its results under the new code's key nor reads the
     new code's results: it computes without the cache."""
-    import corridor
+    from corridor import _deps
     from corridor.datasets import cache
 
     cache._code_state.cache_clear()
@@ -108,7 +108,7 @@ def test_code_changed_on_disk_after_loading_turns_the_cache_off(cache_dir: Path,
         assert cache.folder() == cache_dir
         charts = Path(cache.__file__).resolve().parents[1] / "report" / "charts.py"
         # the process loaded corridor before the charts' code was last written (an update in place)
-        monkeypatch.setattr(corridor, "LOADED_AT", charts.stat().st_mtime - 1)
+        monkeypatch.setattr(_deps, "LOADED_AT", charts.stat().st_mtime - 1)
         cache._code_state.cache_clear()
         assert cache.folder() is None
         calls = []

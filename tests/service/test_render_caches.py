@@ -231,12 +231,14 @@ def test_a_chart_lost_with_its_drawing_process_sends_the_next_to_new_processes()
     pools: list[Pool] = []
     drawer = Drawer()
 
-    def start() -> None:
-        if drawer._pool is None:
-            pools.append(Pool())
-            drawer._pool = pools[-1]
+    in_place: list = []
 
-    drawer.start = start  # type: ignore[method-assign]
+    def new_pool() -> Pool:
+        in_place.append(drawer._pool)  # what another thread's submit finds while the new pool is made
+        pools.append(Pool())
+        return pools[-1]
+
+    drawer._new_pool = new_pool  # type: ignore[method-assign]
     drawer.start()
     first = drawer.submit("en", ("trend_chart", (), {}))
     assert first is pools[0].sent[0] and drawer.submit("en", ("trend_chart", (), {})) is pools[0].sent[1]
@@ -246,3 +248,6 @@ def test_a_chart_lost_with_its_drawing_process_sends_the_next_to_new_processes()
     nxt = drawer.submit("en", ("trend_chart", (), {}))
     assert len(pools) == 2 and pools[0].shut and nxt is pools[1].sent[0]
     assert drawer._broken is None  # the dead pool is let go
+    # while the new pool was made, the old one was still in place: a chart submitted meanwhile from
+    # another thread found a pool, never none (none sends it to be drawn in the server)
+    assert in_place == [None, pools[0]]

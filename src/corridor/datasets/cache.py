@@ -52,7 +52,7 @@ def code_digest() -> str:
 @lru_cache(maxsize=1)
 def _code_state() -> tuple[str, bool]:
     """:func:`code_digest`, and whether a file hashed changed after this process loaded corridor."""
-    import corridor
+    from corridor._deps import LOADED_AT
 
     pkg = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
@@ -62,7 +62,7 @@ def _code_state() -> tuple[str, bool]:
         shipped_data = rel.parts[0] == "datasets" and len(rel.parts) > 2  # hashed as the files an entry reads
         if p.suffix in (".py", ".yaml", ".yml") and "__pycache__" not in rel.parts and not shipped_data:
             h.update(str(rel).encode() + b"\0" + p.read_bytes() + b"\0")
-            changed = changed or p.stat().st_mtime > corridor.LOADED_AT
+            changed = changed or p.stat().st_mtime > LOADED_AT
     for name in PACKAGES:
         try:
             h.update(f"{name}={version(name)}\0".encode())

@@ -192,20 +192,24 @@ class Drawer:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        import concurrent.futures
-        import multiprocessing
-
         with self._lock:
             if self._pool is None:
-                self._pool = concurrent.futures.ProcessPoolExecutor(
-                    max_workers=DRAWERS, mp_context=multiprocessing.get_context("spawn"), initializer=_drawer_init
-                )
-                # each process imports matplotlib and draws once now, not when a reader waits for a chart
-                for _ in range(DRAWERS):
-                    self._pool.submit(_drawer_ready)
+                self._pool = self._new_pool()
                 import atexit
 
                 atexit.register(self.stop)  # ended before the interpreter's teardown, not during it
+
+    def _new_pool(self) -> Any:
+        import concurrent.futures
+        import multiprocessing
+
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=DRAWERS, mp_context=multiprocessing.get_context("spawn"), initializer=_drawer_init
+        )
+        # each process imports matplotlib and draws once now, not when a reader waits for a chart
+        for _ in range(DRAWERS):
+            pool.submit(_drawer_ready)
+        return pool
 
     def stop(self) -> None:
         with self._lock:
@@ -244,15 +248,18 @@ class Drawer:
             self._broken = pool
 
     def _replace(self, pool: Any) -> None:
-        """New drawing processes in place of ``pool``, whose processes are gone (once, however many notice)."""
+        """New drawing processes in place of ``pool``, whose processes are gone (once, however many notice).
+
+        The new pool takes the old one's place in one step under the lock: a chart submitted meanwhile
+        from another thread (the service warms pages in the background) finds one pool or the other,
+        never none, which would have sent it to be drawn in the server."""
         with self._lock:
             if self._broken is pool:
                 self._broken = None  # not kept alive by this reference once replaced
             if self._pool is not pool:
                 return
-            self._pool = None
+            self._pool = self._new_pool()
         pool.shutdown(wait=False, cancel_futures=True)
-        self.start()
 
 
 def _broken(future: Any) -> bool:
