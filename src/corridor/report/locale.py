@@ -8,15 +8,13 @@ pycountry's ISO 3166-1 translations, region names from ISO 3166-2 (pycountry).
 
 from __future__ import annotations
 
-import decimal
 import math
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
-import numpy as np
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
@@ -110,14 +108,8 @@ class Locale:
         """A number with the language's separators; ``—`` for missing."""
         if x is None or (isinstance(x, float) and math.isnan(x)):
             return "—"
-        t = type(x)
-        if t in _FLOATS or t in _INTS:
-            # the same number is formatted again and again (a chart's tick labels, drawn and then measured):
-            # kept per exact value (its type, and its sign, as -0.0 == 0.0) and decimal context (which rounds it)
-            ctx = decimal.getcontext()
-            return _decimal(LOCALES[self.lang], digits, t, x, math.copysign(1.0, x) if t in _FLOATS else 1.0,
-                            ctx.prec, ctx.rounding, ctx.Emax, ctx.Emin)
-        return format_decimal(x, format=_decimal_format(digits), locale=LOCALES[self.lang])
+        fmt = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(x, format=fmt, locale=LOCALES[self.lang])
 
     def signed(self, x: float | None, digits: int = 1) -> str:
         """A number with an explicit sign (gaps)."""
@@ -150,23 +142,6 @@ class Locale:
     def suppression(self, reason: str | None) -> str:
         """Why a cell is suppressed."""
         return pseudo(render_suppression(reason, "en")) if self.lang == PSEUDO else typeset(render_suppression(reason, self.lang), self.lang)
-
-
-@cache
-def _decimal_format(digits: int) -> str:
-    return "#,##0" + ("." + "0" * digits if digits else "")
-
-
-_FLOATS = (float, np.float64, np.float32)
-_INTS = (int, np.int64, np.int32)
-
-
-@lru_cache(maxsize=4096)
-def _decimal(locale: str, digits: int, _type: type, x: float, _sign: float, _prec: int, _rounding: str,
-             _emax: int, _emin: int) -> str:
-    """:meth:`Locale.num` of a number, kept by what :func:`format_decimal` makes of it: the locale, the digits,
-    the exact number (its type and sign besides its value) and the decimal context it is rounded in."""
-    return format_decimal(x, format=_decimal_format(digits), locale=locale)
 
 
 # English adjectives of nationality of the countries of the shipped corridors and their neighbours
