@@ -301,8 +301,7 @@ def _compact_domains(rows: QuantileRows, grouping: tuple[str, ...]) -> tuple[Arr
     sizes = [len(v) for v in per_var]
     n_dom = int(np.prod(sizes))
     # the domain codes of every row in the smallest type (the domains' sorts read them as such)
-    # one radix pass per byte: 8-bit codes (up to 127 domains) sort in one pass
-    small = np.int8 if n_dom < 2**7 else np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
+    small = domain_code_type(n_dom)
     if len(cols) == 1:
         flat = cols[0].astype(small)
     else:  # np.ravel_multi_index's codes (row-major), computed in the small type: no 8-byte code a row
@@ -520,7 +519,7 @@ def _woodruff_domains(ctx: _Context, x: Array, w: Array, structure: Structure, r
         wb = w[by_value]
         read.sorted[q.variable] = x[by_value], wb, bool((wb != 0).all()), stage.unit[by_value]
     xb, wb, no_zeros, ub = read.sorted[q.variable]
-    small = np.int8 if n_dom < 2**7 else np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
+    small = domain_code_type(n_dom)
     codes = dom_codes[by_value].astype(small, copy=False)
     starts = np.zeros(n_dom + 1, dtype=np.int64)
     np.cumsum(np.bincount(codes, minlength=n_dom), out=starts[1:])
@@ -626,6 +625,12 @@ class _Read:
         self.sorted: dict[str, tuple[Array, Array, bool, Array]] = {}
 
 
+def domain_code_type(n_dom: int) -> type[np.signedinteger[Any]]:
+    """The smallest signed integer type of ``n_dom`` domain codes: numpy's stable sort of integers is a
+    radix sort, one pass per byte, so 8-bit codes (up to 127 domains) sort in one pass."""
+    return np.int8 if n_dom < 2**7 else np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
+
+
 def stable_argsort(x: Array) -> Array:
     """``np.argsort(x, kind="stable")`` of values without NaN (equal values in their order), as one sort of
     distinct 64-bit integers (a value's rank, then its position), which numpy sorts several times faster
@@ -662,8 +667,7 @@ def _slices(dom_codes: Array, n_dom: int, valid: Array, by_value: Array) -> tupl
     """The valid rows (``valid``, in row order; ``by_value``, sorted by value) grouped by domain, in value
     order and in row order, and each domain's start: stable sorts of small domain codes (radix sorts),
     so that each domain is a slice instead of a pass over every row."""
-    # one radix pass per byte: 8-bit codes (up to 127 domains) sort in one pass
-    small = np.int8 if n_dom < 2**7 else np.int16 if n_dom < 2**15 else np.int32 if n_dom < 2**31 else np.int64
+    small = domain_code_type(n_dom)
     in_value_order = by_value[np.argsort(dom_codes[by_value].astype(small, copy=False), kind="stable")]
     codes = dom_codes[valid].astype(small, copy=False)
     in_row_order = valid[np.argsort(codes, kind="stable")]
