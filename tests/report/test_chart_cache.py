@@ -131,7 +131,7 @@ def test_the_undecorated_chart_always_draws(tmp_path, monkeypatch, drawn):
 
 @pytest.mark.parametrize("lang", ["es", "fr", "en"])
 def test_numbers_read_as_babel_writes_them(lang):
-    """``Locale.num`` keeps what it formatted: each number as babel formats it, -0.0 and 0 included."""
+    """``Locale.num`` writes each number as babel formats it, -0.0 and 0 included."""
     loc = Locale(lang)
     values = [0.0, -0.0, 0, 1, -1, 0.5, 1.5, 2.5, -2.5, 0.125, 1_234_567.891, -0.4, 10**20, np.float64(-0.0),
               np.float64(2.5), np.int64(7), np.float32(0.1), float("inf")]
