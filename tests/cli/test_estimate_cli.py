@@ -137,6 +137,10 @@ def test_demo_synthetic_sample_is_read_as_its_file() -> None:
     path = datasets.path("synthetic_corridor_sample")
     assert path.name == "synthetic_corridor_sample_SYNTHETIC.parquet"
     by_path = CliRunner().invoke(main, ["estimate", str(path), *args])
-    row = json.loads(by_name.stdout)["rows"][0]
-    assert row == json.loads(by_path.stdout)["rows"][0]
+    row, again = json.loads(by_name.stdout)["rows"][0], json.loads(by_path.stdout)["rows"][0]
+    # the same rows and counts; the numbers to the last bits only, as two scans of one file give them
+    # (DuckDB adds up in parallel, in an order that differs between runs by about 1e-16)
+    assert row.keys() == again.keys()
+    for k, v in row.items():
+        assert v == (pytest.approx(again[k], rel=1e-12, abs=0) if isinstance(v, float) else again[k]), k
     assert row["n"] == 2049 and row["estimate"] == pytest.approx(0.0513075, rel=1e-5)
